@@ -1,0 +1,48 @@
+#pragma once
+// On-disk format constants of a partition log. docs/storage.md describes the files in prose; this
+// header is the single place their sizes and names are defined.
+
+#include <cstddef>
+#include <cstdint>
+
+#include "protocol/records/batch_header.h"
+
+namespace eddy::log {
+
+// Segment files are named by their base offset, zero-padded to 20 digits (Kafka's
+// LogFileUtils.filenamePrefixFromOffset): 20 digits hold any non-negative int64.
+inline constexpr int kFileNameDigits = 20;
+inline constexpr const char* kLogSuffix = ".log";
+inline constexpr const char* kIndexSuffix = ".index";
+inline constexpr const char* kTimeIndexSuffix = ".timeindex";
+inline constexpr const char* kCheckpointFile = "partition.checkpoint";
+inline constexpr const char* kLeaderEpochCheckpointFile = "leader-epoch-checkpoint";
+inline constexpr const char* kCleanShutdownFile = ".clean_shutdown";
+inline constexpr const char* kDeleteDirSuffix = "-delete";
+inline constexpr const char* kTempSuffix = ".tmp";
+
+// .index entry: relative offset u32 (the batch's last offset minus the segment base offset), then
+// the file position u32 of the batch, both big-endian.
+inline constexpr size_t kOffsetIndexEntrySize = 8;
+// .timeindex entry: timestamp i64 (the segment's max timestamp so far), then the relative offset
+// u32 of the batch that carried it, both big-endian.
+inline constexpr size_t kTimeIndexEntrySize = 12;
+static_assert(kOffsetIndexEntrySize == sizeof(uint32_t) + sizeof(uint32_t));
+static_assert(kTimeIndexEntrySize == sizeof(int64_t) + sizeof(uint32_t));
+
+// Positions in a segment are u32 in the index, so a segment never exceeds INT32_MAX bytes and a
+// relative offset never exceeds UINT32_MAX (a roll happens first).
+inline constexpr int64_t kMaxSegmentBytes = INT32_MAX;
+inline constexpr int64_t kMaxRelativeOffset = UINT32_MAX;
+// The smallest segment that holds a batch header.
+inline constexpr int64_t kMinSegmentBytes = records::kBatchHeaderSize;
+
+// The checkpoint files are text, a few hundred bytes; anything bigger is not ours.
+inline constexpr uint64_t kMaxCheckpointBytes = 1 << 20;
+inline constexpr int kCheckpointVersion = 0;
+
+// Reads that walk batch headers do so through a buffer of this size, so that a fetch of many
+// small batches costs one pread per window rather than one per batch.
+inline constexpr size_t kScanWindowBytes = 64 * 1024;
+
+}  // namespace eddy::log

@@ -1,0 +1,121 @@
+#pragma once
+// LogManager: every partition log of a broker, spread over log.dirs.
+//
+// A partition lives in <log.dir>/<topic>-<partition>/ (Kafka's layout). Deleting a partition
+// renames its directory to <topic>-<partition>.<unique>-delete (one atomic rename, so a crash
+// leaves either the live log or a directory open() finishes deleting) and removes the files on
+// the background thread. One background thread enforces retention (every
+// retention_check_interval_ms), rolls segments on segment.ms, flushes FlushPolicy::kInterval logs
+// on flush.ms and writes checkpoints; one Flusher pool runs the group-commit fsyncs of
+// FlushPolicy::kSync logs. Every segment file shares one FileHandleBudget.
+//
+// Thread-safe. The returned shared_ptrs stay usable after remove() (reads of a removed log still
+// see their open files; appends fail) and after shutdown().
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "log/file_handle_budget.h"
+#include "log/flusher.h"
+#include "log/log_config.h"
+#include "log/partition_log.h"
+
+namespace eddy::log {
+
+struct TopicPartition {
+  std::string topic;
+  int32_t partition = 0;
+  auto operator<=>(const TopicPartition&) const = default;
+  // "<topic>-<partition>", the directory name.
+  std::string dir_name() const;
+  // Parses a directory name; nullopt for anything else (".delete" dirs, stray files).
+  static std::optional<TopicPartition> parse_dir_name(const std::string& name);
+};
+
+struct LogManagerOptions {
+  std::vector<std::string> log_dirs;  // log.dirs; at least one
+  LogConfig default_config;           // log.* defaults for partitions created without one
+  size_t max_open_files = 4096;       // file-handle budget across all segment files
+  int64_t retention_check_interval_ms = 300'000;  // log.retention.check.interval.ms
+  int64_t background_tick_ms = 100;  // how often segment.ms / flush.ms / checkpoints are checked
+  int64_t checkpoint_interval_ms = 60'000;  // log.flush.offset.checkpoint.interval.ms
+  int flusher_threads = 1;
+  Clock* clock = &SystemClock::instance();
+  FaultInjector* faults = nullptr;  // test seam, passed to every log
+  // Called for every partition recovered at open() and for every background failure, so the
+  // broker can log it. Must not throw; runs on the calling or background thread.
+  std::function<void(const TopicPartition&, const RecoveryReport&)> on_recovery;
+  std::function<void(const TopicPartition&, const Status&)> on_background_error;
+};
+
+class LogManager {
+ public:
+  // Creates missing log dirs, finishes interrupted deletions and opens (recovering) every
+  // partition directory found. Does not start the background thread.
+  static Result<std::unique_ptr<LogManager>> open(LogManagerOptions options);
+  ~LogManager();  // shutdown()
+  LogManager(const LogManager&) = delete;
+  LogManager& operator=(const LogManager&) = delete;
+
+  // Starts the background (retention, roll, interval flush, checkpoint) thread.
+  void start();
+
+  // The log, created with `config` (in the log dir holding the fewest partitions) if missing.
+  Result<std::shared_ptr<PartitionLog>> get_or_create(const TopicPartition& tp,
+                                                      const LogConfig& config);
+  Result<std::shared_ptr<PartitionLog>> get_or_create(const TopicPartition& tp) {
+    return get_or_create(tp, options_.default_config);
+  }
+  // Null when the partition has no log here.
+  std::shared_ptr<PartitionLog> get(const TopicPartition& tp) const;
+  std::vector<TopicPartition> partitions() const;
+  // Closes the log, renames its directory to a -delete one and removes it in the background.
+  // kNotFound when there is no such log.
+  Status remove(const TopicPartition& tp);
+
+  // One retention pass over every log, now (also what the background thread runs).
+  void enforce_retention_now();
+  // Flushes every log, now.
+  Status flush_all();
+
+  // Stops the background thread and the flusher, then closes every log cleanly (flush,
+  // checkpoints, clean-shutdown marker). Idempotent; the first error is returned.
+  Status shutdown();
+
+  Flusher& flusher() { return *flusher_; }
+  FileHandleBudget& file_budget() { return budget_; }
+  const LogManagerOptions& options() const { return options_; }
+
+ private:
+  explicit LogManager(LogManagerOptions options);
+  Status load_dir(const std::string& dir);
+  void background_loop();
+  void delete_pending_dirs();
+
+  LogManagerOptions options_;
+  FileHandleBudget budget_;
+  std::unique_ptr<Flusher> flusher_;
+
+  mutable std::mutex mu_;
+  std::map<TopicPartition, std::shared_ptr<PartitionLog>> logs_;
+  std::map<std::string, int> partitions_per_dir_;
+  std::vector<std::string> pending_deletes_;  // -delete directories not yet removed
+
+  std::mutex bg_mu_;
+  std::condition_variable bg_cv_;
+  bool stopping_ = false;
+  bool shut_down_ = false;
+  std::thread background_;
+};
+
+}  // namespace eddy::log

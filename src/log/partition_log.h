@@ -1,0 +1,248 @@
+#pragma once
+// PartitionLog: one Kafka partition's replica of the log, a directory of segments.
+//
+// Files (docs/storage.md has the byte layouts):
+//   <20-digit base offset>.log        record batches exactly as on the wire (v2, magic 2)
+//   <20-digit base offset>.index      sparse offset index: relative offset u32 -> position u32
+//   <20-digit base offset>.timeindex  time index: max timestamp i64 -> relative offset u32
+//   partition.checkpoint              log start offset and recovery point
+//   leader-epoch-checkpoint           leader epoch -> start offset (Kafka's text format)
+//   .clean_shutdown                   present only while the log is closed cleanly
+//
+// Offsets: log start offset <= every readable offset < log end offset (LEO). The high watermark
+// belongs to the broker's replica layer; read() takes it as an upper bound.
+//
+// Threads: append, append_as_follower, truncate_to, truncate_fully_and_start_at,
+// delete_records_before and enforce_retention serialise on the append lock, held only for the
+// in-memory work and the write() into the page cache, never for an fsync. read(),
+// offset_for_timestamp() and the offset getters do not take it: they see whole batches only,
+// because the LEO and segment sizes are published after the bytes are written. flush() runs on a
+// flusher thread and takes its own lock. Every method is safe to call from any thread.
+//
+// Crash safety: a batch is durable once flush() has covered it. After an unclean stop, open()
+// scans every batch from the recovery point on, truncates at the first torn or corrupt one and
+// deletes every segment after it, so the log is always a prefix of what was appended.
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/clock.h"
+#include "common/ids.h"
+#include "common/status.h"
+#include "log/file.h"
+#include "log/log_config.h"
+
+namespace eddy::log {
+
+class LogSegment;
+class LeaderEpochCache;
+class Flusher;
+class FileHandleBudget;
+
+// A byte range of one segment file that a server can hand to sendfile(2). keep_alive holds the
+// segment's open file: the fd stays valid (and the bytes readable) while the slice lives, even
+// when retention or truncation deletes the segment meanwhile. Always whole batches.
+struct FileSlice {
+  int fd = -1;
+  uint64_t position = 0;
+  uint64_t length = 0;
+  std::shared_ptr<const void> keep_alive;
+
+  bool empty() const { return length == 0; }
+  // Copies the bytes into memory (tests, and callers that cannot use sendfile).
+  Result<Bytes> read_all() const;
+};
+
+struct ReadResult {
+  FileSlice records;        // empty when nothing at or after the offset is below the bound
+  Offset first_offset{-1};  // base offset of the first batch in records, -1 when empty
+  Offset next_offset{-1};   // offset after the last batch in records (= the fetch offset if empty)
+  Offset log_start_offset;  // at the time of the read
+  Offset log_end_offset;    // at the time of the read
+};
+
+struct AppendResult {
+  Offset base_offset;          // first offset assigned
+  Offset last_offset;          // last offset assigned (inclusive)
+  int64_t log_append_time_ms;  // the broker's clock; -1 unless LogAppendTime applied
+  int64_t max_timestamp_ms;    // the largest batch max_timestamp after the append
+  int32_t batch_count;
+  uint64_t bytes;
+};
+
+struct TimestampOffset {
+  int64_t timestamp_ms;  // max timestamp of the batch found
+  Offset offset;         // base offset of the first batch whose max timestamp >= the target
+};
+
+// Kafka's OffsetForLeaderEpoch answer: (-1, -1) when the epoch is older than anything known.
+struct EpochEndOffset {
+  LeaderEpoch leader_epoch{-1};
+  Offset end_offset{-1};
+};
+
+// What recovery did at open(). The broker logs it; the log itself does not log.
+struct RecoveryReport {
+  bool clean_shutdown = false;
+  int segments_scanned = 0;       // segments validated batch by batch
+  int64_t batches_recovered = 0;  // intact batches kept by the scan
+  int indexes_rebuilt = 0;        // offset/time indexes rebuilt (unclean, missing or corrupt)
+  bool truncated = false;         // something was cut
+  Offset truncated_at{-1};        // LEO after the cut
+  uint64_t bytes_truncated = 0;   // bytes removed from the damaged segment and those after it
+  int segments_deleted = 0;       // whole segments after the damage, and below the start offset
+  std::string reason;             // why the scan stopped ("torn batch at segment X position P")
+};
+
+struct PartitionLogOptions {
+  std::string dir;  // <log.dir>/<topic>-<partition>; created when missing
+  LogConfig config;
+  Clock* clock = &SystemClock::instance();
+  // Runs flush() for FlushPolicy::kSync logs after each append. Null: only explicit flush() calls
+  // (and LogManager's background thread, for kInterval) make data durable.
+  Flusher* flusher = nullptr;
+  // Bounds open file descriptors across logs; null means every segment keeps its files open.
+  FileHandleBudget* file_budget = nullptr;
+  // Test seam: injects ENOSPC, EIO and short writes into the segment and index writes.
+  FaultInjector* faults = nullptr;
+  // Upper bound on a stored batch, whatever max.message.bytes says (a hostile length field in a
+  // damaged file is checked against it before anything is allocated).
+  uint64_t max_batch_bytes_hard = 64ULL << 20;
+};
+
+class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
+ public:
+  // Called with (status) once every offset up to and including the registered one is durable, or
+  // with an error when it never will be (the log failed or was truncated below it). Must not
+  // throw; runs on the flusher thread, or inline in on_durable() when already durable.
+  using DurableCallback = std::function<void(const Status&)>;
+
+  // Opens (or creates) the log in options.dir and recovers it; `report` receives what recovery
+  // did. Returns kInvalidArgument for a bad config, kIoError when the directory is unusable.
+  static Result<std::shared_ptr<PartitionLog>> open(PartitionLogOptions options,
+                                                    RecoveryReport* report = nullptr);
+  ~PartitionLog();
+  PartitionLog(const PartitionLog&) = delete;
+  PartitionLog& operator=(const PartitionLog&) = delete;
+
+  // Leader append. `records` holds one or more concatenated v2 batches (a Produce request's
+  // records field) and is rewritten in place: base offsets, leader epoch and, for LogAppendTime,
+  // the timestamp fields and CRC. All or nothing: a rejected request appends nothing.
+  //   kCorruption       bad magic, length or CRC, trailing partial batch  (CORRUPT_MESSAGE)
+  //   kInvalidArgument  records_count != last_offset_delta + 1, empty batch or request
+  //                                                                      (INVALID_RECORD)
+  //   kTooLarge         a batch over max.message.bytes or segment.bytes (MESSAGE_TOO_LARGE)
+  //   kNoSpace/kIoError the disk refused; the log is unchanged
+  //   kFailedPrecondition  the log failed an fsync earlier and is read-only now
+  Result<AppendResult> append(MutableByteSpan records, LeaderEpoch leader_epoch);
+
+  // Follower (replication) append: keeps the offsets and epochs already in the batches. The
+  // first batch must start at the LEO and each next one where the previous ended; else
+  // kOutOfRange. The leader-epoch cache learns the epochs it sees.
+  Result<AppendResult> append_as_follower(ByteSpan records);
+
+  // Registers `cb` for when `offset` is durable (see DurableCallback). With FlushPolicy::kSync and
+  // a flusher, the append already asked for the fsync; otherwise the callback waits for the next
+  // flush().
+  void on_durable(Offset offset, DurableCallback cb);
+
+  // Reads whole batches from the one containing `offset`, up to max_bytes but at least one batch
+  // (Kafka's rule, so a batch over max_bytes still makes progress), and only batches whose last
+  // offset is below upper_bound (the high watermark; pass log_end_offset() to read everything).
+  // kOutOfRange when offset < log start offset or offset > LEO.
+  Result<ReadResult> read(Offset offset, uint64_t max_bytes, Offset upper_bound) const;
+
+  // ListOffsets by timestamp: the first batch whose max timestamp >= timestamp_ms, or nullopt
+  // when none. The log reads headers only, so the offset is that batch's base offset.
+  Result<std::optional<TimestampOffset>> offset_for_timestamp(int64_t timestamp_ms) const;
+
+  // Removes every batch at or after `offset` (the LEO becomes the start of the batch containing
+  // it, normally exactly `offset`), and leader epochs starting there. For a follower truncating
+  // to the leader's epoch end offset. Callbacks waiting on removed offsets get kUnavailable.
+  Status truncate_to(Offset offset);
+  // Deletes everything and restarts the log empty at `offset` (a follower far behind the
+  // leader's log start offset).
+  Status truncate_fully_and_start_at(Offset offset);
+  // DeleteRecords: moves the log start offset to `offset` (<= high watermark, checked by the
+  // caller; here <= LEO) and deletes segments wholly below it. Never moves it backwards.
+  Status delete_records_before(Offset offset);
+  // One retention pass: deletes whole sealed segments past retention.ms (by their max
+  // timestamp), beyond retention.bytes (oldest first), or wholly below the log start offset.
+  // Returns how many segments were deleted.
+  Result<int> enforce_retention();
+
+  // fsyncs everything appended so far (group commit: every batch appended before the call is
+  // covered by one fsync per file), advances the recovery point and runs the callbacks it
+  // satisfied. An fsync error fails the log (appends get kFailedPrecondition) and every waiting
+  // callback.
+  Status flush();
+  // Rolls if segment.ms has passed for the active segment and flushes if flush.ms has passed
+  // (kInterval). Called by LogManager's background thread.
+  Status maybe_roll_and_flush();
+  // Writes partition.checkpoint and leader-epoch-checkpoint (atomically: temp file, fsync,
+  // rename).
+  Status write_checkpoints();
+  // Flushes, writes checkpoints and the clean-shutdown marker. Appends fail afterwards.
+  Status close();
+
+  void update_config(const LogConfig& config);
+  LogConfig config() const;
+
+  Offset log_start_offset() const { return Offset(log_start_offset_.load()); }
+  Offset log_end_offset() const { return Offset(log_end_offset_.load()); }
+  Offset flushed_offset() const { return Offset(flushed_offset_.load()); }
+  Offset recovery_point() const { return flushed_offset(); }
+  uint64_t size_bytes() const;
+  int segment_count() const;
+  std::vector<Offset> segment_base_offsets() const;
+  const std::string& dir() const { return options_.dir; }
+
+  // Leader-epoch cache (persisted in leader-epoch-checkpoint).
+  LeaderEpoch latest_epoch() const;
+  // The start offset of the first epoch after `epoch`, or the LEO when `epoch` is the latest;
+  // the largest known epoch <= `epoch` with it. (-1, -1) when `epoch` precedes them all.
+  EpochEndOffset end_offset_for_epoch(LeaderEpoch epoch) const;
+  std::vector<std::pair<LeaderEpoch, Offset>> epoch_entries() const;
+
+ private:
+  friend class Flusher;  // clears flush_queued_
+  explicit PartitionLog(PartitionLogOptions options);
+
+  using SegmentMap = std::map<int64_t, std::shared_ptr<LogSegment>>;
+
+  PartitionLogOptions options_;
+  mutable std::mutex config_mu_;
+  LogConfig config_;
+
+  // Serialises writers (append, truncate, retention, roll).
+  std::mutex append_mu_;
+  // Guards the segment map; readers hold it shared only long enough to copy shared_ptrs.
+  mutable std::shared_mutex segments_mu_;
+  SegmentMap segments_;
+
+  std::atomic<int64_t> log_start_offset_{0};
+  std::atomic<int64_t> log_end_offset_{0};
+  std::atomic<int64_t> flushed_offset_{0};
+  std::atomic<bool> failed_{false};
+  std::atomic<bool> closed_{false};
+  std::atomic<bool> flush_queued_{false};
+  std::atomic<int64_t> last_flush_ms_{0};
+  int64_t active_created_ms_ = 0;  // guarded by append_mu_
+
+  std::mutex flush_mu_;  // one flush at a time; never held with append_mu_
+  mutable std::mutex durable_mu_;
+  std::multimap<int64_t, DurableCallback> durable_waiters_;  // guarded by durable_mu_
+
+  std::unique_ptr<LeaderEpochCache> epochs_;
+};
+
+}  // namespace eddy::log
