@@ -87,7 +87,7 @@ Result<Bytes> read_file(const std::filesystem::path& path, uint64_t max_bytes) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return errno_status(errno, "open " + path.string());
   FdCloser closer(fd);
-  struct stat st{};
+  struct stat st {};
   if (::fstat(fd, &st) != 0) return errno_status(errno, "fstat " + path.string());
   uint64_t size = static_cast<uint64_t>(st.st_size);
   if (size > max_bytes) {

@@ -102,11 +102,10 @@ Status SegmentedLog::recover(std::vector<LogRecord>* records, RecoveryReport* re
     seg.path = path;
     // Only the newest segment may be empty (rolled, then the writer died), so every later one
     // must start right after its predecessor's last record.
-    if (!segments_.empty() && (segments_.back().positions.empty() ||
-                               seg.base != segments_.back().last_index() + 1)) {
-      report->corruption =
-          corruption("segment " + path.string() + " does not follow index " +
-                     std::to_string(segments_.back().last_index()));
+    if (!segments_.empty() &&
+        (segments_.back().positions.empty() || seg.base != segments_.back().last_index() + 1)) {
+      report->corruption = corruption("segment " + path.string() + " does not follow index " +
+                                      std::to_string(segments_.back().last_index()));
       stop = true;
       --i;  // remove this one too
       continue;
@@ -146,8 +145,8 @@ uint64_t SegmentedLog::scan_segment(Segment& seg, ByteSpan data, bool newest,
     if (newest && (looks_torn || all_zero(rest))) {
       report->torn_bytes += rest.size();
     } else {
-      report->corruption = corruption(what + " in " + seg.path.string() + " at position " +
-                                      std::to_string(pos));
+      report->corruption =
+          corruption(what + " in " + seg.path.string() + " at position " + std::to_string(pos));
     }
     return pos;
   };
@@ -172,7 +171,8 @@ uint64_t SegmentedLog::scan_segment(Segment& seg, ByteSpan data, bool newest,
     if (load_be32(h + kBodyCrcOffset) != crc32c::value(body)) {
       return torn_or_corrupt(false, "record body checksum mismatch");
     }
-    records->push_back(LogRecord{index, load_be64(h + kTermOffset), Bytes(body.begin(), body.end())});
+    records->push_back(
+        LogRecord{index, load_be64(h + kTermOffset), Bytes(body.begin(), body.end())});
     seg.positions.push_back(pos);
     ++report->records;
     ++expected_index;
