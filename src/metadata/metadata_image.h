@@ -1,0 +1,97 @@
+#pragma once
+// The in-memory cluster metadata: what you get by applying every committed MetadataBatch in log
+// order. An image is a value: readers hold a std::shared_ptr<const MetadataImage> and never see
+// it change; a new batch produces a new image that shares unchanged topics with the old one.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "common/status.h"
+#include "metadata/metadata.pb.h"
+#include "metadata/uuid.h"
+
+namespace eddy::metadata {
+
+// Kafka's ConfigResource type numbers.
+inline constexpr int32_t kTopicResource = 2;
+inline constexpr int32_t kBrokerResource = 4;
+
+struct PartitionState {
+  int32_t partition = 0;
+  std::vector<int32_t> replicas;
+  std::vector<int32_t> isr;
+  int32_t leader = -1;
+  int32_t leader_epoch = 0;
+  int32_t partition_epoch = 0;
+};
+
+struct TopicImage {
+  std::string name;
+  Uuid id;
+  std::vector<PartitionState> partitions;      // index == partition id
+  std::map<std::string, std::string> configs;  // overrides only; defaults resolve elsewhere
+};
+
+struct BrokerEndpoint {
+  std::string listener;
+  std::string host;
+  int32_t port = 0;
+  int16_t security_protocol = 0;
+};
+
+struct BrokerRegistration {
+  int32_t id = -1;
+  Uuid incarnation;
+  std::vector<BrokerEndpoint> endpoints;
+  std::optional<std::string> rack;
+};
+
+void to_record(const BrokerRegistration& broker, pb::RegisterBrokerRecord* out);
+
+class MetadataImage {
+ public:
+  using TopicMap = std::map<std::string, std::shared_ptr<const TopicImage>, std::less<>>;
+
+  // Applies every record of `batch` or none: on error the image is unchanged. Errors mean the log
+  // holds records that contradict each other (kCorruption), never a client mistake: the
+  // controller validates before it emits.
+  Status apply_batch(const pb::MetadataBatch& batch);
+  Status apply(const pb::MetadataRecord& record);
+
+  const TopicImage* topic(std::string_view name) const;
+  const TopicImage* topic_by_id(const Uuid& id) const;
+  const TopicMap& topics() const { return topics_; }
+  const std::map<int32_t, BrokerRegistration>& brokers() const { return brokers_; }
+  // Dynamic broker config overrides for resource name ("" = cluster default, else a node id).
+  const std::map<std::string, std::string>* broker_configs(std::string_view resource) const;
+  size_t partition_count() const;
+
+  // Offset of the last batch applied (-1: none); set by whoever applies log entries.
+  int64_t last_offset() const { return last_offset_; }
+  void set_last_offset(int64_t offset) { last_offset_ = offset; }
+
+  // The image as records, for a snapshot: applying them to an empty image rebuilds this one.
+  std::vector<pb::MetadataRecord> to_records() const;
+
+ private:
+  Status apply_topic(const pb::TopicRecord& r);
+  Status apply_partition(const pb::PartitionRecord& r);
+  Status apply_remove_topic(const pb::RemoveTopicRecord& r);
+  Status apply_config(const pb::ConfigRecord& r);
+  Status apply_register_broker(const pb::RegisterBrokerRecord& r);
+  Result<std::shared_ptr<TopicImage>> mutable_topic_by_id(const std::string& raw_id);
+
+  TopicMap topics_;
+  std::unordered_map<Uuid, std::string> names_by_id_;
+  std::map<int32_t, BrokerRegistration> brokers_;
+  std::map<std::string, std::map<std::string, std::string>, std::less<>> broker_configs_;
+  int64_t last_offset_ = -1;
+};
+
+}  // namespace eddy::metadata
