@@ -89,12 +89,31 @@ BatchCheckResult check_batch(ByteSpan buf, size_t max_batch_bytes) {
   return r;
 }
 
+Status check_magic_v2(ByteSpan buf) {
+  if (buf.size() <= kMagicPos) return Status::ok();
+  int8_t magic = static_cast<int8_t>(buf[kMagicPos]);
+  if (magic == kMagicV2) return Status::ok();
+  if (magic == 0 || magic == 1) {
+    return invalid_argument("legacy message format (magic " + std::to_string(magic) +
+                            ") is not accepted: this log holds only v2 record batches (magic 2)");
+  }
+  return corruption("unsupported record batch magic " + std::to_string(magic));
+}
+
 void assign_base_offset(uint8_t* batch, int64_t base_offset) {
   store_be64(batch + kBaseOffsetPos, static_cast<uint64_t>(base_offset));
 }
 
 void assign_leader_epoch(uint8_t* batch, int32_t leader_epoch) {
   store_be32(batch + kLeaderEpochPos, static_cast<uint32_t>(leader_epoch));
+}
+
+void assign_log_append_time(MutableByteSpan batch, int64_t now_ms) {
+  uint8_t* p = batch.data();
+  int16_t attributes = static_cast<int16_t>(load_be_i16(p + kAttributesPos) | kTimestampTypeBit);
+  store_be16(p + kAttributesPos, static_cast<uint16_t>(attributes));
+  store_be64(p + kMaxTimestampPos, static_cast<uint64_t>(now_ms));
+  store_be32(p + kCrcPos, compute_batch_crc(batch));
 }
 
 }  // namespace eddy::records

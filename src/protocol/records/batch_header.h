@@ -120,8 +120,18 @@ struct BatchCheckResult {
 // `max_batch_bytes` bounds what a hostile length field may claim.
 BatchCheckResult check_batch(ByteSpan buf, size_t max_batch_bytes);
 
+// Magic byte check at kMagicPos, which is also where the legacy message format (magic 0 and 1:
+// offset, size, crc, magic) keeps its magic. Ok for magic 2 and for buffers too short to tell;
+// kInvalidArgument naming the legacy format for magic 0/1 (Kafka: INVALID_RECORD); kCorruption
+// for any other value.
+Status check_magic_v2(ByteSpan buf);
+
 // Rewrites the leader-assigned fields in place; the CRC stays valid because neither is covered.
 void assign_base_offset(uint8_t* batch, int64_t base_offset);
 void assign_leader_epoch(uint8_t* batch, int32_t leader_epoch);
+
+// Marks a whole batch as LogAppendTime with max_timestamp = now_ms (what a broker does for a topic
+// with message.timestamp.type=LogAppendTime) and recomputes the CRC, since both are covered.
+void assign_log_append_time(MutableByteSpan batch, int64_t now_ms);
 
 }  // namespace eddy::records
