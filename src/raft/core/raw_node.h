@@ -82,8 +82,12 @@ class RawNode {
   NodeStatus status() const;
 
  private:
+  struct Pending;
   explicit RawNode(std::unique_ptr<Raft> raft);
   std::unique_ptr<Raft> raft_;
+  std::unique_ptr<Pending> pending_;
+  SoftState prev_soft_;
+  pb::HardState prev_hard_;
 };
 
 }  // namespace eddy::raft
