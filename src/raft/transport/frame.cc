@@ -6,8 +6,8 @@ namespace eddy::raft::frame {
 
 Status encode(const pb::Message& msg, uint32_t max_frame_bytes, Bytes& out) {
   const size_t size = msg.ByteSizeLong();
-  EDDY_RETURN_IF_ERROR(check_length(size > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(size),
-                                    max_frame_bytes));
+  EDDY_RETURN_IF_ERROR(
+      check_length(size > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(size), max_frame_bytes));
   const size_t at = out.size();
   out.resize(at + kLengthBytes + size);
   store_be32(out.data() + at, static_cast<uint32_t>(size));

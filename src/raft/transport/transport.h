@@ -16,6 +16,7 @@
 // Call stop() before destroying the Transport; after stop() no handler is invoked.
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -84,6 +85,7 @@ class Transport {
  private:
   struct Listener;
   void accept();
+  void adopt(boost::asio::ip::tcp::socket socket);
 
   boost::asio::io_context& io_;
   TransportConfig config_;
