@@ -1,0 +1,80 @@
+#include "broker/net/request_router.h"
+
+#include <algorithm>
+
+namespace eddy::broker {
+
+// The body buffer grows with the bytes that actually arrive, in steps of at most this much, so a
+// size prefix alone (a peer that announces 100 MiB and stalls) costs no memory.
+static constexpr size_t kBodyGrowStep = 64 * 1024;
+
+size_t FrameAssembler::feed(ByteSpan data) {
+  size_t used = 0;
+  while (used < data.size() && !complete_ && !error_) {
+    if (want_ == 0) {
+      prefix_[prefix_have_++] = data[used++];
+      if (prefix_have_ < 4) continue;
+      prefix_have_ = 0;
+      int32_t size = load_be_i32(prefix_);
+      if (size < static_cast<int32_t>(kMinRequestBytes)) {
+        error_ = "frame size " + std::to_string(size) + " is below the request header size";
+      } else if (size > max_frame_bytes_) {
+        error_ = "frame size " + std::to_string(size) + " exceeds socket.request.max.bytes (" +
+                 std::to_string(max_frame_bytes_) + ")";
+      } else {
+        want_ = static_cast<size_t>(size);
+        body_.clear();
+        body_.reserve(std::min(want_, kBodyGrowStep));
+      }
+      continue;
+    }
+    size_t n = std::min(want_, data.size() - used);
+    body_.insert(body_.end(), data.begin() + static_cast<std::ptrdiff_t>(used),
+                 data.begin() + static_cast<std::ptrdiff_t>(used + n));
+    used += n;
+    want_ -= n;
+    if (want_ == 0) complete_ = true;
+  }
+  return used;
+}
+
+Bytes FrameAssembler::take_frame() {
+  complete_ = false;
+  return std::exchange(body_, Bytes{});
+}
+
+Routed route_request(const HandlerRegistry& registry, Bytes frame) {
+  Routed out;
+  auto peek = peek_request_header(frame);
+  if (!peek) {
+    out.reason = peek.status().message();
+    return out;
+  }
+  const HandlerRegistry::Entry* entry = registry.find(peek->api_key);
+  if (entry == nullptr) {
+    out.reason = "unknown api key " + std::to_string(peek->api_key);
+    return out;
+  }
+  bool supported = entry->spec.supports(peek->api_version);
+  if (!supported && !entry->spec.handles_unsupported_versions) {
+    out.reason = std::string(entry->spec.name) + " version " + std::to_string(peek->api_version) +
+                 " is not supported";
+    return out;
+  }
+  // An unsupported version's header layout is unknown beyond client_id; read it as v1.
+  bool flexible = supported && entry->spec.is_flexible(peek->api_version);
+  size_t body_offset = 0;
+  auto header = parse_request_header(frame, flexible, &body_offset);
+  if (!header) {
+    out.reason = header.status().message();
+    return out;
+  }
+  out.action = Routed::Action::kDispatch;
+  out.entry = entry;
+  out.request.header = std::move(*header);
+  out.request.frame = std::move(frame);
+  out.request.body_offset = body_offset;
+  return out;
+}
+
+}  // namespace eddy::broker

@@ -1,0 +1,84 @@
+#pragma once
+// The network server: `io_threads` threads, each running its own io_context; an acceptor per
+// listener hands each new connection to the next io_context in turn, and the connection stays
+// on that thread for its life.
+//
+// Shutdown is two-step: stop_accepting() + drain() closes every listener and lets each
+// connection finish writing what is in flight (it reads no new requests); wait_drained() waits
+// for them, bounded by a timeout; stop() closes whatever is left and joins the threads.
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "broker/net/connection.h"
+#include "broker/net/handler_registry.h"
+#include "common/status.h"
+
+namespace eddy::broker {
+
+struct ListenAddress {
+  std::string host;   // empty: all interfaces
+  uint16_t port = 0;  // 0: any free port (bound_ports() tells which)
+};
+
+class Server {
+ public:
+  Server(const HandlerRegistry& registry, ConnectionOptions options, int io_threads);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds every listener; fails (naming the address) when one cannot be bound.
+  Status listen(const std::vector<ListenAddress>& addresses);
+  // Starts the io threads and accepting.
+  void start();
+  std::vector<uint16_t> bound_ports() const;
+
+  void stop_accepting();
+  // Asks every connection to finish its in-flight requests and close.
+  void drain();
+  // Waits until every connection closed or timeout_ms passed; true when all closed.
+  bool wait_drained(int64_t timeout_ms);
+  // Closes everything and joins the io threads. Idempotent.
+  void stop();
+
+  size_t connection_count() const;
+  // The io_context of thread i (for components that want to run timers on the network threads).
+  boost::asio::io_context& io_context(size_t i) { return *ios_[i % ios_.size()]; }
+
+ private:
+  struct Listener {
+    std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor;
+    uint16_t port = 0;
+  };
+  void accept(size_t listener);
+  void on_closed(uint64_t id);
+
+  const HandlerRegistry& registry_;
+  ConnectionOptions options_;
+  std::vector<std::unique_ptr<boost::asio::io_context>> ios_;
+  using WorkGuard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
+  std::vector<WorkGuard> guards_;
+  std::vector<std::thread> threads_;
+  std::vector<Listener> listeners_;
+  std::atomic<size_t> next_io_{0};
+  std::atomic<uint64_t> next_id_{1};
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<uint64_t, std::weak_ptr<Connection>> connections_;   // guarded by mu_
+  std::map<uint64_t, boost::asio::io_context*> connection_io_;  // guarded by mu_
+  bool accepting_ = true;                                       // guarded by mu_
+  bool stopped_ = false;
+};
+
+}  // namespace eddy::broker
