@@ -1,0 +1,360 @@
+#include "broker/replica/partition.h"
+
+#include <algorithm>
+
+#include "broker/replica/kafka_error.h"
+#include "protocol/records/batch_header.h"
+#include "protocol/records/batch_reader.h"
+
+namespace eddy::broker {
+
+namespace {
+
+// The Kafka error for a log append failure. kTooLarge covers both a batch over max.message.bytes
+// (MESSAGE_TOO_LARGE) and a request too large for a segment (RECORD_LIST_TOO_LARGE).
+int16_t append_error(const Status& s, size_t request_bytes, const log::LogConfig& config) {
+  switch (s.code()) {
+    case StatusCode::kCorruption:
+      return kafka_error::kCorruptMessage;
+    case StatusCode::kInvalidArgument:
+      return kafka_error::kInvalidRecord;
+    case StatusCode::kTooLarge:
+      return static_cast<int64_t>(request_bytes) > config.segment_bytes
+                 ? kafka_error::kRecordListTooLarge
+                 : kafka_error::kMessageTooLarge;
+    case StatusCode::kUnsupported:
+      return kafka_error::kUnsupportedCompressionType;
+    case StatusCode::kNoSpace:
+    case StatusCode::kIoError:
+    case StatusCode::kFailedPrecondition:
+      return kafka_error::kKafkaStorageError;
+    default:
+      return kafka_error::kUnknownServerError;
+  }
+}
+
+}  // namespace
+
+Partition::Partition(TopicPartition tp, std::shared_ptr<log::PartitionLog> log, NodeId local_node,
+                     Clock* clock)
+    : tp_(std::move(tp)), log_(std::move(log)), local_node_(local_node), clock_(clock) {}
+
+Status Partition::become_leader(LeaderEpoch epoch, std::vector<NodeId> isr,
+                                PartitionSettings settings) {
+  if (std::find(isr.begin(), isr.end(), local_node_) == isr.end()) {
+    return invalid_argument("the ISR of a partition led here must hold this node");
+  }
+  log_->update_config(settings.log_config);
+  EDDY_RETURN_IF_ERROR(log_->flush());
+  {
+    std::lock_guard lock(mu_);
+    settings_ = std::move(settings);
+    isr_ = std::move(isr);
+    follower_offsets_.clear();
+    durable_end_ = std::max(durable_end_, log_->log_end_offset().value());
+    if (high_watermark_.load() < log_->log_start_offset().value()) {
+      high_watermark_.store(log_->log_start_offset().value());
+    }
+  }
+  leader_epoch_.store(epoch.value());
+  is_leader_.store(true);
+  maybe_advance_high_watermark();
+  return Status::ok();
+}
+
+void Partition::update_settings(const PartitionSettings& settings) {
+  log_->update_config(settings.log_config);
+  std::lock_guard lock(mu_);
+  settings_ = settings;
+}
+
+void Partition::stop_leading() {
+  is_leader_.store(false);
+  std::vector<std::shared_ptr<DelayedOperation>> waiters;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [offset, w] : produce_waiters_) {
+      if (auto op = w.lock()) waiters.push_back(std::move(op));
+    }
+    produce_waiters_.clear();
+    for (auto& w : fetch_waiters_) {
+      if (auto op = w.lock()) waiters.push_back(std::move(op));
+    }
+    fetch_waiters_.clear();
+  }
+  for (auto& op : waiters) op->try_complete();
+}
+
+PartitionSettings Partition::settings() const {
+  std::lock_guard lock(mu_);
+  return settings_;
+}
+
+std::vector<NodeId> Partition::isr() const {
+  std::lock_guard lock(mu_);
+  return isr_;
+}
+
+int16_t Partition::check_leader_epoch(LeaderEpoch client_epoch) const {
+  if (client_epoch.value() < 0) return kafka_error::kNone;
+  const int32_t ours = leader_epoch_.load();
+  if (client_epoch.value() < ours) return kafka_error::kFencedLeaderEpoch;
+  if (client_epoch.value() > ours) return kafka_error::kUnknownLeaderEpoch;
+  return kafka_error::kNone;
+}
+
+// Walks the batch headers without trusting them further than the bytes present. The log validates
+// CRCs and counts again; this pass only finds what the replica layer itself must decide on:
+// codecs, transactional bits, and the producer ids and sequences.
+int16_t Partition::precheck_batches(ByteSpan records,
+                                    std::vector<records::BatchHeader>* headers) const {
+  size_t pos = 0;
+  if (records.empty()) return kafka_error::kInvalidRecord;
+  while (pos < records.size()) {
+    if (records.size() - pos < records::kBatchHeaderSize) return kafka_error::kCorruptMessage;
+    records::BatchHeader h = records::read_batch_header(records.data() + pos);
+    if (h.magic != records::kMagicV2) return kafka_error::kCorruptMessage;
+    if (h.batch_length < static_cast<int32_t>(records::kBatchHeaderSize - records::kLogOverhead) ||
+        static_cast<uint64_t>(h.batch_length) > records.size() - pos - records::kLogOverhead) {
+      return kafka_error::kCorruptMessage;
+    }
+    if (static_cast<uint8_t>(h.compression()) > static_cast<uint8_t>(records::Compression::kZstd)) {
+      return kafka_error::kUnsupportedCompressionType;
+    }
+    // No transactions yet: a transactional or control batch from a producer is refused rather
+    // than stored with semantics we do not provide.
+    if (h.is_transactional() || h.is_control()) return kafka_error::kInvalidRecord;
+    headers->push_back(h);
+    pos += h.size_bytes();
+  }
+  return kafka_error::kNone;
+}
+
+LeaderAppendInfo Partition::append_as_leader(MutableByteSpan records, int16_t acks) {
+  LeaderAppendInfo info;
+  if (!is_leader_.load()) {
+    info.error = kafka_error::kNotLeaderOrFollower;
+    return info;
+  }
+  if (failed_.load()) {
+    info.error = kafka_error::kKafkaStorageError;
+    return info;
+  }
+  PartitionSettings settings;
+  size_t isr_size = 0;
+  {
+    std::lock_guard lock(mu_);
+    settings = settings_;
+    isr_size = isr_.size();
+  }
+  if (acks == -1 && static_cast<int32_t>(isr_size) < settings.min_insync_replicas) {
+    info.error = kafka_error::kNotEnoughReplicas;
+    info.error_message = "ISR size " + std::to_string(isr_size) + " is below min.insync.replicas " +
+                         std::to_string(settings.min_insync_replicas);
+    return info;
+  }
+  std::vector<records::BatchHeader> headers;
+  info.error = precheck_batches(records, &headers);
+  if (info.error != kafka_error::kNone) return info;
+
+  {
+    std::lock_guard append_lock(append_mu_);
+    for (const records::BatchHeader& h : headers) {
+      SequenceCheck check = producers_.check(h);
+      if (check.error != kafka_error::kNone) {
+        info.error = check.error;
+        return info;
+      }
+      if (check.duplicate) {
+        info.duplicate = true;
+        info.base_offset = check.duplicate->first_offset;
+        info.last_offset = check.duplicate->last_offset;
+        return info;
+      }
+    }
+    Result<log::AppendResult> appended = log_->append(records, leader_epoch());
+    if (!appended.is_ok()) {
+      info.error = append_error(appended.status(), records.size(), settings.log_config);
+      info.error_message = appended.status().message();
+      if (info.error == kafka_error::kKafkaStorageError) failed_.store(true);
+      return info;
+    }
+    info.base_offset = appended->base_offset;
+    info.last_offset = appended->last_offset;
+    info.log_append_time_ms = appended->log_append_time_ms;
+    // The append assigned offsets in place; record each batch at the offsets it got.
+    size_t pos = 0;
+    for (size_t i = 0; i < headers.size(); ++i) {
+      records::BatchHeader h = records::read_batch_header(records.data() + pos);
+      producers_.record(h, Offset(h.base_offset), Offset(h.last_offset()));
+      note_batch_timestamp(h);
+      pos += h.size_bytes();
+    }
+  }
+
+  if (settings.log_config.flush_policy == log::FlushPolicy::kSync) {
+    std::weak_ptr<Partition> weak = weak_from_this();
+    const Offset next = info.last_offset + 1;
+    log_->on_durable(info.last_offset, [weak, next](const Status& s) {
+      if (auto self = weak.lock()) self->on_local_durable(next, s);
+    });
+  } else {
+    maybe_advance_high_watermark();
+  }
+  return info;
+}
+
+void Partition::on_local_durable(Offset next_offset, const Status& status) {
+  if (!status.is_ok()) {
+    // The log failed an fsync (or truncated below this offset): these offsets never become
+    // durable, and waiting acks=all producers must hear so now rather than at their timeout.
+    if (status.code() != StatusCode::kUnavailable) failed_.store(true);
+    std::vector<std::shared_ptr<DelayedOperation>> waiters;
+    {
+      std::lock_guard lock(mu_);
+      for (auto& [offset, w] : produce_waiters_) {
+        if (auto op = w.lock()) waiters.push_back(std::move(op));
+      }
+      produce_waiters_.clear();
+    }
+    for (auto& op : waiters) op->try_complete();
+    return;
+  }
+  {
+    std::lock_guard lock(mu_);
+    durable_end_ = std::max(durable_end_, next_offset.value());
+  }
+  maybe_advance_high_watermark();
+}
+
+void Partition::update_follower_fetch_state(NodeId follower, Offset fetch_offset) {
+  {
+    std::lock_guard lock(mu_);
+    int64_t& known = follower_offsets_[follower];
+    known = std::max(known, fetch_offset.value());
+  }
+  maybe_advance_high_watermark();
+}
+
+void Partition::maybe_advance_high_watermark() {
+  std::vector<std::shared_ptr<DelayedOperation>> to_try;
+  {
+    std::lock_guard lock(mu_);
+    const int64_t leo = log_->log_end_offset().value();
+    int64_t hw = settings_.log_config.flush_policy == log::FlushPolicy::kSync ? durable_end_ : leo;
+    for (NodeId replica : isr_) {
+      if (replica == local_node_) continue;
+      auto it = follower_offsets_.find(replica);
+      hw = std::min(hw, it == follower_offsets_.end() ? int64_t{0} : it->second);
+    }
+    hw = std::min(hw, leo);
+    if (hw <= high_watermark_.load()) return;
+    high_watermark_.store(hw);
+    auto end = produce_waiters_.upper_bound(hw);
+    for (auto it = produce_waiters_.begin(); it != end; ++it) {
+      if (auto op = it->second.lock()) to_try.push_back(std::move(op));
+    }
+    produce_waiters_.erase(produce_waiters_.begin(), end);
+    // Fetch waiters stay registered until they complete; dead ones are pruned here.
+    size_t kept = 0;
+    for (auto& w : fetch_waiters_) {
+      auto op = w.lock();
+      if (!op || op->is_completed()) continue;
+      to_try.push_back(std::move(op));
+      fetch_waiters_[kept++] = std::move(w);
+    }
+    fetch_waiters_.resize(kept);
+  }
+  for (auto& op : to_try) op->try_complete();
+}
+
+void Partition::add_produce_waiter(Offset required_offset, std::weak_ptr<DelayedOperation> op) {
+  {
+    std::lock_guard lock(mu_);
+    if (high_watermark_.load() < required_offset.value() && !failed_.load() && is_leader_.load()) {
+      produce_waiters_.emplace(required_offset.value(), std::move(op));
+      return;
+    }
+  }
+  // Already satisfied (or never will be): let the operation decide now.
+  if (auto strong = op.lock()) strong->try_complete();
+}
+
+void Partition::add_fetch_waiter(std::weak_ptr<DelayedOperation> op) {
+  std::lock_guard lock(mu_);
+  fetch_waiters_.push_back(std::move(op));
+}
+
+Status Partition::rebuild_producer_state(uint64_t scan_bytes) {
+  // Replays the newest segment, at most scan_bytes of it: a producer that has not written since
+  // the segment rolled is unknown after a restart, which Kafka tolerates (any sequence starts
+  // the state of an unknown producer).
+  const std::vector<Offset> bases = log_->segment_base_offsets();
+  if (bases.empty()) return Status::ok();
+  Offset start = std::max(bases.back(), log_->log_start_offset());
+  const Offset end = log_->log_end_offset();
+  constexpr uint64_t kChunkBytes = 1 << 20;
+  uint64_t scanned = 0;
+  std::lock_guard append_lock(append_mu_);
+  Offset next = start;
+  while (next < end && scanned < scan_bytes) {
+    EDDY_ASSIGN_OR_RETURN(log::ReadResult read, log_->read(next, kChunkBytes, end));
+    if (read.records.empty()) break;
+    EDDY_ASSIGN_OR_RETURN(Bytes bytes, read.records.read_all());
+    size_t pos = 0;
+    while (bytes.size() - pos >= records::kBatchHeaderSize) {
+      records::BatchHeader h = records::read_batch_header(bytes.data() + pos);
+      if (h.size_bytes() > bytes.size() - pos) break;
+      producers_.record(h, Offset(h.base_offset), Offset(h.last_offset()));
+      note_batch_timestamp(h);
+      pos += h.size_bytes();
+    }
+    scanned += bytes.size();
+    if (read.next_offset <= next) break;
+    next = read.next_offset;
+  }
+  return Status::ok();
+}
+
+void Partition::note_batch_timestamp(const records::BatchHeader& h) {
+  std::lock_guard lock(mu_);
+  if (!max_timestamp_ || h.max_timestamp > max_timestamp_->timestamp_ms) {
+    max_timestamp_ = log::TimestampOffset{h.max_timestamp, Offset(h.base_offset)};
+  }
+}
+
+std::optional<log::TimestampOffset> Partition::max_timestamp_offset() const {
+  std::optional<log::TimestampOffset> batch;
+  {
+    std::lock_guard lock(mu_);
+    batch = max_timestamp_;
+  }
+  if (!batch || batch->offset < log_->log_start_offset()) return std::nullopt;
+  return first_record_at_or_after(batch->offset, batch->timestamp_ms);
+}
+
+std::optional<log::TimestampOffset> Partition::first_record_at_or_after(Offset batch_offset,
+                                                                        int64_t timestamp) const {
+  const log::TimestampOffset whole_batch{timestamp, batch_offset};
+  // max_bytes 1 still returns the one whole batch holding batch_offset.
+  Result<log::ReadResult> read = log_->read(batch_offset, 1, log_->log_end_offset());
+  if (!read.is_ok() || read->records.empty()) return whole_batch;
+  Result<Bytes> bytes = read->records.read_all();
+  if (!bytes.is_ok() || bytes->size() < records::kBatchHeaderSize) return whole_batch;
+  const records::BatchHeader h = records::read_batch_header(bytes->data());
+  if (h.size_bytes() > bytes->size()) return whole_batch;
+  Result<records::DecodedBatch> decoded =
+      records::decode_batch(ByteSpan(bytes->data(), h.size_bytes()));
+  if (!decoded.is_ok()) return whole_batch;
+  for (const records::Record& rec : decoded->records) {
+    if (rec.timestamp >= timestamp) return log::TimestampOffset{rec.timestamp, Offset(rec.offset)};
+  }
+  return whole_batch;
+}
+
+size_t Partition::producer_count() const {
+  std::lock_guard lock(append_mu_);
+  return producers_.producer_count();
+}
+
+}  // namespace eddy::broker

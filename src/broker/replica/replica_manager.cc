@@ -1,0 +1,412 @@
+#include "broker/replica/replica_manager.h"
+
+#include <algorithm>
+#include <mutex>
+
+#include "broker/replica/kafka_error.h"
+#include "protocol/records/batch_reader.h"
+
+namespace eddy::broker {
+
+// ---- Delayed produce (acks=all) ----
+
+class DelayedProduce final : public DelayedOperation {
+ public:
+  struct Waiting {
+    std::shared_ptr<Partition> partition;
+    Offset required_offset;  // the HW that covers the appended batches
+    size_t index;            // into results
+  };
+
+  DelayedProduce(int64_t deadline_ms, std::vector<ProducePartitionResult> results,
+                 std::vector<Waiting> waiting, ProduceCallback callback)
+      : DelayedOperation(deadline_ms),
+        results_(std::move(results)),
+        waiting_(std::move(waiting)),
+        callback_(std::move(callback)) {}
+
+ protected:
+  bool ready() override {
+    return std::all_of(waiting_.begin(), waiting_.end(), [](const Waiting& w) { return done(w); });
+  }
+
+  void on_complete(bool /*expired*/) override {
+    for (const Waiting& w : waiting_) {
+      ProducePartitionResult& r = results_[w.index];
+      if (w.partition->high_watermark() >= w.required_offset) {
+        r.log_start_offset = w.partition->log_start_offset();
+      } else if (w.partition->has_failed()) {
+        r.error = kafka_error::kKafkaStorageError;
+      } else if (!w.partition->is_leader()) {
+        r.error = kafka_error::kNotLeaderOrFollower;
+      } else {
+        r.error = kafka_error::kRequestTimedOut;
+      }
+      if (r.error != kafka_error::kNone) r.base_offset = Offset(-1);
+    }
+    ProduceCallback cb = std::move(callback_);
+    cb(std::move(results_));
+  }
+
+ private:
+  static bool done(const Waiting& w) {
+    return w.partition->high_watermark() >= w.required_offset || w.partition->has_failed() ||
+           !w.partition->is_leader();
+  }
+
+  std::vector<ProducePartitionResult> results_;
+  std::vector<Waiting> waiting_;
+  ProduceCallback callback_;
+};
+
+// ---- Delayed fetch (long poll) ----
+
+class DelayedFetch final : public DelayedOperation {
+ public:
+  DelayedFetch(int64_t deadline_ms, const ReplicaManager* rm, FetchParams params,
+               std::vector<FetchPartitionInput> inputs, FetchCallback callback)
+      : DelayedOperation(deadline_ms),
+        rm_(rm),
+        params_(params),
+        inputs_(std::move(inputs)),
+        callback_(std::move(callback)) {}
+
+  // Reads every partition under the request's byte limits. Sets *bytes to the total and
+  // *has_error when a partition answers with an error (which completes a fetch at once).
+  std::vector<FetchPartitionResult> read_all(uint64_t* bytes, bool* has_error) const;
+
+ protected:
+  bool ready() override {
+    uint64_t bytes = 0;
+    bool has_error = false;
+    read_all(&bytes, &has_error);
+    return has_error || bytes >= static_cast<uint64_t>(std::max(params_.min_bytes, 1));
+  }
+
+  void on_complete(bool /*expired*/) override {
+    uint64_t bytes = 0;
+    bool has_error = false;
+    std::vector<FetchPartitionResult> results = read_all(&bytes, &has_error);
+    FetchCallback cb = std::move(callback_);
+    cb(std::move(results));
+  }
+
+ private:
+  const ReplicaManager* rm_;
+  FetchParams params_;
+  std::vector<FetchPartitionInput> inputs_;
+  FetchCallback callback_;
+};
+
+std::vector<FetchPartitionResult> DelayedFetch::read_all(uint64_t* bytes, bool* has_error) const {
+  std::vector<FetchPartitionResult> results;
+  results.reserve(inputs_.size());
+  // Kafka's KIP-74 rule: the first partition with data may exceed the limits by one batch, so a
+  // large batch still makes progress; after that, fetch.max.bytes bounds the response.
+  uint64_t budget = static_cast<uint64_t>(std::max(params_.max_bytes, 0));
+  bool first_with_data = true;
+  for (const FetchPartitionInput& in : inputs_) {
+    const uint64_t limit =
+        std::min<uint64_t>(budget, static_cast<uint64_t>(std::max(in.partition_max_bytes, 0)));
+    std::optional<FetchPartitionResult> r = rm_->read_partition(params_, in, limit);
+    if (!r) {
+      FetchPartitionResult unknown;
+      unknown.tp = in.tp;
+      unknown.error = kafka_error::kUnknownTopicOrPartition;
+      results.push_back(std::move(unknown));
+      *has_error = true;
+      continue;
+    }
+    if (r->error != kafka_error::kNone) *has_error = true;
+    if (!r->records.empty()) {
+      if (!first_with_data && r->records.length > limit) {
+        r->records = log::FileSlice{};
+      } else {
+        first_with_data = false;
+        budget -= std::min<uint64_t>(budget, r->records.length);
+        *bytes += r->records.length;
+      }
+    }
+    results.push_back(std::move(*r));
+  }
+  return results;
+}
+
+// ---- ReplicaManager ----
+
+ReplicaManager::ReplicaManager(ReplicaManagerOptions options)
+    : options_(std::move(options)),
+      purgatory_(options_.clock, options_.max_delayed_operations),
+      next_producer_id_(options_.clock->wall_ms() << kProducerIdCounterBits) {}
+
+ReplicaManager::~ReplicaManager() { shutdown(); }
+
+void ReplicaManager::start() { purgatory_.start(); }
+
+void ReplicaManager::shutdown() { purgatory_.stop(); }
+
+Status ReplicaManager::become_leader(const TopicPartition& tp, LeaderEpoch epoch,
+                                     std::vector<NodeId> isr, const PartitionSettings& settings) {
+  std::shared_ptr<Partition> partition = get_partition(tp);
+  if (!partition) {
+    EDDY_ASSIGN_OR_RETURN(std::shared_ptr<log::PartitionLog> log,
+                          options_.logs->get_or_create(tp, settings.log_config));
+    auto created =
+        std::make_shared<Partition>(tp, std::move(log), options_.node_id, options_.clock);
+    EDDY_RETURN_IF_ERROR(created->rebuild_producer_state(options_.producer_state_scan_bytes));
+    std::unique_lock lock(mu_);
+    auto [it, inserted] = partitions_.emplace(tp, created);
+    partition = it->second;
+  }
+  if (partition->is_leader() && partition->leader_epoch() == epoch) {
+    partition->update_settings(settings);
+    return Status::ok();
+  }
+  return partition->become_leader(epoch, std::move(isr), settings);
+}
+
+void ReplicaManager::update_settings(const TopicPartition& tp, const PartitionSettings& settings) {
+  if (auto p = get_partition(tp)) p->update_settings(settings);
+}
+
+Status ReplicaManager::remove_partition(const TopicPartition& tp, bool delete_log) {
+  std::shared_ptr<Partition> partition;
+  {
+    std::unique_lock lock(mu_);
+    auto it = partitions_.find(tp);
+    if (it != partitions_.end()) {
+      partition = std::move(it->second);
+      partitions_.erase(it);
+    }
+  }
+  if (partition) partition->stop_leading();
+  if (delete_log && options_.logs->get(tp)) return options_.logs->remove(tp);
+  return Status::ok();
+}
+
+std::shared_ptr<Partition> ReplicaManager::get_partition(const TopicPartition& tp) const {
+  std::shared_lock lock(mu_);
+  auto it = partitions_.find(tp);
+  return it == partitions_.end() ? nullptr : it->second;
+}
+
+std::vector<TopicPartition> ReplicaManager::partitions() const {
+  std::shared_lock lock(mu_);
+  std::vector<TopicPartition> out;
+  out.reserve(partitions_.size());
+  for (const auto& [tp, p] : partitions_) out.push_back(tp);
+  return out;
+}
+
+void ReplicaManager::append_records(std::vector<ProducePartitionInput> inputs, int16_t acks,
+                                    int32_t timeout_ms, ProduceCallback callback) {
+  std::vector<ProducePartitionResult> results;
+  results.reserve(inputs.size());
+  std::vector<DelayedProduce::Waiting> waiting;
+  for (ProducePartitionInput& in : inputs) {
+    ProducePartitionResult r;
+    r.tp = in.tp;
+    std::shared_ptr<Partition> partition = get_partition(in.tp);
+    if (!partition) {
+      r.error = kafka_error::kUnknownTopicOrPartition;
+      results.push_back(std::move(r));
+      continue;
+    }
+    LeaderAppendInfo info = partition->append_as_leader(in.records, acks);
+    r.error = info.error;
+    r.error_message = std::move(info.error_message);
+    r.log_start_offset = partition->log_start_offset();
+    if (info.error == kafka_error::kNone) {
+      r.base_offset = info.base_offset;
+      r.log_append_time_ms = info.log_append_time_ms;
+      if (acks == -1) {
+        waiting.push_back({partition, info.last_offset + 1, results.size()});
+      }
+    }
+    results.push_back(std::move(r));
+  }
+  if (waiting.empty()) {
+    callback(std::move(results));
+    return;
+  }
+  auto op = std::make_shared<DelayedProduce>(options_.clock->monotonic_ms() + timeout_ms,
+                                             std::move(results), waiting, std::move(callback));
+  if (op->try_complete()) return;
+  if (!purgatory_.watch(op)) {
+    op->force_complete(true);
+    return;
+  }
+  for (const DelayedProduce::Waiting& w : waiting) {
+    w.partition->add_produce_waiter(w.required_offset, op);
+  }
+}
+
+std::optional<FetchPartitionResult> ReplicaManager::read_partition(const FetchParams& params,
+                                                                   const FetchPartitionInput& in,
+                                                                   uint64_t max_bytes) const {
+  std::shared_ptr<Partition> partition = get_partition(in.tp);
+  if (!partition) return std::nullopt;
+  FetchPartitionResult r;
+  r.tp = in.tp;
+  if (!partition->is_leader()) {
+    r.error = kafka_error::kNotLeaderOrFollower;
+    return r;
+  }
+  r.error = partition->check_leader_epoch(in.current_leader_epoch);
+  if (r.error != kafka_error::kNone) return r;
+  const Offset hw = partition->high_watermark();
+  const Offset leo = partition->log_end_offset();
+  const Offset start = partition->log_start_offset();
+  r.high_watermark = hw;
+  r.last_stable_offset = hw;  // no transactions: LSO = HW
+  r.log_start_offset = start;
+  if (in.fetch_offset < start || in.fetch_offset > leo) {
+    r.error = kafka_error::kOffsetOutOfRange;
+    return r;
+  }
+  // A follower replicates up to the LEO; a consumer reads only what the HW has made safe.
+  const Offset upper = params.replica_id >= 0 ? leo : hw;
+  if (in.fetch_offset >= upper) return r;
+  Result<log::ReadResult> read = partition->log()->read(in.fetch_offset, max_bytes, upper);
+  if (!read.is_ok()) {
+    r.error = read.status().code() == StatusCode::kOutOfRange ? kafka_error::kOffsetOutOfRange
+                                                              : kafka_error::kKafkaStorageError;
+    return r;
+  }
+  r.records = std::move(read->records);
+  return r;
+}
+
+void ReplicaManager::fetch(const FetchParams& params, std::vector<FetchPartitionInput> inputs,
+                           FetchCallback callback) {
+  if (params.replica_id >= 0) {
+    for (const FetchPartitionInput& in : inputs) {
+      if (auto p = get_partition(in.tp)) {
+        p->update_follower_fetch_state(NodeId(params.replica_id), in.fetch_offset);
+      }
+    }
+  }
+  const int64_t deadline = options_.clock->monotonic_ms() + std::max(params.max_wait_ms, 0);
+  auto op = std::make_shared<DelayedFetch>(deadline, this, params, inputs, std::move(callback));
+  uint64_t bytes = 0;
+  bool has_error = false;
+  std::vector<FetchPartitionResult> first = op->read_all(&bytes, &has_error);
+  if (params.max_wait_ms <= 0 || inputs.empty() || has_error ||
+      bytes >= static_cast<uint64_t>(std::max(params.min_bytes, 1))) {
+    op->force_complete(false);
+    return;
+  }
+  if (!purgatory_.watch(op)) {
+    op->force_complete(true);
+    return;
+  }
+  for (const FetchPartitionInput& in : inputs) {
+    if (auto p = get_partition(in.tp)) p->add_fetch_waiter(op);
+  }
+  // Data that arrived between the first read and the registration woke nobody.
+  op->try_complete();
+}
+
+ListOffsetResult ReplicaManager::list_offset(const TopicPartition& tp, int64_t timestamp,
+                                             IsolationLevel /*isolation*/,
+                                             LeaderEpoch current_leader_epoch) const {
+  ListOffsetResult r;
+  std::shared_ptr<Partition> partition = get_partition(tp);
+  if (!partition) {
+    r.error = kafka_error::kUnknownTopicOrPartition;
+    return r;
+  }
+  if (!partition->is_leader()) {
+    r.error = kafka_error::kNotLeaderOrFollower;
+    return r;
+  }
+  r.error = partition->check_leader_epoch(current_leader_epoch);
+  if (r.error != kafka_error::kNone) return r;
+  r.leader_epoch = partition->leader_epoch();
+  // Without transactions the last stable offset equals the HW, so both isolation levels see the
+  // same bound.
+  const Offset hw = partition->high_watermark();
+  if (timestamp == kEarliestTimestamp) {
+    r.offset = partition->log_start_offset();
+    return r;
+  }
+  if (timestamp == kLatestTimestamp) {
+    r.offset = hw;
+    return r;
+  }
+  const log::PartitionLog& log = *partition->log();
+  std::optional<log::TimestampOffset> found;
+  if (timestamp == kMaxTimestamp) {
+    found = partition->max_timestamp_offset();
+  } else if (timestamp >= 0) {
+    Result<std::optional<log::TimestampOffset>> lookup = log.offset_for_timestamp(timestamp);
+    if (!lookup.is_ok()) {
+      r.error = kafka_error::kKafkaStorageError;
+      return r;
+    }
+    found = *lookup;
+    if (found) found = partition->first_record_at_or_after(found->offset, timestamp);
+  } else {
+    r.error = kafka_error::kInvalidTimestamp;
+    return r;
+  }
+  if (found && found->offset < hw) {
+    r.timestamp_ms = found->timestamp_ms;
+    r.offset = found->offset;
+  } else {
+    r.leader_epoch = LeaderEpoch(-1);
+  }
+  return r;
+}
+
+DeleteRecordsResult ReplicaManager::delete_records(const TopicPartition& tp, int64_t offset) {
+  DeleteRecordsResult r;
+  std::shared_ptr<Partition> partition = get_partition(tp);
+  if (!partition) {
+    r.error = kafka_error::kUnknownTopicOrPartition;
+    return r;
+  }
+  if (!partition->is_leader()) {
+    r.error = kafka_error::kNotLeaderOrFollower;
+    return r;
+  }
+  const Offset hw = partition->high_watermark();
+  const Offset target = offset == -1 ? hw : Offset(offset);
+  if (target.value() < 0 || target > hw) {
+    r.error = kafka_error::kOffsetOutOfRange;
+    return r;
+  }
+  Status s = partition->log()->delete_records_before(target);
+  if (!s.is_ok()) {
+    r.error = s.code() == StatusCode::kOutOfRange ? kafka_error::kOffsetOutOfRange
+                                                  : kafka_error::kKafkaStorageError;
+    return r;
+  }
+  r.low_watermark = partition->log_start_offset();
+  return r;
+}
+
+OffsetForLeaderEpochResult ReplicaManager::offset_for_leader_epoch(const TopicPartition& tp,
+                                                                   LeaderEpoch current_leader_epoch,
+                                                                   LeaderEpoch leader_epoch) const {
+  OffsetForLeaderEpochResult r;
+  std::shared_ptr<Partition> partition = get_partition(tp);
+  if (!partition) {
+    r.error = kafka_error::kUnknownTopicOrPartition;
+    return r;
+  }
+  if (!partition->is_leader()) {
+    r.error = kafka_error::kNotLeaderOrFollower;
+    return r;
+  }
+  r.error = partition->check_leader_epoch(current_leader_epoch);
+  if (r.error != kafka_error::kNone) return r;
+  log::EpochEndOffset e = partition->log()->end_offset_for_epoch(leader_epoch);
+  r.leader_epoch = e.leader_epoch;
+  r.end_offset = e.end_offset;
+  return r;
+}
+
+int64_t ReplicaManager::allocate_producer_id() { return next_producer_id_.fetch_add(1); }
+
+}  // namespace eddy::broker

@@ -1,0 +1,108 @@
+#pragma once
+// ReplicaManager: the broker's partitions and the data path over them (Kafka's ReplicaManager).
+// The Kafka handlers for Produce, Fetch, ListOffsets, DeleteRecords, OffsetForLeaderEpoch and
+// InitProducerId call it with decoded requests; the metadata layer tells it which partitions this
+// node leads (become_leader / remove_partition) as the metadata image changes.
+//
+// Produce: acks=0 and acks=1 complete when the append returns; acks=-1 (all) waits in the
+// purgatory until the high watermark covers the appended batches (durable under the flush policy
+// and fetched by every ISR member) or the request timeout (REQUEST_TIMED_OUT).
+//
+// Fetch: answers at once when min_bytes are available below the high watermark, max_wait_ms is 0,
+// or an error occurred; otherwise waits in the purgatory and is woken by high-watermark advances
+// of its partitions. Records are file slices for sendfile.
+//
+// Callbacks run exactly once, on an arbitrary thread; receivers post to their own executor.
+// Thread-safe.
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <vector>
+
+#include "broker/replica/delayed_operation.h"
+#include "broker/replica/partition.h"
+#include "broker/replica/replica_types.h"
+#include "common/clock.h"
+#include "log/log_manager.h"
+
+namespace eddy::broker {
+
+struct ReplicaManagerOptions {
+  NodeId node_id{0};
+  log::LogManager* logs = nullptr;  // not owned; outlives the manager
+  Clock* clock = &SystemClock::instance();
+  // Bound on produce and fetch requests waiting at once; past it, fetches answer at once and
+  // acks=all produces answer REQUEST_TIMED_OUT.
+  size_t max_delayed_operations = 100'000;
+  // How much of the newest segment is replayed at load to rebuild idempotent-producer state.
+  uint64_t producer_state_scan_bytes = 64ULL << 20;
+};
+
+class ReplicaManager {
+ public:
+  explicit ReplicaManager(ReplicaManagerOptions options);
+  ~ReplicaManager();
+  ReplicaManager(const ReplicaManager&) = delete;
+  ReplicaManager& operator=(const ReplicaManager&) = delete;
+
+  // Starts the purgatory reaper thread (timeouts of delayed produce and fetch requests).
+  void start();
+  // Stops the reaper; every waiting request is answered (timed out).
+  void shutdown();
+
+  // Leads `tp` at `epoch` from now on (creating its log when missing). Idempotent for the same
+  // epoch; a new epoch re-runs the leader transition.
+  Status become_leader(const TopicPartition& tp, LeaderEpoch epoch, std::vector<NodeId> isr,
+                       const PartitionSettings& settings);
+  void update_settings(const TopicPartition& tp, const PartitionSettings& settings);
+  // Forgets the partition and, with delete_log, removes its log (DeleteTopics).
+  Status remove_partition(const TopicPartition& tp, bool delete_log);
+  std::shared_ptr<Partition> get_partition(const TopicPartition& tp) const;
+  std::vector<TopicPartition> partitions() const;
+
+  // Produce. acks must be 0, 1 or -1 (the handler answers INVALID_REQUIRED_ACKS otherwise).
+  void append_records(std::vector<ProducePartitionInput> inputs, int16_t acks, int32_t timeout_ms,
+                      ProduceCallback callback);
+
+  // Fetch. A replica_id >= 0 must be a follower of the partition (ISR member or assigned
+  // replica); the handler has already rejected one that is not a known broker.
+  void fetch(const FetchParams& params, std::vector<FetchPartitionInput> inputs,
+             FetchCallback callback);
+
+  // ListOffsets for one partition: timestamp -2 earliest, -1 latest (HW, or LSO for
+  // read_committed, equal without transactions), -3 the batch with the largest timestamp, else
+  // the first offset whose timestamp >= it.
+  ListOffsetResult list_offset(const TopicPartition& tp, int64_t timestamp,
+                               IsolationLevel isolation, LeaderEpoch current_leader_epoch) const;
+  // DeleteRecords: offset -1 means the high watermark; above the HW is OFFSET_OUT_OF_RANGE.
+  DeleteRecordsResult delete_records(const TopicPartition& tp, int64_t offset);
+  OffsetForLeaderEpochResult offset_for_leader_epoch(const TopicPartition& tp,
+                                                     LeaderEpoch current_leader_epoch,
+                                                     LeaderEpoch leader_epoch) const;
+
+  // InitProducerId without a transactional id: a fresh producer id with epoch 0. Ids are unique
+  // across restarts: the high bits are the boot time in ms, the low kProducerIdCounterBits count.
+  int64_t allocate_producer_id();
+
+  Purgatory& purgatory() { return purgatory_; }
+  const ReplicaManagerOptions& options() const { return options_; }
+
+ private:
+  std::optional<FetchPartitionResult> read_partition(const FetchParams& params,
+                                                     const FetchPartitionInput& in,
+                                                     uint64_t max_bytes) const;
+  friend class DelayedFetch;
+
+  ReplicaManagerOptions options_;
+  Purgatory purgatory_;
+  mutable std::shared_mutex mu_;
+  std::map<TopicPartition, std::shared_ptr<Partition>> partitions_;
+  std::atomic<int64_t> next_producer_id_;
+};
+
+inline constexpr int kProducerIdCounterBits = 16;
+
+}  // namespace eddy::broker

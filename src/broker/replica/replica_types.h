@@ -1,0 +1,108 @@
+#pragma once
+// Inputs and outputs of the replica layer's data-path operations: plain values, free of any wire
+// encoding, so that the Kafka handlers translate requests into them and results back, and unit
+// tests drive the layer without sockets.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/ids.h"
+#include "log/log_config.h"
+#include "log/log_manager.h"
+#include "log/partition_log.h"
+
+namespace eddy::broker {
+
+using TopicPartition = log::TopicPartition;
+
+// Kafka's replica id of a consumer; a follower broker sends its node id (>= 0).
+inline constexpr int32_t kConsumerReplicaId = -1;
+
+// Per-partition settings that come from topic configs in the metadata image.
+struct PartitionSettings {
+  log::LogConfig log_config;
+  int32_t min_insync_replicas = 1;  // min.insync.replicas
+};
+
+// ---- Produce ----
+
+struct ProducePartitionInput {
+  TopicPartition tp;
+  // The request's records field. Rewritten in place by the append (offsets, leader epoch,
+  // LogAppendTime); must stay alive until append_records() returns.
+  MutableByteSpan records;
+};
+
+struct ProducePartitionResult {
+  TopicPartition tp;
+  int16_t error = 0;
+  Offset base_offset{-1};
+  int64_t log_append_time_ms = -1;  // -1 unless the topic uses LogAppendTime
+  Offset log_start_offset{-1};
+  std::string error_message;
+};
+
+// Runs exactly once, on any thread (the caller's, the flusher's or the purgatory reaper's): the
+// receiver hops to its own executor. Results are in the input order.
+using ProduceCallback = std::function<void(std::vector<ProducePartitionResult>)>;
+
+// ---- Fetch ----
+
+enum class IsolationLevel : int8_t { kReadUncommitted = 0, kReadCommitted = 1 };
+
+struct FetchParams {
+  int32_t replica_id = kConsumerReplicaId;
+  int32_t max_wait_ms = 0;
+  int32_t min_bytes = 0;
+  int32_t max_bytes = 52'428'800;  // fetch.max.bytes default
+  IsolationLevel isolation = IsolationLevel::kReadUncommitted;
+};
+
+struct FetchPartitionInput {
+  TopicPartition tp;
+  Offset fetch_offset{0};
+  int32_t partition_max_bytes = 1'048'576;
+  LeaderEpoch current_leader_epoch{-1};  // -1: the client does not fence
+};
+
+struct FetchPartitionResult {
+  TopicPartition tp;
+  int16_t error = 0;
+  Offset high_watermark{-1};
+  Offset last_stable_offset{-1};
+  Offset log_start_offset{-1};
+  // Whole batches, below the high watermark (consumers) or the LEO (followers); send with
+  // sendfile. Empty when nothing new.
+  log::FileSlice records;
+};
+
+using FetchCallback = std::function<void(std::vector<FetchPartitionResult>)>;
+
+// ---- ListOffsets, DeleteRecords, OffsetForLeaderEpoch ----
+
+inline constexpr int64_t kLatestTimestamp = -1;
+inline constexpr int64_t kEarliestTimestamp = -2;
+inline constexpr int64_t kMaxTimestamp = -3;
+
+struct ListOffsetResult {
+  int16_t error = 0;
+  int64_t timestamp_ms = -1;
+  Offset offset{-1};
+  LeaderEpoch leader_epoch{-1};
+};
+
+struct DeleteRecordsResult {
+  int16_t error = 0;
+  Offset low_watermark{-1};
+};
+
+struct OffsetForLeaderEpochResult {
+  int16_t error = 0;
+  LeaderEpoch leader_epoch{-1};
+  Offset end_offset{-1};
+};
+
+}  // namespace eddy::broker
