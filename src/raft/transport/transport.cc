@@ -89,6 +89,14 @@ void Transport::adopt(tcp::socket socket) {
   conn->start();
 }
 
+void Transport::set_peer(NodeId id, PeerAddress address) {
+  if (id == config_.self || listener_->stopped) return;
+  config_.peers[id] = address;
+  auto it = peers_.find(id);
+  if (it != peers_.end()) it->second->stop();
+  peers_[id] = std::make_shared<PeerConnection>(io_, std::move(address), config_);
+}
+
 void Transport::send(pb::Message msg) {
   auto it = peers_.find(NodeId(msg.to()));
   if (it == peers_.end() || listener_->stopped) {

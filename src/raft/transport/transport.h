@@ -77,6 +77,8 @@ class Transport {
   // Binds and listens; fails when the address is taken.
   Status start();
   uint16_t listen_port() const { return listen_port_; }
+  // Adds or replaces the address of a peer (a new member, or a port learnt after start-up).
+  void set_peer(NodeId id, PeerAddress address);
   // Queues `msg` for msg.to().
   void send(pb::Message msg);
   void stop();
