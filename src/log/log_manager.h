@@ -114,7 +114,7 @@ class LogManager {
   std::mutex bg_mu_;
   std::condition_variable bg_cv_;
   bool stopping_ = false;
-  bool shut_down_ = false;
+  std::atomic<bool> shut_down_{false};
   std::thread background_;
 };
 

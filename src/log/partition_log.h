@@ -45,6 +45,7 @@ namespace eddy::log {
 
 class LogSegment;
 class LeaderEpochCache;
+struct BatchInfo;
 class Flusher;
 class FileHandleBudget;
 
@@ -84,7 +85,7 @@ struct TimestampOffset {
   Offset offset;         // base offset of the first batch whose max timestamp >= the target
 };
 
-// Kafka's OffsetForLeaderEpoch answer: (-1, -1) when the epoch is older than anything known.
+// Kafka's OffsetForLeaderEpoch answer; (-1, -1) is UNDEFINED_EPOCH / UNDEFINED_EPOCH_OFFSET.
 struct EpochEndOffset {
   LeaderEpoch leader_epoch{-1};
   Offset end_offset{-1};
@@ -168,6 +169,7 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
   // Removes every batch at or after `offset` (the LEO becomes the start of the batch containing
   // it, normally exactly `offset`), and leader epochs starting there. For a follower truncating
   // to the leader's epoch end offset. Callbacks waiting on removed offsets get kUnavailable.
+  // Below the log start offset it is truncate_fully_and_start_at(offset).
   Status truncate_to(Offset offset);
   // Deletes everything and restarts the log empty at `offset` (a follower far behind the
   // leader's log start offset).
@@ -208,14 +210,36 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
 
   // Leader-epoch cache (persisted in leader-epoch-checkpoint).
   LeaderEpoch latest_epoch() const;
-  // The start offset of the first epoch after `epoch`, or the LEO when `epoch` is the latest;
-  // the largest known epoch <= `epoch` with it. (-1, -1) when `epoch` precedes them all.
+  // Kafka's OffsetForLeaderEpoch semantics, see LeaderEpochCache::end_offset_for.
   EpochEndOffset end_offset_for_epoch(LeaderEpoch epoch) const;
   std::vector<std::pair<LeaderEpoch, Offset>> epoch_entries() const;
 
  private:
   friend class Flusher;  // clears flush_queued_
   explicit PartitionLog(PartitionLogOptions options);
+
+  // Opening and recovery (partition_log_recovery.cc).
+  Status load(RecoveryReport* report);
+  Status recover_from(std::vector<int64_t> bases, size_t first_unclean, RecoveryReport* report);
+  Status delete_segment_files_now(int64_t base);
+
+  // Writers; the caller holds append_mu_.
+  Result<AppendResult> append_locked(ByteSpan records, const std::vector<BatchInfo>& infos,
+                                     LeaderEpoch leader_epoch, const LogConfig& cfg, int64_t now_ms,
+                                     int64_t log_append_time_ms);
+  Status roll_locked(int64_t now_ms);
+  Status remove_segments_locked(int64_t from_base, bool unlink_now);
+  void after_append(const AppendResult& r, const LogConfig& cfg);
+
+  std::shared_ptr<LogSegment> active_segment() const;
+  // The segment holding `offset`: the last one with base <= offset, else the first.
+  std::shared_ptr<LogSegment> segment_for(int64_t offset) const;
+  std::shared_ptr<LogSegment> segment_after(int64_t base) const;
+  std::vector<std::shared_ptr<LogSegment>> segments_from(int64_t offset) const;
+
+  // Runs (outside every lock) the callbacks of offsets below `durable_end` with ok, and those at
+  // or above `fail_from` with `error`.
+  void complete_waiters(int64_t durable_end, int64_t fail_from, const Status& error);
 
   using SegmentMap = std::map<int64_t, std::shared_ptr<LogSegment>>;
 
@@ -236,7 +260,9 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
   std::atomic<bool> closed_{false};
   std::atomic<bool> flush_queued_{false};
   std::atomic<int64_t> last_flush_ms_{0};
-  int64_t active_created_ms_ = 0;  // guarded by append_mu_
+  // Bumped by every truncation, so that a flush that raced with one does not claim offsets
+  // whose bytes it never synced.
+  std::atomic<uint64_t> truncations_{0};
 
   std::mutex flush_mu_;  // one flush at a time; never held with append_mu_
   mutable std::mutex durable_mu_;

@@ -1,0 +1,199 @@
+#pragma once
+// The two per-segment indexes, OffsetIndex (.index) and TimeIndex (.timeindex): a file of
+// fixed-size big-endian entries, mirrored in memory so that a lookup is a binary search without a
+// system call. Both are sparse (an entry every index.interval.bytes of log) and both are only
+// hints: recovery rebuilds them from the log after an unclean stop, load() rejects any file that
+// is not sorted or points past the log, and LogSegment checks the batch an entry points at before
+// trusting it. Entries are written to the page cache as they are appended and fsynced when the
+// segment is flushed or sealed.
+//
+// Thread-safe: lookups take a shared lock, appends and truncations an exclusive one.
+
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/status.h"
+#include "log/file_handle_budget.h"
+#include "log/log_format.h"
+
+namespace eddy::log {
+
+// One entry: key is what lookups search by (the offset in .index, the timestamp in .timeindex),
+// value what they find (a file position, or an offset).
+struct IndexEntry {
+  int64_t key;
+  int64_t value;
+  bool operator==(const IndexEntry&) const = default;
+};
+
+// .index: relative last offset of a batch (u32) -> its file position (u32).
+struct OffsetIndexCodec {
+  static constexpr size_t kEntrySize = kOffsetIndexEntrySize;
+  static constexpr const char* kName = "offset index";
+  static void encode(const IndexEntry& e, int64_t base_offset, uint8_t* p) {
+    store_be32(p, static_cast<uint32_t>(e.key - base_offset));
+    store_be32(p + 4, static_cast<uint32_t>(e.value));
+  }
+  static IndexEntry decode(const uint8_t* p, int64_t base_offset) {
+    return {base_offset + load_be32(p), load_be32(p + 4)};
+  }
+  // Keys (offsets) and values (positions) both strictly increase.
+  static bool ordered(const IndexEntry& prev, const IndexEntry& next) {
+    return next.key > prev.key && next.value > prev.value;
+  }
+};
+
+// .timeindex: max timestamp so far (i64) -> relative offset (u32) of the batch that carried it.
+struct TimeIndexCodec {
+  static constexpr size_t kEntrySize = kTimeIndexEntrySize;
+  static constexpr const char* kName = "time index";
+  static void encode(const IndexEntry& e, int64_t base_offset, uint8_t* p) {
+    store_be64(p, static_cast<uint64_t>(e.key));
+    store_be32(p + 8, static_cast<uint32_t>(e.value - base_offset));
+  }
+  static IndexEntry decode(const uint8_t* p, int64_t base_offset) {
+    return {load_be_i64(p), base_offset + load_be32(p + 8)};
+  }
+  // Timestamps strictly increase (an entry is added only for a new maximum); offsets do too.
+  static bool ordered(const IndexEntry& prev, const IndexEntry& next) {
+    return next.key > prev.key && next.value > prev.value;
+  }
+};
+
+template <typename Codec>
+class IndexFile {
+ public:
+  IndexFile(std::string path, int64_t base_offset, FileHandleBudget* budget, FaultInjector* faults)
+      : file_(std::move(path), budget, faults), base_offset_(base_offset) {}
+
+  const std::string& path() const { return file_.path(); }
+
+  // Reads the file and checks it: whole entries, ordered, every value below `value_limit` (the log
+  // size for .index, the segment's next offset for .timeindex). kNotFound when the file is
+  // missing, kCorruption when it is not to be trusted.
+  Status load(int64_t value_limit, size_t max_entries) {
+    EDDY_ASSIGN_OR_RETURN(auto f, file_.get());
+    EDDY_ASSIGN_OR_RETURN(uint64_t size, f->size());
+    if (size % Codec::kEntrySize != 0) {
+      return corruption(std::string(Codec::kName) + " " + path() + " size " + std::to_string(size) +
+                        " is not a whole number of entries");
+    }
+    if (size / Codec::kEntrySize > max_entries) {
+      return corruption(std::string(Codec::kName) + " " + path() + " has too many entries");
+    }
+    Bytes raw(size);
+    EDDY_RETURN_IF_ERROR(f->read_at(0, raw));
+    std::vector<IndexEntry> entries;
+    entries.reserve(size / Codec::kEntrySize);
+    for (size_t pos = 0; pos < size; pos += Codec::kEntrySize) {
+      IndexEntry e = Codec::decode(raw.data() + pos, base_offset_);
+      if (e.value >= value_limit || (!entries.empty() && !Codec::ordered(entries.back(), e))) {
+        return corruption(std::string(Codec::kName) + " " + path() + " entry " +
+                          std::to_string(entries.size()) + " is out of order or out of range");
+      }
+      entries.push_back(e);
+    }
+    std::unique_lock lock(mu_);
+    entries_ = std::move(entries);
+    return Status::ok();
+  }
+
+  // Creates the file empty (a new segment).
+  Status create() {
+    EDDY_ASSIGN_OR_RETURN(auto f, file_.get(/*create=*/true));
+    EDDY_RETURN_IF_ERROR(f->truncate(0));
+    std::unique_lock lock(mu_);
+    entries_.clear();
+    return Status::ok();
+  }
+
+  // Replaces the whole index (a rebuild from the log).
+  Status reset(std::vector<IndexEntry> entries) {
+    Bytes raw(entries.size() * Codec::kEntrySize);
+    for (size_t i = 0; i < entries.size(); ++i) {
+      Codec::encode(entries[i], base_offset_, raw.data() + i * Codec::kEntrySize);
+    }
+    EDDY_ASSIGN_OR_RETURN(auto f, file_.get(/*create=*/true));
+    std::unique_lock lock(mu_);
+    EDDY_RETURN_IF_ERROR(f->truncate(0));
+    EDDY_RETURN_IF_ERROR(f->write_at(0, raw));
+    entries_ = std::move(entries);
+    return Status::ok();
+  }
+
+  // Appends one entry, which must be ordered after the last one (the caller checks).
+  Status append(IndexEntry e) {
+    uint8_t raw[Codec::kEntrySize];
+    Codec::encode(e, base_offset_, raw);
+    EDDY_ASSIGN_OR_RETURN(auto f, file_.get());
+    std::unique_lock lock(mu_);
+    uint64_t pos = entries_.size() * Codec::kEntrySize;
+    Status s = f->write_at(pos, ByteSpan(raw, sizeof(raw)));
+    if (!s.is_ok()) {
+      // Leave no partial entry behind; a failed truncate is caught by load()'s size check.
+      (void)f->truncate(pos);
+      return s;
+    }
+    entries_.push_back(e);
+    return Status::ok();
+  }
+
+  // Drops every entry whose value is >= `value_limit` (.index: positions past a truncation).
+  Status truncate_values_from(int64_t value_limit) {
+    EDDY_ASSIGN_OR_RETURN(auto f, file_.get());
+    std::unique_lock lock(mu_);
+    auto it = std::lower_bound(entries_.begin(), entries_.end(), value_limit,
+                               [](const IndexEntry& e, int64_t v) { return e.value < v; });
+    size_t keep = static_cast<size_t>(it - entries_.begin());
+    EDDY_RETURN_IF_ERROR(f->truncate(keep * Codec::kEntrySize));
+    entries_.resize(keep);
+    return Status::ok();
+  }
+
+  // The last entry whose key is <= key (inclusive) or < key, if any.
+  std::optional<IndexEntry> floor(int64_t key, bool inclusive) const {
+    std::shared_lock lock(mu_);
+    auto it = inclusive
+                  ? std::upper_bound(entries_.begin(), entries_.end(), key,
+                                     [](int64_t k, const IndexEntry& e) { return k < e.key; })
+                  : std::lower_bound(entries_.begin(), entries_.end(), key,
+                                     [](const IndexEntry& e, int64_t k) { return e.key < k; });
+    if (it == entries_.begin()) return std::nullopt;
+    return *(it - 1);
+  }
+
+  std::optional<IndexEntry> last() const {
+    std::shared_lock lock(mu_);
+    if (entries_.empty()) return std::nullopt;
+    return entries_.back();
+  }
+  size_t entry_count() const {
+    std::shared_lock lock(mu_);
+    return entries_.size();
+  }
+  size_t size_bytes() const { return entry_count() * Codec::kEntrySize; }
+
+  // fsync through whatever fd is open now: when the budget closed the one that wrote, the dirty
+  // pages still belong to the inode, so an fsync through a fresh fd flushes them.
+  Status sync() {
+    EDDY_ASSIGN_OR_RETURN(auto f, file_.get());
+    return f->sync();
+  }
+
+ private:
+  CachedFile file_;
+  const int64_t base_offset_;
+  mutable std::shared_mutex mu_;
+  std::vector<IndexEntry> entries_;
+};
+
+using OffsetIndex = IndexFile<OffsetIndexCodec>;
+using TimeIndex = IndexFile<TimeIndexCodec>;
+
+}  // namespace eddy::log

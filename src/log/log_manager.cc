@@ -1,0 +1,277 @@
+#include "log/log_manager.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+
+#include "log/log_format.h"
+
+namespace eddy::log {
+
+namespace {
+
+bool ends_with(const std::string& s, std::string_view suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// Subdirectory names of `dir`, bounded by its entries.
+Result<std::vector<std::string>> list_subdirs(const std::string& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return errno_status(errno, "open directory " + dir);
+  std::vector<std::string> out;
+  while (dirent* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    if (name == "." || name == "..") continue;
+    struct stat st;
+    if (::stat((dir + "/" + name).c_str(), &st) == 0 && S_ISDIR(st.st_mode)) out.push_back(name);
+  }
+  ::closedir(d);
+  return out;
+}
+
+}  // namespace
+
+std::string TopicPartition::dir_name() const { return topic + "-" + std::to_string(partition); }
+
+std::optional<TopicPartition> TopicPartition::parse_dir_name(const std::string& name) {
+  if (ends_with(name, kDeleteDirSuffix)) return std::nullopt;
+  size_t dash = name.rfind('-');
+  if (dash == std::string::npos || dash == 0 || dash + 1 == name.size()) return std::nullopt;
+  int32_t p = 0;
+  const char* b = name.data() + dash + 1;
+  const char* e = name.data() + name.size();
+  auto [ptr, ec] = std::from_chars(b, e, p);
+  if (ec != std::errc() || ptr != e || p < 0) return std::nullopt;
+  return TopicPartition{name.substr(0, dash), p};
+}
+
+LogManager::LogManager(LogManagerOptions options)
+    : options_(std::move(options)),
+      budget_(options_.max_open_files),
+      flusher_(std::make_unique<Flusher>(options_.flusher_threads)) {}
+
+LogManager::~LogManager() { (void)shutdown(); }
+
+Result<std::unique_ptr<LogManager>> LogManager::open(LogManagerOptions options) {
+  if (options.log_dirs.empty()) return invalid_argument("log.dirs is empty");
+  EDDY_RETURN_IF_ERROR(options.default_config.validate());
+  if (options.clock == nullptr) options.clock = &SystemClock::instance();
+  std::unique_ptr<LogManager> mgr(new LogManager(std::move(options)));
+  for (const std::string& dir : mgr->options_.log_dirs) {
+    EDDY_RETURN_IF_ERROR(make_dirs(dir));
+    EDDY_RETURN_IF_ERROR(mgr->load_dir(dir));
+  }
+  mgr->delete_pending_dirs();
+  return mgr;
+}
+
+Status LogManager::load_dir(const std::string& dir) {
+  EDDY_ASSIGN_OR_RETURN(auto names, list_subdirs(dir));
+  partitions_per_dir_[dir];
+  for (const std::string& name : names) {
+    std::string path = dir + "/" + name;
+    if (ends_with(name, kDeleteDirSuffix)) {
+      pending_deletes_.push_back(path);
+      continue;
+    }
+    auto tp = TopicPartition::parse_dir_name(name);
+    if (!tp) continue;
+    if (logs_.count(*tp) != 0) {
+      return failed_precondition("partition " + name + " is in more than one of log.dirs");
+    }
+    PartitionLogOptions po;
+    po.dir = path;
+    po.config = options_.default_config;
+    po.clock = options_.clock;
+    po.flusher = flusher_.get();
+    po.file_budget = &budget_;
+    po.faults = options_.faults;
+    RecoveryReport report;
+    EDDY_ASSIGN_OR_RETURN(auto log, PartitionLog::open(std::move(po), &report));
+    if (options_.on_recovery) options_.on_recovery(*tp, report);
+    logs_[*tp] = std::move(log);
+    ++partitions_per_dir_[dir];
+  }
+  return Status::ok();
+}
+
+void LogManager::start() {
+  std::lock_guard lock(bg_mu_);
+  if (background_.joinable() || stopping_) return;
+  background_ = std::thread([this] { background_loop(); });
+}
+
+Result<std::shared_ptr<PartitionLog>> LogManager::get_or_create(const TopicPartition& tp,
+                                                                const LogConfig& config) {
+  std::lock_guard lock(mu_);
+  if (shut_down_) return unavailable("log manager is shut down");
+  auto it = logs_.find(tp);
+  if (it != logs_.end()) return it->second;
+  // Kafka's placement: the log dir holding the fewest partitions.
+  std::string dir = options_.log_dirs.front();
+  for (const std::string& d : options_.log_dirs) {
+    if (partitions_per_dir_[d] < partitions_per_dir_[dir]) dir = d;
+  }
+  PartitionLogOptions po;
+  po.dir = dir + "/" + tp.dir_name();
+  po.config = config;
+  po.clock = options_.clock;
+  po.flusher = flusher_.get();
+  po.file_budget = &budget_;
+  po.faults = options_.faults;
+  EDDY_ASSIGN_OR_RETURN(auto log, PartitionLog::open(std::move(po)));
+  EDDY_RETURN_IF_ERROR(sync_dir(dir));
+  logs_[tp] = log;
+  ++partitions_per_dir_[dir];
+  return log;
+}
+
+std::shared_ptr<PartitionLog> LogManager::get(const TopicPartition& tp) const {
+  std::lock_guard lock(mu_);
+  auto it = logs_.find(tp);
+  return it == logs_.end() ? nullptr : it->second;
+}
+
+std::vector<TopicPartition> LogManager::partitions() const {
+  std::lock_guard lock(mu_);
+  std::vector<TopicPartition> out;
+  for (const auto& [tp, log] : logs_) out.push_back(tp);
+  return out;
+}
+
+Status LogManager::remove(const TopicPartition& tp) {
+  std::shared_ptr<PartitionLog> log;
+  {
+    std::lock_guard lock(mu_);
+    auto it = logs_.find(tp);
+    if (it == logs_.end()) return not_found("no log for " + tp.dir_name());
+    log = it->second;
+    logs_.erase(it);
+  }
+  // Appends fail from here on; the flush inside close() is wasted work but harmless.
+  (void)log->close();
+  const std::string& path = log->dir();
+  std::string parent = path.substr(0, path.rfind('/'));
+  char unique[40];
+  std::snprintf(
+      unique, sizeof(unique), ".%016llx",
+      static_cast<unsigned long long>(std::chrono::steady_clock::now().time_since_epoch().count()));
+  std::string target = path + unique + kDeleteDirSuffix;
+  EDDY_RETURN_IF_ERROR(rename_path(path, target));
+  EDDY_RETURN_IF_ERROR(sync_dir(parent));
+  {
+    std::lock_guard lock(mu_);
+    --partitions_per_dir_[parent];
+    pending_deletes_.push_back(target);
+  }
+  bg_cv_.notify_all();
+  return Status::ok();
+}
+
+void LogManager::delete_pending_dirs() {
+  std::vector<std::string> dirs;
+  {
+    std::lock_guard lock(mu_);
+    dirs.swap(pending_deletes_);
+  }
+  for (const std::string& d : dirs) {
+    Status s = remove_all(d);
+    if (!s.is_ok()) {
+      if (options_.on_background_error) options_.on_background_error({d, -1}, s);
+      std::lock_guard lock(mu_);
+      pending_deletes_.push_back(d);
+    }
+  }
+}
+
+void LogManager::enforce_retention_now() {
+  std::vector<std::pair<TopicPartition, std::shared_ptr<PartitionLog>>> logs;
+  {
+    std::lock_guard lock(mu_);
+    logs.assign(logs_.begin(), logs_.end());
+  }
+  for (const auto& [tp, log] : logs) {
+    auto r = log->enforce_retention();
+    if (!r.is_ok() && options_.on_background_error) options_.on_background_error(tp, r.status());
+  }
+}
+
+Status LogManager::flush_all() {
+  std::vector<std::shared_ptr<PartitionLog>> logs;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [tp, log] : logs_) logs.push_back(log);
+  }
+  Status first;
+  for (const auto& log : logs) {
+    Status s = log->flush();
+    if (first.is_ok() && !s.is_ok()) first = s;
+  }
+  return first;
+}
+
+void LogManager::background_loop() {
+  const Clock& clock = *options_.clock;
+  int64_t last_retention = clock.monotonic_ms();
+  int64_t last_checkpoint = clock.monotonic_ms();
+  while (true) {
+    {
+      std::unique_lock lock(bg_mu_);
+      bg_cv_.wait_for(lock, std::chrono::milliseconds(options_.background_tick_ms),
+                      [this] { return stopping_; });
+      if (stopping_) return;
+    }
+    delete_pending_dirs();
+    std::vector<std::pair<TopicPartition, std::shared_ptr<PartitionLog>>> logs;
+    {
+      std::lock_guard lock(mu_);
+      logs.assign(logs_.begin(), logs_.end());
+    }
+    for (const auto& [tp, log] : logs) {
+      Status s = log->maybe_roll_and_flush();
+      if (!s.is_ok() && options_.on_background_error) options_.on_background_error(tp, s);
+    }
+    int64_t now = clock.monotonic_ms();
+    if (now - last_retention >= options_.retention_check_interval_ms) {
+      last_retention = now;
+      enforce_retention_now();
+    }
+    if (now - last_checkpoint >= options_.checkpoint_interval_ms) {
+      last_checkpoint = now;
+      for (const auto& [tp, log] : logs) {
+        Status s = log->write_checkpoints();
+        if (!s.is_ok() && options_.on_background_error) options_.on_background_error(tp, s);
+      }
+    }
+  }
+}
+
+Status LogManager::shutdown() {
+  {
+    std::lock_guard lock(bg_mu_);
+    if (shut_down_) return Status::ok();
+    shut_down_ = true;
+    stopping_ = true;
+  }
+  bg_cv_.notify_all();
+  if (background_.joinable()) background_.join();
+  flusher_->stop();
+  std::vector<std::shared_ptr<PartitionLog>> logs;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [tp, log] : logs_) logs.push_back(log);
+  }
+  Status first;
+  for (const auto& log : logs) {
+    Status s = log->close();
+    if (first.is_ok() && !s.is_ok()) first = s;
+  }
+  delete_pending_dirs();
+  return first;
+}
+
+}  // namespace eddy::log

@@ -1,0 +1,439 @@
+#include "log/log_segment.h"
+
+#include <sys/stat.h>
+
+#include <cinttypes>
+#include <cstdio>
+#include <vector>
+
+#include "log/log_format.h"
+
+namespace eddy::log {
+
+namespace {
+
+// Tracks when the next index entries are due, the same way for appends and rebuilds (Kafka's
+// rule: an entry for a batch when more than index.interval.bytes were appended since the last
+// one, recorded at that batch's position, before counting the batch itself).
+struct IndexCadence {
+  int64_t bytes_since_entry = 0;
+  int64_t max_timestamp = -1;
+  int64_t offset_of_max_timestamp = -1;
+
+  void add(const BatchInfo& b, uint64_t position, int64_t interval_bytes,
+           std::optional<IndexEntry> last_time_entry, std::vector<IndexEntry>* offsets,
+           std::vector<IndexEntry>* times) {
+    if (b.max_timestamp > max_timestamp) {
+      max_timestamp = b.max_timestamp;
+      offset_of_max_timestamp = b.last_offset;
+    }
+    if (bytes_since_entry > interval_bytes) {
+      offsets->push_back({b.last_offset, static_cast<int64_t>(position)});
+      const IndexEntry* prev =
+          !times->empty() ? &times->back() : (last_time_entry ? &*last_time_entry : nullptr);
+      IndexEntry t{max_timestamp, offset_of_max_timestamp};
+      if (max_timestamp >= 0 && (prev == nullptr || TimeIndexCodec::ordered(*prev, t))) {
+        times->push_back(t);
+      }
+      bytes_since_entry = 0;
+    }
+    bytes_since_entry += b.size_bytes;
+  }
+};
+
+BatchInfo info_of(const records::BatchHeader& h) {
+  return {h.base_offset, h.last_offset(), h.max_timestamp, static_cast<uint32_t>(h.size_bytes())};
+}
+
+size_t max_index_entries(uint64_t log_size) { return log_size / records::kBatchHeaderSize + 1; }
+
+}  // namespace
+
+std::string LogSegment::file_prefix(const std::string& dir, int64_t base_offset) {
+  char name[32];
+  std::snprintf(name, sizeof(name), "%020" PRId64, base_offset);
+  return dir + "/" + name;
+}
+
+std::optional<int64_t> LogSegment::parse_log_file_name(const std::string& name) {
+  std::string_view suffix = kLogSuffix;
+  if (name.size() != kFileNameDigits + suffix.size() ||
+      name.compare(kFileNameDigits, suffix.size(), suffix) != 0) {
+    return std::nullopt;
+  }
+  int64_t v = 0;
+  for (int i = 0; i < kFileNameDigits; ++i) {
+    char c = name[i];
+    if (c < '0' || c > '9') return std::nullopt;
+    if (v > (INT64_MAX - (c - '0')) / 10) return std::nullopt;
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
+
+LogSegment::LogSegment(const Env& env, int64_t base_offset)
+    : env_(env),
+      base_offset_(base_offset),
+      log_file_(file_prefix(env.dir, base_offset) + kLogSuffix, env.budget, env.faults),
+      offset_index_(file_prefix(env.dir, base_offset) + kIndexSuffix, base_offset, env.budget,
+                    env.faults),
+      time_index_(file_prefix(env.dir, base_offset) + kTimeIndexSuffix, base_offset, env.budget,
+                  env.faults),
+      next_offset_(base_offset) {}
+
+LogSegment::~LogSegment() {
+  if (deleted_.load()) (void)delete_files();
+}
+
+Status LogSegment::delete_files() {
+  Status s = remove_file(log_file_.path());
+  Status si = remove_file(offset_index_.path());
+  Status st = remove_file(time_index_.path());
+  if (!s.is_ok()) return s;
+  return si.is_ok() ? st : si;
+}
+
+Result<std::shared_ptr<LogSegment>> LogSegment::create(const Env& env, int64_t base_offset,
+                                                       int64_t now_ms) {
+  std::shared_ptr<LogSegment> seg(new LogSegment(env, base_offset));
+  EDDY_ASSIGN_OR_RETURN(auto f, seg->log_file_.get(/*create=*/true));
+  EDDY_RETURN_IF_ERROR(f->truncate(0));
+  EDDY_RETURN_IF_ERROR(seg->offset_index_.create());
+  EDDY_RETURN_IF_ERROR(seg->time_index_.create());
+  seg->created_ms_ = now_ms;
+  seg->last_append_ms_ = now_ms;
+  return seg;
+}
+
+namespace {
+Result<uint64_t> checked_log_size(const File& f) {
+  EDDY_ASSIGN_OR_RETURN(uint64_t size, f.size());
+  if (size > static_cast<uint64_t>(kMaxSegmentBytes)) {
+    return corruption(f.path() + " is " + std::to_string(size) + " bytes, over the u32 positions");
+  }
+  return size;
+}
+
+int64_t mtime_ms(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return 0;
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1'000'000;
+}
+}  // namespace
+
+Result<std::shared_ptr<LogSegment>> LogSegment::open(const Env& env, int64_t base_offset,
+                                                     int64_t index_interval_bytes,
+                                                     int* indexes_rebuilt) {
+  std::shared_ptr<LogSegment> seg(new LogSegment(env, base_offset));
+  EDDY_ASSIGN_OR_RETURN(auto f, seg->log_file_.get());
+  EDDY_ASSIGN_OR_RETURN(uint64_t size, checked_log_size(*f));
+  seg->size_ = size;
+  seg->created_ms_ = seg->last_append_ms_ = mtime_ms(seg->log_file_.path());
+  Status loaded = seg->offset_index_.load(static_cast<int64_t>(size), max_index_entries(size));
+  if (loaded.is_ok()) {
+    loaded = seg->time_index_.load(base_offset + kMaxRelativeOffset + 1, max_index_entries(size));
+  }
+  if (loaded.is_ok()) {
+    loaded = seg->load_tail(*f);
+    auto t = seg->time_index_.last();
+    if (loaded.is_ok() && t && t->value >= seg->next_offset()) {
+      loaded = corruption("time index points past the log end");
+    }
+  }
+  if (!loaded.is_ok()) {
+    if (loaded.code() != StatusCode::kCorruption && loaded.code() != StatusCode::kNotFound) {
+      return loaded;
+    }
+    // An index that does not describe the log is rebuilt from it; a log that does not parse is
+    // the caller's to recover (it falls back to the full, CRC-checked scan).
+    SegmentRecovery scan;
+    EDDY_RETURN_IF_ERROR(
+        seg->scan_rebuild(*f, index_interval_bytes, /*full_check=*/false, nullptr, &scan));
+    if (scan.damaged) return corruption(scan.why);
+    ++*indexes_rebuilt;
+  }
+  return seg;
+}
+
+Result<std::shared_ptr<LogSegment>> LogSegment::recover(const Env& env, int64_t base_offset,
+                                                        int64_t index_interval_bytes,
+                                                        const BatchVisitor& on_batch,
+                                                        SegmentRecovery* out) {
+  std::shared_ptr<LogSegment> seg(new LogSegment(env, base_offset));
+  EDDY_ASSIGN_OR_RETURN(auto f, seg->log_file_.get());
+  EDDY_ASSIGN_OR_RETURN(uint64_t size, f->size());
+  // A file past the u32 positions can only be damage; scan what positions can address.
+  seg->size_ = std::min<uint64_t>(size, static_cast<uint64_t>(kMaxSegmentBytes));
+  seg->created_ms_ = seg->last_append_ms_ = mtime_ms(seg->log_file_.path());
+  EDDY_RETURN_IF_ERROR(
+      seg->scan_rebuild(*f, index_interval_bytes, /*full_check=*/true, &on_batch, out));
+  if (out->valid_bytes < size) {
+    out->truncated_bytes = size - out->valid_bytes;
+    EDDY_RETURN_IF_ERROR(f->truncate(out->valid_bytes));
+  }
+  return seg;
+}
+
+Status LogSegment::scan_rebuild(const File& f, int64_t index_interval_bytes, bool full_check,
+                                const BatchVisitor* on_batch, SegmentRecovery* out) {
+  uint64_t end = size();
+  BatchScanner sc(f, 0, end, full_check ? (1 << 20) : kScanWindowBytes, env_.max_batch_bytes);
+  IndexCadence cadence;
+  std::vector<IndexEntry> offsets, times;
+  int64_t next = base_offset_;
+  while (true) {
+    EDDY_ASSIGN_OR_RETURN(ScanStep step, full_check ? sc.next_full() : sc.next());
+    if (step == ScanStep::kEnd) break;
+    if (step != ScanStep::kBatch) {
+      out->damaged = true;
+      out->why = (step == ScanStep::kTorn ? "torn batch: " : "corrupt batch: ") + sc.why();
+      break;
+    }
+    const records::BatchHeader& h = sc.header();
+    if (h.base_offset < next || h.last_offset() - base_offset_ > kMaxRelativeOffset) {
+      out->damaged = true;
+      out->why = "corrupt batch: base offset " + std::to_string(h.base_offset) +
+                 " out of sequence (expected >= " + std::to_string(next) + ") at position " +
+                 std::to_string(sc.position());
+      break;
+    }
+    cadence.add(info_of(h), sc.position(), index_interval_bytes, std::nullopt, &offsets, &times);
+    if (on_batch != nullptr && *on_batch) (*on_batch)(h);
+    next = h.next_offset();
+    ++out->batches;
+    sc.advance();
+  }
+  out->valid_bytes = sc.position();
+  EDDY_RETURN_IF_ERROR(offset_index_.reset(std::move(offsets)));
+  EDDY_RETURN_IF_ERROR(time_index_.reset(std::move(times)));
+  bytes_since_index_entry_ = cadence.bytes_since_entry;
+  max_timestamp_ = cadence.max_timestamp;
+  offset_of_max_timestamp_ = cadence.offset_of_max_timestamp;
+  size_.store(out->valid_bytes, std::memory_order_release);
+  next_offset_.store(next, std::memory_order_release);
+  index_suspect_ = false;
+  return Status::ok();
+}
+
+Status LogSegment::rebuild_indexes(int64_t index_interval_bytes) {
+  EDDY_ASSIGN_OR_RETURN(auto f, log_file_.get());
+  SegmentRecovery scan;
+  uint64_t before = size();
+  int64_t next_before = next_offset();
+  EDDY_RETURN_IF_ERROR(
+      scan_rebuild(*f, index_interval_bytes, /*full_check=*/false, nullptr, &scan));
+  // A rebuild never shrinks what readers may see: damage found here is served up to the
+  // damage (reads stop at a bad header) and cut only by recovery.
+  size_.store(before, std::memory_order_release);
+  next_offset_.store(std::max(next_before, next_offset()), std::memory_order_release);
+  return Status::ok();
+}
+
+Status LogSegment::load_tail(const File& f) {
+  uint64_t end = size();
+  auto last = offset_index_.last();
+  uint64_t start = last ? static_cast<uint64_t>(last->value) : 0;
+  BatchScanner sc(f, start, end, kScanWindowBytes, env_.max_batch_bytes);
+  auto t = time_index_.last();
+  int64_t max_ts = t ? t->key : -1;
+  int64_t max_ts_offset = t ? t->value : -1;
+  int64_t next = last ? last->key + 1 : base_offset_;
+  bool first = true;
+  while (true) {
+    EDDY_ASSIGN_OR_RETURN(ScanStep step, sc.next());
+    if (step == ScanStep::kEnd) break;
+    if (step != ScanStep::kBatch) return corruption(sc.why());
+    const records::BatchHeader& h = sc.header();
+    if (first && last && h.last_offset() != last->key) {
+      return corruption("offset index entry does not point at its batch");
+    }
+    if (h.base_offset < base_offset_ || (!first && h.base_offset < next)) {
+      return corruption("batch offsets out of sequence at position " +
+                        std::to_string(sc.position()));
+    }
+    first = false;
+    if (h.max_timestamp > max_ts) {
+      max_ts = h.max_timestamp;
+      max_ts_offset = h.last_offset();
+    }
+    next = h.next_offset();
+    sc.advance();
+  }
+  bytes_since_index_entry_ = static_cast<int64_t>(end - start);
+  max_timestamp_ = max_ts;
+  offset_of_max_timestamp_ = max_ts_offset;
+  next_offset_.store(next, std::memory_order_release);
+  return Status::ok();
+}
+
+int64_t LogSegment::retention_timestamp_ms() const {
+  int64_t ts = max_timestamp();
+  return ts >= 0 ? ts : last_append_ms_.load();
+}
+
+Status LogSegment::append(ByteSpan data, std::span<const BatchInfo> infos,
+                          int64_t index_interval_bytes, int64_t now_ms) {
+  EDDY_ASSIGN_OR_RETURN(auto f, log_file_.get());
+  uint64_t start = size();
+  Status s = f->write_at(start, data);
+  if (!s.is_ok()) {
+    // Cut back a partial write so the file ends on a batch boundary again.
+    (void)f->truncate(start);
+    return s;
+  }
+  IndexCadence cadence{bytes_since_index_entry_, max_timestamp(), offset_of_max_timestamp_};
+  std::vector<IndexEntry> offsets, times;
+  uint64_t pos = start;
+  for (const BatchInfo& b : infos) {
+    cadence.add(b, pos, index_interval_bytes, time_index_.last(), &offsets, &times);
+    pos += b.size_bytes;
+  }
+  for (size_t i = 0; s.is_ok() && i < offsets.size(); ++i) s = offset_index_.append(offsets[i]);
+  for (size_t i = 0; s.is_ok() && i < times.size(); ++i) s = time_index_.append(times[i]);
+  if (!s.is_ok()) {
+    (void)offset_index_.truncate_values_from(static_cast<int64_t>(start));
+    (void)time_index_.truncate_values_from(infos.front().base_offset);
+    (void)f->truncate(start);
+    return s;
+  }
+  bytes_since_index_entry_ = cadence.bytes_since_entry;
+  offset_of_max_timestamp_ = cadence.offset_of_max_timestamp;
+  max_timestamp_.store(cadence.max_timestamp, std::memory_order_release);
+  last_append_ms_ = now_ms;
+  size_.store(start + data.size(), std::memory_order_release);
+  next_offset_.store(infos.back().last_offset + 1, std::memory_order_release);
+  return Status::ok();
+}
+
+Result<int64_t> LogSegment::truncate_to(int64_t offset) {
+  EDDY_ASSIGN_OR_RETURN(auto f, log_file_.get());
+  EDDY_ASSIGN_OR_RETURN(auto loc, locate(offset, *f, size()));
+  if (!loc) return next_offset();
+  uint64_t pos = loc->first;
+  int64_t cut = loc->second.base_offset;
+  // Publish the smaller size first so that readers stop short of the bytes about to go.
+  size_.store(pos, std::memory_order_release);
+  next_offset_.store(pos == 0 ? base_offset_ : cut, std::memory_order_release);
+  EDDY_RETURN_IF_ERROR(f->truncate(pos));
+  EDDY_RETURN_IF_ERROR(offset_index_.truncate_values_from(static_cast<int64_t>(pos)));
+  EDDY_RETURN_IF_ERROR(time_index_.truncate_values_from(cut));
+  EDDY_RETURN_IF_ERROR(load_tail(*f));
+  return cut;
+}
+
+Status LogSegment::seal() {
+  int64_t ts = max_timestamp();
+  if (ts < 0) return Status::ok();
+  IndexEntry e{ts, offset_of_max_timestamp_};
+  auto last = time_index_.last();
+  if (last && !TimeIndexCodec::ordered(*last, e)) return Status::ok();
+  return time_index_.append(e);
+}
+
+Status LogSegment::flush(bool with_indexes) {
+  EDDY_ASSIGN_OR_RETURN(auto f, log_file_.get());
+  EDDY_RETURN_IF_ERROR(f->sync());
+  if (!with_indexes) return Status::ok();
+  EDDY_RETURN_IF_ERROR(offset_index_.sync());
+  return time_index_.sync();
+}
+
+Result<LogSegment::Located> LogSegment::locate(int64_t offset, const File& f, uint64_t end) const {
+  auto hint = offset_index_.floor(offset, /*inclusive=*/true);
+  if (hint && static_cast<uint64_t>(hint->value) >= end) hint.reset();
+  uint64_t start = hint ? static_cast<uint64_t>(hint->value) : 0;
+  // At most two passes: from the hint, and from 0 when the hint proved wrong.
+  for (int pass = 0; pass < 2; ++pass) {
+    BatchScanner sc(f, start, end, kScanWindowBytes, env_.max_batch_bytes);
+    bool check_hint = hint.has_value();
+    bool retry = false;
+    while (true) {
+      EDDY_ASSIGN_OR_RETURN(ScanStep step, sc.next());
+      if (step == ScanStep::kEnd) return Located();
+      if (step != ScanStep::kBatch || (check_hint && sc.header().last_offset() != hint->key)) {
+        if (check_hint) {
+          retry = true;
+          break;
+        }
+        return corruption("segment " + log_file_.path() + ": " + sc.why());
+      }
+      check_hint = false;
+      const records::BatchHeader& h = sc.header();
+      if (h.base_offset < base_offset_) {
+        return corruption("segment " + log_file_.path() + ": batch base offset " +
+                          std::to_string(h.base_offset) + " below the segment base");
+      }
+      if (h.last_offset() >= offset) return Located(std::make_pair(sc.position(), h));
+      sc.advance();
+    }
+    if (!retry) break;
+    index_suspect_ = true;
+    hint.reset();
+    start = 0;
+  }
+  return Located();
+}
+
+Result<SegmentRead> LogSegment::read(int64_t offset, uint64_t max_bytes, int64_t upper_bound,
+                                     bool min_one_batch) const {
+  SegmentRead out;
+  EDDY_ASSIGN_OR_RETURN(out.file, log_file_.get());
+  uint64_t end = size();
+  EDDY_ASSIGN_OR_RETURN(auto loc, locate(offset, *out.file, end));
+  if (!loc) {
+    out.past_end = true;
+    return out;
+  }
+  out.position = loc->first;
+  out.next_offset = offset;
+  BatchScanner sc(*out.file, loc->first, end, kScanWindowBytes, env_.max_batch_bytes);
+  int64_t expect_base = loc->second.base_offset;
+  while (true) {
+    EDDY_ASSIGN_OR_RETURN(ScanStep step, sc.next());
+    if (step != ScanStep::kBatch) {
+      if (step != ScanStep::kEnd && out.length == 0) {
+        return corruption("segment " + log_file_.path() + ": " + sc.why());
+      }
+      break;
+    }
+    const records::BatchHeader& h = sc.header();
+    // A header that does not continue the sequence is damage: serve what precedes it.
+    if (h.base_offset < expect_base) {
+      if (out.length == 0)
+        return corruption("segment " + log_file_.path() + ": offsets out of order");
+      break;
+    }
+    if (h.last_offset() >= upper_bound) break;
+    uint64_t size = h.size_bytes();
+    if (out.length + size > max_bytes && !(out.length == 0 && min_one_batch)) break;
+    if (out.length == 0) out.first_offset = h.base_offset;
+    out.length += size;
+    out.next_offset = h.next_offset();
+    expect_base = h.next_offset();
+    sc.advance();
+  }
+  return out;
+}
+
+Result<std::optional<SegmentTimestamp>> LogSegment::find_timestamp(int64_t timestamp_ms) const {
+  if (max_timestamp() < timestamp_ms) return std::optional<SegmentTimestamp>();
+  EDDY_ASSIGN_OR_RETURN(auto f, log_file_.get());
+  uint64_t end = size();
+  auto hint = time_index_.floor(timestamp_ms, /*inclusive=*/false);
+  int64_t from = hint ? hint->value + 1 : base_offset_;
+  EDDY_ASSIGN_OR_RETURN(auto loc, locate(from, *f, end));
+  if (!loc) return std::optional<SegmentTimestamp>();
+  BatchScanner sc(*f, loc->first, end, kScanWindowBytes, env_.max_batch_bytes);
+  while (true) {
+    EDDY_ASSIGN_OR_RETURN(ScanStep step, sc.next());
+    if (step != ScanStep::kBatch) break;
+    const records::BatchHeader& h = sc.header();
+    if (h.max_timestamp >= timestamp_ms) {
+      return std::optional<SegmentTimestamp>(SegmentTimestamp{h.max_timestamp, h.base_offset});
+    }
+    sc.advance();
+  }
+  return std::optional<SegmentTimestamp>();
+}
+
+}  // namespace eddy::log

@@ -1,0 +1,166 @@
+#pragma once
+// LogSegment: one <base offset>.log file with its .index and .timeindex.
+//
+// The .log holds whole v2 record batches back to back, exactly as on the wire; the segment's
+// base offset is the first offset it may hold. Writers (append, truncate_to, recover, seal) are
+// serialised by the owning PartitionLog's append lock. Readers call read() and
+// find_timestamp() concurrently with them: a writer publishes size() and next_offset() only after
+// the bytes are in the file, and readers never look past the published size.
+//
+// A segment removed from its log is mark_deleted(); its files are unlinked when the last
+// reference goes (so a reader that found it, or a FileSlice, can still use them).
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "common/bytes.h"
+#include "common/status.h"
+#include "log/batch_scanner.h"
+#include "log/file_handle_budget.h"
+#include "log/index_file.h"
+
+namespace eddy::log {
+
+// What a segment needs to know about each batch appended to it.
+struct BatchInfo {
+  int64_t base_offset;
+  int64_t last_offset;
+  int64_t max_timestamp;
+  uint32_t size_bytes;
+};
+
+// The outcome of scanning a whole segment after an unclean stop.
+struct SegmentRecovery {
+  int64_t batches = 0;
+  uint64_t valid_bytes = 0;
+  uint64_t truncated_bytes = 0;  // bytes cut after the last valid batch
+  bool damaged = false;          // the scan stopped before the end of the file
+  std::string why;               // torn or corrupt, and where
+};
+
+// A run of whole batches inside one segment.
+struct SegmentRead {
+  std::shared_ptr<File> file;  // keeps the fd open
+  uint64_t position = 0;
+  uint64_t length = 0;
+  int64_t first_offset = -1;
+  int64_t next_offset = -1;
+  bool past_end = false;  // no batch in this segment has a last offset >= the wanted offset
+};
+
+struct SegmentTimestamp {
+  int64_t timestamp;
+  int64_t offset;
+};
+
+class LogSegment {
+ public:
+  struct Env {
+    std::string dir;
+    FileHandleBudget* budget = nullptr;
+    FaultInjector* faults = nullptr;
+    uint64_t max_batch_bytes = 0;  // hard bound on one stored batch
+  };
+
+  // "<dir>/<20-digit base offset>" to which the suffixes are appended.
+  static std::string file_prefix(const std::string& dir, int64_t base_offset);
+  // Parses "<20 digits>.log"; nullopt for any other name.
+  static std::optional<int64_t> parse_log_file_name(const std::string& name);
+
+  // A new, empty segment (truncating any leftover files of that name).
+  static Result<std::shared_ptr<LogSegment>> create(const Env& env, int64_t base_offset,
+                                                    int64_t now_ms);
+  // An existing segment as a clean shutdown left it: loads and checks the indexes (rebuilding
+  // them from the log when missing or wrong) and finds the next offset and max timestamp by
+  // scanning the tail after the last index entry. `indexes_rebuilt` is incremented per rebuild.
+  static Result<std::shared_ptr<LogSegment>> open(const Env& env, int64_t base_offset,
+                                                  int64_t index_interval_bytes,
+                                                  int* indexes_rebuilt);
+  // An existing segment after an unclean stop: validates every batch (CRC included), truncates
+  // the file after the last valid one and rebuilds both indexes.
+  // `on_batch` sees every batch kept (the log re-learns leader epochs from them).
+  using BatchVisitor = std::function<void(const records::BatchHeader&)>;
+  static Result<std::shared_ptr<LogSegment>> recover(const Env& env, int64_t base_offset,
+                                                     int64_t index_interval_bytes,
+                                                     const BatchVisitor& on_batch,
+                                                     SegmentRecovery* out);
+  ~LogSegment();
+  LogSegment(const LogSegment&) = delete;
+  LogSegment& operator=(const LogSegment&) = delete;
+
+  int64_t base_offset() const { return base_offset_; }
+  uint64_t size() const { return size_.load(std::memory_order_acquire); }
+  // The offset after the last batch; base_offset() when empty.
+  int64_t next_offset() const { return next_offset_.load(std::memory_order_acquire); }
+  bool empty() const { return size() == 0; }
+  // The largest batch max timestamp, -1 when no batch has one.
+  int64_t max_timestamp() const { return max_timestamp_.load(std::memory_order_acquire); }
+  // What retention.ms compares: the max timestamp, or the last append (file mtime after a
+  // restart) when the batches carry none.
+  int64_t retention_timestamp_ms() const;
+  int64_t created_ms() const { return created_ms_; }
+  size_t offset_index_bytes() const { return offset_index_.size_bytes(); }
+
+  // Appends `data` (whole, validated batches described by `infos`) at the end. On failure the
+  // file is cut back to its previous size and nothing is published.
+  Status append(ByteSpan data, std::span<const BatchInfo> infos, int64_t index_interval_bytes,
+                int64_t now_ms);
+  // Removes the batch containing `offset` and every later one. Returns the base offset of the
+  // first batch removed (the log's new end), or next_offset() when nothing was at or after it.
+  Result<int64_t> truncate_to(int64_t offset);
+  // Appends the final time-index entry (Kafka does this when a segment stops being active).
+  Status seal();
+  // fsyncs the .log, and the indexes when `with_indexes`.
+  Status flush(bool with_indexes);
+  // Rebuilds both indexes from a header scan of the log (after read() found a wrong entry).
+  Status rebuild_indexes(int64_t index_interval_bytes);
+  bool index_suspect() const { return index_suspect_.load(); }
+
+  // Whole batches from the one containing `offset`: while the running length stays within
+  // max_bytes (the first batch is always taken when min_one_batch), and only batches whose last
+  // offset is below upper_bound. A damaged header after the first batch ends the run there; one
+  // at the first batch is kCorruption.
+  Result<SegmentRead> read(int64_t offset, uint64_t max_bytes, int64_t upper_bound,
+                           bool min_one_batch) const;
+  // The first batch whose max timestamp >= timestamp_ms, if any.
+  Result<std::optional<SegmentTimestamp>> find_timestamp(int64_t timestamp_ms) const;
+
+  void mark_deleted() { deleted_.store(true); }
+  // Unlinks the files now (a truncation that must not leave them for the next open to find).
+  Status delete_files();
+
+ private:
+  LogSegment(const Env& env, int64_t base_offset);
+  // Position of the first batch whose last offset >= offset, scanning from the index's hint.
+  // nullopt when every batch ends before it. Sets index_suspect_ and rescans from 0 when the
+  // hint does not point at the batch it names.
+  using Located = std::optional<std::pair<uint64_t, records::BatchHeader>>;
+  Result<Located> locate(int64_t offset, const File& f, uint64_t end) const;
+  // Scans headers from the last index entry to the end: next offset, max timestamp.
+  Status load_tail(const File& f);
+  Status scan_rebuild(const File& f, int64_t index_interval_bytes, bool full_check,
+                      const BatchVisitor* on_batch, SegmentRecovery* out);
+  void note_timestamp(int64_t max_timestamp, int64_t last_offset);
+
+  const Env env_;
+  const int64_t base_offset_;
+  mutable CachedFile log_file_;  // opening on demand is not a logical change
+  OffsetIndex offset_index_;
+  TimeIndex time_index_;
+  std::atomic<uint64_t> size_{0};
+  std::atomic<int64_t> next_offset_;
+  std::atomic<int64_t> max_timestamp_{-1};
+  int64_t offset_of_max_timestamp_ = -1;  // writer side only
+  int64_t bytes_since_index_entry_ = 0;   // writer side only
+  int64_t created_ms_ = 0;
+  std::atomic<int64_t> last_append_ms_{0};
+  mutable std::atomic<bool> index_suspect_{false};
+  std::atomic<bool> deleted_{false};
+};
+
+}  // namespace eddy::log

@@ -1,0 +1,542 @@
+#include "log/partition_log.h"
+
+#include <algorithm>
+
+#include "common/crc32c.h"
+#include "log/checkpoint_file.h"
+#include "log/flusher.h"
+#include "log/leader_epoch_cache.h"
+#include "log/log_format.h"
+#include "log/log_segment.h"
+#include "protocol/records/batch_header.h"
+
+namespace eddy::log {
+
+using records::BatchHeader;
+using records::kBatchHeaderSize;
+using records::kLogOverhead;
+
+Result<Bytes> FileSlice::read_all() const {
+  if (length == 0) return Bytes{};
+  auto file = std::static_pointer_cast<const File>(keep_alive);
+  Bytes out(length);
+  EDDY_RETURN_IF_ERROR(file->read_at(position, out));
+  return out;
+}
+
+PartitionLog::PartitionLog(PartitionLogOptions options)
+    : options_(std::move(options)),
+      config_(options_.config),
+      epochs_(std::make_unique<LeaderEpochCache>(options_.dir)) {}
+
+PartitionLog::~PartitionLog() = default;
+
+LogConfig PartitionLog::config() const {
+  std::lock_guard lock(config_mu_);
+  return config_;
+}
+
+void PartitionLog::update_config(const LogConfig& config) {
+  std::lock_guard lock(config_mu_);
+  config_ = config;
+}
+
+std::shared_ptr<LogSegment> PartitionLog::active_segment() const {
+  std::shared_lock lock(segments_mu_);
+  return segments_.empty() ? nullptr : segments_.rbegin()->second;
+}
+
+std::shared_ptr<LogSegment> PartitionLog::segment_for(int64_t offset) const {
+  std::shared_lock lock(segments_mu_);
+  if (segments_.empty()) return nullptr;
+  auto it = segments_.upper_bound(offset);
+  if (it != segments_.begin()) --it;
+  return it->second;
+}
+
+std::shared_ptr<LogSegment> PartitionLog::segment_after(int64_t base) const {
+  std::shared_lock lock(segments_mu_);
+  auto it = segments_.upper_bound(base);
+  return it == segments_.end() ? nullptr : it->second;
+}
+
+std::vector<std::shared_ptr<LogSegment>> PartitionLog::segments_from(int64_t offset) const {
+  std::shared_lock lock(segments_mu_);
+  std::vector<std::shared_ptr<LogSegment>> out;
+  auto it = segments_.upper_bound(offset);
+  if (it != segments_.begin()) --it;
+  for (; it != segments_.end(); ++it) out.push_back(it->second);
+  return out;
+}
+
+uint64_t PartitionLog::size_bytes() const {
+  std::shared_lock lock(segments_mu_);
+  uint64_t total = 0;
+  for (const auto& [base, seg] : segments_) total += seg->size();
+  return total;
+}
+
+int PartitionLog::segment_count() const {
+  std::shared_lock lock(segments_mu_);
+  return static_cast<int>(segments_.size());
+}
+
+std::vector<Offset> PartitionLog::segment_base_offsets() const {
+  std::shared_lock lock(segments_mu_);
+  std::vector<Offset> out;
+  for (const auto& [base, seg] : segments_) out.emplace_back(base);
+  return out;
+}
+
+namespace {
+
+// Parses and checks every batch of a leader's append before anything is assigned, so that a
+// rejected request changes nothing. Kafka's LogValidator rules for magic 2, header level.
+Status validate_for_leader(MutableByteSpan records, const LogConfig& cfg,
+                           std::vector<BatchInfo>* infos) {
+  if (records.empty()) return invalid_argument("produce request has no record batches");
+  size_t pos = 0;
+  while (pos < records.size()) {
+    size_t left = records.size() - pos;
+    const uint8_t* p = records.data() + pos;
+    if (left < kBatchHeaderSize) {
+      return corruption("partial record batch header at byte " + std::to_string(pos));
+    }
+    int32_t length = load_be_i32(p + records::kBatchLengthPos);
+    if (length < static_cast<int32_t>(kBatchHeaderSize - kLogOverhead)) {
+      return corruption("record batch length " + std::to_string(length) + " below the header");
+    }
+    uint64_t size = kLogOverhead + static_cast<uint64_t>(length);
+    if (size > left) {
+      return corruption("record batch of " + std::to_string(size) + " bytes runs past the " +
+                        std::to_string(left) + " bytes sent");
+    }
+    if (static_cast<int8_t>(p[records::kMagicPos]) != records::kMagicV2) {
+      return corruption("record batch magic " + std::to_string(p[records::kMagicPos]) +
+                        " is not 2");
+    }
+    if (size > static_cast<uint64_t>(cfg.max_message_bytes) ||
+        size > static_cast<uint64_t>(cfg.segment_bytes)) {
+      return too_large("record batch of " + std::to_string(size) +
+                       " bytes is over max.message.bytes " + std::to_string(cfg.max_message_bytes) +
+                       " or segment.bytes");
+    }
+    BatchHeader h = records::read_batch_header(p);
+    if (records::compute_batch_crc(ByteSpan(p, size)) != h.crc) {
+      return corruption("record batch CRC mismatch at byte " + std::to_string(pos));
+    }
+    if (h.records_count <= 0 || h.last_offset_delta < 0 ||
+        static_cast<int64_t>(h.last_offset_delta) + 1 != h.records_count) {
+      return invalid_argument("record batch count " + std::to_string(h.records_count) +
+                              " does not match last offset delta " +
+                              std::to_string(h.last_offset_delta));
+    }
+    infos->push_back({0, h.last_offset_delta, h.max_timestamp, static_cast<uint32_t>(size)});
+    pos += size;
+  }
+  return Status::ok();
+}
+
+// LogAppendTime (Kafka's setMaxTimestamp): the type bit and max_timestamp are rewritten and the
+// CRC recomputed since both are covered by it. base_timestamp stays as the producer wrote it;
+// readers take every record's timestamp from max_timestamp when the bit is set.
+void set_log_append_time(uint8_t* batch, uint64_t size, int64_t now_ms) {
+  int16_t attrs = load_be_i16(batch + records::kAttributesPos);
+  store_be16(batch + records::kAttributesPos,
+             static_cast<uint16_t>(attrs | records::kTimestampTypeBit));
+  store_be64(batch + records::kMaxTimestampPos, static_cast<uint64_t>(now_ms));
+  store_be32(batch + records::kCrcPos, records::compute_batch_crc(ByteSpan(batch, size)));
+}
+
+}  // namespace
+
+Result<AppendResult> PartitionLog::append(MutableByteSpan records, LeaderEpoch leader_epoch) {
+  LogConfig cfg = config();
+  std::vector<BatchInfo> infos;
+  EDDY_RETURN_IF_ERROR(validate_for_leader(records, cfg, &infos));
+  Result<AppendResult> result = Status(StatusCode::kInternal, "unset");
+  {
+    std::lock_guard lock(append_mu_);
+    int64_t now = options_.clock->wall_ms();
+    bool log_append_time = cfg.message_timestamp_type == records::TimestampType::kLogAppendTime;
+    int64_t next = log_end_offset_.load();
+    uint64_t pos = 0;
+    for (BatchInfo& b : infos) {
+      uint8_t* p = records.data() + pos;
+      int64_t delta = b.last_offset;
+      records::assign_base_offset(p, next);
+      records::assign_leader_epoch(p, leader_epoch.value());
+      if (log_append_time) {
+        set_log_append_time(p, b.size_bytes, now);
+        b.max_timestamp = now;
+      }
+      b.base_offset = next;
+      b.last_offset = next + delta;
+      next = b.last_offset + 1;
+      pos += b.size_bytes;
+    }
+    result = append_locked(records, infos, leader_epoch, cfg, now, log_append_time ? now : -1);
+  }
+  if (result.is_ok()) after_append(*result, cfg);
+  return result;
+}
+
+Result<AppendResult> PartitionLog::append_as_follower(ByteSpan records) {
+  LogConfig cfg = config();
+  if (records.empty()) return invalid_argument("no record batches to append");
+  std::vector<BatchInfo> infos;
+  std::vector<int32_t> epochs;
+  size_t pos = 0;
+  while (pos < records.size()) {
+    auto check = records::check_batch(records.subspan(pos), options_.max_batch_bytes_hard);
+    if (check.check != records::BatchCheck::kValid) return check.status;
+    const BatchHeader& h = check.header;
+    if (!infos.empty() && h.base_offset != infos.back().last_offset + 1) {
+      return out_of_range("replicated batch at offset " + std::to_string(h.base_offset) +
+                          " does not follow offset " + std::to_string(infos.back().last_offset));
+    }
+    infos.push_back(
+        {h.base_offset, h.last_offset(), h.max_timestamp, static_cast<uint32_t>(h.size_bytes())});
+    epochs.push_back(h.partition_leader_epoch);
+    pos += h.size_bytes();
+  }
+  Result<AppendResult> result = Status(StatusCode::kInternal, "unset");
+  {
+    std::lock_guard lock(append_mu_);
+    int64_t leo = log_end_offset_.load();
+    if (infos.front().base_offset != leo) {
+      return out_of_range("replicated batches start at offset " +
+                          std::to_string(infos.front().base_offset) + ", the log ends at " +
+                          std::to_string(leo));
+    }
+    // The follower's copy is the leader's: the writes' own epochs feed the cache.
+    result = append_locked(records, infos, kNoLeaderEpoch, cfg, options_.clock->wall_ms(), -1);
+    if (result.is_ok()) {
+      for (size_t i = 0; i < infos.size(); ++i) {
+        epochs_->assign(LeaderEpoch(epochs[i]), Offset(infos[i].base_offset));
+      }
+    }
+  }
+  if (result.is_ok()) after_append(*result, cfg);
+  return result;
+}
+
+Result<AppendResult> PartitionLog::append_locked(ByteSpan records,
+                                                 const std::vector<BatchInfo>& infos,
+                                                 LeaderEpoch leader_epoch, const LogConfig& cfg,
+                                                 int64_t now_ms, int64_t log_append_time_ms) {
+  if (failed_.load()) {
+    return failed_precondition("log " + options_.dir + " failed an fsync and is read-only");
+  }
+  if (closed_.load()) return unavailable("log " + options_.dir + " is closed");
+  std::shared_ptr<LogSegment> seg = active_segment();
+  int64_t last = infos.back().last_offset;
+  bool roll =
+      !seg->empty() &&
+      (seg->size() + records.size() > static_cast<uint64_t>(cfg.segment_bytes) ||
+       now_ms - seg->created_ms() >= cfg.segment_ms ||
+       static_cast<int64_t>(seg->offset_index_bytes() + infos.size() * kOffsetIndexEntrySize) >
+           cfg.segment_index_bytes ||
+       last - seg->base_offset() > kMaxRelativeOffset);
+  if (roll) {
+    EDDY_RETURN_IF_ERROR(roll_locked(now_ms));
+    seg = active_segment();
+  }
+  EDDY_RETURN_IF_ERROR(seg->append(records, infos, cfg.index_interval_bytes, now_ms));
+  if (leader_epoch.value() >= 0) epochs_->assign(leader_epoch, Offset(infos.front().base_offset));
+  log_end_offset_.store(last + 1, std::memory_order_release);
+  AppendResult r{
+      Offset(infos.front().base_offset),  Offset(last),  log_append_time_ms, seg->max_timestamp(),
+      static_cast<int32_t>(infos.size()), records.size()};
+  return r;
+}
+
+void PartitionLog::after_append(const AppendResult&, const LogConfig& cfg) {
+  if (cfg.flush_policy != FlushPolicy::kSync || options_.flusher == nullptr) return;
+  if (!flush_queued_.exchange(true)) options_.flusher->request(shared_from_this());
+}
+
+Status PartitionLog::roll_locked(int64_t now_ms) {
+  std::shared_ptr<LogSegment> old = active_segment();
+  int64_t base = log_end_offset_.load();
+  if (old && old->base_offset() == base) return Status::ok();
+  LogSegment::Env env{options_.dir, options_.file_budget, options_.faults,
+                      options_.max_batch_bytes_hard};
+  EDDY_ASSIGN_OR_RETURN(auto seg, LogSegment::create(env, base, now_ms));
+  if (old) EDDY_RETURN_IF_ERROR(old->seal());
+  std::unique_lock lock(segments_mu_);
+  segments_[base] = std::move(seg);
+  return Status::ok();
+}
+
+void PartitionLog::on_durable(Offset offset, DurableCallback cb) {
+  Status status;
+  {
+    std::lock_guard lock(durable_mu_);
+    if (failed_.load()) {
+      status = failed_precondition("log " + options_.dir + " failed an fsync");
+    } else if (offset.value() >= flushed_offset_.load()) {
+      durable_waiters_.emplace(offset.value(), std::move(cb));
+      return;
+    }
+  }
+  cb(status);
+}
+
+void PartitionLog::complete_waiters(int64_t durable_end, int64_t fail_from, const Status& error) {
+  std::vector<DurableCallback> ok, failed;
+  {
+    std::lock_guard lock(durable_mu_);
+    auto it = durable_waiters_.begin();
+    while (it != durable_waiters_.end() && it->first < durable_end) {
+      ok.push_back(std::move(it->second));
+      it = durable_waiters_.erase(it);
+    }
+    auto from = durable_waiters_.lower_bound(fail_from);
+    for (auto f = from; f != durable_waiters_.end(); ++f) failed.push_back(std::move(f->second));
+    durable_waiters_.erase(from, durable_waiters_.end());
+  }
+  for (auto& cb : ok) cb(Status::ok());
+  for (auto& cb : failed) cb(error);
+}
+
+Status PartitionLog::flush() {
+  std::lock_guard flush_lock(flush_mu_);
+  uint64_t truncations = truncations_.load();
+  int64_t target = log_end_offset_.load(std::memory_order_acquire);
+  int64_t flushed = flushed_offset_.load();
+  if (target > flushed) {
+    // Every segment from the one holding the old recovery point on; those before the active one
+    // are sealed, so their indexes are synced too and later flushes skip them.
+    auto segs = segments_from(flushed);
+    Status s;
+    for (size_t i = 0; s.is_ok() && i < segs.size(); ++i) s = segs[i]->flush(i + 1 < segs.size());
+    if (s.is_ok()) s = epochs_->persist();
+    if (!s.is_ok()) {
+      // After a failed fsync the page cache may have dropped the dirty pages (Linux marks them
+      // clean): nothing written since the last good flush can be vouched for.
+      failed_ = true;
+      complete_waiters(flushed, flushed, s);
+      return s;
+    }
+    if (truncations_.load() == truncations) {
+      int64_t cur = flushed_offset_.load();
+      while (cur < target && !flushed_offset_.compare_exchange_weak(cur, target)) {
+      }
+    }
+  }
+  last_flush_ms_ = options_.clock->monotonic_ms();
+  complete_waiters(flushed_offset_.load(), INT64_MAX, Status::ok());
+  return Status::ok();
+}
+
+Status PartitionLog::maybe_roll_and_flush() {
+  LogConfig cfg = config();
+  {
+    std::lock_guard lock(append_mu_);
+    int64_t now = options_.clock->wall_ms();
+    auto seg = active_segment();
+    if (!closed_.load() && !failed_.load() && seg && !seg->empty() &&
+        now - seg->created_ms() >= cfg.segment_ms) {
+      EDDY_RETURN_IF_ERROR(roll_locked(now));
+    }
+    // Indexes a read found wrong are rebuilt here, under the writer lock.
+    for (const auto& s : segments_from(log_start_offset_.load())) {
+      if (s->index_suspect()) EDDY_RETURN_IF_ERROR(s->rebuild_indexes(cfg.index_interval_bytes));
+    }
+  }
+  bool interval_due = cfg.flush_policy == FlushPolicy::kInterval &&
+                      options_.clock->monotonic_ms() - last_flush_ms_.load() >= cfg.flush_ms;
+  if (interval_due && flushed_offset_.load() < log_end_offset_.load()) return flush();
+  return Status::ok();
+}
+
+Result<ReadResult> PartitionLog::read(Offset offset, uint64_t max_bytes, Offset upper_bound) const {
+  ReadResult r;
+  r.log_start_offset = log_start_offset();
+  r.log_end_offset = log_end_offset();
+  if (offset < r.log_start_offset || offset > r.log_end_offset) {
+    return out_of_range("offset " + std::to_string(offset.value()) + " is outside [" +
+                        std::to_string(r.log_start_offset.value()) + ", " +
+                        std::to_string(r.log_end_offset.value()) + "]");
+  }
+  r.next_offset = offset;
+  int64_t bound = std::min(upper_bound, r.log_end_offset).value();
+  int64_t cur = offset.value();
+  auto seg = segment_for(cur);
+  // Bounded by the segment count: each step moves to a later segment.
+  while (seg && cur < bound) {
+    EDDY_ASSIGN_OR_RETURN(SegmentRead sr, seg->read(cur, max_bytes, bound, /*min_one_batch=*/true));
+    if (!sr.past_end) {
+      if (sr.length > 0) {
+        r.records.fd = sr.file->fd();
+        r.records.position = sr.position;
+        r.records.length = sr.length;
+        r.records.keep_alive = std::move(sr.file);
+        r.first_offset = Offset(sr.first_offset);
+        r.next_offset = Offset(sr.next_offset);
+      }
+      return r;
+    }
+    seg = segment_after(seg->base_offset());
+    if (seg) cur = std::max(cur, seg->base_offset());
+  }
+  return r;
+}
+
+Result<std::optional<TimestampOffset>> PartitionLog::offset_for_timestamp(
+    int64_t timestamp_ms) const {
+  int64_t start = log_start_offset_.load();
+  for (const auto& seg : segments_from(start)) {
+    if (seg->max_timestamp() < timestamp_ms) continue;
+    EDDY_ASSIGN_OR_RETURN(auto found, seg->find_timestamp(timestamp_ms));
+    if (found) {
+      return std::optional<TimestampOffset>(
+          TimestampOffset{found->timestamp, Offset(std::max(found->offset, start))});
+    }
+  }
+  return std::optional<TimestampOffset>();
+}
+
+Status PartitionLog::remove_segments_locked(int64_t from_base, bool unlink_now) {
+  std::vector<std::shared_ptr<LogSegment>> removed;
+  {
+    std::unique_lock lock(segments_mu_);
+    auto it = segments_.lower_bound(from_base);
+    for (auto r = it; r != segments_.end(); ++r) removed.push_back(r->second);
+    segments_.erase(it, segments_.end());
+  }
+  for (const auto& seg : removed) {
+    if (unlink_now) {
+      EDDY_RETURN_IF_ERROR(seg->delete_files());
+    } else {
+      seg->mark_deleted();
+    }
+  }
+  return Status::ok();
+}
+
+Status PartitionLog::truncate_to(Offset offset) {
+  // Below the start there is nothing to keep (Kafka does the same).
+  if (offset < log_start_offset()) return truncate_fully_and_start_at(offset);
+  {
+    std::lock_guard lock(append_mu_);
+    if (offset >= log_end_offset()) return Status::ok();
+    ++truncations_;
+    // Later segments go first and at once: a crash must not bring their batches back.
+    EDDY_RETURN_IF_ERROR(remove_segments_locked(offset.value() + 1, /*unlink_now=*/true));
+    auto seg = active_segment();
+    EDDY_ASSIGN_OR_RETURN(int64_t cut, seg->truncate_to(offset.value()));
+    int64_t leo = std::min(cut, offset.value());
+    epochs_->truncate_from_end(Offset(leo));
+    log_end_offset_.store(leo, std::memory_order_release);
+    int64_t flushed = flushed_offset_.load();
+    while (flushed > leo && !flushed_offset_.compare_exchange_weak(flushed, leo)) {
+    }
+  }
+  complete_waiters(INT64_MIN, log_end_offset_.load(),
+                   unavailable("log truncated below the offset (leadership changed)"));
+  return Status::ok();
+}
+
+Status PartitionLog::truncate_fully_and_start_at(Offset offset) {
+  {
+    std::lock_guard lock(append_mu_);
+    ++truncations_;
+    EDDY_RETURN_IF_ERROR(remove_segments_locked(INT64_MIN, /*unlink_now=*/true));
+    log_end_offset_ = offset.value();
+    log_start_offset_ = offset.value();
+    flushed_offset_ = offset.value();
+    epochs_->clear();
+    EDDY_RETURN_IF_ERROR(roll_locked(options_.clock->wall_ms()));
+    EDDY_RETURN_IF_ERROR(write_checkpoints());
+  }
+  complete_waiters(INT64_MIN, INT64_MIN, unavailable("log truncated fully"));
+  return Status::ok();
+}
+
+Status PartitionLog::delete_records_before(Offset offset) {
+  std::lock_guard lock(append_mu_);
+  if (offset > log_end_offset()) {
+    return out_of_range("delete records before " + std::to_string(offset.value()) +
+                        " beyond the log end offset " + std::to_string(log_end_offset().value()));
+  }
+  if (offset <= log_start_offset()) return Status::ok();
+  log_start_offset_ = offset.value();
+  epochs_->truncate_from_start(offset);
+  // The new start is durable before any segment goes: a crash in between leaves segments that
+  // the next open deletes as wholly below it.
+  return write_checkpoints();
+}
+
+Result<int> PartitionLog::enforce_retention() {
+  LogConfig cfg = config();
+  std::lock_guard lock(append_mu_);
+  int64_t now = options_.clock->wall_ms();
+  int64_t start = log_start_offset_.load();
+  std::vector<std::shared_ptr<LogSegment>> segs = segments_from(INT64_MIN);
+  uint64_t total = 0;
+  for (const auto& s : segs) total += s->size();
+  // A prefix of sealed segments (never the active one): each is gone when wholly below the log
+  // start offset, older than retention.ms or not needed to keep retention.bytes.
+  size_t n = 0;
+  for (; n + 1 < segs.size(); ++n) {
+    const auto& s = segs[n];
+    bool below_start = segs[n + 1]->base_offset() <= start;
+    bool expired = cfg.retention_ms >= 0 && now - s->retention_timestamp_ms() > cfg.retention_ms;
+    bool over_size =
+        cfg.retention_bytes >= 0 && total - s->size() >= static_cast<uint64_t>(cfg.retention_bytes);
+    if (!below_start && !expired && !over_size) break;
+    total -= s->size();
+  }
+  if (n == 0) return 0;
+  int64_t new_start = std::max(start, segs[n]->base_offset());
+  if (new_start != start) {
+    log_start_offset_ = new_start;
+    epochs_->truncate_from_start(Offset(new_start));
+    EDDY_RETURN_IF_ERROR(write_checkpoints());
+  }
+  {
+    std::unique_lock seg_lock(segments_mu_);
+    for (size_t i = 0; i < n; ++i) segments_.erase(segs[i]->base_offset());
+  }
+  // Unlinked when the last reader lets go of them.
+  for (size_t i = 0; i < n; ++i) segs[i]->mark_deleted();
+  return static_cast<int>(n);
+}
+
+Status PartitionLog::write_checkpoints() {
+  CheckpointEntries cp{{"log_start_offset", log_start_offset_.load()},
+                       {"recovery_point", flushed_offset_.load()}};
+  EDDY_RETURN_IF_ERROR(write_checkpoint_file(options_.dir, kCheckpointFile, cp));
+  return epochs_->persist();
+}
+
+Status PartitionLog::close() {
+  {
+    std::lock_guard lock(append_mu_);
+    if (closed_.exchange(true)) return Status::ok();
+  }
+  EDDY_RETURN_IF_ERROR(flush());
+  if (auto seg = active_segment()) {
+    EDDY_RETURN_IF_ERROR(seg->seal());
+    EDDY_RETURN_IF_ERROR(seg->flush(/*with_indexes=*/true));
+  }
+  EDDY_RETURN_IF_ERROR(write_checkpoints());
+  return write_file_atomically(options_.dir, kCleanShutdownFile, {});
+}
+
+LeaderEpoch PartitionLog::latest_epoch() const { return epochs_->latest_epoch(); }
+
+EpochEndOffset PartitionLog::end_offset_for_epoch(LeaderEpoch epoch) const {
+  auto [e, o] = epochs_->end_offset_for(epoch, log_end_offset());
+  return {e, o};
+}
+
+std::vector<std::pair<LeaderEpoch, Offset>> PartitionLog::epoch_entries() const {
+  std::vector<std::pair<LeaderEpoch, Offset>> out;
+  for (const EpochEntry& e : epochs_->entries()) out.emplace_back(e.epoch, e.start_offset);
+  return out;
+}
+
+}  // namespace eddy::log
