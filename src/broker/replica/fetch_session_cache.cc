@@ -2,9 +2,12 @@
 
 #include <limits>
 
-#include "broker/replica/kafka_error.h"
+#include "protocol/errors.h"
 
 namespace eddy::broker {
+
+using protocol::ErrorCode;
+using protocol::to_int;
 
 namespace {
 constexpr int32_t kInitialEpoch = 0;
@@ -64,7 +67,7 @@ FetchSessionContext FetchSessionCache::begin(int32_t session_id, int32_t session
         lru_.erase(it->second.lru_pos);
         sessions_.erase(it);
       } else if (session_epoch == kFinalEpoch) {
-        ctx.error = kafka_error::kFetchSessionIdNotFound;
+        ctx.error = to_int(ErrorCode::kFetchSessionIdNotFound);
         return ctx;
       }
     }
@@ -86,17 +89,17 @@ FetchSessionContext FetchSessionCache::begin(int32_t session_id, int32_t session
     return ctx;
   }
   if (session_id == 0) {
-    ctx.error = kafka_error::kInvalidFetchSessionEpoch;
+    ctx.error = to_int(ErrorCode::kInvalidFetchSessionEpoch);
     return ctx;
   }
   auto it = sessions_.find(session_id);
   if (it == sessions_.end()) {
-    ctx.error = kafka_error::kFetchSessionIdNotFound;
+    ctx.error = to_int(ErrorCode::kFetchSessionIdNotFound);
     return ctx;
   }
   Session& s = it->second;
   if (session_epoch != s.next_epoch) {
-    ctx.error = kafka_error::kInvalidFetchSessionEpoch;
+    ctx.error = to_int(ErrorCode::kInvalidFetchSessionEpoch);
     return ctx;
   }
   for (const TopicPartition& tp : forgotten) s.partitions.erase(tp);
@@ -139,7 +142,7 @@ std::vector<FetchPartitionResult> FetchSessionCache::finish(
       continue;
     }
     CachedPartition& c = pit->second;
-    const bool changed = r.error != kafka_error::kNone || !r.records.empty() ||
+    const bool changed = r.error != to_int(ErrorCode::kNone) || !r.records.empty() ||
                          r.high_watermark != c.high_watermark ||
                          r.last_stable_offset != c.last_stable_offset ||
                          r.log_start_offset != c.log_start_offset;

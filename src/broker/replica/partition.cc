@@ -2,11 +2,14 @@
 
 #include <algorithm>
 
-#include "broker/replica/kafka_error.h"
+#include "protocol/errors.h"
 #include "protocol/records/batch_header.h"
 #include "protocol/records/batch_reader.h"
 
 namespace eddy::broker {
+
+using protocol::ErrorCode;
+using protocol::to_int;
 
 namespace {
 
@@ -15,21 +18,21 @@ namespace {
 int16_t append_error(const Status& s, size_t request_bytes, const log::LogConfig& config) {
   switch (s.code()) {
     case StatusCode::kCorruption:
-      return kafka_error::kCorruptMessage;
+      return to_int(ErrorCode::kCorruptMessage);
     case StatusCode::kInvalidArgument:
-      return kafka_error::kInvalidRecord;
+      return to_int(ErrorCode::kInvalidRecord);
     case StatusCode::kTooLarge:
       return static_cast<int64_t>(request_bytes) > config.segment_bytes
-                 ? kafka_error::kRecordListTooLarge
-                 : kafka_error::kMessageTooLarge;
+                 ? to_int(ErrorCode::kRecordListTooLarge)
+                 : to_int(ErrorCode::kMessageTooLarge);
     case StatusCode::kUnsupported:
-      return kafka_error::kUnsupportedCompressionType;
+      return to_int(ErrorCode::kUnsupportedCompressionType);
     case StatusCode::kNoSpace:
     case StatusCode::kIoError:
     case StatusCode::kFailedPrecondition:
-      return kafka_error::kKafkaStorageError;
+      return to_int(ErrorCode::kKafkaStorageError);
     default:
-      return kafka_error::kUnknownServerError;
+      return to_int(ErrorCode::kUnknownServerError);
   }
 }
 
@@ -96,11 +99,11 @@ std::vector<NodeId> Partition::isr() const {
 }
 
 int16_t Partition::check_leader_epoch(LeaderEpoch client_epoch) const {
-  if (client_epoch.value() < 0) return kafka_error::kNone;
+  if (client_epoch.value() < 0) return to_int(ErrorCode::kNone);
   const int32_t ours = leader_epoch_.load();
-  if (client_epoch.value() < ours) return kafka_error::kFencedLeaderEpoch;
-  if (client_epoch.value() > ours) return kafka_error::kUnknownLeaderEpoch;
-  return kafka_error::kNone;
+  if (client_epoch.value() < ours) return to_int(ErrorCode::kFencedLeaderEpoch);
+  if (client_epoch.value() > ours) return to_int(ErrorCode::kUnknownLeaderEpoch);
+  return to_int(ErrorCode::kNone);
 }
 
 // Walks the batch headers without trusting them further than the bytes present. The log validates
@@ -109,35 +112,35 @@ int16_t Partition::check_leader_epoch(LeaderEpoch client_epoch) const {
 int16_t Partition::precheck_batches(ByteSpan records,
                                     std::vector<records::BatchHeader>* headers) const {
   size_t pos = 0;
-  if (records.empty()) return kafka_error::kInvalidRecord;
+  if (records.empty()) return to_int(ErrorCode::kInvalidRecord);
   while (pos < records.size()) {
-    if (records.size() - pos < records::kBatchHeaderSize) return kafka_error::kCorruptMessage;
+    if (records.size() - pos < records::kBatchHeaderSize) return to_int(ErrorCode::kCorruptMessage);
     records::BatchHeader h = records::read_batch_header(records.data() + pos);
-    if (h.magic != records::kMagicV2) return kafka_error::kCorruptMessage;
+    if (h.magic != records::kMagicV2) return to_int(ErrorCode::kCorruptMessage);
     if (h.batch_length < static_cast<int32_t>(records::kBatchHeaderSize - records::kLogOverhead) ||
         static_cast<uint64_t>(h.batch_length) > records.size() - pos - records::kLogOverhead) {
-      return kafka_error::kCorruptMessage;
+      return to_int(ErrorCode::kCorruptMessage);
     }
     if (static_cast<uint8_t>(h.compression()) > static_cast<uint8_t>(records::Compression::kZstd)) {
-      return kafka_error::kUnsupportedCompressionType;
+      return to_int(ErrorCode::kUnsupportedCompressionType);
     }
     // No transactions yet: a transactional or control batch from a producer is refused rather
     // than stored with semantics we do not provide.
-    if (h.is_transactional() || h.is_control()) return kafka_error::kInvalidRecord;
+    if (h.is_transactional() || h.is_control()) return to_int(ErrorCode::kInvalidRecord);
     headers->push_back(h);
     pos += h.size_bytes();
   }
-  return kafka_error::kNone;
+  return to_int(ErrorCode::kNone);
 }
 
 LeaderAppendInfo Partition::append_as_leader(MutableByteSpan records, int16_t acks) {
   LeaderAppendInfo info;
   if (!is_leader_.load()) {
-    info.error = kafka_error::kNotLeaderOrFollower;
+    info.error = to_int(ErrorCode::kNotLeaderOrFollower);
     return info;
   }
   if (failed_.load()) {
-    info.error = kafka_error::kKafkaStorageError;
+    info.error = to_int(ErrorCode::kKafkaStorageError);
     return info;
   }
   PartitionSettings settings;
@@ -148,20 +151,20 @@ LeaderAppendInfo Partition::append_as_leader(MutableByteSpan records, int16_t ac
     isr_size = isr_.size();
   }
   if (acks == -1 && static_cast<int32_t>(isr_size) < settings.min_insync_replicas) {
-    info.error = kafka_error::kNotEnoughReplicas;
+    info.error = to_int(ErrorCode::kNotEnoughReplicas);
     info.error_message = "ISR size " + std::to_string(isr_size) + " is below min.insync.replicas " +
                          std::to_string(settings.min_insync_replicas);
     return info;
   }
   std::vector<records::BatchHeader> headers;
   info.error = precheck_batches(records, &headers);
-  if (info.error != kafka_error::kNone) return info;
+  if (info.error != to_int(ErrorCode::kNone)) return info;
 
   {
     std::lock_guard append_lock(append_mu_);
     for (const records::BatchHeader& h : headers) {
       SequenceCheck check = producers_.check(h);
-      if (check.error != kafka_error::kNone) {
+      if (check.error != to_int(ErrorCode::kNone)) {
         info.error = check.error;
         return info;
       }
@@ -176,7 +179,7 @@ LeaderAppendInfo Partition::append_as_leader(MutableByteSpan records, int16_t ac
     if (!appended.is_ok()) {
       info.error = append_error(appended.status(), records.size(), settings.log_config);
       info.error_message = appended.status().message();
-      if (info.error == kafka_error::kKafkaStorageError) failed_.store(true);
+      if (info.error == to_int(ErrorCode::kKafkaStorageError)) failed_.store(true);
       return info;
     }
     info.base_offset = appended->base_offset;

@@ -2,9 +2,12 @@
 
 #include <limits>
 
-#include "broker/replica/kafka_error.h"
+#include "protocol/errors.h"
 
 namespace eddy::broker {
+
+using protocol::ErrorCode;
+using protocol::to_int;
 
 namespace {
 
@@ -32,21 +35,21 @@ SequenceCheck ProducerStateTable::check(const records::BatchHeader& h) const {
   auto it = producers_.find(h.producer_id);
   if (it == producers_.end()) return {};  // unknown producer: any sequence starts its state
   const ProducerEntry& e = it->second;
-  if (h.producer_epoch < e.epoch) return {kafka_error::kInvalidProducerEpoch, std::nullopt};
+  if (h.producer_epoch < e.epoch) return {to_int(ErrorCode::kInvalidProducerEpoch), std::nullopt};
   if (h.producer_epoch > e.epoch) {
     // A new epoch restarts the sequence at 0.
-    if (h.base_sequence != 0) return {kafka_error::kOutOfOrderSequenceNumber, std::nullopt};
+    if (h.base_sequence != 0) return {to_int(ErrorCode::kOutOfOrderSequenceNumber), std::nullopt};
     return {};
   }
   const int32_t last_seq = last_sequence_of(h);
   for (const BatchMetadata& b : e.batches) {
     if (b.first_sequence == h.base_sequence && b.last_sequence == last_seq) {
-      return {kafka_error::kNone, b};
+      return {to_int(ErrorCode::kNone), b};
     }
   }
   if (e.batches.empty()) return {};
   if (h.base_sequence != next_sequence(e.batches.back().last_sequence)) {
-    return {kafka_error::kOutOfOrderSequenceNumber, std::nullopt};
+    return {to_int(ErrorCode::kOutOfOrderSequenceNumber), std::nullopt};
   }
   return {};
 }

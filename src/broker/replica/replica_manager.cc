@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <mutex>
 
-#include "broker/replica/kafka_error.h"
+#include "protocol/errors.h"
 #include "protocol/records/batch_reader.h"
 
 namespace eddy::broker {
+
+using protocol::ErrorCode;
+using protocol::to_int;
 
 // ---- Delayed produce (acks=all) ----
 
@@ -36,13 +39,13 @@ class DelayedProduce final : public DelayedOperation {
       if (w.partition->high_watermark() >= w.required_offset) {
         r.log_start_offset = w.partition->log_start_offset();
       } else if (w.partition->has_failed()) {
-        r.error = kafka_error::kKafkaStorageError;
+        r.error = to_int(ErrorCode::kKafkaStorageError);
       } else if (!w.partition->is_leader()) {
-        r.error = kafka_error::kNotLeaderOrFollower;
+        r.error = to_int(ErrorCode::kNotLeaderOrFollower);
       } else {
-        r.error = kafka_error::kRequestTimedOut;
+        r.error = to_int(ErrorCode::kRequestTimedOut);
       }
-      if (r.error != kafka_error::kNone) r.base_offset = Offset(-1);
+      if (r.error != to_int(ErrorCode::kNone)) r.base_offset = Offset(-1);
     }
     ProduceCallback cb = std::move(callback_);
     cb(std::move(results_));
@@ -112,12 +115,12 @@ std::vector<FetchPartitionResult> DelayedFetch::read_all(uint64_t* bytes, bool* 
     if (!r) {
       FetchPartitionResult unknown;
       unknown.tp = in.tp;
-      unknown.error = kafka_error::kUnknownTopicOrPartition;
+      unknown.error = to_int(ErrorCode::kUnknownTopicOrPartition);
       results.push_back(std::move(unknown));
       *has_error = true;
       continue;
     }
-    if (r->error != kafka_error::kNone) *has_error = true;
+    if (r->error != to_int(ErrorCode::kNone)) *has_error = true;
     if (!r->records.empty()) {
       if (!first_with_data && r->records.length > limit) {
         r->records = log::FileSlice{};
@@ -208,7 +211,7 @@ void ReplicaManager::append_records(std::vector<ProducePartitionInput> inputs, i
     r.tp = in.tp;
     std::shared_ptr<Partition> partition = get_partition(in.tp);
     if (!partition) {
-      r.error = kafka_error::kUnknownTopicOrPartition;
+      r.error = to_int(ErrorCode::kUnknownTopicOrPartition);
       results.push_back(std::move(r));
       continue;
     }
@@ -216,7 +219,7 @@ void ReplicaManager::append_records(std::vector<ProducePartitionInput> inputs, i
     r.error = info.error;
     r.error_message = std::move(info.error_message);
     r.log_start_offset = partition->log_start_offset();
-    if (info.error == kafka_error::kNone) {
+    if (info.error == to_int(ErrorCode::kNone)) {
       r.base_offset = info.base_offset;
       r.log_append_time_ms = info.log_append_time_ms;
       if (acks == -1) {
@@ -249,11 +252,11 @@ std::optional<FetchPartitionResult> ReplicaManager::read_partition(const FetchPa
   FetchPartitionResult r;
   r.tp = in.tp;
   if (!partition->is_leader()) {
-    r.error = kafka_error::kNotLeaderOrFollower;
+    r.error = to_int(ErrorCode::kNotLeaderOrFollower);
     return r;
   }
   r.error = partition->check_leader_epoch(in.current_leader_epoch);
-  if (r.error != kafka_error::kNone) return r;
+  if (r.error != to_int(ErrorCode::kNone)) return r;
   const Offset hw = partition->high_watermark();
   const Offset leo = partition->log_end_offset();
   const Offset start = partition->log_start_offset();
@@ -261,7 +264,7 @@ std::optional<FetchPartitionResult> ReplicaManager::read_partition(const FetchPa
   r.last_stable_offset = hw;  // no transactions: LSO = HW
   r.log_start_offset = start;
   if (in.fetch_offset < start || in.fetch_offset > leo) {
-    r.error = kafka_error::kOffsetOutOfRange;
+    r.error = to_int(ErrorCode::kOffsetOutOfRange);
     return r;
   }
   // A follower replicates up to the LEO; a consumer reads only what the HW has made safe.
@@ -269,8 +272,9 @@ std::optional<FetchPartitionResult> ReplicaManager::read_partition(const FetchPa
   if (in.fetch_offset >= upper) return r;
   Result<log::ReadResult> read = partition->log()->read(in.fetch_offset, max_bytes, upper);
   if (!read.is_ok()) {
-    r.error = read.status().code() == StatusCode::kOutOfRange ? kafka_error::kOffsetOutOfRange
-                                                              : kafka_error::kKafkaStorageError;
+    r.error = read.status().code() == StatusCode::kOutOfRange
+                  ? to_int(ErrorCode::kOffsetOutOfRange)
+                  : to_int(ErrorCode::kKafkaStorageError);
     return r;
   }
   r.records = std::move(read->records);
@@ -313,15 +317,15 @@ ListOffsetResult ReplicaManager::list_offset(const TopicPartition& tp, int64_t t
   ListOffsetResult r;
   std::shared_ptr<Partition> partition = get_partition(tp);
   if (!partition) {
-    r.error = kafka_error::kUnknownTopicOrPartition;
+    r.error = to_int(ErrorCode::kUnknownTopicOrPartition);
     return r;
   }
   if (!partition->is_leader()) {
-    r.error = kafka_error::kNotLeaderOrFollower;
+    r.error = to_int(ErrorCode::kNotLeaderOrFollower);
     return r;
   }
   r.error = partition->check_leader_epoch(current_leader_epoch);
-  if (r.error != kafka_error::kNone) return r;
+  if (r.error != to_int(ErrorCode::kNone)) return r;
   r.leader_epoch = partition->leader_epoch();
   // Without transactions the last stable offset equals the HW, so both isolation levels see the
   // same bound.
@@ -341,13 +345,13 @@ ListOffsetResult ReplicaManager::list_offset(const TopicPartition& tp, int64_t t
   } else if (timestamp >= 0) {
     Result<std::optional<log::TimestampOffset>> lookup = log.offset_for_timestamp(timestamp);
     if (!lookup.is_ok()) {
-      r.error = kafka_error::kKafkaStorageError;
+      r.error = to_int(ErrorCode::kKafkaStorageError);
       return r;
     }
     found = *lookup;
     if (found) found = partition->first_record_at_or_after(found->offset, timestamp);
   } else {
-    r.error = kafka_error::kInvalidTimestamp;
+    r.error = to_int(ErrorCode::kInvalidTimestamp);
     return r;
   }
   if (found && found->offset < hw) {
@@ -363,23 +367,23 @@ DeleteRecordsResult ReplicaManager::delete_records(const TopicPartition& tp, int
   DeleteRecordsResult r;
   std::shared_ptr<Partition> partition = get_partition(tp);
   if (!partition) {
-    r.error = kafka_error::kUnknownTopicOrPartition;
+    r.error = to_int(ErrorCode::kUnknownTopicOrPartition);
     return r;
   }
   if (!partition->is_leader()) {
-    r.error = kafka_error::kNotLeaderOrFollower;
+    r.error = to_int(ErrorCode::kNotLeaderOrFollower);
     return r;
   }
   const Offset hw = partition->high_watermark();
   const Offset target = offset == -1 ? hw : Offset(offset);
   if (target.value() < 0 || target > hw) {
-    r.error = kafka_error::kOffsetOutOfRange;
+    r.error = to_int(ErrorCode::kOffsetOutOfRange);
     return r;
   }
   Status s = partition->log()->delete_records_before(target);
   if (!s.is_ok()) {
-    r.error = s.code() == StatusCode::kOutOfRange ? kafka_error::kOffsetOutOfRange
-                                                  : kafka_error::kKafkaStorageError;
+    r.error = s.code() == StatusCode::kOutOfRange ? to_int(ErrorCode::kOffsetOutOfRange)
+                                                  : to_int(ErrorCode::kKafkaStorageError);
     return r;
   }
   r.low_watermark = partition->log_start_offset();
@@ -392,15 +396,15 @@ OffsetForLeaderEpochResult ReplicaManager::offset_for_leader_epoch(const TopicPa
   OffsetForLeaderEpochResult r;
   std::shared_ptr<Partition> partition = get_partition(tp);
   if (!partition) {
-    r.error = kafka_error::kUnknownTopicOrPartition;
+    r.error = to_int(ErrorCode::kUnknownTopicOrPartition);
     return r;
   }
   if (!partition->is_leader()) {
-    r.error = kafka_error::kNotLeaderOrFollower;
+    r.error = to_int(ErrorCode::kNotLeaderOrFollower);
     return r;
   }
   r.error = partition->check_leader_epoch(current_leader_epoch);
-  if (r.error != kafka_error::kNone) return r;
+  if (r.error != to_int(ErrorCode::kNone)) return r;
   log::EpochEndOffset e = partition->log()->end_offset_for_epoch(leader_epoch);
   r.leader_epoch = e.leader_epoch;
   r.end_offset = e.end_offset;
