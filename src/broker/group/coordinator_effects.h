@@ -1,0 +1,55 @@
+#pragma once
+// GroupCoordinator::Effects: what an operation decided to do outside the coordinator's lock.
+// Answering a client and appending to the log both happen after the lock is released, so that a
+// callback may call back into the coordinator and a log that completes appends synchronously
+// cannot deadlock with it. Private to the group coordinator's .cc files.
+
+#include <functional>
+#include <utility>
+#include <vector>
+
+#include "broker/group/group_coordinator.h"
+
+namespace eddy::group {
+
+class GroupCoordinator::Effects {
+ public:
+  // Runs under the coordinator's lock once the append finished: error is NONE when the records
+  // are durable, NOT_COORDINATOR when the partition was unloaded meanwhile, or the Kafka error the
+  // storage failure maps to.
+  using AppendDone = std::function<void(int16_t error, Effects& fx)>;
+
+  Effects() = default;
+  Effects(const Effects&) = delete;
+  Effects& operator=(const Effects&) = delete;
+
+  void call(std::function<void()> f) { calls_.push_back(std::move(f)); }
+  void append(int32_t partition, uint64_t epoch, std::vector<CoordinatorRecord> records,
+              AppendDone then) {
+    appends_.push_back(Append{partition, epoch, std::move(records), std::move(then)});
+  }
+
+  // Issues the appends, then invokes the answers. Called without the lock held.
+  void run(GroupCoordinator& c) {
+    for (Append& a : appends_) {
+      c.log_.append(a.partition, std::move(a.records),
+                    [&c, partition = a.partition, epoch = a.epoch, then = std::move(a.then)](
+                        Status s) { c.finish_append(partition, epoch, s, then); });
+    }
+    appends_.clear();
+    for (auto& f : calls_) f();
+    calls_.clear();
+  }
+
+ private:
+  struct Append {
+    int32_t partition;
+    uint64_t epoch;
+    std::vector<CoordinatorRecord> records;
+    AppendDone then;
+  };
+  std::vector<Append> appends_;
+  std::vector<std::function<void()>> calls_;
+};
+
+}  // namespace eddy::group
