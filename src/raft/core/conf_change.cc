@@ -33,9 +33,8 @@ Result<pb::ConfState> apply_conf_change(const pb::ConfState& cs, const pb::ConfC
       return out;
     case pb::CONF_CHANGE_ADD_VOTER:
       if (is_voter(cs, id)) return out;
-      // Bootstrapping a single-node cluster adds its first voter directly; afterwards a new
-      // member must first catch up as a learner.
-      if (!is_learner(cs, id) && cs.voters_size() > 0) {
+      // A new member first catches up as a learner (dissertation §4.2.1).
+      if (!is_learner(cs, id)) {
         return invalid_argument("conf change: node " + std::to_string(id) +
                                 " must join as a learner first");
       }
@@ -56,6 +55,30 @@ Result<pb::ConfState> apply_conf_change(const pb::ConfState& cs, const pb::ConfC
     default:
       return invalid_argument("conf change: unknown type");
   }
+}
+
+Bootstrap bootstrap(const pb::ConfState& initial) {
+  Bootstrap b;
+  auto add = [&](pb::ConfChangeType type, int32_t id) {
+    pb::ConfChange cc;
+    cc.set_type(type);
+    cc.set_node_id(id);
+    pb::Entry e;
+    e.set_term(1);
+    e.set_index(b.entries.size() + 1);
+    e.set_type(pb::ENTRY_CONF_CHANGE);
+    e.set_data(cc.SerializeAsString());
+    b.entries.push_back(std::move(e));
+  };
+  for (int32_t id : initial.voters()) {
+    add(pb::CONF_CHANGE_ADD_LEARNER, id);
+    add(pb::CONF_CHANGE_ADD_VOTER, id);
+  }
+  for (int32_t id : initial.learners()) add(pb::CONF_CHANGE_ADD_LEARNER, id);
+  b.hard_state.set_term(b.entries.empty() ? 0 : 1);
+  b.hard_state.set_vote(-1);
+  b.hard_state.set_commit(b.entries.size());
+  return b;
 }
 
 }  // namespace eddy::raft

@@ -2,11 +2,15 @@
 
 #include <string>
 
+#include "raft/core/conf_change.h"
+
 namespace eddy::raft {
 
-MemoryStorage::MemoryStorage(pb::ConfState conf_state) {
-  *snapshot_.mutable_metadata()->mutable_conf_state() = std::move(conf_state);
+MemoryStorage::MemoryStorage(const pb::ConfState& initial) {
   ents_.emplace_back();
+  Bootstrap b = bootstrap(initial);
+  ents_.insert(ents_.end(), b.entries.begin(), b.entries.end());
+  hard_state_ = b.hard_state;
 }
 
 Result<InitialState> MemoryStorage::initial_state() const {

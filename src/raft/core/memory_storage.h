@@ -10,9 +10,9 @@ namespace eddy::raft {
 
 class MemoryStorage final : public Storage {
  public:
-  // An empty log whose initial configuration is `conf_state` (a bootstrapped cluster: every node
-  // starts with the same voters; a node that will join later starts with an empty ConfState).
-  explicit MemoryStorage(pb::ConfState conf_state = {});
+  // A log bootstrapped with `initial` (see bootstrap() in conf_change.h): every founding node
+  // starts with the same voters; a node that joins later starts empty (the default).
+  explicit MemoryStorage(const pb::ConfState& initial = {});
 
   Result<InitialState> initial_state() const override;
   Result<std::vector<pb::Entry>> entries(RaftIndex lo, RaftIndex hi,

@@ -1,0 +1,126 @@
+#pragma once
+// RaftNode: the driver that turns the pure Raft core into a running replica. It owns one thread
+// running an io_context, and on it: the RawNode, the DiskStorage, the Transport and the
+// application's StateMachine.
+//
+// The loop (ready.h's contract): a steady timer ticks the core every tick_ms; received messages
+// are stepped in; after each event, while the core has a Ready: install a snapshot, append the
+// entries and fsync them, persist the hard state (a vote is durable before anyone hears of it),
+// then send the messages, then apply committed entries to the StateMachine and complete the
+// waiting proposals and reads, then advance. Every snapshot_interval applied entries it takes a
+// StateMachine snapshot and compacts the log behind it.
+//
+// Threads: propose(), read_index(), campaign() and status() may be called from any thread; the
+// work is posted to the node's thread. Callbacks and every StateMachine method run on the node's
+// thread: they must not block, and must not call stop(). A storage failure is fatal to the node
+// (Raft cannot continue safely without its log): it stops ticking, fails every waiting request
+// and every later one with that Status, and status().failed says so.
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "raft/core/raw_node.h"
+#include "raft/node/pending_requests.h"
+#include "raft/node/raft_node_config.h"
+#include "raft/node/state_machine.h"
+#include "raft/storage/disk_storage.h"
+#include "raft/transport/transport.h"
+
+namespace eddy::raft {
+
+// A consistent picture of the node, refreshed after every Ready.
+struct RaftNodeStatus {
+  NodeId id;
+  Role role = Role::kFollower;
+  NodeId leader = kNoNode;
+  Term term;
+  RaftIndex commit;
+  RaftIndex applied;
+  RaftIndex last_index;
+  RaftIndex snapshot_index;
+  // Not ok once the node has stopped on a storage failure.
+  Status failed;
+};
+
+class RaftNode {
+ public:
+  // `state_machine` must outlive the node.
+  RaftNode(RaftNodeConfig config, StateMachine& state_machine);
+  ~RaftNode();
+  RaftNode(const RaftNode&) = delete;
+  RaftNode& operator=(const RaftNode&) = delete;
+
+  // Recovers storage (restoring the StateMachine from the snapshot), binds the Raft port and
+  // starts the node's thread.
+  Status start();
+  // Fails waiting requests with kCancelled, closes connections, joins the thread. Idempotent.
+  void stop();
+
+  // Replicates `data` (non-empty). The callback gets the entry's index and the StateMachine's
+  // result once applied here, or kUnavailable (not leader: the message names the leader if
+  // known; or lost to a leader change), kTimeout, kInvalidArgument.
+  void propose(std::string data, ProposeCallback cb);
+  std::future<Result<ProposalResult>> propose(std::string data);
+  // A linearizable read: the callback runs once the local StateMachine has applied everything
+  // committed before the read was requested (Raft ReadIndex).
+  void read_index(ReadCallback cb);
+  // Starts an election now (tests, operator tooling).
+  void campaign();
+
+  RaftNodeStatus status() const;
+  // The bound Raft port (useful when configured as 0).
+  uint16_t raft_port() const { return raft_port_; }
+
+ private:
+  Status open();
+  void schedule_tick();
+  void on_tick();
+  void on_message(pb::Message msg);
+  void do_propose(std::string data, ProposeCallback cb);
+  void do_read(ReadCallback cb);
+  // Posts `f` to the node's thread unless the node is stopped; false when it was not posted.
+  template <typename F>
+  bool post_to_node(F f);
+  void schedule_ready();
+  // Drains every Ready the core has; stops the node on a storage failure.
+  void process_ready();
+  Status handle_ready(Ready& rd);
+  Status apply_committed(const std::vector<pb::Entry>& entries);
+  Status maybe_snapshot();
+  void fail(const Status& status);
+  Status not_leader() const;
+  int64_t now_ms() const;
+  void publish_status();
+
+  RaftNodeConfig config_;
+  StateMachine& sm_;
+  boost::asio::io_context io_;
+  boost::asio::steady_timer tick_timer_;
+  std::unique_ptr<DiskStorage> storage_;
+  std::unique_ptr<RawNode> raw_;
+  std::unique_ptr<Transport> transport_;
+  PendingRequests pending_;
+  pb::ConfState conf_state_;  // the configuration at the applied index, for snapshots
+  uint64_t applied_ = 0;
+  uint64_t snapshot_index_ = 0;
+  Status failed_;
+  std::thread thread_;
+  bool ready_scheduled_ = false;
+  // Guards started_/stopping_ against posts racing stop(): a post either lands before stop's
+  // own work (and is failed there) or is refused.
+  std::mutex post_mu_;
+  bool started_ = false;
+  std::atomic<bool> stopping_{false};
+  uint16_t raft_port_ = 0;
+
+  mutable std::mutex status_mu_;
+  RaftNodeStatus status_;
+};
+
+}  // namespace eddy::raft
