@@ -67,7 +67,7 @@ Status RaftNode::open() {
                  report.corruption.to_string());
   }
   EDDY_ASSIGN_OR_RETURN(pb::Snapshot snap, storage_->snapshot());
-  conf_state_ = bootstrap;
+  conf_state_ = pb::ConfState();
   if (snap.metadata().index() > 0) {
     EDDY_RETURN_IF_ERROR(sm_.restore(snap.data()));
     applied_ = snapshot_index_ = snap.metadata().index();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "raft/core/conf_change.h"
 #include "raft/storage/checkpoint_file.h"
 #include "raft/storage/file_util.h"
 #include "raft/storage/log_format.h"
@@ -25,8 +26,7 @@ Bytes serialize(const google::protobuf::MessageLite& m) {
 
 }  // namespace
 
-DiskStorage::DiskStorage(fs::path dir, const pb::ConfState& bootstrap)
-    : dir_(std::move(dir)), mem_(bootstrap) {}
+DiskStorage::DiskStorage(fs::path dir) : dir_(std::move(dir)) { hard_state_.set_vote(-1); }
 
 DiskStorage::~DiskStorage() { (void)close(); }
 
@@ -34,12 +34,26 @@ Result<std::unique_ptr<DiskStorage>> DiskStorage::open(const fs::path& dir,
                                                        const pb::ConfState& bootstrap,
                                                        Options options, RecoveryReport* report) {
   EDDY_RETURN_IF_ERROR(file_util::ensure_dir(dir));
-  std::unique_ptr<DiskStorage> s(new DiskStorage(dir, bootstrap));
-  EDDY_RETURN_IF_ERROR(s->recover(options, report));
+  std::unique_ptr<DiskStorage> s(new DiskStorage(dir));
+  EDDY_ASSIGN_OR_RETURN(bool fresh, s->recover(options, report));
+  if (fresh && bootstrap.voters_size() > 0) EDDY_RETURN_IF_ERROR(s->write_bootstrap(bootstrap));
   return s;
 }
 
-Status DiskStorage::recover(Options options, RecoveryReport* report) {
+Status DiskStorage::write_bootstrap(const pb::ConfState& initial) {
+  // Entries first, then the hard state: the hard state file is what marks the bootstrap done, so
+  // a crash in between bootstraps again from scratch.
+  Bootstrap b = bootstrap(initial);
+  EDDY_RETURN_IF_ERROR(mem_.apply_snapshot(pb::Snapshot()));
+  EDDY_RETURN_IF_ERROR(log_->remove_all());
+  EDDY_RETURN_IF_ERROR(append(b.entries));
+  EDDY_RETURN_IF_ERROR(sync());
+  hard_state_ = b.hard_state;
+  mem_.set_hard_state(hard_state_);
+  return write_hard_state();
+}
+
+Result<bool> DiskStorage::recover(Options options, RecoveryReport* report) {
   Bytes bytes;
   EDDY_ASSIGN_OR_RETURN(bool have_snapshot,
                         checkpoint_file::read(dir_ / kSnapshotFile, log_format::kSnapshotMagic,
@@ -73,7 +87,11 @@ Status DiskStorage::recover(Options options, RecoveryReport* report) {
   for (const LogRecord& r : records) {
     if (r.index == snap_index) continues = r.term == snap_term;
   }
-  if (!continues) return log_->remove_all();
+  const bool fresh = !have_snapshot && !have_hard_state;
+  if (!continues) {
+    EDDY_RETURN_IF_ERROR(log_->remove_all());
+    return fresh;
+  }
   std::vector<pb::Entry> entries;
   for (LogRecord& r : records) {
     if (r.index <= snap_index) continue;
@@ -86,7 +104,8 @@ Status DiskStorage::recover(Options options, RecoveryReport* report) {
     entries.push_back(std::move(e));
     r.body = Bytes();
   }
-  return mem_.append(entries);
+  EDDY_RETURN_IF_ERROR(mem_.append(entries));
+  return fresh;
 }
 
 Result<InitialState> DiskStorage::initial_state() const {

@@ -43,8 +43,10 @@ class DiskStorage final : public Storage {
     SegmentedLog::Options log;
   };
 
-  // Opens `dir` (creating it when missing). `bootstrap` is the initial configuration when the
-  // directory holds no snapshot yet (every voter of a new cluster starts with the same one).
+  // Opens `dir` (creating it when missing). A directory with neither hard state nor snapshot is
+  // new: when `bootstrap` names voters, the bootstrap entries of conf_change.h (every founding
+  // voter added as learner, then promoted) are written and committed, so every founding node
+  // starts from the same log; a node joining later passes an empty ConfState and starts empty.
   static Result<std::unique_ptr<DiskStorage>> open(const std::filesystem::path& dir,
                                                    const pb::ConfState& bootstrap, Options options,
                                                    RecoveryReport* report);
@@ -77,8 +79,10 @@ class DiskStorage final : public Storage {
   size_t segment_count() const { return log_->segment_count(); }
 
  private:
-  DiskStorage(std::filesystem::path dir, const pb::ConfState& bootstrap);
-  Status recover(Options options, RecoveryReport* report);
+  explicit DiskStorage(std::filesystem::path dir);
+  // Returns true when the directory is new (no hard state, no snapshot).
+  Result<bool> recover(Options options, RecoveryReport* report);
+  Status write_bootstrap(const pb::ConfState& initial);
   Status write_hard_state();
   Status write_snapshot_file(const pb::Snapshot& snap);
 

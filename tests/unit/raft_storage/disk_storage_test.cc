@@ -44,10 +44,11 @@ pb::ConfState voters(std::initializer_list<int32_t> ids) {
 
 class DiskStorageTest : public ::testing::Test {
  protected:
-  std::unique_ptr<DiskStorage> open() {
+  // A node joining an existing cluster: no bootstrap entries.
+  std::unique_ptr<DiskStorage> open(const pb::ConfState& bootstrap = {}) {
     DiskStorage::Options options;
     options.log.segment_bytes = 256;
-    auto s = DiskStorage::open(dir_.path(), voters({1, 2, 3}), options, &report_);
+    auto s = DiskStorage::open(dir_.path(), bootstrap, options, &report_);
     EXPECT_TRUE(s.is_ok()) << s.status().to_string();
     return s.is_ok() ? std::move(s).value() : nullptr;
   }
@@ -63,12 +64,31 @@ class DiskStorageTest : public ::testing::Test {
   RecoveryReport report_;
 };
 
-TEST_F(DiskStorageTest, FreshDirectoryStartsFromTheBootstrapConfiguration) {
+TEST_F(DiskStorageTest, FreshDirectoryOfAFoundingVoterHoldsTheCommittedBootstrapEntries) {
+  {
+    auto s = open(voters({1, 2, 3}));
+    EXPECT_EQ(s->last_index()->value(), 6u) << "learner + promotion for each of three voters";
+    EXPECT_EQ(s->initial_state()->hard_state.commit(), 6u);
+  }
+  // Reopening must not bootstrap again.
+  auto s = open(voters({1, 2, 3}));
+  auto st = s->initial_state();
+  ASSERT_TRUE(st.is_ok());
+  EXPECT_EQ(st->hard_state.term(), 1u);
+  EXPECT_EQ(st->hard_state.vote(), -1);
+  EXPECT_EQ(st->hard_state.commit(), 6u);
+  std::vector<pb::Entry> got = all(*s);
+  ASSERT_EQ(got.size(), 6u);
+  EXPECT_EQ(got[0].type(), pb::ENTRY_CONF_CHANGE);
+}
+
+TEST_F(DiskStorageTest, FreshDirectoryOfAJoiningNodeIsEmpty) {
   auto s = open();
   auto st = s->initial_state();
   ASSERT_TRUE(st.is_ok());
-  EXPECT_EQ(st->conf_state.voters_size(), 3);
+  EXPECT_EQ(st->conf_state.voters_size(), 0);
   EXPECT_EQ(st->hard_state.term(), 0u);
+  EXPECT_EQ(st->hard_state.vote(), -1);
   EXPECT_EQ(s->first_index()->value(), 1u);
   EXPECT_EQ(s->last_index()->value(), 0u);
 }
