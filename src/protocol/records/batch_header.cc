@@ -100,6 +100,28 @@ Status check_magic_v2(ByteSpan buf) {
   return corruption("unsupported record batch magic " + std::to_string(magic));
 }
 
+Status check_single_batch(ByteSpan batch) {
+  EDDY_RETURN_IF_ERROR(check_magic_v2(batch));
+  if (batch.size() < kBatchHeaderSize) {
+    return corruption("truncated batch: " + std::to_string(batch.size()) + " bytes");
+  }
+  int32_t length = load_be_i32(batch.data() + kBatchLengthPos);
+  if (length < static_cast<int32_t>(kBatchHeaderSize - kLogOverhead)) {
+    return corruption("batch length " + std::to_string(length) + " out of bounds");
+  }
+  size_t total = kLogOverhead + static_cast<size_t>(length);
+  if (total > batch.size()) {
+    return corruption("truncated batch: need " + std::to_string(total) + " bytes, have " +
+                      std::to_string(batch.size()));
+  }
+  if (total < batch.size()) {
+    return invalid_argument(std::to_string(batch.size() - total) +
+                            " bytes follow the batch; a produce request carries exactly one "
+                            "record batch per partition");
+  }
+  return Status::ok();
+}
+
 void assign_base_offset(uint8_t* batch, int64_t base_offset) {
   store_be64(batch + kBaseOffsetPos, static_cast<uint64_t>(base_offset));
 }

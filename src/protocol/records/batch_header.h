@@ -126,6 +126,12 @@ BatchCheckResult check_batch(ByteSpan buf, size_t max_batch_bytes);
 // for any other value.
 Status check_magic_v2(ByteSpan buf);
 
+// Checks that `batch` is exactly one v2 batch by its framing, without the CRC: check_magic_v2, a
+// whole header, batch_length at least the header and equal to the span. kCorruption for a short
+// or malformed batch, kInvalidArgument for bytes after it (a produce request carries exactly one
+// batch per partition) or a legacy magic.
+Status check_single_batch(ByteSpan batch);
+
 // Rewrites the leader-assigned fields in place; the CRC stays valid because neither is covered.
 void assign_base_offset(uint8_t* batch, int64_t base_offset);
 void assign_leader_epoch(uint8_t* batch, int32_t leader_epoch);

@@ -14,24 +14,10 @@ bool add_overflows(int64_t a, int64_t b, int64_t* sum) { return __builtin_add_ov
 }  // namespace
 
 Result<BatchReader> BatchReader::open(ByteSpan batch, const ReadOptions& options) {
-  EDDY_RETURN_IF_ERROR(check_magic_v2(batch));
-  if (batch.size() < kBatchHeaderSize) {
-    return corruption("truncated batch: " + std::to_string(batch.size()) + " bytes");
-  }
+  EDDY_RETURN_IF_ERROR(check_single_batch(batch));
   BatchReader r;
   r.header_ = read_batch_header(batch.data());
   const BatchHeader& h = r.header_;
-  if (h.batch_length < static_cast<int32_t>(kBatchHeaderSize - kLogOverhead)) {
-    return corruption("batch length " + std::to_string(h.batch_length) + " out of bounds");
-  }
-  if (h.size_bytes() > batch.size()) {
-    return corruption("truncated batch: need " + std::to_string(h.size_bytes()) + " bytes, have " +
-                      std::to_string(batch.size()));
-  }
-  if (h.size_bytes() < batch.size()) {
-    return invalid_argument(std::to_string(batch.size() - h.size_bytes()) +
-                            " bytes follow the batch");
-  }
   if (options.verify_crc && compute_batch_crc(batch) != h.crc) {
     return corruption("batch CRC mismatch");
   }

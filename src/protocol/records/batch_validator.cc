@@ -13,18 +13,6 @@ constexpr int64_t kNoTimestamp = -1;
 // The checks that need only the 61-byte header, done before decompressing anything so that a
 // batch which is wrong on its face costs no inflation.
 Status check_header(ByteSpan batch, const BatchHeader& h, const AppendValidationOptions& o) {
-  if (h.batch_length < static_cast<int32_t>(kBatchHeaderSize - kLogOverhead)) {
-    return corruption("batch length " + std::to_string(h.batch_length) + " out of bounds");
-  }
-  if (h.size_bytes() > batch.size()) {
-    return corruption("truncated batch: need " + std::to_string(h.size_bytes()) + " bytes, have " +
-                      std::to_string(batch.size()));
-  }
-  if (h.size_bytes() < batch.size()) {
-    return invalid_argument("a produce request carries exactly one record batch per partition; " +
-                            std::to_string(batch.size() - h.size_bytes()) +
-                            " bytes follow the first");
-  }
   if (o.max_batch_bytes != 0 && batch.size() > o.max_batch_bytes) {
     return too_large("batch of " + std::to_string(batch.size()) + " bytes exceeds the " +
                      std::to_string(o.max_batch_bytes) + " byte limit");
@@ -82,10 +70,7 @@ Status check_timestamp(int64_t ts, const AppendValidationOptions& o) {
 
 Result<AppendValidation> validate_batch_for_append(ByteSpan batch,
                                                    const AppendValidationOptions& options) {
-  EDDY_RETURN_IF_ERROR(check_magic_v2(batch));
-  if (batch.size() < kBatchHeaderSize) {
-    return corruption("truncated batch: " + std::to_string(batch.size()) + " bytes");
-  }
+  EDDY_RETURN_IF_ERROR(check_single_batch(batch));
   AppendValidation v;
   v.header = read_batch_header(batch.data());
   EDDY_RETURN_IF_ERROR(check_header(batch, v.header, options));

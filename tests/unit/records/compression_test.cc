@@ -1,6 +1,8 @@
 #include "protocol/records/compression.h"
 
 #include <gtest/gtest.h>
+#include <lz4frame.h>
+#include <zstd.h>
 
 #include <string>
 
@@ -143,6 +145,47 @@ TEST(Gzip, TrailingGarbageIsCorruption) {
 TEST(Zstd, FrameDeclaringContentSizeOverTheCapIsRejectedUpFront) {
   Bytes packed = std::move(compress(Compression::kZstd, Bytes(300'000, 'a'))).value();
   EXPECT_EQ(decompress(Compression::kZstd, packed, 1000).status().code(), StatusCode::kTooLarge);
+}
+
+// Java's zstd-jni streams, so its frames carry no content size: the decoder must stream and stop at
+// the cap rather than trust a size.
+Bytes zstd_without_content_size(const Bytes& in) {
+  ZSTD_CCtx* cctx = ZSTD_createCCtx();
+  ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 0);
+  Bytes out(ZSTD_compressBound(in.size()));
+  size_t n = ZSTD_compress2(cctx, out.data(), out.size(), in.data(), in.size());
+  ZSTD_freeCCtx(cctx);
+  out.resize(ZSTD_isError(n) ? 0 : n);
+  return out;
+}
+
+TEST(Zstd, FrameWithoutContentSizeDecodes) {
+  Bytes in = sample(300'000);
+  Bytes packed = zstd_without_content_size(in);
+  ASSERT_EQ(ZSTD_getFrameContentSize(packed.data(), packed.size()), ZSTD_CONTENTSIZE_UNKNOWN);
+  auto out = decompress(Compression::kZstd, packed, 1 << 20);
+  ASSERT_TRUE(out.is_ok()) << out.status().to_string();
+  EXPECT_EQ(*out, in);
+}
+
+TEST(Zstd, BombWithoutContentSizeStopsAtTheCap) {
+  Bytes packed = zstd_without_content_size(Bytes(32 << 20, 0));
+  ASSERT_LT(packed.size(), 10'000u);
+  EXPECT_EQ(decompress(Compression::kZstd, packed, 1 << 20).status().code(), StatusCode::kTooLarge);
+}
+
+TEST(Lz4, FrameDeclaringContentSizeOverTheCapIsRejectedUpFront) {
+  Bytes in(300'000, 'a');
+  LZ4F_preferences_t prefs{};
+  prefs.frameInfo.contentSize = in.size();
+  Bytes packed(LZ4F_compressFrameBound(in.size(), &prefs));
+  size_t n = LZ4F_compressFrame(packed.data(), packed.size(), in.data(), in.size(), &prefs);
+  ASSERT_FALSE(LZ4F_isError(n));
+  packed.resize(n);
+  EXPECT_EQ(decompress(Compression::kLz4, packed, 1000).status().code(), StatusCode::kTooLarge);
+  auto out = decompress(Compression::kLz4, packed, 1 << 20);
+  ASSERT_TRUE(out.is_ok());
+  EXPECT_EQ(*out, in);
 }
 
 TEST(Lz4, FrameHasIndependent64KiBBlocksAndNoContentSize) {
