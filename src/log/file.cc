@@ -15,6 +15,11 @@ namespace eddy::log {
 namespace fs = std::filesystem;
 
 int FaultInjector::take_write_fault(uint64_t* partial_bytes) {
+  if (count_.load() <= 0) return 0;
+  int skip = skip_.load();
+  while (skip > 0) {
+    if (skip_.compare_exchange_weak(skip, skip - 1)) return 0;
+  }
   int left = count_.load();
   while (left > 0) {
     if (count_.compare_exchange_weak(left, left - 1)) {

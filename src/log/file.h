@@ -16,11 +16,12 @@ namespace eddy::log {
 // Shared by every file of the logs it is given to. Thread-safe.
 class FaultInjector {
  public:
-  // The next `count` writes fail with `err` (ENOSPC, EIO) after writing `partial_bytes` bytes
-  // of their data (a torn write), or none when partial_bytes is 0.
-  void fail_writes(int err, int count = 1, uint64_t partial_bytes = 0) {
+  // After `skip` more writes succeed, the next `count` fail with `err` (ENOSPC, EIO) after
+  // writing `partial_bytes` bytes of their data (a torn write), or none when partial_bytes is 0.
+  void fail_writes(int err, int count = 1, uint64_t partial_bytes = 0, int skip = 0) {
     partial_bytes_ = partial_bytes;
     errno_ = err;
+    skip_ = skip;
     count_ = count;
   }
   // The next `count` fsyncs fail with `err`.
@@ -40,6 +41,7 @@ class FaultInjector {
  private:
   std::atomic<int> errno_{0};
   std::atomic<int> count_{0};
+  std::atomic<int> skip_{0};
   std::atomic<uint64_t> partial_bytes_{0};
   std::atomic<int> sync_errno_{0};
   std::atomic<int> sync_count_{0};

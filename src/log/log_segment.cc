@@ -190,10 +190,14 @@ Status LogSegment::scan_rebuild(const File& f, int64_t index_interval_bytes, boo
       break;
     }
     const records::BatchHeader& h = sc.header();
-    if (h.base_offset < next || h.last_offset() - base_offset_ > kMaxRelativeOffset) {
+    // Offsets are contiguous from the segment's base: the leader assigns them so, a follower
+    // checks it, and nothing compacts. The base offset lies outside the CRC, so this is what
+    // catches a damaged one.
+    bool in_sequence = full_check ? h.base_offset == next : h.base_offset >= next;
+    if (!in_sequence || h.last_offset() - base_offset_ > kMaxRelativeOffset) {
       out->damaged = true;
       out->why = "corrupt batch: base offset " + std::to_string(h.base_offset) +
-                 " out of sequence (expected >= " + std::to_string(next) + ") at position " +
+                 " out of sequence (expected " + std::to_string(next) + ") at position " +
                  std::to_string(sc.position());
       break;
     }

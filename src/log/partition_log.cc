@@ -367,6 +367,11 @@ Result<ReadResult> PartitionLog::read(Offset offset, uint64_t max_bytes, Offset 
   // Bounded by the segment count: each step moves to a later segment.
   while (seg && cur < bound) {
     EDDY_ASSIGN_OR_RETURN(SegmentRead sr, seg->read(cur, max_bytes, bound, /*min_one_batch=*/true));
+    // Retention may have moved the start past `offset` since the check above, and the segment
+    // found may then begin after it: that is out of range, not a silent skip ahead.
+    if (offset < log_start_offset()) {
+      return out_of_range("offset " + std::to_string(offset.value()) + " was deleted meanwhile");
+    }
     if (!sr.past_end) {
       if (sr.length > 0) {
         r.records.fd = sr.file->fd();
