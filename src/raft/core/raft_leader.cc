@@ -63,7 +63,8 @@ bool Raft::committed_entry_in_current_term() const { return log_.term(log_.commi
 
 bool Raft::maybe_send_append(int32_t to, bool send_if_empty) {
   auto it = prs_.find(to);
-  if (it == prs_.end() || to == id_) return false;
+  // A leader can step down mid-way through handling a message (it committed its own removal).
+  if (role_ != Role::kLeader || it == prs_.end() || to == id_) return false;
   Progress& pr = it->second;
   if (pr.is_paused()) return false;
   const uint64_t prev_index = pr.next - 1;

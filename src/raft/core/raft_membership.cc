@@ -72,9 +72,20 @@ void Raft::on_commit_advanced() {
                         conf_history_.begin() + static_cast<std::ptrdiff_t>(keep));
   }
   // A leader that removed itself manages the cluster until the change commits, then steps down
-  // (dissertation §4.2.2).
+  // (dissertation §4.2.2) and hands over to the most caught-up voter rather than leaving the
+  // others to wait out their election timeouts.
   if (role_ == Role::kLeader && !raft::is_voter(conf_history_.front().second, id_)) {
+    int32_t successor = kNone;
+    uint64_t best_match = 0;
+    for (int32_t voter : conf_state().voters()) {
+      auto it = prs_.find(voter);
+      if (it != prs_.end() && it->second.match >= best_match) {
+        successor = voter;
+        best_match = it->second.match;
+      }
+    }
     become_follower(term_, kNone);
+    if (successor != kNone) send_timeout_now(successor);
   }
 }
 
