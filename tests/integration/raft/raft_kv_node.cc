@@ -25,12 +25,10 @@
 #include <cstdio>
 #include <deque>
 #include <iostream>
-#include <map>
 #include <memory>
-#include <mutex>
-#include <sstream>
 #include <string>
 
+#include "kv_state_machine.h"
 #include "raft/node/raft_node.h"
 
 namespace {
@@ -45,54 +43,7 @@ namespace raft = eddy::raft;
 constexpr size_t kMaxLineBytes = 64 * 1024;
 constexpr size_t kMaxQueuedReplies = 1024;
 
-// The replicated map. apply/snapshot/restore run on the node's thread; dump() and get() from
-// read callbacks (same thread) and DUMP requests (client thread), hence the mutex.
-class KvStateMachine final : public raft::StateMachine {
- public:
-  std::string apply(const raft::pb::Entry& entry) override {
-    const std::string& d = entry.data();
-    size_t sp = d.find(' ');
-    std::lock_guard lock(mu_);
-    if (sp != std::string::npos) map_[d.substr(0, sp)] = d.substr(sp + 1);
-    applied_ = entry.index();
-    return "OK " + std::to_string(entry.index());
-  }
-  std::string snapshot() override {
-    std::lock_guard lock(mu_);
-    std::string out;
-    for (const auto& [k, v] : map_) out += k + ' ' + v + '\n';
-    return out;
-  }
-  Status restore(const std::string& data) override {
-    std::lock_guard lock(mu_);
-    map_.clear();
-    std::istringstream in(data);
-    std::string line;
-    while (std::getline(in, line)) {
-      size_t sp = line.find(' ');
-      if (sp == std::string::npos) return eddy::corruption("kv snapshot line without a value");
-      map_[line.substr(0, sp)] = line.substr(sp + 1);
-    }
-    return Status::ok();
-  }
-  std::optional<std::string> get(const std::string& key) {
-    std::lock_guard lock(mu_);
-    auto it = map_.find(key);
-    if (it == map_.end()) return std::nullopt;
-    return it->second;
-  }
-  std::string dump(uint64_t applied) {
-    std::lock_guard lock(mu_);
-    std::string out = "DUMP " + std::to_string(applied);
-    for (const auto& [k, v] : map_) out += ' ' + k + '=' + v;
-    return out;
-  }
-
- private:
-  std::mutex mu_;
-  std::map<std::string, std::string> map_;
-  uint64_t applied_ = 0;
-};
+using KvStateMachine = raft::testing::KvStateMachine;
 
 std::string error_reply(raft::RaftNode& node, const Status& s) {
   if (s.code() == StatusCode::kUnavailable && node.status().role != raft::Role::kLeader) {

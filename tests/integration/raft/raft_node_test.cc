@@ -11,57 +11,14 @@
 
 #include "../../unit/raft_storage/temp_dir.h"
 #include "kv_cluster.h"
+#include "kv_state_machine.h"
 
 namespace eddy::raft {
 namespace {
 
 using namespace std::chrono_literals;
 
-// Applies "key value" entries to a map.
-class MapStateMachine final : public StateMachine {
- public:
-  std::string apply(const pb::Entry& e) override {
-    std::lock_guard lock(mu_);
-    size_t sp = e.data().find(' ');
-    map_[e.data().substr(0, sp)] = sp == std::string::npos ? "" : e.data().substr(sp + 1);
-    ++applies_;
-    return "applied " + std::to_string(e.index());
-  }
-  std::string snapshot() override {
-    std::lock_guard lock(mu_);
-    std::string out;
-    for (const auto& [k, v] : map_) out += k + ' ' + v + '\n';
-    return out;
-  }
-  Status restore(const std::string& data) override {
-    std::lock_guard lock(mu_);
-    map_.clear();
-    size_t pos = 0;
-    while (pos < data.size()) {
-      size_t nl = data.find('\n', pos);
-      std::string line = data.substr(pos, nl - pos);
-      size_t sp = line.find(' ');
-      map_[line.substr(0, sp)] = line.substr(sp + 1);
-      pos = nl + 1;
-    }
-    ++restores_;
-    return Status::ok();
-  }
-  std::map<std::string, std::string> map() {
-    std::lock_guard lock(mu_);
-    return map_;
-  }
-  int restores() {
-    std::lock_guard lock(mu_);
-    return restores_;
-  }
-
- private:
-  std::mutex mu_;
-  std::map<std::string, std::string> map_;
-  int applies_ = 0;
-  int restores_ = 0;
-};
+using testing::KvStateMachine;
 
 template <typename Pred>
 bool eventually(Pred pred, std::chrono::milliseconds timeout = 10s) {
@@ -96,14 +53,14 @@ class RaftNodeTest : public ::testing::Test {
 };
 
 TEST_F(RaftNodeTest, SingleVoterCommitsAndAppliesProposals) {
-  MapStateMachine sm;
+  KvStateMachine sm;
   RaftNode node(config(1, voters(1)), sm);
   ASSERT_TRUE(node.start().is_ok());
   ASSERT_TRUE(eventually([&] { return node.status().role == Role::kLeader; }));
   auto r = node.propose("a 1").get();
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
-  EXPECT_EQ(r->result, "applied " + std::to_string(r->index.value()));
-  EXPECT_EQ(sm.map().at("a"), "1");
+  EXPECT_EQ(r->result, "OK " + std::to_string(r->index.value()));
+  EXPECT_EQ(sm.get("a"), "1");
   EXPECT_EQ(node.propose("").get().status().code(), StatusCode::kInvalidArgument);
   node.stop();
 }
@@ -114,7 +71,7 @@ TEST_F(RaftNodeTest, RestartRestoresTheSnapshotAndReplaysTheLog) {
   c.snapshot_catchup_entries = 2;
   uint64_t last = 0;
   {
-    MapStateMachine sm;
+    KvStateMachine sm;
     RaftNode node(c, sm);
     ASSERT_TRUE(node.start().is_ok());
     ASSERT_TRUE(eventually([&] { return node.status().role == Role::kLeader; }));
@@ -126,20 +83,19 @@ TEST_F(RaftNodeTest, RestartRestoresTheSnapshotAndReplaysTheLog) {
     EXPECT_GT(node.status().snapshot_index.value(), 0u);
     node.stop();
   }
-  MapStateMachine sm;
+  KvStateMachine sm;
   RaftNode node(c, sm);
   ASSERT_TRUE(node.start().is_ok());
   EXPECT_EQ(sm.restores(), 1) << "state comes back from the snapshot file";
   ASSERT_TRUE(eventually([&] { return node.status().applied.value() >= last; }));
-  auto map = sm.map();
-  ASSERT_EQ(map.size(), 12u);
-  EXPECT_EQ(map.at("k11"), "v11");
+  EXPECT_EQ(sm.size(), 12u);
+  EXPECT_EQ(sm.get("k11"), "v11");
   node.stop();
 }
 
 TEST_F(RaftNodeTest, FollowerRefusesProposalsWithALeaderHintAndServesReads) {
   auto v = voters(3);
-  MapStateMachine sms[3];
+  KvStateMachine sms[3];
   std::vector<std::unique_ptr<RaftNode>> nodes;
   for (int id = 1; id <= 3; ++id) {
     nodes.push_back(std::make_unique<RaftNode>(config(id, v), sms[id - 1]));
@@ -165,9 +121,9 @@ TEST_F(RaftNodeTest, FollowerRefusesProposalsWithALeaderHintAndServesReads) {
       << refused.status().message();
 
   std::promise<std::string> read;
-  MapStateMachine& follower_sm = sms[(leader + 1) % 3];
+  KvStateMachine& follower_sm = sms[(leader + 1) % 3];
   follower.read_index([&](Result<RaftIndex> r) {
-    read.set_value(r.is_ok() ? follower_sm.map()["x"] : r.status().to_string());
+    read.set_value(r.is_ok() ? follower_sm.get("x").value_or("none") : r.status().to_string());
   });
   auto fut = read.get_future();
   ASSERT_EQ(fut.wait_for(10s), std::future_status::ready);
@@ -177,7 +133,7 @@ TEST_F(RaftNodeTest, FollowerRefusesProposalsWithALeaderHintAndServesReads) {
 
 TEST_F(RaftNodeTest, ProposalFailsWhenTheQuorumIsGone) {
   auto v = voters(3);
-  MapStateMachine sms[3];
+  KvStateMachine sms[3];
   std::vector<std::unique_ptr<RaftNode>> nodes;
   for (int id = 1; id <= 3; ++id) {
     RaftNodeConfig c = config(id, v);
@@ -206,7 +162,7 @@ TEST_F(RaftNodeTest, ProposalFailsWhenTheQuorumIsGone) {
 }
 
 TEST_F(RaftNodeTest, StoppedNodeFailsRequestsWithCancelled) {
-  MapStateMachine sm;
+  KvStateMachine sm;
   RaftNode node(config(1, voters(1)), sm);
   ASSERT_TRUE(node.start().is_ok());
   node.stop();
@@ -214,7 +170,7 @@ TEST_F(RaftNodeTest, StoppedNodeFailsRequestsWithCancelled) {
 }
 
 TEST_F(RaftNodeTest, NodeMissingFromTheVotersIsRefusedAtStart) {
-  MapStateMachine sm;
+  KvStateMachine sm;
   RaftNodeConfig c = config(4, voters(3));
   RaftNode node(c, sm);
   EXPECT_EQ(node.start().code(), StatusCode::kInvalidArgument);

@@ -50,6 +50,18 @@ class SegmentedLogTest : public ::testing::Test {
     EXPECT_TRUE(log.is_ok()) << log.status().to_string();
     return log.is_ok() ? std::move(log).value() : nullptr;
   }
+  // A few records per segment, so tests cross segment boundaries.
+  static SegmentedLog::Options small_segments() {
+    SegmentedLog::Options options;
+    options.segment_bytes = 100;
+    return options;
+  }
+  // Appends entries 1..n one append at a time, syncs and closes the log.
+  void write_one_by_one(uint64_t n, SegmentedLog::Options options) {
+    auto log = open(options);
+    for (uint64_t i = 1; i <= n; ++i) ASSERT_TRUE(log->append(records(i, i)).is_ok());
+    ASSERT_TRUE(log->sync().is_ok());
+  }
   // Writes entries 1..n (one write, synced) and closes the log; returns the file size after each.
   std::vector<uint64_t> write_entries(uint64_t n) {
     std::vector<uint64_t> sizes;
@@ -89,14 +101,9 @@ TEST_F(SegmentedLogTest, RecordsSurviveReopen) {
 }
 
 TEST_F(SegmentedLogTest, RollsToANewSegmentAtSegmentBytes) {
-  SegmentedLog::Options options;
-  options.segment_bytes = 100;
-  {
-    auto log = open(options);
-    for (uint64_t i = 1; i <= 20; ++i) ASSERT_TRUE(log->append(records(i, i)).is_ok());
-    ASSERT_TRUE(log->sync().is_ok());
-    EXPECT_GT(log->segment_count(), 3u);
-  }
+  SegmentedLog::Options options = small_segments();
+  write_one_by_one(20, options);
+  EXPECT_GT(segment_files(dir_.path()).size(), 3u);
   auto log = open(options);
   EXPECT_EQ(recovered_.size(), 20u);
   EXPECT_EQ(log->last_index(), 20u);
@@ -168,13 +175,8 @@ TEST_F(SegmentedLogTest, BitFlipInTheLastRecordBodyIsCorruptionNotATornTail) {
 }
 
 TEST_F(SegmentedLogTest, CorruptionInAnOlderSegmentRemovesEveryLaterSegment) {
-  SegmentedLog::Options options;
-  options.segment_bytes = 100;
-  {
-    auto log = open(options);
-    for (uint64_t i = 1; i <= 12; ++i) ASSERT_TRUE(log->append(records(i, i)).is_ok());
-    ASSERT_TRUE(log->sync().is_ok());
-  }
+  SegmentedLog::Options options = small_segments();
+  write_one_by_one(12, options);
   std::vector<fs::path> files = segment_files(dir_.path());
   ASSERT_GE(files.size(), 3u);
   Bytes data = read_all(files[1]);
@@ -189,13 +191,8 @@ TEST_F(SegmentedLogTest, CorruptionInAnOlderSegmentRemovesEveryLaterSegment) {
 }
 
 TEST_F(SegmentedLogTest, MissingSegmentInTheMiddleIsCorruption) {
-  SegmentedLog::Options options;
-  options.segment_bytes = 100;
-  {
-    auto log = open(options);
-    for (uint64_t i = 1; i <= 12; ++i) ASSERT_TRUE(log->append(records(i, i)).is_ok());
-    ASSERT_TRUE(log->sync().is_ok());
-  }
+  SegmentedLog::Options options = small_segments();
+  write_one_by_one(12, options);
   std::vector<fs::path> files = segment_files(dir_.path());
   ASSERT_GE(files.size(), 3u);
   fs::remove(files[1]);
@@ -206,8 +203,7 @@ TEST_F(SegmentedLogTest, MissingSegmentInTheMiddleIsCorruption) {
 }
 
 TEST_F(SegmentedLogTest, TruncateSuffixRemovesTheConflictingEntriesDurably) {
-  SegmentedLog::Options options;
-  options.segment_bytes = 100;
+  SegmentedLog::Options options = small_segments();
   {
     auto log = open(options);
     ASSERT_TRUE(log->append(records(1, 12, 1)).is_ok());
@@ -242,8 +238,7 @@ TEST_F(SegmentedLogTest, OversizedBodyIsRefused) {
 }
 
 TEST_F(SegmentedLogTest, RemoveSegmentsBeforeDeletesOnlyWholeOldSegments) {
-  SegmentedLog::Options options;
-  options.segment_bytes = 100;
+  SegmentedLog::Options options = small_segments();
   auto log = open(options);
   ASSERT_TRUE(log->append(records(1, 20)).is_ok());
   ASSERT_TRUE(log->sync().is_ok());
