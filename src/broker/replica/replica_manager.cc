@@ -140,6 +140,7 @@ std::vector<FetchPartitionResult> DelayedFetch::read_all(uint64_t* bytes, bool* 
 ReplicaManager::ReplicaManager(ReplicaManagerOptions options)
     : options_(std::move(options)),
       purgatory_(options_.clock, options_.max_delayed_operations),
+      fetch_sessions_(options_.fetch_sessions, options_.clock),
       next_producer_id_(options_.clock->wall_ms() << kProducerIdCounterBits) {}
 
 ReplicaManager::~ReplicaManager() { shutdown(); }

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "broker/replica/delayed_operation.h"
+#include "broker/replica/fetch_session_cache.h"
 #include "broker/replica/partition.h"
 #include "broker/replica/replica_types.h"
 #include "common/clock.h"
@@ -39,6 +40,7 @@ struct ReplicaManagerOptions {
   size_t max_delayed_operations = 100'000;
   // How much of the newest segment is replayed at load to rebuild idempotent-producer state.
   uint64_t producer_state_scan_bytes = 64ULL << 20;
+  FetchSessionOptions fetch_sessions;  // max.incremental.fetch.session.cache.slots, ...
 };
 
 class ReplicaManager {
@@ -88,6 +90,7 @@ class ReplicaManager {
   int64_t allocate_producer_id();
 
   Purgatory& purgatory() { return purgatory_; }
+  FetchSessionCache& fetch_sessions() const { return fetch_sessions_; }
   const ReplicaManagerOptions& options() const { return options_; }
 
  private:
@@ -98,6 +101,7 @@ class ReplicaManager {
 
   ReplicaManagerOptions options_;
   Purgatory purgatory_;
+  mutable FetchSessionCache fetch_sessions_;
   mutable std::shared_mutex mu_;
   std::map<TopicPartition, std::shared_ptr<Partition>> partitions_;
   std::atomic<int64_t> next_producer_id_;

@@ -1,0 +1,181 @@
+// Fetch (key 1): reads record batches through the ReplicaManager, for consumers and (with a
+// replica id) follower brokers.
+//
+// The response carries the batches as file slices that the connection sends with sendfile; the
+// bytes are never copied into the broker's memory. Long polling (max_wait_ms, min_bytes) happens
+// in the replica manager's purgatory. v7+ clients may use incremental fetch sessions (KIP-227);
+// v13+ names topics by id.
+//
+// A request with replica_id >= 0 claims to be a follower broker. One from anything that is not a
+// registered broker of the cluster (other than this one) is refused with
+// CLUSTER_AUTHORIZATION_FAILED, so a client cannot pose as a replica and move the high watermark
+// (CVE-2018-1288).
+//
+// Versions 4-18, Kafka 4's range: older versions expect message formats v0/v1.
+#include "protocol/generated/fetch.h"
+
+#include <algorithm>
+#include <memory>
+
+#include "broker/handlers/data_handlers.h"
+#include "broker/handlers/handler_util.h"
+#include "broker/replica/replica_manager.h"
+
+namespace eddy::broker {
+
+namespace {
+
+using protocol::ErrorCode;
+using protocol::FetchRequest;
+using protocol::FetchResponse;
+
+constexpr int16_t kMinFetchVersion = 4;
+
+protocol::Records to_wire(const log::FileSlice& slice) {
+  if (slice.empty()) return protocol::Records(Bytes{});
+  protocol::FileSlice out;
+  out.fd = slice.fd;
+  out.position = slice.position;
+  out.length = static_cast<uint32_t>(slice.length);
+  out.keepalive = slice.keep_alive;
+  return protocol::Records(std::vector<protocol::FileSlice>{std::move(out)});
+}
+
+FetchResponse::PartitionData to_wire(const FetchPartitionResult& r) {
+  FetchResponse::PartitionData pd;
+  pd.partition_index = r.tp.partition;
+  pd.error_code = r.error;
+  pd.high_watermark = r.high_watermark.value();
+  pd.last_stable_offset = r.last_stable_offset.value();
+  pd.log_start_offset = r.log_start_offset.value();
+  pd.records = to_wire(r.records);
+  return pd;
+}
+
+// Groups results by topic, keeping the order of first appearance (the session's order).
+Response build(const BrokerContext& ctx, int16_t version, int32_t session_id, int16_t top_error,
+               const std::vector<FetchPartitionResult>& results) {
+  FetchResponse resp;
+  resp.error_code = top_error;
+  resp.session_id = session_id;
+  std::shared_ptr<const metadata::MetadataImage> image;
+  if (version >= 13) image = ctx.metadata->image();
+  for (const FetchPartitionResult& r : results) {
+    if (resp.responses.empty() || resp.responses.back().topic != r.tp.topic) {
+      FetchResponse::FetchableTopicResponse t;
+      t.topic = r.tp.topic;
+      if (image) t.topic_id = topic_id_for_name(*image, r.tp.topic);
+      resp.responses.push_back(std::move(t));
+    }
+    resp.responses.back().partitions.push_back(to_wire(r));
+  }
+  return encode_response(resp, version);
+}
+
+// Answers every requested partition with one error (the request as a whole was refused).
+Response refuse(const FetchRequest& req, int16_t version, ErrorCode code) {
+  FetchResponse resp;
+  resp.error_code = error_code(code);
+  for (const auto& t : req.topics) {
+    FetchResponse::FetchableTopicResponse tr;
+    tr.topic = t.topic;
+    tr.topic_id = t.topic_id;
+    for (const auto& p : t.partitions) {
+      FetchResponse::PartitionData pd;
+      pd.partition_index = p.partition;
+      pd.error_code = error_code(code);
+      pd.high_watermark = -1;
+      pd.records = protocol::Records(Bytes{});
+      tr.partitions.push_back(std::move(pd));
+    }
+    resp.responses.push_back(std::move(tr));
+  }
+  return encode_response(resp, version);
+}
+
+bool is_follower_broker(const BrokerContext& ctx, int32_t replica_id) {
+  if (replica_id == ctx.node_id) return false;
+  auto image = ctx.metadata->image();
+  return image->brokers().contains(replica_id);
+}
+
+}  // namespace
+
+void register_fetch(HandlerRegistry& registry, const BrokerContext& context) {
+  const BrokerContext* ctx = &context;
+  ApiSpec spec = api_spec(protocol::ApiKey::kFetch);
+  spec.min_version = std::max(spec.min_version, kMinFetchVersion);
+  registry.add(spec, [ctx](Request request, Responder responder) {
+    auto req = decode_request<FetchRequest>(request);
+    if (!req) {
+      responder.respond(Response::close());
+      return;
+    }
+    const int16_t version = request.api_version();
+    FetchParams params;
+    params.replica_id = version >= 15 ? req->replica_state.replica_id : req->replica_id;
+    params.max_wait_ms = req->max_wait_ms;
+    params.min_bytes = req->min_bytes;
+    params.max_bytes = req->max_bytes;
+    params.isolation = req->isolation_level == 1 ? IsolationLevel::kReadCommitted
+                                                 : IsolationLevel::kReadUncommitted;
+    if (params.replica_id >= 0 && !is_follower_broker(*ctx, params.replica_id)) {
+      responder.respond(refuse(*req, version, ErrorCode::kClusterAuthorizationFailed));
+      return;
+    }
+
+    std::vector<FetchPartitionInput> inputs;
+    std::vector<TopicPartition> forgotten;
+    {
+      std::shared_ptr<const metadata::MetadataImage> image;
+      if (version >= 13) image = ctx->metadata->image();
+      auto name_of = [&](const std::string& name, const protocol::Uuid& id) {
+        return image ? topic_name_for_id(*image, id).value_or("") : name;
+      };
+      for (const auto& t : req->topics) {
+        const std::string name = name_of(t.topic, t.topic_id);
+        if (name.empty()) {
+          responder.respond(refuse(*req, version, ErrorCode::kUnknownTopicId));
+          return;
+        }
+        for (const auto& p : t.partitions) {
+          FetchPartitionInput in;
+          in.tp = TopicPartition{name, p.partition};
+          in.fetch_offset = Offset(p.fetch_offset);
+          in.partition_max_bytes = p.partition_max_bytes;
+          in.current_leader_epoch = LeaderEpoch(p.current_leader_epoch);
+          inputs.push_back(std::move(in));
+        }
+      }
+      for (const auto& f : req->forgotten_topics_data) {
+        const std::string name = name_of(f.topic, f.topic_id);
+        for (int32_t p : f.partitions) forgotten.push_back(TopicPartition{name, p});
+      }
+    }
+
+    FetchSessionContext session;
+    if (version >= 7) {
+      session = ctx->replicas->fetch_sessions().begin(req->session_id, req->session_epoch,
+                                                      std::move(inputs), forgotten);
+      if (session.error != 0) {
+        responder.respond(build(*ctx, version, 0, session.error, {}));
+        return;
+      }
+    } else {
+      session.partitions = std::move(inputs);
+    }
+    std::vector<FetchPartitionInput> to_read = session.partitions;
+    auto shared_responder = std::make_shared<Responder>(std::move(responder));
+    ctx->replicas->fetch(
+        params, std::move(to_read),
+        [ctx, version, session = std::move(session),
+         shared_responder](std::vector<FetchPartitionResult> results) {
+          if (version >= 7) {
+            results = ctx->replicas->fetch_sessions().finish(session, std::move(results));
+          }
+          shared_responder->respond(build(*ctx, version, session.session_id, 0, results));
+        });
+  });
+}
+
+}  // namespace eddy::broker

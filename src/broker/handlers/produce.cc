@@ -1,0 +1,201 @@
+// Produce (key 0): appends record batches through the ReplicaManager.
+//
+// acks=0 sends no response (the connection moves on to the next request), acks=1 answers once
+// the batches are in the leader's log, acks=-1 once the high watermark covers them (durable under
+// the flush policy and held by every in-sync replica) or at timeout_ms with REQUEST_TIMED_OUT.
+// Any other acks value is INVALID_REQUIRED_ACKS for every partition.
+//
+// Topics that do not exist are created first when auto.create.topics.enable is on (clients
+// normally trigger that through Metadata; a producer that skips it still gets its topic), then
+// the records are appended once the creation is committed and the partitions are led here.
+//
+// Versions 3-13, Kafka 4's range: older versions carry message formats v0/v1, which Eddy does not
+// store.
+#include "protocol/generated/produce.h"
+
+#include <algorithm>
+#include <memory>
+#include <set>
+
+#include "broker/handlers/data_handlers.h"
+#include "broker/handlers/handler_util.h"
+#include "broker/replica/replica_manager.h"
+#include "metadata/topic_name.h"
+
+namespace eddy::broker {
+
+namespace {
+
+using protocol::ErrorCode;
+using protocol::ProduceRequest;
+using protocol::ProduceResponse;
+
+constexpr int16_t kMinProduceVersion = 3;
+
+struct ProduceCall {
+  ProduceRequest request;
+  int16_t version = 0;
+  Responder responder;
+  // Per topic of the request, the name it resolves to (empty when its id is unknown).
+  std::vector<std::string> names;
+};
+
+Response build_response(const ProduceCall& call, const std::vector<ProducePartitionResult>& results,
+                        const std::vector<std::pair<size_t, size_t>>& positions,
+                        int16_t error_for_all) {
+  ProduceResponse resp;
+  for (size_t t = 0; t < call.request.topic_data.size(); ++t) {
+    const auto& td = call.request.topic_data[t];
+    ProduceResponse::TopicProduceResponse tr;
+    tr.name = td.name;
+    tr.topic_id = td.topic_id;
+    for (const auto& pd : td.partition_data) {
+      ProduceResponse::PartitionProduceResponse pr;
+      pr.index = pd.index;
+      pr.base_offset = -1;
+      pr.error_code = error_for_all;
+      tr.partition_responses.push_back(std::move(pr));
+    }
+    resp.responses.push_back(std::move(tr));
+  }
+  for (size_t i = 0; i < results.size() && i < positions.size(); ++i) {
+    const ProducePartitionResult& r = results[i];
+    auto& pr = resp.responses[positions[i].first].partition_responses[positions[i].second];
+    pr.error_code = r.error;
+    pr.base_offset = r.error == 0 ? r.base_offset.value() : -1;
+    pr.log_append_time_ms = r.log_append_time_ms;
+    pr.log_start_offset = r.log_start_offset.value();
+    if (!r.error_message.empty()) pr.error_message = r.error_message;
+  }
+  return encode_response(resp, call.version);
+}
+
+void append(const BrokerContext& ctx, std::shared_ptr<ProduceCall> call) {
+  std::vector<ProducePartitionInput> inputs;
+  std::vector<std::pair<size_t, size_t>> positions;  // (topic, partition) of each input
+  std::vector<ProducePartitionResult> early;         // answered without the replica manager
+  std::vector<std::pair<size_t, size_t>> early_positions;
+  for (size_t t = 0; t < call->request.topic_data.size(); ++t) {
+    auto& td = call->request.topic_data[t];
+    for (size_t p = 0; p < td.partition_data.size(); ++p) {
+      auto& pd = td.partition_data[p];
+      TopicPartition tp{call->names[t], pd.index};
+      if (tp.topic.empty()) {
+        ProducePartitionResult r;
+        r.tp = tp;
+        r.error = error_code(call->version >= 13 ? ErrorCode::kUnknownTopicId
+                                                 : ErrorCode::kUnknownTopicOrPartition);
+        early.push_back(std::move(r));
+        early_positions.emplace_back(t, p);
+        continue;
+      }
+      if (!pd.records || !pd.records->is_bytes()) {
+        ProducePartitionResult r;
+        r.tp = tp;
+        r.error = error_code(ErrorCode::kInvalidRecord);
+        early.push_back(std::move(r));
+        early_positions.emplace_back(t, p);
+        continue;
+      }
+      Bytes& bytes = pd.records->mutable_bytes();
+      inputs.push_back({std::move(tp), MutableByteSpan(bytes.data(), bytes.size())});
+      positions.emplace_back(t, p);
+    }
+  }
+  const int16_t acks = call->request.acks;
+  ctx.replicas->append_records(
+      std::move(inputs), acks, std::max(call->request.timeout_ms, 0),
+      [call, positions = std::move(positions), early = std::move(early),
+       early_positions = std::move(early_positions),
+       acks](std::vector<ProducePartitionResult> results) mutable {
+        if (acks == 0) {
+          call->responder.respond(Response::none());
+          return;
+        }
+        results.insert(results.end(), early.begin(), early.end());
+        positions.insert(positions.end(), early_positions.begin(), early_positions.end());
+        call->responder.respond(build_response(*call, results, positions, 0));
+      });
+}
+
+// Names of topics the request writes to that may be auto-created now.
+std::set<std::string> topics_to_create(const BrokerContext& ctx, const ProduceCall& call) {
+  std::set<std::string> out;
+  if (!ctx.config->get_bool("auto.create.topics.enable")) return out;
+  auto image = ctx.metadata->image();
+  for (const std::string& name : call.names) {
+    if (name.empty() || image->topic(name) != nullptr) continue;
+    if (!metadata::validate_topic_name(name) || metadata::is_internal_topic(name)) continue;
+    out.insert(name);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::string> topic_name_for_id(const metadata::MetadataImage& image,
+                                             const protocol::Uuid& id) {
+  metadata::Uuid mid;
+  mid.bytes = id.bytes;
+  const metadata::TopicImage* t = image.topic_by_id(mid);
+  if (t == nullptr) return std::nullopt;
+  return t->name;
+}
+
+protocol::Uuid topic_id_for_name(const metadata::MetadataImage& image, const std::string& name) {
+  protocol::Uuid id;
+  if (const metadata::TopicImage* t = image.topic(name)) id.bytes = t->id.bytes;
+  return id;
+}
+
+void register_produce(HandlerRegistry& registry, const BrokerContext& context) {
+  const BrokerContext* ctx = &context;
+  ApiSpec spec = api_spec(protocol::ApiKey::kProduce);
+  spec.min_version = std::max(spec.min_version, kMinProduceVersion);
+  registry.add(spec, [ctx](Request request, Responder responder) {
+    auto req = decode_request<ProduceRequest>(request);
+    if (!req) {
+      responder.respond(Response::close());
+      return;
+    }
+    auto call = std::make_shared<ProduceCall>();
+    call->request = std::move(*req);
+    call->version = request.api_version();
+    call->responder = std::move(responder);
+    {
+      auto image = ctx->metadata->image();
+      for (const auto& td : call->request.topic_data) {
+        if (call->version >= 13) {
+          call->names.push_back(topic_name_for_id(*image, td.topic_id).value_or(""));
+        } else {
+          call->names.push_back(td.name);
+        }
+      }
+    }
+    const int16_t acks = call->request.acks;
+    if (acks != 0 && acks != 1 && acks != -1) {
+      call->responder.respond(
+          build_response(*call, {}, {}, error_code(ErrorCode::kInvalidRequiredAcks)));
+      return;
+    }
+    std::set<std::string> create = topics_to_create(*ctx, *call);
+    if (create.empty()) {
+      append(*ctx, std::move(call));
+      return;
+    }
+    ctx->commit(
+        [ctx, create](const metadata::MetadataImage& image, metadata::pb::MetadataBatch* out) {
+          for (const auto& name : create) {
+            metadata::CreateTopicSpec topic;
+            topic.name = name;
+            // A concurrent create may win; the append then finds that topic.
+            (void)ctx->controller->create_topic(image, topic, out);
+          }
+          return metadata::ControllerResult{};
+        },
+        /*validate_only=*/false,
+        [ctx, call](const metadata::ControllerResult&) mutable { append(*ctx, std::move(call)); });
+  });
+}
+
+}  // namespace eddy::broker

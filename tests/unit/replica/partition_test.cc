@@ -1,0 +1,151 @@
+#include "broker/replica/partition.h"
+
+#include <gtest/gtest.h>
+
+#include "protocol/errors.h"
+#include "tests/unit/replica/replica_test_util.h"
+
+namespace eddy::broker {
+namespace {
+
+using protocol::ErrorCode;
+using protocol::to_int;
+using testing::make_batch;
+
+class PartitionTest : public ::testing::Test {
+ protected:
+  // A log with no flusher: data becomes durable only when the test calls flush().
+  std::shared_ptr<Partition> open(log::FlushPolicy policy, std::vector<NodeId> isr = {NodeId(0)},
+                                  int32_t min_isr = 1) {
+    log::PartitionLogOptions o;
+    o.dir = dir_.path() + "/t-0";
+    o.config.flush_policy = policy;
+    auto log = log::PartitionLog::open(o);
+    EXPECT_TRUE(log.is_ok()) << log.status().to_string();
+    log_ = *log;
+    auto p = std::make_shared<Partition>(TopicPartition{"t", 0}, log_, NodeId(0), &clock_);
+    PartitionSettings s;
+    s.log_config = o.config;
+    s.min_insync_replicas = min_isr;
+    EXPECT_TRUE(p->become_leader(LeaderEpoch(1), std::move(isr), s).is_ok());
+    return p;
+  }
+
+  LeaderAppendInfo append(Partition& p, Bytes batch, int16_t acks = 1) {
+    batches_.push_back(std::move(batch));
+    return p.append_as_leader(MutableByteSpan(batches_.back()), acks);
+  }
+
+  testing::TempDir dir_;
+  ManualClock clock_;
+  std::shared_ptr<log::PartitionLog> log_;
+  std::deque<Bytes> batches_;
+};
+
+TEST_F(PartitionTest, HighWatermarkAdvancesOnlyWhenDurableUnderSyncPolicy) {
+  auto p = open(log::FlushPolicy::kSync);
+  LeaderAppendInfo info = append(*p, make_batch(3));
+  ASSERT_EQ(info.error, 0);
+  EXPECT_EQ(info.base_offset, Offset(0));
+  EXPECT_EQ(p->log_end_offset(), Offset(3));
+  EXPECT_EQ(p->high_watermark(), Offset(0));
+  ASSERT_TRUE(log_->flush().is_ok());
+  EXPECT_EQ(p->high_watermark(), Offset(3));
+}
+
+TEST_F(PartitionTest, HighWatermarkFollowsTheLogEndUnderIntervalPolicy) {
+  auto p = open(log::FlushPolicy::kInterval);
+  ASSERT_EQ(append(*p, make_batch(4)).error, 0);
+  EXPECT_EQ(p->high_watermark(), Offset(4));
+}
+
+TEST_F(PartitionTest, FollowerInTheIsrHoldsBackTheHighWatermark) {
+  auto p = open(log::FlushPolicy::kInterval, {NodeId(0), NodeId(1)});
+  ASSERT_EQ(append(*p, make_batch(3)).error, 0);
+  EXPECT_EQ(p->high_watermark(), Offset(0));
+  p->update_follower_fetch_state(NodeId(1), Offset(2));
+  EXPECT_EQ(p->high_watermark(), Offset(2));
+  p->update_follower_fetch_state(NodeId(1), Offset(3));
+  EXPECT_EQ(p->high_watermark(), Offset(3));
+}
+
+TEST_F(PartitionTest, AcksAllWithIsrBelowMinInsyncReplicasIsRefused) {
+  auto p = open(log::FlushPolicy::kInterval, {NodeId(0)}, /*min_isr=*/2);
+  LeaderAppendInfo info = append(*p, make_batch(1), /*acks=*/-1);
+  EXPECT_EQ(info.error, to_int(ErrorCode::kNotEnoughReplicas));
+  EXPECT_EQ(p->log_end_offset(), Offset(0));
+  // acks=1 does not need the ISR.
+  EXPECT_EQ(append(*p, make_batch(1), /*acks=*/1).error, 0);
+}
+
+TEST_F(PartitionTest, RetriedIdempotentBatchGetsItsOriginalOffset) {
+  auto p = open(log::FlushPolicy::kInterval);
+  ASSERT_EQ(append(*p, make_batch(2, 77, 0, 0)).error, 0);
+  ASSERT_EQ(append(*p, make_batch(1)).error, 0);
+  LeaderAppendInfo retry = append(*p, make_batch(2, 77, 0, 0));
+  EXPECT_EQ(retry.error, 0);
+  EXPECT_TRUE(retry.duplicate);
+  EXPECT_EQ(retry.base_offset, Offset(0));
+  EXPECT_EQ(p->log_end_offset(), Offset(3));
+}
+
+TEST_F(PartitionTest, SequenceGapIsOutOfOrder) {
+  auto p = open(log::FlushPolicy::kInterval);
+  ASSERT_EQ(append(*p, make_batch(2, 77, 0, 0)).error, 0);
+  EXPECT_EQ(append(*p, make_batch(1, 77, 0, 5)).error,
+            to_int(ErrorCode::kOutOfOrderSequenceNumber));
+  EXPECT_EQ(p->log_end_offset(), Offset(2));
+}
+
+TEST_F(PartitionTest, UnknownCompressionCodecIsUnsupported) {
+  auto p = open(log::FlushPolicy::kInterval);
+  Bytes batch = make_batch(1);
+  batch[records::kAttributesPos + 1] |= 0x07;  // codec 7
+  EXPECT_EQ(append(*p, std::move(batch)).error, to_int(ErrorCode::kUnsupportedCompressionType));
+}
+
+TEST_F(PartitionTest, TruncatedBatchIsCorrupt) {
+  auto p = open(log::FlushPolicy::kInterval);
+  Bytes batch = make_batch(3);
+  batch.resize(batch.size() - 5);
+  EXPECT_EQ(append(*p, std::move(batch)).error, to_int(ErrorCode::kCorruptMessage));
+}
+
+TEST_F(PartitionTest, BadCrcIsCorrupt) {
+  auto p = open(log::FlushPolicy::kInterval);
+  Bytes batch = make_batch(3);
+  batch.back() ^= 0xff;
+  EXPECT_EQ(append(*p, std::move(batch)).error, to_int(ErrorCode::kCorruptMessage));
+}
+
+TEST_F(PartitionTest, AppendAfterStopLeadingIsNotLeader) {
+  auto p = open(log::FlushPolicy::kInterval);
+  p->stop_leading();
+  EXPECT_EQ(append(*p, make_batch(1)).error, to_int(ErrorCode::kNotLeaderOrFollower));
+}
+
+TEST_F(PartitionTest, ProducerStateIsRebuiltFromTheLogAtLoad) {
+  {
+    auto p = open(log::FlushPolicy::kInterval);
+    ASSERT_EQ(append(*p, make_batch(2, 77, 0, 0)).error, 0);
+    ASSERT_TRUE(log_->close().is_ok());
+  }
+  log_.reset();
+  auto p = open(log::FlushPolicy::kInterval);
+  ASSERT_TRUE(p->rebuild_producer_state(1 << 20).is_ok());
+  EXPECT_EQ(p->producer_count(), 1u);
+  LeaderAppendInfo retry = append(*p, make_batch(2, 77, 0, 0));
+  EXPECT_TRUE(retry.duplicate);
+  EXPECT_EQ(retry.base_offset, Offset(0));
+}
+
+TEST_F(PartitionTest, LeaderEpochFencing) {
+  auto p = open(log::FlushPolicy::kInterval);
+  EXPECT_EQ(p->check_leader_epoch(LeaderEpoch(-1)), 0);
+  EXPECT_EQ(p->check_leader_epoch(LeaderEpoch(1)), 0);
+  EXPECT_EQ(p->check_leader_epoch(LeaderEpoch(0)), to_int(ErrorCode::kFencedLeaderEpoch));
+  EXPECT_EQ(p->check_leader_epoch(LeaderEpoch(2)), to_int(ErrorCode::kUnknownLeaderEpoch));
+}
+
+}  // namespace
+}  // namespace eddy::broker

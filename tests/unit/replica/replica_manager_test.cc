@@ -1,0 +1,279 @@
+#include "broker/replica/replica_manager.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <optional>
+#include <thread>
+
+#include "protocol/errors.h"
+#include "tests/unit/replica/replica_test_util.h"
+
+namespace eddy::broker {
+namespace {
+
+using protocol::ErrorCode;
+using protocol::to_int;
+using testing::make_batch;
+
+// Collects a callback's result; wait() is bounded so a lost completion fails the test.
+template <typename T>
+class Outcome {
+ public:
+  std::function<void(T)> callback() {
+    return [this](T v) {
+      std::lock_guard lock(mu_);
+      value_ = std::move(v);
+      ++calls_;
+      cv_.notify_all();
+    };
+  }
+  bool done() {
+    std::lock_guard lock(mu_);
+    return value_.has_value();
+  }
+  T wait() {
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, std::chrono::seconds(20), [&] { return value_.has_value(); });
+    EXPECT_TRUE(value_.has_value());
+    return value_.value_or(T{});
+  }
+  int calls() {
+    std::lock_guard lock(mu_);
+    return calls_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::optional<T> value_;
+  int calls_ = 0;
+};
+
+using ProduceOutcome = Outcome<std::vector<ProducePartitionResult>>;
+using FetchOutcome = Outcome<std::vector<FetchPartitionResult>>;
+
+class ReplicaManagerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    log::LogManagerOptions lo;
+    lo.log_dirs = {dir_.path()};
+    auto logs = log::LogManager::open(lo);
+    ASSERT_TRUE(logs.is_ok()) << logs.status().to_string();
+    logs_ = std::move(*logs);
+    ReplicaManagerOptions ro;
+    ro.node_id = NodeId(0);
+    ro.logs = logs_.get();
+    ro.clock = &clock_;
+    rm_ = std::make_unique<ReplicaManager>(ro);
+  }
+  void TearDown() override {
+    rm_->shutdown();
+    (void)logs_->shutdown();
+  }
+
+  void lead(const std::string& topic, log::FlushPolicy policy,
+            std::vector<NodeId> isr = {NodeId(0)}) {
+    PartitionSettings s;
+    s.log_config.flush_policy = policy;
+    ASSERT_TRUE(rm_->become_leader({topic, 0}, LeaderEpoch(3), std::move(isr), s).is_ok());
+  }
+
+  std::vector<ProducePartitionResult> produce(const std::string& topic, Bytes batch,
+                                              int16_t acks = 1) {
+    ProduceOutcome out;
+    batches_.push_back(std::move(batch));
+    rm_->append_records({{TopicPartition{topic, 0}, MutableByteSpan(batches_.back())}}, acks,
+                        30'000, out.callback());
+    return out.wait();
+  }
+
+  FetchPartitionInput at(const std::string& topic, int64_t offset) {
+    FetchPartitionInput in;
+    in.tp = TopicPartition{topic, 0};
+    in.fetch_offset = Offset(offset);
+    return in;
+  }
+
+  testing::TempDir dir_;
+  ManualClock clock_;
+  std::unique_ptr<log::LogManager> logs_;
+  std::unique_ptr<ReplicaManager> rm_;
+  std::deque<Bytes> batches_;
+};
+
+TEST_F(ReplicaManagerTest, AcksOneAnswersWithTheBaseOffset) {
+  lead("t", log::FlushPolicy::kInterval);
+  ASSERT_EQ(produce("t", make_batch(3))[0].error, 0);
+  auto r = produce("t", make_batch(2));
+  EXPECT_EQ(r[0].error, 0);
+  EXPECT_EQ(r[0].base_offset, Offset(3));
+  EXPECT_EQ(r[0].log_start_offset, Offset(0));
+}
+
+TEST_F(ReplicaManagerTest, UnknownPartitionIsReported) {
+  auto r = produce("missing", make_batch(1));
+  EXPECT_EQ(r[0].error, to_int(ErrorCode::kUnknownTopicOrPartition));
+}
+
+TEST_F(ReplicaManagerTest, AcksAllAnswersOnceTheBatchIsDurable) {
+  lead("t", log::FlushPolicy::kSync);
+  auto r = produce("t", make_batch(3), /*acks=*/-1);
+  ASSERT_EQ(r[0].error, 0);
+  EXPECT_EQ(r[0].base_offset, Offset(0));
+  // The answer came from the durability callback, so the HW already covers the batch.
+  EXPECT_EQ(rm_->get_partition({"t", 0})->high_watermark(), Offset(3));
+}
+
+TEST_F(ReplicaManagerTest, AcksAllTimesOutWhenTheIsrNeverCatchesUp) {
+  lead("t", log::FlushPolicy::kInterval, {NodeId(0), NodeId(1)});
+  ProduceOutcome out;
+  batches_.push_back(make_batch(1));
+  rm_->append_records({{TopicPartition{"t", 0}, MutableByteSpan(batches_.back())}}, -1, 1000,
+                      out.callback());
+  EXPECT_FALSE(out.done());
+  clock_.advance_ms(1000);
+  EXPECT_EQ(rm_->purgatory().expire_due(), 1u);
+  auto r = out.wait();
+  EXPECT_EQ(r[0].error, to_int(ErrorCode::kRequestTimedOut));
+  EXPECT_EQ(out.calls(), 1);
+}
+
+TEST_F(ReplicaManagerTest, AcksAllCompletesWhenTheFollowerCatchesUp) {
+  lead("t", log::FlushPolicy::kInterval, {NodeId(0), NodeId(1)});
+  ProduceOutcome out;
+  batches_.push_back(make_batch(2));
+  rm_->append_records({{TopicPartition{"t", 0}, MutableByteSpan(batches_.back())}}, -1, 1000,
+                      out.callback());
+  EXPECT_FALSE(out.done());
+  FetchOutcome follower;
+  FetchParams fp;
+  fp.replica_id = 1;
+  rm_->fetch(fp, {at("t", 2)}, follower.callback());
+  auto r = out.wait();
+  EXPECT_EQ(r[0].error, 0);
+  EXPECT_EQ(r[0].base_offset, Offset(0));
+}
+
+TEST_F(ReplicaManagerTest, FetchAnswersAtOnceWhenDataIsThere) {
+  lead("t", log::FlushPolicy::kInterval);
+  ASSERT_EQ(produce("t", make_batch(5))[0].error, 0);
+  FetchOutcome out;
+  FetchParams fp;
+  fp.max_wait_ms = 500;
+  fp.min_bytes = 1;
+  rm_->fetch(fp, {at("t", 0)}, out.callback());
+  ASSERT_TRUE(out.done());
+  auto r = out.wait();
+  EXPECT_EQ(r[0].error, 0);
+  EXPECT_EQ(r[0].high_watermark, Offset(5));
+  EXPECT_GT(r[0].records.length, 0u);
+}
+
+TEST_F(ReplicaManagerTest, LongPollIsWokenByAnAppend) {
+  lead("t", log::FlushPolicy::kInterval);
+  FetchOutcome out;
+  FetchParams fp;
+  fp.max_wait_ms = 60'000;
+  fp.min_bytes = 1;
+  rm_->fetch(fp, {at("t", 0)}, out.callback());
+  EXPECT_FALSE(out.done());
+  ASSERT_EQ(produce("t", make_batch(1))[0].error, 0);
+  auto r = out.wait();
+  EXPECT_EQ(r[0].error, 0);
+  EXPECT_GT(r[0].records.length, 0u);
+}
+
+TEST_F(ReplicaManagerTest, LongPollAnswersEmptyAtMaxWait) {
+  lead("t", log::FlushPolicy::kInterval);
+  FetchOutcome out;
+  FetchParams fp;
+  fp.max_wait_ms = 500;
+  fp.min_bytes = 1;
+  rm_->fetch(fp, {at("t", 0)}, out.callback());
+  EXPECT_FALSE(out.done());
+  clock_.advance_ms(500);
+  rm_->purgatory().expire_due();
+  auto r = out.wait();
+  EXPECT_EQ(r[0].error, 0);
+  EXPECT_TRUE(r[0].records.empty());
+}
+
+TEST_F(ReplicaManagerTest, ConsumerNeverReadsAboveTheHighWatermark) {
+  lead("t", log::FlushPolicy::kInterval, {NodeId(0), NodeId(1)});
+  ASSERT_EQ(produce("t", make_batch(3))[0].error, 0);
+  FetchOutcome consumer;
+  rm_->fetch(FetchParams{}, {at("t", 0)}, consumer.callback());
+  auto c = consumer.wait();
+  EXPECT_EQ(c[0].high_watermark, Offset(0));
+  EXPECT_TRUE(c[0].records.empty());
+  FetchOutcome follower;
+  FetchParams fp;
+  fp.replica_id = 1;
+  rm_->fetch(fp, {at("t", 0)}, follower.callback());
+  EXPECT_GT(follower.wait()[0].records.length, 0u);
+}
+
+TEST_F(ReplicaManagerTest, FetchOutsideTheLogIsOffsetOutOfRange) {
+  lead("t", log::FlushPolicy::kInterval);
+  ASSERT_EQ(produce("t", make_batch(2))[0].error, 0);
+  FetchOutcome out;
+  rm_->fetch(FetchParams{}, {at("t", 7)}, out.callback());
+  auto r = out.wait();
+  EXPECT_EQ(r[0].error, to_int(ErrorCode::kOffsetOutOfRange));
+  EXPECT_EQ(r[0].log_start_offset, Offset(0));
+  EXPECT_EQ(r[0].high_watermark, Offset(2));
+}
+
+TEST_F(ReplicaManagerTest, ListOffsetsEarliestLatestAndByTime) {
+  lead("t", log::FlushPolicy::kInterval);
+  ASSERT_EQ(produce("t", make_batch(3, -1, -1, -1, 1000))[0].error, 0);
+  ASSERT_EQ(produce("t", make_batch(3, -1, -1, -1, 2000))[0].error, 0);
+  const auto ru = IsolationLevel::kReadUncommitted;
+  EXPECT_EQ(rm_->list_offset({"t", 0}, kEarliestTimestamp, ru, LeaderEpoch(-1)).offset, Offset(0));
+  EXPECT_EQ(rm_->list_offset({"t", 0}, kLatestTimestamp, ru, LeaderEpoch(-1)).offset, Offset(6));
+  // Record timestamps are 1000,1001,1002 then 2000,2001,2002: 1001 is inside the first batch.
+  ListOffsetResult mid = rm_->list_offset({"t", 0}, 1001, ru, LeaderEpoch(-1));
+  EXPECT_EQ(mid.offset, Offset(1));
+  EXPECT_EQ(mid.timestamp_ms, 1001);
+  EXPECT_EQ(rm_->list_offset({"t", 0}, 2001, ru, LeaderEpoch(-1)).offset, Offset(4));
+  EXPECT_EQ(rm_->list_offset({"t", 0}, 9999, ru, LeaderEpoch(-1)).offset, Offset(-1));
+  ListOffsetResult max = rm_->list_offset({"t", 0}, kMaxTimestamp, ru, LeaderEpoch(-1));
+  EXPECT_EQ(max.offset, Offset(5));
+  EXPECT_EQ(max.timestamp_ms, 2002);
+}
+
+TEST_F(ReplicaManagerTest, DeleteRecordsMovesTheLogStartOffset) {
+  lead("t", log::FlushPolicy::kInterval);
+  ASSERT_EQ(produce("t", make_batch(5))[0].error, 0);
+  EXPECT_EQ(rm_->delete_records({"t", 0}, 6).error, to_int(ErrorCode::kOffsetOutOfRange));
+  DeleteRecordsResult r = rm_->delete_records({"t", 0}, 3);
+  EXPECT_EQ(r.error, 0);
+  EXPECT_EQ(r.low_watermark, Offset(3));
+  FetchOutcome out;
+  rm_->fetch(FetchParams{}, {at("t", 1)}, out.callback());
+  EXPECT_EQ(out.wait()[0].error, to_int(ErrorCode::kOffsetOutOfRange));
+}
+
+TEST_F(ReplicaManagerTest, OffsetForLeaderEpochAnswersFromTheEpochCache) {
+  lead("t", log::FlushPolicy::kInterval);
+  ASSERT_EQ(produce("t", make_batch(4))[0].error, 0);
+  OffsetForLeaderEpochResult r =
+      rm_->offset_for_leader_epoch({"t", 0}, LeaderEpoch(-1), LeaderEpoch(3));
+  EXPECT_EQ(r.error, 0);
+  EXPECT_EQ(r.leader_epoch, LeaderEpoch(3));
+  EXPECT_EQ(r.end_offset, Offset(4));
+  EXPECT_EQ(rm_->offset_for_leader_epoch({"t", 0}, LeaderEpoch(2), LeaderEpoch(3)).error,
+            to_int(ErrorCode::kFencedLeaderEpoch));
+}
+
+TEST_F(ReplicaManagerTest, ProducerIdsAreUnique) {
+  int64_t a = rm_->allocate_producer_id();
+  int64_t b = rm_->allocate_producer_id();
+  EXPECT_NE(a, b);
+  EXPECT_GE(a, 0);
+}
+
+}  // namespace
+}  // namespace eddy::broker
