@@ -197,12 +197,14 @@ def resolve(msg):
     seen = {}
 
     def visit_struct(struct):
-        for field in struct.fields:
-            visit_field(field)
         if struct.name in seen:
             if seen[struct.name] is not struct:
                 raise SchemaError(f"{msg.where}: struct {struct.name} defined twice")
             return
+        for field in struct.fields:
+            visit_field(field)
+        if struct.name in seen:
+            raise SchemaError(f"{msg.where}: struct {struct.name} contains itself")
         seen[struct.name] = struct
         msg.structs.append(struct)
 
@@ -211,7 +213,9 @@ def resolve(msg):
             if field.children:
                 raise SchemaError(f"{field.where}: a {field.type} field has no children")
             return
-        if field.children:
+        if field.struct is not None:
+            pass
+        elif field.children:
             if field.elem in msg.common:
                 raise SchemaError(f"{field.where}: {field.elem} is also a common struct")
             field.struct = Struct(field.elem, field.children)
