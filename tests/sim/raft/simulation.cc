@@ -179,6 +179,8 @@ void Simulation::start_node(int i) {
   n.commit_seen = 0;
   n.checked_commit = n.applied;
   note("start node " + std::to_string(n.id));
+  // Committed entries survive a crash: what the node restarts with still holds them unchanged.
+  check_committed(i, n.durable.hard_state().commit());
 }
 
 void Simulation::crash(int i) {

@@ -33,20 +33,6 @@ std::vector<std::string> split(const std::string& s, char sep) {
   return out;
 }
 
-std::string conf_string(const pb::ConfState& cs) {
-  std::string out = "voters=(";
-  for (int i = 0; i < cs.voters_size(); ++i) out += (i ? " " : "") + std::to_string(cs.voters(i));
-  out += ")";
-  if (cs.learners_size() > 0) {
-    out += " learners=(";
-    for (int i = 0; i < cs.learners_size(); ++i) {
-      out += (i ? " " : "") + std::to_string(cs.learners(i));
-    }
-    out += ")";
-  }
-  return out;
-}
-
 class Driver {
  public:
   std::string run(const std::string& line) {
@@ -166,7 +152,7 @@ class Driver {
            " lead=" + std::to_string(st.leader.value()) +
            " commit=" + std::to_string(st.commit.value()) +
            " applied=" + std::to_string(st.applied.value()) +
-           " last=" + std::to_string(st.last_index.value()) + " " + conf_string(st.conf_state);
+           " last=" + std::to_string(st.last_index.value()) + " " + describe(st.conf_state);
   }
 
   TestCluster c_;

@@ -43,7 +43,9 @@ const char* type_name(pb::MessageType t) {
   }
 }
 
-std::string describe_conf(const pb::ConfState& cs) {
+}  // namespace
+
+std::string describe(const pb::ConfState& cs) {
   std::string out = "voters=(";
   for (int i = 0; i < cs.voters_size(); ++i) out += (i ? " " : "") + std::to_string(cs.voters(i));
   out += ")";
@@ -56,8 +58,6 @@ std::string describe_conf(const pb::ConfState& cs) {
   }
   return out;
 }
-
-}  // namespace
 
 std::string describe(const pb::Entry& e) {
   std::string out = std::to_string(e.term()) + "/" + std::to_string(e.index());
@@ -184,7 +184,7 @@ bool TestCluster::process_ready(int32_t id, std::vector<std::string>* log) {
   if (rd.snapshot) {
     say("install snapshot " + std::to_string(rd.snapshot->metadata().term()) + "/" +
         std::to_string(rd.snapshot->metadata().index()) + " " +
-        describe_conf(rd.snapshot->metadata().conf_state()));
+        describe(rd.snapshot->metadata().conf_state()));
     (void)n.storage->apply_snapshot(*rd.snapshot);
     n.snapshot_index = rd.snapshot->metadata().index();
     n.applied_conf = rd.snapshot->metadata().conf_state();

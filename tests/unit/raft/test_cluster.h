@@ -71,5 +71,6 @@ class TestCluster {
 
 std::string describe(const pb::Message& m);
 std::string describe(const pb::Entry& e);
+std::string describe(const pb::ConfState& cs);
 
 }  // namespace eddy::raft::testing
