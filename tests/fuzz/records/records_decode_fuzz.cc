@@ -3,6 +3,7 @@
 // record, and BatchIterator. Byte 0 picks the codec for the direct decompression; the rest is the
 // batch. Any crash, sanitizer report or allocation past libFuzzer's limit is a bug.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 
@@ -32,6 +33,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   auto raw = decompress(codec, batch, kCap);
   if (raw.is_ok() && raw->size() > kCap) __builtin_trap();
+
+  CompressOptions framing;
+  framing.snappy_framing = (data[0] & 0x80) != 0 ? SnappyFraming::kRaw : SnappyFraming::kXerial;
+  auto packed = compress(codec, batch, framing);
+  if (!packed.is_ok()) __builtin_trap();
+  auto unpacked = decompress(codec, *packed, kCap);
+  if (!unpacked.is_ok() ||
+      !std::equal(unpacked->begin(), unpacked->end(), batch.begin(), batch.end())) {
+    __builtin_trap();
+  }
 
   ReadOptions options;
   options.max_decompressed_bytes = kCap;
