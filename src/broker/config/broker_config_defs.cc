@@ -135,6 +135,12 @@ std::vector<ConfigDef> make_defs() {
       {"group.max.session.timeout.ms", T::kInt, "1800000",
        "Largest session timeout a member may ask for.", 0},
       {"group.max.size", T::kInt, "2147483647", "Most members of one consumer group.", 1},
+      {"offsets.retention.check.interval.ms", T::kLong, "600000",
+       "How often expired committed offsets are removed.", 1},
+      {"offsets.commit.timeout.ms", T::kInt, "5000",
+       "How long an offset commit waits for its __consumer_offsets append.", 1},
+      {"offset.metadata.max.bytes", T::kInt, "4096",
+       "Largest metadata string of one committed offset.", 0},
   };
 }
 
