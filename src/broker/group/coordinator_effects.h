@@ -17,7 +17,7 @@ class GroupCoordinator::Effects {
   // Runs under the coordinator's lock once the append finished: error is NONE when the records
   // are durable, NOT_COORDINATOR when the partition was unloaded meanwhile, or the Kafka error the
   // storage failure maps to.
-  using AppendDone = std::function<void(int16_t error, Effects& fx)>;
+  using AppendDone = std::function<void(ErrorCode error, Effects& fx)>;
 
   Effects() = default;
   Effects(const Effects&) = delete;

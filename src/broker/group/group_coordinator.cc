@@ -17,7 +17,7 @@ void answer_join(GroupCoordinator::Effects& fx, JoinCallback& done, JoinGroupRes
   fx.call([d = std::move(done), r = std::move(r)]() mutable { d(std::move(r)); });
 }
 
-void answer_join_error(GroupCoordinator::Effects& fx, JoinCallback& done, int16_t error,
+void answer_join_error(GroupCoordinator::Effects& fx, JoinCallback& done, ErrorCode error,
                        std::string member_id) {
   JoinGroupResult r;
   r.error_code = error;
@@ -29,7 +29,7 @@ void answer_sync(GroupCoordinator::Effects& fx, SyncCallback& done, SyncGroupRes
   fx.call([d = std::move(done), r = std::move(r)]() mutable { d(std::move(r)); });
 }
 
-void answer_sync_error(GroupCoordinator::Effects& fx, SyncCallback& done, int16_t error) {
+void answer_sync_error(GroupCoordinator::Effects& fx, SyncCallback& done, ErrorCode error) {
   SyncGroupResult r;
   r.error_code = error;
   answer_sync(fx, done, std::move(r));
@@ -69,7 +69,7 @@ std::string GroupCoordinator::new_member_id(std::string_view client_id) {
 
 // ---- ownership --------------------------------------------------------------------------------
 
-int16_t GroupCoordinator::check_owner(std::string_view group_id) const {
+ErrorCode GroupCoordinator::check_owner(std::string_view group_id) const {
   auto it = partitions_.find(partition_for(group_id));
   if (it == partitions_.end()) return err::kNotCoordinator;
   if (it->second.loading) return err::kCoordinatorLoadInProgress;
@@ -166,7 +166,7 @@ void GroupCoordinator::finish_append(int32_t partition, uint64_t epoch, const St
   Effects fx;
   {
     std::lock_guard l(mu_);
-    int16_t error = epoch_of(partition) != epoch ? err::kNotCoordinator : append_error(s);
+    ErrorCode error = epoch_of(partition) != epoch ? err::kNotCoordinator : append_error(s);
     then(error, fx);
   }
   fx.run(*this);
@@ -190,7 +190,7 @@ void GroupCoordinator::join_group(JoinGroupParams p, JoinCallback done) {
   Effects fx;
   {
     std::lock_guard l(mu_);
-    int16_t owner = p.group_id.empty() ? err::kInvalidGroupId : check_owner(p.group_id);
+    ErrorCode owner = p.group_id.empty() ? err::kInvalidGroupId : check_owner(p.group_id);
     if (owner != err::kNone) {
       answer_join_error(fx, done, owner, p.member_id);
     } else if (p.session_timeout_ms < config_.min_session_timeout_ms ||
@@ -281,7 +281,7 @@ void GroupCoordinator::static_member_rejoin(ClassicGroup& g, JoinGroupParams& p,
         bool skip = p.supports_skip_assignment;
         store_group(
             g,
-            [this, gid, new_id, old_leader, skip, done = std::move(done)](int16_t error,
+            [this, gid, new_id, old_leader, skip, done = std::move(done)](ErrorCode error,
                                                                           Effects& fx) mutable {
               ClassicGroup* g = find_group(gid);
               MemberState* m = g == nullptr ? nullptr : g->member(new_id);
@@ -469,7 +469,7 @@ void GroupCoordinator::complete_join(ClassicGroup& g, Effects& fx) {
   g.init_next_generation(clock_.wall_ms());
   if (g.is(GroupState::kEmpty)) {
     store_group(
-        g, [](int16_t, Effects&) {}, fx);
+        g, [](ErrorCode, Effects&) {}, fx);
     return;
   }
   for (auto& [id, m] : g.members()) {
@@ -499,13 +499,13 @@ JoinGroupResult GroupCoordinator::current_generation_answer(const ClassicGroup& 
   return r;
 }
 
-void GroupCoordinator::reset_and_propagate_assignment_error(ClassicGroup& g, int16_t error,
+void GroupCoordinator::reset_and_propagate_assignment_error(ClassicGroup& g, ErrorCode error,
                                                             Effects& fx) {
   for (auto& [id, m] : g.members()) m.assignment.clear();
   propagate_assignment(g, error, fx);
 }
 
-void GroupCoordinator::propagate_assignment(ClassicGroup& g, int16_t error, Effects& fx) {
+void GroupCoordinator::propagate_assignment(ClassicGroup& g, ErrorCode error, Effects& fx) {
   for (auto& [id, m] : g.members()) {
     if (!m.awaiting_sync) continue;
     SyncGroupResult r;
@@ -520,7 +520,7 @@ void GroupCoordinator::propagate_assignment(ClassicGroup& g, int16_t error, Effe
   }
 }
 
-void GroupCoordinator::answer_all_waiting(ClassicGroup& g, int16_t error, Effects& fx) {
+void GroupCoordinator::answer_all_waiting(ClassicGroup& g, ErrorCode error, Effects& fx) {
   for (auto& [id, m] : g.members()) {
     if (m.awaiting_join) answer_join_error(fx, m.awaiting_join, error, id);
     m.awaiting_join = nullptr;
@@ -534,7 +534,7 @@ void GroupCoordinator::schedule_session(MemberState& m) const {
 }
 
 void GroupCoordinator::remove_member_and_update_group(ClassicGroup& g, const std::string& member_id,
-                                                      int16_t answer, Effects& fx) {
+                                                      ErrorCode answer, Effects& fx) {
   MemberState* m = g.member(member_id);
   if (m == nullptr) return;
   if (m->awaiting_join) answer_join_error(fx, m->awaiting_join, answer, member_id);
@@ -568,7 +568,7 @@ void GroupCoordinator::sync_group(SyncGroupParams p, SyncCallback done) {
   Effects fx;
   {
     std::lock_guard l(mu_);
-    int16_t error = p.group_id.empty() ? err::kInvalidGroupId : check_owner(p.group_id);
+    ErrorCode error = p.group_id.empty() ? err::kInvalidGroupId : check_owner(p.group_id);
     ClassicGroup* g = error == err::kNone ? find_group(p.group_id) : nullptr;
     MemberState* m = g == nullptr ? nullptr : g->member(p.member_id);
     if (error == err::kNone) {
@@ -616,7 +616,7 @@ void GroupCoordinator::sync_group(SyncGroupParams p, SyncCallback done) {
         int32_t generation = g->generation();
         store_group_record(
             *g, record,
-            [this, gid, generation, assignments = std::move(assignments)](int16_t error,
+            [this, gid, generation, assignments = std::move(assignments)](ErrorCode error,
                                                                           Effects& fx) mutable {
               ClassicGroup* g = find_group(gid);
               // Someone else moved the group on (and answered the waiting members) meanwhile.
@@ -646,10 +646,10 @@ void GroupCoordinator::sync_group(SyncGroupParams p, SyncCallback done) {
 
 // ---- Heartbeat and LeaveGroup -----------------------------------------------------------------
 
-int16_t GroupCoordinator::heartbeat(const HeartbeatParams& p) {
+ErrorCode GroupCoordinator::heartbeat(const HeartbeatParams& p) {
   std::lock_guard l(mu_);
   if (p.group_id.empty()) return err::kInvalidGroupId;
-  if (int16_t e = check_owner(p.group_id); e != err::kNone) return e;
+  if (ErrorCode e = check_owner(p.group_id); e != err::kNone) return e;
   ClassicGroup* g = find_group(p.group_id);
   if (g == nullptr) return err::kUnknownMemberId;
   if (g->is(GroupState::kDead)) return err::kCoordinatorNotAvailable;

@@ -69,7 +69,7 @@ class GroupCoordinator {
 
   void join_group(JoinGroupParams params, JoinCallback done);
   void sync_group(SyncGroupParams params, SyncCallback done);
-  int16_t heartbeat(const HeartbeatParams& params);
+  ErrorCode heartbeat(const HeartbeatParams& params);
   LeaveGroupResult leave_group(const std::string& group_id,
                                const std::vector<LeaveMember>& members);
 
@@ -82,7 +82,7 @@ class GroupCoordinator {
 
   // `states` empty: every group. The error is COORDINATOR_LOAD_IN_PROGRESS while any owned
   // partition is loading (with the groups known so far).
-  std::pair<int16_t, std::vector<ListedGroup>> list_groups(
+  std::pair<ErrorCode, std::vector<ListedGroup>> list_groups(
       const std::vector<std::string>& states) const;
   DescribedGroup describe_group(const std::string& group_id) const;
   void delete_groups(const std::vector<std::string>& group_ids, DeleteGroupsCallback done);
@@ -99,14 +99,14 @@ class GroupCoordinator {
   class Effects;
 
  private:
-  using AppendDone = std::function<void(int16_t error, Effects& fx)>;
+  using AppendDone = std::function<void(ErrorCode error, Effects& fx)>;
   struct PartitionStatus {
     bool loading = true;
     uint64_t epoch = 0;  // bumped on every load and unload; fences late append completions
   };
 
   // Answers why a group id cannot be served here, or kNone.
-  int16_t check_owner(std::string_view group_id) const;
+  ErrorCode check_owner(std::string_view group_id) const;
   ClassicGroup* find_group(std::string_view group_id);
   const ClassicGroup* find_group(std::string_view group_id) const;
   ClassicGroup& get_or_create_group(const std::string& group_id);
@@ -126,15 +126,15 @@ class GroupCoordinator {
   void maybe_prepare_rebalance(ClassicGroup& g, Effects& fx);
   void maybe_complete_join(ClassicGroup& g, Effects& fx);
   void complete_join(ClassicGroup& g, Effects& fx);
-  void remove_member_and_update_group(ClassicGroup& g, const std::string& member_id, int16_t answer,
-                                      Effects& fx);
+  void remove_member_and_update_group(ClassicGroup& g, const std::string& member_id,
+                                      ErrorCode answer, Effects& fx);
   void remove_pending_member_and_update_group(ClassicGroup& g, const std::string& member_id,
                                               Effects& fx);
-  void propagate_assignment(ClassicGroup& g, int16_t error, Effects& fx);
-  void reset_and_propagate_assignment_error(ClassicGroup& g, int16_t error, Effects& fx);
+  void propagate_assignment(ClassicGroup& g, ErrorCode error, Effects& fx);
+  void reset_and_propagate_assignment_error(ClassicGroup& g, ErrorCode error, Effects& fx);
   JoinGroupResult current_generation_answer(const ClassicGroup& g, const MemberState& m,
                                             bool with_members) const;
-  void answer_all_waiting(ClassicGroup& g, int16_t error, Effects& fx);
+  void answer_all_waiting(ClassicGroup& g, ErrorCode error, Effects& fx);
   void store_group(ClassicGroup& g, AppendDone then, Effects& fx);
   void store_group_record(ClassicGroup& g, const GroupMetadataValue& value, AppendDone then,
                           Effects& fx);
@@ -145,10 +145,10 @@ class GroupCoordinator {
 
   // Offsets and administration (group_offsets.cc).
   void expire_offsets(Effects& fx);
-  int16_t validate_commit(ClassicGroup* g, const OffsetCommitParams& p) const;
+  ErrorCode validate_commit(ClassicGroup* g, const OffsetCommitParams& p) const;
   void replay_record(int32_t partition, const CoordinatorRecord& record,
                      std::map<std::string, std::unique_ptr<ClassicGroup>>& groups);
-  static int16_t append_error(const Status& s);
+  static ErrorCode append_error(const Status& s);
 
   GroupConfig config_;
   CoordinatorLog& log_;

@@ -10,12 +10,12 @@
 
 namespace eddy::group {
 
-int16_t GroupCoordinator::append_error(const Status& s) {
+ErrorCode GroupCoordinator::append_error(const Status& s) {
   switch (s.code()) {
     case StatusCode::kOk:
       return err::kNone;
     case StatusCode::kTooLarge:
-      return 28;  // INVALID_COMMIT_OFFSET_SIZE
+      return err::kInvalidCommitOffsetSize;
     default:
       // Retriable for the client: it finds the coordinator again and retries.
       return err::kCoordinatorNotAvailable;
@@ -24,7 +24,7 @@ int16_t GroupCoordinator::append_error(const Status& s) {
 
 // ---- OffsetCommit -----------------------------------------------------------------------------
 
-int16_t GroupCoordinator::validate_commit(ClassicGroup* g, const OffsetCommitParams& p) const {
+ErrorCode GroupCoordinator::validate_commit(ClassicGroup* g, const OffsetCommitParams& p) const {
   if (g == nullptr) {
     // Only a commit from outside group management may create a group.
     return p.generation_id < 0 ? err::kNone : err::kIllegalGeneration;
@@ -43,7 +43,7 @@ void GroupCoordinator::commit_offsets(OffsetCommitParams p, OffsetCommitCallback
   {
     std::lock_guard l(mu_);
     auto result = std::make_shared<OffsetCommitResult>();
-    int16_t error = p.group_id.empty() ? err::kInvalidGroupId : check_owner(p.group_id);
+    ErrorCode error = p.group_id.empty() ? err::kInvalidGroupId : check_owner(p.group_id);
     ClassicGroup* g = error == err::kNone ? find_group(p.group_id) : nullptr;
     if (error == err::kNone) error = validate_commit(g, p);
     std::vector<CoordinatorRecord> records;
@@ -73,7 +73,7 @@ void GroupCoordinator::commit_offsets(OffsetCommitParams p, OffsetCommitCallback
       std::string gid = p.group_id;
       fx.append(g->partition(), epoch_of(g->partition()), std::move(records),
                 [this, gid, result, accepted = std::move(accepted), done = std::move(done)](
-                    int16_t error, Effects& fx) mutable {
+                    ErrorCode error, Effects& fx) mutable {
                   if (error == err::kNone) {
                     // The commit is durable: from now on OffsetFetch returns it.
                     ClassicGroup& g = get_or_create_group(gid);
@@ -159,7 +159,7 @@ void GroupCoordinator::delete_offsets(const std::string& group_id,
     } else {
       fx.append(g->partition(), epoch_of(g->partition()), std::move(tombstones),
                 [result, deleted = std::move(deleted), done = std::move(done)](
-                    int16_t error, Effects& fx) mutable {
+                    ErrorCode error, Effects& fx) mutable {
                   for (size_t i : deleted) result->partitions[i].error_code = error;
                   fx.call([done = std::move(done), result] { done(std::move(*result)); });
                 });
@@ -170,10 +170,10 @@ void GroupCoordinator::delete_offsets(const std::string& group_id,
 
 // ---- ListGroups, DescribeGroups, DeleteGroups -------------------------------------------------
 
-std::pair<int16_t, std::vector<ListedGroup>> GroupCoordinator::list_groups(
+std::pair<ErrorCode, std::vector<ListedGroup>> GroupCoordinator::list_groups(
     const std::vector<std::string>& states) const {
   std::lock_guard l(mu_);
-  int16_t error = err::kNone;
+  ErrorCode error = err::kNone;
   for (const auto& [p, ps] : partitions_) {
     if (ps.loading) error = err::kCoordinatorLoadInProgress;
   }
@@ -229,7 +229,7 @@ void GroupCoordinator::delete_groups(const std::vector<std::string>& group_ids,
     std::lock_guard l(mu_);
     std::vector<std::pair<size_t, ClassicGroup*>> deletable;
     for (const std::string& id : group_ids) {
-      int16_t error = id.empty() ? err::kInvalidGroupId : check_owner(id);
+      ErrorCode error = id.empty() ? err::kInvalidGroupId : check_owner(id);
       ClassicGroup* g = error == err::kNone ? find_group(id) : nullptr;
       if (error == err::kNone) {
         if (g == nullptr || g->is(GroupState::kDead)) {
@@ -254,7 +254,7 @@ void GroupCoordinator::delete_groups(const std::vector<std::string>& group_ids,
       g->transition_to(GroupState::kDead, clock_.wall_ms());
       remove_group(pending->results[index].group_id);
       fx.append(partition, epoch_of(partition), std::move(tombstones),
-                [pending, index](int16_t error, Effects& fx) {
+                [pending, index](ErrorCode error, Effects& fx) {
                   pending->results[index].error_code = error;
                   if (--pending->outstanding == 0) {
                     fx.call([pending] { pending->done(std::move(pending->results)); });
@@ -306,7 +306,8 @@ void GroupCoordinator::expire_offsets(Effects& fx) {
       dead.push_back(id);
     }
     if (!tombstones.empty()) {
-      fx.append(g->partition(), ps->second.epoch, std::move(tombstones), [](int16_t, Effects&) {});
+      fx.append(g->partition(), ps->second.epoch, std::move(tombstones),
+                [](ErrorCode, Effects&) {});
     }
   }
   for (const std::string& id : dead) remove_group(id);

@@ -11,32 +11,13 @@
 #include <vector>
 
 #include "common/bytes.h"
+#include "protocol/errors.h"
 
 namespace eddy::group {
 
-// Kafka error codes the coordinator answers with (Kafka's numbering).
-namespace err {
-inline constexpr int16_t kUnknownServerError = -1;
-inline constexpr int16_t kNone = 0;
-inline constexpr int16_t kUnknownTopicOrPartition = 3;
-inline constexpr int16_t kOffsetMetadataTooLarge = 12;
-inline constexpr int16_t kCoordinatorLoadInProgress = 14;
-inline constexpr int16_t kCoordinatorNotAvailable = 15;
-inline constexpr int16_t kNotCoordinator = 16;
-inline constexpr int16_t kIllegalGeneration = 22;
-inline constexpr int16_t kInconsistentGroupProtocol = 23;
-inline constexpr int16_t kInvalidGroupId = 24;
-inline constexpr int16_t kUnknownMemberId = 25;
-inline constexpr int16_t kInvalidSessionTimeout = 26;
-inline constexpr int16_t kRebalanceInProgress = 27;
-inline constexpr int16_t kInvalidRequest = 42;
-inline constexpr int16_t kNonEmptyGroup = 68;
-inline constexpr int16_t kGroupIdNotFound = 69;
-inline constexpr int16_t kMemberIdRequired = 79;
-inline constexpr int16_t kGroupMaxSizeReached = 81;
-inline constexpr int16_t kFencedInstanceId = 82;
-inline constexpr int16_t kGroupSubscribedToTopic = 86;
-}  // namespace err
+// Answers carry Kafka's error codes: err::kUnknownMemberId and so on.
+using ErrorCode = protocol::ErrorCode;
+using err = protocol::ErrorCode;
 
 struct TopicPartition {
   std::string topic;
@@ -71,7 +52,7 @@ struct JoinGroupMember {
 };
 
 struct JoinGroupResult {
-  int16_t error_code = err::kNone;
+  ErrorCode error_code = err::kNone;
   int32_t generation_id = -1;
   std::optional<std::string> protocol_type;
   std::optional<std::string> protocol_name;
@@ -92,7 +73,7 @@ struct SyncGroupParams {
 };
 
 struct SyncGroupResult {
-  int16_t error_code = err::kNone;
+  ErrorCode error_code = err::kNone;
   std::optional<std::string> protocol_type;
   std::optional<std::string> protocol_name;
   Bytes assignment;
@@ -113,11 +94,11 @@ struct LeaveMember {
 struct LeaveMemberResult {
   std::string member_id;
   std::optional<std::string> group_instance_id;
-  int16_t error_code = err::kNone;
+  ErrorCode error_code = err::kNone;
 };
 
 struct LeaveGroupResult {
-  int16_t error_code = err::kNone;
+  ErrorCode error_code = err::kNone;
   std::vector<LeaveMemberResult> members;
 };
 
@@ -138,7 +119,7 @@ struct OffsetCommitParams {
 
 struct PartitionError {
   TopicPartition tp;
-  int16_t error_code = err::kNone;
+  ErrorCode error_code = err::kNone;
 };
 
 struct OffsetCommitResult {
@@ -150,16 +131,16 @@ struct FetchedOffset {
   int64_t offset = -1;
   int32_t leader_epoch = -1;
   std::string metadata;
-  int16_t error_code = err::kNone;
+  ErrorCode error_code = err::kNone;
 };
 
 struct OffsetFetchResult {
-  int16_t error_code = err::kNone;
+  ErrorCode error_code = err::kNone;
   std::vector<FetchedOffset> partitions;
 };
 
 struct OffsetDeleteResult {
-  int16_t error_code = err::kNone;
+  ErrorCode error_code = err::kNone;
   std::vector<PartitionError> partitions;
 };
 
@@ -179,7 +160,7 @@ struct DescribedMember {
 };
 
 struct DescribedGroup {
-  int16_t error_code = err::kNone;
+  ErrorCode error_code = err::kNone;
   std::string group_id;
   std::string state;
   std::string protocol_type;
@@ -189,7 +170,7 @@ struct DescribedGroup {
 
 struct DeleteGroupResult {
   std::string group_id;
-  int16_t error_code = err::kNone;
+  ErrorCode error_code = err::kNone;
 };
 
 // Answers reach the caller through these. The coordinator invokes each exactly once, never while

@@ -106,7 +106,7 @@ class GroupCoordinatorTest : public ::testing::Test {
     return call;
   }
 
-  int16_t heartbeat(const std::string& member_id, int32_t generation,
+  ErrorCode heartbeat(const std::string& member_id, int32_t generation,
                     std::optional<std::string> instance_id = std::nullopt) {
     return coord->heartbeat(HeartbeatParams{kGroup, generation, member_id, std::move(instance_id)});
   }
@@ -173,3 +173,8 @@ class GroupCoordinatorTest : public ::testing::Test {
 };
 
 }  // namespace eddy::group::testing
+
+namespace eddy::protocol {
+// gtest prints error codes by name.
+inline void PrintTo(ErrorCode code, std::ostream* os) { *os << error_name(code); }
+}  // namespace eddy::protocol

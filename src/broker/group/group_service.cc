@@ -1,0 +1,146 @@
+#include "broker/group/group_service.h"
+
+#include <chrono>
+
+namespace eddy::group {
+
+GroupServiceOptions group_service_options(const broker::BrokerConfig& config) {
+  GroupServiceOptions o;
+  GroupConfig& c = o.config;
+  auto i32 = [&config](std::string_view key) { return static_cast<int32_t>(config.get_long(key)); };
+  c.min_session_timeout_ms = i32("group.min.session.timeout.ms");
+  c.max_session_timeout_ms = i32("group.max.session.timeout.ms");
+  c.initial_rebalance_delay_ms = i32("group.initial.rebalance.delay.ms");
+  c.max_size = i32("group.max.size");
+  c.offsets_topic_num_partitions = i32("offsets.topic.num.partitions");
+  c.offsets_retention_ms = config.get_long("offsets.retention.minutes") * 60'000;
+  c.offsets_retention_check_interval_ms = config.get_long("offsets.retention.check.interval.ms");
+  c.offset_metadata_max_bytes = i32("offset.metadata.max.bytes");
+  o.offsets_replication_factor =
+      static_cast<int16_t>(config.get_long("offsets.topic.replication.factor"));
+  o.offsets_commit_timeout_ms = i32("offsets.commit.timeout.ms");
+  o.node_id = config.node_id();
+  return o;
+}
+
+GroupService::GroupService(GroupServiceOptions options)
+    : options_(std::move(options)),
+      log_(*options_.replicas, *options_.clock, options_.offsets_commit_timeout_ms),
+      coordinator_(options_.config, log_, *options_.clock) {}
+
+GroupService::~GroupService() { stop(); }
+
+void GroupService::start() {
+  ensure_offsets_topic();
+  std::lock_guard l(mu_);
+  if (thread_.joinable() || stopping_) return;
+  thread_ = std::thread([this] {
+    std::unique_lock l(mu_);
+    while (!stopping_) {
+      l.unlock();
+      run_once();
+      l.lock();
+      cv_.wait_for(l, std::chrono::milliseconds(options_.tick_ms), [this] { return stopping_; });
+    }
+  });
+}
+
+void GroupService::stop() {
+  {
+    std::lock_guard l(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  std::map<int32_t, int32_t> loaded;
+  {
+    std::lock_guard l(mu_);
+    loaded.swap(loaded_epochs_);
+  }
+  for (const auto& [partition, epoch] : loaded) coordinator_.unload_partition(partition);
+}
+
+void GroupService::run_once() {
+  follow_leadership();
+  coordinator_.tick();
+}
+
+void GroupService::ensure_offsets_topic() {
+  if (options_.metadata == nullptr || options_.controller == nullptr || !options_.commit) return;
+  if (options_.metadata->image()->topic(kOffsetsTopic) != nullptr) return;
+  {
+    std::lock_guard l(mu_);
+    if (topic_requested_) return;
+    topic_requested_ = true;
+  }
+  metadata::CreateTopicSpec spec;
+  spec.name = std::string(kOffsetsTopic);
+  spec.num_partitions = options_.config.offsets_topic_num_partitions;
+  spec.replication_factor = options_.offsets_replication_factor;
+  // Kafka's settings for the offsets topic: compacted, so only the latest commit per partition
+  // and group (and tombstones, for a while) are kept.
+  spec.configs = {{"cleanup.policy", "compact"}, {"segment.bytes", "104857600"}};
+  const metadata::Controller* controller = options_.controller;
+  options_.commit(
+      [controller, spec](const metadata::MetadataImage& image, metadata::pb::MetadataBatch* out) {
+        if (image.topic(spec.name) != nullptr) return metadata::ControllerResult{};
+        return controller->create_topic(image, spec, out);
+      },
+      [this](metadata::ControllerResult r) {
+        if (r.ok()) return;
+        // Try again on the next FindCoordinator.
+        std::lock_guard l(mu_);
+        topic_requested_ = false;
+      });
+}
+
+void GroupService::follow_leadership() {
+  for (int32_t p = 0; p < options_.config.offsets_topic_num_partitions; ++p) {
+    auto part =
+        options_.replicas->get_partition(broker::TopicPartition{std::string(kOffsetsTopic), p});
+    bool leading = part && part->is_leader() && !part->has_failed();
+    int32_t epoch = leading ? part->leader_epoch().value() : -1;
+    std::optional<int32_t> loaded;
+    {
+      std::lock_guard l(mu_);
+      auto it = loaded_epochs_.find(p);
+      if (it != loaded_epochs_.end()) loaded = it->second;
+    }
+    if (loaded && (!leading || *loaded != epoch)) {
+      coordinator_.unload_partition(p);
+      std::lock_guard l(mu_);
+      loaded_epochs_.erase(p);
+      loaded.reset();
+    }
+    if (leading && !loaded) {
+      if (!coordinator_.load_partition(p).is_ok()) continue;  // retried on the next tick
+      std::lock_guard l(mu_);
+      loaded_epochs_[p] = epoch;
+    }
+  }
+}
+
+GroupService::Coordinator GroupService::find_coordinator(std::string_view group_id) {
+  Coordinator c;
+  if (options_.metadata == nullptr) {
+    c.error = err::kCoordinatorNotAvailable;
+    return c;
+  }
+  auto image = options_.metadata->image();
+  const metadata::TopicImage* topic = image->topic(kOffsetsTopic);
+  if (topic == nullptr) {
+    ensure_offsets_topic();
+    c.error = err::kCoordinatorNotAvailable;
+    return c;
+  }
+  int32_t p = coordinator_.partition_for(group_id);
+  if (p < 0 || static_cast<size_t>(p) >= topic->partitions.size() ||
+      topic->partitions[static_cast<size_t>(p)].leader < 0) {
+    c.error = err::kCoordinatorNotAvailable;
+    return c;
+  }
+  c.node_id = topic->partitions[static_cast<size_t>(p)].leader;
+  return c;
+}
+
+}  // namespace eddy::group
