@@ -193,8 +193,7 @@ Status LogSegment::scan_rebuild(const File& f, int64_t index_interval_bytes, boo
     // Offsets are contiguous from the segment's base: the leader assigns them so, a follower
     // checks it, and nothing compacts. The base offset lies outside the CRC, so this is what
     // catches a damaged one.
-    bool in_sequence = full_check ? h.base_offset == next : h.base_offset >= next;
-    if (!in_sequence || h.last_offset() - base_offset_ > kMaxRelativeOffset) {
+    if (h.base_offset != next || h.last_offset() - base_offset_ > kMaxRelativeOffset) {
       out->damaged = true;
       out->why = "corrupt batch: base offset " + std::to_string(h.base_offset) +
                  " out of sequence (expected " + std::to_string(next) + ") at position " +
@@ -251,7 +250,7 @@ Status LogSegment::load_tail(const File& f) {
     if (first && last && h.last_offset() != last->key) {
       return corruption("offset index entry does not point at its batch");
     }
-    if (h.base_offset < base_offset_ || (!first && h.base_offset < next)) {
+    if ((!first || !last) && h.base_offset != next) {
       return corruption("batch offsets out of sequence at position " +
                         std::to_string(sc.position()));
     }
@@ -402,7 +401,7 @@ Result<SegmentRead> LogSegment::read(int64_t offset, uint64_t max_bytes, int64_t
     }
     const records::BatchHeader& h = sc.header();
     // A header that does not continue the sequence is damage: serve what precedes it.
-    if (h.base_offset < expect_base) {
+    if (h.base_offset != expect_base) {
       if (out.length == 0)
         return corruption("segment " + log_file_.path() + ": offsets out of order");
       break;
