@@ -1,0 +1,81 @@
+// JoinGroup (key 11): a member joins or rejoins a classic group and waits until the rebalance
+// completes; the answer comes from the coordinator, possibly much later, on another thread.
+
+#include "protocol/generated/join_group.h"
+
+#include <memory>
+
+#include "broker/handlers/group_handlers.h"
+#include "broker/handlers/handler_util.h"
+
+namespace eddy::broker {
+
+namespace {
+
+using protocol::JoinGroupRequest;
+using protocol::JoinGroupResponse;
+
+JoinGroupResponse to_response(group::JoinGroupResult r, int16_t version) {
+  JoinGroupResponse resp;
+  resp.error_code = protocol::to_int(r.error_code);
+  resp.generation_id = r.generation_id;
+  resp.protocol_type = std::move(r.protocol_type);
+  resp.protocol_name = std::move(r.protocol_name);
+  // Before v7 the protocol name is not nullable.
+  if (version < 7 && !resp.protocol_name) resp.protocol_name = "";
+  resp.leader = std::move(r.leader);
+  resp.skip_assignment = r.skip_assignment;
+  resp.member_id = std::move(r.member_id);
+  for (group::JoinGroupMember& m : r.members) {
+    JoinGroupResponse::JoinGroupResponseMember rm;
+    rm.member_id = std::move(m.member_id);
+    rm.group_instance_id = std::move(m.group_instance_id);
+    rm.metadata = std::move(m.metadata);
+    resp.members.push_back(std::move(rm));
+  }
+  return resp;
+}
+
+}  // namespace
+
+void register_join_group(HandlerRegistry& registry, const BrokerContext& context) {
+  const BrokerContext* ctx = &context;
+  registry.add(api_spec(protocol::ApiKey::kJoinGroup), [ctx](Request request, Responder responder) {
+    auto req = decode_request<JoinGroupRequest>(request);
+    if (!req) {
+      responder.respond(Response::close());
+      return;
+    }
+    int16_t version = request.api_version();
+    group::GroupCoordinator* coordinator = group_coordinator(*ctx);
+    if (coordinator == nullptr) {
+      group::JoinGroupResult r;
+      r.error_code = group::err::kCoordinatorNotAvailable;
+      r.member_id = req->member_id;
+      responder.respond(encode_response(to_response(std::move(r), version), version));
+      return;
+    }
+    group::JoinGroupParams p;
+    p.group_id = std::move(req->group_id);
+    p.session_timeout_ms = req->session_timeout_ms;
+    // v0 has no rebalance timeout: Kafka uses the session timeout.
+    p.rebalance_timeout_ms = version >= 1 ? req->rebalance_timeout_ms : req->session_timeout_ms;
+    p.member_id = std::move(req->member_id);
+    p.group_instance_id = std::move(req->group_instance_id);
+    p.protocol_type = std::move(req->protocol_type);
+    for (auto& proto : req->protocols) {
+      p.protocols.push_back(group::JoinProtocol{std::move(proto.name), std::move(proto.metadata)});
+    }
+    p.client_id = request.header.client_id.value_or("");
+    p.client_host = group_client_host(request);
+    p.require_known_member_id = version >= 4;
+    p.supports_skip_assignment = version >= 9;
+    // The Responder is move-only; the coordinator's callback must be copyable.
+    auto shared = std::make_shared<Responder>(std::move(responder));
+    coordinator->join_group(std::move(p), [shared, version](group::JoinGroupResult r) {
+      shared->respond(encode_response(to_response(std::move(r), version), version));
+    });
+  });
+}
+
+}  // namespace eddy::broker
