@@ -1,0 +1,2 @@
+# Empty compiler generated dependencies file for eddy_records.
+# This may be replaced when dependencies are built.

@@ -1,0 +1,2 @@
+# Empty dependencies file for protocol_primitives_test.
+# This may be replaced when dependencies are built.
