@@ -73,6 +73,7 @@ void Raft::reset(uint64_t term) {
   read_only_.clear();
   pending_reads_.clear();
   uncommitted_bytes_ = 0;
+  uncommitted_batches_.clear();
   const uint64_t last = log_.last_index();
   for (auto& [id, pr] : prs_) {
     pr = Progress(last + 1, cfg_.max_inflight_appends, pr.learner);

@@ -9,6 +9,7 @@
 // side), raft_leader.cc (replication, commit, heartbeats, reads, transfer, snapshot sending),
 // raft_membership.cc (configuration tracking).
 
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -133,7 +134,10 @@ class Raft {
   ReadOnly read_only_;
   // Reads that arrived before this leader committed an entry of its term.
   std::vector<std::pair<int32_t, std::string>> pending_reads_;
+  // Payload bytes of this leader's uncommitted proposals, and (last index, bytes) per append
+  // batch so committing releases them without re-reading the log.
   uint64_t uncommitted_bytes_ = 0;
+  std::deque<std::pair<uint64_t, uint64_t>> uncommitted_batches_;
   // Index of the first entry of this leader's term (its no-op).
   uint64_t term_start_index_ = 0;
   int election_elapsed_ = 0;

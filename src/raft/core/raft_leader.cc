@@ -31,6 +31,7 @@ bool Raft::append_entries(std::vector<pb::Entry> ents) {
     e.set_index(++li);
   }
   log_.append(ents);
+  if (bytes > 0) uncommitted_batches_.emplace_back(li, bytes);
   on_entries_appended(ents);
   if (auto it = prs_.find(id_); it != prs_.end()) it->second.maybe_update(log_.last_index());
   maybe_commit();
@@ -46,13 +47,11 @@ bool Raft::maybe_commit() {
   if (matches.empty()) return false;
   std::sort(matches.begin(), matches.end(), std::greater<>());
   const uint64_t quorum_index = matches[quorum() - 1];
-  const uint64_t before = log_.committed();
   if (!log_.maybe_commit(quorum_index, term_)) return false;
   // Entries now committed no longer count against the uncommitted budget.
-  if (auto ents = log_.slice(before + 1, log_.committed() + 1, UINT64_MAX); ents.is_ok()) {
-    uint64_t bytes = 0;
-    for (const auto& e : *ents) bytes += e.data().size();
-    uncommitted_bytes_ = bytes > uncommitted_bytes_ ? 0 : uncommitted_bytes_ - bytes;
+  while (!uncommitted_batches_.empty() && uncommitted_batches_.front().first <= log_.committed()) {
+    uncommitted_bytes_ -= uncommitted_batches_.front().second;
+    uncommitted_batches_.pop_front();
   }
   on_commit_advanced();
   if (role_ == Role::kLeader) release_pending_reads();

@@ -60,6 +60,8 @@ TEST(RaftSimulation, SeedsHoldEveryInvariant) {
   const uint64_t base =
       env_u64("EDDY_SIM_SEED_BASE").value_or(0) + uint64_t{EDDY_SIM_SHARD} * count;
   uint64_t committed = 0, elections = 0, ops = 0, snapshots = 0, conf_changes = 0;
+  uint64_t with_leader = 0, progressed = 0;
+  std::string leaderless;
   for (uint64_t seed = base; seed < base + count; ++seed) {
     SimResult r = run_seed(seed, false);
     ASSERT_TRUE(r.ok) << "seed " << seed << " (voters=" << EDDY_SIM_VOTERS
@@ -70,12 +72,19 @@ TEST(RaftSimulation, SeedsHoldEveryInvariant) {
     ops += r.ops;
     snapshots += r.snapshots_installed;
     conf_changes += r.conf_changes;
+    with_leader += r.ended_with_leader;
+    if (!r.ended_with_leader && leaderless.size() < 5) leaderless += " " + std::to_string(seed);
+    progressed += r.progressed_after_faults;
   }
   // The runs must actually exercise the system, not pass vacuously.
   EXPECT_GT(committed, count * 20);
   EXPECT_GT(ops, count * 20);
   EXPECT_GT(snapshots, 0u);
   EXPECT_GT(conf_changes, 0u);
+  std::printf(
+      "liveness: %llu/%llu seeds ended with a leader (not:%s), %llu made progress after faults\n",
+      static_cast<unsigned long long>(with_leader), static_cast<unsigned long long>(count),
+      leaderless.c_str(), static_cast<unsigned long long>(progressed));
   std::printf("%llu seeds: committed=%llu elections=%llu ops=%llu snapshots=%llu conf=%llu\n",
               static_cast<unsigned long long>(count), static_cast<unsigned long long>(committed),
               static_cast<unsigned long long>(elections), static_cast<unsigned long long>(ops),

@@ -132,6 +132,8 @@ class Simulation {
   std::vector<bool> client_busy_;
   std::unordered_map<int64_t, int64_t> first_apply_;  // write value -> time
   std::deque<std::string> trace_;
+  bool faults_stopped_ = false;
+  uint64_t commit_when_faults_stopped_ = 0;
 };
 
 void Simulation::fail(const std::string& what) {
@@ -161,6 +163,9 @@ void Simulation::start_node(int i) {
   cfg.max_inflight_appends = 4;
   cfg.max_snapshot_chunk_bytes = 64;
   cfg.max_committed_bytes_per_ready = 400;
+  // Safety must not depend on the liveness aids: some seeds run without them.
+  cfg.pre_vote = o_.seed % 4 != 1;
+  cfg.check_quorum = o_.seed % 4 != 2;
   cfg.random_seed = o_.seed * 1000003 + static_cast<uint64_t>(n.id) * 7919 + n.incarnation;
   auto node = RawNode::create(cfg);
   if (!node.is_ok()) {
@@ -631,7 +636,9 @@ SimResult Simulation::run() {
         break;
       }
     }
-    if (!faults_on()) {
+    if (!faults_on() && !faults_stopped_) {
+      faults_stopped_ = true;
+      commit_when_faults_stopped_ = max_commit_;
       for (auto& row : blocked_) std::fill(row.begin(), row.end(), false);
     }
     if (touched >= 0) {
@@ -644,6 +651,8 @@ SimResult Simulation::run() {
       }
     }
   }
+  result_.ended_with_leader = leader_node() >= 0;
+  result_.progressed_after_faults = max_commit_ > commit_when_faults_stopped_;
   if (result_.ok) check_history();
   if (o_.trace) {
     for (const auto& line : trace_) result_.trace += line + "\n";

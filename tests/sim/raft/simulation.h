@@ -35,6 +35,10 @@ struct SimResult {
   uint64_t snapshots_installed = 0;
   uint64_t crashes = 0;
   uint64_t conf_changes = 0;
+  // Liveness, not asserted per seed: after the fault-free tail some node leads and the commit
+  // index moved during that tail.
+  bool ended_with_leader = false;
+  bool progressed_after_faults = false;
 };
 
 SimResult run_simulation(const SimOptions& options);

@@ -217,6 +217,7 @@ TEST(RaftInteraction, PartitionAndRecovery) { run_file("partition.txt"); }
 TEST(RaftInteraction, SnapshotCatchUp) { run_file("snapshot.txt"); }
 TEST(RaftInteraction, MembershipChanges) { run_file("membership.txt"); }
 TEST(RaftInteraction, LeaderTransferAndReadIndex) { run_file("transfer_read_index.txt"); }
+TEST(RaftInteraction, RestartFromStorage) { run_file("restart.txt"); }
 
 }  // namespace
 }  // namespace eddy::raft::testing
