@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "log/log_format.h"
+
 namespace eddy::log {
 
 using records::kBatchHeaderSize;
@@ -19,7 +21,8 @@ Result<bool> BatchScanner::fill(uint64_t n) {
   if (position_ + n > end_) return false;
   if (position_ >= buf_start_ && position_ + n <= buf_start_ + buf_.size()) return true;
   // n is bounded by max_batch_bytes_ (checked by callers) and by end_ - position_.
-  uint64_t want = std::min<uint64_t>(std::max<uint64_t>(n, window_bytes_), end_ - position_);
+  uint64_t window = large_batches_ ? n : std::max<uint64_t>(n, window_bytes_);
+  uint64_t want = std::min<uint64_t>(window, end_ - position_);
   buf_.resize(want);
   buf_start_ = position_;
   EDDY_ASSIGN_OR_RETURN(size_t got, file_.read_some_at(position_, MutableByteSpan(buf_)));
@@ -27,7 +30,9 @@ Result<bool> BatchScanner::fill(uint64_t n) {
   return got >= n;
 }
 
-Result<ScanStep> BatchScanner::next() {
+Result<ScanStep> BatchScanner::next() { return next_header(/*whole_batches=*/false); }
+
+Result<ScanStep> BatchScanner::next_header(bool whole_batches) {
   if (position_ >= end_) return ScanStep::kEnd;
   EDDY_ASSIGN_OR_RETURN(bool have, fill(kBatchHeaderSize));
   if (!have) {
@@ -35,6 +40,7 @@ Result<ScanStep> BatchScanner::next() {
     return ScanStep::kTorn;
   }
   header_ = records::read_batch_header(at_position());
+  large_batches_ = !whole_batches && header_.batch_length >= static_cast<int32_t>(kLargeBatchBytes);
   if (header_.magic != records::kMagicV2) {
     why_ = "record batch magic " + std::to_string(header_.magic) + " at position " +
            std::to_string(position_);
@@ -56,7 +62,8 @@ Result<ScanStep> BatchScanner::next() {
 }
 
 Result<ScanStep> BatchScanner::next_full() {
-  EDDY_ASSIGN_OR_RETURN(ScanStep step, next());
+  // The whole batch is read anyway: keep reading windows.
+  EDDY_ASSIGN_OR_RETURN(ScanStep step, next_header(/*whole_batches=*/true));
   if (step != ScanStep::kBatch) return step;
   uint64_t size = header_.size_bytes();
   EDDY_ASSIGN_OR_RETURN(bool have, fill(size));

@@ -245,9 +245,10 @@ Result<AppendResult> PartitionLog::append_locked(ByteSpan records,
   EDDY_RETURN_IF_ERROR(seg->append(records, infos, cfg.index_interval_bytes, now_ms));
   if (leader_epoch.value() >= 0) epochs_->assign(leader_epoch, Offset(infos.front().base_offset));
   log_end_offset_.store(last + 1, std::memory_order_release);
-  AppendResult r{
-      Offset(infos.front().base_offset),  Offset(last),  log_append_time_ms, seg->max_timestamp(),
-      static_cast<int32_t>(infos.size()), records.size()};
+  int64_t max_ts = -1;
+  for (const BatchInfo& b : infos) max_ts = std::max(max_ts, b.max_timestamp);
+  AppendResult r{Offset(infos.front().base_offset),  Offset(last),  log_append_time_ms, max_ts,
+                 static_cast<int32_t>(infos.size()), records.size()};
   return r;
 }
 

@@ -75,7 +75,7 @@ struct AppendResult {
   Offset base_offset;          // first offset assigned
   Offset last_offset;          // last offset assigned (inclusive)
   int64_t log_append_time_ms;  // the broker's clock; -1 unless LogAppendTime applied
-  int64_t max_timestamp_ms;    // the largest batch max_timestamp after the append
+  int64_t max_timestamp_ms;    // the largest max_timestamp of the appended batches
   int32_t batch_count;
   uint64_t bytes;
 };
