@@ -1,0 +1,69 @@
+#include "broker/broker_context.h"
+
+#include "broker/replica/replica_types.h"
+#include "log/log_config.h"
+
+namespace eddy::broker {
+
+using metadata::ConfigSource;
+using metadata::ResolvedValue;
+
+void BrokerContext::commit(metadata::MetadataStore::Plan plan, bool validate_only,
+                           std::function<void(metadata::ControllerResult)> done) const {
+  auto shared_done = std::make_shared<std::function<void(metadata::ControllerResult)>>(done);
+  bool queued = controller_queue->submit(
+      [store = metadata, plan = std::move(plan), validate_only, shared_done] {
+        (*shared_done)(store->commit(plan, validate_only));
+      });
+  if (!queued) {
+    (*shared_done)(metadata::ControllerResult::error(metadata::ErrorCode::kUnknownServerError,
+                                                     "controller queue is full"));
+  }
+}
+
+metadata::BrokerValueLookup BrokerContext::broker_lookup(
+    const metadata::MetadataImage& image) const {
+  const auto* per_node = image.broker_configs(std::to_string(node_id));
+  const auto* cluster = image.broker_configs("");
+  const BrokerConfig* cfg = config;
+  // Copies: the lookup may outlive this call (DescribeConfigs resolves many keys with it).
+  auto node_values = per_node ? *per_node : std::map<std::string, std::string>{};
+  auto cluster_values = cluster ? *cluster : std::map<std::string, std::string>{};
+  return [node_values, cluster_values, cfg](std::string_view key) -> std::optional<ResolvedValue> {
+    std::string k(key);
+    if (auto it = node_values.find(k); it != node_values.end()) {
+      return ResolvedValue{it->second, ConfigSource::kDynamicBroker};
+    }
+    if (auto it = cluster_values.find(k); it != cluster_values.end()) {
+      return ResolvedValue{it->second, ConfigSource::kDynamicDefaultBroker};
+    }
+    if (cfg->is_explicit(key)) return ResolvedValue{cfg->value(key), ConfigSource::kStaticBroker};
+    return std::nullopt;
+  };
+}
+
+PartitionSettings BrokerContext::partition_settings(const metadata::MetadataImage& image,
+                                                    const metadata::TopicImage& topic) const {
+  metadata::TopicConfig t = metadata::resolve_topic_config(topic.configs, broker_lookup(image));
+  PartitionSettings s;
+  log::LogConfig& c = s.log_config;
+  c.segment_bytes = t.segment_bytes;
+  c.segment_ms = t.segment_ms;
+  c.segment_index_bytes = t.segment_index_bytes;
+  c.retention_ms = t.retention_ms;
+  c.retention_bytes = t.retention_bytes;
+  c.index_interval_bytes = t.index_interval_bytes;
+  c.max_message_bytes = t.max_message_bytes;
+  c.message_timestamp_type = t.log_append_time ? records::TimestampType::kLogAppendTime
+                                               : records::TimestampType::kCreateTime;
+  auto policy = log::parse_flush_policy(config->get_string("log.flush.policy"));
+  c.flush_policy = policy ? *policy : log::FlushPolicy::kSync;
+  // flush.ms defaults to "never" at topic level; under the interval policy the broker's
+  // log.flush.interval.ms is what bounds unsynced data, unless the topic overrides it.
+  c.flush_ms =
+      topic.configs.count("flush.ms") > 0 ? t.flush_ms : config->get_long("log.flush.interval.ms");
+  s.min_insync_replicas = static_cast<int32_t>(t.min_insync_replicas);
+  return s;
+}
+
+}  // namespace eddy::broker

@@ -1,0 +1,56 @@
+#pragma once
+// What every Kafka API handler can reach: configuration, the committed metadata and the
+// controller that changes it, the partition logs and the replica manager. Owned by Broker; lives
+// until every connection is closed. All members are thread-safe.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "broker/config/broker_config.h"
+#include "broker/controller_queue.h"
+#include "broker/net/handler_registry.h"
+#include "metadata/controller.h"
+#include "metadata/metadata_store.h"
+#include "metadata/topic_config.h"
+
+namespace eddy::log {
+class LogManager;
+}
+namespace eddy::group {
+class GroupService;
+}
+
+namespace eddy::broker {
+
+class ReplicaManager;
+struct PartitionSettings;
+
+struct BrokerContext {
+  const BrokerConfig* config = nullptr;
+  int32_t node_id = -1;
+  std::string cluster_id;
+  metadata::MetadataStore* metadata = nullptr;
+  const metadata::Controller* controller = nullptr;
+  ControllerQueue* controller_queue = nullptr;
+  log::LogManager* logs = nullptr;
+  ReplicaManager* replicas = nullptr;
+  group::GroupService* groups = nullptr;  // null: COORDINATOR_NOT_AVAILABLE
+  const HandlerRegistry* registry = nullptr;
+
+  // Runs `plan` on the controller thread (commit: validate, append, fsync, apply) and then
+  // `done` with its result, on the controller thread. When the queue is full, `done` runs at once
+  // on the caller's thread with an error.
+  void commit(metadata::MetadataStore::Plan plan, bool validate_only,
+              std::function<void(metadata::ControllerResult)> done) const;
+
+  // Broker-level values a topic inherits (per-node dynamic, cluster-default dynamic, then the
+  // static config file), for topic config resolution and DescribeConfigs.
+  metadata::BrokerValueLookup broker_lookup(const metadata::MetadataImage& image) const;
+  // The settings the replica manager applies to a partition of `topic`.
+  PartitionSettings partition_settings(const metadata::MetadataImage& image,
+                                       const metadata::TopicImage& topic) const;
+};
+
+}  // namespace eddy::broker

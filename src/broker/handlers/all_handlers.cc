@@ -1,0 +1,26 @@
+#include "broker/handlers/all_handlers.h"
+
+#include "broker/handlers/data_handlers.h"
+#include "broker/handlers/group_handlers.h"
+
+namespace eddy::broker {
+
+void register_all_handlers(HandlerRegistry& registry, const BrokerContext& context) {
+  register_data_handlers(registry, context);
+  register_group_handlers(registry, context);
+  register_metadata(registry, context);
+  register_sasl_handshake(registry, context);
+  register_api_versions(registry, context);
+  register_create_topics(registry, context);
+  register_delete_topics(registry, context);
+  register_describe_configs(registry, context);
+  register_alter_configs(registry, context);
+  register_describe_log_dirs(registry, context);
+  register_create_partitions(registry, context);
+  register_incremental_alter_configs(registry, context);
+  register_describe_cluster(registry, context);
+  // Produce, Fetch, ListOffsets, DeleteRecords, InitProducerId, OffsetForLeaderEpoch.
+  register_data_handlers(registry, context);
+}
+
+}  // namespace eddy::broker

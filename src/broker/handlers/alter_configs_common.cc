@@ -1,0 +1,34 @@
+#include "broker/handlers/alter_configs_common.h"
+
+#include "broker/handlers/handler_util.h"
+
+namespace eddy::broker {
+
+AlterOutcome alter_resource(const BrokerContext& ctx, int8_t resource_type,
+                            const std::string& resource_name,
+                            const std::vector<metadata::ConfigChange>& changes, bool replace_all,
+                            bool validate_only) {
+  metadata::ControllerResult r;
+  if (resource_type == metadata::kTopicResource) {
+    r = ctx.metadata->commit(
+        [&](const metadata::MetadataImage& image, metadata::pb::MetadataBatch* batch) {
+          return ctx.controller->alter_topic_configs(image, resource_name, changes, replace_all,
+                                                     batch);
+        },
+        validate_only);
+  } else if (resource_type == metadata::kBrokerResource) {
+    r = ctx.metadata->commit(
+        [&](const metadata::MetadataImage& image, metadata::pb::MetadataBatch* batch) {
+          return ctx.controller->alter_broker_configs(image, resource_name, changes, replace_all,
+                                                      batch);
+        },
+        validate_only);
+  } else {
+    return {error_code(protocol::ErrorCode::kInvalidRequest),
+            "unsupported resource type " + std::to_string(resource_type)};
+  }
+  if (r.ok()) return {};
+  return {error_code(r.code), r.message};
+}
+
+}  // namespace eddy::broker

@@ -1,0 +1,95 @@
+#include "broker/handlers/config_entries.h"
+
+#include "metadata/controller.h"
+#include "metadata/topic_config.h"
+
+namespace eddy::broker {
+
+using metadata::ConfigSource;
+
+namespace {
+
+// The broker-level chain for `key`: per-node dynamic, cluster-default dynamic, static file,
+// built-in default.
+std::vector<ConfigSynonym> broker_chain(const BrokerContext& ctx,
+                                        const metadata::MetadataImage& image,
+                                        const std::string& key,
+                                        std::optional<std::string_view> fallback_default) {
+  std::vector<ConfigSynonym> out;
+  if (const auto* m = image.broker_configs(std::to_string(ctx.node_id))) {
+    if (auto it = m->find(key); it != m->end()) {
+      out.push_back({key, it->second, ConfigSource::kDynamicBroker});
+    }
+  }
+  if (const auto* m = image.broker_configs("")) {
+    if (auto it = m->find(key); it != m->end()) {
+      out.push_back({key, it->second, ConfigSource::kDynamicDefaultBroker});
+    }
+  }
+  if (ctx.config->is_explicit(key)) {
+    out.push_back({key, ctx.config->value(key), ConfigSource::kStaticBroker});
+  }
+  std::optional<std::string> def;
+  if (const ConfigDef* d = find_broker_config(key); d && d->default_value) {
+    def = std::string(*d->default_value);
+  } else if (fallback_default) {
+    def = std::string(*fallback_default);
+  }
+  out.push_back({key, def, ConfigSource::kDefault});
+  return out;
+}
+
+}  // namespace
+
+std::vector<ConfigEntry> topic_config_entries(const BrokerContext& ctx,
+                                              const metadata::MetadataImage& image,
+                                              const metadata::TopicImage& topic,
+                                              const std::set<std::string>& keys) {
+  std::vector<ConfigEntry> out;
+  auto lookup = ctx.broker_lookup(image);
+  for (const auto& def : metadata::topic_config_defs()) {
+    std::string name(def.def.name);
+    if (!keys.empty() && keys.count(name) == 0) continue;
+    metadata::ResolvedValue v = metadata::resolve_topic_value(def, topic.configs, lookup);
+    ConfigEntry e;
+    e.name = name;
+    e.value = v.value;
+    e.source = v.source;
+    e.type = def.def.type;
+    e.documentation = std::string(def.def.doc);
+    if (auto it = topic.configs.find(name); it != topic.configs.end()) {
+      e.synonyms.push_back({name, it->second, ConfigSource::kDynamicTopic});
+    }
+    std::vector<ConfigSynonym> chain =
+        broker_chain(ctx, image, std::string(def.broker_synonym), def.def.default_value);
+    // The last level is the topic's own built-in default, reported under the topic key.
+    chain.back().name = name;
+    chain.back().value =
+        def.def.default_value ? std::optional<std::string>(*def.def.default_value) : std::nullopt;
+    for (auto& s : chain) e.synonyms.push_back(std::move(s));
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+std::vector<ConfigEntry> broker_config_entries(const BrokerContext& ctx,
+                                               const metadata::MetadataImage& image,
+                                               const std::set<std::string>& keys) {
+  std::vector<ConfigEntry> out;
+  for (const auto& def : broker_config_defs()) {
+    std::string name(def.name);
+    if (!keys.empty() && keys.count(name) == 0) continue;
+    ConfigEntry e;
+    e.name = name;
+    e.type = def.type;
+    e.documentation = std::string(def.doc);
+    e.read_only = metadata::dynamic_broker_config(name) == nullptr;
+    e.synonyms = broker_chain(ctx, image, name, std::nullopt);
+    e.value = e.synonyms.front().value;
+    e.source = e.synonyms.front().source;
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+}  // namespace eddy::broker

@@ -1,0 +1,40 @@
+#pragma once
+// The effective configs of a topic or of this broker as DescribeConfigs (and CreateTopics v5+)
+// report them: value, where it comes from, and the chain of synonyms a client shows as "why".
+
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "broker/broker_context.h"
+#include "metadata/config_def.h"
+
+namespace eddy::broker {
+
+struct ConfigSynonym {
+  std::string name;
+  std::optional<std::string> value;
+  metadata::ConfigSource source;
+};
+
+struct ConfigEntry {
+  std::string name;
+  std::optional<std::string> value;
+  metadata::ConfigSource source = metadata::ConfigSource::kDefault;
+  bool read_only = false;
+  metadata::ConfigType type = metadata::ConfigType::kString;
+  std::string documentation;
+  std::vector<ConfigSynonym> synonyms;  // strongest first, the entry's own source included
+};
+
+// `keys` empty means every key.
+std::vector<ConfigEntry> topic_config_entries(const BrokerContext& ctx,
+                                              const metadata::MetadataImage& image,
+                                              const metadata::TopicImage& topic,
+                                              const std::set<std::string>& keys);
+std::vector<ConfigEntry> broker_config_entries(const BrokerContext& ctx,
+                                               const metadata::MetadataImage& image,
+                                               const std::set<std::string>& keys);
+
+}  // namespace eddy::broker

@@ -1,0 +1,72 @@
+// CreatePartitions (key 37): grows a topic to `count` partitions, with an optional replica
+// assignment for the new ones. Each topic is its own commit; a topic named twice is
+// INVALID_REQUEST.
+#include "protocol/generated/create_partitions.h"
+
+#include <map>
+
+#include "broker/handlers/all_handlers.h"
+#include "broker/handlers/handler_util.h"
+
+namespace eddy::broker {
+
+namespace {
+
+using protocol::CreatePartitionsRequest;
+using protocol::CreatePartitionsResponse;
+
+CreatePartitionsResponse::CreatePartitionsTopicResult grow(
+    const BrokerContext& ctx, const CreatePartitionsRequest::CreatePartitionsTopic& t,
+    bool validate_only) {
+  CreatePartitionsResponse::CreatePartitionsTopicResult out;
+  out.name = t.name;
+  std::vector<std::vector<int32_t>> assignments;
+  if (t.assignments) {
+    for (const auto& a : *t.assignments) assignments.push_back(a.broker_ids);
+  }
+  metadata::ControllerResult r = ctx.metadata->commit(
+      [&](const metadata::MetadataImage& image, metadata::pb::MetadataBatch* batch) {
+        return ctx.controller->create_partitions(image, t.name, t.count, assignments, batch);
+      },
+      validate_only);
+  if (!r.ok()) {
+    out.error_code = error_code(r.code);
+    out.error_message = r.message;
+  }
+  return out;
+}
+
+}  // namespace
+
+void register_create_partitions(HandlerRegistry& registry, const BrokerContext& context) {
+  const BrokerContext* ctx = &context;
+  registry.add(
+      api_spec(protocol::ApiKey::kCreatePartitions), [ctx](Request request, Responder responder) {
+        auto req = decode_request<CreatePartitionsRequest>(request);
+        if (!req) {
+          responder.respond(Response::close());
+          return;
+        }
+        int16_t version = request.api_version();
+        run_on_controller(*ctx, std::move(responder),
+                          [ctx, req = std::move(*req), version](Responder& r) {
+                            std::map<std::string, int> counts;
+                            for (const auto& t : req.topics) ++counts[t.name];
+                            CreatePartitionsResponse resp;
+                            for (const auto& t : req.topics) {
+                              if (counts[t.name] > 1) {
+                                CreatePartitionsResponse::CreatePartitionsTopicResult dup;
+                                dup.name = t.name;
+                                dup.error_code = error_code(protocol::ErrorCode::kInvalidRequest);
+                                dup.error_message = "Duplicate topic in request.";
+                                resp.results.push_back(std::move(dup));
+                                continue;
+                              }
+                              resp.results.push_back(grow(*ctx, t, req.validate_only));
+                            }
+                            r.respond(encode_response(resp, version));
+                          });
+      });
+}
+
+}  // namespace eddy::broker

@@ -1,0 +1,120 @@
+// CreateTopics (key 19): each topic is validated and committed on its own, so one bad topic
+// gets its own error code and the others are still created. validate_only runs the same checks
+// and commits nothing. A name given twice is INVALID_REQUEST for every copy (Kafka's rule).
+#include "protocol/generated/create_topics.h"
+
+#include <map>
+
+#include "broker/handlers/all_handlers.h"
+#include "broker/handlers/config_entries.h"
+#include "broker/handlers/handler_util.h"
+
+namespace eddy::broker {
+
+namespace {
+
+using protocol::CreateTopicsRequest;
+using protocol::CreateTopicsResponse;
+
+CreateTopicsResponse::CreatableTopicResult create_one(const BrokerContext& ctx,
+                                                      const CreateTopicsRequest::CreatableTopic& t,
+                                                      bool validate_only) {
+  CreateTopicsResponse::CreatableTopicResult out;
+  out.name = t.name;
+  metadata::CreateTopicSpec spec;
+  spec.name = t.name;
+  spec.num_partitions = t.num_partitions;
+  spec.replication_factor = t.replication_factor;
+  for (const auto& a : t.assignments) spec.assignments[a.partition_index] = a.broker_ids;
+  if (spec.assignments.size() != t.assignments.size()) {
+    out.error_code = error_code(protocol::ErrorCode::kInvalidReplicaAssignment);
+    out.error_message = "a partition appears twice in the replica assignment";
+    return out;
+  }
+  for (const auto& c : t.configs) {
+    if (!c.value) {
+      out.error_code = error_code(protocol::ErrorCode::kInvalidConfig);
+      out.error_message = "null value for config '" + c.name + "'";
+      return out;
+    }
+    spec.configs[c.name] = *c.value;
+  }
+  metadata::ControllerResult r = ctx.metadata->commit(
+      [&](const metadata::MetadataImage& image, metadata::pb::MetadataBatch* batch) {
+        return ctx.controller->create_topic(image, spec, batch);
+      },
+      validate_only);
+  if (!r.ok()) {
+    out.error_code = error_code(r.code);
+    out.error_message = r.message;
+    return out;
+  }
+  auto image = ctx.metadata->image();
+  if (validate_only) {
+    const auto& d = ctx.controller->defaults();
+    out.num_partitions = spec.assignments.empty()
+                             ? (t.num_partitions == -1 ? d.num_partitions : t.num_partitions)
+                             : static_cast<int32_t>(spec.assignments.size());
+    out.replication_factor =
+        spec.assignments.empty()
+            ? (t.replication_factor == -1 ? d.default_replication_factor : t.replication_factor)
+            : static_cast<int16_t>(spec.assignments.begin()->second.size());
+    return out;
+  }
+  const metadata::TopicImage* created = image->topic(t.name);
+  if (created == nullptr) return out;  // deleted again in between; the create itself succeeded
+  out.topic_id.bytes = created->id.bytes;
+  out.num_partitions = static_cast<int32_t>(created->partitions.size());
+  out.replication_factor = created->partitions.empty()
+                               ? 0
+                               : static_cast<int16_t>(created->partitions[0].replicas.size());
+  std::vector<CreateTopicsResponse::CreatableTopicConfigs> configs;
+  for (const auto& e : topic_config_entries(ctx, *image, *created, {})) {
+    CreateTopicsResponse::CreatableTopicConfigs c;
+    c.name = e.name;
+    c.value = e.value;
+    c.read_only = e.read_only;
+    c.config_source = static_cast<int8_t>(e.source);
+    configs.push_back(std::move(c));
+  }
+  out.configs = std::move(configs);
+  return out;
+}
+
+}  // namespace
+
+void register_create_topics(HandlerRegistry& registry, const BrokerContext& context) {
+  const BrokerContext* ctx = &context;
+  registry.add(
+      api_spec(protocol::ApiKey::kCreateTopics), [ctx](Request request, Responder responder) {
+        auto req = decode_request<CreateTopicsRequest>(request);
+        if (!req) {
+          responder.respond(Response::close());
+          return;
+        }
+        int16_t version = request.api_version();
+        run_on_controller(*ctx, std::move(responder),
+                          [ctx, req = std::move(*req), version](Responder& r) {
+                            std::map<std::string, int> counts;
+                            for (const auto& t : req.topics) ++counts[t.name];
+                            CreateTopicsResponse resp;
+                            for (const auto& t : req.topics) {
+                              if (counts[t.name] > 1) {
+                                CreateTopicsResponse::CreatableTopicResult dup;
+                                dup.name = t.name;
+                                dup.error_code = error_code(protocol::ErrorCode::kInvalidRequest);
+                                dup.error_message =
+                                    "Create topics request from client contains multiple entries "
+                                    "for the topic " +
+                                    t.name;
+                                resp.topics.push_back(std::move(dup));
+                                continue;
+                              }
+                              resp.topics.push_back(create_one(*ctx, t, req.validate_only));
+                            }
+                            r.respond(encode_response(resp, version));
+                          });
+      });
+}
+
+}  // namespace eddy::broker

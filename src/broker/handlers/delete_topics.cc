@@ -1,0 +1,78 @@
+// DeleteTopics (key 20): by name (v0-5, and v6 entries with a name) or by topic id (v6). Each
+// topic is its own commit; its partitions' logs are removed as the commit is applied.
+#include "protocol/generated/delete_topics.h"
+
+#include "broker/handlers/all_handlers.h"
+#include "broker/handlers/handler_util.h"
+#include "metadata/topic_name.h"
+
+namespace eddy::broker {
+
+namespace {
+
+using protocol::DeleteTopicsRequest;
+using protocol::DeleteTopicsResponse;
+
+DeleteTopicsResponse::DeletableTopicResult delete_one(const BrokerContext& ctx,
+                                                      const std::optional<std::string>& name,
+                                                      const protocol::Uuid& id) {
+  DeleteTopicsResponse::DeletableTopicResult out;
+  out.name = name;
+  out.topic_id = id;
+  std::string topic;
+  if (name) {
+    topic = *name;
+    if (!metadata::validate_topic_name(topic)) {
+      out.error_code = error_code(protocol::ErrorCode::kUnknownTopicOrPartition);
+      out.error_message = "invalid topic name";
+      return out;
+    }
+  } else {
+    metadata::Uuid uid;
+    uid.bytes = id.bytes;
+    const metadata::TopicImage* t = ctx.metadata->image()->topic_by_id(uid);
+    if (id.is_zero() || t == nullptr) {
+      out.error_code = error_code(protocol::ErrorCode::kUnknownTopicId);
+      out.error_message = "unknown topic id";
+      return out;
+    }
+    topic = t->name;
+    out.name = topic;
+  }
+  if (const auto* t = ctx.metadata->image()->topic(topic)) out.topic_id.bytes = t->id.bytes;
+  metadata::ControllerResult r = ctx.metadata->commit(
+      [&](const metadata::MetadataImage& image, metadata::pb::MetadataBatch* batch) {
+        return ctx.controller->delete_topic(image, topic, batch);
+      });
+  if (!r.ok()) {
+    out.error_code = error_code(r.code);
+    out.error_message = r.message;
+  }
+  return out;
+}
+
+}  // namespace
+
+void register_delete_topics(HandlerRegistry& registry, const BrokerContext& context) {
+  const BrokerContext* ctx = &context;
+  registry.add(
+      api_spec(protocol::ApiKey::kDeleteTopics), [ctx](Request request, Responder responder) {
+        auto req = decode_request<DeleteTopicsRequest>(request);
+        if (!req) {
+          responder.respond(Response::close());
+          return;
+        }
+        int16_t version = request.api_version();
+        run_on_controller(*ctx, std::move(responder),
+                          [ctx, req = std::move(*req), version](Responder& r) {
+                            DeleteTopicsResponse resp;
+                            for (const auto& name : req.topic_names)
+                              resp.responses.push_back(delete_one(*ctx, name, {}));
+                            for (const auto& t : req.topics)
+                              resp.responses.push_back(delete_one(*ctx, t.name, t.topic_id));
+                            r.respond(encode_response(resp, version));
+                          });
+      });
+}
+
+}  // namespace eddy::broker

@@ -1,0 +1,68 @@
+// IncrementalAlterConfigs (key 44): SET (0), DELETE (1), APPEND (2) and SUBTRACT (3) per key;
+// keys not named keep their overrides. An unknown operation is INVALID_REQUEST; a resource named
+// twice is INVALID_REQUEST.
+#include "protocol/generated/incremental_alter_configs.h"
+
+#include <map>
+#include <utility>
+
+#include "broker/handlers/all_handlers.h"
+#include "broker/handlers/alter_configs_common.h"
+#include "broker/handlers/handler_util.h"
+
+namespace eddy::broker {
+
+void register_incremental_alter_configs(HandlerRegistry& registry, const BrokerContext& context) {
+  const BrokerContext* ctx = &context;
+  registry.add(api_spec(protocol::ApiKey::kIncrementalAlterConfigs), [ctx](Request request,
+                                                                           Responder responder) {
+    auto req = decode_request<protocol::IncrementalAlterConfigsRequest>(request);
+    if (!req) {
+      responder.respond(Response::close());
+      return;
+    }
+    int16_t version = request.api_version();
+    run_on_controller(
+        *ctx, std::move(responder), [ctx, req = std::move(*req), version](Responder& r) {
+          std::map<std::pair<int8_t, std::string>, int> counts;
+          for (const auto& res : req.resources) ++counts[{res.resource_type, res.resource_name}];
+          protocol::IncrementalAlterConfigsResponse resp;
+          for (const auto& res : req.resources) {
+            protocol::IncrementalAlterConfigsResponse::AlterConfigsResourceResponse out;
+            out.resource_type = res.resource_type;
+            out.resource_name = res.resource_name;
+            std::vector<metadata::ConfigChange> changes;
+            AlterOutcome o;
+            for (const auto& c : res.configs) {
+              if (c.config_operation < 0 || c.config_operation > 3) {
+                o = {error_code(protocol::ErrorCode::kInvalidRequest),
+                     "unknown config operation " + std::to_string(c.config_operation)};
+                break;
+              }
+              if (c.config_operation != 1 && !c.value) {
+                o = {error_code(protocol::ErrorCode::kInvalidRequest),
+                     "null value for config '" + c.name + "'"};
+                break;
+              }
+              changes.push_back({c.name,
+                                 static_cast<metadata::ConfigChange::Op>(c.config_operation),
+                                 c.value.value_or("")});
+            }
+            if (o.error_code == 0 && counts[{res.resource_type, res.resource_name}] > 1) {
+              o = {error_code(protocol::ErrorCode::kInvalidRequest),
+                   "Duplicate resource in request"};
+            }
+            if (o.error_code == 0) {
+              o = alter_resource(*ctx, res.resource_type, res.resource_name, changes,
+                                 /*replace_all=*/false, req.validate_only);
+            }
+            out.error_code = o.error_code;
+            out.error_message = o.error_message;
+            resp.responses.push_back(std::move(out));
+          }
+          r.respond(encode_response(resp, version));
+        });
+  });
+}
+
+}  // namespace eddy::broker

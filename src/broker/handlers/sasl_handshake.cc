@@ -1,0 +1,25 @@
+// SaslHandshake (key 17): Eddy has no SASL yet, so every mechanism is unsupported and the list
+// of enabled mechanisms is empty. A client configured for SASL then fails with a clear error
+// instead of hanging.
+#include "protocol/generated/sasl_handshake.h"
+
+#include "broker/handlers/all_handlers.h"
+#include "broker/handlers/handler_util.h"
+
+namespace eddy::broker {
+
+void register_sasl_handshake(HandlerRegistry& registry, const BrokerContext&) {
+  registry.add(api_spec(protocol::ApiKey::kSaslHandshake),
+               [](Request request, Responder responder) {
+                 auto req = decode_request<protocol::SaslHandshakeRequest>(request);
+                 if (!req) {
+                   responder.respond(Response::close());
+                   return;
+                 }
+                 protocol::SaslHandshakeResponse resp;
+                 resp.error_code = error_code(protocol::ErrorCode::kUnsupportedSaslMechanism);
+                 responder.respond(encode_response(resp, request.api_version()));
+               });
+}
+
+}  // namespace eddy::broker
