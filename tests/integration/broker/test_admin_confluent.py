@@ -30,6 +30,7 @@ class ConfluentAdmin(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
+        del cls.admin  # destroy the client before its broker goes away
         rc = cls.broker.stop()
         cls.broker.__exit__(None, None, None)
         assert rc == 0, "eddyd exited %s on SIGTERM" % rc
