@@ -235,6 +235,14 @@ Status Raft::step(const pb::Message& m) {
     } else if (m.type() == pb::MSG_APPEND || m.type() == pb::MSG_HEARTBEAT ||
                m.type() == pb::MSG_SNAPSHOT) {
       become_follower(m.term(), m.from());
+    } else if (m.type() == pb::MSG_VOTE) {
+      // Raft §5.2: only granting a vote restarts the election timer. A candidate with a stale log
+      // (e.g. a removed server) would otherwise keep every voter from ever timing out.
+      const int elapsed = election_elapsed_;
+      const int timeout = randomized_election_timeout_;
+      become_follower(m.term(), kNone);
+      election_elapsed_ = elapsed;
+      randomized_election_timeout_ = timeout;
     } else {
       become_follower(m.term(), kNone);
     }

@@ -1,7 +1,8 @@
 // Seeded simulation runs of the Raft core (see simulation.h). Each ctest entry runs one shard of
 // seeds for one cluster size (EDDY_SIM_VOTERS, EDDY_SIM_SHARD set by CMake).
 //
-//   EDDY_SIM_SEED=<n>     replay exactly one seed, printing its event trace on failure
+//   EDDY_SIM_SEED=<n>     replay exactly one seed, printing its event trace on failure (always
+//                         with EDDY_SIM_TRACE=1)
 //   EDDY_SIM_SEEDS=<cnt>  long run: this many seeds per shard instead of the default
 //   EDDY_SIM_SEED_BASE=<n> first seed of the long run (default 0)
 
@@ -45,6 +46,7 @@ TEST(RaftSimulation, SeedsHoldEveryInvariant) {
     EXPECT_TRUE(r.ok) << "seed " << *one << " (voters=" << EDDY_SIM_VOTERS << "): " << r.failure
                       << "\n--- last events ---\n"
                       << r.trace;
+    if (std::getenv("EDDY_SIM_TRACE") != nullptr) std::printf("%s", r.trace.c_str());
     std::printf(
         "seed %llu: events=%llu committed=%llu elections=%llu ops=%llu snapshots=%llu "
         "crashes=%llu conf_changes=%llu\n",
@@ -84,6 +86,10 @@ TEST(RaftSimulation, SeedsHoldEveryInvariant) {
   EXPECT_GT(ops, count * 20);
   EXPECT_GT(snapshots, 0u);
   EXPECT_GT(conf_changes, 0u);
+  // Liveness over the fault-free tail of each run (not a per-seed promise: a seed may end with a
+  // node still restarting); a regression here is a liveness bug such as a disruptive candidate.
+  EXPECT_GE(with_leader * 100, count * 99) << "seeds without a leader at the end:" << leaderless;
+  EXPECT_GE(progressed * 100, count * 99);
   std::printf(
       "liveness: %llu/%llu seeds ended with a leader (not:%s), %llu made progress after faults\n",
       static_cast<unsigned long long>(with_leader), static_cast<unsigned long long>(count),

@@ -126,6 +126,36 @@ TEST(RaftPaper, ElectionTimeoutIsRandomizedWithinOneToTwoTimeouts) {
   EXPECT_GT(seen.size(), 3u);
 }
 
+// §5.2: only granting a vote restarts the election timer; a rejected candidate (here one with a
+// stale log and a higher term) cannot keep a follower from timing out.
+TEST(RaftPaper, RejectedVoteRequestDoesNotRestartElectionTimer) {
+  auto ticks_to_campaign = [](TestCluster& c) {
+    int ticks = 0;
+    while (c.node(1).status().role == Role::kFollower && ticks < 100) {
+      c.tick(1);
+      ++ticks;
+    }
+    return ticks;
+  };
+  TestCluster undisturbed;
+  undisturbed.add_node(1, voters({1, 2, 3}), {.pre_vote = false, .check_quorum = false});
+  const int timeout = ticks_to_campaign(undisturbed);
+
+  TestCluster c;
+  c.add_node(1, voters({1, 2, 3}), {.pre_vote = false, .check_quorum = false});
+  append_terms(c, 1, {2, 2});
+  c.tick(1, timeout - 1);
+  pb::Message m = msg(pb::MSG_VOTE, 2, 1, 5);
+  m.set_index(1);
+  m.set_log_term(1);
+  ASSERT_TRUE(c.node(1).step(m).is_ok());
+  auto out = sent_by(c, 1);
+  ASSERT_EQ(out.size(), 1u);
+  ASSERT_TRUE(out[0].reject());
+  c.tick(1);
+  EXPECT_EQ(c.node(1).status().role, Role::kCandidate);
+}
+
 // §5.2: a candidate that receives votes from a majority becomes leader.
 TEST(RaftPaper, CandidateWithMajorityBecomesLeader) {
   TestCluster c;
