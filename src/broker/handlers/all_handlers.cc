@@ -19,8 +19,6 @@ void register_all_handlers(HandlerRegistry& registry, const BrokerContext& conte
   register_create_partitions(registry, context);
   register_incremental_alter_configs(registry, context);
   register_describe_cluster(registry, context);
-  // Produce, Fetch, ListOffsets, DeleteRecords, InitProducerId, OffsetForLeaderEpoch.
-  register_data_handlers(registry, context);
 }
 
 }  // namespace eddy::broker
