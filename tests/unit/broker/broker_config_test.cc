@@ -1,0 +1,108 @@
+#include "broker/config/broker_config.h"
+
+#include <gtest/gtest.h>
+
+namespace eddy::broker {
+namespace {
+
+TEST(BrokerConfig, DefaultsApplyWhenKeyAbsent) {
+  auto c = BrokerConfig::from_yaml("node.id: 3\n", {});
+  ASSERT_TRUE(c.is_ok()) << c.status().to_string();
+  EXPECT_EQ(c->node_id(), 3);
+  EXPECT_EQ(c->get_long("num.partitions"), 1);
+  EXPECT_EQ(c->get_long("socket.request.max.bytes"), 104857600);
+  EXPECT_TRUE(c->get_bool("auto.create.topics.enable"));
+  EXPECT_FALSE(c->is_explicit("num.partitions"));
+  EXPECT_TRUE(c->is_explicit("node.id"));
+}
+
+TEST(BrokerConfig, NestedMappingsJoinWithDots) {
+  auto c = BrokerConfig::from_yaml("log:\n  retention:\n    ms: 1000\n", {});
+  ASSERT_TRUE(c.is_ok()) << c.status().to_string();
+  EXPECT_EQ(c->get_long("log.retention.ms"), 1000);
+}
+
+TEST(BrokerConfig, SequenceBecomesList) {
+  auto c = BrokerConfig::from_yaml("log.dirs: [/a, /b]\n", {});
+  ASSERT_TRUE(c.is_ok()) << c.status().to_string();
+  EXPECT_EQ(c->log_dirs(), (std::vector<std::string>{"/a", "/b"}));
+  EXPECT_EQ(c->metadata_log_dir(), "/a");
+}
+
+TEST(BrokerConfig, OverrideWinsOverFile) {
+  auto c = BrokerConfig::from_yaml("num.partitions: 2\n", {"num.partitions=7"});
+  ASSERT_TRUE(c.is_ok()) << c.status().to_string();
+  EXPECT_EQ(c->get_long("num.partitions"), 7);
+}
+
+TEST(BrokerConfig, UnknownKeyIsRefusedByName) {
+  auto c = BrokerConfig::from_yaml("log.retention.minutes: 5\n", {});
+  ASSERT_FALSE(c.is_ok());
+  EXPECT_NE(c.status().message().find("log.retention.minutes"), std::string::npos);
+}
+
+TEST(BrokerConfig, OutOfRangeValueIsRefusedByName) {
+  auto c = BrokerConfig::from_yaml("default.replication.factor: 0\n", {});
+  ASSERT_FALSE(c.is_ok());
+  EXPECT_NE(c.status().message().find("default.replication.factor"), std::string::npos);
+}
+
+TEST(BrokerConfig, IntKeyRejectsValueAboveInt32) {
+  auto c = BrokerConfig::from_yaml("message.max.bytes: 3000000000\n", {});
+  ASSERT_FALSE(c.is_ok());
+  EXPECT_NE(c.status().message().find("message.max.bytes"), std::string::npos);
+}
+
+TEST(BrokerConfig, BadBooleanIsRefused) {
+  auto c = BrokerConfig::from_yaml("delete.topic.enable: yes please\n", {});
+  ASSERT_FALSE(c.is_ok());
+  EXPECT_NE(c.status().message().find("delete.topic.enable"), std::string::npos);
+}
+
+TEST(BrokerConfig, MalformedOverrideIsRefused) {
+  auto c = BrokerConfig::from_yaml("", {"num.partitions"});
+  ASSERT_FALSE(c.is_ok());
+}
+
+TEST(BrokerConfig, ListenersParseNameHostPort) {
+  auto l = parse_listeners("listeners", "PLAINTEXT://127.0.0.1:9092,PLAINTEXT://:9093");
+  ASSERT_TRUE(l.is_ok()) << l.status().to_string();
+  ASSERT_EQ(l->size(), 2u);
+  EXPECT_EQ((*l)[0].host, "127.0.0.1");
+  EXPECT_EQ((*l)[0].port, 9092);
+  EXPECT_EQ((*l)[1].host, "");
+  EXPECT_EQ((*l)[1].port, 9093);
+}
+
+TEST(BrokerConfig, ListenerWithoutPortIsRefused) {
+  EXPECT_FALSE(parse_listeners("listeners", "PLAINTEXT://localhost").is_ok());
+  EXPECT_FALSE(parse_listeners("listeners", "PLAINTEXT://localhost:99999").is_ok());
+  EXPECT_FALSE(parse_listeners("listeners", "SSL://localhost:9093").is_ok());
+}
+
+TEST(BrokerConfig, VotersParse) {
+  auto v = parse_voters("1@127.0.0.1:9093, 2@host:9094");
+  ASSERT_TRUE(v.is_ok()) << v.status().to_string();
+  ASSERT_EQ(v->size(), 2u);
+  EXPECT_EQ((*v)[1].id, 2);
+  EXPECT_EQ((*v)[1].host, "host");
+  EXPECT_FALSE(parse_voters("x@host:1").is_ok());
+}
+
+TEST(BrokerConfig, AdvertisedListenersDefaultToListeners) {
+  auto c = BrokerConfig::from_yaml("listeners: PLAINTEXT://127.0.0.1:1234\n", {});
+  ASSERT_TRUE(c.is_ok());
+  ASSERT_EQ(c->advertised_listeners().size(), 1u);
+  EXPECT_EQ(c->advertised_listeners()[0].port, 1234);
+}
+
+TEST(BrokerConfig, EveryDefaultPassesItsOwnValidator) {
+  for (const auto& d : broker_config_defs()) {
+    if (!d.default_value) continue;
+    Status s = metadata::validate_config_value(d, *d.default_value);
+    EXPECT_TRUE(s.is_ok()) << d.name << ": " << s.to_string();
+  }
+}
+
+}  // namespace
+}  // namespace eddy::broker
