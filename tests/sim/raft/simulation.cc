@@ -159,7 +159,9 @@ void Simulation::start_node(int i) {
   auto snap = n.durable.snapshot();
   cfg.applied = snap->metadata().index();
   // Small limits so flow control, chunking and paging all happen.
-  cfg.max_append_bytes = 200;
+  // One entry per append in some seeds, so followers acknowledge a new leader's log piece by
+  // piece (the interleavings behind Figure 8 of the Raft paper).
+  cfg.max_append_bytes = o_.seed % 3 == 0 ? 1 : 200;
   cfg.max_inflight_appends = 4;
   cfg.max_snapshot_chunk_bytes = 64;
   cfg.max_committed_bytes_per_ready = 400;
@@ -461,7 +463,10 @@ void Simulation::on_fault() {
   } else if (r < 60) {
     int down = 0;
     for (const auto& n : nodes_) down += !n.up;
-    int i = static_cast<int>(rng_.uniform(total));
+    // Half the crashes hit the leader: leader turnover with partly replicated entries is where
+    // commitment rules (Figure 8) and log truncation get exercised.
+    const int leader = leader_node();
+    int i = leader >= 0 && rng_.chance(1, 2) ? leader : static_cast<int>(rng_.uniform(total));
     if (nodes_[i].up && down < std::max(1, (o_.voters - 1) / 2)) crash(i);
   } else if (r < 70) {
     int l = leader_node();
