@@ -1,0 +1,155 @@
+// eddyctl cluster info | health.
+
+#include <ostream>
+
+#include "cli/app/command.h"
+#include "cli/app/json.h"
+#include "cli/app/table.h"
+#include "cli/client/kafka_error.h"
+#include "protocol/generated/describe_cluster.h"
+
+namespace eddy::cli {
+
+namespace {
+
+using namespace protocol;
+
+int cluster_info(Context& ctx) {
+  auto admin = ctx.admin();
+  if (!admin.is_ok()) return ctx.fail(admin.status());
+  AdminClient& a = **admin;
+  std::string cluster_id;
+  int32_t controller = -1;
+  struct Node {
+    int32_t id;
+    std::string host;
+    int32_t port;
+    std::string rack;
+  };
+  std::vector<Node> nodes;
+  DescribeClusterRequest req;
+  auto described = a.bootstrap().call<DescribeClusterResponse>(req);
+  if (described.is_ok() && described->error_code == 0) {
+    cluster_id = described->cluster_id;
+    controller = described->controller_id;
+    for (const auto& b : described->brokers) {
+      nodes.push_back({b.broker_id, b.host, b.port, b.rack.value_or("")});
+    }
+  } else {
+    // Brokers without DescribeCluster (Kafka < 2.8) still answer Metadata.
+    auto md = a.metadata(std::vector<std::string>{});
+    if (!md.is_ok()) return ctx.fail(md.status());
+    cluster_id = md->cluster_id.value_or("");
+    controller = md->controller_id;
+    for (const auto& b : md->brokers)
+      nodes.push_back({b.node_id, b.host, b.port, b.rack.value_or("")});
+  }
+  if (ctx.global.json()) {
+    Json brokers = Json::array();
+    for (const auto& n : nodes) {
+      brokers.push(Json::object()
+                       .set("node_id", n.id)
+                       .set("host", n.host)
+                       .set("port", n.port)
+                       .set("rack", n.rack.empty() ? Json() : Json(n.rack))
+                       .set("controller", n.id == controller));
+    }
+    ctx.out << Json::object()
+                   .set("cluster_id", cluster_id)
+                   .set("controller_id", controller)
+                   .set("brokers", brokers)
+                   .dump()
+            << "\n";
+    return kExitOk;
+  }
+  ctx.out << "CLUSTER ID:  " << cluster_id << "\nCONTROLLER:  " << controller << "\n\n";
+  Table t({"NODE", "HOST", "PORT", "RACK", "CONTROLLER"});
+  for (const auto& n : nodes) {
+    t.add({std::to_string(n.id), n.host, std::to_string(n.port), n.rack.empty() ? "-" : n.rack,
+           n.id == controller ? "*" : ""});
+  }
+  ctx.out << t.render();
+  return kExitOk;
+}
+
+// Healthy means: every broker in the metadata answers, every partition has a leader, and every
+// partition's ISR holds all its replicas.
+int cluster_health(Context& ctx) {
+  auto admin = ctx.admin();
+  if (!admin.is_ok()) return ctx.fail(admin.status());
+  AdminClient& a = **admin;
+  auto md = a.metadata(std::nullopt);
+  if (!md.is_ok()) return ctx.fail(md.status());
+  std::vector<std::string> down;
+  for (const auto& b : md->brokers) {
+    auto conn = a.broker(b.node_id);
+    if (!conn.is_ok()) down.push_back(std::to_string(b.node_id));
+  }
+  std::vector<std::string> leaderless, under_replicated;
+  int partitions = 0;
+  for (const auto& t : md->topics) {
+    for (const auto& p : t.partitions) {
+      ++partitions;
+      std::string name = t.name.value_or("") + "/" + std::to_string(p.partition_index);
+      if (p.leader_id < 0) leaderless.push_back(name);
+      if (p.isr_nodes.size() < p.replica_nodes.size()) under_replicated.push_back(name);
+    }
+  }
+  bool healthy = down.empty() && leaderless.empty() && under_replicated.empty();
+  auto list = [](const std::vector<std::string>& v) {
+    Json j = Json::array();
+    for (const auto& s : v) j.push(s);
+    return j;
+  };
+  if (ctx.global.json()) {
+    ctx.out << Json::object()
+                   .set("healthy", healthy)
+                   .set("brokers", static_cast<int64_t>(md->brokers.size()))
+                   .set("controller_id", md->controller_id)
+                   .set("topics", static_cast<int64_t>(md->topics.size()))
+                   .set("partitions", partitions)
+                   .set("unreachable_brokers", list(down))
+                   .set("leaderless_partitions", list(leaderless))
+                   .set("under_replicated_partitions", list(under_replicated))
+                   .dump()
+            << "\n";
+  } else {
+    auto line = [&](const char* what, const std::vector<std::string>& v) {
+      ctx.out << what << (v.empty() ? "none" : "");
+      for (size_t n = 0; n < v.size(); ++n) ctx.out << (n > 0 ? ", " : "") << v[n];
+      ctx.out << "\n";
+    };
+    ctx.out << "HEALTHY:                      " << (healthy ? "yes" : "no") << "\n"
+            << "BROKERS:                      " << md->brokers.size() << "\n"
+            << "CONTROLLER:                   " << md->controller_id << "\n"
+            << "TOPICS:                       " << md->topics.size() << "\n"
+            << "PARTITIONS:                   " << partitions << "\n";
+    line("UNREACHABLE BROKERS:          ", down);
+    line("LEADERLESS PARTITIONS:        ", leaderless);
+    line("UNDER-REPLICATED PARTITIONS:  ", under_replicated);
+  }
+  return healthy ? kExitOk : kExitError;
+}
+
+}  // namespace
+
+void register_cluster_commands(std::vector<CommandSpec>& out) {
+  out.push_back({{"cluster", "info"},
+                 "show the cluster id, brokers and controller",
+                 "",
+                 "",
+                 {},
+                 0,
+                 0,
+                 cluster_info});
+  out.push_back({{"cluster", "health"},
+                 "check brokers, partition leaders and in-sync replicas (exit 1 if unhealthy)",
+                 "",
+                 "",
+                 {},
+                 0,
+                 0,
+                 cluster_health});
+}
+
+}  // namespace eddy::cli

@@ -1,0 +1,335 @@
+#include "cli/app/command.h"
+
+#include <cstdlib>
+#include <iostream>
+#include <set>
+#include <sstream>
+
+namespace eddy::cli {
+
+namespace {
+
+const std::vector<OptionSpec>& global_options() {
+  static const std::vector<OptionSpec> kGlobal = {
+      {"bootstrap", 'b', "HOST:PORT[,...]",
+       "broker to bootstrap from (default $EDDY_BOOTSTRAP, else 127.0.0.1:9092)"},
+      {"format", 0, "table|json", "output format (default table)"},
+      {"timeout-ms", 0, "MS", "connect and request timeout (default 10000)"},
+      {"help", 'h', "", "show help"},
+  };
+  return kGlobal;
+}
+
+std::string option_line(const OptionSpec& o) {
+  std::string s = "  ";
+  s += o.short_name != 0 ? std::string("-") + o.short_name + ", " : "    ";
+  s += "--" + o.name;
+  if (!o.value_name.empty()) s += " " + o.value_name;
+  if (s.size() < 34)
+    s.append(34 - s.size(), ' ');
+  else
+    s += "  ";
+  return s + o.help + "\n";
+}
+
+std::string join(const std::vector<std::string>& words) {
+  std::string s;
+  for (const auto& w : words) s += (s.empty() ? "" : " ") + w;
+  return s;
+}
+
+std::string command_help(const CommandSpec& c) {
+  std::string s = "usage: eddyctl " + join(c.path) + (c.options.empty() ? "" : " [options]") +
+                  (c.usage.empty() ? "" : " " + c.usage) + "\n\n" + c.summary + "\n";
+  if (!c.description.empty()) s += "\n" + c.description + "\n";
+  if (!c.options.empty()) {
+    s += "\noptions:\n";
+    for (const auto& o : c.options) s += option_line(o);
+  }
+  s += "\nglobal options:\n";
+  for (const auto& o : global_options()) s += option_line(o);
+  return s;
+}
+
+// Help for a group of commands ("eddyctl topic --help") or the whole tool.
+std::string group_help(const std::vector<std::string>& prefix) {
+  std::string s = "usage: eddyctl " + (prefix.empty() ? std::string("COMMAND") : join(prefix)) +
+                  (prefix.empty() ? "" : " SUBCOMMAND") + " [options] [args]\n\n";
+  if (prefix.empty()) {
+    s += "eddyctl administers an Eddy (or any Kafka) cluster: topics, consumer groups, producing,\n"
+         "consuming and performance tests.\n\n";
+  }
+  s += "commands:\n";
+  for (const auto& c : command_registry()) {
+    if (c.path.size() < prefix.size() ||
+        !std::equal(prefix.begin(), prefix.end(), c.path.begin())) {
+      continue;
+    }
+    std::string name = "  " + join(c.path);
+    if (name.size() < 30) name.append(30 - name.size(), ' ');
+    s += name + c.summary + "\n";
+  }
+  s += "\nglobal options:\n";
+  for (const auto& o : global_options()) s += option_line(o);
+  s += "\nRun `eddyctl COMMAND --help` for a command's options. Exit codes: 0 ok, 1 the broker\n"
+       "refused or the operation failed, 2 usage error, 3 broker unreachable, 4 not found.\n";
+  return s;
+}
+
+const OptionSpec* find_option(const std::vector<OptionSpec>& options, const std::string& name,
+                              char short_name) {
+  for (const auto& o : options) {
+    if ((!name.empty() && o.name == name) || (short_name != 0 && o.short_name == short_name)) {
+      return &o;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::optional<std::string> Args::get(const std::string& name) const {
+  auto it = values.find(name);
+  if (it == values.end() || it->second.empty()) return std::nullopt;
+  return it->second.back();
+}
+
+std::string Args::get_or(const std::string& name, const std::string& fallback) const {
+  return get(name).value_or(fallback);
+}
+
+std::vector<std::string> Args::all(const std::string& name) const {
+  auto it = values.find(name);
+  return it == values.end() ? std::vector<std::string>{} : it->second;
+}
+
+Result<int64_t> Args::get_int(const std::string& name, int64_t fallback, int64_t min,
+                              int64_t max) const {
+  auto text = get(name);
+  if (!text.has_value()) return fallback;
+  char* end = nullptr;
+  errno = 0;
+  long long v = std::strtoll(text->c_str(), &end, 10);
+  if (text->empty() || *end != '\0' || errno != 0) {
+    return invalid_argument("--" + name + ": '" + *text + "' is not an integer");
+  }
+  if (v < min || v > max) {
+    return invalid_argument("--" + name + ": " + *text + " is out of range [" +
+                            std::to_string(min) + ", " + std::to_string(max) + "]");
+  }
+  return static_cast<int64_t>(v);
+}
+
+Result<AdminClient*> Context::admin() {
+  if (admin_ == nullptr) {
+    AdminClient::Options options;
+    options.bootstrap = global.bootstrap;
+    options.timeout_ms = global.timeout_ms;
+    EDDY_ASSIGN_OR_RETURN(admin_, AdminClient::connect(options));
+  }
+  return admin_.get();
+}
+
+int Context::fail(const Status& status) {
+  err << "eddyctl: " << status.message() << "\n";
+  switch (status.code()) {
+    case StatusCode::kInvalidArgument:
+      return kExitUsage;
+    case StatusCode::kUnavailable:
+    case StatusCode::kTimeout:
+      err << "  hint: is a broker listening at " << global.bootstrap
+          << "? Set it with -b HOST:PORT or EDDY_BOOTSTRAP.\n";
+      return kExitUnreachable;
+    case StatusCode::kNotFound:
+      return kExitNotFound;
+    default:
+      return kExitError;
+  }
+}
+
+int Context::usage_error(const std::string& message) { return fail(invalid_argument(message)); }
+
+std::vector<CommandSpec>& command_registry() {
+  static std::vector<CommandSpec> registry = [] {
+    std::vector<CommandSpec> r;
+    register_cluster_commands(r);
+    register_topic_commands(r);
+    register_group_commands(r);
+    register_io_commands(r);
+    register_perf_commands(r);
+    r.push_back({{"completion", "bash"},
+                 "print the bash completion script",
+                 "",
+                 "Load it with: source <(eddyctl completion bash)",
+                 {},
+                 0,
+                 0,
+                 [](Context& ctx) {
+                   ctx.out << bash_completion();
+                   return static_cast<int>(kExitOk);
+                 }});
+    return r;
+  }();
+  return registry;
+}
+
+int run_eddyctl(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
+  Global global;
+  if (const char* env = std::getenv("EDDY_BOOTSTRAP"); env != nullptr && *env != '\0') {
+    global.bootstrap = env;
+  }
+  // The command is the longest registered path that the leading words spell.
+  std::vector<std::string> words;
+  for (const auto& a : argv) {
+    if (!a.empty() && a[0] == '-') break;
+    words.push_back(a);
+  }
+  const CommandSpec* cmd = nullptr;
+  for (const auto& c : command_registry()) {
+    if (c.path.size() <= words.size() && std::equal(c.path.begin(), c.path.end(), words.begin()) &&
+        (cmd == nullptr || c.path.size() > cmd->path.size())) {
+      cmd = &c;
+    }
+  }
+  std::vector<std::string> prefix;
+  if (cmd == nullptr) {
+    // Help for "eddyctl", "eddyctl topic", or an unknown word.
+    std::set<std::string> groups;
+    for (const auto& c : command_registry()) groups.insert(c.path[0]);
+    if (!words.empty() && groups.contains(words[0])) prefix.push_back(words[0]);
+    bool asked = argv.empty() || (words.size() == prefix.size() && argv.size() > words.size() &&
+                                  (argv[words.size()] == "--help" || argv[words.size()] == "-h"));
+    if (asked || (words.size() == prefix.size() && !prefix.empty())) {
+      (asked ? out : err) << group_help(prefix);
+      return asked ? kExitOk : kExitUsage;
+    }
+    err << "eddyctl: unknown command '" << join(words) << "'; see `eddyctl --help`\n";
+    return kExitUsage;
+  }
+  Args args;
+  auto usage = [&](const std::string& message) {
+    err << "eddyctl " << join(cmd->path) << ": " << message << "\n(see `eddyctl " << join(cmd->path)
+        << " --help`)\n";
+    return static_cast<int>(kExitUsage);
+  };
+  bool only_positionals = false;
+  for (size_t i = cmd->path.size(); i < argv.size(); ++i) {
+    const std::string& a = argv[i];
+    if (only_positionals || a.size() < 2 || a[0] != '-') {
+      args.positionals.push_back(a);
+      continue;
+    }
+    if (a == "--") {
+      only_positionals = true;
+      continue;
+    }
+    std::string name;
+    char short_name = 0;
+    std::optional<std::string> inline_value;
+    if (a[1] == '-') {
+      name = a.substr(2);
+      size_t eq = name.find('=');
+      if (eq != std::string::npos) {
+        inline_value = name.substr(eq + 1);
+        name.resize(eq);
+      }
+    } else {
+      short_name = a[1];
+      if (a.size() > 2) inline_value = a.substr(2);
+    }
+    const OptionSpec* spec = find_option(cmd->options, name, short_name);
+    bool is_global = false;
+    if (spec == nullptr) {
+      spec = find_option(global_options(), name, short_name);
+      is_global = spec != nullptr;
+    }
+    if (spec == nullptr) return usage("unknown option '" + a + "'");
+    if (spec->name == "help") {
+      out << command_help(*cmd);
+      return kExitOk;
+    }
+    std::string value = "true";
+    if (!spec->value_name.empty()) {
+      if (inline_value.has_value()) {
+        value = *inline_value;
+      } else if (i + 1 < argv.size()) {
+        value = argv[++i];
+      } else {
+        return usage("option --" + spec->name + " needs a value (" + spec->value_name + ")");
+      }
+    } else if (inline_value.has_value()) {
+      return usage("option --" + spec->name + " takes no value");
+    }
+    if (is_global) {
+      if (spec->name == "bootstrap") global.bootstrap = value;
+      if (spec->name == "format") {
+        if (value != "table" && value != "json") return usage("--format must be table or json");
+        global.format = value;
+      }
+      if (spec->name == "timeout-ms") {
+        char* end = nullptr;
+        long ms = std::strtol(value.c_str(), &end, 10);
+        if (*end != '\0' || ms <= 0 || ms > 3'600'000) {
+          return usage("--timeout-ms must be between 1 and 3600000");
+        }
+        global.timeout_ms = static_cast<int>(ms);
+      }
+    } else {
+      args.values[spec->name].push_back(value);
+    }
+  }
+  if (args.positionals.size() < cmd->min_args) {
+    return usage("missing argument: " + cmd->usage);
+  }
+  if (args.positionals.size() > cmd->max_args) {
+    return usage("unexpected argument '" + args.positionals[cmd->max_args] + "'");
+  }
+  Context ctx(std::move(args), std::move(global), out, err);
+  return cmd->run(ctx);
+}
+
+std::string bash_completion() {
+  // Words that may follow each command prefix, and each full command's options.
+  std::map<std::string, std::set<std::string>> next;
+  std::map<std::string, std::string> options;
+  std::string globals;
+  for (const auto& o : global_options()) globals += " --" + o.name;
+  for (const auto& c : command_registry()) {
+    std::string key;
+    for (const auto& w : c.path) {
+      next[key].insert(w);
+      key += (key.empty() ? "" : " ") + w;
+    }
+    std::string opts = globals;
+    for (const auto& o : c.options) opts += " --" + o.name;
+    options[key] = opts;
+  }
+  std::ostringstream s;
+  s << "# bash completion for eddyctl (generated by `eddyctl completion bash`)\n"
+    << "_eddyctl() {\n"
+    << "  local cur=\"${COMP_WORDS[COMP_CWORD]}\" path=\"\" w i\n"
+    << "  for ((i = 1; i < COMP_CWORD; i++)); do\n"
+    << "    w=\"${COMP_WORDS[i]}\"\n"
+    << "    [[ $w == -* ]] && break\n"
+    << "    path=\"${path:+$path }$w\"\n"
+    << "  done\n"
+    << "  local words=\"\"\n"
+    << "  case \"$path\" in\n";
+  for (const auto& [key, words] : next) {
+    std::string list;
+    for (const auto& w : words) list += (list.empty() ? "" : " ") + w;
+    if (options.contains(key)) list += options[key];
+    s << "    \"" << key << "\") words=\"" << list << "\" ;;\n";
+  }
+  for (const auto& [key, opts] : options) {
+    if (next.contains(key)) continue;
+    s << "    \"" << key << "\") words=\"" << opts.substr(1) << "\" ;;\n";
+  }
+  s << "  esac\n"
+    << "  COMPREPLY=($(compgen -W \"$words\" -- \"$cur\"))\n"
+    << "}\n"
+    << "complete -o default -F _eddyctl eddyctl\n";
+  return s.str();
+}
+
+}  // namespace eddy::cli

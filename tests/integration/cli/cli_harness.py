@@ -1,0 +1,40 @@
+"""Runs build/bin/eddyctl (or $EDDYCTL) against a broker and returns (exit code, stdout, stderr).
+
+Every run is bounded by a timeout; JSON output is parsed with json.loads by the caller.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "broker"))
+
+from eddy_harness import Broker, REPO, free_port  # noqa: E402,F401
+
+
+def eddyctl_path():
+    return os.environ.get("EDDYCTL") or os.path.join(REPO, "build", "bin", "eddyctl")
+
+
+class Result:
+    def __init__(self, code, out, err):
+        self.code, self.out, self.err = code, out, err
+
+    def json(self):
+        return json.loads(self.out)
+
+    def __repr__(self):
+        return "exit %d\nstdout:\n%s\nstderr:\n%s" % (self.code, self.out, self.err)
+
+
+def eddyctl(bootstrap, *args, stdin=None, timeout_s=60, env=None):
+    cmd = [eddyctl_path()]
+    if bootstrap is not None:
+        cmd += ["-b", bootstrap]
+    cmd += list(args)
+    p = subprocess.run(cmd, input=stdin.encode() if stdin is not None else None,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout_s, env=env)
+    return Result(p.returncode, p.stdout.decode("utf-8", "replace"),
+                  p.stderr.decode("utf-8", "replace"))
