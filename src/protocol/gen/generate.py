@@ -394,6 +394,16 @@ def guard(cond, body, indent="  "):
     return f"{indent}if ({cond}) {body}\n"
 
 
+def tagged_write_cond(field, msg):
+    """C++ condition under which a tagged field is written: tagged in this version and not
+    holding its default. "false" when it is never tagged in the message's versions."""
+    c = tagged_cond(field, msg)
+    if c == "false":
+        return c
+    cond = f"!{is_default_expr(field, msg, field.cpp_name)}"
+    return cond if c == "true" else f"{c} && {cond}"
+
+
 def ctx(field, msg):
     return f"{{version, flexible, {nullable_cond(field, msg)}}}"
 
@@ -432,16 +442,12 @@ def emit_struct_defs(msg, qual, fields, out):
         out.append("  if (flexible) {\n")
         out.append("    uint32_t tagged_count = static_cast<uint32_t>(unknown_tagged_fields.size());\n")
         for f in tagged:
-            c = tagged_cond(f, msg)
-            cond = f"!{is_default_expr(f, msg, f.cpp_name)}"
-            out.append(guard(cond if c == "true" else f"{c} && {cond}", "++tagged_count;", "    "))
+            out.append(guard(tagged_write_cond(f, msg), "++tagged_count;", "    "))
         out.append("    w.write_uvarint(tagged_count);\n")
         out.append("    size_t next_unknown = 0;\n")
         for f in tagged:
-            c = tagged_cond(f, msg)
-            cond = f"!{is_default_expr(f, msg, f.cpp_name)}"
-            cond = cond if c == "true" else f"{c} && {cond}"
-            if c == "false":
+            cond = tagged_write_cond(f, msg)
+            if cond == "false":
                 continue
             out.append(f"    if ({cond}) {{\n")
             out.append(f"      field_codec::write_unknown_tags_before(w, unknown_tagged_fields, &next_unknown, {f.tag});\n")
@@ -488,11 +494,9 @@ def emit_struct_defs(msg, qual, fields, out):
         out.append("    size_t tagged_count = unknown_tagged_fields.size();\n")
         out.append("    size_t tagged_bytes = field_codec::unknown_tags_size(unknown_tagged_fields);\n")
         for f in tagged:
-            c = tagged_cond(f, msg)
-            if c == "false":
+            cond = tagged_write_cond(f, msg)
+            if cond == "false":
                 continue
-            cond = f"!{is_default_expr(f, msg, f.cpp_name)}"
-            cond = cond if c == "true" else f"{c} && {cond}"
             out.append(f"    if ({cond}) {{\n      ++tagged_count;\n")
             out.append(f"      tagged_bytes += field_codec::tagged_size({f.tag}, field_codec::size({f.cpp_name}, {ctx(f, msg)}));\n    }}\n")
         out.append("    n += Writer::uvarint_size(static_cast<uint32_t>(tagged_count)) + tagged_bytes;\n")
@@ -509,6 +513,15 @@ def range_text(r):
 def emit_message_header(msg, out):
     top = Struct(msg.name, msg.fields)
     flex_min = msg.flexible[0] if msg.flexible else -1
+    # Nested structs live in a namespace of their own and are aliased into the message: a
+    # std::optional of a class nested in a class that is still being defined is not
+    # default-constructible for clang.
+    if msg.structs:
+        out.append(f"namespace {snake(msg.name)} {{\n\n")
+        for s in msg.structs:
+            emit_struct_decl(msg, s, out, 0)
+            out.append("\n")
+        out.append(f"}}  // namespace {snake(msg.name)}\n\n")
     out.append(f"// {msg.api_name} (api key {msg.api_key}) {msg.kind}, versions {range_text(msg.valid)}, "
                f"flexible {range_text(msg.flexible)}.\n")
     out.append(f"struct {msg.name} {{\n")
@@ -521,7 +534,8 @@ def emit_message_header(msg, out):
     out.append(f"  static constexpr bool is_flexible(int16_t version) {{\n")
     out.append(f"    return kFlexibleMinVersion >= 0 && version >= kFlexibleMinVersion;\n  }}\n\n")
     for s in msg.structs:
-        emit_struct_decl(msg, s, out, 2)
+        out.append(f"  using {s.name} = {snake(msg.name)}::{s.name};\n")
+    if msg.structs:
         out.append("\n")
     body = []
     emit_struct_decl(msg, top, body, 0)
