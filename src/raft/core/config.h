@@ -20,7 +20,8 @@ struct Config {
   // The log the node restarts from; the driver keeps it in step with every Ready. Not owned.
   Storage* storage = nullptr;
   // The index the state machine has already applied (0 for a fresh state machine); committed
-  // entries up to here are not handed out again.
+  // entries up to here are not handed out again. It may exceed the stored commit index (commit-
+  // only hard state changes are not fsynced), never the stored last index.
   uint64_t applied = 0;
   // Flow control: at most this many bytes of entries in one append message (at least one entry
   // always goes), and at most this many append messages unacknowledged per follower.

@@ -15,7 +15,9 @@ Result<RaftLog> RaftLog::create(Storage* storage, uint64_t committed, uint64_t a
   if (committed > last.value()) {
     return corruption("raft log: hard state commit is beyond the last stored index");
   }
-  log.committed_ = std::max(committed, snap_index);
+  // A commit-only hard state change is not fsynced, so a durable state machine may have applied
+  // past the stored commit index; what it applied was committed, so commit resumes from there.
+  log.committed_ = std::max({committed, snap_index, std::min(applied, last.value())});
   log.applied_ = std::clamp(applied, snap_index, log.committed_);
   return log;
 }

@@ -395,6 +395,24 @@ TEST(RaftPaper, NodeMissingCommittedEntriesCannotWin) {
   EXPECT_EQ(c.node(2).status().role, Role::kLeader);
 }
 
+// A restart never hands out again what a durable state machine already applied, even when the
+// stored commit index lags it (commit-only hard state changes are not fsynced).
+TEST(RaftPaper, RestartDoesNotReapplyEntriesBeyondStoredCommit) {
+  TestCluster c = elected_cluster(3);
+  ASSERT_TRUE(c.node(1).propose("x").is_ok());
+  c.stabilize();
+  TestNode& n = c.test_node(2);
+  const uint64_t applied = n.applied.back().index();
+  pb::HardState hs = n.storage->hard_state();
+  hs.set_commit(applied - 2);
+  n.storage->set_hard_state(hs);
+  c.restart(2);
+  const size_t before = n.applied.size();
+  c.stabilize();
+  EXPECT_EQ(n.applied.size(), before);
+  EXPECT_GE(c.node(2).status().commit.value(), applied);
+}
+
 // Dissertation §9.6: with pre-vote, a partitioned node does not inflate its term.
 TEST(RaftPaper, PreVoteKeepsPartitionedNodeTerm) {
   TestCluster c = elected_cluster(3);
