@@ -61,5 +61,19 @@ TEST(Crc32c, PortableMatchesDispatchedAtEveryAlignmentAndLength) {
   }
 }
 
+TEST(Crc32c, PortableMatchesDispatchedOnLongBuffers) {
+  // Long enough for the three-lane paths (3 x 256 and 3 x 4096 bytes) and their remainders.
+  std::vector<uint8_t> buf(40000);
+  std::mt19937 rng(12);
+  for (auto& b : buf) b = static_cast<uint8_t>(rng());
+  for (size_t len : {767u, 768u, 769u, 1000u, 12287u, 12288u, 12289u, 16384u, 39999u}) {
+    for (size_t start : {0u, 3u}) {
+      EXPECT_EQ(crc32c::extend_portable(0x1234, buf.data() + start, len),
+                crc32c::extend(0x1234, buf.data() + start, len))
+          << "len " << len << " start " << start;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace eddy
