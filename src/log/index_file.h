@@ -4,8 +4,10 @@
 // system call. Both are sparse (an entry every index.interval.bytes of log) and both are only
 // hints: recovery rebuilds them from the log after an unclean stop, load() rejects any file that
 // is not sorted or points past the log, and LogSegment checks the batch an entry points at before
-// trusting it. Entries are written to the page cache as they are appended and fsynced when the
-// segment is flushed or sealed.
+// trusting it. Appends touch memory only; persist() writes the entries not yet in the file with
+// one pwrite (and fsyncs), which the segment does when it is flushed with its indexes (sealed
+// segments, and close). Any prefix of the entries is a valid index, so the file may lag the
+// memory, and a failed or torn index write costs nothing but a rebuild or a longer scan later.
 //
 // Thread-safe: lookups take a shared lock, appends and truncations an exclusive one.
 
@@ -101,6 +103,7 @@ class IndexFile {
     }
     std::unique_lock lock(mu_);
     entries_ = std::move(entries);
+    persisted_ = entries_.size();
     return Status::ok();
   }
 
@@ -110,10 +113,11 @@ class IndexFile {
     EDDY_RETURN_IF_ERROR(f->truncate(0));
     std::unique_lock lock(mu_);
     entries_.clear();
+    persisted_ = 0;
     return Status::ok();
   }
 
-  // Replaces the whole index (a rebuild from the log).
+  // Replaces the whole index (a rebuild from the log) and writes it.
   Status reset(std::vector<IndexEntry> entries) {
     Bytes raw(entries.size() * Codec::kEntrySize);
     for (size_t i = 0; i < entries.size(); ++i) {
@@ -121,38 +125,61 @@ class IndexFile {
     }
     EDDY_ASSIGN_OR_RETURN(auto f, file_.get(/*create=*/true));
     std::unique_lock lock(mu_);
+    entries_ = std::move(entries);
+    persisted_ = 0;
     EDDY_RETURN_IF_ERROR(f->truncate(0));
     EDDY_RETURN_IF_ERROR(f->write_at(0, raw));
-    entries_ = std::move(entries);
+    persisted_ = entries_.size();
     return Status::ok();
   }
 
-  // Appends one entry, which must be ordered after the last one (the caller checks).
-  Status append(IndexEntry e) {
-    uint8_t raw[Codec::kEntrySize];
-    Codec::encode(e, base_offset_, raw);
-    EDDY_ASSIGN_OR_RETURN(auto f, file_.get());
+  // Appends one entry in memory; it must be ordered after the last one (the caller checks).
+  void append(IndexEntry e) {
     std::unique_lock lock(mu_);
-    uint64_t pos = entries_.size() * Codec::kEntrySize;
-    Status s = f->write_at(pos, ByteSpan(raw, sizeof(raw)));
-    if (!s.is_ok()) {
-      // Leave no partial entry behind; a failed truncate is caught by load()'s size check.
-      (void)f->truncate(pos);
-      return s;
-    }
     entries_.push_back(e);
+  }
+
+  // Writes the entries the file lacks, then fsyncs when `sync`. Nothing to do costs nothing.
+  Status persist(bool sync) {
+    {
+      std::shared_lock lock(mu_);
+      if (persisted_ == entries_.size() && !unsynced_) return Status::ok();
+    }
+    EDDY_ASSIGN_OR_RETURN(auto f, file_.get(/*create=*/true));
+    {
+      std::unique_lock lock(mu_);
+      if (persisted_ < entries_.size()) {
+        Bytes raw((entries_.size() - persisted_) * Codec::kEntrySize);
+        for (size_t i = persisted_; i < entries_.size(); ++i) {
+          Codec::encode(entries_[i], base_offset_,
+                        raw.data() + (i - persisted_) * Codec::kEntrySize);
+        }
+        // A torn write leaves a partial entry that load() rejects, or is overwritten from the
+        // same position by the next persist().
+        EDDY_RETURN_IF_ERROR(f->write_at(persisted_ * Codec::kEntrySize, raw));
+        persisted_ = entries_.size();
+        unsynced_ = true;
+      }
+    }
+    if (!sync) return Status::ok();
+    EDDY_RETURN_IF_ERROR(f->sync());
+    std::unique_lock lock(mu_);
+    unsynced_ = persisted_ != entries_.size();
     return Status::ok();
   }
 
   // Drops every entry whose value is >= `value_limit` (.index: positions past a truncation).
   Status truncate_values_from(int64_t value_limit) {
-    EDDY_ASSIGN_OR_RETURN(auto f, file_.get());
+    EDDY_ASSIGN_OR_RETURN(auto f, file_.get(/*create=*/true));
     std::unique_lock lock(mu_);
     auto it = std::lower_bound(entries_.begin(), entries_.end(), value_limit,
                                [](const IndexEntry& e, int64_t v) { return e.value < v; });
     size_t keep = static_cast<size_t>(it - entries_.begin());
-    EDDY_RETURN_IF_ERROR(f->truncate(keep * Codec::kEntrySize));
     entries_.resize(keep);
+    if (keep < persisted_) {
+      EDDY_RETURN_IF_ERROR(f->truncate(keep * Codec::kEntrySize));
+      persisted_ = keep;
+    }
     return Status::ok();
   }
 
@@ -179,18 +206,13 @@ class IndexFile {
   }
   size_t size_bytes() const { return entry_count() * Codec::kEntrySize; }
 
-  // fsync through whatever fd is open now: when the budget closed the one that wrote, the dirty
-  // pages still belong to the inode, so an fsync through a fresh fd flushes them.
-  Status sync() {
-    EDDY_ASSIGN_OR_RETURN(auto f, file_.get());
-    return f->sync();
-  }
-
  private:
   CachedFile file_;
   const int64_t base_offset_;
   mutable std::shared_mutex mu_;
   std::vector<IndexEntry> entries_;
+  size_t persisted_ = 0;   // entries_[0, persisted_) are in the file
+  bool unsynced_ = false;  // written since the last fsync
 };
 
 using OffsetIndex = IndexFile<OffsetIndexCodec>;

@@ -8,6 +8,12 @@
 
 namespace eddy::log {
 
+namespace {
+int32_t latest_of(const std::vector<EpochEntry>& entries) {
+  return entries.empty() ? -1 : entries.back().epoch.value();
+}
+}  // namespace
+
 Status LeaderEpochCache::load() {
   auto read = read_checkpoint_file(dir_, kLeaderEpochCheckpointFile);
   std::lock_guard lock(mu_);
@@ -25,10 +31,12 @@ Status LeaderEpochCache::load() {
                                start < entries_.back().start_offset.value()))) {
       entries_.clear();
       dirty_ = true;
+      latest_ = -1;
       return corruption(dir_ + "/" + kLeaderEpochCheckpointFile + ": entries out of order");
     }
     entries_.push_back({LeaderEpoch(static_cast<int32_t>(epoch)), Offset(start)});
   }
+  latest_ = latest_of(entries_);
   return Status::ok();
 }
 
@@ -51,12 +59,13 @@ Status LeaderEpochCache::persist() {
 }
 
 void LeaderEpochCache::assign(LeaderEpoch epoch, Offset start_offset) {
-  if (epoch.value() < 0) return;
+  if (epoch.value() < 0 || epoch.value() <= latest_.load(std::memory_order_relaxed)) return;
   std::lock_guard lock(mu_);
   if (!entries_.empty() && epoch <= entries_.back().epoch) return;
   // A new epoch cannot start before the previous one did; drop any that would overlap.
   while (!entries_.empty() && entries_.back().start_offset >= start_offset) entries_.pop_back();
   entries_.push_back({epoch, start_offset});
+  latest_ = epoch.value();
   dirty_ = true;
 }
 
@@ -65,6 +74,7 @@ void LeaderEpochCache::truncate_from_end(Offset end_offset) {
   size_t before = entries_.size();
   while (!entries_.empty() && entries_.back().start_offset >= end_offset) entries_.pop_back();
   dirty_ |= entries_.size() != before;
+  latest_ = latest_of(entries_);
 }
 
 void LeaderEpochCache::truncate_from_start(Offset start_offset) {
@@ -85,6 +95,7 @@ void LeaderEpochCache::clear() {
   std::lock_guard lock(mu_);
   dirty_ |= !entries_.empty();
   entries_.clear();
+  latest_ = -1;
 }
 
 LeaderEpoch LeaderEpochCache::latest_epoch() const {

@@ -9,6 +9,7 @@
 // every flushed batch; recovery re-learns the epochs of the batches it scans after that. Thread
 // safe.
 
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -59,6 +60,8 @@ class LeaderEpochCache {
   mutable std::mutex mu_;
   std::vector<EpochEntry> entries_;
   bool dirty_ = false;
+  // The latest epoch, readable without mu_: every append asks whether its epoch is new.
+  std::atomic<int32_t> latest_{-1};
 };
 
 }  // namespace eddy::log

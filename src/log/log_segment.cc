@@ -287,18 +287,13 @@ Status LogSegment::append(ByteSpan data, std::span<const BatchInfo> infos,
   IndexCadence cadence{bytes_since_index_entry_, max_timestamp(), offset_of_max_timestamp_};
   std::vector<IndexEntry> offsets, times;
   uint64_t pos = start;
+  auto last_time_entry = time_index_.last();
   for (const BatchInfo& b : infos) {
-    cadence.add(b, pos, index_interval_bytes, time_index_.last(), &offsets, &times);
+    cadence.add(b, pos, index_interval_bytes, last_time_entry, &offsets, &times);
     pos += b.size_bytes;
   }
-  for (size_t i = 0; s.is_ok() && i < offsets.size(); ++i) s = offset_index_.append(offsets[i]);
-  for (size_t i = 0; s.is_ok() && i < times.size(); ++i) s = time_index_.append(times[i]);
-  if (!s.is_ok()) {
-    (void)offset_index_.truncate_values_from(static_cast<int64_t>(start));
-    (void)time_index_.truncate_values_from(infos.front().base_offset);
-    (void)f->truncate(start);
-    return s;
-  }
+  for (const IndexEntry& e : offsets) offset_index_.append(e);
+  for (const IndexEntry& e : times) time_index_.append(e);
   bytes_since_index_entry_ = cadence.bytes_since_entry;
   offset_of_max_timestamp_ = cadence.offset_of_max_timestamp;
   max_timestamp_.store(cadence.max_timestamp, std::memory_order_release);
@@ -329,16 +324,23 @@ Status LogSegment::seal() {
   if (ts < 0) return Status::ok();
   IndexEntry e{ts, offset_of_max_timestamp_};
   auto last = time_index_.last();
-  if (last && !TimeIndexCodec::ordered(*last, e)) return Status::ok();
-  return time_index_.append(e);
+  if (!last || TimeIndexCodec::ordered(*last, e)) time_index_.append(e);
+  return Status::ok();
 }
 
 Status LogSegment::flush(bool with_indexes) {
   EDDY_ASSIGN_OR_RETURN(auto f, log_file_.get());
   EDDY_RETURN_IF_ERROR(f->sync());
-  if (!with_indexes) return Status::ok();
-  EDDY_RETURN_IF_ERROR(offset_index_.sync());
-  return time_index_.sync();
+  if (with_indexes) persist_indexes();
+  return Status::ok();
+}
+
+void LogSegment::persist_indexes() {
+  // The data is what is durable; an index that fails to reach the disk is retried by the next
+  // call and otherwise rebuilt or rescanned later (any prefix of it is valid), so its errors
+  // fail nothing.
+  (void)offset_index_.persist(/*sync=*/true);
+  (void)time_index_.persist(/*sync=*/true);
 }
 
 Result<LogSegment::Located> LogSegment::locate(int64_t offset, const File& f, uint64_t end) const {

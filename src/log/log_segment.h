@@ -117,6 +117,8 @@ class LogSegment {
   Status seal();
   // fsyncs the .log, and the indexes when `with_indexes`.
   Status flush(bool with_indexes);
+  // Writes and fsyncs index entries not yet in their files (a failed earlier attempt, or close).
+  void persist_indexes();
   // Rebuilds both indexes from a header scan of the log (after read() found a wrong entry).
   Status rebuild_indexes(int64_t index_interval_bytes);
   bool index_suspect() const { return index_suspect_.load(); }

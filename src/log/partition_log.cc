@@ -152,7 +152,9 @@ void set_log_append_time(uint8_t* batch, uint64_t size, int64_t now_ms) {
 
 Result<AppendResult> PartitionLog::append(MutableByteSpan records, LeaderEpoch leader_epoch) {
   LogConfig cfg = config();
-  std::vector<BatchInfo> infos;
+  // Reused per thread: most produce requests carry one batch, and this is the hot path.
+  thread_local std::vector<BatchInfo> infos;
+  infos.clear();
   EDDY_RETURN_IF_ERROR(validate_for_leader(records, cfg, &infos));
   Result<AppendResult> result = Status(StatusCode::kInternal, "unset");
   {
@@ -229,7 +231,9 @@ Result<AppendResult> PartitionLog::append_locked(ByteSpan records,
     return failed_precondition("log " + options_.dir + " failed an fsync and is read-only");
   }
   if (closed_.load()) return unavailable("log " + options_.dir + " is closed");
-  std::shared_ptr<LogSegment> seg = active_segment();
+  // Writers hold append_mu_, the only lock under which segments_ changes: no need for
+  // segments_mu_ to read it here.
+  LogSegment* seg = segments_.rbegin()->second.get();
   int64_t last = infos.back().last_offset;
   bool roll =
       !seg->empty() &&
@@ -240,7 +244,7 @@ Result<AppendResult> PartitionLog::append_locked(ByteSpan records,
        last - seg->base_offset() > kMaxRelativeOffset);
   if (roll) {
     EDDY_RETURN_IF_ERROR(roll_locked(now_ms));
-    seg = active_segment();
+    seg = segments_.rbegin()->second.get();
   }
   EDDY_RETURN_IF_ERROR(seg->append(records, infos, cfg.index_interval_bytes, now_ms));
   if (leader_epoch.value() >= 0) epochs_->assign(leader_epoch, Offset(infos.front().base_offset));
@@ -524,10 +528,9 @@ Status PartitionLog::close() {
     if (closed_.exchange(true)) return Status::ok();
   }
   EDDY_RETURN_IF_ERROR(flush());
-  if (auto seg = active_segment()) {
-    EDDY_RETURN_IF_ERROR(seg->seal());
-    EDDY_RETURN_IF_ERROR(seg->flush(/*with_indexes=*/true));
-  }
+  if (auto seg = active_segment()) EDDY_RETURN_IF_ERROR(seg->seal());
+  // Every index entry reaches its file, including any an earlier flush failed to write.
+  for (const auto& seg : segments_from(INT64_MIN)) seg->persist_indexes();
   EDDY_RETURN_IF_ERROR(write_checkpoints());
   return write_file_atomically(options_.dir, kCleanShutdownFile, {});
 }
