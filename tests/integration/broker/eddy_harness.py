@@ -22,7 +22,7 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..")
 
 
 def eddyd_path():
-    return os.environ.get("EDDYD") or os.path.join(REPO, "build", "bin", "eddyd")
+    return os.path.abspath(os.environ.get("EDDYD") or os.path.join(REPO, "build", "bin", "eddyd"))
 
 
 def free_port():
