@@ -1,9 +1,11 @@
 // Partition-log benchmarks, each beside a raw write() loop on the same disk in the same run:
 //   BM_RawWrite/<batch>             write() of the same bytes to one file, no checks (the ceiling)
-//   BM_RawWriteSync/<batch>         the same plus fdatasync every 1 MiB (what the disk syncs)
+//   BM_RawWriteSync/<batch>/<every> the same plus fdatasync every <every> bytes (what the disk
+//                                   can make durable with groups of that size)
 //   BM_AppendInterval/<batch>       PartitionLog::append, flush.policy=interval (no fsync inline)
 //   BM_AppendSync/<batch>/<threads> appenders with up to 64 batches each in flight, counted when
 //                                   on_durable fires (flush.policy=sync, group commit)
+//   BM_RawRead                      pread of 1 MiB chunks of a 64 MiB file (the read ceiling)
 //   BM_Read/<batch>                 read() of 1 MiB slices and pread of the bytes
 //   BM_RecoverUnclean/<MiB>         open() after an unclean stop: every batch CRC-checked
 // The directory is $EDDY_BENCH_DIR, else ./eddy-log-bench (created and removed by each run).
@@ -97,6 +99,7 @@ void BM_RawWriteSync(benchmark::State& state) {
   ScratchDir dir;
   Bytes buf(static_cast<size_t>(state.range(0)), 0x5a);
   int fd = ::open((dir.path() + "/raw").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const uint64_t sync_every = static_cast<uint64_t>(state.range(1));
   uint64_t written = 0, since_sync = 0;
   for (auto _ : state) {
     if (::write(fd, buf.data(), buf.size()) != static_cast<ssize_t>(buf.size())) {
@@ -105,7 +108,7 @@ void BM_RawWriteSync(benchmark::State& state) {
     }
     written += buf.size();
     since_sync += buf.size();
-    if (since_sync >= (1 << 20)) {
+    if (since_sync >= sync_every) {
       ::fdatasync(fd);
       since_sync = 0;
     }
@@ -114,7 +117,11 @@ void BM_RawWriteSync(benchmark::State& state) {
   ::close(fd);
   state.SetBytesProcessed(static_cast<int64_t>(written));
 }
-BENCHMARK(BM_RawWriteSync)->Arg(1024)->Arg(16384)->UseRealTime();
+BENCHMARK(BM_RawWriteSync)
+    ->Args({1024, 1 << 20})
+    ->Args({16384, 1 << 20})
+    ->Args({16384, 8 << 20})
+    ->UseRealTime();
 
 void BM_AppendInterval(benchmark::State& state) {
   ScratchDir dir;
@@ -183,6 +190,26 @@ BENCHMARK(BM_AppendSync)
     ->Args({16384, 1})
     ->Args({16384, 8})
     ->UseRealTime();
+
+void BM_RawRead(benchmark::State& state) {
+  ScratchDir dir;
+  const uint64_t total = 64 << 20;
+  Bytes buf(1 << 20, 0x5a);
+  int fd = ::open((dir.path() + "/raw").c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  for (uint64_t n = 0; n < total; n += buf.size()) {
+    if (::write(fd, buf.data(), buf.size()) != static_cast<ssize_t>(buf.size())) std::abort();
+  }
+  uint64_t pos = 0, bytes = 0;
+  for (auto _ : state) {
+    ssize_t n = ::pread(fd, buf.data(), buf.size(), static_cast<off_t>(pos));
+    benchmark::DoNotOptimize(n);
+    bytes += buf.size();
+    pos = (pos + buf.size()) % total;
+  }
+  ::close(fd);
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+}
+BENCHMARK(BM_RawRead);
 
 void BM_Read(benchmark::State& state) {
   ScratchDir dir;

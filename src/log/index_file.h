@@ -195,6 +195,18 @@ class IndexFile {
     return *(it - 1);
   }
 
+  // The last entry with key < key_limit and value <= value_max (both increase along the index).
+  std::optional<IndexEntry> last_within(int64_t key_limit, int64_t value_max) const {
+    std::shared_lock lock(mu_);
+    auto by_key = std::lower_bound(entries_.begin(), entries_.end(), key_limit,
+                                   [](const IndexEntry& e, int64_t k) { return e.key < k; });
+    auto by_value = std::upper_bound(entries_.begin(), entries_.end(), value_max,
+                                     [](int64_t v, const IndexEntry& e) { return v < e.value; });
+    auto end = std::min(by_key, by_value);
+    if (end == entries_.begin()) return std::nullopt;
+    return *(end - 1);
+  }
+
   std::optional<IndexEntry> last() const {
     std::shared_lock lock(mu_);
     if (entries_.empty()) return std::nullopt;

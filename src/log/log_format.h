@@ -44,6 +44,9 @@ inline constexpr int kCheckpointVersion = 0;
 // Reads that walk batch headers do so through a buffer of this size, so that a fetch of many
 // small batches costs one pread per window rather than one per batch.
 inline constexpr size_t kScanWindowBytes = 64 * 1024;
+// Finding the batch that holds an offset walks at most about index.interval.bytes from the index
+// entry before it, so that walk reads smaller windows.
+inline constexpr size_t kLocateWindowBytes = 8 * 1024;
 // From this batch size on, header walks read headers one by one instead (see BatchScanner).
 inline constexpr size_t kLargeBatchBytes = 4 * 1024;
 

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <vector>
@@ -349,7 +350,7 @@ Result<LogSegment::Located> LogSegment::locate(int64_t offset, const File& f, ui
   uint64_t start = hint ? static_cast<uint64_t>(hint->value) : 0;
   // At most two passes: from the hint, and from 0 when the hint proved wrong.
   for (int pass = 0; pass < 2; ++pass) {
-    BatchScanner sc(f, start, end, kScanWindowBytes, env_.max_batch_bytes);
+    BatchScanner sc(f, start, end, kLocateWindowBytes, env_.max_batch_bytes);
     bool check_hint = hint.has_value();
     bool retry = false;
     while (true) {
@@ -391,8 +392,32 @@ Result<SegmentRead> LogSegment::read(int64_t offset, uint64_t max_bytes, int64_t
   }
   out.position = loc->first;
   out.next_offset = offset;
-  BatchScanner sc(*out.file, loc->first, end, kScanWindowBytes, env_.max_batch_bytes);
+  uint64_t walk_from = loc->first;
   int64_t expect_base = loc->second.base_offset;
+  // Index entries sit on batch boundaries: jump to the last one that still fits max_bytes and the
+  // bound, so that only the tail after it is walked header by header. The entry is checked
+  // against the batch it names first; a wrong one just means walking the whole way.
+  auto jump = offset_index_.last_within(upper_bound, static_cast<int64_t>(loc->first + max_bytes));
+  if (jump && static_cast<uint64_t>(jump->value) > loc->first &&
+      static_cast<uint64_t>(jump->value) < end) {
+    BatchScanner probe(*out.file, jump->value, end, records::kBatchHeaderSize,
+                       env_.max_batch_bytes);
+    EDDY_ASSIGN_OR_RETURN(ScanStep step, probe.next());
+    if (step == ScanStep::kBatch && probe.header().last_offset() == jump->key) {
+      walk_from = jump->value;
+      out.length = walk_from - loc->first;
+      out.first_offset = loc->second.base_offset;
+      out.next_offset = probe.header().base_offset;
+      expect_base = probe.header().base_offset;
+    } else {
+      index_suspect_ = true;
+    }
+  }
+  // A window no bigger than what may still be returned: small fetches copy little.
+  size_t window = static_cast<size_t>(
+      std::clamp<uint64_t>(max_bytes - std::min(max_bytes, out.length) + records::kBatchHeaderSize,
+                           records::kBatchHeaderSize, kScanWindowBytes));
+  BatchScanner sc(*out.file, walk_from, end, window, env_.max_batch_bytes);
   while (true) {
     EDDY_ASSIGN_OR_RETURN(ScanStep step, sc.next());
     if (step != ScanStep::kBatch) {
@@ -428,7 +453,7 @@ Result<std::optional<SegmentTimestamp>> LogSegment::find_timestamp(int64_t times
   int64_t from = hint ? hint->value + 1 : base_offset_;
   EDDY_ASSIGN_OR_RETURN(auto loc, locate(from, *f, end));
   if (!loc) return std::optional<SegmentTimestamp>();
-  BatchScanner sc(*f, loc->first, end, kScanWindowBytes, env_.max_batch_bytes);
+  BatchScanner sc(*f, loc->first, end, kLocateWindowBytes, env_.max_batch_bytes);
   while (true) {
     EDDY_ASSIGN_OR_RETURN(ScanStep step, sc.next());
     if (step != ScanStep::kBatch) break;

@@ -104,6 +104,32 @@ TEST_F(ReadTest, MaxBytesReturnsWholeBatchesOnly) {
   EXPECT_EQ(r->next_offset, Offset(2));
 }
 
+TEST_F(ReadTest, EveryMaxBytesEndsOnTheLastWholeBatchThatFits) {
+  config_.index_interval_bytes = 0;  // an index entry on every batch boundary to jump to
+  auto log = open();
+  std::vector<uint64_t> sizes;
+  for (int i = 0; i < 40; ++i) {
+    size_t payload = 10 + (i * 53) % 250;
+    append(*log, 1, payload);
+    sizes.push_back(records::kBatchHeaderSize + payload);
+  }
+  for (int64_t start : {0, 1, 7, 20, 39}) {
+    for (uint64_t max_bytes = 1; max_bytes < 6000; max_bytes += 37) {
+      uint64_t expect = sizes[start];
+      int64_t next = start + 1;
+      while (next < 40 && expect + sizes[next] <= max_bytes) expect += sizes[next++];
+      auto r = log->read(Offset(start), max_bytes, log->log_end_offset());
+      ASSERT_TRUE(r.is_ok());
+      EXPECT_EQ(r->records.length, expect) << "start " << start << " max_bytes " << max_bytes;
+      EXPECT_EQ(r->next_offset, Offset(next));
+    }
+  }
+  // The bound cuts the jump short too.
+  auto r = log->read(Offset(0), 1 << 20, Offset(10));
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(r->next_offset, Offset(10));
+}
+
 TEST_F(ReadTest, AtLeastOneBatchEvenWhenLargerThanMaxBytes) {
   auto log = open();
   append(*log, 1, 5000);
