@@ -92,8 +92,12 @@ Status RaftNode::open() {
   tc.peers.erase(config_.id);
   transport_ =
       std::make_unique<Transport>(io_, tc, [this](pb::Message m) { on_message(std::move(m)); });
-  EDDY_RETURN_IF_ERROR(transport_->start());
-  raft_port_ = transport_->listen_port();
+  // A single-voter quorum has nobody to talk to: it opens no Raft port (as Kafka's controller
+  // quorum of one has no controller listener).
+  if (config_.voters.size() > 1) {
+    EDDY_RETURN_IF_ERROR(transport_->start());
+    raft_port_ = transport_->listen_port();
+  }
   spdlog::info("raft node {}: started at applied index {}, raft port {}", config_.id.value(),
                applied_, raft_port_);
   return Status::ok();

@@ -74,7 +74,8 @@ class RaftNode {
   void campaign();
 
   RaftNodeStatus status() const;
-  // The bound Raft port (useful when configured as 0).
+  // The bound Raft port (useful when configured as 0); 0 for a single-voter quorum, which
+  // listens on nothing.
   uint16_t raft_port() const { return raft_port_; }
 
  private:

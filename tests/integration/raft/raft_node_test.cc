@@ -56,6 +56,7 @@ TEST_F(RaftNodeTest, SingleVoterCommitsAndAppliesProposals) {
   KvStateMachine sm;
   RaftNode node(config(1, voters(1)), sm);
   ASSERT_TRUE(node.start().is_ok());
+  EXPECT_EQ(node.raft_port(), 0) << "a single-voter quorum listens on nothing";
   ASSERT_TRUE(eventually([&] { return node.status().role == Role::kLeader; }));
   auto r = node.propose("a 1").get();
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
