@@ -98,7 +98,10 @@ void RawNode::advance() {
     log.stable_snapshot_to(pending_->snapshot_index);
     if (pending_->snapshot_index > log.applied()) log.applied_to(pending_->snapshot_index);
   }
-  if (pending_->last_entry_index != 0) {
+  // A snapshot restored since ready() will wipe the stored log when installed, so entries that
+  // Ready carried no longer count as stable.
+  const bool newer_snapshot = log.unstable_snapshot().has_value();
+  if (pending_->last_entry_index != 0 && !newer_snapshot) {
     log.stable_to(pending_->last_entry_index, pending_->last_entry_term);
   }
   if (pending_->last_committed_index > log.applied()) {
