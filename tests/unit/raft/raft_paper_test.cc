@@ -18,12 +18,18 @@ pb::ConfState voters(std::initializer_list<int32_t> ids) {
   return cs;
 }
 
-// A cluster of voters 1..n with node 1 elected leader.
-TestCluster elected_cluster(int n, NodeOptions options = {}) {
+// A cluster of voters 1..n, no leader yet.
+TestCluster cluster(int n, NodeOptions options = {}) {
   TestCluster c;
   pb::ConfState cs;
   for (int i = 1; i <= n; ++i) cs.add_voters(i);
   for (int i = 1; i <= n; ++i) c.add_node(i, cs, options);
+  return c;
+}
+
+// A cluster of voters 1..n with node 1 elected leader.
+TestCluster elected_cluster(int n, NodeOptions options = {}) {
+  TestCluster c = cluster(n, options);
   EXPECT_TRUE(c.node(1).campaign().is_ok());
   c.stabilize();
   EXPECT_EQ(c.node(1).status().role, Role::kLeader);
@@ -97,8 +103,7 @@ TEST(RaftPaper, StaleTermAppendIsAnsweredWithCurrentTerm) {
 
 // §5.2: a follower that hears nothing for an election timeout starts an election.
 TEST(RaftPaper, FollowerCampaignsAfterElectionTimeout) {
-  TestCluster c;
-  for (int i = 1; i <= 3; ++i) c.add_node(i, voters({1, 2, 3}), {.pre_vote = false});
+  TestCluster c = cluster(3, {.pre_vote = false});
   c.tick(1, 2 * 10);
   NodeStatus st = c.node(1).status();
   EXPECT_EQ(st.role, Role::kCandidate);
@@ -156,33 +161,28 @@ TEST(RaftPaper, RejectedVoteRequestDoesNotRestartElectionTimer) {
   EXPECT_EQ(c.node(1).status().role, Role::kCandidate);
 }
 
+// Node 1 of five voters campaigns while `isolated` cannot be reached; returns its role after.
+Role campaign_among_five_with_isolated(std::initializer_list<int32_t> isolated) {
+  TestCluster c = cluster(5, {.pre_vote = false});
+  for (int32_t id : isolated) c.isolate(id);
+  EXPECT_TRUE(c.node(1).campaign().is_ok());
+  c.stabilize();
+  return c.node(1).status().role;
+}
+
 // §5.2: a candidate that receives votes from a majority becomes leader.
 TEST(RaftPaper, CandidateWithMajorityBecomesLeader) {
-  TestCluster c;
-  for (int i = 1; i <= 5; ++i) c.add_node(i, voters({1, 2, 3, 4, 5}), {.pre_vote = false});
-  c.isolate(4);
-  c.isolate(5);
-  ASSERT_TRUE(c.node(1).campaign().is_ok());
-  c.stabilize();
-  EXPECT_EQ(c.node(1).status().role, Role::kLeader);
+  EXPECT_EQ(campaign_among_five_with_isolated({4, 5}), Role::kLeader);
 }
 
 // §5.2: without a majority the candidate does not win.
 TEST(RaftPaper, CandidateWithoutMajorityStaysCandidate) {
-  TestCluster c;
-  for (int i = 1; i <= 5; ++i) c.add_node(i, voters({1, 2, 3, 4, 5}), {.pre_vote = false});
-  c.isolate(3);
-  c.isolate(4);
-  c.isolate(5);
-  ASSERT_TRUE(c.node(1).campaign().is_ok());
-  c.stabilize();
-  EXPECT_EQ(c.node(1).status().role, Role::kCandidate);
+  EXPECT_EQ(campaign_among_five_with_isolated({3, 4, 5}), Role::kCandidate);
 }
 
 // §5.2 (election safety): each server votes for at most one candidate per term.
 TEST(RaftPaper, ServerVotesOncePerTerm) {
-  TestCluster c;
-  for (int i = 1; i <= 3; ++i) c.add_node(i, voters({1, 2, 3}), {.pre_vote = false});
+  TestCluster c = cluster(3, {.pre_vote = false});
   const uint64_t li = last_index(c, 1);
   auto vote = [&](int32_t from) {
     pb::Message m = msg(pb::MSG_VOTE, from, 1, 2);
@@ -203,8 +203,7 @@ TEST(RaftPaper, ServerVotesOncePerTerm) {
 
 // §5.2: a candidate that hears from a leader of its term becomes a follower.
 TEST(RaftPaper, CandidateBecomesFollowerOnAppendFromLeaderOfItsTerm) {
-  TestCluster c;
-  for (int i = 1; i <= 3; ++i) c.add_node(i, voters({1, 2, 3}), {.pre_vote = false});
+  TestCluster c = cluster(3, {.pre_vote = false});
   ASSERT_TRUE(c.node(1).campaign().is_ok());
   ASSERT_EQ(c.node(1).status().role, Role::kCandidate);
   const uint64_t term = c.node(1).status().term.value();
@@ -215,8 +214,7 @@ TEST(RaftPaper, CandidateBecomesFollowerOnAppendFromLeaderOfItsTerm) {
 
 // §5.4.1: a vote is denied to a candidate whose last log term is older.
 TEST(RaftPaper, VoteDeniedToCandidateWithOlderLastTerm) {
-  TestCluster c;
-  for (int i = 1; i <= 3; ++i) c.add_node(i, voters({1, 2, 3}), {.pre_vote = false});
+  TestCluster c = cluster(3, {.pre_vote = false});
   append_terms(c, 1, {2, 3});
   pb::Message m = msg(pb::MSG_VOTE, 2, 1, 5);
   m.set_index(last_index(c, 1) + 5);
@@ -229,8 +227,7 @@ TEST(RaftPaper, VoteDeniedToCandidateWithOlderLastTerm) {
 
 // §5.4.1: with equal last terms, the longer log is more up to date.
 TEST(RaftPaper, VoteDeniedToCandidateWithShorterLogOfSameTerm) {
-  TestCluster c;
-  for (int i = 1; i <= 3; ++i) c.add_node(i, voters({1, 2, 3}), {.pre_vote = false});
+  TestCluster c = cluster(3, {.pre_vote = false});
   append_terms(c, 1, {2, 2, 2});
   pb::Message m = msg(pb::MSG_VOTE, 2, 1, 5);
   m.set_index(last_index(c, 1) - 1);
@@ -291,8 +288,7 @@ TEST(RaftPaper, FollowersApplyCommittedEntriesInOrder) {
 
 // §5.3 (log matching): a follower refuses entries whose predecessor it does not hold.
 TEST(RaftPaper, FollowerRejectsAppendWithMismatchedPrevious) {
-  TestCluster c;
-  for (int i = 1; i <= 3; ++i) c.add_node(i, voters({1, 2, 3}));
+  TestCluster c = cluster(3);
   const uint64_t li = last_index(c, 2);
   pb::Message m = msg(pb::MSG_APPEND, 1, 2, 2);
   m.set_index(li);
@@ -306,8 +302,7 @@ TEST(RaftPaper, FollowerRejectsAppendWithMismatchedPrevious) {
 
 // §5.3: conflicting entries are deleted and replaced by the leader's.
 TEST(RaftPaper, FollowerTruncatesConflictingSuffix) {
-  TestCluster c;
-  for (int i = 1; i <= 3; ++i) c.add_node(i, voters({1, 2, 3}));
+  TestCluster c = cluster(3);
   const uint64_t base = last_index(c, 2);
   append_terms(c, 2, {2, 2, 2});
   pb::Message m = msg(pb::MSG_APPEND, 1, 2, 3);
@@ -326,8 +321,7 @@ TEST(RaftPaper, FollowerTruncatesConflictingSuffix) {
 
 // §5.3 (optimization): a rejection hint lets the leader skip a whole conflicting term at once.
 TEST(RaftPaper, LeaderSkipsConflictingTermUsingFollowerHint) {
-  TestCluster c;
-  for (int i = 1; i <= 3; ++i) c.add_node(i, voters({1, 2, 3}), {.pre_vote = false});
+  TestCluster c = cluster(3, {.pre_vote = false});
   append_terms(c, 1, {2, 4, 4, 4});
   append_terms(c, 2, {2, 3, 3, 3, 3, 3});  // a stale tail from a term-3 leader
   append_terms(c, 3, {2, 4, 4, 4});
@@ -351,8 +345,7 @@ TEST(RaftPaper, LeaderSkipsConflictingTermUsingFollowerHint) {
 
 // §5.4.2: a leader never commits an entry from a previous term by counting replicas (figure 8).
 TEST(RaftPaper, LeaderDoesNotCommitPreviousTermEntryByCounting) {
-  TestCluster c;
-  for (int i = 1; i <= 3; ++i) c.add_node(i, voters({1, 2, 3}), {.pre_vote = false});
+  TestCluster c = cluster(3, {.pre_vote = false});
   append_terms(c, 1, {2});
   append_terms(c, 2, {2});
   const uint64_t term2_index = last_index(c, 1);
