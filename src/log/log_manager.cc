@@ -13,11 +13,6 @@ namespace eddy::log {
 
 namespace {
 
-bool ends_with(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 // Subdirectory names of `dir`, bounded by its entries.
 Result<std::vector<std::string>> list_subdirs(const std::string& dir) {
   DIR* d = ::opendir(dir.c_str());
@@ -38,7 +33,7 @@ Result<std::vector<std::string>> list_subdirs(const std::string& dir) {
 std::string TopicPartition::dir_name() const { return topic + "-" + std::to_string(partition); }
 
 std::optional<TopicPartition> TopicPartition::parse_dir_name(const std::string& name) {
-  if (ends_with(name, kDeleteDirSuffix)) return std::nullopt;
+  if (name.ends_with(kDeleteDirSuffix)) return std::nullopt;
   size_t dash = name.rfind('-');
   if (dash == std::string::npos || dash == 0 || dash + 1 == name.size()) return std::nullopt;
   int32_t p = 0;
@@ -69,12 +64,37 @@ Result<std::unique_ptr<LogManager>> LogManager::open(LogManagerOptions options) 
   return mgr;
 }
 
+PartitionLogOptions LogManager::log_options(const std::string& path, const LogConfig& config) {
+  PartitionLogOptions po;
+  po.dir = path;
+  po.config = config;
+  po.clock = options_.clock;
+  po.flusher = flusher_.get();
+  po.file_budget = &budget_;
+  po.faults = options_.faults;
+  return po;
+}
+
+std::vector<std::pair<TopicPartition, std::shared_ptr<PartitionLog>>> LogManager::snapshot() const {
+  std::lock_guard lock(mu_);
+  return {logs_.begin(), logs_.end()};
+}
+
+Status LogManager::for_each_log(const std::function<Status(PartitionLog&)>& fn) {
+  Status first;
+  for (const auto& [tp, log] : snapshot()) {
+    Status s = fn(*log);
+    if (first.is_ok() && !s.is_ok()) first = s;
+  }
+  return first;
+}
+
 Status LogManager::load_dir(const std::string& dir) {
   EDDY_ASSIGN_OR_RETURN(auto names, list_subdirs(dir));
   partitions_per_dir_[dir];
   for (const std::string& name : names) {
     std::string path = dir + "/" + name;
-    if (ends_with(name, kDeleteDirSuffix)) {
+    if (name.ends_with(kDeleteDirSuffix)) {
       pending_deletes_.push_back(path);
       continue;
     }
@@ -83,15 +103,9 @@ Status LogManager::load_dir(const std::string& dir) {
     if (logs_.count(*tp) != 0) {
       return failed_precondition("partition " + name + " is in more than one of log.dirs");
     }
-    PartitionLogOptions po;
-    po.dir = path;
-    po.config = options_.default_config;
-    po.clock = options_.clock;
-    po.flusher = flusher_.get();
-    po.file_budget = &budget_;
-    po.faults = options_.faults;
     RecoveryReport report;
-    EDDY_ASSIGN_OR_RETURN(auto log, PartitionLog::open(std::move(po), &report));
+    EDDY_ASSIGN_OR_RETURN(auto log,
+                          PartitionLog::open(log_options(path, options_.default_config), &report));
     if (options_.on_recovery) options_.on_recovery(*tp, report);
     logs_[*tp] = std::move(log);
     ++partitions_per_dir_[dir];
@@ -116,14 +130,8 @@ Result<std::shared_ptr<PartitionLog>> LogManager::get_or_create(const TopicParti
   for (const std::string& d : options_.log_dirs) {
     if (partitions_per_dir_[d] < partitions_per_dir_[dir]) dir = d;
   }
-  PartitionLogOptions po;
-  po.dir = dir + "/" + tp.dir_name();
-  po.config = config;
-  po.clock = options_.clock;
-  po.flusher = flusher_.get();
-  po.file_budget = &budget_;
-  po.faults = options_.faults;
-  EDDY_ASSIGN_OR_RETURN(auto log, PartitionLog::open(std::move(po)));
+  EDDY_ASSIGN_OR_RETURN(auto log,
+                        PartitionLog::open(log_options(dir + "/" + tp.dir_name(), config)));
   EDDY_RETURN_IF_ERROR(sync_dir(dir));
   logs_[tp] = log;
   ++partitions_per_dir_[dir];
@@ -189,29 +197,14 @@ void LogManager::delete_pending_dirs() {
 }
 
 void LogManager::enforce_retention_now() {
-  std::vector<std::pair<TopicPartition, std::shared_ptr<PartitionLog>>> logs;
-  {
-    std::lock_guard lock(mu_);
-    logs.assign(logs_.begin(), logs_.end());
-  }
-  for (const auto& [tp, log] : logs) {
+  for (const auto& [tp, log] : snapshot()) {
     auto r = log->enforce_retention();
     if (!r.is_ok() && options_.on_background_error) options_.on_background_error(tp, r.status());
   }
 }
 
 Status LogManager::flush_all() {
-  std::vector<std::shared_ptr<PartitionLog>> logs;
-  {
-    std::lock_guard lock(mu_);
-    for (const auto& [tp, log] : logs_) logs.push_back(log);
-  }
-  Status first;
-  for (const auto& log : logs) {
-    Status s = log->flush();
-    if (first.is_ok() && !s.is_ok()) first = s;
-  }
-  return first;
+  return for_each_log([](PartitionLog& log) { return log.flush(); });
 }
 
 void LogManager::background_loop() {
@@ -226,11 +219,7 @@ void LogManager::background_loop() {
       if (stopping_) return;
     }
     delete_pending_dirs();
-    std::vector<std::pair<TopicPartition, std::shared_ptr<PartitionLog>>> logs;
-    {
-      std::lock_guard lock(mu_);
-      logs.assign(logs_.begin(), logs_.end());
-    }
+    auto logs = snapshot();
     for (const auto& [tp, log] : logs) {
       Status s = log->maybe_roll_and_flush();
       if (!s.is_ok() && options_.on_background_error) options_.on_background_error(tp, s);
@@ -260,16 +249,7 @@ Status LogManager::shutdown() {
   bg_cv_.notify_all();
   if (background_.joinable()) background_.join();
   flusher_->stop();
-  std::vector<std::shared_ptr<PartitionLog>> logs;
-  {
-    std::lock_guard lock(mu_);
-    for (const auto& [tp, log] : logs_) logs.push_back(log);
-  }
-  Status first;
-  for (const auto& log : logs) {
-    Status s = log->close();
-    if (first.is_ok() && !s.is_ok()) first = s;
-  }
+  Status first = for_each_log([](PartitionLog& log) { return log.close(); });
   delete_pending_dirs();
   return first;
 }

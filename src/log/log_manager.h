@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -98,6 +99,10 @@ class LogManager {
 
  private:
   explicit LogManager(LogManagerOptions options);
+  PartitionLogOptions log_options(const std::string& path, const LogConfig& config);
+  std::vector<std::pair<TopicPartition, std::shared_ptr<PartitionLog>>> snapshot() const;
+  // Runs fn on every log; returns the first error.
+  Status for_each_log(const std::function<Status(PartitionLog&)>& fn);
   Status load_dir(const std::string& dir);
   void background_loop();
   void delete_pending_dirs();

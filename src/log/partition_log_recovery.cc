@@ -16,11 +16,6 @@ namespace eddy::log {
 
 namespace {
 
-bool ends_with(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 // Lists the directory: the base offsets of the .log files, and the leftovers to remove (temp
 // files from an interrupted checkpoint write, indexes whose .log is gone).
 Status scan_dir(const std::string& dir, std::vector<int64_t>* bases,
@@ -36,13 +31,13 @@ Status scan_dir(const std::string& dir, std::vector<int64_t>* bases,
   }
   std::sort(bases->begin(), bases->end());
   for (const std::string& name : names) {
-    if (ends_with(name, kTempSuffix)) {
+    if (name.ends_with(kTempSuffix)) {
       leftovers->push_back(name);
       continue;
     }
     for (std::string_view suffix :
          {std::string_view(kIndexSuffix), std::string_view(kTimeIndexSuffix)}) {
-      if (!ends_with(name, suffix)) continue;
+      if (!name.ends_with(suffix)) continue;
       std::string log_name = name.substr(0, name.size() - suffix.size()) + kLogSuffix;
       auto base = LogSegment::parse_log_file_name(log_name);
       if (!base || !std::binary_search(bases->begin(), bases->end(), *base)) {

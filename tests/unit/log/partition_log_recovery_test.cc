@@ -39,15 +39,26 @@ class RecoveryTest : public LogFixture {
     EXPECT_EQ(log.log_end_offset(), Offset(next));
   }
 
+  // fill(n) and a clean close; returns fill()'s batch end positions.
+  std::vector<uint64_t> fill_and_close(int n) {
+    auto log = open();
+    auto ends = fill(*log, n);
+    EXPECT_TRUE(log->close().is_ok());
+    return ends;
+  }
+
+  static Bytes random_bytes(size_t n, uint32_t seed) {
+    Bytes out(n);
+    std::mt19937 rng(seed);
+    for (auto& b : out) b = static_cast<uint8_t>(rng());
+    return out;
+  }
+
   std::string log_file() const { return segment_path(dir(), 0, kLogSuffix); }
 };
 
 TEST_F(RecoveryTest, CleanReopenKeepsEverythingWithoutScanning) {
-  {
-    auto log = open();
-    fill(*log, 20);
-    ASSERT_TRUE(log->close().is_ok());
-  }
+  fill_and_close(20);
   RecoveryReport report;
   auto log = open(&report);
   EXPECT_TRUE(report.clean_shutdown);
@@ -168,10 +179,7 @@ TEST_F(RecoveryTest, GarbageAfterTheLastBatchIsCut) {
     auto log = open();
     ends = fill(*log, 5);
   }
-  Bytes garbage(3000);
-  std::mt19937 rng(1);
-  for (auto& b : garbage) b = static_cast<uint8_t>(rng());
-  append_to_file(log_file(), garbage);
+  append_to_file(log_file(), random_bytes(3000, 1));
   RecoveryReport report;
   auto log = open(&report);
   EXPECT_TRUE(report.truncated);
@@ -183,11 +191,7 @@ TEST_F(RecoveryTest, GarbageAfterTheLastBatchIsCut) {
 }
 
 TEST_F(RecoveryTest, GarbageAfterACleanShutdownIsStillCut) {
-  {
-    auto log = open();
-    fill(*log, 5);
-    ASSERT_TRUE(log->close().is_ok());
-  }
+  fill_and_close(5);
   append_to_file(log_file(), Bytes(100, 0x55));
   RecoveryReport report;
   auto log = open(&report);
@@ -197,11 +201,7 @@ TEST_F(RecoveryTest, GarbageAfterACleanShutdownIsStillCut) {
 
 TEST_F(RecoveryTest, DeletedIndexIsRebuilt) {
   config_.index_interval_bytes = 0;
-  {
-    auto log = open();
-    fill(*log, 30);
-    ASSERT_TRUE(log->close().is_ok());
-  }
+  fill_and_close(30);
   std::filesystem::remove(segment_path(dir(), 0, kIndexSuffix));
   std::filesystem::remove(segment_path(dir(), 0, kTimeIndexSuffix));
   RecoveryReport report;
@@ -213,15 +213,8 @@ TEST_F(RecoveryTest, DeletedIndexIsRebuilt) {
 
 TEST_F(RecoveryTest, GarbageIndexIsRebuilt) {
   config_.index_interval_bytes = 0;
-  {
-    auto log = open();
-    fill(*log, 30);
-    ASSERT_TRUE(log->close().is_ok());
-  }
-  Bytes garbage(80);
-  std::mt19937 rng(3);
-  for (auto& b : garbage) b = static_cast<uint8_t>(rng());
-  write_file(segment_path(dir(), 0, kIndexSuffix), garbage);
+  fill_and_close(30);
+  write_file(segment_path(dir(), 0, kIndexSuffix), random_bytes(80, 3));
   RecoveryReport report;
   auto log = open(&report);
   EXPECT_EQ(report.indexes_rebuilt, 1);
@@ -230,12 +223,7 @@ TEST_F(RecoveryTest, GarbageIndexIsRebuilt) {
 
 TEST_F(RecoveryTest, IndexPointingAtTheWrongBatchIsNotTrusted) {
   config_.index_interval_bytes = 0;
-  std::vector<uint64_t> ends;
-  {
-    auto log = open();
-    ends = fill(*log, 30);
-    ASSERT_TRUE(log->close().is_ok());
-  }
+  std::vector<uint64_t> ends = fill_and_close(30);
   // Well-formed and ordered, but each entry names the batch after the one it points at; the
   // last one is right, so opening does not notice.
   std::string index = segment_path(dir(), 0, kIndexSuffix);
@@ -283,11 +271,7 @@ TEST_F(RecoveryTest, DamageInAnEarlierSegmentDeletesTheLaterOnes) {
 }
 
 TEST_F(RecoveryTest, CorruptCheckpointFallsBackToAFullScan) {
-  {
-    auto log = open();
-    fill(*log, 6);
-    ASSERT_TRUE(log->close().is_ok());
-  }
+  fill_and_close(6);
   write_file(dir() + "/" + kCheckpointFile, Bytes{'x', '\n'});
   RecoveryReport report;
   auto log = open(&report);
