@@ -102,12 +102,13 @@ void Connection::dispatch(Bytes frame) {
   routed.request.connection_id = id_;
   routed.request.peer = peer_;
   routed.request.io = &io_;
-  std::weak_ptr<Connection> weak = shared_from_this();
+  // The Responder keeps the connection alive: while reading is paused (in-flight cap) no pending
+  // read holds it, and the server keeps only weak references, so with a weak reference here a
+  // pipelining client lost its socket (silently) whenever every slot waited on a handler.
+  auto self = shared_from_this();
   asio::io_context* io = &io_;
-  Responder responder([weak, io, seq](Response r) {
-    asio::post(*io, [weak, seq, r = std::move(r)]() mutable {
-      if (auto self = weak.lock()) self->deliver(seq, std::move(r));
-    });
+  Responder responder([self, io, seq](Response r) {
+    asio::post(*io, [self, seq, r = std::move(r)]() mutable { self->deliver(seq, std::move(r)); });
   });
   // A handler that throws is a bug; contain it to this connection.
   try {
