@@ -110,7 +110,7 @@ void GroupCoordinator::remove_group(const std::string& group_id) {
   groups_.erase(group_id);
 }
 
-Status GroupCoordinator::load_partition(int32_t partition) {
+Status GroupCoordinator::load_partition(int32_t partition, LoadStats* stats) {
   if (partition < 0 || partition >= config_.offsets_topic_num_partitions) {
     return invalid_argument("no __consumer_offsets partition " + std::to_string(partition));
   }
@@ -124,8 +124,11 @@ Status GroupCoordinator::load_partition(int32_t partition) {
   }
   // Read without the lock: loading may take a while and the other partitions keep serving.
   std::map<std::string, std::unique_ptr<ClassicGroup>> loaded;
-  Status s = log_.replay(partition,
-                         [&](const CoordinatorRecord& r) { replay_record(partition, r, loaded); });
+  int64_t records = 0;
+  Status s = log_.replay(partition, [&](const CoordinatorRecord& r) {
+    ++records;
+    replay_record(partition, r, loaded);
+  });
   std::lock_guard l(mu_);
   auto it = partitions_.find(partition);
   if (it == partitions_.end() || it->second.epoch != epoch) return Status::ok();
@@ -134,6 +137,12 @@ Status GroupCoordinator::load_partition(int32_t partition) {
     return s;
   }
   int64_t now = clock_.monotonic_ms();
+  if (stats != nullptr) {
+    stats->records = records;
+    stats->groups = static_cast<int64_t>(loaded.size());
+    stats->offsets = 0;
+    for (const auto& [id, g] : loaded) stats->offsets += static_cast<int64_t>(g->offsets().size());
+  }
   for (auto& [id, g] : loaded) {
     if (!g->members().empty()) {
       for (auto& [mid, m] : g->members()) m.session_deadline_ms = now + m.session_timeout_ms;

@@ -60,8 +60,14 @@ class GroupCoordinator {
   const GroupConfig& config() const { return config_; }
   int32_t partition_for(std::string_view group_id) const;
 
+  // What a load read back (for the broker's log and the benchmarks).
+  struct LoadStats {
+    int64_t records = 0;
+    int64_t groups = 0;
+    int64_t offsets = 0;
+  };
   // Takes over a __consumer_offsets partition: reads it back, then serves its groups.
-  Status load_partition(int32_t partition);
+  Status load_partition(int32_t partition, LoadStats* stats = nullptr);
   // Gives a partition up: its groups are dropped and their waiting requests answered
   // NOT_COORDINATOR.
   void unload_partition(int32_t partition);

@@ -1,5 +1,7 @@
 #include "broker/group/group_service.h"
 
+#include <spdlog/spdlog.h>
+
 #include <chrono>
 
 namespace eddy::group {
@@ -107,13 +109,24 @@ void GroupService::follow_leadership() {
       if (it != loaded_epochs_.end()) loaded = it->second;
     }
     if (loaded && (!leading || *loaded != epoch)) {
+      spdlog::info("unloading __consumer_offsets-{} (leader epoch {} -> {})", p, *loaded, epoch);
       coordinator_.unload_partition(p);
       std::lock_guard l(mu_);
       loaded_epochs_.erase(p);
       loaded.reset();
     }
     if (leading && !loaded) {
-      if (!coordinator_.load_partition(p).is_ok()) continue;  // retried on the next tick
+      GroupCoordinator::LoadStats stats;
+      auto t0 = std::chrono::steady_clock::now();
+      Status s = coordinator_.load_partition(p, &stats);
+      if (!s.is_ok()) {
+        spdlog::warn("loading __consumer_offsets-{} failed (retrying): {}", p, s.to_string());
+        continue;
+      }
+      double ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      spdlog::info("loaded __consumer_offsets-{}: {} records, {} groups, {} offsets in {:.1f} ms",
+                   p, stats.records, stats.groups, stats.offsets, ms);
       std::lock_guard l(mu_);
       loaded_epochs_[p] = epoch;
     }
