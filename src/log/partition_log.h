@@ -124,7 +124,8 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
  public:
   // Called with (status) once every offset up to and including the registered one is durable, or
   // with an error when it never will be (the log failed or was truncated below it). Must not
-  // throw; runs on the flusher thread, or inline in on_durable() when already durable.
+  // throw or block; runs on the thread that flushed (the flusher) or truncated, or inline in
+  // on_durable() when the offset is already durable.
   using DurableCallback = std::function<void(const Status&)>;
 
   // Opens (or creates) the log in options.dir and recovers it; `report` receives what recovery
