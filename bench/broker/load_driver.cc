@@ -309,19 +309,18 @@ void run_e2e(const Options& o, const std::string& bootstrap) {
   std::atomic<bool> stop{false};
   std::thread reader([&] {
     rd_kafka_queue_t* q = partitions.queue;
-    std::vector<rd_kafka_message_t*> batch(1'000);
+    // One message at a time: consume_batch_queue() waits for a full batch or its timeout, which
+    // would add up to that timeout to every latency.
     while (!stop.load() && static_cast<int64_t>(latencies_ns.size()) < total) {
-      ssize_t n = rd_kafka_consume_batch_queue(q, 50, batch.data(), batch.size());
+      rd_kafka_message_t* m = rd_kafka_consume_queue(q, 50);
+      if (!m) continue;
       const int64_t now = now_ns();
-      for (ssize_t i = 0; i < n; ++i) {
-        rd_kafka_message_t* m = batch[static_cast<size_t>(i)];
-        if (!m->err && m->len >= sizeof(int64_t)) {
-          int64_t sent;
-          std::memcpy(&sent, m->payload, sizeof sent);
-          if (sent != 0) latencies_ns.push_back(now - sent);
-        }
-        rd_kafka_message_destroy(m);
+      if (!m->err && m->len >= sizeof(int64_t)) {
+        int64_t sent;
+        std::memcpy(&sent, m->payload, sizeof sent);
+        if (sent != 0) latencies_ns.push_back(now - sent);
       }
+      rd_kafka_message_destroy(m);
     }
   });
 
