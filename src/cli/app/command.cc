@@ -178,11 +178,22 @@ int run_eddyctl(const std::vector<std::string>& argv, std::ostream& out, std::os
   if (const char* env = std::getenv("EDDY_BOOTSTRAP"); env != nullptr && *env != '\0') {
     global.bootstrap = env;
   }
-  // The command is the longest registered path that the leading words spell.
+  // The command is the longest registered path that the leading words spell; global options
+  // (and their values) may come before it.
   std::vector<std::string> words;
-  for (const auto& a : argv) {
-    if (!a.empty() && a[0] == '-') break;
+  std::vector<size_t> word_index;
+  for (size_t i = 0; i < argv.size(); ++i) {
+    const std::string& a = argv[i];
+    if (!a.empty() && a[0] == '-') {
+      std::string name = a.size() > 2 && a[1] == '-' ? a.substr(2, a.find('=') - 2) : "";
+      char short_name = a.size() == 2 ? a[1] : 0;
+      const OptionSpec* g = find_option(global_options(), name, short_name);
+      if (g == nullptr || g->name == "help") break;
+      if (!g->value_name.empty() && a.find('=') == std::string::npos) ++i;
+      continue;
+    }
     words.push_back(a);
+    word_index.push_back(i);
   }
   const CommandSpec* cmd = nullptr;
   for (const auto& c : command_registry()) {
@@ -197,8 +208,9 @@ int run_eddyctl(const std::vector<std::string>& argv, std::ostream& out, std::os
     std::set<std::string> groups;
     for (const auto& c : command_registry()) groups.insert(c.path[0]);
     if (!words.empty() && groups.contains(words[0])) prefix.push_back(words[0]);
-    bool asked = argv.empty() || (words.size() == prefix.size() && argv.size() > words.size() &&
-                                  (argv[words.size()] == "--help" || argv[words.size()] == "-h"));
+    bool asked = words.empty() && argv.empty();
+    for (const auto& a : argv) asked = asked || a == "--help" || a == "-h";
+    asked = asked && words.size() == prefix.size();
     if (asked || (words.size() == prefix.size() && !prefix.empty())) {
       (asked ? out : err) << group_help(prefix);
       return asked ? kExitOk : kExitUsage;
@@ -212,9 +224,18 @@ int run_eddyctl(const std::vector<std::string>& argv, std::ostream& out, std::os
         << " --help`)\n";
     return static_cast<int>(kExitUsage);
   };
+  // Everything but the command's own words, in order.
+  std::vector<std::string> rest;
+  for (size_t i = 0, w = 0; i < argv.size(); ++i) {
+    if (w < cmd->path.size() && word_index[w] == i) {
+      ++w;
+      continue;
+    }
+    rest.push_back(argv[i]);
+  }
   bool only_positionals = false;
-  for (size_t i = cmd->path.size(); i < argv.size(); ++i) {
-    const std::string& a = argv[i];
+  for (size_t i = 0; i < rest.size(); ++i) {
+    const std::string& a = rest[i];
     if (only_positionals || a.size() < 2 || a[0] != '-') {
       args.positionals.push_back(a);
       continue;
@@ -252,8 +273,8 @@ int run_eddyctl(const std::vector<std::string>& argv, std::ostream& out, std::os
     if (!spec->value_name.empty()) {
       if (inline_value.has_value()) {
         value = *inline_value;
-      } else if (i + 1 < argv.size()) {
-        value = argv[++i];
+      } else if (i + 1 < rest.size()) {
+        value = rest[++i];
       } else {
         return usage("option --" + spec->name + " needs a value (" + spec->value_name + ")");
       }

@@ -31,6 +31,7 @@ Result<MetadataResponse> AdminClient::metadata(
     const std::optional<std::vector<std::string>>& topics) {
   MetadataRequest req;
   req.allow_auto_topic_creation = false;
+  req.topics = std::nullopt;  // null: every topic (the generated default is an empty list)
   if (topics.has_value()) {
     req.topics.emplace();
     for (const auto& t : *topics) {
@@ -154,6 +155,9 @@ Result<std::map<TopicPartition, int64_t>> AdminClient::committed_offsets(
   req.group_id = group_id;
   OffsetFetchRequest::OffsetFetchRequestGroup g;
   g.group_id = group_id;
+  // null: every partition the group committed (the generated default is an empty list).
+  req.topics = std::nullopt;
+  g.topics = std::nullopt;
   if (partitions.has_value()) {
     req.topics.emplace();
     g.topics.emplace();
