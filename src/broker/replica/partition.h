@@ -56,8 +56,8 @@ class Partition : public std::enable_shared_from_this<Partition> {
   // survived a restart is what Kafka's HW checkpoint would have let consumers read.
   Status become_leader(LeaderEpoch epoch, std::vector<NodeId> isr, PartitionSettings settings);
   void update_settings(const PartitionSettings& settings);
-  // Stops leading: pending waiters are tried once more and then answer NOT_LEADER_OR_FOLLOWER
-  // when they time out.
+  // Stops leading: pending produce and fetch waiters are tried at once and answer
+  // NOT_LEADER_OR_FOLLOWER.
   void stop_leading();
 
   bool is_leader() const { return is_leader_.load(); }

@@ -78,6 +78,13 @@ class DelayedFetch final : public DelayedOperation {
   // *has_error when a partition answers with an error (which completes a fetch at once).
   std::vector<FetchPartitionResult> read_all(uint64_t* bytes, bool* has_error) const;
 
+  // Completes at once with results already read (the common case: data was there), so the
+  // partitions are not read a second time.
+  void complete_with(std::vector<FetchPartitionResult> results) {
+    prepared_ = std::move(results);
+    force_complete(false);
+  }
+
  protected:
   bool ready() override {
     uint64_t bytes = 0;
@@ -87,14 +94,20 @@ class DelayedFetch final : public DelayedOperation {
   }
 
   void on_complete(bool /*expired*/) override {
-    uint64_t bytes = 0;
-    bool has_error = false;
-    std::vector<FetchPartitionResult> results = read_all(&bytes, &has_error);
+    std::vector<FetchPartitionResult> results;
+    if (prepared_) {
+      results = std::move(*prepared_);
+    } else {
+      uint64_t bytes = 0;
+      bool has_error = false;
+      results = read_all(&bytes, &has_error);
+    }
     FetchCallback cb = std::move(callback_);
     cb(std::move(results));
   }
 
  private:
+  std::optional<std::vector<FetchPartitionResult>> prepared_;  // set only before completing
   const ReplicaManager* rm_;
   FetchParams params_;
   std::vector<FetchPartitionInput> inputs_;
@@ -298,7 +311,7 @@ void ReplicaManager::fetch(const FetchParams& params, std::vector<FetchPartition
   std::vector<FetchPartitionResult> first = op->read_all(&bytes, &has_error);
   if (params.max_wait_ms <= 0 || inputs.empty() || has_error ||
       bytes >= static_cast<uint64_t>(std::max(params.min_bytes, 1))) {
-    op->force_complete(false);
+    op->complete_with(std::move(first));
     return;
   }
   if (!purgatory_.watch(op)) {
