@@ -40,6 +40,9 @@ int produce(Context& ctx) {
     if (!kv.is_ok()) return ctx.fail(kv.status());
     headers.push_back(*kv);
   }
+  // Reach a broker first with the admin client, so a wrong address is reported at once (exit 3)
+  // instead of after librdkafka's message timeout.
+  if (auto admin = ctx.admin(); !admin.is_ok()) return ctx.fail(admin.status());
   auto conf = make_rdkafka_conf(ctx);
   if (!conf.is_ok()) return ctx.fail(conf.status());
   DeliveryCounts counts;

@@ -2,11 +2,12 @@
 
 import json
 import subprocess
+import time
 import unittest
 
-from cli_harness import Broker, eddyctl, eddyctl_path
+from cli_harness import Broker, eddyctl, free_port
 
-NOT_FOUND = 4
+UNREACHABLE, NOT_FOUND = 3, 4
 
 
 class ProduceConsume(unittest.TestCase):
@@ -69,6 +70,14 @@ class ProduceConsume(unittest.TestCase):
     def test_consume_unknown_topic_is_not_found(self):
         r = eddyctl(self.b, "consume", "io-missing", "--from-beginning")
         self.assertEqual(r.code, NOT_FOUND, r)
+
+    def test_produce_to_unreachable_broker_fails_fast(self):
+        start = time.monotonic()
+        r = eddyctl("127.0.0.1:%d" % free_port(), "--timeout-ms", "2000", "produce", "t",
+                    stdin="x\n", timeout_s=30)
+        self.assertEqual(r.code, UNREACHABLE, r)
+        self.assertIn("cannot connect", r.err)
+        self.assertLess(time.monotonic() - start, 15)
 
     def test_perf_produce_json_summary(self):
         self.run_ok("topic", "create", "io-perf", "-p", "1")
