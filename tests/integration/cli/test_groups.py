@@ -1,6 +1,9 @@
 """eddyctl group commands against a real eddyd: a group made by `eddyctl consume --group`."""
 
+import time
 import unittest
+
+from confluent_kafka import Consumer
 
 from cli_harness import Broker, eddyctl
 
@@ -105,6 +108,34 @@ class GroupCommands(unittest.TestCase):
         self.make_group("g-deloff", "grp-deloff")
         self.run_ok("group", "delete-offsets", "grp-deloff", "--topic", "g-deloff")
         self.assertNotIn(("g-deloff", 0), self.offsets("grp-deloff"))
+
+    def test_active_member_is_described_and_protected(self):
+        self.make_group("g-live", "grp-live", consumed=4)
+        consumer = Consumer({"bootstrap.servers": self.b, "group.id": "grp-live",
+                             "client.id": "live-client", "enable.auto.commit": False})
+        try:
+            consumer.subscribe(["g-live"])
+            deadline = time.monotonic() + 60
+            while not consumer.assignment() and time.monotonic() < deadline:
+                consumer.poll(0.2)
+            self.assertEqual(len(consumer.assignment()), 2)
+            d = self.describe("grp-live")
+            self.assertEqual(d["state"], "Stable")
+            self.assertEqual([m["client_id"] for m in d["members"]], ["live-client"])
+            assigned = sorted((a["topic"], a["partition"]) for a in d["members"][0]["assignment"])
+            self.assertEqual(assigned, [("g-live", 0), ("g-live", 1)])
+            p0 = [o for o in d["offsets"] if o["partition"] == 0][0]
+            self.assertEqual((p0["committed_offset"], p0["lag"]), (4, 6))
+            self.assertEqual(p0["member_id"], d["members"][0]["member_id"])
+            r = eddyctl(self.b, "group", "reset-offsets", "grp-live", "--topic", "g-live",
+                        "--to-earliest", "--execute")
+            self.assertEqual(r.code, ERROR, r)
+            self.assertIn("stop its consumers", r.err)
+            r = eddyctl(self.b, "group", "delete", "grp-live")
+            self.assertEqual(r.code, ERROR, r)
+            self.assertIn("NON_EMPTY_GROUP", r.err)
+        finally:
+            consumer.close()
 
     def test_delete_group(self):
         self.make_group("g-del", "grp-del")
