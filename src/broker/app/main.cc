@@ -54,6 +54,9 @@ int main(int argc, char** argv) {
   }
   spdlog::set_pattern("[%Y-%m-%d %H:%M:%S.%e] [%l] %v");
   spdlog::set_level(spdlog::level::from_str(config->get_string("logger.level")));
+  // One line per event, and few of them: flush each, so a log redirected to a file is complete
+  // up to a crash or kill -9.
+  spdlog::flush_on(spdlog::level::trace);
 
   // Signals are taken synchronously by this thread (sigwait), so every thread started from here
   // on inherits the block and none is interrupted by them.

@@ -40,32 +40,24 @@ CreatePartitionsResponse::CreatePartitionsTopicResult grow(
 
 void register_create_partitions(HandlerRegistry& registry, const BrokerContext& context) {
   const BrokerContext* ctx = &context;
-  registry.add(
-      api_spec(protocol::ApiKey::kCreatePartitions), [ctx](Request request, Responder responder) {
-        auto req = decode_request<CreatePartitionsRequest>(request);
-        if (!req) {
-          responder.respond(Response::close());
-          return;
+  add_controller_handler<CreatePartitionsRequest>(
+      registry, context, protocol::ApiKey::kCreatePartitions,
+      [ctx](const CreatePartitionsRequest& req, int16_t version, Responder& r) {
+        std::map<std::string, int> counts;
+        for (const auto& t : req.topics) ++counts[t.name];
+        CreatePartitionsResponse resp;
+        for (const auto& t : req.topics) {
+          if (counts[t.name] > 1) {
+            CreatePartitionsResponse::CreatePartitionsTopicResult dup;
+            dup.name = t.name;
+            dup.error_code = error_code(protocol::ErrorCode::kInvalidRequest);
+            dup.error_message = "Duplicate topic in request.";
+            resp.results.push_back(std::move(dup));
+            continue;
+          }
+          resp.results.push_back(grow(*ctx, t, req.validate_only));
         }
-        int16_t version = request.api_version();
-        run_on_controller(*ctx, std::move(responder),
-                          [ctx, req = std::move(*req), version](Responder& r) {
-                            std::map<std::string, int> counts;
-                            for (const auto& t : req.topics) ++counts[t.name];
-                            CreatePartitionsResponse resp;
-                            for (const auto& t : req.topics) {
-                              if (counts[t.name] > 1) {
-                                CreatePartitionsResponse::CreatePartitionsTopicResult dup;
-                                dup.name = t.name;
-                                dup.error_code = error_code(protocol::ErrorCode::kInvalidRequest);
-                                dup.error_message = "Duplicate topic in request.";
-                                resp.results.push_back(std::move(dup));
-                                continue;
-                              }
-                              resp.results.push_back(grow(*ctx, t, req.validate_only));
-                            }
-                            r.respond(encode_response(resp, version));
-                          });
+        r.respond(encode_response(resp, version));
       });
 }
 

@@ -85,35 +85,24 @@ CreateTopicsResponse::CreatableTopicResult create_one(const BrokerContext& ctx,
 
 void register_create_topics(HandlerRegistry& registry, const BrokerContext& context) {
   const BrokerContext* ctx = &context;
-  registry.add(
-      api_spec(protocol::ApiKey::kCreateTopics), [ctx](Request request, Responder responder) {
-        auto req = decode_request<CreateTopicsRequest>(request);
-        if (!req) {
-          responder.respond(Response::close());
-          return;
+  add_controller_handler<CreateTopicsRequest>(
+      registry, context, protocol::ApiKey::kCreateTopics,
+      [ctx](const CreateTopicsRequest& req, int16_t version, Responder& r) {
+        std::map<std::string, int> counts;
+        for (const auto& t : req.topics) ++counts[t.name];
+        CreateTopicsResponse resp;
+        for (const auto& t : req.topics) {
+          if (counts[t.name] > 1) {
+            CreateTopicsResponse::CreatableTopicResult dup;
+            dup.name = t.name;
+            dup.error_code = error_code(protocol::ErrorCode::kInvalidRequest);
+            dup.error_message = "Create topics request from client contains multiple entries";
+            resp.topics.push_back(std::move(dup));
+            continue;
+          }
+          resp.topics.push_back(create_one(*ctx, t, req.validate_only));
         }
-        int16_t version = request.api_version();
-        run_on_controller(*ctx, std::move(responder),
-                          [ctx, req = std::move(*req), version](Responder& r) {
-                            std::map<std::string, int> counts;
-                            for (const auto& t : req.topics) ++counts[t.name];
-                            CreateTopicsResponse resp;
-                            for (const auto& t : req.topics) {
-                              if (counts[t.name] > 1) {
-                                CreateTopicsResponse::CreatableTopicResult dup;
-                                dup.name = t.name;
-                                dup.error_code = error_code(protocol::ErrorCode::kInvalidRequest);
-                                dup.error_message =
-                                    "Create topics request from client contains multiple entries "
-                                    "for the topic " +
-                                    t.name;
-                                resp.topics.push_back(std::move(dup));
-                                continue;
-                              }
-                              resp.topics.push_back(create_one(*ctx, t, req.validate_only));
-                            }
-                            r.respond(encode_response(resp, version));
-                          });
+        r.respond(encode_response(resp, version));
       });
 }
 

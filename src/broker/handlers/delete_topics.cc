@@ -55,23 +55,17 @@ DeleteTopicsResponse::DeletableTopicResult delete_one(const BrokerContext& ctx,
 
 void register_delete_topics(HandlerRegistry& registry, const BrokerContext& context) {
   const BrokerContext* ctx = &context;
-  registry.add(
-      api_spec(protocol::ApiKey::kDeleteTopics), [ctx](Request request, Responder responder) {
-        auto req = decode_request<DeleteTopicsRequest>(request);
-        if (!req) {
-          responder.respond(Response::close());
-          return;
+  add_controller_handler<DeleteTopicsRequest>(
+      registry, context, protocol::ApiKey::kDeleteTopics,
+      [ctx](const DeleteTopicsRequest& req, int16_t version, Responder& r) {
+        DeleteTopicsResponse resp;
+        for (const auto& name : req.topic_names) {
+          resp.responses.push_back(delete_one(*ctx, name, {}));
         }
-        int16_t version = request.api_version();
-        run_on_controller(*ctx, std::move(responder),
-                          [ctx, req = std::move(*req), version](Responder& r) {
-                            DeleteTopicsResponse resp;
-                            for (const auto& name : req.topic_names)
-                              resp.responses.push_back(delete_one(*ctx, name, {}));
-                            for (const auto& t : req.topics)
-                              resp.responses.push_back(delete_one(*ctx, t.name, t.topic_id));
-                            r.respond(encode_response(resp, version));
-                          });
+        for (const auto& t : req.topics) {
+          resp.responses.push_back(delete_one(*ctx, t.name, t.topic_id));
+        }
+        r.respond(encode_response(resp, version));
       });
 }
 

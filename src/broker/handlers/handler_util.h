@@ -44,6 +44,26 @@ void run_on_controller(const BrokerContext& ctx, Responder responder,
                        std::function<void(Responder&)> task);
 
 // A controller error as the Kafka code that goes on the wire (the numbers are Kafka's).
+// Registers the handler of an admin API whose work is a metadata commit: the body is decoded
+// into Message on the network thread (a malformed body closes the connection), then
+// fn(message, version, responder) runs on the controller thread.
+template <typename Message, typename Fn>
+void add_controller_handler(HandlerRegistry& registry, const BrokerContext& context,
+                            protocol::ApiKey key, Fn fn) {
+  const BrokerContext* ctx = &context;
+  registry.add(api_spec(key), [ctx, fn](Request request, Responder responder) {
+    auto message = decode_request<Message>(request);
+    if (!message) {
+      responder.respond(Response::close());
+      return;
+    }
+    int16_t version = request.api_version();
+    run_on_controller(
+        *ctx, std::move(responder),
+        [fn, message = std::move(*message), version](Responder& r) { fn(message, version, r); });
+  });
+}
+
 inline int16_t error_code(metadata::ErrorCode e) { return static_cast<int16_t>(e); }
 
 inline int16_t error_code(protocol::ErrorCode e) { return protocol::to_int(e); }

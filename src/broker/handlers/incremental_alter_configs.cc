@@ -14,55 +14,42 @@ namespace eddy::broker {
 
 void register_incremental_alter_configs(HandlerRegistry& registry, const BrokerContext& context) {
   const BrokerContext* ctx = &context;
-  registry.add(api_spec(protocol::ApiKey::kIncrementalAlterConfigs), [ctx](Request request,
-                                                                           Responder responder) {
-    auto req = decode_request<protocol::IncrementalAlterConfigsRequest>(request);
-    if (!req) {
-      responder.respond(Response::close());
-      return;
-    }
-    int16_t version = request.api_version();
-    run_on_controller(
-        *ctx, std::move(responder), [ctx, req = std::move(*req), version](Responder& r) {
-          std::map<std::pair<int8_t, std::string>, int> counts;
-          for (const auto& res : req.resources) ++counts[{res.resource_type, res.resource_name}];
-          protocol::IncrementalAlterConfigsResponse resp;
-          for (const auto& res : req.resources) {
-            protocol::IncrementalAlterConfigsResponse::AlterConfigsResourceResponse out;
-            out.resource_type = res.resource_type;
-            out.resource_name = res.resource_name;
-            std::vector<metadata::ConfigChange> changes;
-            AlterOutcome o;
-            for (const auto& c : res.configs) {
-              if (c.config_operation < 0 || c.config_operation > 3) {
-                o = {error_code(protocol::ErrorCode::kInvalidRequest),
-                     "unknown config operation " + std::to_string(c.config_operation)};
-                break;
-              }
-              if (c.config_operation != 1 && !c.value) {
-                o = {error_code(protocol::ErrorCode::kInvalidRequest),
-                     "null value for config '" + c.name + "'"};
-                break;
-              }
-              changes.push_back({c.name,
-                                 static_cast<metadata::ConfigChange::Op>(c.config_operation),
-                                 c.value.value_or("")});
-            }
-            if (o.error_code == 0 && counts[{res.resource_type, res.resource_name}] > 1) {
+  using protocol::IncrementalAlterConfigsRequest;
+  add_controller_handler<IncrementalAlterConfigsRequest>(
+      registry, context, protocol::ApiKey::kIncrementalAlterConfigs,
+      [ctx](const IncrementalAlterConfigsRequest& req, int16_t version, Responder& r) {
+        std::map<std::pair<int8_t, std::string>, int> counts;
+        for (const auto& res : req.resources) ++counts[{res.resource_type, res.resource_name}];
+        protocol::IncrementalAlterConfigsResponse resp;
+        for (const auto& res : req.resources) {
+          std::vector<metadata::ConfigChange> changes;
+          AlterOutcome o;
+          for (const auto& c : res.configs) {
+            if (c.config_operation < 0 || c.config_operation > 3) {
               o = {error_code(protocol::ErrorCode::kInvalidRequest),
-                   "Duplicate resource in request"};
+                   "unknown config operation " + std::to_string(c.config_operation)};
+              break;
             }
-            if (o.error_code == 0) {
-              o = alter_resource(*ctx, res.resource_type, res.resource_name, changes,
-                                 /*replace_all=*/false, req.validate_only);
+            if (c.config_operation != 1 && !c.value) {
+              o = {error_code(protocol::ErrorCode::kInvalidRequest),
+                   "null value for config '" + c.name + "'"};
+              break;
             }
-            out.error_code = o.error_code;
-            out.error_message = o.error_message;
-            resp.responses.push_back(std::move(out));
+            changes.push_back({c.name, static_cast<metadata::ConfigChange::Op>(c.config_operation),
+                               c.value.value_or("")});
           }
-          r.respond(encode_response(resp, version));
-        });
-  });
+          if (o.error_code == 0 && counts[{res.resource_type, res.resource_name}] > 1) {
+            o = {error_code(protocol::ErrorCode::kInvalidRequest), "Duplicate resource in request"};
+          }
+          if (o.error_code == 0) {
+            o = alter_resource(*ctx, res.resource_type, res.resource_name, changes,
+                               /*replace_all=*/false, req.validate_only);
+          }
+          resp.responses.push_back(
+              {o.error_code, o.error_message, res.resource_type, res.resource_name, {}});
+        }
+        r.respond(encode_response(resp, version));
+      });
 }
 
 }  // namespace eddy::broker
