@@ -51,18 +51,22 @@ inline void store_be64(uint8_t* p, uint64_t v) {
   std::memcpy(p, &v, 8);
 }
 
-// Appends big-endian values to a growing buffer.
+// Appends big-endian values to a growing buffer. (Inserting from a local array rather than
+// resizing and storing through data() keeps GCC 12's -Warray-bounds from misfiring when inlined.)
 inline void append_be16(Bytes& out, uint16_t v) {
-  out.resize(out.size() + 2);
-  store_be16(out.data() + out.size() - 2, v);
+  uint8_t b[2];
+  store_be16(b, v);
+  out.insert(out.end(), b, b + 2);
 }
 inline void append_be32(Bytes& out, uint32_t v) {
-  out.resize(out.size() + 4);
-  store_be32(out.data() + out.size() - 4, v);
+  uint8_t b[4];
+  store_be32(b, v);
+  out.insert(out.end(), b, b + 4);
 }
 inline void append_be64(Bytes& out, uint64_t v) {
-  out.resize(out.size() + 8);
-  store_be64(out.data() + out.size() - 8, v);
+  uint8_t b[8];
+  store_be64(b, v);
+  out.insert(out.end(), b, b + 8);
 }
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "load_be* assume a little-endian host");
