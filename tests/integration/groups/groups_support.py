@@ -5,8 +5,7 @@ bounded.
 Run (from this directory, with eddyd built):
     EDDYD=../../../build/bin/eddyd /usr/bin/python3 -m unittest -v test_groups_confluent
     EDDYD=../../../build/bin/eddyd /usr/bin/python3 -m unittest -v test_groups_kafka_python
-These are not yet registered with ctest: eddyd's wiring landed while they were written and they
-have not run against it yet; a CMakeLists.txt like tests/integration/broker's registers them.
+ctest runs each test_*.py under the integration label (CMakeLists.txt).
 """
 
 import json
