@@ -24,7 +24,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "integration", "groups"))
 
-from confluent_kafka import Consumer, TopicPartition  # noqa: E402
+from confluent_kafka import Consumer, KafkaException, TopicPartition  # noqa: E402
 
 from groups_support import Broker, create_topic  # noqa: E402
 
@@ -85,8 +85,16 @@ def load_figures(broker, topic, groups, partitions):
     t0 = time.monotonic()
     broker.start()
     c = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "load-%d" % (groups - 1)})
+    got = None
     try:
-        got = c.committed([TopicPartition(topic, partitions - 1)], timeout=120)[0].offset
+        # Until the coordinator has taken its partitions over it answers NOT_COORDINATOR or
+        # COORDINATOR_LOAD_IN_PROGRESS; ask again (bounded).
+        for _ in range(600):
+            try:
+                got = c.committed([TopicPartition(topic, partitions - 1)], timeout=30)[0].offset
+                break
+            except KafkaException:
+                time.sleep(0.05)
     finally:
         c.close()
     elapsed = (time.monotonic() - t0) * 1000
