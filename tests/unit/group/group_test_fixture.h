@@ -107,7 +107,7 @@ class GroupCoordinatorTest : public ::testing::Test {
   }
 
   ErrorCode heartbeat(const std::string& member_id, int32_t generation,
-                    std::optional<std::string> instance_id = std::nullopt) {
+                      std::optional<std::string> instance_id = std::nullopt) {
     return coord->heartbeat(HeartbeatParams{kGroup, generation, member_id, std::move(instance_id)});
   }
 
