@@ -120,8 +120,9 @@ void Server::stop_accepting() {
 void Server::drain() {
   std::lock_guard lock(mu_);
   for (const auto& [id, weak] : connections_) {
-    asio::post(*connection_io_[id], [weak] {
-      if (auto c = weak.lock()) c->drain();
+    // An init-capture: clang 14 cannot capture a structured binding directly.
+    asio::post(*connection_io_[id], [w = weak] {
+      if (auto c = w.lock()) c->drain();
     });
   }
 }
@@ -144,8 +145,8 @@ void Server::stop() {
   {
     std::lock_guard lock(mu_);
     for (const auto& [id, weak] : connections_) {
-      asio::post(*connection_io_[id], [weak] {
-        if (auto c = weak.lock()) c->close("server stopping");
+      asio::post(*connection_io_[id], [w = weak] {
+        if (auto c = w.lock()) c->close("server stopping");
       });
     }
   }
