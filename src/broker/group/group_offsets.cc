@@ -254,8 +254,8 @@ void GroupCoordinator::delete_groups(const std::vector<std::string>& group_ids,
       g->transition_to(GroupState::kDead, clock_.wall_ms());
       remove_group(pending->results[index].group_id);
       fx.append(partition, epoch_of(partition), std::move(tombstones),
-                [pending, index](ErrorCode error, Effects& fx) {
-                  pending->results[index].error_code = error;
+                [pending, i = index](ErrorCode error, Effects& fx) {
+                  pending->results[i].error_code = error;
                   if (--pending->outstanding == 0) {
                     fx.call([pending] { pending->done(std::move(pending->results)); });
                   }

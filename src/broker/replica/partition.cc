@@ -38,9 +38,8 @@ int16_t append_error(const Status& s, size_t request_bytes, const log::LogConfig
 
 }  // namespace
 
-Partition::Partition(TopicPartition tp, std::shared_ptr<log::PartitionLog> log, NodeId local_node,
-                     Clock* clock)
-    : tp_(std::move(tp)), log_(std::move(log)), local_node_(local_node), clock_(clock) {}
+Partition::Partition(TopicPartition tp, std::shared_ptr<log::PartitionLog> log, NodeId local_node)
+    : tp_(std::move(tp)), log_(std::move(log)), local_node_(local_node) {}
 
 Status Partition::become_leader(LeaderEpoch epoch, std::vector<NodeId> isr,
                                 PartitionSettings settings) {

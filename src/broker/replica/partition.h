@@ -45,8 +45,7 @@ struct LeaderAppendInfo {
 
 class Partition : public std::enable_shared_from_this<Partition> {
  public:
-  Partition(TopicPartition tp, std::shared_ptr<log::PartitionLog> log, NodeId local_node,
-            Clock* clock);
+  Partition(TopicPartition tp, std::shared_ptr<log::PartitionLog> log, NodeId local_node);
 
   const TopicPartition& tp() const { return tp_; }
   const std::shared_ptr<log::PartitionLog>& log() const { return log_; }
@@ -108,7 +107,6 @@ class Partition : public std::enable_shared_from_this<Partition> {
   const TopicPartition tp_;
   const std::shared_ptr<log::PartitionLog> log_;
   const NodeId local_node_;
-  Clock* const clock_;
 
   std::atomic<bool> is_leader_{false};
   std::atomic<int32_t> leader_epoch_{-1};

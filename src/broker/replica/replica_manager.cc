@@ -168,8 +168,7 @@ Status ReplicaManager::become_leader(const TopicPartition& tp, LeaderEpoch epoch
   if (!partition) {
     EDDY_ASSIGN_OR_RETURN(std::shared_ptr<log::PartitionLog> log,
                           options_.logs->get_or_create(tp, settings.log_config));
-    auto created =
-        std::make_shared<Partition>(tp, std::move(log), options_.node_id, options_.clock);
+    auto created = std::make_shared<Partition>(tp, std::move(log), options_.node_id);
     EDDY_RETURN_IF_ERROR(created->rebuild_producer_state(options_.producer_state_scan_bytes));
     std::unique_lock lock(mu_);
     auto [it, inserted] = partitions_.emplace(tp, created);

@@ -23,7 +23,7 @@ class PartitionTest : public ::testing::Test {
     auto log = log::PartitionLog::open(o);
     EXPECT_TRUE(log.is_ok()) << log.status().to_string();
     log_ = *log;
-    auto p = std::make_shared<Partition>(TopicPartition{"t", 0}, log_, NodeId(0), &clock_);
+    auto p = std::make_shared<Partition>(TopicPartition{"t", 0}, log_, NodeId(0));
     PartitionSettings s;
     s.log_config = o.config;
     s.min_insync_replicas = min_isr;
@@ -37,7 +37,6 @@ class PartitionTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
-  ManualClock clock_;
   std::shared_ptr<log::PartitionLog> log_;
   std::deque<Bytes> batches_;
 };
