@@ -51,7 +51,8 @@ FindCoordinatorResponse::Coordinator find(const BrokerContext& ctx, const std::s
     c.host = b->second.endpoints.front().host;
     c.port = b->second.endpoints.front().port;
   } else if (found.node_id == ctx.node_id && !ctx.config->advertised_listeners().empty()) {
-    const ListenerSpec& l = ctx.config->advertised_listeners().front();
+    // advertised_listeners() returns a copy: keep the element, not a reference into it.
+    const ListenerSpec l = ctx.config->advertised_listeners().front();
     c.host = l.host;
     c.port = l.port;
   } else {
