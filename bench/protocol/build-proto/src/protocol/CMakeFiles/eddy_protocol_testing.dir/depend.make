@@ -1,2 +1,0 @@
-# Empty dependencies file for eddy_protocol_testing.
-# This may be replaced when dependencies are built.
