@@ -116,7 +116,20 @@ Status BrokerConfig::validate_all() const {
   if (auto adv = value("advertised.listeners"); adv && !adv->empty()) {
     EDDY_RETURN_IF_ERROR(parse_listeners("advertised.listeners", *adv).status());
   }
-  EDDY_RETURN_IF_ERROR(parse_voters(get_string("controller.quorum.voters")).status());
+  EDDY_ASSIGN_OR_RETURN(auto voters, parse_voters(get_string("controller.quorum.voters")));
+  // The Raft library exists, but eddyd does not yet replicate its metadata through it: refuse a
+  // multi-voter quorum rather than silently running as a single node.
+  if (voters.size() > 1) {
+    return invalid_argument(
+        "config key 'controller.quorum.voters': multi-node controller quorums are not supported "
+        "yet; leave it empty (or list only this node) to run a single-node cluster");
+  }
+  if (voters.size() == 1 && voters[0].id != node_id()) {
+    return invalid_argument(
+        "config key 'controller.quorum.voters': the only voter must be this "
+        "node (node.id " +
+        std::to_string(node_id()) + ")");
+  }
   if (log_dirs().empty()) return invalid_argument("config key 'log.dirs' is empty");
   if (get_long("group.min.session.timeout.ms") > get_long("group.max.session.timeout.ms")) {
     return invalid_argument(

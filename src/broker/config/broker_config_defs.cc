@@ -20,8 +20,8 @@ std::vector<ConfigDef> make_defs() {
        "Listener URIs handed to clients in Metadata; defaults to listeners."},
       {"broker.rack", T::kString, std::nullopt, "Rack of this broker, reported in Metadata."},
       {"controller.quorum.voters", T::kList, "",
-       "Raft voters id@host:port; empty runs this node as a single-voter quorum with no "
-       "controller port."},
+       "Raft voters id@host:port; empty (or this node alone) runs a single-voter quorum with no "
+       "controller port. Several voters are refused until metadata replication lands."},
       {"num.io.threads", T::kInt, "0",
        "Network/request threads, one io_context each; 0 = one per CPU core.", 0, 1024},
       {"socket.request.max.bytes", T::kInt, "104857600",

@@ -53,6 +53,13 @@ class ConfigErrors(unittest.TestCase):
         self.assertNotEqual(rc, 0)
         self.assertIn("no.such.key", out)
 
+    def test_multi_voter_quorum_is_refused_until_replication_exists(self):
+        rc, out = self.run_with(
+            "node.id: 1\ncontroller.quorum.voters: 1@127.0.0.1:19093,2@127.0.0.1:19094\n")
+        self.assertNotEqual(rc, 0)
+        self.assertIn("controller.quorum.voters", out)
+        self.assertIn("not supported", out)
+
     def test_yaml_syntax_error_fails(self):
         rc, out = self.run_with("node.id: [1\n")
         self.assertNotEqual(rc, 0)
