@@ -110,6 +110,15 @@ void GroupCoordinator::remove_group(const std::string& group_id) {
   groups_.erase(group_id);
 }
 
+void GroupCoordinator::begin_loading(int32_t partition) {
+  if (partition < 0 || partition >= config_.offsets_topic_num_partitions) return;
+  std::lock_guard l(mu_);
+  auto [it, inserted] = partitions_.try_emplace(partition);
+  if (!inserted) return;
+  it->second.loading = true;
+  it->second.epoch = next_epoch_++;
+}
+
 Status GroupCoordinator::load_partition(int32_t partition, LoadStats* stats) {
   if (partition < 0 || partition >= config_.offsets_topic_num_partitions) {
     return invalid_argument("no __consumer_offsets partition " + std::to_string(partition));

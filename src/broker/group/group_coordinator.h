@@ -66,6 +66,10 @@ class GroupCoordinator {
     int64_t groups = 0;
     int64_t offsets = 0;
   };
+  // Announces that this node now leads `partition`: until load_partition finishes, its groups
+  // answer COORDINATOR_LOAD_IN_PROGRESS (clients retry that) rather than NOT_COORDINATOR (which
+  // librdkafka's committed() does not). Does nothing for a partition already loading or loaded.
+  void begin_loading(int32_t partition);
   // Takes over a __consumer_offsets partition: reads it back, then serves its groups.
   Status load_partition(int32_t partition, LoadStats* stats = nullptr);
   // Gives a partition up: its groups are dropped and their waiting requests answered

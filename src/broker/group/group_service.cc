@@ -97,6 +97,10 @@ void GroupService::ensure_offsets_topic() {
 }
 
 void GroupService::follow_leadership() {
+  // Two passes: first every newly led partition is marked loading, then each is read back. A
+  // group whose partition waits its turn answers COORDINATOR_LOAD_IN_PROGRESS, not
+  // NOT_COORDINATOR, in the meantime.
+  std::vector<std::pair<int32_t, int32_t>> to_load;  // partition, leader epoch
   for (int32_t p = 0; p < options_.config.offsets_topic_num_partitions; ++p) {
     auto part =
         options_.replicas->get_partition(broker::TopicPartition{std::string(kOffsetsTopic), p});
@@ -116,20 +120,24 @@ void GroupService::follow_leadership() {
       loaded.reset();
     }
     if (leading && !loaded) {
-      GroupCoordinator::LoadStats stats;
-      auto t0 = std::chrono::steady_clock::now();
-      Status s = coordinator_.load_partition(p, &stats);
-      if (!s.is_ok()) {
-        spdlog::warn("loading __consumer_offsets-{} failed (retrying): {}", p, s.to_string());
-        continue;
-      }
-      double ms =
-          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-      spdlog::info("loaded __consumer_offsets-{}: {} records, {} groups, {} offsets in {:.1f} ms",
-                   p, stats.records, stats.groups, stats.offsets, ms);
-      std::lock_guard l(mu_);
-      loaded_epochs_[p] = epoch;
+      coordinator_.begin_loading(p);
+      to_load.emplace_back(p, epoch);
     }
+  }
+  for (const auto& [p, epoch] : to_load) {
+    GroupCoordinator::LoadStats stats;
+    auto t0 = std::chrono::steady_clock::now();
+    Status s = coordinator_.load_partition(p, &stats);
+    if (!s.is_ok()) {
+      spdlog::warn("loading __consumer_offsets-{} failed (retrying): {}", p, s.to_string());
+      continue;
+    }
+    double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    spdlog::info("loaded __consumer_offsets-{}: {} records, {} groups, {} offsets in {:.1f} ms", p,
+                 stats.records, stats.groups, stats.offsets, ms);
+    std::lock_guard l(mu_);
+    loaded_epochs_[p] = epoch;
   }
 }
 

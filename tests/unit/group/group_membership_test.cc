@@ -512,6 +512,15 @@ TEST_F(GroupCoordinatorTest, GroupsOfAnUnownedPartitionAreNotCoordinator) {
   EXPECT_EQ(coord->fetch_offsets(kGroup, std::nullopt).error_code, err::kNotCoordinator);
 }
 
+TEST_F(GroupCoordinatorTest, GroupsOfAPartitionWaitingToLoadAnswerLoadInProgress) {
+  coord->unload_partition(0);
+  coord->begin_loading(0);
+  EXPECT_EQ(join("")->result->error_code, err::kCoordinatorLoadInProgress);
+  EXPECT_EQ(coord->fetch_offsets(kGroup, std::nullopt).error_code, err::kCoordinatorLoadInProgress);
+  ASSERT_TRUE(coord->load_partition(0).is_ok());
+  EXPECT_EQ(coord->fetch_offsets(kGroup, std::nullopt).error_code, err::kNone);
+}
+
 TEST_F(GroupCoordinatorTest, UnloadAnswersWaitingRequestsNotCoordinator) {
   auto [ids, gen] = stable_group(2);
   auto a = join(ids[0]);
