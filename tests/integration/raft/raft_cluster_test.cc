@@ -9,7 +9,7 @@
 #include <string>
 #include <thread>
 
-#include "../../unit/raft_storage/temp_dir.h"
+#include "../../testing/temp_dir.h"
 #include "kv_cluster.h"
 
 namespace eddy::raft::testing {
@@ -67,7 +67,7 @@ class RaftClusterTest : public ::testing::Test {
     return dump.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
   }
 
-  TempDir dir_;
+  eddy::testing::TempDir dir_;
 };
 
 TEST_F(RaftClusterTest, SurvivesLeaderKillAndRestartedNodeCatchesUp) {

@@ -9,7 +9,7 @@
 #include <mutex>
 #include <thread>
 
-#include "../../unit/raft_storage/temp_dir.h"
+#include "../../testing/temp_dir.h"
 #include "kv_cluster.h"
 #include "kv_state_machine.h"
 
@@ -36,7 +36,7 @@ class RaftNodeTest : public ::testing::Test {
     RaftNodeConfig c;
     c.id = NodeId(id);
     c.voters = voters;
-    c.data_dir = dir_.path() / ("node" + std::to_string(id));
+    c.data_dir = std::filesystem::path(dir_.path()) / ("node" + std::to_string(id));
     c.tick_ms = 10;
     c.election_ticks = 10;
     c.request_timeout_ms = 2000;
@@ -49,7 +49,7 @@ class RaftNodeTest : public ::testing::Test {
     return out;
   }
 
-  testing::TempDir dir_;
+  eddy::testing::TempDir dir_;
 };
 
 TEST_F(RaftNodeTest, SingleVoterCommitsAndAppliesProposals) {

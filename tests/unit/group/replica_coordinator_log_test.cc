@@ -4,7 +4,6 @@
 #include "broker/group/replica_coordinator_log.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <atomic>
 #include <chrono>
@@ -12,6 +11,7 @@
 #include <memory>
 #include <thread>
 
+#include "../../testing/temp_dir.h"
 #include "broker/group/group_coordinator.h"
 #include "broker/group/group_records.h"
 #include "log/log_manager.h"
@@ -31,16 +31,10 @@ bool eventually(F done) {
 class ReplicaCoordinatorLogTest : public ::testing::Test {
  protected:
   ReplicaCoordinatorLogTest() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "eddy-group-XXXXXX").string();
-    dir_ = mkdtemp(tmpl.data());
     config_.offsets_topic_num_partitions = 1;
     config_.initial_rebalance_delay_ms = 0;
   }
-  ~ReplicaCoordinatorLogTest() override {
-    stop();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
+  ~ReplicaCoordinatorLogTest() override { stop(); }
 
   // Opens the logs and the replica manager, leads __consumer_offsets-0, loads it.
   void start() {
@@ -87,7 +81,8 @@ class ReplicaCoordinatorLogTest : public ::testing::Test {
     return static_cast<ErrorCode>(error.load());
   }
 
-  std::string dir_;
+  eddy::testing::TempDir tmp_{"group"};
+  const std::string dir_ = tmp_.path();
   GroupConfig config_;
   std::unique_ptr<log::LogManager> logs_;
   std::unique_ptr<broker::ReplicaManager> replicas_;

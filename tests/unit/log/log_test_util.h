@@ -10,6 +10,7 @@
 #include <random>
 #include <string>
 
+#include "../../testing/temp_dir.h"
 #include "common/bytes.h"
 #include "protocol/records/batch_header.h"
 
@@ -63,21 +64,7 @@ inline std::vector<records::BatchHeader> parse_batches(const Bytes& data) {
   return out;
 }
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "eddy-log-test-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using eddy::testing::TempDir;
 
 inline std::string segment_path(const std::string& dir, int64_t base, const char* suffix) {
   char name[32];

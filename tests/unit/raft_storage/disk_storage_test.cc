@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "temp_dir.h"
+#include "../../testing/temp_dir.h"
 
 namespace eddy::raft {
 namespace {
@@ -60,7 +60,7 @@ class DiskStorageTest : public ::testing::Test {
     return out.is_ok() ? *out : std::vector<pb::Entry>{};
   }
 
-  testing::TempDir dir_;
+  eddy::testing::TempDir dir_;
   RecoveryReport report_;
 };
 
@@ -197,14 +197,14 @@ TEST_F(DiskStorageTest, LogThatDisagreesWithTheSnapshotIsDiscardedAtRecovery) {
   {
     DiskStorage::Options options;
     options.log.segment_bytes = 256;
-    testing::TempDir other;
+    eddy::testing::TempDir other;
     auto t = DiskStorage::open(other.path(), voters({1, 2, 3}), options, &report_);
     ASSERT_TRUE(t.is_ok());
     pb::Snapshot snap;
     snap.mutable_metadata()->set_index(15);
     snap.mutable_metadata()->set_term(3);
     ASSERT_TRUE((*t)->apply_snapshot(snap).is_ok());
-    fs::copy_file(other.path() / "snapshot", dir_.path() / "snapshot");
+    fs::copy_file(fs::path(other.path()) / "snapshot", fs::path(dir_.path()) / "snapshot");
   }
   auto s = open();
   EXPECT_EQ(s->first_index()->value(), 16u);
@@ -229,7 +229,7 @@ TEST_F(DiskStorageTest, CorruptHardStateFailsOpen) {
     auto s = open();
     ASSERT_TRUE(s->set_hard_state(hard_state(3, 1, 0)).is_ok());
   }
-  fs::path p = dir_.path() / "hard_state";
+  fs::path p = fs::path(dir_.path()) / "hard_state";
   std::fstream f(p, std::ios::in | std::ios::out | std::ios::binary);
   f.seekp(-1, std::ios::end);
   f.put('\x7f');
@@ -245,7 +245,7 @@ TEST_F(DiskStorageTest, TornTailOfTheLogIsDroppedAndReportedAsTorn) {
     ASSERT_TRUE(s->append(entries(1, 3, 1)).is_ok());
     ASSERT_TRUE(s->sync().is_ok());
   }
-  fs::path seg = dir_.path() / "log" / "00000000000000000001.log";
+  fs::path seg = fs::path(dir_.path()) / "log" / "00000000000000000001.log";
   fs::resize_file(seg, fs::file_size(seg) - 3);
   auto s = open();
   EXPECT_GT(report_.torn_bytes, 0u);

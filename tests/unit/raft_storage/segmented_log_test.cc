@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "temp_dir.h"
+#include "../../testing/temp_dir.h"
 
 namespace eddy::raft {
 namespace {
@@ -74,7 +74,7 @@ class SegmentedLogTest : public ::testing::Test {
     return sizes;
   }
 
-  testing::TempDir dir_;
+  eddy::testing::TempDir dir_;
   std::vector<LogRecord> recovered_;
   RecoveryReport report_;
 };

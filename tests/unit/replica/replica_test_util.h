@@ -4,27 +4,13 @@
 #include <filesystem>
 #include <string>
 
+#include "../../testing/temp_dir.h"
 #include "common/bytes.h"
 #include "protocol/records/batch_builder.h"
 
 namespace eddy::broker::testing {
 
-// A directory under the system temp dir, removed with its contents on destruction.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "eddy-replica-XXXXXX").string();
-    path_ = mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using eddy::testing::TempDir;
 
 // One uncompressed batch of `count` records "v0".."v<count-1>".
 inline Bytes make_batch(int count, int64_t producer_id = records::kNoProducerId,
