@@ -7,9 +7,11 @@
 #include "protocol/generated/metadata.h"
 
 #include <memory>
-#include <set>
+#include <string>
+#include <vector>
 
 #include "broker/handlers/all_handlers.h"
+#include "broker/handlers/auto_create_topics.h"
 #include "broker/handlers/handler_util.h"
 #include "metadata/topic_name.h"
 
@@ -94,19 +96,13 @@ Response build(const BrokerContext& ctx, const MetadataRequest& req, int16_t ver
   return encode_response(resp, version);
 }
 
-// Names the request asks for that do not exist and may be auto-created.
-std::set<std::string> topics_to_create(const BrokerContext& ctx, const MetadataRequest& req,
-                                       int16_t version) {
-  std::set<std::string> out;
-  if (!req.topics || !ctx.config->get_bool("auto.create.topics.enable")) return out;
-  if (version >= 4 && !req.allow_auto_topic_creation) return out;
-  auto image = ctx.metadata->image();
+// The names auto-creation may consider: none for "all topics" (a null list), nor for v4+
+// requests that disallow it (allow_auto_topic_creation); topics named by id are never created.
+std::vector<std::string> auto_create_candidates(const MetadataRequest& req, int16_t version) {
+  std::vector<std::string> out;
+  if (!req.topics || (version >= 4 && !req.allow_auto_topic_creation)) return out;
   for (const auto& rt : *req.topics) {
-    if (!rt.name || image->topic(*rt.name) != nullptr) continue;
-    if (!metadata::validate_topic_name(*rt.name) || metadata::is_internal_topic(*rt.name)) {
-      continue;
-    }
-    out.insert(*rt.name);
+    if (rt.name) out.push_back(*rt.name);
   }
   return out;
 }
@@ -122,27 +118,13 @@ void register_metadata(HandlerRegistry& registry, const BrokerContext& context) 
       return;
     }
     int16_t version = request.api_version();
-    std::set<std::string> create = topics_to_create(*ctx, *req, version);
-    if (create.empty()) {
-      responder.respond(build(*ctx, *req, version));
-      return;
-    }
+    std::vector<std::string> candidates = auto_create_candidates(*req, version);
     auto shared_req = std::make_shared<MetadataRequest>(std::move(*req));
     auto shared_responder = std::make_shared<Responder>(std::move(responder));
-    ctx->commit(
-        [ctx, create](const metadata::MetadataImage& image, metadata::pb::MetadataBatch* out) {
-          for (const auto& name : create) {
-            metadata::CreateTopicSpec spec;
-            spec.name = name;
-            // A failure (a concurrent create won) leaves that topic to the answer's lookup.
-            (void)ctx->controller->create_topic(image, spec, out);
-          }
-          return metadata::ControllerResult{};
-        },
-        /*validate_only=*/false,
-        [ctx, shared_req, shared_responder, version](const metadata::ControllerResult&) {
-          shared_responder->respond(build(*ctx, *shared_req, version));
-        });
+    // The answer waits for any creation so the client sees the new topic at once.
+    auto_create_topics(*ctx, candidates, [ctx, shared_req, shared_responder, version] {
+      shared_responder->respond(build(*ctx, *shared_req, version));
+    });
   });
 }
 

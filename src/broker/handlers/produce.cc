@@ -15,12 +15,11 @@
 
 #include <algorithm>
 #include <memory>
-#include <set>
 
+#include "broker/handlers/auto_create_topics.h"
 #include "broker/handlers/data_handlers.h"
 #include "broker/handlers/handler_util.h"
 #include "broker/replica/replica_manager.h"
-#include "metadata/topic_name.h"
 
 namespace eddy::broker {
 
@@ -118,19 +117,6 @@ void append(const BrokerContext& ctx, std::shared_ptr<ProduceCall> call) {
       });
 }
 
-// Names of topics the request writes to that may be auto-created now.
-std::set<std::string> topics_to_create(const BrokerContext& ctx, const ProduceCall& call) {
-  std::set<std::string> out;
-  if (!ctx.config->get_bool("auto.create.topics.enable")) return out;
-  auto image = ctx.metadata->image();
-  for (const std::string& name : call.names) {
-    if (name.empty() || image->topic(name) != nullptr) continue;
-    if (!metadata::validate_topic_name(name) || metadata::is_internal_topic(name)) continue;
-    out.insert(name);
-  }
-  return out;
-}
-
 }  // namespace
 
 std::optional<std::string> topic_name_for_id(const metadata::MetadataImage& image,
@@ -178,23 +164,8 @@ void register_produce(HandlerRegistry& registry, const BrokerContext& context) {
           build_response(*call, {}, {}, error_code(ErrorCode::kInvalidRequiredAcks)));
       return;
     }
-    std::set<std::string> create = topics_to_create(*ctx, *call);
-    if (create.empty()) {
-      append(*ctx, std::move(call));
-      return;
-    }
-    ctx->commit(
-        [ctx, create](const metadata::MetadataImage& image, metadata::pb::MetadataBatch* out) {
-          for (const auto& name : create) {
-            metadata::CreateTopicSpec topic;
-            topic.name = name;
-            // A concurrent create may win; the append then finds that topic.
-            (void)ctx->controller->create_topic(image, topic, out);
-          }
-          return metadata::ControllerResult{};
-        },
-        /*validate_only=*/false,
-        [ctx, call](const metadata::ControllerResult&) mutable { append(*ctx, std::move(call)); });
+    // Once any missing topic is created (and so led here), the append finds it.
+    auto_create_topics(*ctx, call->names, [ctx, call] { append(*ctx, call); });
   });
 }
 
