@@ -10,38 +10,40 @@
 
 namespace eddy::broker {
 
+namespace {
+
+using protocol::DeleteGroupsRequest;
+using protocol::DeleteGroupsResponse;
+
+DeleteGroupsResponse to_wire(std::vector<group::DeleteGroupResult> results) {
+  DeleteGroupsResponse resp;
+  for (group::DeleteGroupResult& r : results) {
+    DeleteGroupsResponse::DeletableGroupResult dr;
+    dr.group_id = std::move(r.group_id);
+    dr.error_code = protocol::to_int(r.error_code);
+    resp.results.push_back(std::move(dr));
+  }
+  return resp;
+}
+
+}  // namespace
+
 void register_delete_groups(HandlerRegistry& registry, const BrokerContext& context) {
-  const BrokerContext* ctx = &context;
-  registry.add(api_spec(protocol::ApiKey::kDeleteGroups),
-               [ctx](Request request, Responder responder) {
-                 auto req = decode_request<protocol::DeleteGroupsRequest>(request);
-                 if (!req) {
-                   responder.respond(Response::close());
-                   return;
-                 }
-                 int16_t version = request.api_version();
-                 auto shared = std::make_shared<Responder>(std::move(responder));
-                 auto respond = [shared, version](std::vector<group::DeleteGroupResult> results) {
-                   protocol::DeleteGroupsResponse resp;
-                   for (group::DeleteGroupResult& r : results) {
-                     protocol::DeleteGroupsResponse::DeletableGroupResult dr;
-                     dr.group_id = std::move(r.group_id);
-                     dr.error_code = protocol::to_int(r.error_code);
-                     resp.results.push_back(std::move(dr));
-                   }
-                   shared->respond(encode_response(resp, version));
-                 };
-                 group::GroupCoordinator* coordinator = group_coordinator(*ctx);
-                 if (coordinator == nullptr) {
-                   std::vector<group::DeleteGroupResult> results;
-                   for (std::string& id : req->groups_names) {
-                     results.push_back({std::move(id), group::err::kCoordinatorNotAvailable});
-                   }
-                   respond(std::move(results));
-                   return;
-                 }
-                 coordinator->delete_groups(req->groups_names, respond);
-               });
+  add_group_handler<DeleteGroupsRequest>(
+      registry, context, protocol::ApiKey::kDeleteGroups,
+      [](const DeleteGroupsRequest& req, int16_t) {
+        std::vector<group::DeleteGroupResult> results;
+        for (const std::string& id : req.groups_names) {
+          results.push_back({id, group::err::kCoordinatorNotAvailable});
+        }
+        return to_wire(std::move(results));
+      },
+      [](group::GroupCoordinator& coordinator, GroupCall<DeleteGroupsRequest>& call) {
+        coordinator.delete_groups(call.message.groups_names,
+                                  [reply = call.reply](std::vector<group::DeleteGroupResult> r) {
+                                    reply(to_wire(std::move(r)));
+                                  });
+      });
 }
 
 }  // namespace eddy::broker

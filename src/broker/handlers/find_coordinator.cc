@@ -86,15 +86,14 @@ FindCoordinatorResponse answer(const BrokerContext& ctx, const FindCoordinatorRe
 
 void register_find_coordinator(HandlerRegistry& registry, const BrokerContext& context) {
   const BrokerContext* ctx = &context;
-  registry.add(
-      api_spec(protocol::ApiKey::kFindCoordinator), [ctx](Request request, Responder responder) {
-        auto req = decode_request<FindCoordinatorRequest>(request);
-        if (!req) {
-          responder.respond(Response::close());
-          return;
-        }
-        responder.respond(
-            encode_response(answer(*ctx, *req, request.api_version()), request.api_version()));
+  // find() itself tells a missing coordinator apart from a transaction or unknown key type.
+  add_group_handler<FindCoordinatorRequest>(
+      registry, context, protocol::ApiKey::kFindCoordinator,
+      [ctx](const FindCoordinatorRequest& req, int16_t version) {
+        return answer(*ctx, req, version);
+      },
+      [ctx](group::GroupCoordinator&, GroupCall<FindCoordinatorRequest>& call) {
+        call.reply(answer(*ctx, call.message, call.version));
       });
 }
 

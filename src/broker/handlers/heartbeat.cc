@@ -8,23 +8,19 @@
 namespace eddy::broker {
 
 void register_heartbeat(HandlerRegistry& registry, const BrokerContext& context) {
-  const BrokerContext* ctx = &context;
-  registry.add(api_spec(protocol::ApiKey::kHeartbeat), [ctx](Request request, Responder responder) {
-    auto req = decode_request<protocol::HeartbeatRequest>(request);
-    if (!req) {
-      responder.respond(Response::close());
-      return;
-    }
-    protocol::HeartbeatResponse resp;
-    group::GroupCoordinator* coordinator = group_coordinator(*ctx);
-    group::ErrorCode e = coordinator == nullptr
-                             ? group::err::kCoordinatorNotAvailable
-                             : coordinator->heartbeat(group::HeartbeatParams{
-                                   std::move(req->group_id), req->generation_id,
-                                   std::move(req->member_id), std::move(req->group_instance_id)});
-    resp.error_code = protocol::to_int(e);
-    responder.respond(encode_response(resp, request.api_version()));
-  });
+  using protocol::HeartbeatRequest;
+  using protocol::HeartbeatResponse;
+  add_group_handler<HeartbeatRequest>(
+      registry, context, protocol::ApiKey::kHeartbeat,
+      top_level_coordinator_not_available<HeartbeatResponse>(),
+      [](group::GroupCoordinator& coordinator, GroupCall<HeartbeatRequest>& call) {
+        HeartbeatRequest& req = call.message;
+        HeartbeatResponse resp;
+        resp.error_code = protocol::to_int(coordinator.heartbeat(
+            group::HeartbeatParams{std::move(req.group_id), req.generation_id,
+                                   std::move(req.member_id), std::move(req.group_instance_id)}));
+        call.reply(resp);
+      });
 }
 
 }  // namespace eddy::broker

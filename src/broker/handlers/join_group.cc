@@ -39,43 +39,38 @@ JoinGroupResponse to_response(group::JoinGroupResult r, int16_t version) {
 }  // namespace
 
 void register_join_group(HandlerRegistry& registry, const BrokerContext& context) {
-  const BrokerContext* ctx = &context;
-  registry.add(api_spec(protocol::ApiKey::kJoinGroup), [ctx](Request request, Responder responder) {
-    auto req = decode_request<JoinGroupRequest>(request);
-    if (!req) {
-      responder.respond(Response::close());
-      return;
-    }
-    int16_t version = request.api_version();
-    group::GroupCoordinator* coordinator = group_coordinator(*ctx);
-    if (coordinator == nullptr) {
-      group::JoinGroupResult r;
-      r.error_code = group::err::kCoordinatorNotAvailable;
-      r.member_id = req->member_id;
-      responder.respond(encode_response(to_response(std::move(r), version), version));
-      return;
-    }
-    group::JoinGroupParams p;
-    p.group_id = std::move(req->group_id);
-    p.session_timeout_ms = req->session_timeout_ms;
-    // v0 has no rebalance timeout: Kafka uses the session timeout.
-    p.rebalance_timeout_ms = version >= 1 ? req->rebalance_timeout_ms : req->session_timeout_ms;
-    p.member_id = std::move(req->member_id);
-    p.group_instance_id = std::move(req->group_instance_id);
-    p.protocol_type = std::move(req->protocol_type);
-    for (auto& proto : req->protocols) {
-      p.protocols.push_back(group::JoinProtocol{std::move(proto.name), std::move(proto.metadata)});
-    }
-    p.client_id = request.header.client_id.value_or("");
-    p.client_host = group_client_host(request);
-    p.require_known_member_id = version >= 4;
-    p.supports_skip_assignment = version >= 9;
-    // The Responder is move-only; the coordinator's callback must be copyable.
-    auto shared = std::make_shared<Responder>(std::move(responder));
-    coordinator->join_group(std::move(p), [shared, version](group::JoinGroupResult r) {
-      shared->respond(encode_response(to_response(std::move(r), version), version));
-    });
-  });
+  add_group_handler<JoinGroupRequest>(
+      registry, context, protocol::ApiKey::kJoinGroup,
+      [](const JoinGroupRequest& req, int16_t version) {
+        group::JoinGroupResult r;
+        r.error_code = group::err::kCoordinatorNotAvailable;
+        r.member_id = req.member_id;
+        return to_response(std::move(r), version);
+      },
+      [](group::GroupCoordinator& coordinator, GroupCall<JoinGroupRequest>& call) {
+        JoinGroupRequest& req = call.message;
+        int16_t version = call.version;
+        group::JoinGroupParams p;
+        p.group_id = std::move(req.group_id);
+        p.session_timeout_ms = req.session_timeout_ms;
+        // v0 has no rebalance timeout: Kafka uses the session timeout.
+        p.rebalance_timeout_ms = version >= 1 ? req.rebalance_timeout_ms : req.session_timeout_ms;
+        p.member_id = std::move(req.member_id);
+        p.group_instance_id = std::move(req.group_instance_id);
+        p.protocol_type = std::move(req.protocol_type);
+        for (auto& proto : req.protocols) {
+          p.protocols.push_back(
+              group::JoinProtocol{std::move(proto.name), std::move(proto.metadata)});
+        }
+        p.client_id = call.request->header.client_id.value_or("");
+        p.client_host = group_client_host(*call.request);
+        p.require_known_member_id = version >= 4;
+        p.supports_skip_assignment = version >= 9;
+        coordinator.join_group(std::move(p),
+                               [reply = call.reply, version](group::JoinGroupResult r) {
+                                 reply(to_response(std::move(r), version));
+                               });
+      });
 }
 
 }  // namespace eddy::broker

@@ -9,32 +9,25 @@
 namespace eddy::broker {
 
 void register_leave_group(HandlerRegistry& registry, const BrokerContext& context) {
-  const BrokerContext* ctx = &context;
-  registry.add(
-      api_spec(protocol::ApiKey::kLeaveGroup), [ctx](Request request, Responder responder) {
-        auto req = decode_request<protocol::LeaveGroupRequest>(request);
-        if (!req) {
-          responder.respond(Response::close());
-          return;
-        }
-        int16_t version = request.api_version();
-        protocol::LeaveGroupResponse resp;
-        group::GroupCoordinator* coordinator = group_coordinator(*ctx);
-        if (coordinator == nullptr) {
-          resp.error_code = protocol::to_int(group::err::kCoordinatorNotAvailable);
-          responder.respond(encode_response(resp, version));
-          return;
-        }
+  using protocol::LeaveGroupRequest;
+  using protocol::LeaveGroupResponse;
+  add_group_handler<LeaveGroupRequest>(
+      registry, context, protocol::ApiKey::kLeaveGroup,
+      top_level_coordinator_not_available<LeaveGroupResponse>(),
+      [](group::GroupCoordinator& coordinator, GroupCall<LeaveGroupRequest>& call) {
+        LeaveGroupRequest& req = call.message;
+        int16_t version = call.version;
         std::vector<group::LeaveMember> members;
         if (version < 3) {
-          members.push_back(group::LeaveMember{std::move(req->member_id), std::nullopt});
+          members.push_back(group::LeaveMember{std::move(req.member_id), std::nullopt});
         } else {
-          for (auto& m : req->members) {
+          for (auto& m : req.members) {
             members.push_back(
                 group::LeaveMember{std::move(m.member_id), std::move(m.group_instance_id)});
           }
         }
-        group::LeaveGroupResult r = coordinator->leave_group(req->group_id, members);
+        group::LeaveGroupResult r = coordinator.leave_group(req.group_id, members);
+        LeaveGroupResponse resp;
         resp.error_code = protocol::to_int(r.error_code);
         if (version < 3) {
           // One member: its own error is the answer.
@@ -43,14 +36,14 @@ void register_leave_group(HandlerRegistry& registry, const BrokerContext& contex
           }
         } else {
           for (group::LeaveMemberResult& m : r.members) {
-            protocol::LeaveGroupResponse::MemberResponse mr;
+            LeaveGroupResponse::MemberResponse mr;
             mr.member_id = std::move(m.member_id);
             mr.group_instance_id = std::move(m.group_instance_id);
             mr.error_code = protocol::to_int(m.error_code);
             resp.members.push_back(std::move(mr));
           }
         }
-        responder.respond(encode_response(resp, version));
+        call.reply(resp);
       });
 }
 

@@ -23,39 +23,32 @@ bool iequals(std::string_view a, std::string_view b) {
 }  // namespace
 
 void register_list_groups(HandlerRegistry& registry, const BrokerContext& context) {
-  const BrokerContext* ctx = &context;
-  registry.add(api_spec(protocol::ApiKey::kListGroups), [ctx](Request request,
-                                                              Responder responder) {
-    auto req = decode_request<protocol::ListGroupsRequest>(request);
-    if (!req) {
-      responder.respond(Response::close());
-      return;
-    }
-    int16_t version = request.api_version();
-    protocol::ListGroupsResponse resp;
-    group::GroupCoordinator* coordinator = group_coordinator(*ctx);
-    if (coordinator == nullptr) {
-      resp.error_code = protocol::to_int(group::err::kCoordinatorNotAvailable);
-      responder.respond(encode_response(resp, version));
-      return;
-    }
-    bool classic_wanted = req->types_filter.empty() ||
-                          std::any_of(req->types_filter.begin(), req->types_filter.end(),
-                                      [](const std::string& t) { return iequals(t, "classic"); });
-    auto [error, groups] = coordinator->list_groups(req->states_filter);
-    resp.error_code = protocol::to_int(error);
-    if (classic_wanted) {
-      for (group::ListedGroup& g : groups) {
-        protocol::ListGroupsResponse::ListedGroup lg;
-        lg.group_id = std::move(g.group_id);
-        lg.protocol_type = std::move(g.protocol_type);
-        lg.group_state = std::move(g.state);
-        lg.group_type = "classic";
-        resp.groups.push_back(std::move(lg));
-      }
-    }
-    responder.respond(encode_response(resp, version));
-  });
+  using protocol::ListGroupsRequest;
+  using protocol::ListGroupsResponse;
+  add_group_handler<ListGroupsRequest>(
+      registry, context, protocol::ApiKey::kListGroups,
+      top_level_coordinator_not_available<ListGroupsResponse>(),
+      [](group::GroupCoordinator& coordinator, GroupCall<ListGroupsRequest>& call) {
+        const ListGroupsRequest& req = call.message;
+        bool classic_wanted =
+            req.types_filter.empty() ||
+            std::any_of(req.types_filter.begin(), req.types_filter.end(),
+                        [](const std::string& t) { return iequals(t, "classic"); });
+        auto [error, groups] = coordinator.list_groups(req.states_filter);
+        ListGroupsResponse resp;
+        resp.error_code = protocol::to_int(error);
+        if (classic_wanted) {
+          for (group::ListedGroup& g : groups) {
+            ListGroupsResponse::ListedGroup lg;
+            lg.group_id = std::move(g.group_id);
+            lg.protocol_type = std::move(g.protocol_type);
+            lg.group_state = std::move(g.state);
+            lg.group_type = "classic";
+            resp.groups.push_back(std::move(lg));
+          }
+        }
+        call.reply(resp);
+      });
 }
 
 }  // namespace eddy::broker

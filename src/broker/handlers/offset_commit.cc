@@ -44,30 +44,28 @@ OffsetCommitResponse shape(const OffsetCommitRequest& req,
 
 void register_offset_commit(HandlerRegistry& registry, const BrokerContext& context) {
   const BrokerContext* ctx = &context;
-  registry.add(
-      api_spec(protocol::ApiKey::kOffsetCommit), [ctx](Request request, Responder responder) {
-        auto req = decode_request<OffsetCommitRequest>(request);
-        if (!req) {
-          responder.respond(Response::close());
-          return;
-        }
-        int16_t version = request.api_version();
-        auto shared_req = std::make_shared<OffsetCommitRequest>(std::move(*req));
+  add_group_handler<OffsetCommitRequest>(
+      registry, context, protocol::ApiKey::kOffsetCommit,
+      [](const OffsetCommitRequest& req, int16_t) {
+        size_t partitions = 0;
+        for (const auto& t : req.topics) partitions += t.partitions.size();
+        return shape(
+            req, std::vector<group::ErrorCode>(partitions, group::err::kCoordinatorNotAvailable));
+      },
+      [ctx](group::GroupCoordinator& coordinator, GroupCall<OffsetCommitRequest>& call) {
+        auto req = std::make_shared<OffsetCommitRequest>(std::move(call.message));
         auto errors = std::make_shared<std::vector<group::ErrorCode>>();
-        group::GroupCoordinator* coordinator = group_coordinator(*ctx);
         auto image = ctx->metadata->image();
         group::OffsetCommitParams p;
-        p.group_id = shared_req->group_id;
+        p.group_id = req->group_id;
         // v0 commits come from outside group management.
-        p.generation_id = version >= 1 ? shared_req->generation_id_or_member_epoch : -1;
-        p.member_id = shared_req->member_id;
-        p.group_instance_id = shared_req->group_instance_id;
+        p.generation_id = call.version >= 1 ? req->generation_id_or_member_epoch : -1;
+        p.member_id = req->member_id;
+        p.group_instance_id = req->group_instance_id;
         std::vector<size_t> forwarded;  // indexes into *errors of the entries the coordinator gets
-        for (const auto& t : shared_req->topics) {
+        for (const auto& t : req->topics) {
           for (const auto& part : t.partitions) {
-            if (coordinator == nullptr) {
-              errors->push_back(group::err::kCoordinatorNotAvailable);
-            } else if (!partition_exists(*image, t.name, part.partition_index)) {
+            if (!partition_exists(*image, t.name, part.partition_index)) {
               errors->push_back(group::err::kUnknownTopicOrPartition);
             } else {
               errors->push_back(group::err::kNone);
@@ -78,18 +76,17 @@ void register_offset_commit(HandlerRegistry& registry, const BrokerContext& cont
             }
           }
         }
-        auto shared = std::make_shared<Responder>(std::move(responder));
         if (p.offsets.empty()) {
-          shared->respond(encode_response(shape(*shared_req, *errors), version));
+          call.reply(shape(*req, *errors));
           return;
         }
-        coordinator->commit_offsets(
-            std::move(p), [shared, shared_req, errors, forwarded = std::move(forwarded),
-                           version](group::OffsetCommitResult r) {
+        coordinator.commit_offsets(
+            std::move(p), [reply = call.reply, req, errors,
+                           forwarded = std::move(forwarded)](group::OffsetCommitResult r) {
               for (size_t i = 0; i < forwarded.size() && i < r.partitions.size(); ++i) {
                 (*errors)[forwarded[i]] = r.partitions[i].error_code;
               }
-              shared->respond(encode_response(shape(*shared_req, *errors), version));
+              reply(shape(*req, *errors));
             });
       });
 }

@@ -97,16 +97,11 @@ OffsetFetchResponse answer(group::GroupCoordinator* coordinator, const OffsetFet
 }  // namespace
 
 void register_offset_fetch(HandlerRegistry& registry, const BrokerContext& context) {
-  const BrokerContext* ctx = &context;
-  registry.add(
-      api_spec(protocol::ApiKey::kOffsetFetch), [ctx](Request request, Responder responder) {
-        auto req = decode_request<OffsetFetchRequest>(request);
-        if (!req) {
-          responder.respond(Response::close());
-          return;
-        }
-        int16_t version = request.api_version();
-        responder.respond(encode_response(answer(group_coordinator(*ctx), *req, version), version));
+  add_group_handler<OffsetFetchRequest>(
+      registry, context, protocol::ApiKey::kOffsetFetch,
+      [](const OffsetFetchRequest& req, int16_t version) { return answer(nullptr, req, version); },
+      [](group::GroupCoordinator& coordinator, GroupCall<OffsetFetchRequest>& call) {
+        call.reply(answer(&coordinator, call.message, call.version));
       });
 }
 

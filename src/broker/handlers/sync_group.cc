@@ -26,36 +26,29 @@ SyncGroupResponse to_response(group::SyncGroupResult r) {
 }  // namespace
 
 void register_sync_group(HandlerRegistry& registry, const BrokerContext& context) {
-  const BrokerContext* ctx = &context;
-  registry.add(api_spec(protocol::ApiKey::kSyncGroup), [ctx](Request request, Responder responder) {
-    auto req = decode_request<SyncGroupRequest>(request);
-    if (!req) {
-      responder.respond(Response::close());
-      return;
-    }
-    int16_t version = request.api_version();
-    group::GroupCoordinator* coordinator = group_coordinator(*ctx);
-    if (coordinator == nullptr) {
-      group::SyncGroupResult r;
-      r.error_code = group::err::kCoordinatorNotAvailable;
-      responder.respond(encode_response(to_response(std::move(r)), version));
-      return;
-    }
-    group::SyncGroupParams p;
-    p.group_id = std::move(req->group_id);
-    p.generation_id = req->generation_id;
-    p.member_id = std::move(req->member_id);
-    p.group_instance_id = std::move(req->group_instance_id);
-    p.protocol_type = std::move(req->protocol_type);
-    p.protocol_name = std::move(req->protocol_name);
-    for (auto& a : req->assignments) {
-      p.assignments.emplace_back(std::move(a.member_id), std::move(a.assignment));
-    }
-    auto shared = std::make_shared<Responder>(std::move(responder));
-    coordinator->sync_group(std::move(p), [shared, version](group::SyncGroupResult r) {
-      shared->respond(encode_response(to_response(std::move(r)), version));
-    });
-  });
+  add_group_handler<SyncGroupRequest>(
+      registry, context, protocol::ApiKey::kSyncGroup,
+      [](const SyncGroupRequest&, int16_t) {
+        group::SyncGroupResult r;
+        r.error_code = group::err::kCoordinatorNotAvailable;
+        return to_response(std::move(r));
+      },
+      [](group::GroupCoordinator& coordinator, GroupCall<SyncGroupRequest>& call) {
+        SyncGroupRequest& req = call.message;
+        group::SyncGroupParams p;
+        p.group_id = std::move(req.group_id);
+        p.generation_id = req.generation_id;
+        p.member_id = std::move(req.member_id);
+        p.group_instance_id = std::move(req.group_instance_id);
+        p.protocol_type = std::move(req.protocol_type);
+        p.protocol_name = std::move(req.protocol_name);
+        for (auto& a : req.assignments) {
+          p.assignments.emplace_back(std::move(a.member_id), std::move(a.assignment));
+        }
+        coordinator.sync_group(std::move(p), [reply = call.reply](group::SyncGroupResult r) {
+          reply(to_response(std::move(r)));
+        });
+      });
 }
 
 }  // namespace eddy::broker
