@@ -1,0 +1,52 @@
+"""Crafted Kafka frames on a raw socket, for tests that need bytes no client would send: request
+headers (v1, and v2 for flexible versions), the 4-byte size prefix, and bounded reads (every
+socket the tests open has a timeout)."""
+
+import struct
+
+
+def header(api_key, version, correlation_id=7, client_id=b"eddy-it"):
+    """Request header v1: api key, version, correlation id, nullable client id."""
+    return struct.pack(">hhih", api_key, version, correlation_id, len(client_id)) + client_id
+
+
+def header_v2(api_key, version, correlation_id=7, client_id=b"eddy-it"):
+    """Request header v2 (flexible versions): v1 and an empty tagged-field section."""
+    return header(api_key, version, correlation_id, client_id) + b"\x00"
+
+
+def compact_string(s):
+    """A compact string whose length is below 127 (one varint byte)."""
+    assert len(s) < 127
+    return bytes([len(s) + 1]) + s
+
+
+def frame(payload):
+    return struct.pack(">i", len(payload)) + payload
+
+
+def recv_exact(sock, n):
+    out = b""
+    while len(out) < n:
+        chunk = sock.recv(n - len(out))
+        if not chunk:
+            return None
+        out += chunk
+    return out
+
+
+def read_frame(sock):
+    """The payload after the size prefix, or None when the peer closed."""
+    size = recv_exact(sock, 4)
+    if size is None:
+        return None
+    (n,) = struct.unpack(">i", size)
+    return recv_exact(sock, n)
+
+
+def closed_by_peer(sock):
+    """True when the peer closed the connection (EOF or reset) instead of sending bytes."""
+    try:
+        return sock.recv(65536) == b""
+    except ConnectionResetError:
+        return True
