@@ -1,12 +1,14 @@
 """Runs build/bin/eddyctl (or $EDDYCTL) against a broker and returns (exit code, stdout, stderr).
 
 Every run is bounded by a timeout; JSON output is parsed with json.loads by the caller.
+CliTestCase is the shared fixture of the CLI suites: one eddyd per test class.
 """
 
 import json
 import os
 import subprocess
 import sys
+import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "broker"))
@@ -38,3 +40,25 @@ def eddyctl(bootstrap, *args, stdin=None, timeout_s=60, env=None):
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout_s, env=env)
     return Result(p.returncode, p.stdout.decode("utf-8", "replace"),
                   p.stderr.decode("utf-8", "replace"))
+
+
+class CliTestCase(unittest.TestCase):
+    """Starts one eddyd (a free loopback port, a temp data dir, `overrides`) for the whole class
+    and stops it after; `b` is its bootstrap address."""
+
+    overrides = {}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.broker = Broker(overrides=dict(cls.overrides)).start()
+        cls.b = cls.broker.bootstrap
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.broker.__exit__(None, None, None)
+
+    def run_ok(self, *args, **kw):
+        """eddyctl against this class's broker; the test fails unless it exits 0."""
+        r = eddyctl(self.b, *args, **kw)
+        self.assertEqual(r.code, 0, r)
+        return r

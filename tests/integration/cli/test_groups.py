@@ -5,25 +5,13 @@ import unittest
 
 from confluent_kafka import Consumer
 
-from cli_harness import Broker, eddyctl
+from cli_harness import CliTestCase, eddyctl
 
 ERROR, USAGE, NOT_FOUND = 1, 2, 4
 
 
-class GroupCommands(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.broker = Broker(overrides={"num.partitions": "1"}).start()
-        cls.b = cls.broker.bootstrap
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.broker.__exit__(None, None, None)
-
-    def run_ok(self, *args, **kw):
-        r = eddyctl(self.b, *args, **kw)
-        self.assertEqual(r.code, 0, r)
-        return r
+class GroupCommands(CliTestCase):
+    overrides = {"num.partitions": "1"}
 
     def make_group(self, topic, group, produced=10, consumed=10):
         """A topic with `produced` records and a group that committed offset `consumed`."""

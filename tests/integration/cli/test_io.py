@@ -5,25 +5,13 @@ import subprocess
 import time
 import unittest
 
-from cli_harness import Broker, eddyctl, free_port
+from cli_harness import CliTestCase, eddyctl, free_port
 
 UNREACHABLE, NOT_FOUND = 3, 4
 
 
-class ProduceConsume(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.broker = Broker(overrides={"num.partitions": "1"}).start()
-        cls.b = cls.broker.bootstrap
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.broker.__exit__(None, None, None)
-
-    def run_ok(self, *args, **kw):
-        r = eddyctl(self.b, *args, **kw)
-        self.assertEqual(r.code, 0, r)
-        return r
+class ProduceConsume(CliTestCase):
+    overrides = {"num.partitions": "1"}
 
     def test_produce_with_keys_and_headers_then_consume_json(self):
         self.run_ok("topic", "create", "io-json", "-p", "1")

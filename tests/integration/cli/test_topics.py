@@ -4,25 +4,13 @@ import os
 import time
 import unittest
 
-from cli_harness import Broker, eddyctl, eddyctl_path, free_port
+from cli_harness import CliTestCase, eddyctl, free_port
 
 USAGE, ERROR, UNREACHABLE, NOT_FOUND = 2, 1, 3, 4
 
 
-class TopicCommands(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.broker = Broker(overrides={"num.partitions": "2"}).start()
-        cls.b = cls.broker.bootstrap
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.broker.__exit__(None, None, None)
-
-    def run_ok(self, *args, **kw):
-        r = eddyctl(self.b, *args, **kw)
-        self.assertEqual(r.code, 0, r)
-        return r
+class TopicCommands(CliTestCase):
+    overrides = {"num.partitions": "2"}
 
     def test_help_lists_every_command_group(self):
         r = eddyctl(None, "--help")
