@@ -44,6 +44,10 @@ bool Connection::reading_paused() const {
   return draining_ || closed_ || slots_.size() >= options_.max_inflight;
 }
 
+// A body still expecting at least this many bytes is received straight into its frame; a
+// smaller remainder goes through read_buf_, where one read also picks up the frames behind it.
+static constexpr size_t kDirectReadMinBytes = 16 * 1024;
+
 void Connection::read_more() {
   if (reading_ || reading_paused()) return;
   // Frames already buffered are processed before reading more.
@@ -52,8 +56,17 @@ void Connection::read_more() {
     if (closed_ || reading_paused()) return;
   }
   reading_ = true;
+  MutableByteSpan target(read_buf_.data() + read_have_, read_buf_.size() - read_have_);
+  reading_direct_ = false;
+  if (read_have_ == 0 && assembler_.want_body()) {
+    MutableByteSpan body = assembler_.body_space();
+    if (body.size() >= kDirectReadMinBytes) {
+      target = body;
+      reading_direct_ = true;
+    }
+  }
   socket_.async_read_some(
-      asio::buffer(read_buf_.data() + read_have_, read_buf_.size() - read_have_),
+      asio::buffer(target.data(), target.size()),
       [self = shared_from_this()](const error_code& ec, size_t n) { self->on_read(ec, n); });
 }
 
@@ -65,8 +78,13 @@ void Connection::on_read(const error_code& ec, size_t n) {
     return;
   }
   last_read_ = std::chrono::steady_clock::now();
-  read_have_ += n;
-  process_buffer();
+  if (reading_direct_) {
+    assembler_.body_received(n);
+    if (assembler_.has_frame()) dispatch(assembler_.take_frame());
+  } else {
+    read_have_ += n;
+    process_buffer();
+  }
   read_more();
 }
 

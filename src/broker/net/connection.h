@@ -2,9 +2,10 @@
 // One client connection. It lives on one io_context thread for its whole life, so its state needs
 // no locks; answers computed on other threads are posted back to it.
 //
-// Reading: bytes go through a FrameAssembler (size prefix checked before allocation); each frame
-// is routed to its handler at once, so a client can pipeline. With `max_inflight` requests
-// awaiting responses the connection stops reading until one is written (back-pressure).
+// Reading: bytes go through a FrameAssembler (size prefix checked before allocation; the bulk of a
+// large frame is received straight into it); each frame is routed to its handler at once, so a
+// client can pipeline. With `max_inflight` requests awaiting responses the connection stops
+// reading until one is written (back-pressure).
 // Writing: responses go out strictly in request order, each as the 4-byte size, the response
 // header and the body's chunks; file slices go with sendfile(2).
 // Closing: on EOF or an error, on a frame it cannot route, when a handler answers kClose, after
@@ -78,6 +79,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::array<uint8_t, 64 * 1024> read_buf_{};
   size_t read_have_ = 0;  // unconsumed bytes at the front of read_buf_
   bool reading_ = false;
+  bool reading_direct_ = false;  // the pending read fills the assembler's frame body
   bool draining_ = false;
   bool closed_ = false;
   std::chrono::steady_clock::time_point last_read_;

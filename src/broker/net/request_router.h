@@ -28,12 +28,24 @@ class FrameAssembler {
   // True while part of a frame (or its prefix) has arrived but not all of it.
   bool mid_frame() const { return prefix_have_ > 0 || want_ > 0; }
 
+  // Direct receive, so a large request is read from the socket straight into its frame instead
+  // of through the connection's buffer (one copy less): while a body is expected (want_body()),
+  // body_space() is where the next bytes go and body_received(n) accepts the n written there.
+  bool want_body() const { return want_ > 0; }
+  MutableByteSpan body_space();
+  void body_received(size_t n);
+
  private:
+  // Makes room for at least one more byte of body: the whole frame at once up to
+  // kUpfrontBodyBytes, beyond that never more than twice what has arrived.
+  void grow_body();
+
   int32_t max_frame_bytes_;
   uint8_t prefix_[4] = {};
   size_t prefix_have_ = 0;
   size_t want_ = 0;  // body bytes still expected; 0 when reading a prefix
-  Bytes body_;
+  Bytes body_;       // allocated space; the first body_have_ bytes have arrived
+  size_t body_have_ = 0;
   bool complete_ = false;
   std::optional<std::string> error_;
 };
