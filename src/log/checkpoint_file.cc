@@ -28,11 +28,12 @@ bool next_line(std::string_view* rest, std::string_view* line) {
 }  // namespace
 
 Status write_checkpoint_file(const std::string& dir, const std::string& name,
-                             const CheckpointEntries& entries) {
+                             const CheckpointEntries& entries, Durability durability,
+                             FaultInjector* faults) {
   std::string text =
       std::to_string(kCheckpointVersion) + "\n" + std::to_string(entries.size()) + "\n";
   for (const auto& [key, value] : entries) text += key + " " + std::to_string(value) + "\n";
-  return write_file_atomically(dir, name, as_bytes(text));
+  return write_file_atomically(dir, name, as_bytes(text), durability, faults);
 }
 
 Result<CheckpointEntries> read_checkpoint_file(const std::string& dir, const std::string& name) {

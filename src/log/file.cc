@@ -31,6 +31,11 @@ int FaultInjector::take_write_fault(uint64_t* partial_bytes) {
 }
 
 int FaultInjector::take_sync_fault() {
+  if (sync_count_.load() <= 0) return 0;
+  int skip = sync_skip_.load();
+  while (skip > 0) {
+    if (sync_skip_.compare_exchange_weak(skip, skip - 1)) return 0;
+  }
   int left = sync_count_.load();
   while (left > 0) {
     if (sync_count_.compare_exchange_weak(left, left - 1)) return sync_errno_.load();
@@ -115,6 +120,7 @@ Status File::read_at(uint64_t position, MutableByteSpan out) const {
 
 Status File::sync() {
   if (faults_ != nullptr) {
+    faults_->note_file_sync();
     int injected = faults_->take_sync_fault();
     if (injected != 0) return errno_status(injected, "fsync " + path_ + " (injected)");
   }
@@ -151,7 +157,12 @@ Status make_dirs(const std::string& path) {
   return Status::ok();
 }
 
-Status sync_dir(const std::string& path) {
+Status sync_dir(const std::string& path, FaultInjector* faults) {
+  if (faults != nullptr) {
+    faults->note_dir_sync();
+    int injected = faults->take_sync_fault();
+    if (injected != 0) return errno_status(injected, "fsync directory " + path + " (injected)");
+  }
   int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return errno_status(errno, "open directory " + path);
   int rc = ::fsync(fd);
@@ -187,17 +198,34 @@ bool path_exists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
-Status write_file_atomically(const std::string& dir, const std::string& name, ByteSpan data) {
+std::string parent_dir(const std::string& path) {
+  std::string parent = fs::path(path).parent_path().string();
+  return parent.empty() ? "." : parent;
+}
+
+Status write_file_atomically(const std::string& dir, const std::string& name, ByteSpan data,
+                             Durability durability, FaultInjector* faults) {
   std::string path = dir + "/" + name;
   std::string tmp = path + kTempSuffix;
   {
     EDDY_ASSIGN_OR_RETURN(File f, File::open(tmp, /*create=*/true));
     EDDY_RETURN_IF_ERROR(f.truncate(0));
     EDDY_RETURN_IF_ERROR(f.write_at(0, data));
+    // Counted only: a checkpoint's own writes take no injected faults (the segment writes do).
+    if (faults != nullptr) faults->note_file_sync();
     EDDY_RETURN_IF_ERROR(f.sync());
   }
   EDDY_RETURN_IF_ERROR(rename_path(tmp, path));
-  return sync_dir(dir);
+  if (durability == Durability::kContent) return Status::ok();
+  return sync_dir(dir, faults);
+}
+
+Status create_marker_file(const std::string& dir, const std::string& name, FaultInjector* faults) {
+  std::string path = dir + "/" + name;
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return errno_status(errno, "create " + path);
+  ::close(fd);
+  return sync_dir(dir, faults);
 }
 
 Result<Bytes> read_whole_file(const std::string& path, uint64_t max_bytes) {

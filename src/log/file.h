@@ -24,11 +24,19 @@ class FaultInjector {
     skip_ = skip;
     count_ = count;
   }
-  // The next `count` fsyncs fail with `err`.
-  void fail_syncs(int err, int count = 1) {
+  // After `skip` more fsyncs succeed, the next `count` fail with `err`. Files and directories
+  // (sync_dir given this injector) alike.
+  void fail_syncs(int err, int count = 1, int skip = 0) {
     sync_errno_ = err;
+    sync_skip_ = skip;
     sync_count_ = count;
   }
+  // How many file fsyncs (File::sync) and directory fsyncs (sync_dir) went through this injector
+  // since it was made: what tests check to see what an operation makes durable, and how often.
+  int64_t file_syncs() const { return file_syncs_.load(); }
+  int64_t dir_syncs() const { return dir_syncs_.load(); }
+  void note_file_sync() { ++file_syncs_; }
+  void note_dir_sync() { ++dir_syncs_; }
   void clear() {
     count_ = 0;
     sync_count_ = 0;
@@ -45,6 +53,9 @@ class FaultInjector {
   std::atomic<uint64_t> partial_bytes_{0};
   std::atomic<int> sync_errno_{0};
   std::atomic<int> sync_count_{0};
+  std::atomic<int> sync_skip_{0};
+  std::atomic<int64_t> file_syncs_{0};
+  std::atomic<int64_t> dir_syncs_{0};
 };
 
 class File {
@@ -81,16 +92,33 @@ class File {
   FaultInjector* faults_ = nullptr;
 };
 
-// Directory and path helpers, errors as Status.
+// Directory and path helpers, errors as Status. `faults`, where taken, counts the fsyncs and may
+// fail them.
 Status make_dirs(const std::string& path);
-Status sync_dir(const std::string& path);
+Status sync_dir(const std::string& path, FaultInjector* faults = nullptr);
 Status remove_file(const std::string& path);  // ok when already gone
 Status remove_all(const std::string& path);   // recursive; ok when already gone
 Status rename_path(const std::string& from, const std::string& to);
 bool path_exists(const std::string& path);
-// Writes `data` to path.tmp, fsyncs it, renames it over `path` and fsyncs the directory: after a
-// crash the file holds either the old or the new content, never a mix.
-Status write_file_atomically(const std::string& dir, const std::string& name, ByteSpan data);
+// The directory holding `path` ("." for a bare name).
+std::string parent_dir(const std::string& path);
+// How far write_file_atomically goes.
+enum class Durability : uint8_t {
+  // The new content is fsynced before the rename, the rename is not: after a crash the file holds
+  // the old content or the new, whole. For values where the old one is still safe to find.
+  kContent,
+  // The directory is fsynced after the rename too: the new content survives a crash.
+  kContentAndName,
+};
+// Writes `data` to path.tmp, fsyncs it and renames it over `path` (then fsyncs the directory, for
+// kContentAndName): after a crash the file holds either the old or the new content, never a mix.
+Status write_file_atomically(const std::string& dir, const std::string& name, ByteSpan data,
+                             Durability durability = Durability::kContentAndName,
+                             FaultInjector* faults = nullptr);
+// Creates `path` empty (or keeps it) and fsyncs `dir`, its directory, so that it exists after a
+// crash. A marker file: its content is nothing, so only its name needs to be durable.
+Status create_marker_file(const std::string& dir, const std::string& name,
+                          FaultInjector* faults = nullptr);
 Result<Bytes> read_whole_file(const std::string& path, uint64_t max_bytes);
 
 }  // namespace eddy::log

@@ -41,6 +41,7 @@ Status LeaderEpochCache::load() {
 }
 
 Status LeaderEpochCache::persist() {
+  std::lock_guard persist_lock(persist_mu_);
   CheckpointEntries out;
   {
     std::lock_guard lock(mu_);
@@ -50,7 +51,8 @@ Status LeaderEpochCache::persist() {
     }
     dirty_ = false;
   }
-  Status s = write_checkpoint_file(dir_, kLeaderEpochCheckpointFile, out);
+  Status s = write_checkpoint_file(dir_, kLeaderEpochCheckpointFile, out,
+                                   Durability::kContentAndName, faults_);
   if (!s.is_ok()) {
     std::lock_guard lock(mu_);
     dirty_ = true;

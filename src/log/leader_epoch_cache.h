@@ -18,6 +18,7 @@
 
 #include "common/ids.h"
 #include "common/status.h"
+#include "log/file.h"
 
 namespace eddy::log {
 
@@ -29,12 +30,16 @@ struct EpochEntry {
 
 class LeaderEpochCache {
  public:
-  explicit LeaderEpochCache(std::string dir) : dir_(std::move(dir)) {}
+  // `faults` only counts the fsyncs of persist() (tests).
+  explicit LeaderEpochCache(std::string dir, FaultInjector* faults = nullptr)
+      : dir_(std::move(dir)), faults_(faults) {}
 
   // Reads leader-epoch-checkpoint. A missing file is an empty cache; a damaged one is kCorruption
   // (the caller then starts empty and re-learns epochs from the batches it scans).
   Status load();
-  // Writes the file when something changed since the last persist().
+  // Writes the file when something changed since the last persist(), durably (temp file, fsync,
+  // rename, directory fsync): the recovery point written after it relies on it. Callers may race
+  // (the flusher, checkpoint writers); one write at a time.
   Status persist();
 
   // Records that `epoch` starts at `start_offset`, if it is newer than the latest epoch. An older
@@ -57,6 +62,8 @@ class LeaderEpochCache {
 
  private:
   const std::string dir_;
+  FaultInjector* const faults_;
+  std::mutex persist_mu_;  // one file write at a time; taken before mu_
   mutable std::mutex mu_;
   std::vector<EpochEntry> entries_;
   bool dirty_ = false;

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <set>
 
 #include "log/log_format.h"
 
@@ -26,6 +27,22 @@ Result<std::vector<std::string>> list_subdirs(const std::string& dir) {
   }
   ::closedir(d);
   return out;
+}
+
+// Runs fn(i) for every i in [0, n) on up to `threads` threads, the caller's among them. fn must
+// not throw (it reports through what it captures).
+void run_parallel(size_t n, int threads, const std::function<void(size_t)>& fn) {
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next.fetch_add(1); i < n; i = next.fetch_add(1)) fn(i);
+  };
+  size_t helpers =
+      std::min<size_t>(n, static_cast<size_t>(std::max(threads, 1))) - std::min<size_t>(n, 1);
+  std::vector<std::thread> pool;
+  pool.reserve(helpers);
+  for (size_t t = 0; t < helpers; ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
 }
 
 }  // namespace
@@ -56,18 +73,18 @@ Result<std::unique_ptr<LogManager>> LogManager::open(LogManagerOptions options) 
   EDDY_RETURN_IF_ERROR(options.default_config.validate());
   if (options.clock == nullptr) options.clock = &SystemClock::instance();
   std::unique_ptr<LogManager> mgr(new LogManager(std::move(options)));
-  for (const std::string& dir : mgr->options_.log_dirs) {
-    EDDY_RETURN_IF_ERROR(make_dirs(dir));
-    EDDY_RETURN_IF_ERROR(mgr->load_dir(dir));
-  }
+  EDDY_RETURN_IF_ERROR(mgr->load_dirs());
   mgr->delete_pending_dirs();
   return mgr;
 }
 
-PartitionLogOptions LogManager::log_options(const std::string& path, const LogConfig& config) {
+PartitionLogOptions LogManager::log_options(const std::string& path, const LogConfig& config,
+                                            bool log_dir_clean) {
   PartitionLogOptions po;
   po.dir = path;
   po.config = config;
+  po.shutdown_marker = ShutdownMarker::kLogDir;
+  po.log_dir_clean = log_dir_clean;
   po.clock = options_.clock;
   po.flusher = flusher_.get();
   po.file_budget = &budget_;
@@ -89,27 +106,55 @@ Status LogManager::for_each_log(const std::function<Status(PartitionLog&)>& fn) 
   return first;
 }
 
-Status LogManager::load_dir(const std::string& dir) {
-  EDDY_ASSIGN_OR_RETURN(auto names, list_subdirs(dir));
-  partitions_per_dir_[dir];
-  for (const std::string& name : names) {
-    std::string path = dir + "/" + name;
-    if (name.ends_with(kDeleteDirSuffix)) {
-      pending_deletes_.push_back(path);
-      continue;
+Status LogManager::load_dirs() {
+  struct Found {
+    std::string dir;
+    std::string path;
+    TopicPartition tp;
+    bool clean;
+  };
+  std::vector<Found> found;
+  std::set<TopicPartition> seen;
+  std::vector<std::string> clean_dirs;
+  for (const std::string& dir : options_.log_dirs) {
+    EDDY_RETURN_IF_ERROR(make_dirs(dir));
+    EDDY_ASSIGN_OR_RETURN(auto names, list_subdirs(dir));
+    partitions_per_dir_[dir];
+    bool clean = path_exists(dir + "/" + kCleanShutdownFile);
+    if (clean) clean_dirs.push_back(dir);
+    for (const std::string& name : names) {
+      std::string path = dir + "/" + name;
+      if (name.ends_with(kDeleteDirSuffix)) {
+        pending_deletes_.push_back(path);
+        continue;
+      }
+      auto tp = TopicPartition::parse_dir_name(name);
+      if (!tp) continue;
+      if (!seen.insert(*tp).second) {
+        return failed_precondition("partition " + name + " is in more than one of log.dirs");
+      }
+      found.push_back({dir, path, *tp, clean});
     }
-    auto tp = TopicPartition::parse_dir_name(name);
-    if (!tp) continue;
-    if (logs_.count(*tp) != 0) {
-      return failed_precondition("partition " + name + " is in more than one of log.dirs");
-    }
-    RecoveryReport report;
-    EDDY_ASSIGN_OR_RETURN(auto log,
-                          PartitionLog::open(log_options(path, options_.default_config), &report));
-    if (options_.on_recovery) options_.on_recovery(*tp, report);
-    logs_[*tp] = std::move(log);
-    ++partitions_per_dir_[dir];
   }
+  std::vector<std::optional<Result<std::shared_ptr<PartitionLog>>>> opened(found.size());
+  std::vector<RecoveryReport> reports(found.size());
+  run_parallel(found.size(), options_.recovery_threads, [&](size_t i) {
+    opened[i].emplace(PartitionLog::open(
+        log_options(found[i].path, options_.default_config, found[i].clean), &reports[i]));
+  });
+  for (const auto& r : opened) EDDY_RETURN_IF_ERROR(r->status());
+  for (size_t i = 0; i < found.size(); ++i) {
+    if (options_.on_recovery) options_.on_recovery(found[i].tp, reports[i]);
+    logs_[found[i].tp] = std::move(*opened[i]).value();
+    ++partitions_per_dir_[found[i].dir];
+  }
+  // Every log of these dirs is open, and from here on a crash is unclean again: each marker goes,
+  // durably, before open() returns and anything can append.
+  for (const std::string& dir : clean_dirs) {
+    EDDY_RETURN_IF_ERROR(remove_file(dir + "/" + kCleanShutdownFile));
+    EDDY_RETURN_IF_ERROR(sync_dir(dir, options_.faults));
+  }
+  loaded_ = true;
   return Status::ok();
 }
 
@@ -130,9 +175,11 @@ Result<std::shared_ptr<PartitionLog>> LogManager::get_or_create(const TopicParti
   for (const std::string& d : options_.log_dirs) {
     if (partitions_per_dir_[d] < partitions_per_dir_[dir]) dir = d;
   }
-  EDDY_ASSIGN_OR_RETURN(auto log,
-                        PartitionLog::open(log_options(dir + "/" + tp.dir_name(), config)));
-  EDDY_RETURN_IF_ERROR(sync_dir(dir));
+  // No fsync here: the log's first flush makes its directory durable before it reports anything
+  // durable, so creating a thousand partitions costs no fsync (and a crash before any flush
+  // loses only empty logs, which the broker creates again from its metadata).
+  EDDY_ASSIGN_OR_RETURN(auto log, PartitionLog::open(log_options(dir + "/" + tp.dir_name(), config,
+                                                                 /*log_dir_clean=*/false)));
   logs_[tp] = log;
   ++partitions_per_dir_[dir];
   return log;
@@ -249,7 +296,25 @@ Status LogManager::shutdown() {
   bg_cv_.notify_all();
   if (background_.joinable()) background_.join();
   flusher_->stop();
-  Status first = for_each_log([](PartitionLog& log) { return log.close(); });
+  auto logs = snapshot();
+  std::vector<Status> closed(logs.size());
+  run_parallel(logs.size(), options_.recovery_threads,
+               [&](size_t i) { closed[i] = logs[i].second->close(); });
+  Status first;
+  std::set<std::string> failed_dirs;
+  for (size_t i = 0; i < logs.size(); ++i) {
+    if (closed[i].is_ok()) continue;
+    if (first.is_ok()) first = closed[i];
+    const std::string& path = logs[i].second->dir();
+    failed_dirs.insert(path.substr(0, path.size() - logs[i].first.dir_name().size() - 1));
+  }
+  // Only a manager that opened every log of its dirs may vouch for them. Each close above made
+  // its log durable (data synced) before returning, so the marker comes after all of it.
+  for (const std::string& dir : options_.log_dirs) {
+    if (!loaded_ || failed_dirs.count(dir) != 0) continue;
+    Status s = create_marker_file(dir, kCleanShutdownFile, options_.faults);
+    if (first.is_ok() && !s.is_ok()) first = s;
+  }
   delete_pending_dirs();
   return first;
 }

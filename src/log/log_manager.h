@@ -1,7 +1,14 @@
 #pragma once
 // LogManager: every partition log of a broker, spread over log.dirs.
 //
-// A partition lives in <log.dir>/<topic>-<partition>/ (Kafka's layout). Deleting a partition
+// A partition lives in <log.dir>/<topic>-<partition>/ (Kafka's layout). Each log dir holds one
+// clean-shutdown marker for all its partitions (<log.dir>/.clean_shutdown, Kafka's per-dir
+// .kafka_cleanshutdown): shutdown() creates it after every log of the dir closed, open() removes
+// it (one directory fsync per log dir) before returning, so a restart after a clean shutdown
+// costs no per-partition fsync. Partitions are opened and closed by recovery_threads threads
+// (Kafka's num.recovery.threads.per.data.dir), so that the fsyncs an unclean recovery or a
+// shutdown still needs overlap and the filesystem's journal commits them together. Deleting a
+// partition
 // renames its directory to <topic>-<partition>.<unique>-delete (one atomic rename, so a crash
 // leaves either the live log or a directory open() finishes deleting) and removes the files on
 // the background thread. One background thread enforces retention (every
@@ -51,10 +58,13 @@ struct LogManagerOptions {
   int64_t background_tick_ms = 100;  // how often segment.ms / flush.ms / checkpoints are checked
   int64_t checkpoint_interval_ms = 60'000;  // log.flush.offset.checkpoint.interval.ms
   int flusher_threads = 1;
+  // Threads that open (recover) and close partition logs at open() and shutdown().
+  int recovery_threads = 4;
   Clock* clock = &SystemClock::instance();
   FaultInjector* faults = nullptr;  // test seam, passed to every log
-  // Called for every partition recovered at open() and for every background failure, so the
-  // broker can log it. Must not throw; runs on the calling or background thread.
+  // Called for every partition recovered at open() (on the thread calling open(), after all are
+  // open) and for every background failure, so the broker can log it. Must not throw; runs on
+  // the calling or background thread.
   std::function<void(const TopicPartition&, const RecoveryReport&)> on_recovery;
   std::function<void(const TopicPartition&, const Status&)> on_background_error;
 };
@@ -89,8 +99,9 @@ class LogManager {
   // Flushes every log, now.
   Status flush_all();
 
-  // Stops the background thread and the flusher, then closes every log cleanly (flush,
-  // checkpoints, clean-shutdown marker). Idempotent; the first error is returned.
+  // Stops the background thread and the flusher, closes every log cleanly (flush, indexes,
+  // checkpoints), then creates each log dir's clean-shutdown marker, unless a log of that dir
+  // failed to close (its next open is then unclean). Idempotent; the first error is returned.
   Status shutdown();
 
   Flusher& flusher() { return *flusher_; }
@@ -99,11 +110,14 @@ class LogManager {
 
  private:
   explicit LogManager(LogManagerOptions options);
-  PartitionLogOptions log_options(const std::string& path, const LogConfig& config);
+  PartitionLogOptions log_options(const std::string& path, const LogConfig& config,
+                                  bool log_dir_clean);
   std::vector<std::pair<TopicPartition, std::shared_ptr<PartitionLog>>> snapshot() const;
   // Runs fn on every log; returns the first error.
   Status for_each_log(const std::function<Status(PartitionLog&)>& fn);
-  Status load_dir(const std::string& dir);
+  // Opens every partition directory of every log dir, recovery_threads at a time, then removes
+  // the log dirs' clean-shutdown markers.
+  Status load_dirs();
   void background_loop();
   void delete_pending_dirs();
 
@@ -120,6 +134,7 @@ class LogManager {
   std::condition_variable bg_cv_;
   bool stopping_ = false;
   std::atomic<bool> shut_down_{false};
+  bool loaded_ = false;  // open() opened every partition of every log dir
   std::thread background_;
 };
 

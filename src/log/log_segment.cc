@@ -286,10 +286,21 @@ Status LogSegment::append(ByteSpan data, std::span<const BatchInfo> infos,
     return s;
   }
   IndexCadence cadence{bytes_since_index_entry_, max_timestamp(), offset_of_max_timestamp_};
-  std::vector<IndexEntry> offsets, times;
+  // Writer-side scratch, reused: an append allocates nothing once they have grown.
+  std::vector<IndexEntry>& offsets = offsets_scratch_;
+  std::vector<IndexEntry>& times = times_scratch_;
+  offsets.clear();
+  times.clear();
   uint64_t pos = start;
-  auto last_time_entry = time_index_.last();
+  std::optional<IndexEntry> last_time_entry;
+  bool last_time_entry_read = false;
   for (const BatchInfo& b : infos) {
+    // The time index's last entry matters only when an entry is due: read it (a lock) then.
+    if (!last_time_entry_read &&
+        cadence.bytes_since_entry > static_cast<int64_t>(index_interval_bytes)) {
+      last_time_entry = time_index_.last();
+      last_time_entry_read = true;
+    }
     cadence.add(b, pos, index_interval_bytes, last_time_entry, &offsets, &times);
     pos += b.size_bytes;
   }
@@ -332,16 +343,16 @@ Status LogSegment::seal() {
 Status LogSegment::flush(bool with_indexes) {
   EDDY_ASSIGN_OR_RETURN(auto f, log_file_.get());
   EDDY_RETURN_IF_ERROR(f->sync());
-  if (with_indexes) persist_indexes();
+  if (with_indexes) persist_indexes(/*sync=*/true);
   return Status::ok();
 }
 
-void LogSegment::persist_indexes() {
+void LogSegment::persist_indexes(bool sync) {
   // The data is what is durable; an index that fails to reach the disk is retried by the next
   // call and otherwise rebuilt or rescanned later (any prefix of it is valid), so its errors
   // fail nothing.
-  (void)offset_index_.persist(/*sync=*/true);
-  (void)time_index_.persist(/*sync=*/true);
+  (void)offset_index_.persist(sync);
+  (void)time_index_.persist(sync);
 }
 
 Result<LogSegment::Located> LogSegment::locate(int64_t offset, const File& f, uint64_t end) const {

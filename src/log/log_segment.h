@@ -17,6 +17,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "common/bytes.h"
 #include "common/status.h"
@@ -117,8 +118,9 @@ class LogSegment {
   Status seal();
   // fsyncs the .log, and the indexes when `with_indexes`.
   Status flush(bool with_indexes);
-  // Writes and fsyncs index entries not yet in their files (a failed earlier attempt, or close).
-  void persist_indexes();
+  // Writes index entries not yet in their files (a failed earlier attempt, or close), and fsyncs
+  // the files when `sync`.
+  void persist_indexes(bool sync);
   // Rebuilds both indexes from a header scan of the log (after read() found a wrong entry).
   Status rebuild_indexes(int64_t index_interval_bytes);
   bool index_suspect() const { return index_suspect_.load(); }
@@ -157,8 +159,10 @@ class LogSegment {
   std::atomic<uint64_t> size_{0};
   std::atomic<int64_t> next_offset_;
   std::atomic<int64_t> max_timestamp_{-1};
-  int64_t offset_of_max_timestamp_ = -1;  // writer side only
-  int64_t bytes_since_index_entry_ = 0;   // writer side only
+  int64_t offset_of_max_timestamp_ = -1;     // writer side only
+  int64_t bytes_since_index_entry_ = 0;      // writer side only
+  std::vector<IndexEntry> offsets_scratch_;  // writer side only: append's new index entries
+  std::vector<IndexEntry> times_scratch_;    // writer side only
   int64_t created_ms_ = 0;
   std::atomic<int64_t> last_append_ms_{0};
   mutable std::atomic<bool> index_suspect_{false};

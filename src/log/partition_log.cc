@@ -24,10 +24,18 @@ Result<Bytes> FileSlice::read_all() const {
   return out;
 }
 
+namespace {
+int64_t max_batch_bytes_of(const LogConfig& c) {
+  return std::min(c.max_message_bytes, c.segment_bytes);
+}
+}  // namespace
+
 PartitionLog::PartitionLog(PartitionLogOptions options)
     : options_(std::move(options)),
       config_(options_.config),
-      epochs_(std::make_unique<LeaderEpochCache>(options_.dir)) {}
+      max_batch_bytes_(max_batch_bytes_of(options_.config)),
+      append_config_(options_.config),
+      epochs_(std::make_unique<LeaderEpochCache>(options_.dir, options_.faults)) {}
 
 PartitionLog::~PartitionLog() = default;
 
@@ -39,6 +47,18 @@ LogConfig PartitionLog::config() const {
 void PartitionLog::update_config(const LogConfig& config) {
   std::lock_guard lock(config_mu_);
   config_ = config;
+  max_batch_bytes_.store(max_batch_bytes_of(config));
+  config_version_.fetch_add(1, std::memory_order_release);
+}
+
+const LogConfig& PartitionLog::append_config_locked() {
+  uint64_t v = config_version_.load(std::memory_order_acquire);
+  if (v != append_config_version_) {
+    std::lock_guard lock(config_mu_);
+    append_config_ = config_;
+    append_config_version_ = config_version_.load(std::memory_order_relaxed);
+  }
+  return append_config_;
 }
 
 std::shared_ptr<LogSegment> PartitionLog::active_segment() const {
@@ -92,7 +112,7 @@ namespace {
 
 // Parses and checks every batch of a leader's append before anything is assigned, so that a
 // rejected request changes nothing. Kafka's LogValidator rules for magic 2, header level.
-Status validate_for_leader(MutableByteSpan records, const LogConfig& cfg,
+Status validate_for_leader(MutableByteSpan records, uint64_t max_batch_bytes,
                            std::vector<BatchInfo>* infos) {
   if (records.empty()) return invalid_argument("produce request has no record batches");
   size_t pos = 0;
@@ -115,11 +135,10 @@ Status validate_for_leader(MutableByteSpan records, const LogConfig& cfg,
       return corruption("record batch magic " + std::to_string(p[records::kMagicPos]) +
                         " is not 2");
     }
-    if (size > static_cast<uint64_t>(cfg.max_message_bytes) ||
-        size > static_cast<uint64_t>(cfg.segment_bytes)) {
-      return too_large("record batch of " + std::to_string(size) +
-                       " bytes is over max.message.bytes " + std::to_string(cfg.max_message_bytes) +
-                       " or segment.bytes");
+    if (size > max_batch_bytes) {
+      return too_large("record batch of " + std::to_string(size) + " bytes is over " +
+                       std::to_string(max_batch_bytes) +
+                       " bytes, the smaller of max.message.bytes and segment.bytes");
     }
     BatchHeader h = records::read_batch_header(p);
     if (records::compute_batch_crc(ByteSpan(p, size)) != h.crc) {
@@ -151,14 +170,17 @@ void set_log_append_time(uint8_t* batch, uint64_t size, int64_t now_ms) {
 }  // namespace
 
 Result<AppendResult> PartitionLog::append(MutableByteSpan records, LeaderEpoch leader_epoch) {
-  LogConfig cfg = config();
   // Reused per thread: most produce requests carry one batch, and this is the hot path.
   thread_local std::vector<BatchInfo> infos;
   infos.clear();
-  EDDY_RETURN_IF_ERROR(validate_for_leader(records, cfg, &infos));
-  Result<AppendResult> result = Status(StatusCode::kInternal, "unset");
+  EDDY_RETURN_IF_ERROR(
+      validate_for_leader(records, static_cast<uint64_t>(max_batch_bytes_.load()), &infos));
+  std::optional<Result<AppendResult>> result;
+  FlushPolicy policy;
   {
     std::lock_guard lock(append_mu_);
+    const LogConfig& cfg = append_config_locked();
+    policy = cfg.flush_policy;
     int64_t now = options_.clock->wall_ms();
     bool log_append_time = cfg.message_timestamp_type == records::TimestampType::kLogAppendTime;
     int64_t next = log_end_offset_.load();
@@ -177,14 +199,14 @@ Result<AppendResult> PartitionLog::append(MutableByteSpan records, LeaderEpoch l
       next = b.last_offset + 1;
       pos += b.size_bytes;
     }
-    result = append_locked(records, infos, leader_epoch, cfg, now, log_append_time ? now : -1);
+    result.emplace(
+        append_locked(records, infos, leader_epoch, cfg, now, log_append_time ? now : -1));
   }
-  if (result.is_ok()) after_append(*result, cfg);
-  return result;
+  if (result->is_ok()) after_append(policy);
+  return std::move(*result);
 }
 
 Result<AppendResult> PartitionLog::append_as_follower(ByteSpan records) {
-  LogConfig cfg = config();
   if (records.empty()) return invalid_argument("no record batches to append");
   std::vector<BatchInfo> infos;
   std::vector<int32_t> epochs;
@@ -202,9 +224,12 @@ Result<AppendResult> PartitionLog::append_as_follower(ByteSpan records) {
     epochs.push_back(h.partition_leader_epoch);
     pos += h.size_bytes();
   }
-  Result<AppendResult> result = Status(StatusCode::kInternal, "unset");
+  std::optional<Result<AppendResult>> result;
+  FlushPolicy policy;
   {
     std::lock_guard lock(append_mu_);
+    const LogConfig& cfg = append_config_locked();
+    policy = cfg.flush_policy;
     int64_t leo = log_end_offset_.load();
     if (infos.front().base_offset != leo) {
       return out_of_range("replicated batches start at offset " +
@@ -212,15 +237,16 @@ Result<AppendResult> PartitionLog::append_as_follower(ByteSpan records) {
                           std::to_string(leo));
     }
     // The follower's copy is the leader's: the writes' own epochs feed the cache.
-    result = append_locked(records, infos, kNoLeaderEpoch, cfg, options_.clock->wall_ms(), -1);
-    if (result.is_ok()) {
+    result.emplace(
+        append_locked(records, infos, kNoLeaderEpoch, cfg, options_.clock->wall_ms(), -1));
+    if (result->is_ok()) {
       for (size_t i = 0; i < infos.size(); ++i) {
         epochs_->assign(LeaderEpoch(epochs[i]), Offset(infos[i].base_offset));
       }
     }
   }
-  if (result.is_ok()) after_append(*result, cfg);
-  return result;
+  if (result->is_ok()) after_append(policy);
+  return std::move(*result);
 }
 
 Result<AppendResult> PartitionLog::append_locked(ByteSpan records,
@@ -256,8 +282,8 @@ Result<AppendResult> PartitionLog::append_locked(ByteSpan records,
   return r;
 }
 
-void PartitionLog::after_append(const AppendResult&, const LogConfig& cfg) {
-  if (cfg.flush_policy != FlushPolicy::kSync || options_.flusher == nullptr) return;
+void PartitionLog::after_append(FlushPolicy policy) {
+  if (policy != FlushPolicy::kSync || options_.flusher == nullptr) return;
   if (!flush_queued_.exchange(true)) options_.flusher->request(shared_from_this());
 }
 
@@ -268,6 +294,9 @@ Status PartitionLog::roll_locked(int64_t now_ms) {
   LogSegment::Env env{options_.dir, options_.file_budget, options_.faults,
                       options_.max_batch_bytes_hard};
   EDDY_ASSIGN_OR_RETURN(auto seg, LogSegment::create(env, base, now_ms));
+  // The new files' names reach the disk with the next flush's directory fsync, before any batch
+  // in them is reported durable.
+  dir_sync_pending_.store(true, std::memory_order_release);
   if (old) EDDY_RETURN_IF_ERROR(old->seal());
   std::unique_lock lock(segments_mu_);
   segments_[base] = std::move(seg);
@@ -316,6 +345,7 @@ Status PartitionLog::flush() {
     auto segs = segments_from(flushed);
     Status s;
     for (size_t i = 0; s.is_ok() && i < segs.size(); ++i) s = segs[i]->flush(i + 1 < segs.size());
+    if (s.is_ok()) s = sync_dirs_if_pending();
     if (s.is_ok()) s = epochs_->persist();
     if (!s.is_ok()) {
       // After a failed fsync the page cache may have dropped the dirty pages (Linux marks them
@@ -332,6 +362,26 @@ Status PartitionLog::flush() {
   }
   last_flush_ms_ = options_.clock->monotonic_ms();
   complete_waiters(flushed_offset_.load(), INT64_MAX, Status::ok());
+  return Status::ok();
+}
+
+Status PartitionLog::sync_dirs_if_pending() {
+  // Read after the log end offset the flush covers (acquire): a roll that created a segment
+  // holding any of those offsets set the flag before publishing them.
+  if (dir_sync_pending_.exchange(false, std::memory_order_acq_rel)) {
+    Status s = sync_dir(options_.dir, options_.faults);
+    if (!s.is_ok()) {
+      dir_sync_pending_ = true;
+      return s;
+    }
+  }
+  if (parent_sync_pending_.exchange(false, std::memory_order_acq_rel)) {
+    Status s = sync_dir(parent_dir(options_.dir), options_.faults);
+    if (!s.is_ok()) {
+      parent_sync_pending_ = true;
+      return s;
+    }
+  }
   return Status::ok();
 }
 
@@ -443,6 +493,9 @@ Status PartitionLog::truncate_to(Offset offset) {
     int64_t flushed = flushed_offset_.load();
     while (flushed > leo && !flushed_offset_.compare_exchange_weak(flushed, leo)) {
     }
+    // A recovery point on disk above the cut would vouch, after a crash, for batches appended
+    // here later and never synced: lower it (durably) before any of them exists.
+    EDDY_RETURN_IF_ERROR(write_checkpoints());
   }
   complete_waiters(INT64_MIN, log_end_offset_.load(),
                    unavailable("log truncated below the offset (leadership changed)"));
@@ -516,9 +569,27 @@ Result<int> PartitionLog::enforce_retention() {
 }
 
 Status PartitionLog::write_checkpoints() {
-  CheckpointEntries cp{{"log_start_offset", log_start_offset_.load()},
-                       {"recovery_point", flushed_offset_.load()}};
-  EDDY_RETURN_IF_ERROR(write_checkpoint_file(options_.dir, kCheckpointFile, cp));
+  {
+    std::lock_guard lock(checkpoint_mu_);
+    int64_t start = log_start_offset_.load();
+    int64_t recovery_point = flushed_offset_.load();
+    bool changed = start != ckpt_start_ || recovery_point != ckpt_recovery_point_ ||
+                   start != ckpt_durable_start_;
+    if (changed) {
+      // After a crash the old file may come back unless the directory is fsynced. That is safe
+      // only when it holds the same log start offset (a smaller one would resurrect deleted
+      // records) and a recovery point no higher than this one (a higher one, after a
+      // truncation, would vouch for batches never synced).
+      bool old_is_safe = start == ckpt_durable_start_ && recovery_point >= ckpt_recovery_point_;
+      CheckpointEntries cp{{"log_start_offset", start}, {"recovery_point", recovery_point}};
+      EDDY_RETURN_IF_ERROR(write_checkpoint_file(
+          options_.dir, kCheckpointFile, cp,
+          old_is_safe ? Durability::kContent : Durability::kContentAndName, options_.faults));
+      ckpt_start_ = start;
+      ckpt_recovery_point_ = recovery_point;
+      if (!old_is_safe) ckpt_durable_start_ = start;
+    }
+  }
   return epochs_->persist();
 }
 
@@ -529,10 +600,12 @@ Status PartitionLog::close() {
   }
   EDDY_RETURN_IF_ERROR(flush());
   if (auto seg = active_segment()) EDDY_RETURN_IF_ERROR(seg->seal());
-  // Every index entry reaches its file, including any an earlier flush failed to write.
-  for (const auto& seg : segments_from(INT64_MIN)) seg->persist_indexes();
+  // Every index entry reaches its file, including any an earlier flush failed to write. Not
+  // fsynced: the indexes are hints that open() checks, and the data they point into is synced.
+  for (const auto& seg : segments_from(INT64_MIN)) seg->persist_indexes(/*sync=*/false);
   EDDY_RETURN_IF_ERROR(write_checkpoints());
-  return write_file_atomically(options_.dir, kCleanShutdownFile, {});
+  if (options_.shutdown_marker == ShutdownMarker::kLogDir) return Status::ok();
+  return create_marker_file(options_.dir, kCleanShutdownFile, options_.faults);
 }
 
 LeaderEpoch PartitionLog::latest_epoch() const { return epochs_->latest_epoch(); }

@@ -104,16 +104,31 @@ struct RecoveryReport {
   std::string reason;             // why the scan stopped ("torn batch at segment X position P")
 };
 
+// Who keeps the clean-shutdown marker (docs/storage.md, "Clean-shutdown marker").
+enum class ShutdownMarker : uint8_t {
+  // The log itself: close() creates <dir>/.clean_shutdown, open() trusts it and removes it (with
+  // a directory fsync) before any append. A standalone log.
+  kPerLog,
+  // The LogManager: one marker per log dir, created once after every log of the dir closed and
+  // removed once before any of them appends, so that a restart costs one directory fsync per log
+  // dir instead of several per partition. The log trusts PartitionLogOptions::log_dir_clean.
+  kLogDir,
+};
+
 struct PartitionLogOptions {
   std::string dir;  // <log.dir>/<topic>-<partition>; created when missing
   LogConfig config;
+  ShutdownMarker shutdown_marker = ShutdownMarker::kPerLog;
+  // kLogDir: the log dir's marker was there, so this log was closed cleanly.
+  bool log_dir_clean = false;
   Clock* clock = &SystemClock::instance();
   // Runs flush() for FlushPolicy::kSync logs after each append. Null: only explicit flush() calls
   // (and LogManager's background thread, for kInterval) make data durable.
   Flusher* flusher = nullptr;
   // Bounds open file descriptors across logs; null means every segment keeps its files open.
   FileHandleBudget* file_budget = nullptr;
-  // Test seam: injects ENOSPC, EIO and short writes into the segment and index writes.
+  // Test seam: injects ENOSPC, EIO and short writes into the segment and index writes, and counts
+  // every fsync the log makes.
   FaultInjector* faults = nullptr;
   // Upper bound on a stored batch, whatever max.message.bytes says (a hostile length field in a
   // damaged file is checked against it before anything is allocated).
@@ -185,16 +200,21 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
 
   // fsyncs everything appended so far (group commit: every batch appended before the call is
   // covered by one fsync per file), advances the recovery point and runs the callbacks it
-  // satisfied. An fsync error fails the log (appends get kFailedPrecondition) and every waiting
-  // callback.
+  // satisfied. The first flush after the log or a segment was created also fsyncs the log's
+  // directory (and, for a new log, its parent), so that nothing is reported durable in a file a
+  // crash could unlink. An fsync error fails the log (appends get kFailedPrecondition) and every
+  // waiting callback.
   Status flush();
   // Rolls if segment.ms has passed for the active segment and flushes if flush.ms has passed
   // (kInterval). Called by LogManager's background thread.
   Status maybe_roll_and_flush();
-  // Writes partition.checkpoint and leader-epoch-checkpoint (atomically: temp file, fsync,
-  // rename).
+  // Writes partition.checkpoint and leader-epoch-checkpoint when they changed (atomically: temp
+  // file, fsync, rename). The directory is fsynced too unless the old file is as safe to find
+  // after a crash as the new one: the same log start offset and a recovery point that only grew.
   Status write_checkpoints();
-  // Flushes, writes checkpoints and the clean-shutdown marker. Appends fail afterwards.
+  // Flushes, writes the indexes and checkpoints and, with ShutdownMarker::kPerLog, the
+  // clean-shutdown marker. Appends fail afterwards. A log that changed nothing since open() costs
+  // no fsync.
   Status close();
 
   void update_config(const LogConfig& config);
@@ -230,7 +250,13 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
                                      int64_t log_append_time_ms);
   Status roll_locked(int64_t now_ms);
   Status remove_segments_locked(int64_t from_base, bool unlink_now);
-  void after_append(const AppendResult& r, const LogConfig& cfg);
+  void after_append(FlushPolicy policy);
+
+  // The config as appenders see it (caller holds append_mu_): re-copied only after
+  // update_config, so that an append does not copy the struct under config_mu_.
+  const LogConfig& append_config_locked();
+  // Whether the directory fsync a flush owes (after a create) succeeded; re-armed on failure.
+  Status sync_dirs_if_pending();
 
   std::shared_ptr<LogSegment> active_segment() const;
   // The segment holding `offset`: the last one with base <= offset, else the first.
@@ -247,6 +273,12 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
   PartitionLogOptions options_;
   mutable std::mutex config_mu_;
   LogConfig config_;
+  std::atomic<uint64_t> config_version_{0};
+  // The largest batch an append accepts (min of max.message.bytes and segment.bytes), read by
+  // the validation that runs before the append lock.
+  std::atomic<int64_t> max_batch_bytes_{0};
+  LogConfig append_config_;             // guarded by append_mu_
+  uint64_t append_config_version_ = 0;  // guarded by append_mu_
 
   // Serialises writers (append, truncate, retention, roll).
   std::mutex append_mu_;
@@ -264,6 +296,18 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
   // Bumped by every truncation, so that a flush that raced with one does not claim offsets
   // whose bytes it never synced.
   std::atomic<uint64_t> truncations_{0};
+
+  // Set when a file or the log's directory was created and not yet made durable by a directory
+  // fsync; flush() pays that fsync before it reports anything durable.
+  std::atomic<bool> dir_sync_pending_{false};
+  std::atomic<bool> parent_sync_pending_{false};
+
+  // partition.checkpoint as last written (guarded by checkpoint_mu_), and the log start offset it
+  // holds for certain after a crash (the last write whose directory was fsynced).
+  std::mutex checkpoint_mu_;
+  int64_t ckpt_start_ = -1;
+  int64_t ckpt_recovery_point_ = -1;
+  int64_t ckpt_durable_start_ = -1;
 
   std::mutex flush_mu_;  // one flush at a time; never held with append_mu_
   mutable std::mutex durable_mu_;

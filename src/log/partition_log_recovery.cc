@@ -59,8 +59,12 @@ Result<std::shared_ptr<PartitionLog>> PartitionLog::open(PartitionLogOptions opt
                                                          RecoveryReport* report) {
   EDDY_RETURN_IF_ERROR(options.config.validate());
   if (options.clock == nullptr) options.clock = &SystemClock::instance();
+  bool created = !path_exists(options.dir);
   EDDY_RETURN_IF_ERROR(make_dirs(options.dir));
   std::shared_ptr<PartitionLog> log(new PartitionLog(std::move(options)));
+  // A new log's directory entry needs a parent fsync before its first batch counts as durable;
+  // the first flush pays it, so that creating many partitions at once costs no fsync at all.
+  if (created) log->parent_sync_pending_ = true;
   RecoveryReport local;
   RecoveryReport* r = report != nullptr ? report : &local;
   *r = RecoveryReport{};
@@ -78,7 +82,11 @@ Status PartitionLog::delete_segment_files_now(int64_t base) {
 Status PartitionLog::load(RecoveryReport* r) {
   const std::string& dir = options_.dir;
   const std::string marker = dir + "/" + kCleanShutdownFile;
-  r->clean_shutdown = path_exists(marker);
+  // A log of a kLogDir manager may still hold its own marker from a version of Eddy that wrote
+  // one per log: it counts, and is removed durably below.
+  bool own_marker = path_exists(marker);
+  r->clean_shutdown =
+      own_marker || (options_.shutdown_marker == ShutdownMarker::kLogDir && options_.log_dir_clean);
 
   int64_t start = -1;
   int64_t recovery_point = 0;
@@ -88,6 +96,10 @@ Status PartitionLog::load(RecoveryReport* r) {
       if (key == "log_start_offset") start = value;
       if (key == "recovery_point") recovery_point = value;
     }
+    // What the file holds. Its log start offset is durable: every write that changed it fsynced
+    // the directory.
+    ckpt_start_ = ckpt_durable_start_ = start;
+    ckpt_recovery_point_ = recovery_point;
   } else if (r->clean_shutdown) {
     // Without a recovery point the marker vouches for nothing: scan everything.
     r->clean_shutdown = false;
@@ -101,6 +113,7 @@ Status PartitionLog::load(RecoveryReport* r) {
   std::vector<int64_t> bases;
   std::vector<std::string> leftovers;
   EDDY_RETURN_IF_ERROR(scan_dir(dir, &bases, &leftovers));
+  // Unlinks need no fsync: a crash that brings a leftover back only repeats this.
   for (const std::string& name : leftovers) EDDY_RETURN_IF_ERROR(remove_file(dir + "/" + name));
 
   // Segments wholly below the log start offset: retention or DeleteRecords moved the start and
@@ -151,17 +164,27 @@ Status PartitionLog::load(RecoveryReport* r) {
     leo = start;
   }
   log_start_offset_ = start;
+  if (!cp.is_ok() && cp.status().code() == StatusCode::kNotFound) {
+    // No file says what recovery just assumed: the start is the first segment's base and
+    // nothing is known synced. A new log thus writes no checkpoint until it has something to
+    // say, and creating it costs no fsync.
+    ckpt_start_ = ckpt_durable_start_ = start;
+    ckpt_recovery_point_ = 0;
+  }
   epochs_->truncate_from_end(Offset(leo));
   epochs_->truncate_from_start(Offset(start));
   // Recovery validated and synced what it kept; after a clean stop everything was flushed.
   flushed_offset_ = leo;
   last_flush_ms_ = options_.clock->monotonic_ms();
 
+  // After a clean stop the checkpoints on disk already say this (close wrote them): nothing to
+  // write, so a clean open costs no fsync.
   EDDY_RETURN_IF_ERROR(write_checkpoints());
-  // From here on a crash is unclean again; the removal is made durable before any append.
-  if (path_exists(marker)) {
+  // From here on a crash is unclean again; the removal is made durable before any append. With
+  // kLogDir the LogManager removes the log dir's marker once for all its logs.
+  if (own_marker) {
     EDDY_RETURN_IF_ERROR(remove_file(marker));
-    EDDY_RETURN_IF_ERROR(sync_dir(dir));
+    EDDY_RETURN_IF_ERROR(sync_dir(dir, options_.faults));
   }
   return Status::ok();
 }
@@ -211,7 +234,9 @@ Status PartitionLog::recover_from(std::vector<int64_t> bases, size_t first_uncle
         Offset(segments_.empty() ? std::max<int64_t>(0, bases.empty() ? 0 : bases.front())
                                  : segments_.rbegin()->second->next_offset());
   }
-  return sync_dir(options_.dir);
+  // The segments deleted after the damage stay deleted. Nothing scanned, nothing to make durable.
+  if (first_unclean == bases.size()) return Status::ok();
+  return sync_dir(options_.dir, options_.faults);
 }
 
 }  // namespace eddy::log
