@@ -22,11 +22,12 @@
 namespace {
 
 struct Options {
-  std::string mode = "produce";  // produce | consume | e2e | all
+  std::string mode = "produce";  // produce | consume | e2e | all | produce-consume
   std::string bootstrap;
   bool mock = false;
   std::string topic = "eddy-load";
   int partitions = 1;
+  int producers = 1;  // produce mode: independent producer instances, one thread each
   int64_t records = 1'000'000;
   size_t record_bytes = 100;
   std::string acks = "1";
@@ -34,10 +35,11 @@ struct Options {
   int batch_bytes = 1'000'000;
   std::string compression = "none";
   bool idempotence = false;
-  int64_t rate = 20'000;    // e2e records/s
-  int64_t duration_s = 10;  // e2e length
-  int64_t timeout_s = 120;  // bound on every wait
-  int fetch_wait_ms = 500;  // consumer fetch.wait.max.ms
+  int64_t rate = 20'000;     // e2e records/s
+  int64_t duration_s = 10;   // e2e length
+  int64_t timeout_s = 120;   // bound on every wait
+  int fetch_wait_ms = 500;   // consumer fetch.wait.max.ms
+  int64_t settle_ms = 2000;  // e2e: wait for the consumer's start offset before sending
 };
 
 int64_t now_ns() {
@@ -54,10 +56,12 @@ int64_t now_ns() {
 void usage() {
   std::fprintf(
       stderr,
-      "usage: eddy-load (--bootstrap HOST:PORT | --mock) [--mode produce|consume|e2e|all]\n"
-      "  [--topic T] [--partitions P] [--records N] [--record-bytes S] [--acks 0|1|all]\n"
-      "  [--linger-ms L] [--batch-bytes B] [--compression none|gzip|snappy|lz4|zstd]\n"
-      "  [--idempotence] [--rate R] [--duration-s D] [--timeout-s T] [--fetch-wait-ms W]\n");
+      "usage: eddy-load (--bootstrap HOST:PORT | --mock)\n"
+      "  [--mode produce|consume|e2e|all|produce-consume]\n"
+      "  [--topic T] [--partitions P] [--producers K] [--records N] [--record-bytes S]\n"
+      "  [--acks 0|1|all] [--linger-ms L] [--batch-bytes B]\n"
+      "  [--compression none|gzip|snappy|lz4|zstd] [--idempotence] [--rate R] [--duration-s D]\n"
+      "  [--timeout-s T] [--fetch-wait-ms W] [--settle-ms M]\n");
   std::exit(2);
 }
 
@@ -79,6 +83,10 @@ Options parse(int argc, char** argv) {
       o.topic = next();
     else if (a == "--partitions")
       o.partitions = std::stoi(next());
+    else if (a == "--producers")
+      o.producers = std::stoi(next());
+    else if (a == "--settle-ms")
+      o.settle_ms = std::stoll(next());
     else if (a == "--records")
       o.records = std::stoll(next());
     else if (a == "--record-bytes")
@@ -106,7 +114,8 @@ Options parse(int argc, char** argv) {
   }
   if (o.mock == !o.bootstrap.empty()) usage();
   if (o.records <= 0 || o.record_bytes < 8 || o.record_bytes > (16u << 20) || o.rate <= 0 ||
-      o.partitions <= 0 || o.duration_s <= 0 || o.timeout_s <= 0) {
+      o.partitions <= 0 || o.partitions > 10'000 || o.producers <= 0 || o.producers > 64 ||
+      o.duration_s <= 0 || o.timeout_s <= 0 || o.settle_ms < 0) {
     die("out-of-range option");
   }
   return o;
@@ -196,14 +205,45 @@ void stop_reading(PartitionReader& r) {
   rd_kafka_topic_destroy(r.topic);
 }
 
-// Produces o.records records round-robin over partitions as fast as the client allows.
-void run_produce(const Options& o, const std::string& bootstrap) {
+// Creates o.topic with o.partitions partitions (an existing topic is fine), so a multi-partition
+// run does not depend on the broker's num.partitions for auto-created topics.
+void create_topic(const Options& o, const std::string& bootstrap) {
+  ProduceStats unused;
+  rd_kafka_t* rk = make_producer(o, bootstrap, &unused);
+  char err[512];
+  rd_kafka_NewTopic_t* topic =
+      rd_kafka_NewTopic_new(o.topic.c_str(), o.partitions, 1, err, sizeof err);
+  if (!topic) die(std::string("new topic: ") + err);
+  rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
+  rd_kafka_CreateTopics(rk, &topic, 1, nullptr, q);
+  rd_kafka_event_t* ev = rd_kafka_queue_poll(q, static_cast<int>(o.timeout_s * 1000));
+  if (!ev) die("create topic: timed out");
+  const rd_kafka_CreateTopics_result_t* res = rd_kafka_event_CreateTopics_result(ev);
+  if (!res) die(std::string("create topic: ") + rd_kafka_event_error_string(ev));
+  size_t n = 0;
+  const rd_kafka_topic_result_t** results = rd_kafka_CreateTopics_result_topics(res, &n);
+  for (size_t i = 0; i < n; ++i) {
+    rd_kafka_resp_err_t e = rd_kafka_topic_result_error(results[i]);
+    if (e && e != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+      die(std::string("create topic: ") + rd_kafka_err2str(e));
+    }
+  }
+  rd_kafka_event_destroy(ev);
+  rd_kafka_queue_destroy(q);
+  rd_kafka_NewTopic_destroy(topic);
+  rd_kafka_destroy(rk);
+}
+
+// One producer instance's share of a produce run: records [first, first + count), round-robin
+// over the partitions. Returns an error message, empty on success.
+std::string produce_share(const Options& o, const std::string& bootstrap, int64_t first,
+                          int64_t count) {
   ProduceStats stats;
   rd_kafka_t* rk = make_producer(o, bootstrap, &stats);
   std::vector<char> payload(o.record_bytes, 'x');
-  const int64_t start = now_ns();
-  const int64_t deadline = start + o.timeout_s * 1'000'000'000;
-  for (int64_t i = 0; i < o.records; ++i) {
+  const int64_t deadline = now_ns() + o.timeout_s * 1'000'000'000;
+  std::string error;
+  for (int64_t i = first; i < first + count && error.empty(); ++i) {
     std::memcpy(payload.data(), &i, sizeof i);
     for (;;) {
       rd_kafka_resp_err_t err =
@@ -212,36 +252,65 @@ void run_produce(const Options& o, const std::string& bootstrap) {
                             RD_KAFKA_V_VALUE(payload.data(), payload.size()),
                             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
       if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
-      if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
-        die(std::string("produce: ") + rd_kafka_err2str(err));
-      if (now_ns() > deadline) die("produce: timed out waiting for queue space");
+      if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        error = std::string("produce: ") + rd_kafka_err2str(err);
+        break;
+      }
+      if (now_ns() > deadline) {
+        error = "produce: timed out waiting for queue space";
+        break;
+      }
       rd_kafka_poll(rk, 1);
     }
     if ((i & 1023) == 0) rd_kafka_poll(rk, 0);
   }
   rd_kafka_resp_err_t ferr = rd_kafka_flush(rk, static_cast<int>(o.timeout_s * 1000));
+  if (error.empty() && ferr) error = std::string("flush: ") + rd_kafka_err2str(ferr);
+  if (error.empty() && stats.failed.load() > 0) {
+    error = "delivery failed for " + std::to_string(stats.failed.load()) +
+            " records: " + rd_kafka_err2str(stats.first_error);
+  }
+  rd_kafka_destroy(rk);
+  return error;
+}
+
+// Produces o.records records as fast as the client allows, split evenly over o.producers
+// independent producer instances (each its own connections and thread, as separate
+// applications would be).
+void run_produce(const Options& o, const std::string& bootstrap) {
+  if (o.partitions > 1 && !o.mock) create_topic(o, bootstrap);
+  std::vector<std::string> errors(static_cast<size_t>(o.producers));
+  std::vector<std::thread> threads;
+  const int64_t start = now_ns();
+  int64_t first = 0;
+  for (int p = 0; p < o.producers; ++p) {
+    const int64_t count = o.records / o.producers + (p < o.records % o.producers ? 1 : 0);
+    threads.emplace_back([&o, &bootstrap, &errors, p, first, count] {
+      errors[static_cast<size_t>(p)] = produce_share(o, bootstrap, first, count);
+    });
+    first += count;
+  }
+  for (auto& t : threads) t.join();
   const double secs = static_cast<double>(now_ns() - start) / 1e9;
-  if (ferr) die(std::string("flush: ") + rd_kafka_err2str(ferr));
-  if (stats.failed.load() > 0) {
-    die("delivery failed for " + std::to_string(stats.failed.load()) +
-        " records: " + rd_kafka_err2str(stats.first_error));
+  for (const auto& e : errors) {
+    if (!e.empty()) die(e);
   }
   const double rate = static_cast<double>(o.records) / secs;
   std::printf("mode=produce records=%" PRId64
-              " bytes=%zu acks=%s secs=%.3f rec_per_s=%.0f "
+              " bytes=%zu producers=%d partitions=%d acks=%s secs=%.3f rec_per_s=%.0f "
               "mb_per_s=%.2f\n",
-              o.records, o.record_bytes, o.acks.c_str(), secs, rate,
+              o.records, o.record_bytes, o.producers, o.partitions, o.acks.c_str(), secs, rate,
               rate * static_cast<double>(o.record_bytes) / 1e6);
-  rd_kafka_destroy(rk);
 }
 
 // Consumes o.records records from offset 0 of every partition (what run_produce wrote).
 void run_consume(const Options& o, const std::string& bootstrap) {
   rd_kafka_t* rk = make_consumer(o, bootstrap, o.fetch_wait_ms);
-  // The mock cluster keeps only its last few segments, so read what the partitions hold rather
-  // than o.records: on eddyd that is everything produced.
-  int64_t expected = 0;
-  for (int p = 0; p < o.partitions; ++p) {
+  // The mock cluster keeps only its last few segments, so there read what the partitions hold.
+  // A real broker must serve all o.records, even those whose high watermark is still waiting
+  // for a flush when this starts (acks=1 under log.flush.policy=sync answers before the fsync).
+  int64_t expected = o.mock ? 0 : o.records;
+  for (int p = 0; o.mock && p < o.partitions; ++p) {
     int64_t low = 0;
     int64_t high = 0;
     rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
@@ -325,7 +394,7 @@ void run_e2e(const Options& o, const std::string& bootstrap) {
   });
 
   // Give the consumer time to resolve its start offset, so the first records are not skipped.
-  std::this_thread::sleep_for(std::chrono::seconds(2));
+  std::this_thread::sleep_for(std::chrono::milliseconds(o.settle_ms));
   const int64_t interval_ns = 1'000'000'000 / o.rate;
   const int64_t start = now_ns();
   for (int64_t i = 0; i < total; ++i) {
@@ -395,8 +464,10 @@ int main(int argc, char** argv) {
     }
     bootstrap = rd_kafka_mock_cluster_bootstraps(mock);
   }
-  if (o.mode == "produce" || o.mode == "all") run_produce(o, bootstrap);
-  if (o.mode == "consume" || o.mode == "all") run_consume(o, bootstrap);
+  // produce-consume serves the mock cluster, which lives only as long as this process.
+  const bool both = o.mode == "all" || o.mode == "produce-consume";
+  if (o.mode == "produce" || both) run_produce(o, bootstrap);
+  if (o.mode == "consume" || both) run_consume(o, bootstrap);
   if (o.mode == "e2e" || o.mode == "all") {
     Options e = o;
     e.topic = o.topic + "-e2e";
@@ -405,7 +476,7 @@ int main(int argc, char** argv) {
     }
     run_e2e(e, bootstrap);
   }
-  if (o.mode != "produce" && o.mode != "consume" && o.mode != "e2e" && o.mode != "all") usage();
+  if (o.mode != "produce" && o.mode != "consume" && o.mode != "e2e" && !both) usage();
   if (mock) rd_kafka_mock_cluster_destroy(mock);
   if (mock_handle) rd_kafka_destroy(mock_handle);
   std::fflush(stdout);

@@ -1,0 +1,282 @@
+#!/usr/bin/python3
+"""Aggregates bench/run's results: medians over runs, each figure also as a ratio to Eddy's.
+
+    aggregate.py OUT_DIR
+
+Reads OUT_DIR/results.txt (one key=value line per run, target and workload, as every driver
+prints them plus the server's CPU seconds and peak RSS), machine.txt, iperf3.json and
+fio-*.json; writes OUT_DIR/table.md (also printed) and draws OUT_DIR/compare-throughput.png and
+OUT_DIR/compare-latency.png with gnuplot. Exits non-zero when a figure is missing, so the
+bench-smoke test fails with it.
+"""
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+# target: (label, class, the Eddy target its ratios are taken against).
+# Durable peers are compared with Eddy's durable mode, fastest with fastest.
+TARGETS = {
+    "eddy-acksall": ("Eddy acks=all, flush sync", "durable", "eddy-acksall"),
+    "eddy-acks1": ("Eddy acks=1, flush sync (default)", "default", "eddy-acks1"),
+    "eddy-interval": ("Eddy acks=1, flush interval", "fastest", "eddy-interval"),
+    "kafka-mock": ("librdkafka mock cluster, acks=1", "ceiling", "eddy-acks1"),
+    "redis-always": ("Redis appendfsync always", "durable", "eddy-acksall"),
+    "redis-everysec": ("Redis appendfsync everysec", "middle", "eddy-acks1"),
+    "redis-no": ("Redis appendfsync no", "fastest", "eddy-interval"),
+    "nats-file": ("NATS JetStream file storage", "durable", "eddy-acksall"),
+    "nats-memory": ("NATS JetStream memory storage", "fastest", "eddy-interval"),
+}
+THROUGHPUT = ["produce-100B", "consume-100B", "produce-1KiB", "consume-1KiB", "produce-4x12"]
+WORKLOAD_TITLES = {
+    "produce-100B": "Produce 100 B records, 1 producer, 1 partition",
+    "consume-100B": "Consume the 100 B records, 1 consumer",
+    "produce-1KiB": "Produce 1 KiB records, 1 producer, 1 partition",
+    "consume-1KiB": "Consume the 1 KiB records, 1 consumer",
+    "produce-4x12": "Produce 100 B records, 4 producers, 12 partitions",
+    "e2e": "End-to-end latency at a fixed rate, 100 B records",
+}
+DURABLE_PEERS = ["redis-always", "nats-file"]
+
+
+def parse_results(path):
+    """{(target, workload): [ {key: value} per run ]} and the warnings bench/run recorded."""
+    rows = {}
+    warnings = []
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line.startswith("warning "):
+                warnings.append(line[len("warning "):])
+                continue
+            if not line.startswith("run="):
+                continue
+            kv = dict(field.split("=", 1) for field in line.split() if "=" in field)
+            rows.setdefault((kv["target"], kv["workload"]), []).append(kv)
+    return rows, warnings
+
+
+def median(rows, key):
+    values = []
+    for kv in rows:
+        try:
+            values.append(float(kv[key]))
+        except (KeyError, ValueError):
+            pass
+    return statistics.median(values) if values else None
+
+
+def fmt(v, digits=0):
+    if v is None:
+        return "n/a"
+    if digits == 0:
+        return f"{v:,.0f}"
+    return f"{v:,.{digits}f}"
+
+
+def cell(v, ref, digits=0, is_ref=False):
+    """The value, and its ratio to Eddy's unless this row is Eddy's own reference."""
+    if v is None:
+        return "n/a"
+    if is_ref or ref is None or ref == 0:
+        return fmt(v, digits)
+    return f"{fmt(v, digits)} ({v / ref:.2f}x)"
+
+
+def read_json(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def limits(out):
+    """Physical limits measured in the same run, as {name: value}."""
+    lim = {}
+    iperf = read_json(os.path.join(out, "iperf3.json"))
+    if iperf:
+        lim["loopback_gbit_s"] = iperf["end"]["sum_received"]["bits_per_second"] / 1e9
+    for name in ["buffered", "fdatasync-4k", "fdatasync-1m"]:
+        fio = read_json(os.path.join(out, f"fio-{name}.json"))
+        if not fio:
+            continue
+        job = fio["jobs"][0]
+        lim[f"fio_{name}_mb_s"] = job["write"]["bw_bytes"] / 1e6
+        lim[f"fio_{name}_iops"] = job["write"]["iops"]
+        pct = job.get("sync", {}).get("lat_ns", {}).get("percentile", {})
+        for key, label in [("50.000000", "p50"), ("99.000000", "p99")]:
+            if key in pct:
+                lim[f"fio_{name}_sync_{label}_ms"] = pct[key] / 1e6
+    return lim
+
+
+def write_charts(out, rows, targets):
+    """Two PNGs: median records/s per workload, and end-to-end latency percentiles."""
+    tp = os.path.join(out, "compare-throughput.dat")
+    with open(tp, "w") as f:
+        f.write("workload " + " ".join(f'"{TARGETS[t][0]}"' for t in targets) + "\n")
+        for w in THROUGHPUT:
+            vals = [median(rows.get((t, w), []), "rec_per_s") for t in targets]
+            f.write(w + " " + " ".join("0" if v is None else f"{v:.0f}" for v in vals) + "\n")
+    lat = os.path.join(out, "compare-latency.dat")
+    with open(lat, "w") as f:
+        f.write("target p50 p99 p99.9\n")
+        for t in targets:
+            r = rows.get((t, "e2e"), [])
+            vals = [median(r, k) for k in ["p50_ms", "p99_ms", "p999_ms"]]
+            vals = ["1e-3" if v is None or v <= 0 else f"{v:.3f}" for v in vals]
+            f.write(f'"{TARGETS[t][0]}" ' + " ".join(vals) + "\n")
+    n = len(targets)
+    script = f"""
+set terminal pngcairo size 1400,700 font ",10"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.85 border -1
+set key outside right top vertical
+set grid ytics
+set output "{out}/compare-throughput.png"
+set title "Throughput, median of runs (records/s; higher is better)"
+set ylabel "records/s"
+set format y "%.0s%c"
+plot for [i=2:{n + 1}] "{tp}" using i:xtic(1) title columnheader(i)
+set output "{out}/compare-latency.png"
+set title "End-to-end latency at a fixed rate, median of runs (ms, log scale; lower is better)"
+set ylabel "ms"
+set logscale y
+set format y "%g"
+set xtics rotate by -30
+plot for [i=2:4] "{lat}" using i:xtic(1) title columnheader(i)
+"""
+    subprocess.run(["gnuplot"], input=script, text=True, check=True)
+
+
+def main():
+    out = sys.argv[1]
+    rows, warnings = parse_results(os.path.join(out, "results.txt"))
+    targets = [t for t in TARGETS if any(k[0] == t for k in rows)]
+    workloads = [w for w in WORKLOAD_TITLES if any(k[1] == w for k in rows)]
+    missing = []
+    lines = []
+    with open(os.path.join(out, "machine.txt")) as f:
+        lines.append("```")
+        lines.extend(l.rstrip() for l in f)
+        lines.append("```")
+    lines.append("")
+    lines.append("Each cell: the median of the runs, and in parentheses its ratio to the Eddy row")
+    lines.append("named in the `vs` column (durable peers against Eddy's durable mode, fastest")
+    lines.append("against fastest). Server CPU is user+system seconds of the server process during")
+    lines.append("the workload; peak RSS is its VmHWM, reset before each workload. The mock runs")
+    lines.append("inside the client process, so it has no server figures.")
+    for w in workloads:
+        lines.append("")
+        lines.append(f"### {WORKLOAD_TITLES[w]} (`{w}`)")
+        lines.append("")
+        if w == "e2e":
+            lines.append("| system | vs | p50 ms | p99 ms | p99.9 ms | received/sent "
+                         "| server CPU s | peak RSS MB |")
+            lines.append("|---|---|---|---|---|---|---|---|")
+        else:
+            lines.append("| system | vs | records/s | MB/s | server CPU s | peak RSS MB |")
+            lines.append("|---|---|---|---|---|---|")
+        for t in targets:
+            r = rows.get((t, w))
+            if not r:
+                missing.append(f"{t} {w}")
+                continue
+            label, _, ref_t = TARGETS[t]
+            ref = rows.get((ref_t, w), [])
+            is_ref = ref_t == t
+            vs = "" if is_ref else ref_t
+
+            def c(key, digits=0):
+                return cell(median(r, key), median(ref, key), digits, is_ref)
+
+            if w == "e2e":
+                got = f"{fmt(median(r, 'received'))}/{fmt(median(r, 'sent'))}"
+                lines.append(f"| {label} | {vs} | {c('p50_ms', 2)} | {c('p99_ms', 2)} | "
+                             f"{c('p999_ms', 2)} | {got} | {c('server_cpu_s', 2)} | "
+                             f"{c('server_rss_mb', 1)} |")
+            else:
+                lines.append(f"| {label} | {vs} | {c('rec_per_s')} | {c('mb_per_s', 1)} | "
+                             f"{c('server_cpu_s', 2)} | {c('server_rss_mb', 1)} |")
+
+    lines.append("")
+    lines.append("### Goals: Eddy durable (acks=all, sync) against each durable peer; "
+                 "acks=1 against the mock")
+    lines.append("")
+    lines.append("Ratio above 1: Eddy ahead (for latency, the peer's p99 over Eddy's).")
+    lines.append("")
+    lines.append("| workload | " + " | ".join(f"Eddy / {TARGETS[p][0]}" for p in DURABLE_PEERS) +
+                 " | Eddy acks=1 / mock |")
+    lines.append("|---|" + "---|" * (len(DURABLE_PEERS) + 1))
+    for w in workloads:
+        key = "p99_ms" if w == "e2e" else "rec_per_s"
+        eddy = median(rows.get(("eddy-acksall", w), []), key)
+        cols = []
+        for p in DURABLE_PEERS:
+            peer = median(rows.get((p, w), []), key)
+            if eddy and peer:
+                cols.append(f"{(peer / eddy if w == 'e2e' else eddy / peer):.2f}")
+            else:
+                cols.append("n/a")
+        acks1 = median(rows.get(("eddy-acks1", w), []), key)
+        mock = median(rows.get(("kafka-mock", w), []), key)
+        cols.append(f"{acks1 / mock:.2f}" if acks1 and mock and w != "e2e" else "n/a")
+        lines.append(f"| {w} | " + " | ".join(cols) + " |")
+
+    lim = limits(out)
+    lines.append("")
+    lines.append("### Physical limits, same run")
+    lines.append("")
+    lines.append("| limit | value |")
+    lines.append("|---|---|")
+    names = [
+        ("loopback_gbit_s", "loopback TCP, iperf3 (Gbit/s)", 1),
+        ("fio_buffered_mb_s", "sequential write, buffered, 1 MiB blocks (MB/s)", 0),
+        ("fio_fdatasync-1m_mb_s", "sequential write, fdatasync after each 1 MiB (MB/s)", 0),
+        ("fio_fdatasync-4k_iops", "sequential write, fdatasync after each 4 KiB (writes/s)", 0),
+        ("fio_fdatasync-4k_sync_p50_ms", "  fdatasync latency p50 (ms)", 3),
+        ("fio_fdatasync-4k_sync_p99_ms", "  fdatasync latency p99 (ms)", 3),
+    ]
+    for key, label, digits in names:
+        if key not in lim:
+            missing.append(f"limit {key}")
+        lines.append(f"| {label} | {fmt(lim.get(key), digits)} |")
+    fractions = [
+        ("eddy-acksall", "produce-100B", "fio_fdatasync-1m_mb_s", "fdatasync 1 MiB writes"),
+        ("eddy-acksall", "produce-1KiB", "fio_fdatasync-1m_mb_s", "fdatasync 1 MiB writes"),
+        ("eddy-interval", "produce-1KiB", "fio_buffered_mb_s", "buffered writes"),
+        ("eddy-acks1", "consume-1KiB", "loopback_mb_s", "loopback TCP"),
+    ]
+    if "loopback_gbit_s" in lim:
+        lim["loopback_mb_s"] = lim["loopback_gbit_s"] * 1e3 / 8
+    lines.append("")
+    lines.append("| Eddy figure | MB/s | fraction of the machine's limit |")
+    lines.append("|---|---|---|")
+    for t, w, key, what in fractions:
+        mb = median(rows.get((t, w), []), "mb_per_s")
+        if mb is None or key not in lim:
+            continue
+        lines.append(f"| {TARGETS[t][0]}, {w} | {fmt(mb, 1)} | "
+                     f"{100 * mb / lim[key]:.1f}% of {what} ({fmt(lim[key])} MB/s) |")
+    if warnings:
+        lines.append("")
+        lines.append("Warnings recorded during the run:")
+        lines.append("")
+        lines.extend(f"- {w}" for w in warnings)
+
+    text = "\n".join(lines) + "\n"
+    with open(os.path.join(out, "table.md"), "w") as f:
+        f.write(text)
+    print(text)
+    write_charts(out, rows, targets)
+    if missing:
+        print("aggregate.py: missing figures: " + ", ".join(missing), file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
