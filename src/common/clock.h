@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <ctime>
 
 namespace eddy {
 
@@ -13,6 +14,10 @@ class Clock {
  public:
   virtual ~Clock() = default;
   virtual int64_t wall_ms() const = 0;
+  // Wall time to within the kernel's tick (a few ms), cheaper to read than wall_ms(): for checks
+  // against periods of seconds or more on hot paths (segment.ms), never for a timestamp a client
+  // sees.
+  virtual int64_t coarse_wall_ms() const { return wall_ms(); }
   virtual int64_t monotonic_ns() const = 0;
   int64_t monotonic_ms() const { return monotonic_ns() / 1'000'000; }
 };
@@ -22,6 +27,11 @@ class SystemClock final : public Clock {
   int64_t wall_ms() const override {
     using namespace std::chrono;
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+  }
+  int64_t coarse_wall_ms() const override {
+    timespec ts;
+    clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+    return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
   }
   int64_t monotonic_ns() const override {
     using namespace std::chrono;
