@@ -150,6 +150,11 @@ void File::close() {
   }
 }
 
+Status truncate_if_not_empty(File& f) {
+  EDDY_ASSIGN_OR_RETURN(uint64_t size, f.size());
+  return size == 0 ? Status::ok() : f.truncate(0);
+}
+
 Status make_dirs(const std::string& path) {
   std::error_code ec;
   fs::create_directories(path, ec);

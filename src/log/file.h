@@ -92,6 +92,11 @@ class File {
   FaultInjector* faults_ = nullptr;
 };
 
+// Empties a file unless it already is. ext4 treats a truncation to 0 as "this file is being
+// replaced" and starts writing back all its dirty pages when it is closed (auto_da_alloc); a new
+// segment truncated needlessly would pay that on every close by the file-handle budget.
+Status truncate_if_not_empty(File& f);
+
 // Directory and path helpers, errors as Status. `faults`, where taken, counts the fsyncs and may
 // fail them.
 Status make_dirs(const std::string& path);

@@ -12,6 +12,7 @@
 // Thread-safe: lookups take a shared lock, appends and truncations an exclusive one.
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -104,16 +105,18 @@ class IndexFile {
     std::unique_lock lock(mu_);
     entries_ = std::move(entries);
     persisted_ = entries_.size();
+    count_.store(entries_.size(), std::memory_order_relaxed);
     return Status::ok();
   }
 
   // Creates the file empty (a new segment).
   Status create() {
     EDDY_ASSIGN_OR_RETURN(auto f, file_.get(/*create=*/true));
-    EDDY_RETURN_IF_ERROR(f->truncate(0));
+    EDDY_RETURN_IF_ERROR(truncate_if_not_empty(*f));
     std::unique_lock lock(mu_);
     entries_.clear();
     persisted_ = 0;
+    count_.store(0, std::memory_order_relaxed);
     return Status::ok();
   }
 
@@ -126,6 +129,7 @@ class IndexFile {
     EDDY_ASSIGN_OR_RETURN(auto f, file_.get(/*create=*/true));
     std::unique_lock lock(mu_);
     entries_ = std::move(entries);
+    count_.store(entries_.size(), std::memory_order_relaxed);
     persisted_ = 0;
     EDDY_RETURN_IF_ERROR(f->truncate(0));
     EDDY_RETURN_IF_ERROR(f->write_at(0, raw));
@@ -137,6 +141,7 @@ class IndexFile {
   void append(IndexEntry e) {
     std::unique_lock lock(mu_);
     entries_.push_back(e);
+    count_.store(entries_.size(), std::memory_order_relaxed);
   }
 
   // Writes the entries the file lacks, then fsyncs when `sync`. Nothing to do costs nothing.
@@ -176,6 +181,7 @@ class IndexFile {
                                [](const IndexEntry& e, int64_t v) { return e.value < v; });
     size_t keep = static_cast<size_t>(it - entries_.begin());
     entries_.resize(keep);
+    count_.store(keep, std::memory_order_relaxed);
     if (keep < persisted_) {
       EDDY_RETURN_IF_ERROR(f->truncate(keep * Codec::kEntrySize));
       persisted_ = keep;
@@ -212,10 +218,8 @@ class IndexFile {
     if (entries_.empty()) return std::nullopt;
     return entries_.back();
   }
-  size_t entry_count() const {
-    std::shared_lock lock(mu_);
-    return entries_.size();
-  }
+  // Without the lock: the roll check on every append reads it.
+  size_t entry_count() const { return count_.load(std::memory_order_relaxed); }
   size_t size_bytes() const { return entry_count() * Codec::kEntrySize; }
 
  private:
@@ -223,8 +227,9 @@ class IndexFile {
   const int64_t base_offset_;
   mutable std::shared_mutex mu_;
   std::vector<IndexEntry> entries_;
-  size_t persisted_ = 0;   // entries_[0, persisted_) are in the file
-  bool unsynced_ = false;  // written since the last fsync
+  std::atomic<size_t> count_{0};  // entries_.size(), readable without mu_
+  size_t persisted_ = 0;          // entries_[0, persisted_) are in the file
+  bool unsynced_ = false;         // written since the last fsync
 };
 
 using OffsetIndex = IndexFile<OffsetIndexCodec>;

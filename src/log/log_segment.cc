@@ -98,7 +98,7 @@ Result<std::shared_ptr<LogSegment>> LogSegment::create(const Env& env, int64_t b
                                                        int64_t now_ms) {
   std::shared_ptr<LogSegment> seg(new LogSegment(env, base_offset));
   EDDY_ASSIGN_OR_RETURN(auto f, seg->log_file_.get(/*create=*/true));
-  EDDY_RETURN_IF_ERROR(f->truncate(0));
+  EDDY_RETURN_IF_ERROR(truncate_if_not_empty(*f));
   EDDY_RETURN_IF_ERROR(seg->offset_index_.create());
   EDDY_RETURN_IF_ERROR(seg->time_index_.create());
   seg->created_ms_ = now_ms;
@@ -309,7 +309,7 @@ Status LogSegment::append(ByteSpan data, std::span<const BatchInfo> infos,
   bytes_since_index_entry_ = cadence.bytes_since_entry;
   offset_of_max_timestamp_ = cadence.offset_of_max_timestamp;
   max_timestamp_.store(cadence.max_timestamp, std::memory_order_release);
-  last_append_ms_ = now_ms;
+  last_append_ms_.store(now_ms, std::memory_order_relaxed);
   size_.store(start + data.size(), std::memory_order_release);
   next_offset_.store(infos.back().last_offset + 1, std::memory_order_release);
   return Status::ok();

@@ -181,8 +181,9 @@ Result<AppendResult> PartitionLog::append(MutableByteSpan records, LeaderEpoch l
     std::lock_guard lock(append_mu_);
     const LogConfig& cfg = append_config_locked();
     policy = cfg.flush_policy;
-    int64_t now = options_.clock->wall_ms();
     bool log_append_time = cfg.message_timestamp_type == records::TimestampType::kLogAppendTime;
+    // The precise clock only for a timestamp clients see; rolls and retention take the cheap one.
+    int64_t now = log_append_time ? options_.clock->wall_ms() : options_.clock->coarse_wall_ms();
     int64_t next = log_end_offset_.load();
     uint64_t pos = 0;
     for (BatchInfo& b : infos) {
@@ -238,7 +239,7 @@ Result<AppendResult> PartitionLog::append_as_follower(ByteSpan records) {
     }
     // The follower's copy is the leader's: the writes' own epochs feed the cache.
     result.emplace(
-        append_locked(records, infos, kNoLeaderEpoch, cfg, options_.clock->wall_ms(), -1));
+        append_locked(records, infos, kNoLeaderEpoch, cfg, options_.clock->coarse_wall_ms(), -1));
     if (result->is_ok()) {
       for (size_t i = 0; i < infos.size(); ++i) {
         epochs_->assign(LeaderEpoch(epochs[i]), Offset(infos[i].base_offset));

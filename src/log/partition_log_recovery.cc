@@ -100,8 +100,10 @@ Status PartitionLog::load(RecoveryReport* r) {
     // the directory.
     ckpt_start_ = ckpt_durable_start_ = start;
     ckpt_recovery_point_ = recovery_point;
-  } else if (r->clean_shutdown) {
-    // Without a recovery point the marker vouches for nothing: scan everything.
+  } else if (r->clean_shutdown && cp.status().code() != StatusCode::kNotFound) {
+    // A damaged checkpoint may hide a moved log start offset: scan everything. A missing one is
+    // a log whose start never moved (every move writes it durably) and that never wrote a
+    // recovery point, which a clean open does not need.
     r->clean_shutdown = false;
   }
   if (!epochs_->load().is_ok()) {

@@ -182,7 +182,7 @@ TEST_F(ManagerFsyncTest, CleanRestartSyncsOneDirectoryPerLogDir) {
     for (int p = 0; p < 20; ++p) {
       auto log = mgr->get_or_create({"t", p});
       ASSERT_TRUE(log.is_ok());
-      append_one(**log);
+      if (p % 2 == 0) append_one(**log);  // half of them never hold a batch (nor a checkpoint)
     }
     ASSERT_TRUE(mgr->shutdown().is_ok());
   }
