@@ -42,6 +42,15 @@ uint64_t splitmix64(uint64_t x) {
   return x ^ (x >> 31);
 }
 
+// What every JoinGroup of a known member refreshes (Kafka's updateMember): its protocols, both
+// timeouts and whether it may skip the assignment.
+void refresh_from_join(MemberState& m, const JoinGroupParams& p) {
+  m.protocols = p.protocols;
+  m.session_timeout_ms = p.session_timeout_ms;
+  m.rebalance_timeout_ms = p.rebalance_timeout_ms;
+  m.supports_skip_assignment = p.supports_skip_assignment;
+}
+
 }  // namespace
 
 GroupCoordinator::GroupCoordinator(GroupConfig config, CoordinatorLog& log, const Clock& clock)
@@ -282,12 +291,9 @@ void GroupCoordinator::static_member_rejoin(ClassicGroup& g, JoinGroupParams& p,
   std::string new_id = new_member_id(p.client_id);
   g.replace_static_member(old_id, new_id);
   MemberState& m = *g.member(new_id);
-  m.protocols = p.protocols;
-  m.session_timeout_ms = p.session_timeout_ms;
-  m.rebalance_timeout_ms = p.rebalance_timeout_ms;
+  refresh_from_join(m, p);
   m.client_id = p.client_id;
   m.client_host = p.client_host;
-  m.supports_skip_assignment = p.supports_skip_assignment;
   schedule_session(m);
 
   switch (g.state()) {
@@ -407,11 +413,8 @@ void GroupCoordinator::add_member_and_rebalance(ClassicGroup& g, JoinGroupParams
   m.group_instance_id = p.group_instance_id;
   m.client_id = p.client_id;
   m.client_host = p.client_host;
-  m.session_timeout_ms = p.session_timeout_ms;
-  m.rebalance_timeout_ms = p.rebalance_timeout_ms;
   m.protocol_type = p.protocol_type;
-  m.protocols = p.protocols;
-  m.supports_skip_assignment = p.supports_skip_assignment;
+  refresh_from_join(m, p);
   m.awaiting_join = std::move(done);
   schedule_session(m);
   g.add_member(std::move(m));
@@ -424,10 +427,7 @@ void GroupCoordinator::add_member_and_rebalance(ClassicGroup& g, JoinGroupParams
 void GroupCoordinator::update_member_and_rebalance(ClassicGroup& g, MemberState& m,
                                                    JoinGroupParams& p, JoinCallback done,
                                                    Effects& fx) {
-  m.protocols = p.protocols;
-  m.session_timeout_ms = p.session_timeout_ms;
-  m.rebalance_timeout_ms = p.rebalance_timeout_ms;
-  m.supports_skip_assignment = p.supports_skip_assignment;
+  refresh_from_join(m, p);
   if (m.awaiting_join) {
     // Superseded by this retry: the client no longer waits for the older request.
     answer_join_error(fx, m.awaiting_join, err::kRebalanceInProgress, m.member_id);
