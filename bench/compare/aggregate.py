@@ -16,6 +16,12 @@ import statistics
 import subprocess
 import sys
 
+# Chart colours: Eddy in blues, the mock grey, Redis in reds, NATS in greens.
+COLOURS = {
+    "eddy-acksall": "#08306b", "eddy-acks1": "#2171b5", "eddy-interval": "#6baed6",
+    "kafka-mock": "#969696", "redis-always": "#a50f15", "redis-everysec": "#ef3b2c",
+    "redis-no": "#fc9272", "nats-file": "#006d2c", "nats-memory": "#74c476",
+}
 # target: (label, class, the Eddy target its ratios are taken against).
 # Durable peers are compared with Eddy's durable mode, fastest with fastest.
 TARGETS = {
@@ -152,7 +158,9 @@ def write_charts(out, rows, targets):
             vals = ["1e-3" if v is None or v <= 0 else f"{v:.3f}" for v in vals]
             f.write(f'"{TARGETS[t][0]}" ' + " ".join(vals) + "\n")
     n = len(targets)
+    colours = " ".join(COLOURS[t] for t in targets)
     script = f"""
+colours = "{colours}"
 set terminal pngcairo size 1400,700 font ",10"
 set style data histograms
 set style histogram clustered gap 1
@@ -160,14 +168,14 @@ set style fill solid 0.85 border -1
 set key outside right top vertical
 set grid ytics
 set output "{out}/compare-throughput.png"
-set title "Throughput, median of runs (records/s; higher is better)"
+set title "Throughput, median of runs (records/s, log scale; higher is better)"
 set ylabel "records/s"
+set logscale y
 set format y "%.0s%c"
-plot for [i=2:{n + 1}] "{tp}" using i:xtic(1) title columnheader(i)
+plot for [i=2:{n + 1}] "{tp}" using i:xtic(1) title columnheader(i) lc rgb word(colours, i - 1)
 set output "{out}/compare-latency.png"
 set title "End-to-end latency at a fixed rate, median of runs (ms, log scale; lower is better)"
 set ylabel "ms"
-set logscale y
 set format y "%g"
 set xtics rotate by -30
 plot for [i=2:4] "{lat}" using i:xtic(1) title columnheader(i)
