@@ -4,7 +4,8 @@
 //                                   can make durable with groups of that size)
 //   BM_AppendInterval/<batch>       PartitionLog::append, flush.policy=interval (no fsync inline)
 //   BM_AppendSync/<batch>/<threads> appenders with up to 64 batches each in flight, counted when
-//                                   on_durable fires (flush.policy=sync, group commit)
+//                                   on_durable fires (flush.policy=sync, group commit; two
+//                                   flusher threads, LogManager's default)
 //   BM_RawRead                      pread of 1 MiB chunks of a 64 MiB file (the read ceiling)
 //   BM_Read/<batch>                 read() of 1 MiB slices and pread of the bytes
 //   BM_RecoverUnclean/<MiB>         open() after an unclean stop: every batch CRC-checked
@@ -121,6 +122,7 @@ BENCHMARK(BM_RawWriteSync)
     ->Args({1024, 1 << 20})
     ->Args({16384, 1 << 20})
     ->Args({16384, 8 << 20})
+    ->Args({16384, 32 << 20})
     ->UseRealTime();
 
 void BM_AppendInterval(benchmark::State& state) {
@@ -145,7 +147,7 @@ BENCHMARK(BM_AppendInterval)->Arg(1024)->Arg(16384);
 void BM_AppendSync(benchmark::State& state) {
   constexpr int kWindow = 64;
   ScratchDir dir;
-  Flusher flusher(1);
+  Flusher flusher(2);
   auto log = open_log(dir.path(), FlushPolicy::kSync, &flusher);
   const size_t size = static_cast<size_t>(state.range(0));
   const int threads = static_cast<int>(state.range(1));
@@ -187,8 +189,10 @@ void BM_AppendSync(benchmark::State& state) {
 BENCHMARK(BM_AppendSync)
     ->Args({1024, 1})
     ->Args({1024, 8})
+    ->Args({1024, 32})
     ->Args({16384, 1})
     ->Args({16384, 8})
+    ->Args({16384, 32})
     ->UseRealTime();
 
 void BM_RawRead(benchmark::State& state) {

@@ -57,7 +57,9 @@ struct LogManagerOptions {
   int64_t retention_check_interval_ms = 300'000;  // log.retention.check.interval.ms
   int64_t background_tick_ms = 100;  // how often segment.ms / flush.ms / checkpoints are checked
   int64_t checkpoint_interval_ms = 60'000;  // log.flush.offset.checkpoint.interval.ms
-  int flusher_threads = 1;
+  // Two, so that the fsyncs of different partitions overlap (the journal commits them together);
+  // one log is flushed by one thread at a time.
+  int flusher_threads = 2;
   // Threads that open (recover) and close partition logs at open() and shutdown().
   int recovery_threads = 4;
   Clock* clock = &SystemClock::instance();

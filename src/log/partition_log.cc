@@ -336,6 +336,11 @@ void PartitionLog::complete_waiters(int64_t durable_end, int64_t fail_from, cons
 }
 
 Status PartitionLog::flush() {
+  // The callbacks run before this lock goes, so before the next fsync of this log can start:
+  // they free the producers' windows, and what the producers append while they run joins the
+  // next group. Starting the next fsync first (another flusher thread was waiting) makes it
+  // cover only what arrived during this one, nearly nothing when every producer is waiting:
+  // measured, half the throughput with 8 pipelining appenders.
   std::lock_guard flush_lock(flush_mu_);
   uint64_t truncations = truncations_.load();
   int64_t target = log_end_offset_.load(std::memory_order_acquire);
