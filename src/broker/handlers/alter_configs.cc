@@ -2,8 +2,8 @@
 // to their defaults). A resource named twice is INVALID_REQUEST.
 #include "protocol/generated/alter_configs.h"
 
-#include <map>
 #include <utility>
+#include <vector>
 
 #include "broker/handlers/all_handlers.h"
 #include "broker/handlers/alter_configs_common.h"
@@ -17,10 +17,12 @@ void register_alter_configs(HandlerRegistry& registry, const BrokerContext& cont
   add_controller_handler<AlterConfigsRequest>(
       registry, context, protocol::ApiKey::kAlterConfigs,
       [ctx](const AlterConfigsRequest& req, int16_t version, Responder& r) {
-        std::map<std::pair<int8_t, std::string>, int> counts;
-        for (const auto& res : req.resources) ++counts[{res.resource_type, res.resource_name}];
+        std::vector<bool> repeated = repeated_entries(req.resources, [](const auto& res) {
+          return std::pair(res.resource_type, res.resource_name);
+        });
         protocol::AlterConfigsResponse resp;
-        for (const auto& res : req.resources) {
+        for (size_t i = 0; i < req.resources.size(); ++i) {
+          const auto& res = req.resources[i];
           std::vector<metadata::ConfigChange> changes;
           bool null_value = false;
           for (const auto& c : res.configs) {
@@ -28,7 +30,7 @@ void register_alter_configs(HandlerRegistry& registry, const BrokerContext& cont
             changes.push_back({c.name, metadata::ConfigChange::Op::kSet, c.value.value_or("")});
           }
           AlterOutcome o;
-          if (counts[{res.resource_type, res.resource_name}] > 1) {
+          if (repeated[i]) {
             o = {error_code(protocol::ErrorCode::kInvalidRequest), "Duplicate resource in request"};
           } else if (null_value) {
             o = {error_code(protocol::ErrorCode::kInvalidRequest), "Null value not supported"};

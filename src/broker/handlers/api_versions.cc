@@ -63,11 +63,8 @@ void register_api_versions(HandlerRegistry& registry, const BrokerContext& conte
       responder.respond(encode_response(resp, 0));
       return;
     }
-    auto req = decode_request<ApiVersionsRequest>(request);
-    if (!req) {
-      responder.respond(Response::close());
-      return;
-    }
+    auto req = decode_or_close<ApiVersionsRequest>(request, responder);
+    if (!req) return;
     if (version >= 3 && (!valid_software_token(req->client_software_name) ||
                          !valid_software_token(req->client_software_version))) {
       ApiVersionsResponse resp;

@@ -3,7 +3,7 @@
 // INVALID_REQUEST.
 #include "protocol/generated/create_partitions.h"
 
-#include <map>
+#include <vector>
 
 #include "broker/handlers/all_handlers.h"
 #include "broker/handlers/handler_util.h"
@@ -43,11 +43,12 @@ void register_create_partitions(HandlerRegistry& registry, const BrokerContext& 
   add_controller_handler<CreatePartitionsRequest>(
       registry, context, protocol::ApiKey::kCreatePartitions,
       [ctx](const CreatePartitionsRequest& req, int16_t version, Responder& r) {
-        std::map<std::string, int> counts;
-        for (const auto& t : req.topics) ++counts[t.name];
+        std::vector<bool> repeated =
+            repeated_entries(req.topics, [](const auto& t) { return t.name; });
         CreatePartitionsResponse resp;
-        for (const auto& t : req.topics) {
-          if (counts[t.name] > 1) {
+        for (size_t i = 0; i < req.topics.size(); ++i) {
+          const auto& t = req.topics[i];
+          if (repeated[i]) {
             CreatePartitionsResponse::CreatePartitionsTopicResult dup;
             dup.name = t.name;
             dup.error_code = error_code(protocol::ErrorCode::kInvalidRequest);

@@ -3,7 +3,7 @@
 // and commits nothing. A name given twice is INVALID_REQUEST for every copy (Kafka's rule).
 #include "protocol/generated/create_topics.h"
 
-#include <map>
+#include <vector>
 
 #include "broker/handlers/all_handlers.h"
 #include "broker/handlers/config_entries.h"
@@ -88,11 +88,12 @@ void register_create_topics(HandlerRegistry& registry, const BrokerContext& cont
   add_controller_handler<CreateTopicsRequest>(
       registry, context, protocol::ApiKey::kCreateTopics,
       [ctx](const CreateTopicsRequest& req, int16_t version, Responder& r) {
-        std::map<std::string, int> counts;
-        for (const auto& t : req.topics) ++counts[t.name];
+        std::vector<bool> repeated =
+            repeated_entries(req.topics, [](const auto& t) { return t.name; });
         CreateTopicsResponse resp;
-        for (const auto& t : req.topics) {
-          if (counts[t.name] > 1) {
+        for (size_t i = 0; i < req.topics.size(); ++i) {
+          const auto& t = req.topics[i];
+          if (repeated[i]) {
             CreateTopicsResponse::CreatableTopicResult dup;
             dup.name = t.name;
             dup.error_code = error_code(protocol::ErrorCode::kInvalidRequest);

@@ -38,15 +38,9 @@ DeleteRecordsResponse answer(const BrokerContext& ctx, const DeleteRecordsReques
 
 void register_delete_records(HandlerRegistry& registry, const BrokerContext& context) {
   const BrokerContext* ctx = &context;
-  registry.add(api_spec(protocol::ApiKey::kDeleteRecords),
-               [ctx](Request request, Responder responder) {
-                 auto req = decode_request<DeleteRecordsRequest>(request);
-                 if (!req) {
-                   responder.respond(Response::close());
-                   return;
-                 }
-                 responder.respond(encode_response(answer(*ctx, *req), request.api_version()));
-               });
+  add_immediate_handler<DeleteRecordsRequest>(
+      registry, api_spec(protocol::ApiKey::kDeleteRecords),
+      [ctx](const DeleteRecordsRequest& req, int16_t) { return answer(*ctx, req); });
 }
 
 }  // namespace eddy::broker

@@ -14,35 +14,24 @@ constexpr int8_t kBrokersEndpointType = 1;
 
 void register_describe_cluster(HandlerRegistry& registry, const BrokerContext& context) {
   const BrokerContext* ctx = &context;
-  registry.add(api_spec(protocol::ApiKey::kDescribeCluster),
-               [ctx](Request request, Responder responder) {
-                 auto req = decode_request<protocol::DescribeClusterRequest>(request);
-                 if (!req) {
-                   responder.respond(Response::close());
-                   return;
-                 }
-                 protocol::DescribeClusterResponse resp;
-                 resp.endpoint_type = req->endpoint_type;
-                 resp.cluster_id = ctx->cluster_id;
-                 resp.controller_id = ctx->node_id;
-                 if (request.api_version() >= 1 && req->endpoint_type != kBrokersEndpointType) {
-                   resp.error_code = error_code(protocol::ErrorCode::kUnsupportedEndpointType);
-                   resp.error_message = "only the BROKERS endpoint type is served";
-                   responder.respond(encode_response(resp, request.api_version()));
-                   return;
-                 }
-                 auto image = ctx->metadata->image();
-                 for (const auto& [id, b] : image->brokers()) {
-                   if (b.endpoints.empty()) continue;
-                   protocol::DescribeClusterResponse::DescribeClusterBroker db;
-                   db.broker_id = b.id;
-                   db.host = b.endpoints.front().host;
-                   db.port = b.endpoints.front().port;
-                   db.rack = b.rack;
-                   resp.brokers.push_back(std::move(db));
-                 }
-                 responder.respond(encode_response(resp, request.api_version()));
-               });
+  using protocol::DescribeClusterRequest;
+  using protocol::DescribeClusterResponse;
+  add_immediate_handler<DescribeClusterRequest>(
+      registry, api_spec(protocol::ApiKey::kDescribeCluster),
+      [ctx](const DescribeClusterRequest& req, int16_t version) {
+        DescribeClusterResponse resp;
+        resp.endpoint_type = req.endpoint_type;
+        resp.cluster_id = ctx->cluster_id;
+        resp.controller_id = ctx->node_id;
+        if (version >= 1 && req.endpoint_type != kBrokersEndpointType) {
+          resp.error_code = error_code(protocol::ErrorCode::kUnsupportedEndpointType);
+          resp.error_message = "only the BROKERS endpoint type is served";
+          return resp;
+        }
+        resp.brokers = wire_brokers(*ctx->metadata->image(),
+                                    &DescribeClusterResponse::DescribeClusterBroker::broker_id);
+        return resp;
+      });
 }
 
 }  // namespace eddy::broker

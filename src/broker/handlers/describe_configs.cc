@@ -72,20 +72,16 @@ DescribeConfigsResponse::DescribeConfigsResult describe(
 
 void register_describe_configs(HandlerRegistry& registry, const BrokerContext& context) {
   const BrokerContext* ctx = &context;
-  registry.add(api_spec(protocol::ApiKey::kDescribeConfigs),
-               [ctx](Request request, Responder responder) {
-                 auto req = decode_request<DescribeConfigsRequest>(request);
-                 if (!req) {
-                   responder.respond(Response::close());
-                   return;
-                 }
-                 auto image = ctx->metadata->image();
-                 DescribeConfigsResponse resp;
-                 for (const auto& res : req->resources) {
-                   resp.results.push_back(describe(*ctx, *image, res, *req, request.api_version()));
-                 }
-                 responder.respond(encode_response(resp, request.api_version()));
-               });
+  add_immediate_handler<DescribeConfigsRequest>(
+      registry, api_spec(protocol::ApiKey::kDescribeConfigs),
+      [ctx](const DescribeConfigsRequest& req, int16_t version) {
+        auto image = ctx->metadata->image();
+        DescribeConfigsResponse resp;
+        for (const auto& res : req.resources) {
+          resp.results.push_back(describe(*ctx, *image, res, req, version));
+        }
+        return resp;
+      });
 }
 
 }  // namespace eddy::broker

@@ -23,51 +23,49 @@ bool starts_with_dir(const std::string& path, const std::string& dir) {
          path[dir.size()] == '/';
 }
 
+DescribeLogDirsResponse describe(const BrokerContext& ctx, const DescribeLogDirsRequest& req) {
+  std::set<std::pair<std::string, int32_t>> wanted;
+  if (req.topics) {
+    for (const auto& t : *req.topics) {
+      for (int32_t p : t.partitions) wanted.insert({t.topic, p});
+    }
+  }
+  DescribeLogDirsResponse resp;
+  for (const auto& dir : ctx.config->log_dirs()) {
+    DescribeLogDirsResponse::DescribeLogDirsResult result;
+    result.log_dir = dir;
+    std::map<std::string, DescribeLogDirsResponse::DescribeLogDirsTopic> topics;
+    for (const auto& tp : ctx.logs->partitions()) {
+      if (req.topics && wanted.count({tp.topic, tp.partition}) == 0) continue;
+      auto log = ctx.logs->get(tp);
+      if (!log || !starts_with_dir(log->dir(), dir)) continue;
+      auto& t = topics[tp.topic];
+      t.name = tp.topic;
+      DescribeLogDirsResponse::DescribeLogDirsPartition p;
+      p.partition_index = tp.partition;
+      p.partition_size = static_cast<int64_t>(log->size_bytes());
+      t.partitions.push_back(p);
+    }
+    for (auto& [name, t] : topics) result.topics.push_back(std::move(t));
+    struct statvfs vfs {};
+    if (::statvfs(dir.c_str(), &vfs) == 0) {
+      result.total_bytes = static_cast<int64_t>(vfs.f_blocks * vfs.f_frsize);
+      result.usable_bytes = static_cast<int64_t>(vfs.f_bavail * vfs.f_frsize);
+    } else {
+      result.error_code = error_code(protocol::ErrorCode::kKafkaStorageError);
+    }
+    resp.results.push_back(std::move(result));
+  }
+  return resp;
+}
+
 }  // namespace
 
 void register_describe_log_dirs(HandlerRegistry& registry, const BrokerContext& context) {
   const BrokerContext* ctx = &context;
-  registry.add(api_spec(protocol::ApiKey::kDescribeLogDirs),
-               [ctx](Request request, Responder responder) {
-                 auto req = decode_request<DescribeLogDirsRequest>(request);
-                 if (!req) {
-                   responder.respond(Response::close());
-                   return;
-                 }
-                 std::set<std::pair<std::string, int32_t>> wanted;
-                 if (req->topics) {
-                   for (const auto& t : *req->topics) {
-                     for (int32_t p : t.partitions) wanted.insert({t.topic, p});
-                   }
-                 }
-                 DescribeLogDirsResponse resp;
-                 for (const auto& dir : ctx->config->log_dirs()) {
-                   DescribeLogDirsResponse::DescribeLogDirsResult result;
-                   result.log_dir = dir;
-                   std::map<std::string, DescribeLogDirsResponse::DescribeLogDirsTopic> topics;
-                   for (const auto& tp : ctx->logs->partitions()) {
-                     if (req->topics && wanted.count({tp.topic, tp.partition}) == 0) continue;
-                     auto log = ctx->logs->get(tp);
-                     if (!log || !starts_with_dir(log->dir(), dir)) continue;
-                     auto& t = topics[tp.topic];
-                     t.name = tp.topic;
-                     DescribeLogDirsResponse::DescribeLogDirsPartition p;
-                     p.partition_index = tp.partition;
-                     p.partition_size = static_cast<int64_t>(log->size_bytes());
-                     t.partitions.push_back(p);
-                   }
-                   for (auto& [name, t] : topics) result.topics.push_back(std::move(t));
-                   struct statvfs vfs {};
-                   if (::statvfs(dir.c_str(), &vfs) == 0) {
-                     result.total_bytes = static_cast<int64_t>(vfs.f_blocks * vfs.f_frsize);
-                     result.usable_bytes = static_cast<int64_t>(vfs.f_bavail * vfs.f_frsize);
-                   } else {
-                     result.error_code = error_code(protocol::ErrorCode::kKafkaStorageError);
-                   }
-                   resp.results.push_back(std::move(result));
-                 }
-                 responder.respond(encode_response(resp, request.api_version()));
-               });
+  add_immediate_handler<DescribeLogDirsRequest>(
+      registry, api_spec(protocol::ApiKey::kDescribeLogDirs),
+      [ctx](const DescribeLogDirsRequest& req, int16_t) { return describe(*ctx, req); });
 }
 
 }  // namespace eddy::broker

@@ -83,11 +83,8 @@ void add_group_handler(HandlerRegistry& registry, const BrokerContext& context,
                        protocol::ApiKey key, Unavailable unavailable, Serve serve) {
   const BrokerContext* ctx = &context;
   registry.add(api_spec(key), [ctx, unavailable, serve](Request request, Responder responder) {
-    auto message = decode_request<Message>(request);
-    if (!message) {
-      responder.respond(Response::close());
-      return;
-    }
+    auto message = decode_or_close<Message>(request, responder);
+    if (!message) return;
     int16_t version = request.api_version();
     GroupCall<Message> call{std::move(*message), version, &request,
                             GroupReply(version, std::move(responder))};

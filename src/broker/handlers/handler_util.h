@@ -3,12 +3,17 @@
 // encode a response struct into a Response, and the ApiSpec of an API from protocol/api.h.
 
 #include <functional>
+#include <iterator>
+#include <map>
 #include <optional>
+#include <type_traits>
+#include <vector>
 
 #include "broker/broker_context.h"
 #include "broker/net/handler_registry.h"
 #include "broker/net/request.h"
 #include "broker/net/response.h"
+#include "metadata/metadata_image.h"
 #include "protocol/api.h"
 #include "protocol/errors.h"
 #include "protocol/reader.h"
@@ -30,6 +35,14 @@ std::optional<Message> decode_request(const Request& request) {
   return m;
 }
 
+// decode_request that also answers a malformed body by closing the connection.
+template <typename Message>
+std::optional<Message> decode_or_close(const Request& request, Responder& responder) {
+  std::optional<Message> m = decode_request<Message>(request);
+  if (!m) responder.respond(Response::close());
+  return m;
+}
+
 template <typename Message>
 Response encode_response(const Message& m, int16_t version) {
   protocol::Writer w(m.size(version));
@@ -43,7 +56,6 @@ Response encode_response(const Message& m, int16_t version) {
 void run_on_controller(const BrokerContext& ctx, Responder responder,
                        std::function<void(Responder&)> task);
 
-// A controller error as the Kafka code that goes on the wire (the numbers are Kafka's).
 // Registers the handler of an admin API whose work is a metadata commit: the body is decoded
 // into Message on the network thread (a malformed body closes the connection), then
 // fn(message, version, responder) runs on the controller thread.
@@ -52,11 +64,8 @@ void add_controller_handler(HandlerRegistry& registry, const BrokerContext& cont
                             protocol::ApiKey key, Fn fn) {
   const BrokerContext* ctx = &context;
   registry.add(api_spec(key), [ctx, fn](Request request, Responder responder) {
-    auto message = decode_request<Message>(request);
-    if (!message) {
-      responder.respond(Response::close());
-      return;
-    }
+    auto message = decode_or_close<Message>(request, responder);
+    if (!message) return;
     int16_t version = request.api_version();
     run_on_controller(
         *ctx, std::move(responder),
@@ -64,6 +73,49 @@ void add_controller_handler(HandlerRegistry& registry, const BrokerContext& cont
   });
 }
 
+// Registers the handler of an API answered at once on the network thread: the body is decoded
+// into Message (a malformed body closes the connection) and answer(message, version) returns the
+// response struct, encoded at the request's version. `spec` is api_spec(key), possibly narrowed.
+template <typename Message, typename Fn>
+void add_immediate_handler(HandlerRegistry& registry, const ApiSpec& spec, Fn answer) {
+  registry.add(spec, [answer](Request request, Responder responder) {
+    auto message = decode_or_close<Message>(request, responder);
+    if (!message) return;
+    int16_t version = request.api_version();
+    responder.respond(encode_response(answer(*message, version), version));
+  });
+}
+
+// For each of `items`, whether key(item) occurs more than once: Kafka answers every copy of a
+// topic or resource named twice in one admin request with INVALID_REQUEST and serves the rest.
+template <typename Items, typename Key>
+std::vector<bool> repeated_entries(const Items& items, Key key) {
+  std::map<std::decay_t<decltype(key(*std::begin(items)))>, int> counts;
+  for (const auto& item : items) ++counts[key(item)];
+  std::vector<bool> out;
+  for (const auto& item : items) out.push_back(counts[key(item)] > 1);
+  return out;
+}
+
+// Each registered broker at its first endpoint, as the broker entries of Metadata or
+// DescribeCluster; `id` names that struct's broker id field (node_id, broker_id).
+template <typename WireBroker>
+std::vector<WireBroker> wire_brokers(const metadata::MetadataImage& image,
+                                     int32_t WireBroker::*id) {
+  std::vector<WireBroker> out;
+  for (const auto& [node, b] : image.brokers()) {
+    if (b.endpoints.empty()) continue;
+    WireBroker w;
+    w.*id = b.id;
+    w.host = b.endpoints.front().host;
+    w.port = b.endpoints.front().port;
+    w.rack = b.rack;
+    out.push_back(std::move(w));
+  }
+  return out;
+}
+
+// A controller error as the Kafka code that goes on the wire (the numbers are Kafka's).
 inline int16_t error_code(metadata::ErrorCode e) { return static_cast<int16_t>(e); }
 
 inline int16_t error_code(protocol::ErrorCode e) { return protocol::to_int(e); }

@@ -3,8 +3,8 @@
 // twice is INVALID_REQUEST.
 #include "protocol/generated/incremental_alter_configs.h"
 
-#include <map>
 #include <utility>
+#include <vector>
 
 #include "broker/handlers/all_handlers.h"
 #include "broker/handlers/alter_configs_common.h"
@@ -18,10 +18,12 @@ void register_incremental_alter_configs(HandlerRegistry& registry, const BrokerC
   add_controller_handler<IncrementalAlterConfigsRequest>(
       registry, context, protocol::ApiKey::kIncrementalAlterConfigs,
       [ctx](const IncrementalAlterConfigsRequest& req, int16_t version, Responder& r) {
-        std::map<std::pair<int8_t, std::string>, int> counts;
-        for (const auto& res : req.resources) ++counts[{res.resource_type, res.resource_name}];
+        std::vector<bool> repeated = repeated_entries(req.resources, [](const auto& res) {
+          return std::pair(res.resource_type, res.resource_name);
+        });
         protocol::IncrementalAlterConfigsResponse resp;
-        for (const auto& res : req.resources) {
+        for (size_t i = 0; i < req.resources.size(); ++i) {
+          const auto& res = req.resources[i];
           std::vector<metadata::ConfigChange> changes;
           AlterOutcome o;
           for (const auto& c : res.configs) {
@@ -38,7 +40,7 @@ void register_incremental_alter_configs(HandlerRegistry& registry, const BrokerC
             changes.push_back({c.name, static_cast<metadata::ConfigChange::Op>(c.config_operation),
                                c.value.value_or("")});
           }
-          if (o.error_code == 0 && counts[{res.resource_type, res.resource_name}] > 1) {
+          if (o.error_code == 0 && repeated[i]) {
             o = {error_code(protocol::ErrorCode::kInvalidRequest), "Duplicate resource in request"};
           }
           if (o.error_code == 0) {

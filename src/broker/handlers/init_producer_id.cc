@@ -45,15 +45,9 @@ InitProducerIdResponse answer(const BrokerContext& ctx, const InitProducerIdRequ
 
 void register_init_producer_id(HandlerRegistry& registry, const BrokerContext& context) {
   const BrokerContext* ctx = &context;
-  registry.add(api_spec(protocol::ApiKey::kInitProducerId),
-               [ctx](Request request, Responder responder) {
-                 auto req = decode_request<InitProducerIdRequest>(request);
-                 if (!req) {
-                   responder.respond(Response::close());
-                   return;
-                 }
-                 responder.respond(encode_response(answer(*ctx, *req), request.api_version()));
-               });
+  add_immediate_handler<InitProducerIdRequest>(
+      registry, api_spec(protocol::ApiKey::kInitProducerId),
+      [ctx](const InitProducerIdRequest& req, int16_t) { return answer(*ctx, req); });
 }
 
 void register_data_handlers(HandlerRegistry& registry, const BrokerContext& context) {

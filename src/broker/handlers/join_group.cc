@@ -3,8 +3,6 @@
 
 #include "protocol/generated/join_group.h"
 
-#include <memory>
-
 #include "broker/handlers/group_handlers.h"
 #include "broker/handlers/handler_util.h"
 

@@ -53,14 +53,8 @@ void register_list_offsets(HandlerRegistry& registry, const BrokerContext& conte
   const BrokerContext* ctx = &context;
   ApiSpec spec = api_spec(protocol::ApiKey::kListOffsets);
   spec.min_version = std::max(spec.min_version, kMinListOffsetsVersion);
-  registry.add(spec, [ctx](Request request, Responder responder) {
-    auto req = decode_request<ListOffsetsRequest>(request);
-    if (!req) {
-      responder.respond(Response::close());
-      return;
-    }
-    responder.respond(encode_response(answer(*ctx, *req), request.api_version()));
-  });
+  add_immediate_handler<ListOffsetsRequest>(
+      registry, spec, [ctx](const ListOffsetsRequest& req, int16_t) { return answer(*ctx, req); });
 }
 
 }  // namespace eddy::broker

@@ -59,15 +59,7 @@ MetadataResponse::MetadataResponseTopic topic_error(std::optional<std::string> n
 Response build(const BrokerContext& ctx, const MetadataRequest& req, int16_t version) {
   auto image = ctx.metadata->image();
   MetadataResponse resp;
-  for (const auto& [id, b] : image->brokers()) {
-    if (b.endpoints.empty()) continue;
-    MetadataResponse::MetadataResponseBroker mb;
-    mb.node_id = b.id;
-    mb.host = b.endpoints.front().host;
-    mb.port = b.endpoints.front().port;
-    mb.rack = b.rack;
-    resp.brokers.push_back(std::move(mb));
-  }
+  resp.brokers = wire_brokers(*image, &MetadataResponse::MetadataResponseBroker::node_id);
   resp.cluster_id = ctx.cluster_id;
   resp.controller_id = ctx.node_id;
   bool all = !req.topics || (version == 0 && req.topics->empty());
@@ -112,11 +104,8 @@ std::vector<std::string> auto_create_candidates(const MetadataRequest& req, int1
 void register_metadata(HandlerRegistry& registry, const BrokerContext& context) {
   const BrokerContext* ctx = &context;
   registry.add(api_spec(protocol::ApiKey::kMetadata), [ctx](Request request, Responder responder) {
-    auto req = decode_request<MetadataRequest>(request);
-    if (!req) {
-      responder.respond(Response::close());
-      return;
-    }
+    auto req = decode_or_close<MetadataRequest>(request, responder);
+    if (!req) return;
     int16_t version = request.api_version();
     std::vector<std::string> candidates = auto_create_candidates(*req, version);
     auto shared_req = std::make_shared<MetadataRequest>(std::move(*req));

@@ -2,8 +2,6 @@
 
 #include "protocol/generated/offset_delete.h"
 
-#include <memory>
-
 #include "broker/handlers/group_handlers.h"
 #include "broker/handlers/handler_util.h"
 

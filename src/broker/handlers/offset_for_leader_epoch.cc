@@ -49,14 +49,9 @@ void register_offset_for_leader_epoch(HandlerRegistry& registry, const BrokerCon
   const BrokerContext* ctx = &context;
   ApiSpec spec = api_spec(protocol::ApiKey::kOffsetForLeaderEpoch);
   spec.min_version = std::max(spec.min_version, kMinOffsetForLeaderEpochVersion);
-  registry.add(spec, [ctx](Request request, Responder responder) {
-    auto req = decode_request<OffsetForLeaderEpochRequest>(request);
-    if (!req) {
-      responder.respond(Response::close());
-      return;
-    }
-    responder.respond(encode_response(answer(*ctx, *req), request.api_version()));
-  });
+  add_immediate_handler<OffsetForLeaderEpochRequest>(
+      registry, spec,
+      [ctx](const OffsetForLeaderEpochRequest& req, int16_t) { return answer(*ctx, req); });
 }
 
 }  // namespace eddy::broker

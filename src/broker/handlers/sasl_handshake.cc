@@ -9,17 +9,13 @@
 namespace eddy::broker {
 
 void register_sasl_handshake(HandlerRegistry& registry, const BrokerContext&) {
-  registry.add(api_spec(protocol::ApiKey::kSaslHandshake),
-               [](Request request, Responder responder) {
-                 auto req = decode_request<protocol::SaslHandshakeRequest>(request);
-                 if (!req) {
-                   responder.respond(Response::close());
-                   return;
-                 }
-                 protocol::SaslHandshakeResponse resp;
-                 resp.error_code = error_code(protocol::ErrorCode::kUnsupportedSaslMechanism);
-                 responder.respond(encode_response(resp, request.api_version()));
-               });
+  add_immediate_handler<protocol::SaslHandshakeRequest>(
+      registry, api_spec(protocol::ApiKey::kSaslHandshake),
+      [](const protocol::SaslHandshakeRequest&, int16_t) {
+        protocol::SaslHandshakeResponse resp;
+        resp.error_code = error_code(protocol::ErrorCode::kUnsupportedSaslMechanism);
+        return resp;
+      });
 }
 
 }  // namespace eddy::broker

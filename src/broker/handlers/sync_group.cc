@@ -2,8 +2,6 @@
 
 #include "protocol/generated/sync_group.h"
 
-#include <memory>
-
 #include "broker/handlers/group_handlers.h"
 #include "broker/handlers/handler_util.h"
 
