@@ -13,7 +13,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "broker"))
 
-from eddy_harness import Broker, REPO, free_port  # noqa: E402,F401
+from eddy_harness import Broker, REPO, free_port  # noqa: E402
 
 
 def eddyctl_path():
@@ -62,3 +62,11 @@ class CliTestCase(unittest.TestCase):
         r = eddyctl(self.b, *args, **kw)
         self.assertEqual(r.code, 0, r)
         return r
+
+    def assert_unreachable(self, *args, **kw):
+        """eddyctl with a bootstrap nobody listens on exits UNREACHABLE (3) saying why; the run's
+        own timeout bounds it, so a hang fails the test instead of a timing assertion."""
+        r = eddyctl("127.0.0.1:%d" % free_port(), "--timeout-ms", "2000", *args, timeout_s=30,
+                    **kw)
+        self.assertEqual(r.code, 3, r)
+        self.assertIn("cannot connect", r.err)

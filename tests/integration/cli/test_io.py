@@ -2,12 +2,11 @@
 
 import json
 import subprocess
-import time
 import unittest
 
-from cli_harness import CliTestCase, eddyctl, free_port
+from cli_harness import CliTestCase, eddyctl
 
-UNREACHABLE, NOT_FOUND = 3, 4
+NOT_FOUND = 4
 
 
 class ProduceConsume(CliTestCase):
@@ -60,12 +59,7 @@ class ProduceConsume(CliTestCase):
         self.assertEqual(r.code, NOT_FOUND, r)
 
     def test_produce_to_unreachable_broker_fails_fast(self):
-        start = time.monotonic()
-        r = eddyctl("127.0.0.1:%d" % free_port(), "--timeout-ms", "2000", "produce", "t",
-                    stdin="x\n", timeout_s=30)
-        self.assertEqual(r.code, UNREACHABLE, r)
-        self.assertIn("cannot connect", r.err)
-        self.assertLess(time.monotonic() - start, 15)
+        self.assert_unreachable("produce", "t", stdin="x\n")
 
     def test_perf_produce_json_summary(self):
         self.run_ok("topic", "create", "io-perf", "-p", "1")
