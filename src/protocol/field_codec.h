@@ -141,9 +141,22 @@ inline void write(Writer& w, const std::optional<Records>& v, FieldContext c) {
   }
 }
 inline void read(Reader& r, Records& v, FieldContext c) {
-  v = Records(*r.read_bytes(c.flexible, /*nullable=*/false));
+  if (r.borrows_records()) {
+    v = Records(*r.read_bytes_view(c.flexible, /*nullable=*/false));
+  } else {
+    v = Records(*r.read_bytes(c.flexible, /*nullable=*/false));
+  }
 }
 inline void read(Reader& r, std::optional<Records>& v, FieldContext c) {
+  if (r.borrows_records()) {
+    std::optional<MutableByteSpan> view = r.read_bytes_view(c.flexible, c.nullable);
+    if (view) {
+      v.emplace(*view);
+    } else {
+      v.reset();
+    }
+    return;
+  }
   std::optional<Bytes> b = r.read_bytes(c.flexible, c.nullable);
   if (b) {
     v.emplace(std::move(*b));

@@ -127,6 +127,25 @@ std::optional<Bytes> Reader::read_bytes(bool compact, bool nullable) {
   return Bytes(b.begin(), b.end());
 }
 
+void Reader::borrow_records(MutableByteSpan data) {
+  if (data.data() == data_.data() && data.size() == data_.size()) borrowed_ = data;
+}
+
+std::optional<MutableByteSpan> Reader::read_bytes_view(bool compact, bool nullable) {
+  if (!borrows_records()) {
+    fail("a records view needs a borrowed buffer");
+    return MutableByteSpan();
+  }
+  int64_t len = read_length(compact, /*int16_length=*/false, nullable);
+  if (!ok()) return MutableByteSpan();
+  if (len == -1) return std::nullopt;
+  size_t at = pos_;
+  if (read_raw(static_cast<size_t>(len)).size() != static_cast<size_t>(len)) {
+    return MutableByteSpan();
+  }
+  return borrowed_.subspan(at, static_cast<size_t>(len));
+}
+
 int32_t Reader::read_array_length(bool compact, bool nullable, size_t min_element_bytes) {
   int64_t len = read_length(compact, /*int16_length=*/false, nullable);
   if (!ok()) return 0;

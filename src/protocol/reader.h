@@ -60,12 +60,21 @@ class Reader {
   // A reader over the next n bytes (a tagged field's value); this reader moves past them.
   Reader read_sub(size_t n);
 
+  // From now on `records` fields decode as views into `data` (which must be the span this
+  // reader reads) instead of copies. The caller keeps `data` alive and unchanged by others for
+  // as long as the decoded message is used.
+  void borrow_records(MutableByteSpan data);
+  bool borrows_records() const { return borrowed_.data() != nullptr; }
+  // Bytes field as a view into the borrowed buffer; nullopt for null. Needs borrows_records().
+  std::optional<MutableByteSpan> read_bytes_view(bool compact, bool nullable);
+
  private:
   bool need(size_t n);
   // A length prefix for strings, bytes and arrays: -1 is null, other negatives fail.
   int64_t read_length(bool compact, bool int16_length, bool nullable);
 
   ByteSpan data_;
+  MutableByteSpan borrowed_;  // data_, writable, when records are borrowed
   size_t pos_ = 0;
   Status status_;
 };

@@ -1,9 +1,10 @@
 #pragma once
 // Small value types that the generated message structs hold: Uuid, the unknown tagged fields of a
 // flexible struct (kept so that a message we only pass through keeps every tag), FileSlice and
-// Records, the payload of Produce and Fetch, which is either bytes we own or ranges of segment
-// files that the broker sends with sendfile.
+// Records, the payload of Produce and Fetch, which is bytes in memory or ranges of segment files
+// that the broker sends with sendfile.
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -47,31 +48,48 @@ struct FileSlice {
   }
 };
 
-// The `records` field type: a record set whose size is known before encoding. Decoding always
-// yields owned bytes; a broker building a Fetch response fills it with file slices instead.
+// The `records` field type: a record set whose size is known before encoding. Decoding yields
+// owned bytes, or, from a Reader that borrows records, a view into the buffer being decoded (the
+// caller keeps that buffer alive and lets the message modify it: Produce assigns offsets in
+// place). A broker building a Fetch response fills it with file slices instead.
 class Records {
  public:
   Records() = default;
   explicit Records(Bytes bytes) : data_(std::move(bytes)) {}
   explicit Records(std::vector<FileSlice> slices) : data_(std::move(slices)) {}
+  explicit Records(MutableByteSpan view) : data_(view) {}
 
-  bool is_bytes() const { return std::holds_alternative<Bytes>(data_); }
-  const Bytes& bytes() const { return std::get<Bytes>(data_); }
-  Bytes& mutable_bytes() { return std::get<Bytes>(data_); }
+  // Bytes in memory (owned or borrowed), as opposed to file slices.
+  bool in_memory() const { return !std::holds_alternative<std::vector<FileSlice>>(data_); }
+  ByteSpan memory() const {
+    if (const Bytes* b = std::get_if<Bytes>(&data_)) return ByteSpan(*b);
+    return std::get<MutableByteSpan>(data_);
+  }
+  MutableByteSpan mutable_memory() {
+    if (Bytes* b = std::get_if<Bytes>(&data_)) return MutableByteSpan(*b);
+    return std::get<MutableByteSpan>(data_);
+  }
   const std::vector<FileSlice>& slices() const { return std::get<std::vector<FileSlice>>(data_); }
 
   // Total bytes on the wire, without the length prefix.
   size_t size() const {
-    if (is_bytes()) return bytes().size();
+    if (in_memory()) return memory().size();
     size_t n = 0;
     for (const FileSlice& s : slices()) n += s.length;
     return n;
   }
 
-  bool operator==(const Records&) const = default;
+  // Same bytes (owned and borrowed compare by content) or the same file ranges.
+  bool operator==(const Records& o) const {
+    if (in_memory() != o.in_memory()) return false;
+    if (!in_memory()) return slices() == o.slices();
+    ByteSpan a = memory();
+    ByteSpan b = o.memory();
+    return std::equal(a.begin(), a.end(), b.begin(), b.end());
+  }
 
  private:
-  std::variant<Bytes, std::vector<FileSlice>> data_;
+  std::variant<Bytes, std::vector<FileSlice>, MutableByteSpan> data_;
 };
 
 }  // namespace eddy::protocol

@@ -74,8 +74,8 @@ void Writer::write_array_length(size_t count, bool compact) {
 }
 
 void Writer::write_records(const Records& records, bool compact) {
-  if (records.is_bytes()) {
-    write_bytes(records.bytes(), compact);
+  if (records.in_memory()) {
+    write_bytes(records.memory(), compact);
     return;
   }
   size_t total = records.size();

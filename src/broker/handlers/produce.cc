@@ -32,6 +32,9 @@ using protocol::ProduceResponse;
 constexpr int16_t kMinProduceVersion = 3;
 
 struct ProduceCall {
+  // The request frame: the decoded records are views into it (appended in place, no copy), so
+  // it is declared first and outlives `request`.
+  Bytes frame;
   ProduceRequest request;
   int16_t version = 0;
   Responder responder;
@@ -88,7 +91,7 @@ void append(const BrokerContext& ctx, std::shared_ptr<ProduceCall> call) {
         early_positions.emplace_back(t, p);
         continue;
       }
-      if (!pd.records || !pd.records->is_bytes()) {
+      if (!pd.records || !pd.records->in_memory()) {
         ProducePartitionResult r;
         r.tp = tp;
         r.error = error_code(ErrorCode::kInvalidRecord);
@@ -96,8 +99,7 @@ void append(const BrokerContext& ctx, std::shared_ptr<ProduceCall> call) {
         early_positions.emplace_back(t, p);
         continue;
       }
-      Bytes& bytes = pd.records->mutable_bytes();
-      inputs.push_back({std::move(tp), MutableByteSpan(bytes.data(), bytes.size())});
+      inputs.push_back({std::move(tp), pd.records->mutable_memory()});
       positions.emplace_back(t, p);
     }
   }
@@ -139,14 +141,17 @@ void register_produce(HandlerRegistry& registry, const BrokerContext& context) {
   ApiSpec spec = api_spec(protocol::ApiKey::kProduce);
   spec.min_version = std::max(spec.min_version, kMinProduceVersion);
   registry.add(spec, [ctx](Request request, Responder responder) {
-    auto req = decode_request<ProduceRequest>(request);
-    if (!req) {
+    auto call = std::make_shared<ProduceCall>();
+    call->version = request.api_version();
+    call->frame = std::move(request.frame);
+    MutableByteSpan body = MutableByteSpan(call->frame).subspan(request.body_offset);
+    protocol::Reader reader(body);
+    reader.borrow_records(body);
+    call->request.decode(reader, call->version);
+    if (!reader.ok()) {
       responder.respond(Response::close());
       return;
     }
-    auto call = std::make_shared<ProduceCall>();
-    call->request = std::move(*req);
-    call->version = request.api_version();
     call->responder = std::move(responder);
     {
       auto image = ctx->metadata->image();

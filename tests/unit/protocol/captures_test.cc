@@ -186,7 +186,7 @@ TEST(Captures, LibrdkafkaProduceCapturesCoverEveryCodec) {
       const auto& records = produce.topic_data[0].partition_data[0].records;
       ASSERT_TRUE(records.has_value());
       ASSERT_GE(records->size(), 61u);
-      EXPECT_EQ(load_be_i16(records->bytes().data() + 21) & 0x7, codec) << name;
+      EXPECT_EQ(load_be_i16(records->memory().data() + 21) & 0x7, codec) << name;
       found = true;
     }
     EXPECT_TRUE(found) << name;
