@@ -324,21 +324,31 @@ void ReplicaManager::fetch(const FetchParams& params, std::vector<FetchPartition
   op->try_complete();
 }
 
+std::shared_ptr<Partition> ReplicaManager::leader_partition(const TopicPartition& tp,
+                                                            std::optional<LeaderEpoch> epoch,
+                                                            int16_t* error) const {
+  std::shared_ptr<Partition> partition = get_partition(tp);
+  if (!partition) {
+    *error = to_int(ErrorCode::kUnknownTopicOrPartition);
+    return nullptr;
+  }
+  if (!partition->is_leader()) {
+    *error = to_int(ErrorCode::kNotLeaderOrFollower);
+    return nullptr;
+  }
+  if (epoch) {
+    *error = partition->check_leader_epoch(*epoch);
+    if (*error != to_int(ErrorCode::kNone)) return nullptr;
+  }
+  return partition;
+}
+
 ListOffsetResult ReplicaManager::list_offset(const TopicPartition& tp, int64_t timestamp,
                                              IsolationLevel /*isolation*/,
                                              LeaderEpoch current_leader_epoch) const {
   ListOffsetResult r;
-  std::shared_ptr<Partition> partition = get_partition(tp);
-  if (!partition) {
-    r.error = to_int(ErrorCode::kUnknownTopicOrPartition);
-    return r;
-  }
-  if (!partition->is_leader()) {
-    r.error = to_int(ErrorCode::kNotLeaderOrFollower);
-    return r;
-  }
-  r.error = partition->check_leader_epoch(current_leader_epoch);
-  if (r.error != to_int(ErrorCode::kNone)) return r;
+  std::shared_ptr<Partition> partition = leader_partition(tp, current_leader_epoch, &r.error);
+  if (!partition) return r;
   r.leader_epoch = partition->leader_epoch();
   // Without transactions the last stable offset equals the HW, so both isolation levels see the
   // same bound.
@@ -378,15 +388,8 @@ ListOffsetResult ReplicaManager::list_offset(const TopicPartition& tp, int64_t t
 
 DeleteRecordsResult ReplicaManager::delete_records(const TopicPartition& tp, int64_t offset) {
   DeleteRecordsResult r;
-  std::shared_ptr<Partition> partition = get_partition(tp);
-  if (!partition) {
-    r.error = to_int(ErrorCode::kUnknownTopicOrPartition);
-    return r;
-  }
-  if (!partition->is_leader()) {
-    r.error = to_int(ErrorCode::kNotLeaderOrFollower);
-    return r;
-  }
+  std::shared_ptr<Partition> partition = leader_partition(tp, std::nullopt, &r.error);
+  if (!partition) return r;
   const Offset hw = partition->high_watermark();
   const Offset target = offset == -1 ? hw : Offset(offset);
   if (target.value() < 0 || target > hw) {
@@ -407,17 +410,8 @@ OffsetForLeaderEpochResult ReplicaManager::offset_for_leader_epoch(const TopicPa
                                                                    LeaderEpoch current_leader_epoch,
                                                                    LeaderEpoch leader_epoch) const {
   OffsetForLeaderEpochResult r;
-  std::shared_ptr<Partition> partition = get_partition(tp);
-  if (!partition) {
-    r.error = to_int(ErrorCode::kUnknownTopicOrPartition);
-    return r;
-  }
-  if (!partition->is_leader()) {
-    r.error = to_int(ErrorCode::kNotLeaderOrFollower);
-    return r;
-  }
-  r.error = partition->check_leader_epoch(current_leader_epoch);
-  if (r.error != to_int(ErrorCode::kNone)) return r;
+  std::shared_ptr<Partition> partition = leader_partition(tp, current_leader_epoch, &r.error);
+  if (!partition) return r;
   log::EpochEndOffset e = partition->log()->end_offset_for_epoch(leader_epoch);
   r.leader_epoch = e.leader_epoch;
   r.end_offset = e.end_offset;

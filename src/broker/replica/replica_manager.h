@@ -63,6 +63,11 @@ class ReplicaManager {
   // Forgets the partition and, with delete_log, removes its log (DeleteTopics).
   Status remove_partition(const TopicPartition& tp, bool delete_log);
   std::shared_ptr<Partition> get_partition(const TopicPartition& tp) const;
+  // The partition when this broker leads it (at `epoch`, when the client sent one to check);
+  // otherwise nullptr, with *error the Kafka error that tells the client what to refresh.
+  std::shared_ptr<Partition> leader_partition(const TopicPartition& tp,
+                                              std::optional<LeaderEpoch> epoch,
+                                              int16_t* error) const;
   std::vector<TopicPartition> partitions() const;
 
   // Produce. acks must be 0, 1 or -1 (the handler answers INVALID_REQUIRED_ACKS otherwise).
