@@ -36,8 +36,8 @@ group::GroupCoordinator* group_coordinator(const BrokerContext& context);
 std::string group_client_host(const Request& request);
 
 // Answers one group request, encoded at the request's version. Copyable, because the
-// coordinator's completion callbacks are; call it exactly once (a copy dropped unanswered closes
-// the connection, as any Responder does).
+// coordinator's completion callbacks are; the copies share one Responder, so only the first call
+// answers, and dropping the last copy unanswered closes the connection (as any Responder does).
 class GroupReply {
  public:
   GroupReply(int16_t version, Responder responder)
