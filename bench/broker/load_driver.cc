@@ -11,7 +11,6 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -19,7 +18,11 @@
 #include <thread>
 #include <vector>
 
+#include "../compare/driver_output.h"
+
 namespace {
+
+using eddy::bench::now_ns;
 
 struct Options {
   std::string mode = "produce";  // produce | consume | e2e | all | produce-consume
@@ -41,12 +44,6 @@ struct Options {
   int fetch_wait_ms = 500;   // consumer fetch.wait.max.ms
   int64_t settle_ms = 2000;  // e2e: wait for the consumer's start offset before sending
 };
-
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 [[noreturn]] void die(const std::string& what) {
   std::fprintf(stderr, "eddy-load: %s\n", what.c_str());
@@ -295,12 +292,8 @@ void run_produce(const Options& o, const std::string& bootstrap) {
   for (const auto& e : errors) {
     if (!e.empty()) die(e);
   }
-  const double rate = static_cast<double>(o.records) / secs;
-  std::printf("mode=produce records=%" PRId64
-              " bytes=%zu producers=%d partitions=%d acks=%s secs=%.3f rec_per_s=%.0f "
-              "mb_per_s=%.2f\n",
-              o.records, o.record_bytes, o.producers, o.partitions, o.acks.c_str(), secs, rate,
-              rate * static_cast<double>(o.record_bytes) / 1e6);
+  eddy::bench::print_produce(o.records, o.record_bytes, o.producers, o.partitions, o.acks.c_str(),
+                             secs);
 }
 
 // Consumes o.records records from offset 0 of every partition (what run_produce wrote).
@@ -343,9 +336,7 @@ void run_consume(const Options& o, const std::string& bootstrap) {
     }
   }
   const double secs = static_cast<double>(now_ns() - start) / 1e9;
-  const double rate = static_cast<double>(seen) / secs;
-  std::printf("mode=consume records=%" PRId64 " secs=%.3f rec_per_s=%.0f mb_per_s=%.2f\n", seen,
-              secs, rate, static_cast<double>(bytes) / secs / 1e6);
+  eddy::bench::print_consume(seen, bytes, secs);
   stop_reading(reader);
   rd_kafka_destroy(rk);
 }
@@ -428,16 +419,7 @@ void run_e2e(const Options& o, const std::string& bootstrap) {
   stop.store(true);
   reader.join();
 
-  std::sort(latencies_ns.begin(), latencies_ns.end());
-  auto pct = [&](double q) -> double {
-    if (latencies_ns.empty()) return -1;
-    size_t idx = static_cast<size_t>(q * static_cast<double>(latencies_ns.size() - 1));
-    return static_cast<double>(latencies_ns[idx]) / 1e6;
-  };
-  std::printf("mode=e2e rate=%" PRId64 " sent=%" PRId64 " received=%zu failed=%" PRId64
-              " p50_ms=%.3f p99_ms=%.3f p999_ms=%.3f max_ms=%.3f\n",
-              o.rate, total, latencies_ns.size(), stats.failed.load(), pct(0.50), pct(0.99),
-              pct(0.999), pct(1.0));
+  eddy::bench::print_e2e(o.rate, total, stats.failed.load(), latencies_ns);
   stop_reading(partitions);
   rd_kafka_destroy(consumer);
   rd_kafka_destroy(producer);

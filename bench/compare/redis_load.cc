@@ -14,7 +14,6 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -24,7 +23,11 @@
 #include <thread>
 #include <vector>
 
+#include "driver_output.h"
+
 namespace {
+
+using eddy::bench::now_ns;
 
 struct Options {
   std::string mode = "produce";  // produce | consume | e2e
@@ -41,12 +44,6 @@ struct Options {
   int64_t duration_s = 10;
   int64_t timeout_s = 120;  // bound on every wait
 };
-
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 [[noreturn]] void die(const std::string& what) {
   std::fprintf(stderr, "eddy-redis-load: %s\n", what.c_str());
@@ -219,12 +216,7 @@ void run_produce(const Options& o) {
   }
   for (auto& t : threads) t.join();
   const double secs = static_cast<double>(now_ns() - start) / 1e9;
-  const double rate = static_cast<double>(o.records) / secs;
-  std::printf("mode=produce records=%" PRId64
-              " bytes=%zu producers=%d partitions=%d acks=redis secs=%.3f rec_per_s=%.0f "
-              "mb_per_s=%.2f\n",
-              o.records, o.record_bytes, o.producers, o.partitions, secs, rate,
-              rate * static_cast<double>(o.record_bytes) / 1e6);
+  eddy::bench::print_produce(o.records, o.record_bytes, o.producers, o.partitions, "redis", secs);
 }
 
 // Reads every stream from the ids in `last` with one XREAD (BLOCK block_ms when block_ms >= 0)
@@ -296,8 +288,7 @@ void run_consume(const Options& o) {
     seen += n;
   }
   const double secs = static_cast<double>(now_ns() - start) / 1e9;
-  std::printf("mode=consume records=%" PRId64 " secs=%.3f rec_per_s=%.0f mb_per_s=%.2f\n", seen,
-              secs, static_cast<double>(seen) / secs, static_cast<double>(bytes) / secs / 1e6);
+  eddy::bench::print_consume(seen, bytes, secs);
 }
 
 // Produces at o.rate records/s for o.duration_s into fresh streams and measures, in the same
@@ -353,15 +344,7 @@ void run_e2e(const Options& o) {
   stop.store(true);
   reader.join();
 
-  std::sort(latencies_ns.begin(), latencies_ns.end());
-  auto pct = [&](double q) -> double {
-    if (latencies_ns.empty()) return -1;
-    size_t idx = static_cast<size_t>(q * static_cast<double>(latencies_ns.size() - 1));
-    return static_cast<double>(latencies_ns[idx]) / 1e6;
-  };
-  std::printf("mode=e2e rate=%" PRId64 " sent=%" PRId64
-              " received=%zu failed=0 p50_ms=%.3f p99_ms=%.3f p999_ms=%.3f max_ms=%.3f\n",
-              o.rate, total, latencies_ns.size(), pct(0.50), pct(0.99), pct(0.999), pct(1.0));
+  eddy::bench::print_e2e(o.rate, total, 0, latencies_ns);
 }
 
 }  // namespace
