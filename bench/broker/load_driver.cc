@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "../compare/driver_flags.h"
 #include "../compare/driver_output.h"
 
 namespace {
@@ -64,51 +65,26 @@ void usage() {
 
 Options parse(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) usage();
-      return argv[++i];
-    };
-    if (a == "--mode")
-      o.mode = next();
-    else if (a == "--bootstrap")
-      o.bootstrap = next();
-    else if (a == "--mock")
-      o.mock = true;
-    else if (a == "--topic")
-      o.topic = next();
-    else if (a == "--partitions")
-      o.partitions = std::stoi(next());
-    else if (a == "--producers")
-      o.producers = std::stoi(next());
-    else if (a == "--settle-ms")
-      o.settle_ms = std::stoll(next());
-    else if (a == "--records")
-      o.records = std::stoll(next());
-    else if (a == "--record-bytes")
-      o.record_bytes = std::stoul(next());
-    else if (a == "--acks")
-      o.acks = next();
-    else if (a == "--linger-ms")
-      o.linger_ms = std::stoi(next());
-    else if (a == "--batch-bytes")
-      o.batch_bytes = std::stoi(next());
-    else if (a == "--compression")
-      o.compression = next();
-    else if (a == "--idempotence")
-      o.idempotence = true;
-    else if (a == "--rate")
-      o.rate = std::stoll(next());
-    else if (a == "--duration-s")
-      o.duration_s = std::stoll(next());
-    else if (a == "--timeout-s")
-      o.timeout_s = std::stoll(next());
-    else if (a == "--fetch-wait-ms")
-      o.fetch_wait_ms = std::stoi(next());
-    else
-      usage();
-  }
+  eddy::bench::Flags()
+      .add("--mode", &o.mode)
+      .add("--bootstrap", &o.bootstrap)
+      .add_switch("--mock", &o.mock)
+      .add("--topic", &o.topic)
+      .add("--partitions", &o.partitions)
+      .add("--producers", &o.producers)
+      .add("--settle-ms", &o.settle_ms)
+      .add("--records", &o.records)
+      .add("--record-bytes", &o.record_bytes)
+      .add("--acks", &o.acks)
+      .add("--linger-ms", &o.linger_ms)
+      .add("--batch-bytes", &o.batch_bytes)
+      .add("--compression", &o.compression)
+      .add_switch("--idempotence", &o.idempotence)
+      .add("--rate", &o.rate)
+      .add("--duration-s", &o.duration_s)
+      .add("--timeout-s", &o.timeout_s)
+      .add("--fetch-wait-ms", &o.fetch_wait_ms)
+      .parse(argc, argv, usage);
   if (o.mock == !o.bootstrap.empty()) usage();
   if (o.records <= 0 || o.record_bytes < 8 || o.record_bytes > (16u << 20) || o.rate <= 0 ||
       o.partitions <= 0 || o.partitions > 10'000 || o.producers <= 0 || o.producers > 64 ||

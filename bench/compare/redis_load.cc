@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "driver_flags.h"
 #include "driver_output.h"
 
 namespace {
@@ -60,41 +61,21 @@ void usage() {
 
 Options parse(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) usage();
-      return argv[++i];
-    };
-    if (a == "--mode")
-      o.mode = next();
-    else if (a == "--host")
-      o.host = next();
-    else if (a == "--port")
-      o.port = std::stoi(next());
-    else if (a == "--topic")
-      o.topic = next();
-    else if (a == "--partitions")
-      o.partitions = std::stoi(next());
-    else if (a == "--producers")
-      o.producers = std::stoi(next());
-    else if (a == "--records")
-      o.records = std::stoll(next());
-    else if (a == "--record-bytes")
-      o.record_bytes = std::stoul(next());
-    else if (a == "--pipeline")
-      o.pipeline = std::stoi(next());
-    else if (a == "--read-count")
-      o.read_count = std::stoi(next());
-    else if (a == "--rate")
-      o.rate = std::stoll(next());
-    else if (a == "--duration-s")
-      o.duration_s = std::stoll(next());
-    else if (a == "--timeout-s")
-      o.timeout_s = std::stoll(next());
-    else
-      usage();
-  }
+  eddy::bench::Flags()
+      .add("--mode", &o.mode)
+      .add("--host", &o.host)
+      .add("--port", &o.port)
+      .add("--topic", &o.topic)
+      .add("--partitions", &o.partitions)
+      .add("--producers", &o.producers)
+      .add("--records", &o.records)
+      .add("--record-bytes", &o.record_bytes)
+      .add("--pipeline", &o.pipeline)
+      .add("--read-count", &o.read_count)
+      .add("--rate", &o.rate)
+      .add("--duration-s", &o.duration_s)
+      .add("--timeout-s", &o.timeout_s)
+      .parse(argc, argv, usage);
   if (o.records <= 0 || o.record_bytes < 8 || o.record_bytes > (1u << 20) || o.partitions <= 0 ||
       o.partitions > 1000 || o.producers <= 0 || o.producers > 64 || o.pipeline < 0 ||
       o.pipeline > 100'000 || o.read_count <= 0 || o.read_count > 100'000 || o.rate <= 0 ||
