@@ -342,6 +342,11 @@ Status PartitionLog::flush() {
   // cover only what arrived during this one, nearly nothing when every producer is waiting:
   // measured, half the throughput with 8 pipelining appenders.
   std::lock_guard flush_lock(flush_mu_);
+  // A later fsync that succeeds proves nothing after one failed: Linux reports a write-back error
+  // once and may have dropped the pages it could not write.
+  if (failed_.load()) {
+    return failed_precondition("log " + options_.dir + " failed an fsync; nothing more is synced");
+  }
   uint64_t truncations = truncations_.load();
   int64_t target = log_end_offset_.load(std::memory_order_acquire);
   int64_t flushed = flushed_offset_.load();
@@ -408,7 +413,10 @@ Status PartitionLog::maybe_roll_and_flush() {
   }
   bool interval_due = cfg.flush_policy == FlushPolicy::kInterval &&
                       options_.clock->monotonic_ms() - last_flush_ms_.load() >= cfg.flush_ms;
-  if (interval_due && flushed_offset_.load() < log_end_offset_.load()) return flush();
+  // A failed log was reported when its fsync failed; retrying every tick would only repeat it.
+  if (interval_due && !failed_.load() && flushed_offset_.load() < log_end_offset_.load()) {
+    return flush();
+  }
   return Status::ok();
 }
 

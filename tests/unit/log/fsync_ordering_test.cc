@@ -91,6 +91,18 @@ TEST_F(FsyncOrderingTest, FailedDirectoryFsyncOfANewLogReportsNothingDurable) {
   EXPECT_EQ(log->flushed_offset(), Offset(0));
 }
 
+TEST_F(FsyncOrderingTest, AfterAFailedFsyncNeitherFlushNorCloseVouchesForTheLog) {
+  auto log = open();
+  append(*log);
+  faults_.fail_syncs(EIO);
+  EXPECT_EQ(log->flush().code(), StatusCode::kIoError);
+  // The next fsync would succeed, but the pages the failed one could not write may be gone.
+  EXPECT_EQ(log->flush().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(log->flushed_offset(), Offset(0));
+  EXPECT_FALSE(log->close().is_ok());
+  EXPECT_FALSE(fs::exists(dir() + "/" + kCleanShutdownFile));
+}
+
 TEST_F(FsyncOrderingTest, RollSyncsTheDirectoryAtTheNextFlush) {
   config_.segment_bytes = 1024;
   auto log = open();
