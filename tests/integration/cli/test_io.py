@@ -72,7 +72,9 @@ class ProduceConsume(CliTestCase):
         for key in ["mean", "p50", "p95", "p99", "p99.9", "max"]:
             self.assertIn(key, j["latency_ms"])
         self.assertLessEqual(j["latency_ms"]["p50"], j["latency_ms"]["max"])
-        c = self.run_ok("perf", "consume", "io-perf", "--json").json()
+        # acks=1 answers before the flush that makes records visible to consumers (the sync
+        # policy's high watermark), so ask for all 2000: perf consume waits for them.
+        c = self.run_ok("perf", "consume", "io-perf", "-n", "2000", "--json").json()
         self.assertEqual(c["records"], 2000)
 
     def test_perf_produce_table_summary(self):
