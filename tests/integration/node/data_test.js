@@ -36,7 +36,13 @@ async function main() {
     await producer.send({ topic, messages: messages.slice(100), acks: 1,
                           compression: CompressionTypes.GZIP });
 
-    const offsets = await admin.fetchTopicOffsets(topic);
+    // acks=1 answers once the leader has the records; under the default sync flush policy the
+    // high watermark covers them after the fsync that follows, so wait (bounded) for it.
+    let offsets = await admin.fetchTopicOffsets(topic);
+    for (let i = 0; i < 100 && offsets[0].high !== String(COUNT); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      offsets = await admin.fetchTopicOffsets(topic);
+    }
     assert.strictEqual(offsets[0].high, String(COUNT), 'high watermark');
     assert.strictEqual(offsets[0].low, '0', 'low watermark');
     const byTime = await admin.fetchTopicOffsetsByTimestamp(topic, start + 150 * 100);
