@@ -125,8 +125,9 @@ def limits(out):
     """Physical limits measured in the same run, as {name: value}."""
     lim = {}
     iperf = read_json(os.path.join(out, "iperf3.json"))
-    if iperf:
-        lim["loopback_gbit_s"] = iperf["end"]["sum_received"]["bits_per_second"] / 1e9
+    received = (iperf or {}).get("end", {}).get("sum_received", {})
+    if "bits_per_second" in received:
+        lim["loopback_gbit_s"] = received["bits_per_second"] / 1e9
     for name in ["buffered", "fdatasync-4k", "fdatasync-1m"]:
         fio = read_json(os.path.join(out, f"fio-{name}.json"))
         if not fio:
