@@ -43,21 +43,11 @@ void register_create_partitions(HandlerRegistry& registry, const BrokerContext& 
   add_controller_handler<CreatePartitionsRequest>(
       registry, context, protocol::ApiKey::kCreatePartitions,
       [ctx](const CreatePartitionsRequest& req, int16_t version, Responder& r) {
-        std::vector<bool> repeated =
-            repeated_entries(req.topics, [](const auto& t) { return t.name; });
         CreatePartitionsResponse resp;
-        for (size_t i = 0; i < req.topics.size(); ++i) {
-          const auto& t = req.topics[i];
-          if (repeated[i]) {
-            CreatePartitionsResponse::CreatePartitionsTopicResult dup;
-            dup.name = t.name;
-            dup.error_code = error_code(protocol::ErrorCode::kInvalidRequest);
-            dup.error_message = "Duplicate topic in request.";
-            resp.results.push_back(std::move(dup));
-            continue;
-          }
-          resp.results.push_back(grow(*ctx, t, req.validate_only));
-        }
+        resp.results =
+            answer_each_topic_once<CreatePartitionsResponse::CreatePartitionsTopicResult>(
+                req.topics, "Duplicate topic in request.",
+                [&](const auto& t) { return grow(*ctx, t, req.validate_only); });
         r.respond(encode_response(resp, version));
       });
 }

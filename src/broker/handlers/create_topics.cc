@@ -88,21 +88,10 @@ void register_create_topics(HandlerRegistry& registry, const BrokerContext& cont
   add_controller_handler<CreateTopicsRequest>(
       registry, context, protocol::ApiKey::kCreateTopics,
       [ctx](const CreateTopicsRequest& req, int16_t version, Responder& r) {
-        std::vector<bool> repeated =
-            repeated_entries(req.topics, [](const auto& t) { return t.name; });
         CreateTopicsResponse resp;
-        for (size_t i = 0; i < req.topics.size(); ++i) {
-          const auto& t = req.topics[i];
-          if (repeated[i]) {
-            CreateTopicsResponse::CreatableTopicResult dup;
-            dup.name = t.name;
-            dup.error_code = error_code(protocol::ErrorCode::kInvalidRequest);
-            dup.error_message = "Create topics request from client contains multiple entries";
-            resp.topics.push_back(std::move(dup));
-            continue;
-          }
-          resp.topics.push_back(create_one(*ctx, t, req.validate_only));
-        }
+        resp.topics = answer_each_topic_once<CreateTopicsResponse::CreatableTopicResult>(
+            req.topics, "Create topics request from client contains multiple entries",
+            [&](const auto& t) { return create_one(*ctx, t, req.validate_only); });
         r.respond(encode_response(resp, version));
       });
 }

@@ -97,6 +97,27 @@ std::vector<bool> repeated_entries(const Items& items, Key key) {
   return out;
 }
 
+// Answers each topic of a CreateTopics or CreatePartitions request: answer(topic) for a topic
+// named once, INVALID_REQUEST with `duplicate_message` for every copy of one named twice.
+template <typename Result, typename Topics, typename Answer>
+std::vector<Result> answer_each_topic_once(const Topics& topics, const char* duplicate_message,
+                                           Answer answer) {
+  std::vector<bool> repeated = repeated_entries(topics, [](const auto& t) { return t.name; });
+  std::vector<Result> out;
+  for (size_t i = 0; i < topics.size(); ++i) {
+    if (!repeated[i]) {
+      out.push_back(answer(topics[i]));
+      continue;
+    }
+    Result dup;
+    dup.name = topics[i].name;
+    dup.error_code = protocol::to_int(protocol::ErrorCode::kInvalidRequest);
+    dup.error_message = duplicate_message;
+    out.push_back(std::move(dup));
+  }
+  return out;
+}
+
 // Each registered broker at its first endpoint, as the broker entries of Metadata or
 // DescribeCluster; `id` names that struct's broker id field (node_id, broker_id).
 template <typename WireBroker>
