@@ -4,7 +4,7 @@ import unittest
 
 from kafka import KafkaAdminClient
 from kafka.admin import ConfigResource, ConfigResourceType, NewPartitions, NewTopic
-from kafka.errors import (InvalidPartitionsError, InvalidReplicationFactorError,
+from kafka.errors import (InvalidPartitionsError, InvalidReplicationFactorError, InvalidRequestError,
                           TopicAlreadyExistsError, UnknownTopicOrPartitionError)
 
 from eddy_harness import Broker
@@ -34,6 +34,11 @@ class KafkaPythonAdmin(unittest.TestCase):
         self.admin.create_topics([NewTopic("kp-dup", 1, 1)])
         with self.assertRaises(TopicAlreadyExistsError):
             self.admin.create_topics([NewTopic("kp-dup", 1, 1)])
+
+    def test_topic_named_twice_in_one_request_is_invalid_and_not_created(self):
+        with self.assertRaises(InvalidRequestError):
+            self.admin.create_topics([NewTopic("kp-twice", 1, 1), NewTopic("kp-twice", 1, 1)])
+        self.assertNotIn("kp-twice", self.admin.list_topics())
 
     def test_create_with_replication_factor_above_brokers_raises(self):
         with self.assertRaises(InvalidReplicationFactorError):
