@@ -32,6 +32,10 @@ Status LogConfig::validate() const {
     return bad("max.message.bytes", max_message_bytes, "must be within [0, 2147483647]");
   }
   if (flush_ms < 0) return bad("flush.ms", flush_ms, "must be >= 0");
+  if (preallocate_ahead_bytes < kMinPreallocateAheadBytes || preallocate_ahead_bytes > INT32_MAX) {
+    return bad("preallocate.ahead.bytes", preallocate_ahead_bytes,
+               "must be within [4096, 2147483647]");
+  }
   return Status::ok();
 }
 

@@ -47,6 +47,15 @@ inline constexpr size_t kScanWindowBytes = 64 * 1024;
 // Finding the batch that holds an offset walks at most about index.interval.bytes from the index
 // entry before it, so that walk reads smaller windows.
 inline constexpr size_t kLocateWindowBytes = 8 * 1024;
+// Preallocation (docs/storage.md, "Preallocation"): the zero-filled tail is written in pieces of
+// this size, each under the segment's tail lock, so that an append that outruns the tail waits
+// for one piece at most.
+inline constexpr size_t kZeroFillPieceBytes = 256 * 1024;
+// The smallest preallocate.ahead.bytes: one page.
+inline constexpr int64_t kMinPreallocateAheadBytes = 4096;
+// Recovery reads a suspected zero tail through windows of this size.
+inline constexpr size_t kZeroCheckWindowBytes = 1 << 20;
+
 // From this batch size on, header walks read headers one by one instead (see BatchScanner).
 inline constexpr size_t kLargeBatchBytes = 4 * 1024;
 

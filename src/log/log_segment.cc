@@ -48,6 +48,27 @@ BatchInfo info_of(const records::BatchHeader& h) {
 
 size_t max_index_entries(uint64_t log_size) { return log_size / records::kBatchHeaderSize + 1; }
 
+// What zero_fill() writes from: static, so filling costs no allocation.
+const uint8_t kZeros[kZeroFillPieceBytes] = {};
+
+// Whether [from, end) of the file holds only zero bytes: a preallocated tail, not damage. Reads
+// windows of kZeroCheckWindowBytes at most, whatever the file's size claims.
+Result<bool> all_zero(const File& f, uint64_t from, uint64_t end) {
+  Bytes window(static_cast<size_t>(std::min<uint64_t>(kZeroCheckWindowBytes, end - from)));
+  // Bounded: each pass moves `from` forward by a whole window, or stops at the file's end.
+  while (from < end) {
+    size_t want = static_cast<size_t>(std::min<uint64_t>(window.size(), end - from));
+    EDDY_ASSIGN_OR_RETURN(size_t got, f.read_some_at(from, MutableByteSpan(window.data(), want)));
+    if (got == 0) break;
+    if (std::any_of(window.begin(), window.begin() + static_cast<ptrdiff_t>(got),
+                    [](uint8_t b) { return b != 0; })) {
+      return false;
+    }
+    from += got;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string LogSegment::file_prefix(const std::string& dir, int64_t base_offset) {
@@ -129,6 +150,7 @@ Result<std::shared_ptr<LogSegment>> LogSegment::open(const Env& env, int64_t bas
   EDDY_ASSIGN_OR_RETURN(auto f, seg->log_file_.get());
   EDDY_ASSIGN_OR_RETURN(uint64_t size, checked_log_size(*f));
   seg->size_ = size;
+  seg->file_end_ = size;
   seg->created_ms_ = seg->last_append_ms_ = mtime_ms(seg->log_file_.path());
   Status loaded = seg->offset_index_.load(static_cast<int64_t>(size), max_index_entries(size));
   if (loaded.is_ok()) {
@@ -168,10 +190,24 @@ Result<std::shared_ptr<LogSegment>> LogSegment::recover(const Env& env, int64_t 
   seg->created_ms_ = seg->last_append_ms_ = mtime_ms(seg->log_file_.path());
   EDDY_RETURN_IF_ERROR(
       seg->scan_rebuild(*f, index_interval_bytes, /*full_check=*/true, &on_batch, out));
+  // Nothing but zeros from where the scan stopped to the end of the file is the preallocated
+  // tail of a segment that was active when the process stopped: space, not a torn batch. A batch
+  // torn into it, or anything non-zero after it, still counts as damage. So does a zero tail too
+  // short to hold a batch's magic byte: it may be the start of a torn batch (its base offset's
+  // high bytes), and is reported as such (the cut is the same either way).
+  if (out->damaged && size - out->valid_bytes > static_cast<uint64_t>(records::kMagicPos)) {
+    EDDY_ASSIGN_OR_RETURN(bool zeros, all_zero(*f, out->valid_bytes, size));
+    if (zeros) {
+      out->damaged = false;
+      out->why.clear();
+      out->preallocated_bytes = size - out->valid_bytes;
+    }
+  }
   if (out->valid_bytes < size) {
-    out->truncated_bytes = size - out->valid_bytes;
+    if (out->preallocated_bytes == 0) out->truncated_bytes = size - out->valid_bytes;
     EDDY_RETURN_IF_ERROR(f->truncate(out->valid_bytes));
   }
+  seg->file_end_ = out->valid_bytes;
   return seg;
 }
 
@@ -279,10 +315,22 @@ Status LogSegment::append(ByteSpan data, std::span<const BatchInfo> infos,
                           int64_t index_interval_bytes, int64_t now_ms) {
   EDDY_ASSIGN_OR_RETURN(auto f, log_file_.get());
   uint64_t start = size();
-  Status s = f->write_at(start, data);
+  uint64_t end = start + data.size();
+  Status s;
+  if (end <= file_end()) {
+    // Inside the zero-filled tail: an overwrite of blocks the file has. zero_fill writes only at
+    // or after file_end_, and every cut runs under the append lock the caller holds.
+    s = f->write_at(start, data);
+  } else {
+    std::lock_guard lock(tail_mu_);
+    s = f->write_at(start, data);
+    if (s.is_ok()) file_end_.store(std::max(file_end_.load(), end), std::memory_order_release);
+  }
   if (!s.is_ok()) {
-    // Cut back a partial write so the file ends on a batch boundary again.
-    (void)f->truncate(start);
+    // Cut back a partial write so the file ends on a batch boundary again (and any zero-filled
+    // tail with it: a file that failed a write is not worth preallocating).
+    std::lock_guard lock(tail_mu_);
+    (void)cut_file_locked(*f, start);
     return s;
   }
   IndexCadence cadence{bytes_since_index_entry_, max_timestamp(), offset_of_max_timestamp_};
@@ -324,11 +372,53 @@ Result<int64_t> LogSegment::truncate_to(int64_t offset) {
   // Publish the smaller size first so that readers stop short of the bytes about to go.
   size_.store(pos, std::memory_order_release);
   next_offset_.store(pos == 0 ? base_offset_ : cut, std::memory_order_release);
-  EDDY_RETURN_IF_ERROR(f->truncate(pos));
+  {
+    std::lock_guard lock(tail_mu_);
+    EDDY_RETURN_IF_ERROR(cut_file_locked(*f, pos));
+  }
   EDDY_RETURN_IF_ERROR(offset_index_.truncate_values_from(static_cast<int64_t>(pos)));
   EDDY_RETURN_IF_ERROR(time_index_.truncate_values_from(cut));
   EDDY_RETURN_IF_ERROR(load_tail(*f));
   return cut;
+}
+
+Status LogSegment::cut_file_locked(File& f, uint64_t size) {
+  Status s = f.truncate(size);
+  // Even a failed truncate may have cut: assume the smaller end, so that the next append past it
+  // takes the tail lock and re-extends the file.
+  file_end_.store(size, std::memory_order_release);
+  return s;
+}
+
+Result<bool> LogSegment::zero_fill(uint64_t ahead, uint64_t limit) {
+  EDDY_ASSIGN_OR_RETURN(auto f, log_file_.get());
+  const uint64_t target = std::min(size() + ahead, limit);
+  bool wrote = false;
+  // Bounded: each piece moves file_end_ towards the fixed target.
+  while (true) {
+    std::lock_guard lock(tail_mu_);
+    uint64_t from = file_end_.load();
+    if (tail_closed_ || from >= target) break;
+    uint64_t n = std::min<uint64_t>(kZeroFillPieceBytes, target - from);
+    Status s = f->write_at(from, ByteSpan(kZeros, static_cast<size_t>(n)));
+    if (!s.is_ok()) {
+      (void)cut_file_locked(*f, from);
+      return s;
+    }
+    file_end_.store(from + n, std::memory_order_release);
+    wrote = true;
+  }
+  return wrote;
+}
+
+Result<bool> LogSegment::trim_tail() {
+  std::lock_guard lock(tail_mu_);
+  tail_closed_ = true;
+  uint64_t end = size();
+  if (file_end_.load() <= end) return false;
+  EDDY_ASSIGN_OR_RETURN(auto f, log_file_.get());
+  EDDY_RETURN_IF_ERROR(cut_file_locked(*f, end));
+  return true;
 }
 
 Status LogSegment::seal() {

@@ -9,11 +9,18 @@
 //
 // A segment removed from its log is mark_deleted(); its files are unlinked when the last
 // reference goes (so a reader that found it, or a FileSlice, can still use them).
+//
+// Preallocation (docs/storage.md, "Preallocation"): the active segment's file may run past size()
+// with a zero-filled tail that zero_fill() wrote and its caller fdatasynced, so that appends
+// overwrite blocks the file already has. size() is always the logical end, the only size readers,
+// indexes, rolls and retention see; file_end() is the file's. trim_tail() cuts the file back to
+// size() for good when the segment stops being active.
 
 #include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -39,9 +46,12 @@ struct BatchInfo {
 struct SegmentRecovery {
   int64_t batches = 0;
   uint64_t valid_bytes = 0;
-  uint64_t truncated_bytes = 0;  // bytes cut after the last valid batch
-  bool damaged = false;          // the scan stopped before the end of the file
-  std::string why;               // torn or corrupt, and where
+  uint64_t truncated_bytes = 0;  // bytes cut after the last valid batch (damage)
+  // Zeros after the last valid batch, up to the end of the file: a preallocated tail that the
+  // stop left untrimmed. Cut too, but not damage.
+  uint64_t preallocated_bytes = 0;
+  bool damaged = false;  // the scan stopped before the end of the file
+  std::string why;       // torn or corrupt, and where
 };
 
 // A run of whole batches inside one segment.
@@ -107,6 +117,23 @@ class LogSegment {
   int64_t created_ms() const { return created_ms_; }
   size_t offset_index_bytes() const { return offset_index_.size_bytes(); }
 
+  // The end of the file as this segment wrote it: size() plus the zero-filled tail.
+  uint64_t file_end() const { return file_end_.load(std::memory_order_acquire); }
+  // Bytes of zero-filled tail still ahead of size().
+  uint64_t preallocated_bytes() const {
+    uint64_t end = file_end(), used = size();
+    return end > used ? end - used : 0;
+  }
+  // Writes zeros from file_end() up to min(size() + ahead, limit), in pieces of
+  // kZeroFillPieceBytes, each under the tail lock (an append that outruns the tail waits for one
+  // piece at most; one inside it never waits). Returns whether it wrote anything: the caller
+  // fdatasyncs the file then, so that the new size is committed before data overwrites the zeros.
+  // A failed write cuts the file back to where the zeros began. Never after trim_tail().
+  Result<bool> zero_fill(uint64_t ahead, uint64_t limit);
+  // Cuts the file back to size() and ends zero-filling for this segment (roll, close). Returns
+  // whether there was a tail to cut; the caller fdatasyncs the file before anything relies on it.
+  Result<bool> trim_tail();
+
   // Appends `data` (whole, validated batches described by `infos`) at the end. On failure the
   // file is cut back to its previous size and nothing is published.
   Status append(ByteSpan data, std::span<const BatchInfo> infos, int64_t index_interval_bytes,
@@ -150,6 +177,8 @@ class LogSegment {
   Status scan_rebuild(const File& f, int64_t index_interval_bytes, bool full_check,
                       const BatchVisitor* on_batch, SegmentRecovery* out);
   void note_timestamp(int64_t max_timestamp, int64_t last_offset);
+  // Cuts the file to `size` (a failed write, a truncation); the caller holds tail_mu_.
+  Status cut_file_locked(File& f, uint64_t size);
 
   const Env env_;
   const int64_t base_offset_;
@@ -157,6 +186,11 @@ class LogSegment {
   OffsetIndex offset_index_;
   TimeIndex time_index_;
   std::atomic<uint64_t> size_{0};
+  // Serialises what changes the file's end: zero_fill pieces, appends past file_end_, cuts.
+  // Appends inside the zero-filled tail do not take it.
+  std::mutex tail_mu_;
+  std::atomic<uint64_t> file_end_{0};  // written under tail_mu_
+  bool tail_closed_ = false;           // guarded by tail_mu_: trimmed, never zero-filled again
   std::atomic<int64_t> next_offset_;
   std::atomic<int64_t> max_timestamp_{-1};
   int64_t offset_of_max_timestamp_ = -1;     // writer side only

@@ -28,12 +28,17 @@ namespace {
 int64_t max_batch_bytes_of(const LogConfig& c) {
   return std::min(c.max_message_bytes, c.segment_bytes);
 }
+int64_t preallocate_ahead_of(const LogConfig& c) {
+  return c.preallocate_enabled() ? c.preallocate_ahead_bytes : 0;
+}
 }  // namespace
 
 PartitionLog::PartitionLog(PartitionLogOptions options)
     : options_(std::move(options)),
       config_(options_.config),
       max_batch_bytes_(max_batch_bytes_of(options_.config)),
+      preallocate_ahead_(preallocate_ahead_of(options_.config)),
+      segment_bytes_(options_.config.segment_bytes),
       append_config_(options_.config),
       epochs_(std::make_unique<LeaderEpochCache>(options_.dir, options_.faults)) {}
 
@@ -48,6 +53,8 @@ void PartitionLog::update_config(const LogConfig& config) {
   std::lock_guard lock(config_mu_);
   config_ = config;
   max_batch_bytes_.store(max_batch_bytes_of(config));
+  preallocate_ahead_.store(preallocate_ahead_of(config));
+  segment_bytes_.store(config.segment_bytes);
   config_version_.fetch_add(1, std::memory_order_release);
 }
 
@@ -298,7 +305,13 @@ Status PartitionLog::roll_locked(int64_t now_ms) {
   // The new files' names reach the disk with the next flush's directory fsync, before any batch
   // in them is reported durable.
   dir_sync_pending_.store(true, std::memory_order_release);
-  if (old) EDDY_RETURN_IF_ERROR(old->seal());
+  if (old) {
+    EDDY_RETURN_IF_ERROR(old->seal());
+    // A sealed segment is exactly its batches on disk, as without preallocation; the next flush
+    // fdatasyncs the cut before the recovery point passes it.
+    EDDY_ASSIGN_OR_RETURN(bool trimmed, old->trim_tail());
+    if (trimmed) note_trim(old->base_offset());
+  }
   std::unique_lock lock(segments_mu_);
   segments_[base] = std::move(seg);
   return Status::ok();
@@ -350,19 +363,18 @@ Status PartitionLog::flush() {
   uint64_t truncations = truncations_.load();
   int64_t target = log_end_offset_.load(std::memory_order_acquire);
   int64_t flushed = flushed_offset_.load();
-  if (target > flushed) {
-    // Every segment from the one holding the old recovery point on; those before the active one
-    // are sealed, so their indexes are synced too and later flushes skip them.
-    auto segs = segments_from(flushed);
+  int64_t trimmed = unsynced_trim_base_.exchange(INT64_MAX);
+  if (target > flushed || trimmed != INT64_MAX) {
+    // Every segment from the one holding the old recovery point on (or from one whose
+    // preallocated tail was cut); those before the active one are sealed, so their indexes are
+    // synced too and later flushes skip them.
+    auto segs = segments_from(std::min(flushed, trimmed));
     Status s;
     for (size_t i = 0; s.is_ok() && i < segs.size(); ++i) s = segs[i]->flush(i + 1 < segs.size());
     if (s.is_ok()) s = sync_dirs_if_pending();
     if (s.is_ok()) s = epochs_->persist();
     if (!s.is_ok()) {
-      // After a failed fsync the page cache may have dropped the dirty pages (Linux marks them
-      // clean): nothing written since the last good flush can be vouched for.
-      failed_ = true;
-      complete_waiters(flushed, flushed, s);
+      fail_log(flushed, s);
       return s;
     }
     if (truncations_.load() == truncations) {
@@ -373,7 +385,41 @@ Status PartitionLog::flush() {
   }
   last_flush_ms_ = options_.clock->monotonic_ms();
   complete_waiters(flushed_offset_.load(), INT64_MAX, Status::ok());
-  return Status::ok();
+  return top_up_preallocation_locked();
+}
+
+void PartitionLog::fail_log(int64_t flushed, const Status& error) {
+  // After a failed fsync the page cache may have dropped the dirty pages (Linux marks them
+  // clean): nothing written since the last good flush can be vouched for.
+  failed_ = true;
+  complete_waiters(flushed, flushed, error);
+}
+
+void PartitionLog::note_trim(int64_t base) {
+  int64_t cur = unsynced_trim_base_.load();
+  while (base < cur && !unsynced_trim_base_.compare_exchange_weak(cur, base)) {
+  }
+}
+
+Status PartitionLog::top_up_preallocation_locked() {
+  int64_t ahead = preallocate_ahead_.load(std::memory_order_relaxed);
+  if (ahead <= 0 || closed_.load() || failed_.load()) return Status::ok();
+  auto seg = active_segment();
+  // An empty segment gets none: a partition never written to costs no disk space.
+  if (!seg || seg->empty() || seg->preallocated_bytes() >= static_cast<uint64_t>(ahead) / 2) {
+    return Status::ok();
+  }
+  auto wrote =
+      seg->zero_fill(static_cast<uint64_t>(ahead),
+                     static_cast<uint64_t>(segment_bytes_.load(std::memory_order_relaxed)));
+  // A failed zero-fill (a full disk) was cut back; appends then grow the file as they would
+  // without preallocation, and meet the same error themselves if it persists.
+  if (!wrote.is_ok() || !*wrote) return Status::ok();
+  // Commits the file's new size now, so that the flushes of the data written into the tail are
+  // overwrites. The same file, the same rule as flush(): a failed fdatasync fails the log.
+  Status s = seg->flush(/*with_indexes=*/false);
+  if (!s.is_ok()) fail_log(flushed_offset_.load(), s);
+  return s;
 }
 
 Status PartitionLog::sync_dirs_if_pending() {
@@ -416,6 +462,12 @@ Status PartitionLog::maybe_roll_and_flush() {
   // A failed log was reported when its fsync failed; retrying every tick would only repeat it.
   if (interval_due && !failed_.load() && flushed_offset_.load() < log_end_offset_.load()) {
     return flush();
+  }
+  // Between the flushes of flush.policy=interval the tail is topped up here; a flush in progress
+  // tops it up itself.
+  if (preallocate_ahead_.load(std::memory_order_relaxed) > 0) {
+    std::unique_lock flush_lock(flush_mu_, std::try_to_lock);
+    if (flush_lock.owns_lock()) return top_up_preallocation_locked();
   }
   return Status::ok();
 }
@@ -611,6 +663,12 @@ Status PartitionLog::close() {
   {
     std::lock_guard lock(append_mu_);
     if (closed_.exchange(true)) return Status::ok();
+    // The closed segment is exactly its batches on disk; the flush below syncs the cut before
+    // the marker can vouch for the file.
+    if (auto seg = active_segment()) {
+      EDDY_ASSIGN_OR_RETURN(bool trimmed, seg->trim_tail());
+      if (trimmed) note_trim(seg->base_offset());
+    }
   }
   EDDY_RETURN_IF_ERROR(flush());
   if (auto seg = active_segment()) EDDY_RETURN_IF_ERROR(seg->seal());

@@ -100,8 +100,11 @@ struct RecoveryReport {
   bool truncated = false;         // something was cut
   Offset truncated_at{-1};        // LEO after the cut
   uint64_t bytes_truncated = 0;   // bytes removed from the damaged segment and those after it
-  int segments_deleted = 0;       // whole segments after the damage, and below the start offset
-  std::string reason;             // why the scan stopped ("torn batch at segment X position P")
+  // Zeros cut after the last batch: the preallocated tail of a segment active at an unclean stop
+  // (not damage; docs/storage.md, "Preallocation").
+  uint64_t preallocated_bytes_trimmed = 0;
+  int segments_deleted = 0;  // whole segments after the damage, and below the start offset
+  std::string reason;        // why the scan stopped ("torn batch at segment X position P")
 };
 
 // Who keeps the clean-shutdown marker (docs/storage.md, "Clean-shutdown marker").
@@ -200,10 +203,12 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
 
   // fsyncs everything appended so far (group commit: every batch appended before the call is
   // covered by one fsync per file), advances the recovery point and runs the callbacks it
-  // satisfied. The first flush after the log or a segment was created also fsyncs the log's
-  // directory (and, for a new log, its parent), so that nothing is reported durable in a file a
-  // crash could unlink. An fsync error fails the log (appends get kFailedPrecondition) and every
-  // waiting callback.
+  // satisfied. Then, with preallocation on, tops up the active segment's zero-filled tail when
+  // less than half of preallocate.ahead.bytes is left (zeros written and fdatasynced, still under
+  // the flush lock, after the callbacks: no append waits for it). The first flush after the log or
+  // a segment was created also fsyncs the log's directory (and, for a new log, its parent), so that
+  // nothing is reported durable in a file a crash could unlink. An fsync error fails the log
+  // (appends get kFailedPrecondition) and every waiting callback.
   Status flush();
   // Rolls if segment.ms has passed for the active segment and flushes if flush.ms has passed
   // (kInterval). Called by LogManager's background thread.
@@ -257,6 +262,14 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
   const LogConfig& append_config_locked();
   // Whether the directory fsync a flush owes (after a create) succeeded; re-armed on failure.
   Status sync_dirs_if_pending();
+  // Zero-fills the active segment ahead of the log end when its tail ran low, and fdatasyncs it.
+  // The caller holds flush_mu_: the fdatasync must not take a write-back error that a concurrent
+  // flush() would then miss. A failed fdatasync fails the log, as in flush().
+  Status top_up_preallocation_locked();
+  // Fails the log after an fsync error: callbacks from `flushed` on get `error`.
+  void fail_log(int64_t flushed, const Status& error);
+  // Records that `base`'s segment had its tail cut and needs an fdatasync (unsynced_trim_base_).
+  void note_trim(int64_t base);
 
   std::shared_ptr<LogSegment> active_segment() const;
   // The segment holding `offset`: the last one with base <= offset, else the first.
@@ -277,6 +290,10 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
   // The largest batch an append accepts (min of max.message.bytes and segment.bytes), read by
   // the validation that runs before the append lock.
   std::atomic<int64_t> max_batch_bytes_{0};
+  // preallocate.ahead.bytes when preallocation is on, else 0; and segment.bytes, its bound. Read
+  // by flush() without config_mu_.
+  std::atomic<int64_t> preallocate_ahead_{0};
+  std::atomic<int64_t> segment_bytes_{0};
   LogConfig append_config_;             // guarded by append_mu_
   uint64_t append_config_version_ = 0;  // guarded by append_mu_
 
@@ -300,6 +317,10 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
   // Set when a file or the log's directory was created and not yet made durable by a directory
   // fsync; flush() pays that fsync before it reports anything durable.
   std::atomic<bool> dir_sync_pending_{false};
+  // The lowest base of a segment whose zero-filled tail was cut (roll, close) and not yet
+  // fdatasynced; INT64_MAX when none. flush() syncs from there, so that no recovery point or
+  // clean-shutdown marker vouches for a segment whose size on disk may still be the longer one.
+  std::atomic<int64_t> unsynced_trim_base_{INT64_MAX};
   std::atomic<bool> parent_sync_pending_{false};
 
   // partition.checkpoint as last written (guarded by checkpoint_mu_), and the log start offset it

@@ -216,6 +216,7 @@ Status PartitionLog::recover_from(std::vector<int64_t> bases, size_t first_uncle
       EDDY_RETURN_IF_ERROR(seg->flush(/*with_indexes=*/true));
       prev_next = seg->next_offset();
       r->bytes_truncated += rec.truncated_bytes;
+      r->preallocated_bytes_trimmed += rec.preallocated_bytes;
       std::unique_lock lock(segments_mu_);
       segments_[bases[i]] = seg;
     }

@@ -14,7 +14,12 @@ namespace eddy::log::testing {
 
 class LogFixture : public ::testing::Test {
  protected:
-  LogFixture() { config_.segment_bytes = 1 << 20; }
+  // Preallocation off: these tests inspect and damage segment files at their logical end; the
+  // preallocation tests turn it on (partition_log_preallocate_test.cc).
+  LogFixture() {
+    config_.segment_bytes = 1 << 20;
+    config_.preallocate = false;
+  }
 
   PartitionLogOptions options() {
     PartitionLogOptions o;
