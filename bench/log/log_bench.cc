@@ -2,10 +2,16 @@
 //   BM_RawWrite/<batch>             write() of the same bytes to one file, no checks (the ceiling)
 //   BM_RawWriteSync/<batch>/<every> the same plus fdatasync every <every> bytes (what the disk
 //                                   can make durable with groups of that size)
-//   BM_AppendInterval/<batch>       PartitionLog::append, flush.policy=interval (no fsync inline)
-//   BM_AppendSync/<batch>/<threads> appenders with up to 64 batches each in flight, counted when
+//   BM_AppendInterval/<batch>/<ahead KiB>
+//                                   PartitionLog::append, flush.policy=interval (no fsync inline)
+//   BM_AppendSync/<batch>/<threads>/<ahead KiB>
+//                                   appenders with up to 64 batches each in flight, counted when
 //                                   on_durable fires (flush.policy=sync, group commit; two
 //                                   flusher threads, LogManager's default)
+//   BM_AppendFlush/<batch>/<ahead KiB>
+//                                   one append then flush() per iteration, one thread: the
+//                                   group-commit fdatasync alone; counters fsync_p50_us/p99_us
+// <ahead KiB> is preallocate.ahead.bytes / 1024, 0 for preallocation off.
 //   BM_RawRead                      pread of 1 MiB chunks of a 64 MiB file (the read ceiling)
 //   BM_Read/<batch>                 read() of 1 MiB slices and pread of the bytes
 //   BM_RecoverUnclean/<MiB>         open() after an unclean stop: every batch CRC-checked
@@ -17,7 +23,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
@@ -64,12 +72,15 @@ Bytes make_batch(size_t size, int32_t records = 1) {
   return b;
 }
 
+// ahead_kib: preallocate.ahead.bytes in KiB; 0 turns preallocation off.
 std::shared_ptr<PartitionLog> open_log(const std::string& dir, FlushPolicy policy,
-                                       Flusher* flusher = nullptr) {
+                                       Flusher* flusher = nullptr, int64_t ahead_kib = 0) {
   PartitionLogOptions o;
   o.dir = dir + "/bench-0";
   o.config.segment_bytes = 256 << 20;
   o.config.flush_policy = policy;
+  o.config.preallocate = ahead_kib > 0;
+  if (ahead_kib > 0) o.config.preallocate_ahead_bytes = ahead_kib << 10;
   o.flusher = flusher;
   auto r = PartitionLog::open(o);
   if (!r.is_ok()) {
@@ -127,10 +138,18 @@ BENCHMARK(BM_RawWriteSync)
 
 void BM_AppendInterval(benchmark::State& state) {
   ScratchDir dir;
-  auto log = open_log(dir.path(), FlushPolicy::kInterval);
+  auto log = open_log(dir.path(), FlushPolicy::kInterval, nullptr, state.range(1));
   Bytes batch = make_batch(static_cast<size_t>(state.range(0)));
   uint64_t written = 0;
+  int64_t since_tick = 0;
   for (auto _ : state) {
+    // What LogManager's background tick does between interval flushes (no flush is due here):
+    // tops up the zero-filled tail when preallocation is on. Every 1 MiB appended.
+    since_tick += static_cast<int64_t>(batch.size());
+    if (since_tick >= (1 << 20)) {
+      since_tick = 0;
+      if (!log->maybe_roll_and_flush().is_ok()) std::abort();
+    }
     auto r = log->append(batch, LeaderEpoch(0));
     if (!r.is_ok()) {
       state.SkipWithError(r.status().to_string().c_str());
@@ -140,7 +159,11 @@ void BM_AppendInterval(benchmark::State& state) {
   }
   state.SetBytesProcessed(static_cast<int64_t>(written));
 }
-BENCHMARK(BM_AppendInterval)->Arg(1024)->Arg(16384);
+BENCHMARK(BM_AppendInterval)
+    ->Args({1024, 0})
+    ->Args({1024, 4096})
+    ->Args({16384, 0})
+    ->Args({16384, 4096});
 
 // Appender threads, each keeping up to kWindow batches in flight (a pipelining producer): a
 // batch counts once on_durable reports it, so the figure is durable bytes per second.
@@ -148,7 +171,7 @@ void BM_AppendSync(benchmark::State& state) {
   constexpr int kWindow = 64;
   ScratchDir dir;
   Flusher flusher(2);
-  auto log = open_log(dir.path(), FlushPolicy::kSync, &flusher);
+  auto log = open_log(dir.path(), FlushPolicy::kSync, &flusher, state.range(2));
   const size_t size = static_cast<size_t>(state.range(0));
   const int threads = static_cast<int>(state.range(1));
   std::atomic<uint64_t> durable_bytes{0};
@@ -187,13 +210,38 @@ void BM_AppendSync(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<int64_t>(durable_bytes.load()));
 }
 BENCHMARK(BM_AppendSync)
-    ->Args({1024, 1})
-    ->Args({1024, 8})
-    ->Args({1024, 32})
-    ->Args({16384, 1})
-    ->Args({16384, 8})
-    ->Args({16384, 32})
+    ->ArgsProduct({{1024, 16384}, {1, 8, 32}, {0, 1024, 4096, 16384}})
     ->UseRealTime();
+
+// One appender, one append then one flush() per iteration: each flush is one fdatasync of the
+// active segment (plus, every so often, the zero-fill's). The per-flush latencies give the
+// counters; the iteration time is their mean.
+void BM_AppendFlush(benchmark::State& state) {
+  ScratchDir dir;
+  auto log = open_log(dir.path(), FlushPolicy::kSync, nullptr, state.range(1));
+  Bytes batch = make_batch(static_cast<size_t>(state.range(0)));
+  std::vector<double> us;
+  us.reserve(1 << 16);
+  for (auto _ : state) {
+    if (!log->append(batch, LeaderEpoch(0)).is_ok()) std::abort();
+    auto t0 = std::chrono::steady_clock::now();
+    if (!log->flush().is_ok()) std::abort();
+    auto t1 = std::chrono::steady_clock::now();
+    if (us.size() < us.capacity()) {
+      us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+    }
+  }
+  if (!us.empty()) {
+    std::sort(us.begin(), us.end());
+    state.counters["fsync_p50_us"] = us[us.size() / 2];
+    state.counters["fsync_p99_us"] = us[us.size() * 99 / 100];
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * batch.size()));
+}
+BENCHMARK(BM_AppendFlush)
+    ->ArgsProduct({{4096}, {0, 1024, 4096, 16384}})
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
 
 void BM_RawRead(benchmark::State& state) {
   ScratchDir dir;

@@ -51,6 +51,10 @@ inline constexpr size_t kLocateWindowBytes = 8 * 1024;
 // this size, each under the segment's tail lock, so that an append that outruns the tail waits
 // for one piece at most.
 inline constexpr size_t kZeroFillPieceBytes = 256 * 1024;
+// Zero-filling stops while the group commits average more than this: the zeros are a second write
+// of every byte, which costs more than the journal commit it saves once a group is this big
+// (measured: docs/benchmarks/storage.md, "Preallocation").
+inline constexpr uint64_t kPreallocateMaxGroupBytes = 256 * 1024;
 // The smallest preallocate.ahead.bytes: one page.
 inline constexpr int64_t kMinPreallocateAheadBytes = 4096;
 // Recovery reads a suspected zero tail through windows of this size.

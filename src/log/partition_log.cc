@@ -283,6 +283,9 @@ Result<AppendResult> PartitionLog::append_locked(ByteSpan records,
   EDDY_RETURN_IF_ERROR(seg->append(records, infos, cfg.index_interval_bytes, now_ms));
   if (leader_epoch.value() >= 0) epochs_->assign(leader_epoch, Offset(infos.front().base_offset));
   log_end_offset_.store(last + 1, std::memory_order_release);
+  // One writer (under append_mu_): a plain add, no read-modify-write.
+  appended_bytes_.store(appended_bytes_.load(std::memory_order_relaxed) + records.size(),
+                        std::memory_order_relaxed);
   int64_t max_ts = -1;
   for (const BatchInfo& b : infos) max_ts = std::max(max_ts, b.max_timestamp);
   AppendResult r{Offset(infos.front().base_offset),  Offset(last),  log_append_time_ms, max_ts,
@@ -364,6 +367,12 @@ Status PartitionLog::flush() {
   int64_t target = log_end_offset_.load(std::memory_order_acquire);
   int64_t flushed = flushed_offset_.load();
   int64_t trimmed = unsynced_trim_base_.exchange(INT64_MAX);
+  uint64_t appended = appended_bytes_.load(std::memory_order_relaxed);
+  if (appended != appended_at_flush_) {
+    // A moving average over the last few groups: one odd group does not flip the choice.
+    group_bytes_avg_ = (group_bytes_avg_ * 3 + (appended - appended_at_flush_)) / 4;
+    appended_at_flush_ = appended;
+  }
   if (target > flushed || trimmed != INT64_MAX) {
     // Every segment from the one holding the old recovery point on (or from one whose
     // preallocated tail was cut); those before the active one are sealed, so their indexes are
@@ -409,6 +418,10 @@ Status PartitionLog::top_up_preallocation_locked() {
   if (!seg || seg->empty() || seg->preallocated_bytes() >= static_cast<uint64_t>(ahead) / 2) {
     return Status::ok();
   }
+  // Zeros cost a write of every byte the data will later overwrite; the journal commit they save
+  // is worth it only while groups are small (docs/benchmarks/storage.md, "Preallocation"). With
+  // big groups the tail runs out and appends grow the file as without preallocation.
+  if (group_bytes_avg_ > kPreallocateMaxGroupBytes) return Status::ok();
   auto wrote =
       seg->zero_fill(static_cast<uint64_t>(ahead),
                      static_cast<uint64_t>(segment_bytes_.load(std::memory_order_relaxed)));

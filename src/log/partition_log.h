@@ -331,6 +331,12 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
   int64_t ckpt_durable_start_ = -1;
 
   std::mutex flush_mu_;  // one flush at a time; never held with append_mu_
+  // Bytes appended since open (written under append_mu_), and what flush() makes of them: the
+  // count at the last flush and a moving average of the bytes per flush (both under flush_mu_),
+  // which decides whether zero-filling pays (top_up_preallocation_locked).
+  std::atomic<uint64_t> appended_bytes_{0};
+  uint64_t appended_at_flush_ = 0;
+  uint64_t group_bytes_avg_ = 0;
   mutable std::mutex durable_mu_;
   std::multimap<int64_t, DurableCallback> durable_waiters_;  // guarded by durable_mu_
 

@@ -135,6 +135,25 @@ TEST_F(PreallocateTest, TheTailIsToppedUpOnlyWhenLessThanHalfIsLeft) {
   EXPECT_EQ(file_size(log_file()), log->size_bytes() + kAhead);
 }
 
+TEST_F(PreallocateTest, BigGroupCommitsStopTheZeroFillAndSmallOnesResumeIt) {
+  config_.segment_bytes = 16 << 20;
+  auto log = open();
+  for (int i = 0; i < 4; ++i) {
+    append(*log, 1, 500 * 1024);
+    ASSERT_TRUE(log->flush().is_ok());
+  }
+  // Groups of 500 KiB on average: the zeros would cost more than the journal commit they save.
+  EXPECT_EQ(file_size(log_file()), log->size_bytes());
+  bool resumed = false;
+  // Bounded: the average halves in about three small groups.
+  for (int i = 0; i < 10 && !resumed; ++i) {
+    append(*log);
+    ASSERT_TRUE(log->flush().is_ok());
+    resumed = file_size(log_file()) == log->size_bytes() + kAhead;
+  }
+  EXPECT_TRUE(resumed);
+}
+
 TEST_F(PreallocateTest, RollTrimsTheSealedSegmentToItsBatches) {
   config_.segment_bytes = 8 * 1024;  // seven batches of 1061 bytes
   auto log = open();
