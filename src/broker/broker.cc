@@ -52,6 +52,10 @@ Status Broker::open_components() {
       spdlog::info("recovered {}-{} after an unclean shutdown: {} batches", tp.topic, tp.partition,
                    r.batches_recovered);
     }
+    if (r.preallocated_bytes_trimmed > 0) {
+      spdlog::debug("recovered {}-{}: cut {} bytes of preallocated zeros", tp.topic, tp.partition,
+                    r.preallocated_bytes_trimmed);
+    }
   };
   lo.on_background_error = [](const log::TopicPartition& tp, const Status& s) {
     spdlog::error("log {}-{}: {}", tp.topic, tp.partition, s.to_string());
