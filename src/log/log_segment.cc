@@ -321,6 +321,11 @@ Status LogSegment::append(ByteSpan data, std::span<const BatchInfo> infos,
     // Inside the zero-filled tail: an overwrite of blocks the file has. zero_fill writes only at
     // or after file_end_, and every cut runs under the append lock the caller holds.
     s = f->write_at(start, data);
+  } else if (!zero_fill_enabled()) {
+    // No zero-fill can be running (it is enabled only under the append lock the caller holds):
+    // the file grows as without preallocation, without the tail lock.
+    s = f->write_at(start, data);
+    if (s.is_ok()) file_end_.store(end, std::memory_order_release);
   } else {
     std::lock_guard lock(tail_mu_);
     s = f->write_at(start, data);
@@ -398,7 +403,7 @@ Result<bool> LogSegment::zero_fill(uint64_t ahead, uint64_t limit) {
   while (true) {
     std::lock_guard lock(tail_mu_);
     uint64_t from = file_end_.load();
-    if (tail_closed_ || from >= target) break;
+    if (tail_closed_ || !zero_fill_enabled() || from >= target) break;
     uint64_t n = std::min<uint64_t>(kZeroFillPieceBytes, target - from);
     Status s = f->write_at(from, ByteSpan(kZeros, static_cast<size_t>(n)));
     if (!s.is_ok()) {

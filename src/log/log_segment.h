@@ -130,6 +130,10 @@ class LogSegment {
   // fdatasyncs the file then, so that the new size is committed before data overwrites the zeros.
   // A failed write cuts the file back to where the zeros began. Never after trim_tail().
   Result<bool> zero_fill(uint64_t ahead, uint64_t limit);
+  // Lets zero_fill() run on this segment from now on. The caller holds the append lock: appends
+  // past file_end() skip the tail lock while it is off, since no zero-fill can then be writing.
+  void enable_zero_fill() { zero_fill_enabled_.store(true, std::memory_order_release); }
+  bool zero_fill_enabled() const { return zero_fill_enabled_.load(std::memory_order_relaxed); }
   // Cuts the file back to size() and ends zero-filling for this segment (roll, close). Returns
   // whether there was a tail to cut; the caller fdatasyncs the file before anything relies on it.
   Result<bool> trim_tail();
@@ -191,6 +195,7 @@ class LogSegment {
   std::mutex tail_mu_;
   std::atomic<uint64_t> file_end_{0};  // written under tail_mu_
   bool tail_closed_ = false;           // guarded by tail_mu_: trimmed, never zero-filled again
+  std::atomic<bool> zero_fill_enabled_{false};  // set under the append lock, never cleared
   std::atomic<int64_t> next_offset_;
   std::atomic<int64_t> max_timestamp_{-1};
   int64_t offset_of_max_timestamp_ = -1;     // writer side only

@@ -280,6 +280,7 @@ Result<AppendResult> PartitionLog::append_locked(ByteSpan records,
     EDDY_RETURN_IF_ERROR(roll_locked(now_ms));
     seg = segments_.rbegin()->second.get();
   }
+  if (!seg->zero_fill_enabled() && cfg.preallocate_enabled()) seg->enable_zero_fill();
   EDDY_RETURN_IF_ERROR(seg->append(records, infos, cfg.index_interval_bytes, now_ms));
   if (leader_epoch.value() >= 0) epochs_->assign(leader_epoch, Offset(infos.front().base_offset));
   log_end_offset_.store(last + 1, std::memory_order_release);
