@@ -224,7 +224,12 @@ void Partition::on_local_durable(Offset next_offset, const Status& status) {
   }
   {
     std::lock_guard lock(mu_);
-    durable_end_ = std::max(durable_end_, next_offset.value());
+    // One fsync covers every batch appended before it started, and the log publishes that end
+    // (its recovery point) before it runs any callback. Taking it here lets the first callback of
+    // a group commit move the HW over the whole group, so a parked fetch is answered once with
+    // every record the fsync made durable; advancing batch by batch answered it with the first
+    // batch alone, and the rest waited a whole fetch round trip for the consumer's next request.
+    durable_end_ = std::max({durable_end_, next_offset.value(), log_->flushed_offset().value()});
   }
   maybe_advance_high_watermark();
 }
@@ -252,11 +257,8 @@ void Partition::maybe_advance_high_watermark() {
     hw = std::min(hw, leo);
     if (hw <= high_watermark_.load()) return;
     high_watermark_.store(hw);
-    auto end = produce_waiters_.upper_bound(hw);
-    for (auto it = produce_waiters_.begin(); it != end; ++it) {
-      if (auto op = it->second.lock()) to_try.push_back(std::move(op));
-    }
-    produce_waiters_.erase(produce_waiters_.begin(), end);
+    // Fetches first: they carry the records to consumers, so end-to-end latency waits on them,
+    // while a producer's acks=all answer only frees its in-flight window (and it pipelines).
     // Fetch waiters stay registered until they complete; dead ones are pruned here.
     size_t kept = 0;
     for (auto& w : fetch_waiters_) {
@@ -266,6 +268,11 @@ void Partition::maybe_advance_high_watermark() {
       fetch_waiters_[kept++] = std::move(w);
     }
     fetch_waiters_.resize(kept);
+    auto end = produce_waiters_.upper_bound(hw);
+    for (auto it = produce_waiters_.begin(); it != end; ++it) {
+      if (auto op = it->second.lock()) to_try.push_back(std::move(op));
+    }
+    produce_waiters_.erase(produce_waiters_.begin(), end);
   }
   for (auto& op : to_try) op->try_complete();
 }

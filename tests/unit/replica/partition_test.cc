@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
+#include <string>
+#include <vector>
+
 #include "protocol/errors.h"
 #include "tests/unit/replica/replica_test_util.h"
 
@@ -11,6 +15,35 @@ namespace {
 using protocol::ErrorCode;
 using protocol::to_int;
 using testing::make_batch;
+
+// A waiter that notes, each time the partition tries it, the high watermark it saw, and completes
+// once the HW reaches `wanted`. `order` (shared between waiters) records who was tried when.
+class RecordingWaiter : public DelayedOperation {
+ public:
+  RecordingWaiter(const Partition* p, Offset wanted, std::string name,
+                  std::vector<std::string>* order)
+      : DelayedOperation(INT64_MAX),
+        p_(p),
+        wanted_(wanted),
+        name_(std::move(name)),
+        order_(order) {}
+  const std::vector<Offset>& seen() const { return seen_; }
+
+ protected:
+  bool ready() override {
+    seen_.push_back(p_->high_watermark());
+    if (order_ != nullptr) order_->push_back(name_);
+    return p_->high_watermark() >= wanted_;
+  }
+  void on_complete(bool /*expired*/) override {}
+
+ private:
+  const Partition* p_;
+  Offset wanted_;
+  std::string name_;
+  std::vector<std::string>* order_;
+  std::vector<Offset> seen_;
+};
 
 class PartitionTest : public ::testing::Test {
  protected:
@@ -50,6 +83,33 @@ TEST_F(PartitionTest, HighWatermarkAdvancesOnlyWhenDurableUnderSyncPolicy) {
   EXPECT_EQ(p->high_watermark(), Offset(0));
   ASSERT_TRUE(log_->flush().is_ok());
   EXPECT_EQ(p->high_watermark(), Offset(3));
+}
+
+TEST_F(PartitionTest, OneFsyncMovesTheHighWatermarkOverEveryBatchItCoversAtOnce) {
+  auto p = open(log::FlushPolicy::kSync);
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(append(*p, make_batch(1)).error, 0);
+  auto fetch = std::make_shared<RecordingWaiter>(p.get(), Offset(1), "fetch", nullptr);
+  p->add_fetch_waiter(fetch);
+  ASSERT_TRUE(log_->flush().is_ok());
+  // The parked fetch is tried once, and by then the HW covers all three batches, so it answers
+  // with all of them rather than with the first batch alone.
+  ASSERT_EQ(fetch->seen().size(), 1u);
+  EXPECT_EQ(fetch->seen()[0], Offset(3));
+  EXPECT_TRUE(fetch->is_completed());
+}
+
+TEST_F(PartitionTest, ParkedFetchesAreTriedBeforeAcksAllProducesWhenTheHighWatermarkMoves) {
+  auto p = open(log::FlushPolicy::kSync);
+  ASSERT_EQ(append(*p, make_batch(2), /*acks=*/-1).error, 0);
+  std::vector<std::string> order;
+  auto produce = std::make_shared<RecordingWaiter>(p.get(), Offset(2), "produce", &order);
+  auto fetch = std::make_shared<RecordingWaiter>(p.get(), Offset(1), "fetch", &order);
+  p->add_produce_waiter(Offset(2), produce);
+  p->add_fetch_waiter(fetch);
+  ASSERT_TRUE(log_->flush().is_ok());
+  EXPECT_EQ(order, (std::vector<std::string>{"fetch", "produce"}));
+  EXPECT_TRUE(produce->is_completed());
+  EXPECT_TRUE(fetch->is_completed());
 }
 
 TEST_F(PartitionTest, HighWatermarkFollowsTheLogEndUnderIntervalPolicy) {
