@@ -128,6 +128,14 @@ Status File::sync() {
   return Status::ok();
 }
 
+Status File::start_writeback(uint64_t position, uint64_t length) {
+  if (::sync_file_range(fd_, static_cast<off_t>(position), static_cast<off_t>(length),
+                        SYNC_FILE_RANGE_WRITE) != 0) {
+    return errno_status(errno, "sync_file_range " + path_);
+  }
+  return Status::ok();
+}
+
 Status File::truncate(uint64_t size) {
   int rc;
   do {

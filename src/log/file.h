@@ -80,6 +80,10 @@ class File {
   // Reads up to out.size() bytes; returns how many (fewer only at end of file).
   Result<size_t> read_some_at(uint64_t position, MutableByteSpan out) const;
   Status sync();
+  // Starts write-back of [position, position + length) without waiting for it
+  // (sync_file_range(SYNC_FILE_RANGE_WRITE)): a hint, durable only after sync(). It neither waits
+  // nor consumes a write-back error, so the next sync() still reports one.
+  Status start_writeback(uint64_t position, uint64_t length);
   Status truncate(uint64_t size);
   Result<uint64_t> size() const;
   void close();

@@ -126,9 +126,10 @@ class LogSegment {
   }
   // Writes zeros from file_end() up to min(size() + ahead, limit), in pieces of
   // kZeroFillPieceBytes, each under the tail lock (an append that outruns the tail waits for one
-  // piece at most; one inside it never waits). Returns whether it wrote anything: the caller
-  // fdatasyncs the file then, so that the new size is committed before data overwrites the zeros.
-  // A failed write cuts the file back to where the zeros began. Never after trim_tail().
+  // piece at most; one inside it never waits), and starts their write-back. The next flush's
+  // fdatasync makes them durable with the file's new size; the flushes after it overwrite. Returns
+  // whether it wrote anything. A failed write cuts the file back to where the zeros began. Never
+  // after trim_tail().
   Result<bool> zero_fill(uint64_t ahead, uint64_t limit);
   // Lets zero_fill() run on this segment from now on. The caller holds the append lock: appends
   // past file_end() skip the tail lock while it is off, since no zero-fill can then be writing.

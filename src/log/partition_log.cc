@@ -353,6 +353,12 @@ void PartitionLog::complete_waiters(int64_t durable_end, int64_t fail_from, cons
 }
 
 Status PartitionLog::flush() {
+  Status s = flush_group();
+  if (s.is_ok()) top_up_preallocation();
+  return s;
+}
+
+Status PartitionLog::flush_group() {
   // The callbacks run before this lock goes, so before the next fsync of this log can start:
   // they free the producers' windows, and what the producers append while they run joins the
   // next group. Starting the next fsync first (another flusher thread was waiting) makes it
@@ -371,7 +377,9 @@ Status PartitionLog::flush() {
   uint64_t appended = appended_bytes_.load(std::memory_order_relaxed);
   if (appended != appended_at_flush_) {
     // A moving average over the last few groups: one odd group does not flip the choice.
-    group_bytes_avg_ = (group_bytes_avg_ * 3 + (appended - appended_at_flush_)) / 4;
+    uint64_t avg = group_bytes_avg_.load(std::memory_order_relaxed);
+    group_bytes_avg_.store((avg * 3 + (appended - appended_at_flush_)) / 4,
+                           std::memory_order_relaxed);
     appended_at_flush_ = appended;
   }
   if (target > flushed || trimmed != INT64_MAX) {
@@ -395,7 +403,7 @@ Status PartitionLog::flush() {
   }
   last_flush_ms_ = options_.clock->monotonic_ms();
   complete_waiters(flushed_offset_.load(), INT64_MAX, Status::ok());
-  return top_up_preallocation_locked();
+  return Status::ok();
 }
 
 void PartitionLog::fail_log(int64_t flushed, const Status& error) {
@@ -411,29 +419,24 @@ void PartitionLog::note_trim(int64_t base) {
   }
 }
 
-Status PartitionLog::top_up_preallocation_locked() {
+void PartitionLog::top_up_preallocation() {
   int64_t ahead = preallocate_ahead_.load(std::memory_order_relaxed);
-  if (ahead <= 0 || closed_.load() || failed_.load()) return Status::ok();
-  auto seg = active_segment();
-  // An empty segment gets none: a partition never written to costs no disk space.
-  if (!seg || seg->empty() || seg->preallocated_bytes() >= static_cast<uint64_t>(ahead) / 2) {
-    return Status::ok();
-  }
+  if (ahead <= 0 || closed_.load() || failed_.load()) return;
   // Zeros cost a write of every byte the data will later overwrite; the journal commit they save
   // is worth it only while groups are small (docs/benchmarks/storage.md, "Preallocation"). With
   // big groups the tail runs out and appends grow the file as without preallocation.
-  if (group_bytes_avg_ > kPreallocateMaxGroupBytes) return Status::ok();
-  auto wrote =
-      seg->zero_fill(static_cast<uint64_t>(ahead),
-                     static_cast<uint64_t>(segment_bytes_.load(std::memory_order_relaxed)));
+  if (group_bytes_avg_.load(std::memory_order_relaxed) > kPreallocateMaxGroupBytes) return;
+  auto seg = active_segment();
+  // An empty segment gets none: a partition never written to costs no disk space.
+  if (!seg || seg->empty() || seg->preallocated_bytes() >= static_cast<uint64_t>(ahead) / 2) {
+    return;
+  }
+  std::unique_lock lock(zero_fill_mu_, std::try_to_lock);
+  if (!lock.owns_lock()) return;
   // A failed zero-fill (a full disk) was cut back; appends then grow the file as they would
   // without preallocation, and meet the same error themselves if it persists.
-  if (!wrote.is_ok() || !*wrote) return Status::ok();
-  // Commits the file's new size now, so that the flushes of the data written into the tail are
-  // overwrites. The same file, the same rule as flush(): a failed fdatasync fails the log.
-  Status s = seg->flush(/*with_indexes=*/false);
-  if (!s.is_ok()) fail_log(flushed_offset_.load(), s);
-  return s;
+  (void)seg->zero_fill(static_cast<uint64_t>(ahead),
+                       static_cast<uint64_t>(segment_bytes_.load(std::memory_order_relaxed)));
 }
 
 Status PartitionLog::sync_dirs_if_pending() {
@@ -477,12 +480,8 @@ Status PartitionLog::maybe_roll_and_flush() {
   if (interval_due && !failed_.load() && flushed_offset_.load() < log_end_offset_.load()) {
     return flush();
   }
-  // Between the flushes of flush.policy=interval the tail is topped up here; a flush in progress
-  // tops it up itself.
-  if (preallocate_ahead_.load(std::memory_order_relaxed) > 0) {
-    std::unique_lock flush_lock(flush_mu_, std::try_to_lock);
-    if (flush_lock.owns_lock()) return top_up_preallocation_locked();
-  }
+  // Between the flushes of flush.policy=interval the tail is topped up here.
+  top_up_preallocation();
   return Status::ok();
 }
 

@@ -204,10 +204,10 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
   // fsyncs everything appended so far (group commit: every batch appended before the call is
   // covered by one fsync per file), advances the recovery point and runs the callbacks it
   // satisfied. Then, with preallocation on, tops up the active segment's zero-filled tail when
-  // less than half of preallocate.ahead.bytes is left (zeros written and fdatasynced, still under
-  // the flush lock, after the callbacks: no append waits for it). The first flush after the log or
-  // a segment was created also fsyncs the log's directory (and, for a new log, its parent), so that
-  // nothing is reported durable in a file a crash could unlink. An fsync error fails the log
+  // less than half of preallocate.ahead.bytes is left (after the callbacks and outside the flush
+  // lock: neither an append nor the next group commit waits for it). The first flush after the log
+  // or a segment was created also fsyncs the log's directory (and, for a new log, its parent), so
+  // that nothing is reported durable in a file a crash could unlink. An fsync error fails the log
   // (appends get kFailedPrecondition) and every waiting callback.
   Status flush();
   // Rolls if segment.ms has passed for the active segment and flushes if flush.ms has passed
@@ -262,10 +262,13 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
   const LogConfig& append_config_locked();
   // Whether the directory fsync a flush owes (after a create) succeeded; re-armed on failure.
   Status sync_dirs_if_pending();
-  // Zero-fills the active segment ahead of the log end when its tail ran low, and fdatasyncs it.
-  // The caller holds flush_mu_: the fdatasync must not take a write-back error that a concurrent
-  // flush() would then miss. A failed fdatasync fails the log, as in flush().
-  Status top_up_preallocation_locked();
+  // flush() up to its callbacks: the group commit.
+  Status flush_group();
+  // Zero-fills the active segment ahead of the log end when its tail ran low and groups are small
+  // (docs/storage.md, "Preallocation"). No fsync of its own: the next flush's fdatasync commits
+  // the zeros with the new size, so a write-back error is never consumed here. One at a time per
+  // log (zero_fill_mu_); a second caller returns at once.
+  void top_up_preallocation();
   // Fails the log after an fsync error: callbacks from `flushed` on get `error`.
   void fail_log(int64_t flushed, const Status& error);
   // Records that `base`'s segment had its tail cut and needs an fdatasync (unsynced_trim_base_).
@@ -333,10 +336,11 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
   std::mutex flush_mu_;  // one flush at a time; never held with append_mu_
   // Bytes appended since open (written under append_mu_), and what flush() makes of them: the
   // count at the last flush and a moving average of the bytes per flush (both under flush_mu_),
-  // which decides whether zero-filling pays (top_up_preallocation_locked).
+  // which decides whether zero-filling pays (top_up_preallocation).
   std::atomic<uint64_t> appended_bytes_{0};
   uint64_t appended_at_flush_ = 0;
-  uint64_t group_bytes_avg_ = 0;
+  std::atomic<uint64_t> group_bytes_avg_{0};  // written under flush_mu_
+  std::mutex zero_fill_mu_;
   mutable std::mutex durable_mu_;
   std::multimap<int64_t, DurableCallback> durable_waiters_;  // guarded by durable_mu_
 
