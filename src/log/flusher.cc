@@ -35,21 +35,36 @@ void Flusher::stop() {
   threads_.clear();
 }
 
+bool Flusher::needs_another_flush(PartitionLog& log) {
+  // An append that found the flag set while the flush ran did not queue the log; it published
+  // its log end offset before it looked at the flag. The exchange reads the flag's latest value,
+  // so it also sees those offsets: either they are below the flushed offset already, or this
+  // thread claims the log again (unless an append after the exchange queued it first).
+  log.flush_queued_.exchange(false);
+  if (log.log_end_offset() <= log.flushed_offset()) return false;
+  return !log.flush_queued_.exchange(true);
+}
+
 void Flusher::run() {
+  std::shared_ptr<PartitionLog> again;  // flushed by this thread, and appended to meanwhile
   while (true) {
     std::shared_ptr<PartitionLog> log;
     {
       std::unique_lock lock(mu_);
+      if (again) {
+        // Behind the logs already waiting, so a busy log does not starve the others; when none
+        // waits this thread takes it straight back.
+        queue_.push_back(std::move(again));
+        if (queue_.size() > 1) cv_.notify_one();
+      }
       cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, and drained
       log = std::move(queue_.front());
       queue_.pop_front();
     }
-    // Cleared before the flush: an append that lands during the fsync queues the log again, and
-    // that next flush covers it.
-    log->flush_queued_ = false;
-    // An error has already failed the log's waiters; there is no one else to tell.
-    (void)log->flush();
+    // An error has already failed the log and its waiters; a failed log is never flushed again.
+    // The flag stays set then, so appends (which fail anyway) do not queue it again either.
+    if (log->flush().is_ok() && needs_another_flush(*log)) again = std::move(log);
   }
 }
 
