@@ -1,5 +1,7 @@
 #include "broker/net/connection.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <spdlog/spdlog.h>
 #include <sys/sendfile.h>
 
@@ -78,6 +80,7 @@ void Connection::on_read(const error_code& ec, size_t n) {
     return;
   }
   last_read_ = std::chrono::steady_clock::now();
+  acknowledge_now();
   if (reading_direct_) {
     assembler_.body_received(n);
     if (assembler_.has_frame()) dispatch(assembler_.take_frame());
@@ -86,6 +89,17 @@ void Connection::on_read(const error_code& ec, size_t n) {
     process_buffer();
   }
   read_more();
+}
+
+void Connection::acknowledge_now() {
+  // Many answers wait: acks=all for the fsync (and the followers), a long-polling fetch for data.
+  // Linux delays the ACK of a request's bytes to send it with the answer, and a client that
+  // keeps Nagle's algorithm on (librdkafka's default) holds its next small request until that
+  // ACK arrives, so a pipelining acks=all producer would send once per fsync. TCP_QUICKACK sends
+  // the pending ACK now; the kernel clears it again, hence once per read. Best effort: a failure
+  // costs latency only.
+  const int one = 1;
+  (void)::setsockopt(socket_.native_handle(), IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
 }
 
 void Connection::process_buffer() {

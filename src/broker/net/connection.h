@@ -56,6 +56,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void read_more();
   void on_read(const boost::system::error_code& ec, size_t n);
+  // Sends the TCP ACK of what was just read at once instead of with the (later) answer.
+  void acknowledge_now();
   void process_buffer();
   void dispatch(Bytes frame);
   void deliver(uint64_t seq, Response response);
