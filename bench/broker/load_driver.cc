@@ -44,6 +44,10 @@ struct Options {
   int64_t timeout_s = 120;   // bound on every wait
   int fetch_wait_ms = 500;   // consumer fetch.wait.max.ms
   int64_t settle_ms = 2000;  // e2e: wait for the consumer's start offset before sending
+  // e2e: keep librdkafka's default of Nagle's algorithm on (socket.nagle.disable=false). Off by
+  // default end to end, see run_e2e().
+  bool nagle = false;
+  bool tcp_nodelay = false;  // set socket.nagle.disable=true on the clients (run_e2e decides)
 };
 
 [[noreturn]] void die(const std::string& what) {
@@ -59,7 +63,7 @@ void usage() {
       "  [--topic T] [--partitions P] [--producers K] [--records N] [--record-bytes S]\n"
       "  [--acks 0|1|all] [--linger-ms L] [--batch-bytes B]\n"
       "  [--compression none|gzip|snappy|lz4|zstd] [--idempotence] [--rate R] [--duration-s D]\n"
-      "  [--timeout-s T] [--fetch-wait-ms W] [--settle-ms M]\n");
+      "  [--timeout-s T] [--fetch-wait-ms W] [--settle-ms M] [--nagle]\n");
   std::exit(2);
 }
 
@@ -84,6 +88,7 @@ Options parse(int argc, char** argv) {
       .add("--duration-s", &o.duration_s)
       .add("--timeout-s", &o.timeout_s)
       .add("--fetch-wait-ms", &o.fetch_wait_ms)
+      .add_switch("--nagle", &o.nagle)
       .parse(argc, argv, usage);
   if (o.mock == !o.bootstrap.empty()) usage();
   if (o.records <= 0 || o.record_bytes < 8 || o.record_bytes > (16u << 20) || o.rate <= 0 ||
@@ -128,6 +133,7 @@ rd_kafka_t* make_producer(const Options& o, const std::string& bootstrap, Produc
   set(conf, "queue.buffering.max.kbytes", "1048576");
   set(conf, "message.timeout.ms", std::to_string(o.timeout_s * 1000));
   if (o.idempotence) set(conf, "enable.idempotence", "true");
+  if (o.tcp_nodelay) set(conf, "socket.nagle.disable", "true");
   rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
   rd_kafka_conf_set_opaque(conf, stats);
   char err[512];
@@ -143,6 +149,7 @@ rd_kafka_t* make_consumer(const Options& o, const std::string& bootstrap, int wa
   set(conf, "fetch.wait.max.ms", std::to_string(wait_ms));
   set(conf, "fetch.message.max.bytes", "1048576");
   set(conf, "queued.min.messages", "1000000");
+  if (o.tcp_nodelay) set(conf, "socket.nagle.disable", "true");
   if (getenv("EDDY_LOAD_DEBUG")) set(conf, "debug", getenv("EDDY_LOAD_DEBUG"));
   char err[512];
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
@@ -320,8 +327,14 @@ void run_consume(const Options& o, const std::string& bootstrap) {
 // Produces at o.rate records/s for o.duration_s and measures, in the same process, the time from
 // handing a record to the producer until the consumer receives it. The send time travels in the
 // first 8 bytes of the value; both ends read the same monotonic clock.
+//
+// Both clients set TCP_NODELAY (socket.nagle.disable=true) unless --nagle, as Kafka's own Java
+// client does on every connection and hiredis (the Redis driver's client) does too. librdkafka
+// leaves Nagle on by default: a small produce request then waits in the client's kernel until the
+// broker has acknowledged the previous one's bytes.
 void run_e2e(const Options& o, const std::string& bootstrap) {
   Options eo = o;
+  eo.tcp_nodelay = !o.nagle;
   ProduceStats stats;
   rd_kafka_t* producer = make_producer(eo, bootstrap, &stats);
   // One record first, so the topic exists (auto-created on a real broker) before the consumer
