@@ -4,6 +4,8 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -325,6 +327,50 @@ TEST_F(PreallocateTest, IntervalPolicyTopsUpOnTheBackgroundTick) {
   ASSERT_TRUE(log->maybe_roll_and_flush().is_ok());
   EXPECT_EQ(file_size(log_file()), ends.back() + kAhead);
   EXPECT_EQ(log->flushed_offset(), Offset(0));  // the zeros were synced, not the batches' offsets
+}
+
+// A real process, killed with SIGKILL while it appends, flushes and tops up its tail: every batch
+// it was told was durable is there, whole, and the zeros are gone.
+TEST_F(PreallocateTest, AProcessKilledWhileAppendingKeepsEveryDurableBatch) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::close(fds[0]);
+    auto r = PartitionLog::open(options());
+    if (!r.is_ok()) ::_exit(2);
+    auto log = std::move(r).value();
+    // Bounded; the parent kills it long before the end.
+    for (int i = 0; i < 1'000'000; ++i) {
+      Bytes b = make_batch(1, 100 + static_cast<size_t>(i % 13) * 50);
+      if (!log->append(b, LeaderEpoch(0)).is_ok()) ::_exit(3);
+      if (i % 10 == 9) {
+        if (!log->flush().is_ok()) ::_exit(4);
+        int64_t durable = log->flushed_offset().value();
+        if (::write(fds[1], &durable, sizeof(durable)) != sizeof(durable)) ::_exit(5);
+      }
+    }
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  int64_t durable = 0, v = 0;
+  // Bounded: until 3,000 batches are durable, or the child stops writing.
+  while (durable < 3000 && ::read(fds[0], &v, sizeof(v)) == sizeof(v)) durable = v;
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  ::close(fds[0]);
+  ASSERT_GE(durable, 3000);
+  RecoveryReport report;
+  auto log = open(&report);
+  EXPECT_FALSE(report.clean_shutdown);
+  EXPECT_GE(log->log_end_offset().value(), durable);
+  auto batches = read_all_from(*log, 0);
+  ASSERT_EQ(static_cast<int64_t>(batches.size()), log->log_end_offset().value());
+  for (size_t i = 0; i < batches.size(); ++i) EXPECT_EQ(batches[i].base_offset, int64_t(i));
+  uint64_t on_disk = 0;
+  for (Offset base : log->segment_base_offsets()) on_disk += file_size(log_file(base.value()));
+  EXPECT_EQ(on_disk, log->size_bytes());
 }
 
 TEST_F(PreallocateTest, ConcurrentZeroFillNeverOverwritesAppendedBatches) {
