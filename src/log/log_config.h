@@ -42,7 +42,7 @@ struct LogConfig {
   // How far ahead of the log end the zero-filled tail reaches when topped up (Eddy's own
   // preallocate.ahead.bytes); topped up once less than half of it is left. Never past
   // segment.bytes.
-  int64_t preallocate_ahead_bytes = 4LL << 20;
+  int64_t preallocate_ahead_bytes = 1LL << 20;
 
   bool preallocate_enabled() const {
     return preallocate.value_or(flush_policy == FlushPolicy::kSync);

@@ -64,6 +64,7 @@ std::optional<TopicPartition> TopicPartition::parse_dir_name(const std::string& 
 LogManager::LogManager(LogManagerOptions options)
     : options_(std::move(options)),
       budget_(options_.max_open_files),
+      preallocation_budget_(std::make_shared<PreallocationBudget>(options_.preallocate_max_bytes)),
       flusher_(std::make_unique<Flusher>(options_.flusher_threads)) {}
 
 LogManager::~LogManager() { (void)shutdown(); }
@@ -88,6 +89,7 @@ PartitionLogOptions LogManager::log_options(const std::string& path, const LogCo
   po.clock = options_.clock;
   po.flusher = flusher_.get();
   po.file_budget = &budget_;
+  po.preallocation_budget = preallocation_budget_;
   po.faults = options_.faults;
   return po;
 }

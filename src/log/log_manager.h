@@ -37,6 +37,7 @@
 #include "log/flusher.h"
 #include "log/log_config.h"
 #include "log/partition_log.h"
+#include "log/preallocation_budget.h"
 
 namespace eddy::log {
 
@@ -54,6 +55,10 @@ struct LogManagerOptions {
   std::vector<std::string> log_dirs;  // log.dirs; at least one
   LogConfig default_config;           // log.* defaults for partitions created without one
   size_t max_open_files = 4096;       // file-handle budget across all segment files
+  // Bound on the zero-filled tails (preallocate) of all active segments together: with the
+  // default 1 MiB ahead, about a thousand partitions written to at once keep a tail; the rest
+  // append without one until tails are trimmed (roll, close) or overwritten.
+  uint64_t preallocate_max_bytes = 1ULL << 30;
   int64_t retention_check_interval_ms = 300'000;  // log.retention.check.interval.ms
   int64_t background_tick_ms = 100;  // how often segment.ms / flush.ms / checkpoints are checked
   int64_t checkpoint_interval_ms = 60'000;  // log.flush.offset.checkpoint.interval.ms
@@ -108,6 +113,7 @@ class LogManager {
 
   Flusher& flusher() { return *flusher_; }
   FileHandleBudget& file_budget() { return budget_; }
+  const PreallocationBudget& preallocation_budget() const { return *preallocation_budget_; }
   const LogManagerOptions& options() const { return options_; }
 
  private:
@@ -125,6 +131,7 @@ class LogManager {
 
   LogManagerOptions options_;
   FileHandleBudget budget_;
+  std::shared_ptr<PreallocationBudget> preallocation_budget_;
   std::unique_ptr<Flusher> flusher_;
 
   mutable std::mutex mu_;

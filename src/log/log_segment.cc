@@ -104,6 +104,7 @@ LogSegment::LogSegment(const Env& env, int64_t base_offset)
       next_offset_(base_offset) {}
 
 LogSegment::~LogSegment() {
+  if (env_.preallocation_budget != nullptr) env_.preallocation_budget->give_back(budget_held_);
   if (deleted_.load()) (void)delete_files();
 }
 
@@ -392,7 +393,17 @@ Status LogSegment::cut_file_locked(File& f, uint64_t size) {
   // Even a failed truncate may have cut: assume the smaller end, so that the next append past it
   // takes the tail lock and re-extends the file.
   file_end_.store(size, std::memory_order_release);
+  settle_budget_locked();
   return s;
+}
+
+void LogSegment::settle_budget_locked() {
+  if (env_.preallocation_budget == nullptr) return;
+  uint64_t tail = preallocated_bytes();
+  if (budget_held_ > tail) {
+    env_.preallocation_budget->give_back(budget_held_ - tail);
+    budget_held_ = tail;
+  }
 }
 
 Result<bool> LogSegment::zero_fill(uint64_t ahead, uint64_t limit) {
@@ -406,11 +417,16 @@ Result<bool> LogSegment::zero_fill(uint64_t ahead, uint64_t limit) {
     uint64_t from = file_end_.load();
     if (tail_closed_ || !zero_fill_enabled() || from >= target) break;
     uint64_t n = std::min<uint64_t>(kZeroFillPieceBytes, target - from);
+    settle_budget_locked();
+    // A spent budget stops the tail where it is: appends past it grow the file as without one.
+    if (env_.preallocation_budget != nullptr && !env_.preallocation_budget->try_take(n)) break;
     Status s = f->write_at(from, ByteSpan(kZeros, static_cast<size_t>(n)));
     if (!s.is_ok()) {
+      if (env_.preallocation_budget != nullptr) env_.preallocation_budget->give_back(n);
       (void)cut_file_locked(*f, from);
       return s;
     }
+    budget_held_ += n;
     file_end_.store(from + n, std::memory_order_release);
     first = std::min(first, from);
     wrote = true;
@@ -425,7 +441,10 @@ Result<bool> LogSegment::trim_tail() {
   std::lock_guard lock(tail_mu_);
   tail_closed_ = true;
   uint64_t end = size();
-  if (file_end_.load() <= end) return false;
+  if (file_end_.load() <= end) {
+    settle_budget_locked();
+    return false;
+  }
   EDDY_ASSIGN_OR_RETURN(auto f, log_file_.get());
   EDDY_RETURN_IF_ERROR(cut_file_locked(*f, end));
   return true;

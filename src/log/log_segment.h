@@ -31,6 +31,7 @@
 #include "log/batch_scanner.h"
 #include "log/file_handle_budget.h"
 #include "log/index_file.h"
+#include "log/preallocation_budget.h"
 
 namespace eddy::log {
 
@@ -76,6 +77,9 @@ class LogSegment {
     FileHandleBudget* budget = nullptr;
     FaultInjector* faults = nullptr;
     uint64_t max_batch_bytes = 0;  // hard bound on one stored batch
+    // Bounds the zero-filled tails of all segments (null: unbounded). Shared: a segment may
+    // outlive the LogManager that made the budget, and gives back its share when destroyed.
+    std::shared_ptr<PreallocationBudget> preallocation_budget;
   };
 
   // "<dir>/<20-digit base offset>" to which the suffixes are appended.
@@ -184,6 +188,9 @@ class LogSegment {
   void note_timestamp(int64_t max_timestamp, int64_t last_offset);
   // Cuts the file to `size` (a failed write, a truncation); the caller holds tail_mu_.
   Status cut_file_locked(File& f, uint64_t size);
+  // Gives back to the budget what appends have overwritten or a cut removed since the tail was
+  // filled; the caller holds tail_mu_.
+  void settle_budget_locked();
 
   const Env env_;
   const int64_t base_offset_;
@@ -196,6 +203,9 @@ class LogSegment {
   std::mutex tail_mu_;
   std::atomic<uint64_t> file_end_{0};  // written under tail_mu_
   bool tail_closed_ = false;           // guarded by tail_mu_: trimmed, never zero-filled again
+  // Taken from env_.preallocation_budget for the tail; never below preallocated_bytes() (appends
+  // only shrink the tail). Guarded by tail_mu_.
+  uint64_t budget_held_ = 0;
   std::atomic<bool> zero_fill_enabled_{false};  // set under the append lock, never cleared
   std::atomic<int64_t> next_offset_;
   std::atomic<int64_t> max_timestamp_{-1};

@@ -304,7 +304,7 @@ Status PartitionLog::roll_locked(int64_t now_ms) {
   int64_t base = log_end_offset_.load();
   if (old && old->base_offset() == base) return Status::ok();
   LogSegment::Env env{options_.dir, options_.file_budget, options_.faults,
-                      options_.max_batch_bytes_hard};
+                      options_.max_batch_bytes_hard, options_.preallocation_budget};
   EDDY_ASSIGN_OR_RETURN(auto seg, LogSegment::create(env, base, now_ms));
   // The new files' names reach the disk with the next flush's directory fsync, before any batch
   // in them is reported durable.

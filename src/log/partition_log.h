@@ -48,6 +48,7 @@ class LeaderEpochCache;
 struct BatchInfo;
 class Flusher;
 class FileHandleBudget;
+class PreallocationBudget;
 
 // A byte range of one segment file that a server can hand to sendfile(2). keep_alive holds the
 // segment's open file: the fd stays valid (and the bytes readable) while the slice lives, even
@@ -130,6 +131,8 @@ struct PartitionLogOptions {
   Flusher* flusher = nullptr;
   // Bounds open file descriptors across logs; null means every segment keeps its files open.
   FileHandleBudget* file_budget = nullptr;
+  // Bounds the preallocated (zero-filled) tails across logs; null means unbounded.
+  std::shared_ptr<PreallocationBudget> preallocation_budget;
   // Test seam: injects ENOSPC, EIO and short writes into the segment and index writes, and counts
   // every fsync the log makes.
   FaultInjector* faults = nullptr;

@@ -135,7 +135,8 @@ Status PartitionLog::load(RecoveryReport* r) {
       if (bases[i] <= recovery_point) first_unclean = i;
     }
   }
-  LogSegment::Env env{dir, options_.file_budget, options_.faults, options_.max_batch_bytes_hard};
+  LogSegment::Env env{dir, options_.file_budget, options_.faults, options_.max_batch_bytes_hard,
+                      options_.preallocation_budget};
   LogConfig cfg = config();
   for (size_t i = 0; i < first_unclean; ++i) {
     auto seg = LogSegment::open(env, bases[i], cfg.index_interval_bytes, &r->indexes_rebuilt);
@@ -194,7 +195,7 @@ Status PartitionLog::load(RecoveryReport* r) {
 Status PartitionLog::recover_from(std::vector<int64_t> bases, size_t first_unclean,
                                   RecoveryReport* r) {
   LogSegment::Env env{options_.dir, options_.file_budget, options_.faults,
-                      options_.max_batch_bytes_hard};
+                      options_.max_batch_bytes_hard, options_.preallocation_budget};
   LogConfig cfg = config();
   auto learn_epoch = [this](const records::BatchHeader& h) {
     epochs_->assign(LeaderEpoch(h.partition_leader_epoch), Offset(h.base_offset));

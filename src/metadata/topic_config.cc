@@ -62,7 +62,11 @@ std::vector<TopicConfigDef> make_defs() {
        "log.cleaner.min.compaction.lag.ms"},
       {{"min.insync.replicas", T::kInt, "1", "In-sync replicas an acks=all write needs.", 1},
        "min.insync.replicas"},
-      {{"preallocate", T::kBoolean, "false", "Preallocate segment files.", 0}, "log.preallocate"},
+      {{"preallocate", T::kBoolean, "false",
+        "Keep a zero-filled tail ahead of the active segment's end so fsyncs overwrite. Unset: "
+        "on with flush.policy=sync, off with interval.",
+        0},
+       "log.preallocate"},
       {{"retention.bytes", T::kLong, "-1",
         "Per-partition size above which old segments are deleted; -1 = no limit."},
        "log.retention.bytes"},

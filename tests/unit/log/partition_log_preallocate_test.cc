@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "log/log_format.h"
+#include "log/preallocation_budget.h"
 #include "tests/unit/log/log_fixture.h"
 
 namespace eddy::log::testing {
@@ -199,6 +200,49 @@ TEST_F(PreallocateTest, CloseTrimsTheFileAndSyncsTheCutBeforeTheMarker) {
   EXPECT_TRUE(report.clean_shutdown);
   EXPECT_EQ(report.preallocated_bytes_trimmed, 0u);
   EXPECT_EQ(read_all_from(*log, 0).size(), 5u);
+}
+
+TEST_F(PreallocateTest, ASpentBudgetLeavesTheNextLogWithoutATailUntilATrimGivesItBack) {
+  auto budget = std::make_shared<PreallocationBudget>(kAhead);
+  auto open_with_budget = [&](const std::string& name) {
+    PartitionLogOptions o = options();
+    o.dir = tmp_.path() + "/" + name;
+    o.preallocation_budget = budget;
+    auto r = PartitionLog::open(o, nullptr);
+    EXPECT_TRUE(r.is_ok()) << r.status().to_string();
+    return r.is_ok() ? std::move(r).value() : nullptr;
+  };
+  auto a = open_with_budget("a-0");
+  auto b = open_with_budget("b-0");
+  ASSERT_TRUE(a && b);
+  std::string a_file = segment_path(tmp_.path() + "/a-0", 0, kLogSuffix);
+  std::string b_file = segment_path(tmp_.path() + "/b-0", 0, kLogSuffix);
+
+  auto a_ends = append_batches(*a, 2);
+  ASSERT_TRUE(a->flush().is_ok());
+  EXPECT_EQ(file_size(a_file), a_ends.back() + kAhead);
+  EXPECT_EQ(budget->left(), 0u);
+
+  // Nothing left: b appends and flushes as a log without preallocation would.
+  auto b_ends = append_batches(*b, 2);
+  ASSERT_TRUE(b->flush().is_ok());
+  EXPECT_EQ(file_size(b_file), b_ends.back());
+  EXPECT_EQ(read_all_from(*b, 0).size(), 2u);
+
+  // a's close trims its tail and gives the budget back; b's next flush takes it.
+  ASSERT_TRUE(a->close().is_ok());
+  EXPECT_EQ(budget->left(), static_cast<uint64_t>(kAhead));
+  b_ends = append_batches(*b, 1);
+  ASSERT_TRUE(b->flush().is_ok());
+  EXPECT_GT(file_size(b_file), b->size_bytes());
+  EXPECT_TRUE(zeros_from(b_file, b->size_bytes()));
+  EXPECT_LT(budget->left(), static_cast<uint64_t>(kAhead));
+
+  // Everything held comes back once b is closed and both logs are gone.
+  ASSERT_TRUE(b->close().is_ok());
+  a.reset();
+  b.reset();
+  EXPECT_EQ(budget->left(), static_cast<uint64_t>(kAhead));
 }
 
 TEST_F(PreallocateTest, CrashBetweenZeroFillAndTrimCutsTheZerosSilently) {
