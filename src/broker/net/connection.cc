@@ -208,6 +208,10 @@ void Connection::write_chunks(size_t index) {
     if (!b.empty()) bufs.emplace_back(b.data(), b.size());
     ++end;
   }
+  // File slices follow: cork, so that the header and the records leave in full segments
+  // together rather than the header alone (TCP_NODELAY sends it at once) and the records after
+  // it; the client then reads the whole response in one wake-up. on_written() uncorks.
+  if (end < out_.size()) set_cork(true);
   asio::async_write(socket_, bufs, [self = shared_from_this(), end](const error_code& ec, size_t) {
     if (ec) {
       self->close(ec.message());
@@ -248,7 +252,16 @@ void Connection::send_file(size_t index, uint64_t sent) {
   write_chunks(index + 1);
 }
 
+void Connection::set_cork(bool on) {
+  if (corked_ == on) return;
+  corked_ = on;
+  // Best effort: without the cork the bytes still go out, in more segments.
+  const int value = on ? 1 : 0;
+  (void)::setsockopt(socket_.native_handle(), IPPROTO_TCP, TCP_CORK, &value, sizeof value);
+}
+
 void Connection::on_written() {
+  set_cork(false);  // sends what the cork held back
   writing_ = false;
   out_.clear();
   write_next();

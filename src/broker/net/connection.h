@@ -65,6 +65,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void write_chunks(size_t index);
   void send_file(size_t index, uint64_t sent);
   void on_written();
+  // TCP_CORK on or off (no system call when it is already so).
+  void set_cork(bool on);
   void arm_idle_timer();
   bool reading_paused() const;
 
@@ -90,6 +92,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   uint64_t first_seq_ = 0;  // sequence number of slots_.front()
   uint64_t next_seq_ = 0;
   bool writing_ = false;
+  bool corked_ = false;               // TCP_CORK is on while a response with file slices is written
   std::vector<protocol::Chunk> out_;  // the response being written
 };
 
