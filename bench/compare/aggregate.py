@@ -144,6 +144,10 @@ def limits(out):
 
 def write_charts(out, rows, targets):
     """Two PNGs: median records/s per workload, and end-to-end latency percentiles."""
+    # A run of only some workloads (WORKLOADS=e2e, say) draws only the charts it has data for:
+    # gnuplot refuses a plot whose every point is undefined.
+    has_tp = any(rows.get((t, w)) for t in targets for w in THROUGHPUT)
+    has_lat = any(rows.get((t, "e2e")) for t in targets)
     tp = os.path.join(out, "compare-throughput.dat")
     with open(tp, "w") as f:
         f.write("workload " + " ".join(f'"{TARGETS[t][0]}"' for t in targets) + "\n")
@@ -168,20 +172,28 @@ set style histogram clustered gap 1
 set style fill solid 0.85 border -1
 set key outside right top vertical
 set grid ytics
+"""
+    if has_tp:
+        script += f"""
 set output "{out}/compare-throughput.png"
 set title "Throughput, median of runs (records/s, log scale; higher is better)"
 set ylabel "records/s"
 set logscale y
 set format y "%.0s%c"
 plot for [i=2:{n + 1}] "{tp}" using i:xtic(1) title columnheader(i) lc rgb word(colours, i - 1)
+"""
+    if has_lat:
+        script += f"""
 set output "{out}/compare-latency.png"
 set title "End-to-end latency at a fixed rate, median of runs (ms, log scale; lower is better)"
 set ylabel "ms"
 set format y "%g"
 set xtics rotate by -30
+set logscale y
 plot for [i=2:4] "{lat}" using i:xtic(1) title columnheader(i)
 """
-    subprocess.run(["gnuplot"], input=script, text=True, check=True)
+    if has_tp or has_lat:
+        subprocess.run(["gnuplot"], input=script, text=True, check=True)
 
 
 def main():
