@@ -52,19 +52,8 @@ stop_server() {
 }
 trap 'stop_server; rm -rf "$work"' EXIT
 
-free_port() {
-  $py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-wait_port() {
-  for _ in $(seq 1 200); do
-    $py -c "import socket; socket.create_connection(('127.0.0.1',$1),0.2)" 2>/dev/null && return 0
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.05
-  done
-  echo "e2e_ab: server on port $1 did not start" >&2
-  cat "$work/server.log" >&2 || true
-  exit 1
-}
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/../lib.sh"
 
 # one SIDE CASE: one e2e run; appends "SIDE CASE <driver line>" to results.txt.
 one() {
@@ -78,24 +67,17 @@ one() {
     redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --save "" --appendonly yes \
       --appendfsync always --protected-mode no --daemonize no >"$work/server.log" 2>&1 &
     server_pid=$!
-    wait_port "$port"
+    wait_port "$port" "$server_pid" "$work/server.log" e2e_ab || exit 1
     line=$("$after/eddy-redis-load" --port "$port" --mode e2e --record-bytes 100 --rate "$rate" \
       --duration-s "$seconds" --topic we2e)
   else
     local bin=$after
     [ "$side" = before ] && bin=$before
     [ "$side" != after ] && extra=(--nagle)
-    cat >"$dir/eddy.yaml" <<EOF
-node.id: 1
-listeners: PLAINTEXT://127.0.0.1:$port
-log.dirs: $dir/data
-log.flush.policy: $policy
-num.partitions: 1
-auto.create.topics.enable: true
-EOF
+    write_eddy_config "$dir/eddy.yaml" "$port" "$dir/data" "$policy"
     "$bin/eddyd" --config "$dir/eddy.yaml" >"$work/server.log" 2>&1 &
     server_pid=$!
-    wait_port "$port"
+    wait_port "$port" "$server_pid" "$work/server.log" e2e_ab || exit 1
     line=$("$after/eddy-load" --bootstrap "127.0.0.1:$port" --mode e2e --record-bytes 100 \
       --rate "$rate" --duration-s "$seconds" --topic we2e --acks "$acks" --linger-ms 0 \
       --settle-ms 1000 "${extra[@]}")

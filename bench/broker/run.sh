@@ -34,22 +34,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
 start_eddyd() {
   local dir=$work/run$1
   mkdir -p "$dir/data"
   port=$(free_port)
-  cat >"$dir/eddy.yaml" <<EOF
-node.id: 1
-listeners: PLAINTEXT://127.0.0.1:$port
-log.dirs: $dir/data
-log.flush.policy: $flush_policy
-num.partitions: 1
-auto.create.topics.enable: true
-EOF
+  write_eddy_config "$dir/eddy.yaml" "$port" "$dir/data" "$flush_policy"
   "$eddyd" --config "$dir/eddy.yaml" >"$dir/eddyd.log" 2>&1 &
   eddyd_pid=$!
   for _ in $(seq 1 100); do
