@@ -42,6 +42,15 @@ class PreallocateTest : public LogFixture {
     return ends;
   }
 
+  // Appends `n` batches, flushes them (which zero-fills the tail) and drops the log without
+  // closing it, as a crash would; returns the batches' end positions.
+  std::vector<uint64_t> crash_after_flushing(int n) {
+    auto log = open();
+    auto ends = append_batches(*log, n);
+    EXPECT_TRUE(log->flush().is_ok());
+    return ends;
+  }
+
   bool zeros_from(const std::string& path, uint64_t from) {
     Bytes b = read_file(path);
     return std::all_of(b.begin() + static_cast<ptrdiff_t>(from), b.end(),
@@ -281,12 +290,7 @@ TEST_F(PreallocateTest, CrashWithAppendsInsideTheTailKeepsThemAndCutsTheRest) {
 }
 
 TEST_F(PreallocateTest, GarbageAfterTheZeroTailIsReportedAndNothingAfterTheBatchesIsServed) {
-  std::vector<uint64_t> ends;
-  {
-    auto log = open();
-    ends = append_batches(*log, 4);
-    ASSERT_TRUE(log->flush().is_ok());
-  }
+  std::vector<uint64_t> ends = crash_after_flushing(4);
   append_to_file(log_file(), Bytes(100, 0x77));
   RecoveryReport report;
   auto log = open(&report);
@@ -299,12 +303,7 @@ TEST_F(PreallocateTest, GarbageAfterTheZeroTailIsReportedAndNothingAfterTheBatch
 }
 
 TEST_F(PreallocateTest, AValidBatchBeyondAHoleOfZerosIsNeverServed) {
-  std::vector<uint64_t> ends;
-  {
-    auto log = open();
-    ends = append_batches(*log, 4);
-    ASSERT_TRUE(log->flush().is_ok());
-  }
+  std::vector<uint64_t> ends = crash_after_flushing(4);
   // A later batch whose page reached the disk while the one before it did not.
   BatchSpec later;
   later.base_offset = 5;
@@ -317,12 +316,7 @@ TEST_F(PreallocateTest, AValidBatchBeyondAHoleOfZerosIsNeverServed) {
 }
 
 TEST_F(PreallocateTest, ABatchTornIntoTheZeroTailIsCutAndReported) {
-  std::vector<uint64_t> ends;
-  {
-    auto log = open();
-    ends = append_batches(*log, 4);
-    ASSERT_TRUE(log->flush().is_ok());
-  }
+  std::vector<uint64_t> ends = crash_after_flushing(4);
   BatchSpec next;
   next.base_offset = 4;
   next.payload_bytes = 1000;
