@@ -317,28 +317,23 @@ Status LogSegment::append(ByteSpan data, std::span<const BatchInfo> infos,
   EDDY_ASSIGN_OR_RETURN(auto f, log_file_.get());
   uint64_t start = size();
   uint64_t end = start + data.size();
-  Status s;
-  if (end <= file_end()) {
-    // Inside the zero-filled tail: an overwrite of blocks the file has. zero_fill writes only at
-    // or after file_end_, and every cut runs under the append lock the caller holds.
-    s = f->write_at(start, data);
-  } else if (!zero_fill_enabled()) {
-    // No zero-fill can be running (it is enabled only under the append lock the caller holds):
-    // the file grows as without preallocation, without the tail lock.
-    s = f->write_at(start, data);
-    if (s.is_ok()) file_end_.store(end, std::memory_order_release);
-  } else {
-    std::lock_guard lock(tail_mu_);
-    s = f->write_at(start, data);
-    if (s.is_ok()) file_end_.store(std::max(file_end_.load(), end), std::memory_order_release);
-  }
+  // Inside the zero-filled tail the write is an overwrite of blocks the file has, and needs no
+  // lock: zero_fill writes only at or after file_end_, and every cut runs under the append lock
+  // the caller holds. An append that extends the file takes the tail lock only while a zero-fill
+  // may be running, which is never before zero-fill is enabled (under that same append lock).
+  const bool extends = end > file_end();
+  std::unique_lock tail_lock(tail_mu_, std::defer_lock);
+  if (extends && zero_fill_enabled()) tail_lock.lock();
+  Status s = f->write_at(start, data);
   if (!s.is_ok()) {
     // Cut back a partial write so the file ends on a batch boundary again (and any zero-filled
     // tail with it: a file that failed a write is not worth preallocating).
-    std::lock_guard lock(tail_mu_);
+    if (!tail_lock.owns_lock()) tail_lock.lock();
     (void)cut_file_locked(*f, start);
     return s;
   }
+  if (extends) file_end_.store(std::max(file_end_.load(), end), std::memory_order_release);
+  if (tail_lock.owns_lock()) tail_lock.unlock();
   IndexCadence cadence{bytes_since_index_entry_, max_timestamp(), offset_of_max_timestamp_};
   // Writer-side scratch, reused: an append allocates nothing once they have grown.
   std::vector<IndexEntry>& offsets = offsets_scratch_;

@@ -311,10 +311,8 @@ Status PartitionLog::roll_locked(int64_t now_ms) {
   dir_sync_pending_.store(true, std::memory_order_release);
   if (old) {
     EDDY_RETURN_IF_ERROR(old->seal());
-    // A sealed segment is exactly its batches on disk, as without preallocation; the next flush
-    // fdatasyncs the cut before the recovery point passes it.
-    EDDY_ASSIGN_OR_RETURN(bool trimmed, old->trim_tail());
-    if (trimmed) note_trim(old->base_offset());
+    // A sealed segment is exactly its batches on disk, as without preallocation.
+    EDDY_RETURN_IF_ERROR(trim_tail(*old));
   }
   std::unique_lock lock(segments_mu_);
   segments_[base] = std::move(seg);
@@ -413,10 +411,16 @@ void PartitionLog::fail_log(int64_t flushed, const Status& error) {
   complete_waiters(flushed, flushed, error);
 }
 
-void PartitionLog::note_trim(int64_t base) {
+Status PartitionLog::trim_tail(LogSegment& seg) {
+  EDDY_ASSIGN_OR_RETURN(bool trimmed, seg.trim_tail());
+  if (!trimmed) return Status::ok();
+  // The next flush fdatasyncs from this segment on, so the cut is durable before the recovery
+  // point passes it or a clean-shutdown marker vouches for the file.
+  const int64_t base = seg.base_offset();
   int64_t cur = unsynced_trim_base_.load();
   while (base < cur && !unsynced_trim_base_.compare_exchange_weak(cur, base)) {
   }
+  return Status::ok();
 }
 
 void PartitionLog::top_up_preallocation() {
@@ -678,10 +682,7 @@ Status PartitionLog::close() {
     if (closed_.exchange(true)) return Status::ok();
     // The closed segment is exactly its batches on disk; the flush below syncs the cut before
     // the marker can vouch for the file.
-    if (auto seg = active_segment()) {
-      EDDY_ASSIGN_OR_RETURN(bool trimmed, seg->trim_tail());
-      if (trimmed) note_trim(seg->base_offset());
-    }
+    if (auto seg = active_segment()) EDDY_RETURN_IF_ERROR(trim_tail(*seg));
   }
   EDDY_RETURN_IF_ERROR(flush());
   if (auto seg = active_segment()) EDDY_RETURN_IF_ERROR(seg->seal());

@@ -274,8 +274,9 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
   void top_up_preallocation();
   // Fails the log after an fsync error: callbacks from `flushed` on get `error`.
   void fail_log(int64_t flushed, const Status& error);
-  // Records that `base`'s segment had its tail cut and needs an fdatasync (unsynced_trim_base_).
-  void note_trim(int64_t base);
+  // Cuts `seg`'s preallocated tail (roll, close) and, when there was one, records that the segment
+  // needs an fdatasync (unsynced_trim_base_).
+  Status trim_tail(LogSegment& seg);
 
   std::shared_ptr<LogSegment> active_segment() const;
   // The segment holding `offset`: the last one with base <= offset, else the first.

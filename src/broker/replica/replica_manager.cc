@@ -124,26 +124,18 @@ std::vector<FetchPartitionResult> DelayedFetch::read_all(uint64_t* bytes, bool* 
   for (const FetchPartitionInput& in : inputs_) {
     const uint64_t limit =
         std::min<uint64_t>(budget, static_cast<uint64_t>(std::max(in.partition_max_bytes, 0)));
-    std::optional<FetchPartitionResult> r = rm_->read_partition(params_, in, limit);
-    if (!r) {
-      FetchPartitionResult unknown;
-      unknown.tp = in.tp;
-      unknown.error = to_int(ErrorCode::kUnknownTopicOrPartition);
-      results.push_back(std::move(unknown));
-      *has_error = true;
-      continue;
-    }
-    if (r->error != to_int(ErrorCode::kNone)) *has_error = true;
-    if (!r->records.empty()) {
-      if (!first_with_data && r->records.length > limit) {
-        r->records = log::FileSlice{};
+    FetchPartitionResult r = rm_->read_partition(params_, in, limit);
+    if (r.error != to_int(ErrorCode::kNone)) *has_error = true;
+    if (!r.records.empty()) {
+      if (!first_with_data && r.records.length > limit) {
+        r.records = log::FileSlice{};
       } else {
         first_with_data = false;
-        budget -= std::min<uint64_t>(budget, r->records.length);
-        *bytes += r->records.length;
+        budget -= std::min<uint64_t>(budget, r.records.length);
+        *bytes += r.records.length;
       }
     }
-    results.push_back(std::move(*r));
+    results.push_back(std::move(r));
   }
   return results;
 }
@@ -257,19 +249,13 @@ void ReplicaManager::append_records(std::vector<ProducePartitionInput> inputs, i
   }
 }
 
-std::optional<FetchPartitionResult> ReplicaManager::read_partition(const FetchParams& params,
-                                                                   const FetchPartitionInput& in,
-                                                                   uint64_t max_bytes) const {
-  std::shared_ptr<Partition> partition = get_partition(in.tp);
-  if (!partition) return std::nullopt;
+FetchPartitionResult ReplicaManager::read_partition(const FetchParams& params,
+                                                    const FetchPartitionInput& in,
+                                                    uint64_t max_bytes) const {
   FetchPartitionResult r;
   r.tp = in.tp;
-  if (!partition->is_leader()) {
-    r.error = to_int(ErrorCode::kNotLeaderOrFollower);
-    return r;
-  }
-  r.error = partition->check_leader_epoch(in.current_leader_epoch);
-  if (r.error != to_int(ErrorCode::kNone)) return r;
+  std::shared_ptr<Partition> partition = leader_partition(in.tp, in.current_leader_epoch, &r.error);
+  if (!partition) return r;
   const Offset hw = partition->high_watermark();
   const Offset leo = partition->log_end_offset();
   const Offset start = partition->log_start_offset();

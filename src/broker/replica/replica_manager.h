@@ -99,9 +99,9 @@ class ReplicaManager {
   const ReplicaManagerOptions& options() const { return options_; }
 
  private:
-  std::optional<FetchPartitionResult> read_partition(const FetchParams& params,
-                                                     const FetchPartitionInput& in,
-                                                     uint64_t max_bytes) const;
+  // One partition of a fetch: its records up to max_bytes, or the error leader_partition() gives.
+  FetchPartitionResult read_partition(const FetchParams& params, const FetchPartitionInput& in,
+                                      uint64_t max_bytes) const;
   friend class DelayedFetch;
 
   ReplicaManagerOptions options_;
