@@ -69,24 +69,16 @@ void usage() {
 
 Options parse(int argc, char** argv) {
   Options o;
-  eddy::bench::Flags()
-      .add("--mode", &o.mode)
+  eddy::bench::Flags flags;
+  eddy::bench::add_workload_flags(flags, o)
       .add("--bootstrap", &o.bootstrap)
       .add_switch("--mock", &o.mock)
-      .add("--topic", &o.topic)
-      .add("--partitions", &o.partitions)
-      .add("--producers", &o.producers)
       .add("--settle-ms", &o.settle_ms)
-      .add("--records", &o.records)
-      .add("--record-bytes", &o.record_bytes)
       .add("--acks", &o.acks)
       .add("--linger-ms", &o.linger_ms)
       .add("--batch-bytes", &o.batch_bytes)
       .add("--compression", &o.compression)
       .add_switch("--idempotence", &o.idempotence)
-      .add("--rate", &o.rate)
-      .add("--duration-s", &o.duration_s)
-      .add("--timeout-s", &o.timeout_s)
       .add("--fetch-wait-ms", &o.fetch_wait_ms)
       .add_switch("--nagle", &o.nagle)
       .parse(argc, argv, usage);

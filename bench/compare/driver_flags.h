@@ -71,4 +71,19 @@ class Flags {
   std::vector<std::pair<std::string, bool*>> switches_;
 };
 
+// The workload flags every driver takes with the same meaning (bench/run passes them alike), for
+// any Options struct with these members.
+template <class Options>
+Flags& add_workload_flags(Flags& f, Options& o) {
+  return f.add("--mode", &o.mode)
+      .add("--topic", &o.topic)
+      .add("--partitions", &o.partitions)
+      .add("--producers", &o.producers)
+      .add("--records", &o.records)
+      .add("--record-bytes", &o.record_bytes)
+      .add("--rate", &o.rate)
+      .add("--duration-s", &o.duration_s)
+      .add("--timeout-s", &o.timeout_s);
+}
+
 }  // namespace eddy::bench

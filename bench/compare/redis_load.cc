@@ -61,20 +61,12 @@ void usage() {
 
 Options parse(int argc, char** argv) {
   Options o;
-  eddy::bench::Flags()
-      .add("--mode", &o.mode)
+  eddy::bench::Flags flags;
+  eddy::bench::add_workload_flags(flags, o)
       .add("--host", &o.host)
       .add("--port", &o.port)
-      .add("--topic", &o.topic)
-      .add("--partitions", &o.partitions)
-      .add("--producers", &o.producers)
-      .add("--records", &o.records)
-      .add("--record-bytes", &o.record_bytes)
       .add("--pipeline", &o.pipeline)
       .add("--read-count", &o.read_count)
-      .add("--rate", &o.rate)
-      .add("--duration-s", &o.duration_s)
-      .add("--timeout-s", &o.timeout_s)
       .parse(argc, argv, usage);
   if (o.records <= 0 || o.record_bytes < 8 || o.record_bytes > (1u << 20) || o.partitions <= 0 ||
       o.partitions > 1000 || o.producers <= 0 || o.producers > 64 || o.pipeline < 0 ||
