@@ -3,12 +3,14 @@ configs applied to the live partition logs."""
 
 import glob
 import os
+import time
 import unittest
 
 from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 
 from eddy_harness import Broker
+from test_crash_recovery import batches_end
 
 TIMEOUT_S = 30
 
@@ -79,6 +81,48 @@ class Lifecycle(unittest.TestCase):
             self.assertEqual(len(consume_all(b.bootstrap, "lc-restart", 20)), 20)
             with open(os.path.join(b.data_dir, "logs", "meta.properties")) as f:
                 self.assertIn("cluster.id=" + cluster_id, f.read())
+            self.assertEqual(b.stop(), 0, b.log())
+        finally:
+            b.__exit__(None, None, None)
+
+    def test_preallocated_tail_is_cut_at_clean_stop_and_only_with_preallocate(self):
+        """flush.policy=sync preallocates by default: while the broker runs, the active segment
+        has zeros after its batches (and a topic with preallocate=false none); a clean stop cuts
+        the file back to exactly its batches, and every record is served after the restart."""
+        b = Broker()
+        try:
+            b.start()
+            admin = AdminClient({"bootstrap.servers": b.bootstrap})
+            topics = [NewTopic("lc-prealloc", 1, 1),
+                      NewTopic("lc-noprealloc", 1, 1, config={"preallocate": "false"})]
+            for f in admin.create_topics(topics).values():
+                f.result(timeout=TIMEOUT_S)
+            del admin
+            seg = {t: os.path.join(b.data_dir, "logs", t + "-0", "%020d.log" % 0)
+                   for t in ("lc-prealloc", "lc-noprealloc")}
+            for t in seg:
+                produce(b.bootstrap, t, 20)
+            # The tail is topped up on the flusher thread after the acks: wait for it (bounded).
+            deadline = time.time() + TIMEOUT_S
+            while (os.path.getsize(seg["lc-prealloc"]) <= batches_end(seg["lc-prealloc"]) and
+                   time.time() < deadline):
+                time.sleep(0.05)
+            running = {t: (os.path.getsize(p), batches_end(p)) for t, p in seg.items()}
+            self.assertGreater(running["lc-prealloc"][1], 20 * 1000)
+            self.assertGreater(running["lc-prealloc"][0], running["lc-prealloc"][1], running)
+            with open(seg["lc-prealloc"], "rb") as f:
+                f.seek(running["lc-prealloc"][1])
+                self.assertEqual(f.read().strip(b"\0"), b"")
+            self.assertEqual(running["lc-noprealloc"][0], running["lc-noprealloc"][1], running)
+
+            self.assertEqual(b.stop(), 0, b.log())
+            for t, p in seg.items():
+                self.assertEqual(os.path.getsize(p), running[t][1], t)
+                self.assertEqual(batches_end(p), running[t][1], t)
+            b.start()
+            for t in seg:
+                got = consume_all(b.bootstrap, t, 20)
+                self.assertEqual([v[:6] for v in got], [b"%06d" % i for i in range(20)], t)
             self.assertEqual(b.stop(), 0, b.log())
         finally:
             b.__exit__(None, None, None)
