@@ -34,7 +34,7 @@ constexpr int16_t kMinProduceVersion = 3;
 struct ProduceCall {
   // The request frame: the decoded records are views into it (appended in place, no copy), so
   // it is declared first and outlives `request`.
-  Bytes frame;
+  UninitBytes frame;
   ProduceRequest request;
   int16_t version = 0;
   Responder responder;

@@ -117,7 +117,7 @@ void Connection::process_buffer() {
   read_have_ -= pos;
 }
 
-void Connection::dispatch(Bytes frame) {
+void Connection::dispatch(UninitBytes frame) {
   Routed routed = route_request(registry_, std::move(frame));
   if (routed.action == Routed::Action::kClose) {
     spdlog::info("connection {} from {}: closing: {}", id_, peer_, routed.reason);

@@ -59,7 +59,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Sends the TCP ACK of what was just read at once instead of with the (later) answer.
   void acknowledge_now();
   void process_buffer();
-  void dispatch(Bytes frame);
+  void dispatch(UninitBytes frame);
   void deliver(uint64_t seq, Response response);
   void write_next();
   void write_chunks(size_t index);

@@ -10,6 +10,7 @@
 
 #include "common/bytes.h"
 #include "common/status.h"
+#include "common/uninit_bytes.h"
 
 namespace boost::asio {
 class io_context;
@@ -38,7 +39,7 @@ Result<RequestHeader> peek_request_header(ByteSpan frame);
 
 struct Request {
   RequestHeader header;
-  Bytes frame;  // the whole frame without its size prefix
+  UninitBytes frame;  // the whole frame without its size prefix
   size_t body_offset = 0;
   uint64_t connection_id = 0;
   std::string peer;  // "host:port" of the client

@@ -26,7 +26,7 @@ size_t FrameAssembler::feed(ByteSpan data) {
                  std::to_string(max_frame_bytes_) + ")";
       } else {
         want_ = static_cast<size_t>(size);
-        body_ = Bytes();
+        body_ = UninitBytes();
         body_have_ = 0;
       }
       continue;
@@ -59,14 +59,14 @@ void FrameAssembler::body_received(size_t n) {
   if (want_ == 0) complete_ = true;
 }
 
-Bytes FrameAssembler::take_frame() {
+UninitBytes FrameAssembler::take_frame() {
   complete_ = false;
   body_.resize(body_have_);
   body_have_ = 0;
-  return std::exchange(body_, Bytes{});
+  return std::exchange(body_, UninitBytes{});
 }
 
-Routed route_request(const HandlerRegistry& registry, Bytes frame) {
+Routed route_request(const HandlerRegistry& registry, UninitBytes frame) {
   Routed out;
   auto peek = peek_request_header(frame);
   if (!peek) {

@@ -22,7 +22,7 @@ class FrameAssembler {
   // (take it with take_frame()) or on a bad size prefix (error() is then set).
   size_t feed(ByteSpan data);
   bool has_frame() const { return complete_; }
-  Bytes take_frame();
+  UninitBytes take_frame();
   // Set when a size prefix was negative, below the minimum header or above the cap.
   const std::optional<std::string>& error() const { return error_; }
   // True while part of a frame (or its prefix) has arrived but not all of it.
@@ -43,8 +43,8 @@ class FrameAssembler {
   int32_t max_frame_bytes_;
   uint8_t prefix_[4] = {};
   size_t prefix_have_ = 0;
-  size_t want_ = 0;  // body bytes still expected; 0 when reading a prefix
-  Bytes body_;       // allocated space; the first body_have_ bytes have arrived
+  size_t want_ = 0;   // body bytes still expected; 0 when reading a prefix
+  UninitBytes body_;  // allocated space; the first body_have_ bytes have arrived
   size_t body_have_ = 0;
   bool complete_ = false;
   std::optional<std::string> error_;
@@ -60,6 +60,6 @@ struct Routed {
 
 // Parses the header of `frame` and picks its handler. Unknown api key, a version outside the
 // handler's range (unless it takes those), or a malformed header → kClose.
-Routed route_request(const HandlerRegistry& registry, Bytes frame);
+Routed route_request(const HandlerRegistry& registry, UninitBytes frame);
 
 }  // namespace eddy::broker

@@ -27,6 +27,10 @@ Bytes frame_bytes(int16_t key, int16_t version, int32_t corr, const std::string&
   return b;
 }
 
+// What the assembler hands over, for route_request.
+UninitBytes as_frame(const Bytes& b) { return UninitBytes(b.begin(), b.end()); }
+Bytes bytes_of(const UninitBytes& f) { return Bytes(f.begin(), f.end()); }
+
 Bytes with_prefix(const Bytes& f) {
   Bytes out;
   put32(out, static_cast<uint32_t>(f.size()));
@@ -49,7 +53,7 @@ TEST(FrameAssembler, SplitsPipelinedFramesFedByteByByte) {
   std::vector<Bytes> frames;
   for (uint8_t byte : stream) {
     EXPECT_EQ(a.feed(ByteSpan(&byte, 1)), 1u);
-    if (a.has_frame()) frames.push_back(a.take_frame());
+    if (a.has_frame()) frames.push_back(bytes_of(a.take_frame()));
   }
   ASSERT_EQ(frames.size(), 2u);
   EXPECT_EQ(frames[1], frame_bytes(18, 0, 2, "b"));
@@ -68,13 +72,15 @@ TEST(FrameAssembler, RefusesSizesOutsideBounds) {
 
 TEST(RouteRequest, UnknownApiKeyCloses) {
   auto reg = registry();
-  EXPECT_EQ(route_request(reg, frame_bytes(999, 0, 1, "x")).action, Routed::Action::kClose);
+  EXPECT_EQ(route_request(reg, as_frame(frame_bytes(999, 0, 1, "x"))).action,
+            Routed::Action::kClose);
 }
 
 TEST(RouteRequest, UnsupportedVersionClosesUnlessHandlerTakesIt) {
   auto reg = registry();
-  EXPECT_EQ(route_request(reg, frame_bytes(3, 13, 1, "x")).action, Routed::Action::kClose);
-  Routed r = route_request(reg, frame_bytes(18, 99, 5, "x"));
+  EXPECT_EQ(route_request(reg, as_frame(frame_bytes(3, 13, 1, "x"))).action,
+            Routed::Action::kClose);
+  Routed r = route_request(reg, as_frame(frame_bytes(18, 99, 5, "x")));
   ASSERT_EQ(r.action, Routed::Action::kDispatch);
   EXPECT_EQ(r.request.header.correlation_id, 5);
 }
@@ -82,7 +88,7 @@ TEST(RouteRequest, UnsupportedVersionClosesUnlessHandlerTakesIt) {
 TEST(RouteRequest, FlexibleHeaderSkipsTaggedFields) {
   auto reg = registry();
   // One tagged field (tag 7, 2 bytes), then a body byte 0x2a.
-  Routed r = route_request(reg, frame_bytes(3, 9, 1, "cid", {1, 7, 2, 0xaa, 0xbb, 0x2a}));
+  Routed r = route_request(reg, as_frame(frame_bytes(3, 9, 1, "cid", {1, 7, 2, 0xaa, 0xbb, 0x2a})));
   ASSERT_EQ(r.action, Routed::Action::kDispatch) << r.reason;
   EXPECT_EQ(r.request.header.client_id, "cid");
   ASSERT_EQ(r.request.body().size(), 1u);
@@ -91,9 +97,10 @@ TEST(RouteRequest, FlexibleHeaderSkipsTaggedFields) {
 
 TEST(RouteRequest, TaggedFieldBeyondFrameCloses) {
   auto reg = registry();
-  Routed r = route_request(reg, frame_bytes(3, 9, 1, "cid", {1, 7, 100, 0xaa}));
+  Routed r = route_request(reg, as_frame(frame_bytes(3, 9, 1, "cid", {1, 7, 100, 0xaa})));
   EXPECT_EQ(r.action, Routed::Action::kClose);
-  Routed v = route_request(reg, frame_bytes(3, 9, 1, "cid", {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}));
+  Routed v = route_request(
+      reg, as_frame(frame_bytes(3, 9, 1, "cid", {0xff, 0xff, 0xff, 0xff, 0xff, 0xff})));
   EXPECT_EQ(v.action, Routed::Action::kClose);
 }
 
@@ -101,14 +108,14 @@ TEST(RouteRequest, ClientIdLongerThanFrameCloses) {
   auto reg = registry();
   Bytes f = frame_bytes(3, 1, 1, "abc");
   store_be16(f.data() + 8, 500);
-  EXPECT_EQ(route_request(reg, f).action, Routed::Action::kClose);
+  EXPECT_EQ(route_request(reg, as_frame(f)).action, Routed::Action::kClose);
 }
 
 TEST(RouteRequest, NullClientIdIsAccepted) {
   auto reg = registry();
   Bytes f = frame_bytes(3, 1, 1, "");
   store_be16(f.data() + 8, 0xffff);
-  Routed r = route_request(reg, f);
+  Routed r = route_request(reg, as_frame(f));
   ASSERT_EQ(r.action, Routed::Action::kDispatch) << r.reason;
   EXPECT_FALSE(r.request.header.client_id.has_value());
 }

@@ -24,7 +24,7 @@ Request request_with_body(int16_t api_key, int16_t version, Bytes body) {
   Request r;
   r.header.api_key = api_key;
   r.header.api_version = version;
-  r.frame = std::move(body);
+  r.frame.assign(body.begin(), body.end());
   r.body_offset = 0;
   return r;
 }
