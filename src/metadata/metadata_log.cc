@@ -120,6 +120,16 @@ Result<std::unique_ptr<MetadataLog>> MetadataLog::open(const std::string& dir,
   std::string log_path = dir + "/log";
   int fd = ::open(log_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return errno_status(errno, "open " + log_path);
+  // append() fdatasyncs the log file only: its name in `dir`, and `dir` in its parent, may be
+  // new (here or in a start that crashed), and must be durable before any entry is. Two fsyncs
+  // per start; without them a power cut could drop a log whose entries were acknowledged.
+  for (const std::string& d : {dir, std::filesystem::path(dir).parent_path().string()}) {
+    if (d.empty()) continue;
+    if (Status s = fsync_dir(d); !s.is_ok()) {
+      ::close(fd);
+      return s;
+    }
+  }
   auto data = read_file(log_path);
   if (!data) {
     ::close(fd);
