@@ -177,6 +177,32 @@ TEST_F(PartitionTest, BadCrcIsCorrupt) {
   EXPECT_EQ(append(*p, std::move(batch)).error, to_int(ErrorCode::kCorruptMessage));
 }
 
+TEST_F(PartitionTest, LegacyMagicIsInvalidRecord) {
+  auto p = open(log::FlushPolicy::kInterval);
+  Bytes batch = make_batch(1);
+  batch[records::kMagicPos] = 1;
+  EXPECT_EQ(append(*p, std::move(batch)).error, to_int(ErrorCode::kInvalidRecord));
+  // A magic 0 message with a one-byte value is 27 bytes, shorter than a v2 batch header.
+  Bytes message(27, 0);
+  store_be32(message.data() + records::kBatchLengthPos, 15);
+  EXPECT_EQ(append(*p, std::move(message)).error, to_int(ErrorCode::kInvalidRecord));
+  EXPECT_EQ(p->log_end_offset(), Offset(0));
+}
+
+TEST_F(PartitionTest, RecordsThatDoNotMatchTheHeaderCountAreInvalidAndNotAppended) {
+  auto p = open(log::FlushPolicy::kInterval);
+  // Three records under a header that says two, consistently (last offset delta 1) and with a
+  // valid CRC: only decoding the records finds it.
+  Bytes batch = make_batch(3);
+  store_be32(batch.data() + records::kLastOffsetDeltaPos, 1);
+  store_be32(batch.data() + records::kRecordsCountPos, 2);
+  store_be32(batch.data() + records::kCrcPos, records::compute_batch_crc(ByteSpan(batch)));
+  EXPECT_EQ(append(*p, std::move(batch)).error, to_int(ErrorCode::kInvalidRecord));
+  EXPECT_EQ(p->log_end_offset(), Offset(0));
+  EXPECT_EQ(append(*p, make_batch(2)).error, to_int(ErrorCode::kNone));
+  EXPECT_EQ(p->log_end_offset(), Offset(2));
+}
+
 TEST_F(PartitionTest, AppendAfterStopLeadingIsNotLeader) {
   auto p = open(log::FlushPolicy::kInterval);
   p->stop_leading();
