@@ -1,0 +1,522 @@
+// An LD_PRELOAD library that eddyd runs under for the power-loss (T3) and disk-full (T11) tests.
+//
+// Power loss (EDDY_SHIM_MIRROR set): it keeps, outside the data dir, what a power cut would leave
+// of every file and directory under EDDY_SHIM_ROOT. The model is POSIX's worst case, which ext4
+// (data=ordered) may produce: a file's bytes are durable only once an fsync/fdatasync of that
+// file returned, and a name (create, rename, unlink) only once an fsync of its directory
+// returned. kill -9 runs no code, so the state is written as it changes:
+//   MIRROR/inodes/<id>   the content of file <id> as of its last completed fsync; ids are ours
+//                        (an inode number can be reused after an unlink, an id never is)
+//   MIRROR/dirs/<key>    the listing of a directory as of its last completed fsync, one line per
+//                        entry: "f\t<id>\t<name>" or "d\t-\t<name>"; <key> is the path relative
+//                        to the root with '%' and '/' escaped, "%root" for the root itself
+// The test rebuilds the root from these after the kill. Bytes written since a file's last fsync
+// are tracked here (in memory, which the kill loses on purpose); an fsync copies their content,
+// read before the real fsync starts (only what was written before the call is promised), into
+// the mirror once the real fsync returns.
+//
+// EDDY_SHIM_KILL_AT_SYNC=N (with the mirror) makes the process SIGKILL itself in its Nth fsync of
+// a file with written, unsynced bytes, before the real fsync: the power cut lands where it has
+// the most to lose.
+//
+// Disk full (EDDY_SHIM_FULL_FILE set): while that control file exists, a write to a file under
+// the root fails the way a full ext4 does: what overwrites bytes the file already has succeeds
+// (its blocks are allocated: eddyd's preallocated tail), what would extend the file is cut at
+// the file's end (a short write) or, with nothing left to write, fails with ENOSPC.
+#include <dirent.h>
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <cstdarg>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace {
+
+template <typename Fn>
+Fn real(const char* name) {
+  return reinterpret_cast<Fn>(dlsym(RTLD_NEXT, name));
+}
+
+using WriteFn = ssize_t (*)(int, const void*, size_t);
+using PwriteFn = ssize_t (*)(int, const void*, size_t, off_t);
+using WritevFn = ssize_t (*)(int, const struct iovec*, int);
+using PwritevFn = ssize_t (*)(int, const struct iovec*, int, off_t);
+using SyncFn = int (*)(int);
+using TruncFn = int (*)(int, off_t);
+using OpenFn = int (*)(const char*, int, ...);
+using OpenatFn = int (*)(int, const char*, int, ...);
+using UnlinkFn = int (*)(const char*);
+using UnlinkatFn = int (*)(int, const char*, int);
+using RenameFn = int (*)(const char*, const char*);
+using RenameatFn = int (*)(int, const char*, int, const char*);
+
+WriteFn real_write() {
+  static WriteFn f = real<WriteFn>("write");
+  return f;
+}
+PwriteFn real_pwrite() {
+  static PwriteFn f = real<PwriteFn>("pwrite64");
+  return f;
+}
+SyncFn real_fsync() {
+  static SyncFn f = real<SyncFn>("fsync");
+  return f;
+}
+SyncFn real_fdatasync() {
+  static SyncFn f = real<SyncFn>("fdatasync");
+  return f;
+}
+TruncFn real_ftruncate() {
+  static TruncFn f = real<TruncFn>("ftruncate64");
+  return f;
+}
+
+// A bound on what one fsync copies into the mirror at once (the dirty bytes of a test's
+// segments are a few MiB at most); larger ranges are copied in pieces of this size.
+constexpr size_t kCopyChunk = 1 << 20;
+
+struct InodeState {
+  uint64_t id = 0;
+  bool tracked = false;
+  // Byte ranges [start, end) written since the last fsync, merged.
+  std::map<uint64_t, uint64_t> dirty;
+  // The smallest size a truncation cut the file to since the last fsync (UINT64_MAX: none).
+  uint64_t min_truncate = UINT64_MAX;
+  // Serializes the fsyncs of one file, so that the mirror sees them in order.
+  std::mutex sync_mu;
+};
+
+struct Shim {
+  std::string root;          // EDDY_SHIM_ROOT, no trailing '/'
+  std::string mirror;        // EDDY_SHIM_MIRROR, or empty: no power-loss tracking
+  std::string full_file;     // EDDY_SHIM_FULL_FILE, or empty: never full
+  int64_t kill_at_sync = 0;  // EDDY_SHIM_KILL_AT_SYNC: SIGKILL at this fsync of written data
+  std::atomic<int64_t> data_syncs{0};
+  std::mutex mu;  // guards inodes and next_id
+  std::map<std::pair<dev_t, ino_t>, std::shared_ptr<InodeState>> inodes;
+  uint64_t next_id = 1;
+};
+
+Shim* shim() {
+  static Shim* s = [] {
+    auto* out = new Shim;
+    if (const char* r = getenv("EDDY_SHIM_ROOT")) out->root = r;
+    while (out->root.size() > 1 && out->root.back() == '/') out->root.pop_back();
+    if (const char* m = getenv("EDDY_SHIM_MIRROR")) out->mirror = m;
+    if (const char* f = getenv("EDDY_SHIM_FULL_FILE")) out->full_file = f;
+    if (const char* k = getenv("EDDY_SHIM_KILL_AT_SYNC")) out->kill_at_sync = atoll(k);
+    return out;
+  }();
+  return s;
+}
+
+std::string fd_path(int fd) {
+  char link[64];
+  snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+  char buf[4096];
+  ssize_t n = readlink(link, buf, sizeof(buf) - 1);
+  if (n <= 0) return {};
+  return std::string(buf, static_cast<size_t>(n));
+}
+
+bool under_root(const std::string& path) {
+  const std::string& root = shim()->root;
+  if (root.empty()) return false;
+  return path == root || (path.size() > root.size() && path.compare(0, root.size(), root) == 0 &&
+                          path[root.size()] == '/');
+}
+
+// The state of the regular file behind `fd`, made on first sight; null for anything else.
+std::shared_ptr<InodeState> state_for_fd(int fd) {
+  Shim* s = shim();
+  if (s->root.empty()) return nullptr;
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return nullptr;
+  std::lock_guard lock(s->mu);
+  auto& slot = s->inodes[{st.st_dev, st.st_ino}];
+  if (!slot) {
+    slot = std::make_shared<InodeState>();
+    slot->id = s->next_id++;
+    slot->tracked = under_root(fd_path(fd));
+  }
+  return slot->tracked ? slot : nullptr;
+}
+
+void note_written(int fd, uint64_t pos, uint64_t len) {
+  if (len == 0 || shim()->mirror.empty()) return;
+  auto st = state_for_fd(fd);
+  if (!st) return;
+  std::lock_guard lock(shim()->mu);
+  uint64_t start = pos, end = pos + len;
+  auto it = st->dirty.upper_bound(start);
+  if (it != st->dirty.begin()) {
+    auto prev = std::prev(it);
+    if (prev->second >= start) it = prev;
+  }
+  while (it != st->dirty.end() && it->first <= end) {
+    start = std::min(start, it->first);
+    end = std::max(end, it->second);
+    it = st->dirty.erase(it);
+  }
+  st->dirty[start] = end;
+}
+
+void note_truncated(int fd, uint64_t size) {
+  if (shim()->mirror.empty()) return;
+  auto st = state_for_fd(fd);
+  if (!st) return;
+  std::lock_guard lock(shim()->mu);
+  st->min_truncate = std::min(st->min_truncate, size);
+}
+
+bool disk_full() {
+  const std::string& f = shim()->full_file;
+  return !f.empty() && access(f.c_str(), F_OK) == 0;
+}
+
+// How many of `len` bytes at `pos` a full disk still takes: those inside the file's size.
+// Returns len when the disk is not full or the file is not ours.
+size_t full_disk_limit(int fd, uint64_t pos, size_t len) {
+  if (!disk_full() || !state_for_fd(fd)) return len;
+  struct stat st;
+  if (fstat(fd, &st) != 0) return len;
+  uint64_t size = static_cast<uint64_t>(st.st_size);
+  return pos >= size ? 0 : static_cast<size_t>(std::min<uint64_t>(len, size - pos));
+}
+
+uint64_t current_position(int fd, bool after_write, size_t written) {
+  off_t p = lseek(fd, 0, SEEK_CUR);
+  if (p < 0) return 0;
+  return after_write ? static_cast<uint64_t>(p) - written : static_cast<uint64_t>(p);
+}
+
+bool write_all_real(int fd, const char* data, size_t len, uint64_t pos) {
+  while (len > 0) {
+    ssize_t n = real_pwrite()(fd, data, len, static_cast<off_t>(pos));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data += n;
+    len -= static_cast<size_t>(n);
+    pos += static_cast<uint64_t>(n);
+  }
+  return true;
+}
+
+// Replaces `path` with `text` (temp file and rename: the kill may come at any point).
+void replace_file(const std::string& path, const std::string& text) {
+  std::string tmp = path + ".tmp";
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  bool ok = write_all_real(fd, text.data(), text.size(), 0);
+  close(fd);
+  if (ok) rename(tmp.c_str(), path.c_str());
+}
+
+std::string dir_key(const std::string& path) {
+  if (path == shim()->root) return "%root";  // no escaped path looks like this
+  std::string rel = path.substr(shim()->root.size() + 1);
+  std::string out;
+  for (char c : rel) {
+    if (c == '%') {
+      out += "%25";
+    } else if (c == '/') {
+      out += "%2F";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// The listing of a directory under the root, in the mirror's format.
+std::string list_dir(const std::string& path) {
+  std::string out;
+  DIR* d = opendir(path.c_str());
+  if (d == nullptr) return out;
+  while (struct dirent* e = readdir(d)) {
+    std::string name = e->d_name;
+    if (name == "." || name == "..") continue;
+    struct stat st;
+    if (lstat((path + "/" + name).c_str(), &st) != 0) continue;
+    if (S_ISDIR(st.st_mode)) {
+      out += "d\t-\t" + name + "\n";
+    } else if (S_ISREG(st.st_mode)) {
+      Shim* s = shim();
+      std::lock_guard lock(s->mu);
+      auto& slot = s->inodes[{st.st_dev, st.st_ino}];
+      if (!slot) {
+        slot = std::make_shared<InodeState>();
+        slot->id = s->next_id++;
+        slot->tracked = true;
+      }
+      out += "f\t" + std::to_string(slot->id) + "\t" + name + "\n";
+    }
+  }
+  closedir(d);
+  return out;
+}
+
+struct Captured {
+  uint64_t size = 0;
+  uint64_t min_truncate = UINT64_MAX;
+  std::vector<std::pair<uint64_t, std::string>> ranges;
+};
+
+// Reads what the file's dirty ranges hold now (before the real fsync: only writes that
+// finished before the call are promised durable by it).
+Captured capture(int fd, InodeState& st) {
+  Captured c;
+  std::map<uint64_t, uint64_t> dirty;
+  {
+    std::lock_guard lock(shim()->mu);
+    dirty.swap(st.dirty);
+    c.min_truncate = st.min_truncate;
+    st.min_truncate = UINT64_MAX;
+  }
+  struct stat sb;
+  if (fstat(fd, &sb) == 0) c.size = static_cast<uint64_t>(sb.st_size);
+  // The caller's descriptor may be write-only (O_WRONLY): read through one of our own.
+  char link[64];
+  snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+  int rfd = open(link, O_RDONLY | O_CLOEXEC);
+  if (rfd < 0) return c;
+  for (auto [start, end] : dirty) {
+    end = std::min(end, c.size);
+    for (uint64_t pos = start; pos < end; pos += kCopyChunk) {
+      std::string buf(std::min<uint64_t>(kCopyChunk, end - pos), '\0');
+      ssize_t n = pread(rfd, buf.data(), buf.size(), static_cast<off_t>(pos));
+      if (n <= 0) break;
+      buf.resize(static_cast<size_t>(n));
+      c.ranges.emplace_back(pos, std::move(buf));
+    }
+  }
+  close(rfd);
+  return c;
+}
+
+void apply(uint64_t id, const Captured& c) {
+  std::string path = shim()->mirror + "/inodes/" + std::to_string(id);
+  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  if (c.min_truncate != UINT64_MAX) real_ftruncate()(fd, static_cast<off_t>(c.min_truncate));
+  for (const auto& [pos, data] : c.ranges) write_all_real(fd, data.data(), data.size(), pos);
+  real_ftruncate()(fd, static_cast<off_t>(c.size));
+  close(fd);
+}
+
+int tracked_sync(int fd, SyncFn sync_fn) {
+  Shim* s = shim();
+  if (s->mirror.empty()) return sync_fn(fd);
+  struct stat sb;
+  if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+    std::string path = fd_path(fd);
+    if (!under_root(path)) return sync_fn(fd);
+    std::string listing = list_dir(path);
+    int rc = sync_fn(fd);
+    if (rc == 0) replace_file(s->mirror + "/dirs/" + dir_key(path), listing);
+    return rc;
+  }
+  auto st = state_for_fd(fd);
+  if (!st) return sync_fn(fd);
+  std::lock_guard sync_lock(st->sync_mu);
+  Captured c = capture(fd, *st);
+  // The power cut itself, at the moment with the most at stake: bytes written, their fsync
+  // called and not done.
+  if (!c.ranges.empty() && s->kill_at_sync > 0 &&
+      s->data_syncs.fetch_add(1) + 1 == s->kill_at_sync) {
+    kill(getpid(), SIGKILL);
+  }
+  int rc = sync_fn(fd);
+  if (rc == 0) {
+    apply(st->id, c);
+  } else {
+    int err = errno;
+    // Not durable after all: the ranges stay dirty.
+    for (const auto& [pos, data] : c.ranges) note_written(fd, pos, data.size());
+    errno = err;
+  }
+  return rc;
+}
+
+// An unlink or rename removes `path`: if that was the file's last name, its inode number may be
+// reused, and a new file must not inherit its id (and so its mirror).
+void forget_if_last_link(int dirfd, const char* path) {
+  struct stat st;
+  if (fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) return;
+  if (st.st_nlink > 1) return;
+  std::lock_guard lock(shim()->mu);
+  shim()->inodes.erase({st.st_dev, st.st_ino});
+}
+
+void after_open(int fd, int flags) {
+  if (fd >= 0 && (flags & O_TRUNC) != 0) note_truncated(fd, 0);
+}
+
+ssize_t guarded_pwrite(int fd, const void* buf, size_t len, off_t pos) {
+  size_t limit = full_disk_limit(fd, static_cast<uint64_t>(pos), len);
+  if (limit == 0 && len > 0) {
+    errno = ENOSPC;
+    return -1;
+  }
+  ssize_t n = real_pwrite()(fd, buf, limit, pos);
+  if (n > 0) note_written(fd, static_cast<uint64_t>(pos), static_cast<uint64_t>(n));
+  return n;
+}
+
+size_t iov_total(const struct iovec* iov, int count) {
+  size_t total = 0;
+  for (int i = 0; i < count; ++i) total += iov[i].iov_len;
+  return total;
+}
+
+}  // namespace
+
+extern "C" {
+
+ssize_t write(int fd, const void* buf, size_t len) {
+  if (shim()->root.empty() || !state_for_fd(fd)) return real_write()(fd, buf, len);
+  // O_APPEND writes at the end: a full disk refuses them whole.
+  uint64_t pos = (fcntl(fd, F_GETFL) & O_APPEND) != 0 ? UINT64_MAX : current_position(fd, false, 0);
+  size_t limit = full_disk_limit(fd, pos, len);
+  if (limit == 0 && len > 0) {
+    errno = ENOSPC;
+    return -1;
+  }
+  ssize_t n = real_write()(fd, buf, limit);
+  if (n > 0) note_written(fd, current_position(fd, true, static_cast<size_t>(n)), n);
+  return n;
+}
+
+ssize_t pwrite(int fd, const void* buf, size_t len, off_t pos) {
+  return guarded_pwrite(fd, buf, len, pos);
+}
+
+ssize_t pwrite64(int fd, const void* buf, size_t len, off_t pos) {
+  return guarded_pwrite(fd, buf, len, pos);
+}
+
+ssize_t writev(int fd, const struct iovec* iov, int count) {
+  static WritevFn f = real<WritevFn>("writev");
+  if (shim()->root.empty() || !state_for_fd(fd)) return f(fd, iov, count);
+  uint64_t pos = current_position(fd, false, 0);
+  size_t total = iov_total(iov, count);
+  if (full_disk_limit(fd, pos, total) < total) {
+    errno = ENOSPC;
+    return -1;
+  }
+  ssize_t n = f(fd, iov, count);
+  if (n > 0) note_written(fd, current_position(fd, true, static_cast<size_t>(n)), n);
+  return n;
+}
+
+ssize_t pwritev(int fd, const struct iovec* iov, int count, off_t pos) {
+  static PwritevFn f = real<PwritevFn>("pwritev64");
+  size_t total = iov_total(iov, count);
+  if (full_disk_limit(fd, static_cast<uint64_t>(pos), total) < total) {
+    errno = ENOSPC;
+    return -1;
+  }
+  ssize_t n = f(fd, iov, count, pos);
+  if (n > 0) note_written(fd, static_cast<uint64_t>(pos), static_cast<uint64_t>(n));
+  return n;
+}
+
+ssize_t pwritev64(int fd, const struct iovec* iov, int count, off_t pos) {
+  return pwritev(fd, iov, count, pos);
+}
+
+int fsync(int fd) { return tracked_sync(fd, real_fsync()); }
+
+int fdatasync(int fd) { return tracked_sync(fd, real_fdatasync()); }
+
+int ftruncate(int fd, off_t size) noexcept {
+  int rc = real_ftruncate()(fd, size);
+  if (rc == 0) note_truncated(fd, static_cast<uint64_t>(size));
+  return rc;
+}
+
+int ftruncate64(int fd, off_t size) noexcept { return ftruncate(fd, size); }
+
+int open(const char* path, int flags, ...) {
+  static OpenFn f = real<OpenFn>("open");
+  va_list ap;
+  va_start(ap, flags);
+  mode_t mode = va_arg(ap, mode_t);
+  va_end(ap);
+  int fd = f(path, flags, mode);
+  after_open(fd, flags);
+  return fd;
+}
+
+int open64(const char* path, int flags, ...) {
+  static OpenFn f = real<OpenFn>("open64");
+  va_list ap;
+  va_start(ap, flags);
+  mode_t mode = va_arg(ap, mode_t);
+  va_end(ap);
+  int fd = f(path, flags, mode);
+  after_open(fd, flags);
+  return fd;
+}
+
+int openat(int dirfd, const char* path, int flags, ...) {
+  static OpenatFn f = real<OpenatFn>("openat");
+  va_list ap;
+  va_start(ap, flags);
+  mode_t mode = va_arg(ap, mode_t);
+  va_end(ap);
+  int fd = f(dirfd, path, flags, mode);
+  after_open(fd, flags);
+  return fd;
+}
+
+int openat64(int dirfd, const char* path, int flags, ...) {
+  static OpenatFn f = real<OpenatFn>("openat64");
+  va_list ap;
+  va_start(ap, flags);
+  mode_t mode = va_arg(ap, mode_t);
+  va_end(ap);
+  int fd = f(dirfd, path, flags, mode);
+  after_open(fd, flags);
+  return fd;
+}
+
+int unlink(const char* path) noexcept {
+  static UnlinkFn f = real<UnlinkFn>("unlink");
+  forget_if_last_link(AT_FDCWD, path);
+  return f(path);
+}
+
+int unlinkat(int dirfd, const char* path, int flags) noexcept {
+  static UnlinkatFn f = real<UnlinkatFn>("unlinkat");
+  if ((flags & AT_REMOVEDIR) == 0) forget_if_last_link(dirfd, path);
+  return f(dirfd, path, flags);
+}
+
+int rename(const char* from, const char* to) noexcept {
+  static RenameFn f = real<RenameFn>("rename");
+  forget_if_last_link(AT_FDCWD, to);
+  return f(from, to);
+}
+
+int renameat(int fromfd, const char* from, int tofd, const char* to) noexcept {
+  static RenameatFn f = real<RenameatFn>("renameat");
+  forget_if_last_link(tofd, to);
+  return f(fromfd, from, tofd, to);
+}
+
+}  // extern "C"
