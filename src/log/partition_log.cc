@@ -121,7 +121,7 @@ namespace {
 
 // Parses and checks every batch of a leader's append before anything is assigned, so that a
 // rejected request changes nothing. Kafka's LogValidator rules for magic 2, header level.
-Status validate_for_leader(MutableByteSpan records, uint64_t max_batch_bytes,
+Status validate_for_leader(MutableByteSpan records, uint64_t max_batch_bytes, CrcCheck crc,
                            std::vector<BatchInfo>* infos) {
   if (records.empty()) return invalid_argument("produce request has no record batches");
   size_t pos = 0;
@@ -150,7 +150,7 @@ Status validate_for_leader(MutableByteSpan records, uint64_t max_batch_bytes,
                        " bytes, the smaller of max.message.bytes and segment.bytes");
     }
     BatchHeader h = records::read_batch_header(p);
-    if (records::compute_batch_crc(ByteSpan(p, size)) != h.crc) {
+    if (crc == CrcCheck::kVerify && records::compute_batch_crc(ByteSpan(p, size)) != h.crc) {
       return corruption("record batch CRC mismatch at byte " + std::to_string(pos));
     }
     if (h.records_count <= 0 || h.last_offset_delta < 0 ||
@@ -178,12 +178,13 @@ void set_log_append_time(uint8_t* batch, uint64_t size, int64_t now_ms) {
 
 }  // namespace
 
-Result<AppendResult> PartitionLog::append(MutableByteSpan records, LeaderEpoch leader_epoch) {
+Result<AppendResult> PartitionLog::append(MutableByteSpan records, LeaderEpoch leader_epoch,
+                                          CrcCheck crc) {
   // Reused per thread: most produce requests carry one batch, and this is the hot path.
   thread_local std::vector<BatchInfo> infos;
   infos.clear();
   EDDY_RETURN_IF_ERROR(
-      validate_for_leader(records, static_cast<uint64_t>(max_batch_bytes_.load()), &infos));
+      validate_for_leader(records, static_cast<uint64_t>(max_batch_bytes_.load()), crc, &infos));
   std::optional<Result<AppendResult>> result;
   FlushPolicy policy;
   bool top_up = false;

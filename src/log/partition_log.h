@@ -119,6 +119,9 @@ enum class ShutdownMarker : uint8_t {
   kLogDir,
 };
 
+// Whether a leader append checks each batch's CRC-32C itself.
+enum class CrcCheck : uint8_t { kVerify, kAlreadyVerified };
+
 struct PartitionLogOptions {
   std::string dir;  // <log.dir>/<topic>-<partition>; created when missing
   LogConfig config;
@@ -166,7 +169,10 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
   //   kTooLarge         a batch over max.message.bytes or segment.bytes (MESSAGE_TOO_LARGE)
   //   kNoSpace/kIoError the disk refused; the log is unchanged
   //   kFailedPrecondition  the log failed an fsync earlier and is read-only now
-  Result<AppendResult> append(MutableByteSpan records, LeaderEpoch leader_epoch);
+  // CrcCheck::kAlreadyVerified skips the CRC-32C check for a caller that has just checked it over
+  // these bytes (the replica layer validates every record of a client's batch first).
+  Result<AppendResult> append(MutableByteSpan records, LeaderEpoch leader_epoch,
+                              CrcCheck crc = CrcCheck::kVerify);
 
   // Follower (replication) append: keeps the offsets and epochs already in the batches. The
   // first batch must start at the LEO and each next one where the previous ended; else

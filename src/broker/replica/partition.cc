@@ -196,7 +196,9 @@ LeaderAppendInfo Partition::append_as_leader(MutableByteSpan records, int16_t ac
         return info;
       }
     }
-    Result<log::AppendResult> appended = log_->append(records, leader_epoch());
+    // validate_batch_for_append checked every batch's CRC above.
+    Result<log::AppendResult> appended =
+        log_->append(records, leader_epoch(), log::CrcCheck::kAlreadyVerified);
     if (!appended.is_ok()) {
       info.error = append_error(appended.status(), records.size(), settings.log_config);
       info.error_message = appended.status().message();

@@ -51,47 +51,90 @@ class Writer {
   uint8_t* p_;
 };
 
-// Bounded cursor over one record's bytes; every read checks what is left first.
+// Bounded cursor over one record's bytes; every read checks what is left first. Reads return
+// false on malformed input and leave the reason in error(): every produced record passes through
+// here (the leader validates each one), so the path that succeeds builds no Status.
 class Cursor {
  public:
   explicit Cursor(ByteSpan in) : p_(in.data()), end_(in.data() + in.size()) {}
   size_t left() const { return static_cast<size_t>(end_ - p_); }
+  const std::string& error() const { return error_; }
 
-  Result<int32_t> s32(const char* what) {
+  bool s32(const char* what, int32_t* out) {
+    // Most varints in a record (deltas, lengths of keys and values up to 8 KiB) take one or two
+    // bytes: decoded here without the general loop.
+    if (left() >= 2) {
+      uint32_t b0 = p_[0], b1 = p_[1];
+      if (b0 < 0x80) {
+        *out = varint::zigzag_decode32(b0);
+        p_ += 1;
+        return true;
+      }
+      if (b1 < 0x80) {
+        *out = varint::zigzag_decode32((b0 & 0x7F) | (b1 << 7));
+        p_ += 2;
+        return true;
+      }
+    }
     auto d = varint::decode_s32(p_, left());
-    if (!d) return bad(std::string("malformed varint in record ") + what);
+    if (!d) return fail(std::string("malformed varint in record ") + what);
     p_ += d->length;
-    return d->value;
+    *out = d->value;
+    return true;
   }
-  Result<int64_t> s64(const char* what) {
+  bool s64(const char* what, int64_t* out) {
+    if (left() >= 2) {
+      uint64_t b0 = p_[0], b1 = p_[1];
+      if (b0 < 0x80) {
+        *out = varint::zigzag_decode64(b0);
+        p_ += 1;
+        return true;
+      }
+      if (b1 < 0x80) {
+        *out = varint::zigzag_decode64((b0 & 0x7F) | (b1 << 7));
+        p_ += 2;
+        return true;
+      }
+    }
     auto d = varint::decode_s64(p_, left());
-    if (!d) return bad(std::string("malformed varlong in record ") + what);
+    if (!d) return fail(std::string("malformed varlong in record ") + what);
     p_ += d->length;
-    return d->value;
+    *out = d->value;
+    return true;
   }
-  Result<uint8_t> byte(const char* what) {
-    if (left() < 1) return bad(std::string("record truncated at ") + what);
-    return *p_++;
+  bool byte(const char* what, uint8_t* out) {
+    if (left() < 1) return fail(std::string("record truncated at ") + what);
+    *out = *p_++;
+    return true;
   }
   // A length-prefixed byte string; -1 is null when `nullable`.
-  Result<std::optional<ByteSpan>> bytes(const char* what, bool nullable) {
-    EDDY_ASSIGN_OR_RETURN(int32_t len, s32(what));
-    if (len == -1 && nullable) return std::optional<ByteSpan>();
-    if (len < 0) return bad(std::string("invalid ") + what + " length " + std::to_string(len));
-    if (static_cast<size_t>(len) > left()) {
-      return bad(std::string(what) + " length " + std::to_string(len) + " exceeds the " +
-                 std::to_string(left()) + " bytes left in the record");
+  bool bytes(const char* what, bool nullable, std::optional<ByteSpan>* out) {
+    int32_t len = 0;
+    if (!s32(what, &len)) return false;
+    if (len == -1 && nullable) {
+      out->reset();
+      return true;
     }
-    ByteSpan b(p_, static_cast<size_t>(len));
+    if (len < 0) return fail(std::string("invalid ") + what + " length " + std::to_string(len));
+    if (static_cast<size_t>(len) > left()) {
+      return fail(std::string(what) + " length " + std::to_string(len) + " exceeds the " +
+                  std::to_string(left()) + " bytes left in the record");
+    }
+    out->emplace(p_, static_cast<size_t>(len));
     p_ += len;
-    return std::optional<ByteSpan>(b);
+    return true;
   }
 
-  static Status bad(std::string m) { return invalid_argument(std::move(m)); }
-
  private:
+  // Out of line: the reads above stay small enough to inline into decode_record.
+  [[gnu::noinline, gnu::cold]] bool fail(std::string m) {
+    error_ = std::move(m);
+    return false;
+  }
+
   const uint8_t* p_;
   const uint8_t* end_;
+  std::string error_;
 };
 
 // Every header needs at least two bytes (two one-byte varints).
@@ -125,20 +168,22 @@ void append_record(const RecordFields& r, Bytes& out) {
 
 Result<size_t> decode_record(ByteSpan in, Record& out) {
   Cursor outer(in);
-  EDDY_ASSIGN_OR_RETURN(int32_t length, outer.s32("length"));
+  int32_t length = 0;
+  if (!outer.s32("length", &length)) return invalid_argument(outer.error());
   if (length < 0 || static_cast<size_t>(length) > outer.left()) {
     return invalid_argument("record length " + std::to_string(length) + " exceeds the " +
                             std::to_string(outer.left()) + " bytes left in the batch");
   }
   size_t prefix = in.size() - outer.left();
   Cursor c(in.subspan(prefix, static_cast<size_t>(length)));
-  EDDY_ASSIGN_OR_RETURN(uint8_t attributes, c.byte("attributes"));
+  uint8_t attributes = 0;
+  int32_t header_count = 0;
+  if (!c.byte("attributes", &attributes) || !c.s64("timestamp delta", &out.timestamp_delta) ||
+      !c.s32("offset delta", &out.offset_delta) || !c.bytes("key", true, &out.key) ||
+      !c.bytes("value", true, &out.value) || !c.s32("header count", &header_count)) {
+    return invalid_argument(c.error());
+  }
   out.attributes = static_cast<int8_t>(attributes);
-  EDDY_ASSIGN_OR_RETURN(out.timestamp_delta, c.s64("timestamp delta"));
-  EDDY_ASSIGN_OR_RETURN(out.offset_delta, c.s32("offset delta"));
-  EDDY_ASSIGN_OR_RETURN(out.key, c.bytes("key", true));
-  EDDY_ASSIGN_OR_RETURN(out.value, c.bytes("value", true));
-  EDDY_ASSIGN_OR_RETURN(int32_t header_count, c.s32("header count"));
   if (header_count < 0 || static_cast<size_t>(header_count) > c.left() / kMinHeaderBytes) {
     return invalid_argument("record header count " + std::to_string(header_count) +
                             " does not fit in the " + std::to_string(c.left()) + " bytes left");
@@ -146,8 +191,10 @@ Result<size_t> decode_record(ByteSpan in, Record& out) {
   out.headers.clear();
   out.headers.reserve(static_cast<size_t>(header_count));
   for (int32_t i = 0; i < header_count; ++i) {
-    EDDY_ASSIGN_OR_RETURN(std::optional<ByteSpan> key, c.bytes("header key", false));
-    EDDY_ASSIGN_OR_RETURN(std::optional<ByteSpan> value, c.bytes("header value", true));
+    std::optional<ByteSpan> key, value;
+    if (!c.bytes("header key", false, &key) || !c.bytes("header value", true, &value)) {
+      return invalid_argument(c.error());
+    }
     out.headers.push_back(RecordHeader{as_string_view(*key), value});
   }
   if (c.left() != 0) {

@@ -72,6 +72,21 @@ TEST_F(AppendTest, BadCrcIsCorruptionAndAppendsNothing) {
   EXPECT_EQ(read_all_from(*log, 0).size(), 1u);
 }
 
+// The replica layer checks a client's CRC while it validates the records; the log then takes
+// its word for it instead of reading every batch a second time.
+TEST_F(AppendTest, AlreadyVerifiedCrcIsNotCheckedAgainButEverythingElseIs) {
+  auto log = open();
+  Bytes bad_crc = make_batch(1);
+  bad_crc[records::kBatchHeaderSize + 3] ^= 0x40;
+  ASSERT_TRUE(log->append(bad_crc, LeaderEpoch(0), CrcCheck::kAlreadyVerified).is_ok());
+  EXPECT_EQ(log->log_end_offset(), Offset(1));
+  Bytes bad_count = make_batch(2);
+  store_be32(bad_count.data() + records::kRecordsCountPos, 5);
+  auto r = log->append(bad_count, LeaderEpoch(0), CrcCheck::kAlreadyVerified);
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(log->log_end_offset(), Offset(1));
+}
+
 TEST_F(AppendTest, BadMagicIsCorruption) {
   auto log = open();
   Bytes b = make_batch(1);
