@@ -94,7 +94,10 @@ Result<AppendValidation> validate_batch_for_append(ByteSpan batch,
       return invalid_argument("compacted topic cannot accept a record without a key");
     }
     if (create_time) {
-      EDDY_RETURN_IF_ERROR(check_timestamp(r.timestamp, options));
+      // Called only when there is something to check: it is per record, and a Status is not free.
+      if (r.timestamp < kNoTimestamp || options.max_timestamp_difference_ms) {
+        EDDY_RETURN_IF_ERROR(check_timestamp(r.timestamp, options));
+      }
       if (r.timestamp > v.max_timestamp) {
         v.max_timestamp = r.timestamp;
         v.offset_delta_of_max_timestamp = r.offset_delta;
