@@ -57,7 +57,6 @@ using WritevFn = ssize_t (*)(int, const struct iovec*, int);
 using PwritevFn = ssize_t (*)(int, const struct iovec*, int, off_t);
 using SyncFn = int (*)(int);
 using TruncFn = int (*)(int, off_t);
-using OpenFn = int (*)(const char*, int, ...);
 using OpenatFn = int (*)(int, const char*, int, ...);
 using UnlinkFn = int (*)(const char*);
 using UnlinkatFn = int (*)(int, const char*, int);
@@ -362,8 +361,17 @@ void forget_if_last_link(int dirfd, const char* path) {
   shim()->inodes.erase({st.st_dev, st.st_ino});
 }
 
-void after_open(int fd, int flags) {
+// open(path) is openat(AT_FDCWD, path): every form comes here. O_TRUNC cuts an existing file.
+int traced_openat(int dirfd, const char* path, int flags, mode_t mode) {
+  static OpenatFn f = real<OpenatFn>("openat");
+  int fd = f(dirfd, path, flags, mode);
   if (fd >= 0 && (flags & O_TRUNC) != 0) note_truncated(fd, 0);
+  return fd;
+}
+
+// The mode argument is there only with O_CREAT or O_TMPFILE.
+mode_t mode_arg(int flags, va_list ap) {
+  return (flags & (O_CREAT | O_TMPFILE)) != 0 ? va_arg(ap, mode_t) : 0;
 }
 
 ssize_t guarded_pwrite(int fd, const void* buf, size_t len, off_t pos) {
@@ -405,10 +413,6 @@ ssize_t pwrite(int fd, const void* buf, size_t len, off_t pos) {
   return guarded_pwrite(fd, buf, len, pos);
 }
 
-ssize_t pwrite64(int fd, const void* buf, size_t len, off_t pos) {
-  return guarded_pwrite(fd, buf, len, pos);
-}
-
 ssize_t writev(int fd, const struct iovec* iov, int count) {
   static WritevFn f = real<WritevFn>("writev");
   if (shim()->root.empty() || !state_for_fd(fd)) return f(fd, iov, count);
@@ -435,10 +439,6 @@ ssize_t pwritev(int fd, const struct iovec* iov, int count, off_t pos) {
   return n;
 }
 
-ssize_t pwritev64(int fd, const struct iovec* iov, int count, off_t pos) {
-  return pwritev(fd, iov, count, pos);
-}
-
 int fsync(int fd) { return tracked_sync(fd, real_fsync()); }
 
 int fdatasync(int fd) { return tracked_sync(fd, real_fdatasync()); }
@@ -449,51 +449,29 @@ int ftruncate(int fd, off_t size) noexcept {
   return rc;
 }
 
-int ftruncate64(int fd, off_t size) noexcept { return ftruncate(fd, size); }
-
 int open(const char* path, int flags, ...) {
-  static OpenFn f = real<OpenFn>("open");
   va_list ap;
   va_start(ap, flags);
-  mode_t mode = va_arg(ap, mode_t);
+  mode_t mode = mode_arg(flags, ap);
   va_end(ap);
-  int fd = f(path, flags, mode);
-  after_open(fd, flags);
-  return fd;
-}
-
-int open64(const char* path, int flags, ...) {
-  static OpenFn f = real<OpenFn>("open64");
-  va_list ap;
-  va_start(ap, flags);
-  mode_t mode = va_arg(ap, mode_t);
-  va_end(ap);
-  int fd = f(path, flags, mode);
-  after_open(fd, flags);
-  return fd;
+  return traced_openat(AT_FDCWD, path, flags, mode);
 }
 
 int openat(int dirfd, const char* path, int flags, ...) {
-  static OpenatFn f = real<OpenatFn>("openat");
   va_list ap;
   va_start(ap, flags);
-  mode_t mode = va_arg(ap, mode_t);
+  mode_t mode = mode_arg(flags, ap);
   va_end(ap);
-  int fd = f(dirfd, path, flags, mode);
-  after_open(fd, flags);
-  return fd;
+  return traced_openat(dirfd, path, flags, mode);
 }
 
-int openat64(int dirfd, const char* path, int flags, ...) {
-  static OpenatFn f = real<OpenatFn>("openat64");
-  va_list ap;
-  va_start(ap, flags);
-  mode_t mode = va_arg(ap, mode_t);
-  va_end(ap);
-  int fd = f(dirfd, path, flags, mode);
-  after_open(fd, flags);
-  return fd;
-}
+// On 64-bit glibc the *64 forms are the same calls under a second name.
+int open64(const char* path, int flags, ...) __attribute__((alias("open")));
+int openat64(int dirfd, const char* path, int flags, ...) __attribute__((alias("openat")));
+ssize_t pwrite64(int fd, const void* buf, size_t len, off_t pos) __attribute__((alias("pwrite")));
+ssize_t pwritev64(int fd, const struct iovec* iov, int count, off_t pos)
+    __attribute__((alias("pwritev")));
+int ftruncate64(int fd, off_t size) noexcept __attribute__((alias("ftruncate")));
 
 int unlink(const char* path) noexcept {
   static UnlinkFn f = real<UnlinkFn>("unlink");
