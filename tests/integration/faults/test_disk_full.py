@@ -11,8 +11,9 @@ further appends with the same code until eddyd restarts, as Kafka takes a failed
 Reads go on. Nothing acknowledged, before or during the fault, is lost or changed; after a
 restart with space back the partition accepts writes again.
 
-  EDDYD=build/bin/eddyd EDDY_POWER_LOSS_SHIM=build/tests/integration/faults/libeddy_power_loss_shim.so \
-    /usr/bin/python3 -m unittest -v test_disk_full      # in tests/integration/faults
+  cd tests/integration/faults && EDDYD=../../../build/bin/eddyd \
+    EDDY_POWER_LOSS_SHIM=../../../build/tests/integration/faults/libeddy_power_loss_shim.so \
+    /usr/bin/python3 -m unittest -v test_disk_full
 """
 
 import os

@@ -18,8 +18,9 @@ the test rebuilds (power_loss_shim.cc keeps it outside the data dir while eddyd 
   ext4's journal often commits names earlier; never later.
 - The root of the data dir (log.dirs) is taken as durable.
 
-  EDDYD=build/bin/eddyd EDDY_POWER_LOSS_SHIM=build/tests/integration/faults/libeddy_power_loss_shim.so \
-    /usr/bin/python3 -m unittest -v test_power_loss      # in tests/integration/faults
+  cd tests/integration/faults && EDDYD=../../../build/bin/eddyd \
+    EDDY_POWER_LOSS_SHIM=../../../build/tests/integration/faults/libeddy_power_loss_shim.so \
+    /usr/bin/python3 -m unittest -v test_power_loss
 
 The test fails if eddyd acknowledges before the fsync: with log.flush.policy=interval and
 log.flush.interval.ms=100 in OVERRIDES and EDDY_POWER_CUT_AT_SYNC=30, two runs lost 14861 and
@@ -87,7 +88,7 @@ class PowerLossTest(unittest.TestCase):
             broker.shimmed = False
             broker.start()
             served = crash.check_served_prefix(self, broker, topic, acked, expect_all_acked=True)
-            where = f"in fsync {cut_at}" if by_shim else "by kill -9 (fsync {cut_at} never came)"
+            where = f"in fsync {cut_at}" if by_shim else f"by kill -9, fsync {cut_at} never came"
             print(f"power loss {where}: acked {len(acked)}, lost 0, served {served}; the cut "
                   f"to what was fsynced undid {undone} bytes")
         finally:
