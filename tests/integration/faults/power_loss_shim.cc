@@ -63,25 +63,25 @@ using UnlinkatFn = int (*)(int, const char*, int);
 using RenameFn = int (*)(const char*, const char*);
 using RenameatFn = int (*)(int, const char*, int, const char*);
 
-WriteFn real_write() {
-  static WriteFn f = real<WriteFn>("write");
-  return f;
-}
-PwriteFn real_pwrite() {
-  static PwriteFn f = real<PwriteFn>("pwrite64");
-  return f;
-}
-SyncFn real_fsync() {
-  static SyncFn f = real<SyncFn>("fsync");
-  return f;
-}
-SyncFn real_fdatasync() {
-  static SyncFn f = real<SyncFn>("fdatasync");
-  return f;
-}
-TruncFn real_ftruncate() {
-  static TruncFn f = real<TruncFn>("ftruncate64");
-  return f;
+// libc's own functions, looked up once, behind the ones defined here.
+struct Libc {
+  WriteFn write = real<WriteFn>("write");
+  PwriteFn pwrite = real<PwriteFn>("pwrite64");
+  WritevFn writev = real<WritevFn>("writev");
+  PwritevFn pwritev = real<PwritevFn>("pwritev64");
+  SyncFn fsync = real<SyncFn>("fsync");
+  SyncFn fdatasync = real<SyncFn>("fdatasync");
+  TruncFn ftruncate = real<TruncFn>("ftruncate64");
+  OpenatFn openat = real<OpenatFn>("openat");
+  UnlinkFn unlink = real<UnlinkFn>("unlink");
+  UnlinkatFn unlinkat = real<UnlinkatFn>("unlinkat");
+  RenameFn rename = real<RenameFn>("rename");
+  RenameatFn renameat = real<RenameatFn>("renameat");
+};
+
+const Libc& libc() {
+  static const Libc l;
+  return l;
 }
 
 // A bound on what one fsync copies into the mirror at once (the dirty bytes of a test's
@@ -205,7 +205,7 @@ uint64_t current_position(int fd, bool after_write, size_t written) {
 
 bool write_all_real(int fd, const char* data, size_t len, uint64_t pos) {
   while (len > 0) {
-    ssize_t n = real_pwrite()(fd, data, len, static_cast<off_t>(pos));
+    ssize_t n = libc().pwrite(fd, data, len, static_cast<off_t>(pos));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return false;
     data += n;
@@ -311,9 +311,9 @@ void apply(uint64_t id, const Captured& c) {
   std::string path = shim()->mirror + "/inodes/" + std::to_string(id);
   int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return;
-  if (c.min_truncate != UINT64_MAX) real_ftruncate()(fd, static_cast<off_t>(c.min_truncate));
+  if (c.min_truncate != UINT64_MAX) libc().ftruncate(fd, static_cast<off_t>(c.min_truncate));
   for (const auto& [pos, data] : c.ranges) write_all_real(fd, data.data(), data.size(), pos);
-  real_ftruncate()(fd, static_cast<off_t>(c.size));
+  libc().ftruncate(fd, static_cast<off_t>(c.size));
   close(fd);
 }
 
@@ -363,8 +363,7 @@ void forget_if_last_link(int dirfd, const char* path) {
 
 // open(path) is openat(AT_FDCWD, path): every form comes here. O_TRUNC cuts an existing file.
 int traced_openat(int dirfd, const char* path, int flags, mode_t mode) {
-  static OpenatFn f = real<OpenatFn>("openat");
-  int fd = f(dirfd, path, flags, mode);
+  int fd = libc().openat(dirfd, path, flags, mode);
   if (fd >= 0 && (flags & O_TRUNC) != 0) note_truncated(fd, 0);
   return fd;
 }
@@ -380,7 +379,7 @@ ssize_t guarded_pwrite(int fd, const void* buf, size_t len, off_t pos) {
     errno = ENOSPC;
     return -1;
   }
-  ssize_t n = real_pwrite()(fd, buf, limit, pos);
+  ssize_t n = libc().pwrite(fd, buf, limit, pos);
   if (n > 0) note_written(fd, static_cast<uint64_t>(pos), static_cast<uint64_t>(n));
   return n;
 }
@@ -396,7 +395,7 @@ size_t iov_total(const struct iovec* iov, int count) {
 extern "C" {
 
 ssize_t write(int fd, const void* buf, size_t len) {
-  if (shim()->root.empty() || !state_for_fd(fd)) return real_write()(fd, buf, len);
+  if (shim()->root.empty() || !state_for_fd(fd)) return libc().write(fd, buf, len);
   // O_APPEND writes at the end: a full disk refuses them whole.
   uint64_t pos = (fcntl(fd, F_GETFL) & O_APPEND) != 0 ? UINT64_MAX : current_position(fd, false, 0);
   size_t limit = full_disk_limit(fd, pos, len);
@@ -404,7 +403,7 @@ ssize_t write(int fd, const void* buf, size_t len) {
     errno = ENOSPC;
     return -1;
   }
-  ssize_t n = real_write()(fd, buf, limit);
+  ssize_t n = libc().write(fd, buf, limit);
   if (n > 0) note_written(fd, current_position(fd, true, static_cast<size_t>(n)), n);
   return n;
 }
@@ -414,37 +413,35 @@ ssize_t pwrite(int fd, const void* buf, size_t len, off_t pos) {
 }
 
 ssize_t writev(int fd, const struct iovec* iov, int count) {
-  static WritevFn f = real<WritevFn>("writev");
-  if (shim()->root.empty() || !state_for_fd(fd)) return f(fd, iov, count);
+  if (shim()->root.empty() || !state_for_fd(fd)) return libc().writev(fd, iov, count);
   uint64_t pos = current_position(fd, false, 0);
   size_t total = iov_total(iov, count);
   if (full_disk_limit(fd, pos, total) < total) {
     errno = ENOSPC;
     return -1;
   }
-  ssize_t n = f(fd, iov, count);
+  ssize_t n = libc().writev(fd, iov, count);
   if (n > 0) note_written(fd, current_position(fd, true, static_cast<size_t>(n)), n);
   return n;
 }
 
 ssize_t pwritev(int fd, const struct iovec* iov, int count, off_t pos) {
-  static PwritevFn f = real<PwritevFn>("pwritev64");
   size_t total = iov_total(iov, count);
   if (full_disk_limit(fd, static_cast<uint64_t>(pos), total) < total) {
     errno = ENOSPC;
     return -1;
   }
-  ssize_t n = f(fd, iov, count, pos);
+  ssize_t n = libc().pwritev(fd, iov, count, pos);
   if (n > 0) note_written(fd, static_cast<uint64_t>(pos), static_cast<uint64_t>(n));
   return n;
 }
 
-int fsync(int fd) { return tracked_sync(fd, real_fsync()); }
+int fsync(int fd) { return tracked_sync(fd, libc().fsync); }
 
-int fdatasync(int fd) { return tracked_sync(fd, real_fdatasync()); }
+int fdatasync(int fd) { return tracked_sync(fd, libc().fdatasync); }
 
 int ftruncate(int fd, off_t size) noexcept {
-  int rc = real_ftruncate()(fd, size);
+  int rc = libc().ftruncate(fd, size);
   if (rc == 0) note_truncated(fd, static_cast<uint64_t>(size));
   return rc;
 }
@@ -474,27 +471,23 @@ ssize_t pwritev64(int fd, const struct iovec* iov, int count, off_t pos)
 int ftruncate64(int fd, off_t size) noexcept __attribute__((alias("ftruncate")));
 
 int unlink(const char* path) noexcept {
-  static UnlinkFn f = real<UnlinkFn>("unlink");
   forget_if_last_link(AT_FDCWD, path);
-  return f(path);
+  return libc().unlink(path);
 }
 
 int unlinkat(int dirfd, const char* path, int flags) noexcept {
-  static UnlinkatFn f = real<UnlinkatFn>("unlinkat");
   if ((flags & AT_REMOVEDIR) == 0) forget_if_last_link(dirfd, path);
-  return f(dirfd, path, flags);
+  return libc().unlinkat(dirfd, path, flags);
 }
 
 int rename(const char* from, const char* to) noexcept {
-  static RenameFn f = real<RenameFn>("rename");
   forget_if_last_link(AT_FDCWD, to);
-  return f(from, to);
+  return libc().rename(from, to);
 }
 
 int renameat(int fromfd, const char* from, int tofd, const char* to) noexcept {
-  static RenameatFn f = real<RenameatFn>("renameat");
   forget_if_last_link(tofd, to);
-  return f(fromfd, from, tofd, to);
+  return libc().renameat(fromfd, from, tofd, to);
 }
 
 }  // extern "C"
