@@ -168,9 +168,21 @@ Result<int64_t> MetadataLog::append(const pb::MetadataBatch& batch) {
   std::string payload;
   if (!batch.SerializeToString(&payload)) return internal_error("cannot serialize batch");
   if (payload.size() > kMaxEntryBytes) return too_large("metadata batch too large");
+  if (failed_) return io_error(dir_ + "/log could not be cut back after a failed write");
   std::string data = frame(next_offset_, payload);
-  EDDY_RETURN_IF_ERROR(write_all(fd_, data, dir_ + "/log"));
-  if (::fdatasync(fd_) != 0) return errno_status(errno, "fdatasync " + dir_ + "/log");
+  Status s = write_all(fd_, data, dir_ + "/log");
+  if (s.is_ok() && ::fdatasync(fd_) != 0) s = errno_status(errno, "fdatasync " + dir_ + "/log");
+  if (!s.is_ok()) {
+    // Nothing of a refused entry may stay: the next entries would follow a torn one (a full disk
+    // writes part of it), which recovery stops at, dropping them although they were
+    // acknowledged; and a whole one that its fdatasync did not vouch for must not come back
+    // after a restart. Cut back to the last acknowledged entry, durably, or refuse from now on.
+    if (::ftruncate(fd_, static_cast<off_t>(log_bytes_)) != 0 ||
+        ::lseek(fd_, static_cast<off_t>(log_bytes_), SEEK_SET) < 0 || ::fdatasync(fd_) != 0) {
+      failed_ = true;
+    }
+    return s;
+  }
   log_bytes_ += data.size();
   return next_offset_++;
 }

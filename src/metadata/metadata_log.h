@@ -41,7 +41,8 @@ class MetadataLog {
   MetadataLog(const MetadataLog&) = delete;
   MetadataLog& operator=(const MetadataLog&) = delete;
 
-  // Appends at next_offset() and fsyncs. Returns the entry's offset.
+  // Appends at next_offset() and fsyncs. Returns the entry's offset. On an error (a full disk, a
+  // failed fsync) the file is cut back to the entries before it.
   Result<int64_t> append(const pb::MetadataBatch& batch);
   // Writes `snapshot` (its last_offset must be < next_offset()) and drops the log entries it
   // covers.
@@ -58,6 +59,7 @@ class MetadataLog {
   int fd_ = -1;
   int64_t next_offset_ = 0;
   uint64_t log_bytes_ = 0;
+  bool failed_ = false;  // a failed append could not be cut back: appends are refused
 };
 
 }  // namespace eddy::metadata

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 
@@ -100,6 +102,45 @@ TEST_F(MetadataStoreTest, TornTailIsTruncatedAndEarlierEntriesKept) {
   }
   auto store = open();
   EXPECT_NE(store->image()->topic("b"), nullptr);
+}
+
+// While it lives, the process may write no file past `limit` bytes (RLIMIT_FSIZE): a write across
+// it is short and the next fails (EFBIG), as on a disk that fills up in the middle of a write.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t limit) {
+    ::getrlimit(RLIMIT_FSIZE, &saved_);
+    old_handler_ = ::signal(SIGXFSZ, SIG_IGN);
+    rlimit l = saved_;
+    l.rlim_cur = limit;
+    ::setrlimit(RLIMIT_FSIZE, &l);
+  }
+  ~FileSizeLimit() {
+    ::setrlimit(RLIMIT_FSIZE, &saved_);
+    ::signal(SIGXFSZ, old_handler_);
+  }
+  FileSizeLimit(const FileSizeLimit&) = delete;
+  FileSizeLimit& operator=(const FileSizeLimit&) = delete;
+
+ private:
+  rlimit saved_{};
+  sighandler_t old_handler_ = SIG_DFL;
+};
+
+TEST_F(MetadataStoreTest, TornWriteIsCutBackSoThatLaterEntriesSurviveReopen) {
+  {
+    auto store = open();
+    register_broker(*store, controller_);
+    {
+      FileSizeLimit full(std::filesystem::file_size(dir_ / "log") + 10);
+      EXPECT_FALSE(create(*store, controller_, "refused").ok());
+    }
+    ASSERT_TRUE(create(*store, controller_, "after").ok());
+  }
+  auto store = open();
+  EXPECT_FALSE(store->recovered_torn_tail());
+  EXPECT_EQ(store->image()->topic("refused"), nullptr);
+  EXPECT_NE(store->image()->topic("after"), nullptr);
 }
 
 TEST_F(MetadataStoreTest, SnapshotBoundsReplayAndKeepsEverything) {
