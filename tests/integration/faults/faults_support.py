@@ -30,6 +30,7 @@ class ShimBroker(Broker):
     mirror:       keep the fsynced state of data_dir/logs in this folder (power loss)
     kill_at_sync: with mirror, eddyd SIGKILLs itself in its Nth fsync of unsynced written bytes
     full_file:    while this file exists, writes under data_dir/logs fail as on a full disk
+                  (it holds how many bytes are still free: none when empty)
     `env` execs eddyd, so the harness's process is eddyd itself (kill -9 reaches it).
     """
 

@@ -21,8 +21,9 @@
 //
 // Disk full (EDDY_SHIM_FULL_FILE set): while that control file exists, a write to a file under
 // the root fails the way a full ext4 does: what overwrites bytes the file already has succeeds
-// (its blocks are allocated: eddyd's preallocated tail), what would extend the file is cut at
-// the file's end (a short write) or, with nothing left to write, fails with ENOSPC.
+// (its blocks are allocated: eddyd's preallocated tail), what would extend the file is cut where
+// the free bytes end (a short write) or, with nothing left to write, fails with ENOSPC. The
+// control file holds how many bytes are free when it appears (empty: none).
 #include <dirent.h>
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -100,9 +101,13 @@ struct InodeState {
 };
 
 struct Shim {
-  std::string root;          // EDDY_SHIM_ROOT, no trailing '/'
-  std::string mirror;        // EDDY_SHIM_MIRROR, or empty: no power-loss tracking
-  std::string full_file;     // EDDY_SHIM_FULL_FILE, or empty: never full
+  std::string root;       // EDDY_SHIM_ROOT, no trailing '/'
+  std::string mirror;     // EDDY_SHIM_MIRROR, or empty: no power-loss tracking
+  std::string full_file;  // EDDY_SHIM_FULL_FILE, or empty: never full
+  std::mutex full_mu;     // guards the three below
+  ino_t full_ino = 0;     // the control file as last seen
+  struct timespec full_mtime = {};
+  uint64_t free_bytes = 0;   // how much more files may grow while it exists
   int64_t kill_at_sync = 0;  // EDDY_SHIM_KILL_AT_SYNC: SIGKILL at this fsync of written data
   std::atomic<int64_t> data_syncs{0};
   std::mutex mu;  // guards inodes and next_id
@@ -182,19 +187,43 @@ void note_truncated(int fd, uint64_t size) {
   st->min_truncate = std::min(st->min_truncate, size);
 }
 
+// Whether the control file exists; when it is new (another inode or mtime than the last one
+// seen), the free bytes restart at the number it holds (none when it is empty).
 bool disk_full() {
-  const std::string& f = shim()->full_file;
-  return !f.empty() && access(f.c_str(), F_OK) == 0;
+  Shim* s = shim();
+  struct stat st;
+  if (s->full_file.empty() || stat(s->full_file.c_str(), &st) != 0) return false;
+  std::lock_guard lock(s->full_mu);
+  if (st.st_ino != s->full_ino || st.st_mtim.tv_sec != s->full_mtime.tv_sec ||
+      st.st_mtim.tv_nsec != s->full_mtime.tv_nsec) {
+    s->full_ino = st.st_ino;
+    s->full_mtime = st.st_mtim;
+    char buf[32] = {};
+    int fd = open(s->full_file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+      ssize_t n = read(fd, buf, sizeof(buf) - 1);
+      close(fd);
+      if (n < 0) buf[0] = '\0';
+    }
+    s->free_bytes = strtoull(buf, nullptr, 10);
+  }
+  return true;
 }
 
-// How many of `len` bytes at `pos` a full disk still takes: those inside the file's size.
-// Returns len when the disk is not full or the file is not ours.
+// How many of `len` bytes at `pos` a full disk still takes: those inside the file's size, and
+// of the rest what the free bytes allow. Returns len when the disk is not full or the file is
+// not ours.
 size_t full_disk_limit(int fd, uint64_t pos, size_t len) {
   if (!disk_full() || !state_for_fd(fd)) return len;
   struct stat st;
   if (fstat(fd, &st) != 0) return len;
   uint64_t size = static_cast<uint64_t>(st.st_size);
-  return pos >= size ? 0 : static_cast<size_t>(std::min<uint64_t>(len, size - pos));
+  size_t inside = pos >= size ? 0 : static_cast<size_t>(std::min<uint64_t>(len, size - pos));
+  Shim* s = shim();
+  std::lock_guard lock(s->full_mu);
+  size_t grow = static_cast<size_t>(std::min<uint64_t>(len - inside, s->free_bytes));
+  s->free_bytes -= grow;
+  return inside + grow;
 }
 
 uint64_t current_position(int fd, bool after_write, size_t written) {

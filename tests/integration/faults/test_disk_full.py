@@ -1,7 +1,8 @@
 """T11, a full disk (shared/docs/reliability.md): eddyd runs under power_loss_shim.cc, which, while
 a control file exists, fails writes under the data dir the way a full ext4 does: overwrites of
 bytes a file already has succeed (the sync policy's zero-filled preallocated tail), anything that
-would grow a file is cut at its end or fails with ENOSPC. A real confluent-kafka producer
+would grow a file is cut where the free bytes (the control file's content, none when empty) run
+out, and the rest fails with ENOSPC. A real confluent-kafka producer
 (acks=all, no retries) keeps writing.
 
 What Eddy does (docs/storage.md, "Disk full and power loss, end to end"): the append whose write
@@ -9,7 +10,8 @@ fails is cut back and answered KAFKA_STORAGE_ERROR (56; Kafka's KafkaStorageExce
 and librdkafka clients treat as retriable after a metadata refresh), and the partition refuses
 further appends with the same code until eddyd restarts, as Kafka takes a failed log dir offline.
 Reads go on. Nothing acknowledged, before or during the fault, is lost or changed; after a
-restart with space back the partition accepts writes again.
+restart with space back the partition accepts writes again. A metadata log entry torn by the full
+disk is cut back, so a topic created once space is back survives a restart.
 
   cd tests/integration/faults && EDDYD=../../../build/bin/eddyd \
     EDDY_POWER_LOSS_SHIM=../../../build/tests/integration/faults/libeddy_power_loss_shim.so \
@@ -21,6 +23,7 @@ import time
 import unittest
 
 import confluent_kafka
+import confluent_kafka.admin
 
 from faults_support import ShimBroker, temp_dir
 from test_data_path import WAIT_S, consume_all, produce_all, producer, topic_name  # noqa: E402
@@ -119,6 +122,34 @@ class DiskFullTest(unittest.TestCase):
         self.produce_acked(100, b"after")
         high = self.assert_serves_every_acked_record()
         print(f"\ndisk full, then restart: acked {len(self.acked)}, lost 0, served {high}")
+
+    def create_topic(self, name):
+        """CreateTopics through confluent-kafka's AdminClient: None, or the KafkaError."""
+        admin = confluent_kafka.admin.AdminClient({"bootstrap.servers": self.broker.bootstrap})
+        future = admin.create_topics([confluent_kafka.admin.NewTopic(name, 1, 1)],
+                                     request_timeout=WAIT_S)[name]
+        try:
+            future.result(timeout=WAIT_S)
+            return None
+        except confluent_kafka.KafkaException as e:
+            return e.args[0]
+
+    def test_torn_metadata_write_loses_no_topic_created_after_it(self):
+        # 10 bytes free: the metadata log's next entry is written in part, then ENOSPC.
+        with open(self.full_file, "w") as f:
+            f.write("10")
+        refused = self.create_topic(topic_name())
+        self.assertIsNotNone(refused, "a topic was created on a full disk")
+        self.assertTrue(self.broker.alive())
+        self.space_back()
+        self.assertIsNone(self.create_topic(self.topic))
+        self.produce_acked(100, b"after")
+        self.assertEqual(self.broker.stop(), 0)
+        self.broker.start()
+        # The topic created after the torn entry is still there, with its records.
+        high = self.assert_serves_every_acked_record()
+        print(f"\ntorn metadata write: refused with {refused.name()}, the topic created after it "
+              f"served {high} records after a restart")
 
 
 if __name__ == "__main__":
