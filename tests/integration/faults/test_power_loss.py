@@ -32,11 +32,14 @@ import random
 import time
 import unittest
 
+import confluent_kafka
+
 from faults_support import ShimBroker, rebuild_synced_state, temp_dir
 
 # From tests/integration/broker, which faults_support puts on sys.path.
 import test_crash_recovery  # noqa: E402
-from test_data_path import WAIT_S, producer, topic_name  # noqa: E402
+from test_data_path import (WAIT_S, delete_records, produce_all, producer,  # noqa: E402
+                            topic_name)
 
 
 def produce_until_power_cut(broker, topic):
@@ -71,28 +74,74 @@ def produce_until_power_cut(broker, topic):
 class PowerLossTest(unittest.TestCase):
     OVERRIDES = {"auto.create.topics.enable": "true"}
 
+    def start_shimmed(self, cut_at=0):
+        """eddyd under the shim, stopped (and its data dir removed) when the test ends."""
+        self.mirror = temp_dir(self, "eddy-mirror-")
+        broker = ShimBroker(mirror=self.mirror, kill_at_sync=cut_at,
+                            overrides=dict(self.OVERRIDES))
+        self.addCleanup(broker.__exit__, None, None, None)
+        return broker.start()
+
+    def power_cut_and_restart(self, broker):
+        """kill -9 (when the shim has not killed it already), cut the data dir back to what was
+        fsynced, start eddyd again without the shim. Returns how many bytes the cut undid."""
+        broker.kill9()
+        undone = rebuild_synced_state(broker.logs_dir, self.mirror)
+        broker.shimmed = False
+        broker.start()
+        return undone
+
+    def watermarks(self, broker, topic):
+        c = confluent_kafka.Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "unused"})
+        try:
+            return c.get_watermark_offsets(confluent_kafka.TopicPartition(topic, 0),
+                                           timeout=WAIT_S)
+        finally:
+            c.close()
+
     def test_acked_records_survive_power_loss_under_sync_policy(self):
-        mirror = temp_dir(self, "eddy-mirror-")
         # Which fsync the power cut interrupts: any is a valid scenario, so a random one (the
         # message names it; EDDY_POWER_CUT_AT_SYNC=N replays one).
         cut_at = int(os.environ.get("EDDY_POWER_CUT_AT_SYNC") or random.randint(50, 400))
         print(f"\npower cut at fsync {cut_at} (EDDY_POWER_CUT_AT_SYNC={cut_at} replays it)")
-        broker = ShimBroker(mirror=mirror, kill_at_sync=cut_at, overrides=dict(self.OVERRIDES))
+        broker = self.start_shimmed(cut_at)
         topic = topic_name()
-        crash = test_crash_recovery.CrashTest
-        try:
-            broker.start()
-            acked, by_shim = produce_until_power_cut(broker, topic)
-            self.assertGreater(len(acked), 0, "nothing was acknowledged before the kill")
-            undone = rebuild_synced_state(broker.logs_dir, mirror)
-            broker.shimmed = False
-            broker.start()
-            served = crash.check_served_prefix(self, broker, topic, acked, expect_all_acked=True)
-            where = f"in fsync {cut_at}" if by_shim else f"by kill -9, fsync {cut_at} never came"
-            print(f"power loss {where}: acked {len(acked)}, lost 0, served {served}; the cut "
-                  f"to what was fsynced undid {undone} bytes")
-        finally:
-            broker.__exit__(None, None, None)
+        acked, by_shim = produce_until_power_cut(broker, topic)
+        self.assertGreater(len(acked), 0, "nothing was acknowledged before the kill")
+        undone = self.power_cut_and_restart(broker)
+        served = test_crash_recovery.CrashTest.check_served_prefix(self, broker, topic, acked,
+                                                                   expect_all_acked=True)
+        where = f"in fsync {cut_at}" if by_shim else f"by kill -9, fsync {cut_at} never came"
+        print(f"power loss {where}: acked {len(acked)}, lost 0, served {served}; the cut "
+              f"to what was fsynced undid {undone} bytes")
+
+    def test_delete_records_answer_survives_power_loss(self):
+        broker = self.start_shimmed()
+        topic = topic_name()
+        produce_all(producer(broker, acks="all"), topic, [(None, b"%d" % i, None)
+                                                          for i in range(1000)])
+        self.assertEqual(delete_records(broker, topic, 0, 400), (400, 0))
+        self.power_cut_and_restart(broker)  # right after the answer
+        low, high = self.watermarks(broker, topic)
+        self.assertEqual((low, high), (400, 1000))
+        print(f"\npower loss after DeleteRecords: log start {low}, end {high}")
+
+    def test_committed_group_offsets_survive_power_loss(self):
+        broker = self.start_shimmed()
+        topic = topic_name()
+        produce_all(producer(broker, acks="all"), topic, [(None, b"%d" % i, None)
+                                                          for i in range(100)])
+        conf = {"bootstrap.servers": broker.bootstrap, "group.id": "g-" + topic,
+                "enable.auto.commit": False}
+        c = confluent_kafka.Consumer(conf)
+        c.commit(offsets=[confluent_kafka.TopicPartition(topic, 0, 60)], asynchronous=False)
+        c.close()
+        self.power_cut_and_restart(broker)  # right after the commit was answered
+        c = confluent_kafka.Consumer(conf)
+        committed = c.committed([confluent_kafka.TopicPartition(topic, 0)], timeout=WAIT_S)
+        c.close()
+        self.assertEqual(committed[0].offset, 60)
+        print("\npower loss after OffsetCommit: committed offset 60 kept")
 
 
 if __name__ == "__main__":
