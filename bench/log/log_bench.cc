@@ -145,10 +145,10 @@ void BM_AppendInterval(benchmark::State& state) {
   uint64_t written = 0;
   int64_t since_tick = 0;
   for (auto _ : state) {
-    // With preallocation, the top-up that eddyd's flusher runs once an append leaves less than
-    // half of the tail (none is flushed within a run: flush.ms is an hour), here on the
-    // appending thread, so that its cost is counted: every ahead/2 appended. It writes zeros
-    // only while the appends average under a page, as in eddyd. Without, nothing but appends.
+    // With preallocation (preallocate=true on an interval topic), the top-ups that LogManager's
+    // background tick runs between interval flushes (none is due within a run: flush.ms is an
+    // hour), here on the appending thread so that their cost is counted, and as often as the
+    // tail needs one: every ahead/2 appended. Without, nothing but appends.
     since_tick += static_cast<int64_t>(batch.size());
     if (ahead_kib > 0 && since_tick >= ahead_kib * 512) {
       since_tick = 0;

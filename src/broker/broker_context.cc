@@ -62,7 +62,13 @@ PartitionSettings BrokerContext::partition_settings(const metadata::MetadataImag
   // log.flush.interval.ms is what bounds unsynced data, unless the topic overrides it.
   c.flush_ms =
       topic.configs.count("flush.ms") > 0 ? t.flush_ms : config->get_long("log.flush.interval.ms");
-  c.preallocate = t.preallocate;
+  // preallocate / log.preallocate set nowhere: the log's default, which follows the flush policy
+  // (on for sync; docs/storage.md, "Preallocation").
+  if (metadata::resolve_topic_value(*metadata::find_topic_config("preallocate"), topic.configs,
+                                    broker_lookup(image))
+          .source != ConfigSource::kDefault) {
+    c.preallocate = t.preallocate;
+  }
   s.min_insync_replicas = static_cast<int32_t>(t.min_insync_replicas);
   return s;
 }

@@ -10,27 +10,18 @@ Flusher::Flusher(int threads) {
 
 Flusher::~Flusher() { stop(); }
 
-void Flusher::request(std::shared_ptr<PartitionLog> log) { enqueue({std::move(log), false}); }
-
-void Flusher::request_top_up(std::shared_ptr<PartitionLog> log) { enqueue({std::move(log), true}); }
-
-void Flusher::enqueue(Job job) {
+void Flusher::request(std::shared_ptr<PartitionLog> log) {
   {
     std::lock_guard lock(mu_);
     if (!stopping_) {
-      queue_.push_back(std::move(job));
+      queue_.push_back(std::move(log));
       cv_.notify_one();
       return;
     }
   }
-  if (job.top_up) {
-    // Stopped: the log is closing, and its tail is cut at close anyway.
-    job.log->top_up_queued_ = false;
-    return;
-  }
   // Stopped: flush on the caller rather than leave durability callbacks waiting forever.
-  job.log->flush_queued_ = false;
-  (void)job.log->flush();
+  log->flush_queued_ = false;
+  (void)log->flush();
 }
 
 void Flusher::stop() {
@@ -57,27 +48,19 @@ bool Flusher::needs_another_flush(PartitionLog& log) {
 void Flusher::run() {
   std::shared_ptr<PartitionLog> again;  // flushed by this thread, and appended to meanwhile
   while (true) {
-    Job job;
+    std::shared_ptr<PartitionLog> log;
     {
       std::unique_lock lock(mu_);
       if (again) {
         // Behind the logs already waiting, so a busy log does not starve the others; when none
         // waits this thread takes it straight back.
-        queue_.push_back({std::move(again), false});
+        queue_.push_back(std::move(again));
         if (queue_.size() > 1) cv_.notify_one();
       }
       cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, and drained
-      job = std::move(queue_.front());
+      log = std::move(queue_.front());
       queue_.pop_front();
-    }
-    std::shared_ptr<PartitionLog>& log = job.log;
-    if (job.top_up) {
-      // Cleared first: an append that finds the tail low again while this one fills it queues
-      // another, which then finds it full and returns.
-      log->top_up_queued_ = false;
-      log->top_up_preallocation();
-      continue;
     }
     // An error has already failed the log and its waiters; a failed log is never flushed again.
     // The flag stays set then, so appends (which fail anyway) do not queue it again either.

@@ -6,10 +6,6 @@
 // while its fsync ran goes straight back into the queue from the thread that flushed it: the next
 // fsync covers every batch appended meanwhile (the group commit), and with no other log waiting
 // the same thread runs it at once, with no hand-off to another thread on the way.
-//
-// The threads also top up the zero-filled tail of flush.policy=interval logs (docs/storage.md,
-// "Preallocation"), which have no group commit to do it after; a log has at most one top-up
-// queued (its own flag), so that queue is bounded by the number of logs too.
 
 #include <condition_variable>
 #include <deque>
@@ -31,8 +27,6 @@ class Flusher {
 
   // Queues log->flush(); the caller has just set the log's queued flag, so it is not queued yet.
   void request(std::shared_ptr<PartitionLog> log);
-  // Queues log->top_up_preallocation(); the caller has just set the log's top-up flag.
-  void request_top_up(std::shared_ptr<PartitionLog> log);
   // Drains the queue and joins the threads. Idempotent.
   void stop();
 
@@ -44,13 +38,7 @@ class Flusher {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  struct Job {
-    std::shared_ptr<PartitionLog> log;
-    bool top_up = false;  // top_up_preallocation() rather than flush()
-  };
-  void enqueue(Job job);
-
-  std::deque<Job> queue_;
+  std::deque<std::shared_ptr<PartitionLog>> queue_;
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };

@@ -5,6 +5,7 @@
 // append, roll, flush or retention pass, never retroactively to data already written.
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "common/status.h"
@@ -35,15 +36,17 @@ struct LogConfig {
   // preallocate (log.preallocate for the broker): keep the active segment's file zero-filled and
   // fdatasynced ahead of the log end, so that a data fdatasync overwrites blocks the file already
   // has instead of growing it (no journal commit for a new size; docs/storage.md,
-  // "Preallocation"). On by default; each policy keeps the tail only while it pays: under sync
-  // while group commits are small (their fsyncs get about twice as fast), under interval while
-  // appends are smaller than a page (the kernel then zeroes no page around them); see
-  // docs/benchmarks/storage.md.
-  bool preallocate = true;
+  // "Preallocation"). Unset: on for flush.policy=sync, whose fsyncs it makes about twice as fast,
+  // off for interval, where it only doubles the bytes written (docs/benchmarks/storage.md).
+  std::optional<bool> preallocate;
   // How far ahead of the log end the zero-filled tail reaches when topped up (Eddy's own
   // preallocate.ahead.bytes); topped up once less than half of it is left. Never past
   // segment.bytes.
   int64_t preallocate_ahead_bytes = 1LL << 20;
+
+  bool preallocate_enabled() const {
+    return preallocate.value_or(flush_policy == FlushPolicy::kSync);
+  }
 
   // Checks bounds (segment_bytes within [kMinSegmentBytes, INT32_MAX] because index positions are
   // u32, positive intervals, ...). Returns kInvalidArgument naming the Kafka key.

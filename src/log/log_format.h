@@ -55,12 +55,6 @@ inline constexpr size_t kZeroFillPieceBytes = 256 * 1024;
 // of every byte, which costs more than the journal commit it saves once a group is this big
 // (measured: docs/benchmarks/storage.md, "Preallocation").
 inline constexpr uint64_t kPreallocateMaxGroupBytes = 256 * 1024;
-// Under flush.policy=interval there is no group commit to speed up: what the tail saves there is
-// the kernel's zeroing of the rest of each new page cache page an append lands in part of (about
-// half of a 1 KiB append's time on the development VM), so it is kept only while the appends
-// average less than a page. Appends of whole pages need no zeroing, and the zeros would be a second
-// write of every byte (docs/benchmarks/storage.md, "Preallocation").
-inline constexpr uint64_t kPreallocateMaxAppendBytes = 4096;
 // The smallest preallocate.ahead.bytes: one page.
 inline constexpr int64_t kMinPreallocateAheadBytes = 4096;
 // Recovery reads a suspected zero tail through windows of this size.

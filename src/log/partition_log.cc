@@ -29,7 +29,7 @@ int64_t max_batch_bytes_of(const LogConfig& c) {
   return std::min(c.max_message_bytes, c.segment_bytes);
 }
 int64_t preallocate_ahead_of(const LogConfig& c) {
-  return c.preallocate ? c.preallocate_ahead_bytes : 0;
+  return c.preallocate_enabled() ? c.preallocate_ahead_bytes : 0;
 }
 }  // namespace
 
@@ -39,7 +39,6 @@ PartitionLog::PartitionLog(PartitionLogOptions options)
       max_batch_bytes_(max_batch_bytes_of(options_.config)),
       preallocate_ahead_(preallocate_ahead_of(options_.config)),
       segment_bytes_(options_.config.segment_bytes),
-      interval_policy_(options_.config.flush_policy == FlushPolicy::kInterval),
       append_config_(options_.config),
       epochs_(std::make_unique<LeaderEpochCache>(options_.dir, options_.faults)) {}
 
@@ -56,7 +55,6 @@ void PartitionLog::update_config(const LogConfig& config) {
   max_batch_bytes_.store(max_batch_bytes_of(config));
   preallocate_ahead_.store(preallocate_ahead_of(config));
   segment_bytes_.store(config.segment_bytes);
-  interval_policy_.store(config.flush_policy == FlushPolicy::kInterval);
   config_version_.fetch_add(1, std::memory_order_release);
 }
 
@@ -187,7 +185,6 @@ Result<AppendResult> PartitionLog::append(MutableByteSpan records, LeaderEpoch l
       validate_for_leader(records, static_cast<uint64_t>(max_batch_bytes_.load()), crc, &infos));
   std::optional<Result<AppendResult>> result;
   FlushPolicy policy;
-  bool top_up = false;
   {
     std::lock_guard lock(append_mu_);
     const LogConfig& cfg = append_config_locked();
@@ -213,9 +210,8 @@ Result<AppendResult> PartitionLog::append(MutableByteSpan records, LeaderEpoch l
     }
     result.emplace(
         append_locked(records, infos, leader_epoch, cfg, now, log_append_time ? now : -1));
-    top_up = result->is_ok() && tail_needs_top_up_locked(cfg);
   }
-  if (result->is_ok()) after_append(policy, top_up);
+  if (result->is_ok()) after_append(policy);
   return std::move(*result);
 }
 
@@ -239,7 +235,6 @@ Result<AppendResult> PartitionLog::append_as_follower(ByteSpan records) {
   }
   std::optional<Result<AppendResult>> result;
   FlushPolicy policy;
-  bool top_up = false;
   {
     std::lock_guard lock(append_mu_);
     const LogConfig& cfg = append_config_locked();
@@ -257,10 +252,9 @@ Result<AppendResult> PartitionLog::append_as_follower(ByteSpan records) {
       for (size_t i = 0; i < infos.size(); ++i) {
         epochs_->assign(LeaderEpoch(epochs[i]), Offset(infos[i].base_offset));
       }
-      top_up = tail_needs_top_up_locked(cfg);
     }
   }
-  if (result->is_ok()) after_append(policy, top_up);
+  if (result->is_ok()) after_append(policy);
   return std::move(*result);
 }
 
@@ -287,17 +281,13 @@ Result<AppendResult> PartitionLog::append_locked(ByteSpan records,
     EDDY_RETURN_IF_ERROR(roll_locked(now_ms));
     seg = segments_.rbegin()->second.get();
   }
-  if (!seg->zero_fill_enabled() && cfg.preallocate) seg->enable_zero_fill();
+  if (!seg->zero_fill_enabled() && cfg.preallocate_enabled()) seg->enable_zero_fill();
   EDDY_RETURN_IF_ERROR(seg->append(records, infos, cfg.index_interval_bytes, now_ms));
   if (leader_epoch.value() >= 0) epochs_->assign(leader_epoch, Offset(infos.front().base_offset));
   log_end_offset_.store(last + 1, std::memory_order_release);
   // One writer (under append_mu_): a plain add, no read-modify-write.
   appended_bytes_.store(appended_bytes_.load(std::memory_order_relaxed) + records.size(),
                         std::memory_order_relaxed);
-  // A moving average over the last few appends (the first sets it), for zero_fill_pays().
-  uint64_t avg = append_bytes_avg_.load(std::memory_order_relaxed);
-  append_bytes_avg_.store(avg == 0 ? records.size() : (avg * 7 + records.size()) / 8,
-                          std::memory_order_relaxed);
   int64_t max_ts = -1;
   for (const BatchInfo& b : infos) max_ts = std::max(max_ts, b.max_timestamp);
   AppendResult r{Offset(infos.front().base_offset),  Offset(last),  log_append_time_ms, max_ts,
@@ -305,30 +295,9 @@ Result<AppendResult> PartitionLog::append_locked(ByteSpan records,
   return r;
 }
 
-void PartitionLog::after_append(FlushPolicy policy, bool top_up) {
-  if (options_.flusher == nullptr) return;
-  if (policy == FlushPolicy::kSync) {
-    if (!flush_queued_.exchange(true)) options_.flusher->request(shared_from_this());
-  } else if (top_up && !top_up_queued_.exchange(true)) {
-    // No group commit follows an interval append to top the tail up after, and the background
-    // tick comes too rarely for a busy log: a flusher thread does it, off the appender's thread.
-    options_.flusher->request_top_up(shared_from_this());
-  }
-}
-
-bool PartitionLog::tail_needs_top_up_locked(const LogConfig& cfg) const {
-  if (cfg.flush_policy != FlushPolicy::kInterval || !zero_fill_pays()) return false;
-  const LogSegment& seg = *segments_.rbegin()->second;
-  int64_t ahead = preallocate_ahead_.load(std::memory_order_relaxed);
-  return ahead > 0 && seg.zero_fill_enabled() &&
-         seg.preallocated_bytes() < static_cast<uint64_t>(ahead) / 2;
-}
-
-bool PartitionLog::zero_fill_pays() const {
-  if (interval_policy_.load(std::memory_order_relaxed)) {
-    return append_bytes_avg_.load(std::memory_order_relaxed) < kPreallocateMaxAppendBytes;
-  }
-  return group_bytes_avg_.load(std::memory_order_relaxed) <= kPreallocateMaxGroupBytes;
+void PartitionLog::after_append(FlushPolicy policy) {
+  if (policy != FlushPolicy::kSync || options_.flusher == nullptr) return;
+  if (!flush_queued_.exchange(true)) options_.flusher->request(shared_from_this());
 }
 
 Status PartitionLog::roll_locked(int64_t now_ms) {
@@ -458,10 +427,10 @@ Status PartitionLog::trim_tail(LogSegment& seg) {
 void PartitionLog::top_up_preallocation() {
   int64_t ahead = preallocate_ahead_.load(std::memory_order_relaxed);
   if (ahead <= 0 || closed_.load() || failed_.load()) return;
-  // Zeros cost a write of every byte the data will later overwrite; what they save is worth it
-  // only while groups (sync) or appends (interval) are small (docs/storage.md, "Preallocation").
-  // Otherwise the tail runs out and appends grow the file as without preallocation.
-  if (!zero_fill_pays()) return;
+  // Zeros cost a write of every byte the data will later overwrite; the journal commit they save
+  // is worth it only while groups are small (docs/benchmarks/storage.md, "Preallocation"). With
+  // big groups the tail runs out and appends grow the file as without preallocation.
+  if (group_bytes_avg_.load(std::memory_order_relaxed) > kPreallocateMaxGroupBytes) return;
   auto seg = active_segment();
   // An empty segment gets none: a partition never written to costs no disk space.
   if (!seg || seg->empty() || seg->preallocated_bytes() >= static_cast<uint64_t>(ahead) / 2) {

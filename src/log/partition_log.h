@@ -250,7 +250,7 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
   std::vector<std::pair<LeaderEpoch, Offset>> epoch_entries() const;
 
  private:
-  friend class Flusher;  // clears flush_queued_ and top_up_queued_, runs top_up_preallocation()
+  friend class Flusher;  // clears flush_queued_
   explicit PartitionLog(PartitionLogOptions options);
 
   // Opening and recovery (partition_log_recovery.cc).
@@ -264,16 +264,7 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
                                      int64_t log_append_time_ms);
   Status roll_locked(int64_t now_ms);
   Status remove_segments_locked(int64_t from_base, bool unlink_now);
-  // After an append, outside the append lock: queues the group commit (sync) or, when
-  // `top_up` (tail_needs_top_up_locked), a top-up of the zero-filled tail (interval).
-  void after_append(FlushPolicy policy, bool top_up);
-  // Under the append lock: whether an interval log's zero-filled tail is below half of
-  // preallocate.ahead.bytes and worth topping up.
-  bool tail_needs_top_up_locked(const LogConfig& cfg) const;
-  // Whether a zero-filled tail pays for its zeros: group commits averaging at most
-  // kPreallocateMaxGroupBytes (sync), appends averaging under kPreallocateMaxAppendBytes
-  // (interval).
-  bool zero_fill_pays() const;
+  void after_append(FlushPolicy policy);
 
   // The config as appenders see it (caller holds append_mu_): re-copied only after
   // update_config, so that an append does not copy the struct under config_mu_.
@@ -316,9 +307,8 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
   // by flush() without config_mu_.
   std::atomic<int64_t> preallocate_ahead_{0};
   std::atomic<int64_t> segment_bytes_{0};
-  std::atomic<bool> interval_policy_{false};  // flush.policy=interval, for zero_fill_pays()
-  LogConfig append_config_;                   // guarded by append_mu_
-  uint64_t append_config_version_ = 0;        // guarded by append_mu_
+  LogConfig append_config_;             // guarded by append_mu_
+  uint64_t append_config_version_ = 0;  // guarded by append_mu_
 
   // Serialises writers (append, truncate, retention, roll).
   std::mutex append_mu_;
@@ -332,7 +322,6 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
   std::atomic<bool> failed_{false};
   std::atomic<bool> closed_{false};
   std::atomic<bool> flush_queued_{false};
-  std::atomic<bool> top_up_queued_{false};  // a top-up is queued on the flusher (interval)
   std::atomic<int64_t> last_flush_ms_{0};
   // Bumped by every truncation, so that a flush that raced with one does not claim offsets
   // whose bytes it never synced.
@@ -360,8 +349,7 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
   // which decides whether zero-filling pays (top_up_preallocation).
   std::atomic<uint64_t> appended_bytes_{0};
   uint64_t appended_at_flush_ = 0;
-  std::atomic<uint64_t> group_bytes_avg_{0};   // written under flush_mu_
-  std::atomic<uint64_t> append_bytes_avg_{0};  // bytes per append, written under append_mu_
+  std::atomic<uint64_t> group_bytes_avg_{0};  // written under flush_mu_
   std::mutex zero_fill_mu_;
   mutable std::mutex durable_mu_;
   std::multimap<int64_t, DurableCallback> durable_waiters_;  // guarded by durable_mu_

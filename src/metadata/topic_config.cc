@@ -62,9 +62,9 @@ std::vector<TopicConfigDef> make_defs() {
        "log.cleaner.min.compaction.lag.ms"},
       {{"min.insync.replicas", T::kInt, "1", "In-sync replicas an acks=all write needs.", 1},
        "min.insync.replicas"},
-      {{"preallocate", T::kBoolean, "true",
-        "Keep a zero-filled tail ahead of the active segment's end while it pays: small group "
-        "commits (flush.policy=sync) or appends under a page (interval).",
+      {{"preallocate", T::kBoolean, "false",
+        "Keep a zero-filled tail ahead of the active segment's end so fsyncs overwrite. Unset: "
+        "on with flush.policy=sync, off with interval.",
         0},
        "log.preallocate"},
       {{"retention.bytes", T::kLong, "-1",
@@ -160,8 +160,8 @@ TopicConfig resolve_topic_config(const std::map<std::string, std::string>& overr
     if (p == "compact") c.cleanup_compact = true;
   }
   c.log_append_time = get("message.timestamp.type").value.value_or("") == "LogAppendTime";
-  auto pre = parse_config_bool(get("preallocate").value.value_or("true"));
-  c.preallocate = !pre || *pre;
+  auto pre = parse_config_bool(get("preallocate").value.value_or("false"));
+  c.preallocate = pre && *pre;
   auto unclean = parse_config_bool(get("unclean.leader.election.enable").value.value_or("false"));
   c.unclean_leader_election = unclean && *unclean;
   c.compression_type = get("compression.type").value.value_or("producer");

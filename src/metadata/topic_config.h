@@ -47,7 +47,7 @@ struct TopicConfig {
   bool cleanup_delete = true;
   bool cleanup_compact = false;
   bool log_append_time = false;  // message.timestamp.type=LogAppendTime
-  bool preallocate = true;
+  bool preallocate = false;
   bool unclean_leader_election = false;
   std::string compression_type;
 };

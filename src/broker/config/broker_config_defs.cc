@@ -85,9 +85,9 @@ std::vector<ConfigDef> make_defs() {
        "Delay before a deleted segment's files are removed.", 0},
       {"log.index.size.max.bytes", T::kInt, "10485760", "Maximum size of an offset index.", 4},
       {"log.index.interval.bytes", T::kInt, "4096", "Bytes between offset index entries.", 0},
-      {"log.preallocate", T::kBoolean, "true",
-       "Keep a zero-filled tail ahead of the active segment's end while it pays: small group "
-       "commits (log.flush.policy=sync) or appends under a page (interval)."},
+      {"log.preallocate", T::kBoolean, "false",
+       "Keep a zero-filled tail ahead of the active segment's end so fsyncs overwrite. Unset: "
+       "on with log.flush.policy=sync, off with interval."},
       {"log.message.timestamp.type",
        T::kString,
        "CreateTime",

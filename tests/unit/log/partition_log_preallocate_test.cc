@@ -12,7 +12,6 @@
 #include <atomic>
 #include <thread>
 
-#include "log/flusher.h"
 #include "log/log_format.h"
 #include "log/preallocation_budget.h"
 #include "tests/unit/log/log_fixture.h"
@@ -68,11 +67,16 @@ class PreallocateTest : public LogFixture {
   }
 };
 
-TEST(PreallocateConfigTest, OnByDefaultWhateverTheFlushPolicy) {
+TEST(PreallocateConfigTest, DefaultFollowsTheFlushPolicyAndAnExplicitValueWins) {
   LogConfig c;
-  EXPECT_TRUE(c.preallocate);
-  EXPECT_EQ(c.flush_policy, FlushPolicy::kSync);
-  EXPECT_TRUE(c.validate().is_ok());
+  EXPECT_TRUE(c.preallocate_enabled());  // flush.policy=sync
+  c.flush_policy = FlushPolicy::kInterval;
+  EXPECT_FALSE(c.preallocate_enabled());
+  c.preallocate = true;
+  EXPECT_TRUE(c.preallocate_enabled());
+  c.flush_policy = FlushPolicy::kSync;
+  c.preallocate = false;
+  EXPECT_FALSE(c.preallocate_enabled());
 }
 
 TEST(PreallocateConfigTest, AheadBytesBelowAPageIsRejectedNamingTheKey) {
@@ -361,46 +365,6 @@ TEST_F(PreallocateTest, IntervalPolicyTopsUpOnTheBackgroundTick) {
   ASSERT_TRUE(log->maybe_roll_and_flush().is_ok());
   EXPECT_EQ(file_size(log_file()), ends.back() + kAhead);
   EXPECT_EQ(log->flushed_offset(), Offset(0));  // the zeros were synced, not the batches' offsets
-}
-
-// flush.policy=interval has no group commit to top the tail up after: an append that leaves less
-// than half of it queues a top-up on the flusher, so a busy log does not wait for the tick.
-TEST_F(PreallocateTest, IntervalAppendsUnderAPageHaveTheirTailToppedUpByTheFlusher) {
-  config_.flush_policy = FlushPolicy::kInterval;
-  config_.flush_ms = 1'000'000;
-  Flusher flusher(1);
-  PartitionLogOptions o = options();
-  o.flusher = &flusher;
-  auto log = PartitionLog::open(o);
-  ASSERT_TRUE(log.is_ok()) << log.status().to_string();
-  auto ends = append_batches(**log, 3);
-  flusher.stop();  // runs what was queued
-  EXPECT_EQ(file_size(log_file()), ends.back() + kAhead);
-  EXPECT_TRUE(zeros_from(log_file(), ends.back()));
-  EXPECT_EQ((*log)->flushed_offset(), Offset(0));  // a top-up syncs nothing
-  EXPECT_EQ(read_all_from(**log, 0).size(), 3u);
-}
-
-// Appends of a page or more need no zeroing from the kernel, so the zeros would only double the
-// bytes written: the tail stops, and comes back once the appends shrink again.
-TEST_F(PreallocateTest, IntervalAppendsOfAPageOrMoreGetNoTailUntilTheyShrink) {
-  config_.flush_policy = FlushPolicy::kInterval;
-  config_.flush_ms = 1'000'000;
-  config_.segment_bytes = 16 << 20;
-  auto log = open();
-  for (int i = 0; i < 3; ++i) {
-    append(*log, 1, 8 * 1024);
-    ASSERT_TRUE(log->maybe_roll_and_flush().is_ok());
-  }
-  EXPECT_EQ(file_size(log_file()), log->size_bytes());
-  bool resumed = false;
-  // Bounded: the average of the appends falls under a page after about six small ones.
-  for (int i = 0; i < 20 && !resumed; ++i) {
-    append(*log);
-    ASSERT_TRUE(log->maybe_roll_and_flush().is_ok());
-    resumed = file_size(log_file()) == log->size_bytes() + kAhead;
-  }
-  EXPECT_TRUE(resumed);
 }
 
 // A real process, killed with SIGKILL while it appends, flushes and tops up its tail: every batch
