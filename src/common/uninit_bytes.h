@@ -1,8 +1,8 @@
 #pragma once
 // Bytes that resize() does not zero, for buffers that are sized and then filled at once (a
 // request frame read from a socket). std::vector<uint8_t> value-initialises what it grows by: a
-// memset of every byte, which on the produce path was ~7% of the broker's CPU only to be
-// overwritten by the read that followed.
+// memset of every byte, 3.4% of the broker's samples on the produce path, only to be overwritten
+// by the read that followed.
 
 #include <cstdint>
 #include <memory>

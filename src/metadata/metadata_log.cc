@@ -171,16 +171,23 @@ Result<int64_t> MetadataLog::append(const pb::MetadataBatch& batch) {
   if (failed_) return io_error(dir_ + "/log could not be cut back after a failed write");
   std::string data = frame(next_offset_, payload);
   Status s = write_all(fd_, data, dir_ + "/log");
-  if (s.is_ok() && ::fdatasync(fd_) != 0) s = errno_status(errno, "fdatasync " + dir_ + "/log");
+  bool sync_failed = false;
+  if (s.is_ok() && ::fdatasync(fd_) != 0) {
+    s = errno_status(errno, "fdatasync " + dir_ + "/log");
+    sync_failed = true;
+  }
   if (!s.is_ok()) {
     // Nothing of a refused entry may stay: the next entries would follow a torn one (a full disk
     // writes part of it), which recovery stops at, dropping them although they were
     // acknowledged; and a whole one that its fdatasync did not vouch for must not come back
     // after a restart. Cut back to the last acknowledged entry, durably, or refuse from now on.
-    if (::ftruncate(fd_, static_cast<off_t>(log_bytes_)) != 0 ||
-        ::lseek(fd_, static_cast<off_t>(log_bytes_), SEEK_SET) < 0 || ::fdatasync(fd_) != 0) {
-      failed_ = true;
-    }
+    // After a failed fdatasync the page cache no longer says what the disk holds (Linux marks
+    // the pages clean and reports the error once): cut back, then refuse until a restart reads
+    // the file again, as a partition does after a failed fsync.
+    const bool cut_back = ::ftruncate(fd_, static_cast<off_t>(log_bytes_)) == 0 &&
+                          ::lseek(fd_, static_cast<off_t>(log_bytes_), SEEK_SET) >= 0 &&
+                          ::fdatasync(fd_) == 0;
+    if (!cut_back || sync_failed) failed_ = true;
     return s;
   }
   log_bytes_ += data.size();
@@ -205,11 +212,18 @@ Status MetadataLog::write_snapshot(const pb::MetadataSnapshot& snapshot) {
   // Entries up to the snapshot are now redundant; those after it (none, when the caller holds
   // the commit lock) would be lost, so only truncate when the snapshot covers the whole log.
   if (snapshot.last_offset() + 1 == next_offset_) {
-    if (::ftruncate(fd_, 0) != 0 || ::fsync(fd_) != 0) {
-      return errno_status(errno, "truncate " + dir_ + "/log");
+    if (::ftruncate(fd_, 0) != 0) return errno_status(errno, "truncate " + dir_ + "/log");
+    // From here the file is empty: the next append must not land at its old end (a hole of
+    // zeros, where recovery stops and drops every entry after it), nor a cut-back extend it.
+    if (::lseek(fd_, 0, SEEK_SET) < 0) {
+      failed_ = true;
+      return errno_status(errno, "seek " + dir_ + "/log");
     }
-    if (::lseek(fd_, 0, SEEK_SET) < 0) return errno_status(errno, "seek " + dir_ + "/log");
     log_bytes_ = 0;
+    if (::fsync(fd_) != 0) {
+      failed_ = true;
+      return errno_status(errno, "fsync " + dir_ + "/log");
+    }
   }
   return Status::ok();
 }

@@ -106,9 +106,10 @@ int16_t Partition::check_leader_epoch(LeaderEpoch client_epoch) const {
   return to_int(ErrorCode::kNone);
 }
 
-// Walks the batch headers without trusting them further than the bytes present. The log validates
-// CRCs and counts again; this pass only finds what the replica layer itself must decide on:
-// codecs, transactional bits, and the producer ids and sequences.
+// Walks the batch headers without trusting them further than the bytes present, for what the
+// replica layer itself decides on: framing, codecs, transactional bits, and the producer ids and
+// sequences. CRCs and records are checked by validate_batch_for_append in append_as_leader, and
+// the log then skips its own CRC check (CrcCheck::kAlreadyVerified).
 int16_t Partition::precheck_batches(ByteSpan records,
                                     std::vector<records::BatchHeader>* headers) const {
   size_t pos = 0;
@@ -165,20 +166,34 @@ LeaderAppendInfo Partition::append_as_leader(MutableByteSpan records, int16_t ac
   std::vector<records::BatchHeader> headers;
   info.error = precheck_batches(records, &headers);
   if (info.error != to_int(ErrorCode::kNone)) return info;
+  // Kafka's ProduceRequest.validateRecords (v3+): exactly one batch per partition.
+  if (headers.size() != 1) {
+    info.error = to_int(ErrorCode::kInvalidRecord);
+    info.error_message = "a produce request carries exactly one record batch per partition";
+    return info;
+  }
   // Every record decoded (decompressed under a cap) before anything is appended, Kafka's
   // LogValidator rules: a batch whose header is right but whose records are not (a count the
   // records do not match, malformed fields, a decompression bomb) never reaches the log, where
-  // consumers would meet it. Outside the append lock: it is CPU work on this request alone.
-  size_t at = 0;
-  for (const records::BatchHeader& h : headers) {
-    auto valid = records::validate_batch_for_append(ByteSpan(records.data() + at, h.size_bytes()),
-                                                    records::AppendValidationOptions{});
-    if (!valid.is_ok()) {
-      info.error = records::kafka_error_for_append(valid.status());
-      info.error_message = valid.status().message();
-      return info;
-    }
-    at += h.size_bytes();
+  // consumers would meet it. The size is checked first (as Kafka does), so an oversized batch is
+  // neither CRC'd nor inflated. Outside the append lock: it is CPU work on this request alone.
+  records::AppendValidationOptions options;
+  options.max_batch_bytes = static_cast<size_t>(settings.log_config.max_message_bytes);
+  auto valid = records::validate_batch_for_append(records, options);
+  if (!valid.is_ok()) {
+    info.error = records::kafka_error_for_append(valid.status());
+    info.error_message = valid.status().message();
+    return info;
+  }
+  // CreateTime: the header's max_timestamp becomes the records' largest (Kafka's LogValidator
+  // setMaxTimestamp); it feeds the time index and time-based retention. The CRC is recomputed
+  // here over bytes just verified, so CrcCheck::kAlreadyVerified below still holds.
+  if (valid->header.timestamp_type() == records::TimestampType::kCreateTime &&
+      valid->max_timestamp != valid->header.max_timestamp) {
+    store_be64(records.data() + records::kMaxTimestampPos,
+               static_cast<uint64_t>(valid->max_timestamp));
+    store_be32(records.data() + records::kCrcPos, records::compute_batch_crc(records));
+    headers.front().max_timestamp = valid->max_timestamp;
   }
 
   {

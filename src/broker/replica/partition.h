@@ -74,8 +74,10 @@ class Partition : public std::enable_shared_from_this<Partition> {
   int16_t check_leader_epoch(LeaderEpoch client_epoch) const;
 
   // Appends a Produce request's records for `acks`: checks leadership, the ISR size against
-  // min.insync.replicas (acks=all), the batches' codecs and idempotent-producer sequences, then
-  // appends. Registers for the durability of what it appended, so the HW follows.
+  // min.insync.replicas (acks=all), that there is exactly one batch, its size, CRC and every
+  // record (Kafka's LogValidator rules, with the records' true max timestamp written into the
+  // header), and idempotent-producer sequences, then appends. Registers for the durability of what
+  // it appended, so the HW follows.
   LeaderAppendInfo append_as_leader(MutableByteSpan records, int16_t acks);
 
   // A follower fetched at `fetch_offset`: it holds everything below. Advances the HW when the

@@ -31,6 +31,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <csignal>
@@ -419,6 +420,18 @@ size_t iov_total(const struct iovec* iov, int count) {
   return total;
 }
 
+// The first `limit` bytes of `iov`, as a full disk takes them (a short write, as write() gets).
+std::vector<struct iovec> iov_prefix(const struct iovec* iov, int count, size_t limit) {
+  std::vector<struct iovec> out;
+  for (int i = 0; i < count && limit > 0; ++i) {
+    struct iovec v = iov[i];
+    v.iov_len = std::min(v.iov_len, limit);
+    limit -= v.iov_len;
+    out.push_back(v);
+  }
+  return out;
+}
+
 }  // namespace
 
 extern "C" {
@@ -445,22 +458,26 @@ ssize_t writev(int fd, const struct iovec* iov, int count) {
   if (shim()->root.empty() || !state_for_fd(fd)) return libc().writev(fd, iov, count);
   uint64_t pos = current_position(fd, false, 0);
   size_t total = iov_total(iov, count);
-  if (full_disk_limit(fd, pos, total) < total) {
+  size_t limit = full_disk_limit(fd, pos, total);
+  if (limit == 0 && total > 0) {
     errno = ENOSPC;
     return -1;
   }
-  ssize_t n = libc().writev(fd, iov, count);
+  std::vector<struct iovec> part = iov_prefix(iov, count, limit);
+  ssize_t n = libc().writev(fd, part.data(), static_cast<int>(part.size()));
   if (n > 0) note_written(fd, current_position(fd, true, static_cast<size_t>(n)), n);
   return n;
 }
 
 ssize_t pwritev(int fd, const struct iovec* iov, int count, off_t pos) {
   size_t total = iov_total(iov, count);
-  if (full_disk_limit(fd, static_cast<uint64_t>(pos), total) < total) {
+  size_t limit = full_disk_limit(fd, static_cast<uint64_t>(pos), total);
+  if (limit == 0 && total > 0) {
     errno = ENOSPC;
     return -1;
   }
-  ssize_t n = libc().pwritev(fd, iov, count, pos);
+  std::vector<struct iovec> part = iov_prefix(iov, count, limit);
+  ssize_t n = libc().pwritev(fd, part.data(), static_cast<int>(part.size()), pos);
   if (n > 0) note_written(fd, static_cast<uint64_t>(pos), static_cast<uint64_t>(n));
   return n;
 }

@@ -62,6 +62,41 @@ TEST(BatchReader, IteratesRecordsWithOffsetsAndTimestamps) {
   EXPECT_EQ(reader->records_read(), 3);
 }
 
+// Proposed addition to tests/unit/records/batch_reader_test.cc: decode_record's inline one- and
+// two-byte varint path against the general decoder at every length boundary (zigzag: 63/64 is
+// where one byte becomes two, 8191/8192 where two become three), negative timestamp deltas, and
+// a record whose last field is a one-byte varint with nothing after it (the fast path needs two
+// bytes left and must hand that one to the general decoder).
+TEST(BatchReader, VarintLengthsAtEveryBoundaryRoundTrip) {
+  const size_t sizes[] = {0, 1, 63, 64, 65, 127, 128, 8191, 8192, 8193, 70000};
+  for (size_t ks : sizes) {
+    for (size_t vs : sizes) {
+      BatchBuilder b;
+      std::string key(ks, 'k'), value(vs, 'v');
+      b.append(1000, key, value);
+      b.append(1000 - 70, key, value);    // negative timestamp delta, two bytes
+      b.append(1000 + 9000, key, value);  // three-byte timestamp delta
+      Bytes batch = std::move(b.build()).value();
+      auto reader = BatchReader::open(batch);
+      ASSERT_TRUE(reader.is_ok()) << reader.status().to_string();
+      Record r;
+      const int64_t ts[] = {1000, 930, 10000};
+      for (int i = 0; i < 3; ++i) {
+        auto more = reader->next(r);
+        ASSERT_TRUE(more.is_ok()) << ks << "/" << vs << ": " << more.status().to_string();
+        ASSERT_TRUE(*more);
+        EXPECT_EQ(r.timestamp, ts[i]);
+        EXPECT_EQ(r.offset_delta, i);
+        EXPECT_EQ(r.key->size(), ks);
+        EXPECT_EQ(r.value->size(), vs);
+      }
+      auto end = reader->next(r);
+      ASSERT_TRUE(end.is_ok());
+      EXPECT_FALSE(*end);
+    }
+  }
+}
+
 TEST(BatchReader, CrcMismatchIsCorruption) {
   Bytes batch = three_records();
   batch.back() ^= 0x01;

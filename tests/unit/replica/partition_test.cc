@@ -203,6 +203,62 @@ TEST_F(PartitionTest, RecordsThatDoNotMatchTheHeaderCountAreInvalidAndNotAppende
   EXPECT_EQ(p->log_end_offset(), Offset(2));
 }
 
+// With CrcCheck::kAlreadyVerified the log no longer checks CRCs: a bad CRC in the second batch
+// of a request must still be refused by the replica layer and append nothing.
+TEST_F(PartitionTest, ASecondBatchWithABadCrcIsRefusedAndNothingIsAppended) {
+  auto p = open(log::FlushPolicy::kInterval);
+  Bytes request = make_batch(1);
+  Bytes bad = make_batch(2);
+  bad.back() ^= 0x01;
+  request.insert(request.end(), bad.begin(), bad.end());
+  LeaderAppendInfo info = append(*p, std::move(request));
+  // A second batch is refused before any CRC is read (Kafka: one batch per partition), and
+  // nothing of the request is appended, the good first batch included.
+  EXPECT_EQ(info.error, to_int(ErrorCode::kInvalidRecord));
+  EXPECT_EQ(p->log_end_offset(), Offset(0));
+}
+
+// Kafka's ProduceRequest.validateRecords (v3+): "only allowed to contain exactly one record
+// batch" -> INVALID_RECORD. docs/records.md lists "more than one batch" as INVALID_RECORD too.
+TEST_F(PartitionTest, TwoBatchesForOnePartitionAreInvalidRecord) {
+  auto p = open(log::FlushPolicy::kInterval);
+  Bytes request = make_batch(1);
+  Bytes second = make_batch(1);
+  request.insert(request.end(), second.begin(), second.end());
+  EXPECT_EQ(append(*p, std::move(request)).error, to_int(ErrorCode::kInvalidRecord));
+  EXPECT_EQ(p->log_end_offset(), Offset(0));
+}
+
+// Kafka (UnifiedLog.analyzeAndValidateRecords) checks a batch's size against max.message.bytes
+// before its CRC and never decodes (or decompresses) an oversized batch.
+TEST_F(PartitionTest, OversizedBatchIsMessageTooLargeBeforeItsCrcOrRecordsAreChecked) {
+  log::PartitionLogOptions o;
+  o.dir = dir_.path() + "/small-0";
+  o.config.flush_policy = log::FlushPolicy::kInterval;
+  o.config.max_message_bytes = 200;
+  auto log = log::PartitionLog::open(o);
+  ASSERT_TRUE(log.is_ok()) << log.status().to_string();
+  auto p = std::make_shared<Partition>(TopicPartition{"small", 0}, *log, NodeId(0));
+  PartitionSettings s;
+  s.log_config = o.config;
+  ASSERT_TRUE(p->become_leader(LeaderEpoch(1), {NodeId(0)}, s).is_ok());
+  Bytes big = make_batch(30);
+  ASSERT_GT(big.size(), 200u);
+  big.back() ^= 0x01;  // and a bad CRC
+  EXPECT_EQ(append(*p, std::move(big)).error, to_int(ErrorCode::kMessageTooLarge));
+}
+
+// Kafka's LogValidator (CreateTime, magic 2) sets the batch's max_timestamp to the largest
+// record timestamp; a client's header value feeds the time index and time retention otherwise.
+TEST_F(PartitionTest, HeaderMaxTimestampIsTheRecordsNotTheClients) {
+  auto p = open(log::FlushPolicy::kInterval);
+  Bytes b = make_batch(2);  // record timestamps 1000 and 1001
+  store_be64(b.data() + records::kMaxTimestampPos, 4102444800000ULL);  // year 2100
+  store_be32(b.data() + records::kCrcPos, records::compute_batch_crc(ByteSpan(b)));
+  ASSERT_EQ(append(*p, std::move(b)).error, to_int(ErrorCode::kNone));
+  EXPECT_EQ(records::read_batch_header(batches_.back().data()).max_timestamp, 1001);
+}
+
 TEST_F(PartitionTest, AppendAfterStopLeadingIsNotLeader) {
   auto p = open(log::FlushPolicy::kInterval);
   p->stop_leading();
