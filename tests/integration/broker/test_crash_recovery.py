@@ -32,18 +32,25 @@ def batches_end(path):
     return end
 
 
+def acks_all_producer(broker, linger_ms):
+    """An acks=all producer that does not retry, and the {offset: value} of what it got
+    acknowledged, filled in by its delivery callback."""
+    acked = {}
+    p = producer(broker, acks="all", **{"linger.ms": linger_ms, "message.timeout.ms": 3000,
+                                         "retries": 0})
+
+    def on_delivery(err, msg):
+        if not err:
+            acked[msg.offset()] = msg.value()
+
+    return p, acked, on_delivery
+
+
 class CrashTest(unittest.TestCase):
     """kill -9 under an acks=all load: every acknowledged record survives the restart."""
 
     def produce_until_killed(self, broker, topic):
-        acked = {}
-        p = producer(broker, acks="all", **{"linger.ms": 2, "message.timeout.ms": 3000,
-                                             "retries": 0})
-
-        def on_delivery(err, msg):
-            if not err:
-                acked[msg.offset()] = msg.value()
-
+        p, acked, on_delivery = acks_all_producer(broker, linger_ms=2)
         deadline = time.time() + WAIT_S
         i = 0
         while len(acked) < 20000 and time.time() < deadline:

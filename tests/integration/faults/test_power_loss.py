@@ -45,14 +45,7 @@ from test_data_path import (WAIT_S, delete_records, produce_all, producer,  # no
 def produce_until_power_cut(broker, topic):
     """Produces without pause until eddyd dies (the shim's SIGKILL); kill -9 from here if it has
     not by the deadline. Returns {offset: value} of every acknowledged record."""
-    acked = {}
-    p = producer(broker, acks="all", **{"linger.ms": 1, "message.timeout.ms": 3000,
-                                         "retries": 0})
-
-    def on_delivery(err, msg):
-        if not err:
-            acked[msg.offset()] = msg.value()
-
+    p, acked, on_delivery = test_crash_recovery.acks_all_producer(broker, linger_ms=1)
     deadline = time.time() + WAIT_S
     i = 0
     while broker.proc.poll() is None and time.time() < deadline:
