@@ -70,6 +70,7 @@ PartitionSettings BrokerContext::partition_settings(const metadata::MetadataImag
     c.preallocate = t.preallocate;
   }
   s.min_insync_replicas = static_cast<int32_t>(t.min_insync_replicas);
+  s.compacted = t.cleanup_compact;
   return s;
 }
 

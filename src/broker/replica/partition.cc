@@ -179,6 +179,7 @@ LeaderAppendInfo Partition::append_as_leader(MutableByteSpan records, int16_t ac
   // neither CRC'd nor inflated. Outside the append lock: it is CPU work on this request alone.
   records::AppendValidationOptions options;
   options.max_batch_bytes = static_cast<size_t>(settings.log_config.max_message_bytes);
+  options.require_keys = settings.compacted;
   auto valid = records::validate_batch_for_append(records, options);
   if (!valid.is_ok()) {
     info.error = records::kafka_error_for_append(valid.status());

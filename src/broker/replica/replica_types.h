@@ -25,6 +25,8 @@ inline constexpr int32_t kConsumerReplicaId = -1;
 struct PartitionSettings {
   log::LogConfig log_config;
   int32_t min_insync_replicas = 1;  // min.insync.replicas
+  // cleanup.policy includes compact: every produced record needs a key (Kafka: INVALID_RECORD).
+  bool compacted = false;
 };
 
 // ---- Produce ----

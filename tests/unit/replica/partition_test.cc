@@ -259,6 +259,25 @@ TEST_F(PartitionTest, HeaderMaxTimestampIsTheRecordsNotTheClients) {
   EXPECT_EQ(records::read_batch_header(batches_.back().data()).max_timestamp, 1001);
 }
 
+// Kafka's LogValidator: "Compacted topic cannot accept message without key".
+TEST_F(PartitionTest, AKeylessRecordOnACompactedTopicIsInvalidRecord) {
+  log::PartitionLogOptions o;
+  o.dir = dir_.path() + "/compacted-0";
+  o.config.flush_policy = log::FlushPolicy::kInterval;
+  auto log = log::PartitionLog::open(o);
+  ASSERT_TRUE(log.is_ok()) << log.status().to_string();
+  auto p = std::make_shared<Partition>(TopicPartition{"compacted", 0}, *log, NodeId(0));
+  PartitionSettings s;
+  s.log_config = o.config;
+  s.compacted = true;
+  ASSERT_TRUE(p->become_leader(LeaderEpoch(1), {NodeId(0)}, s).is_ok());
+  records::BatchBuilder keyless;
+  keyless.append(1000, std::nullopt, as_bytes("v"));
+  EXPECT_EQ(append(*p, keyless.build().value()).error, to_int(ErrorCode::kInvalidRecord));
+  EXPECT_EQ(p->log_end_offset(), Offset(0));
+  EXPECT_EQ(append(*p, make_batch(1)).error, to_int(ErrorCode::kNone));  // keyed: accepted
+}
+
 TEST_F(PartitionTest, AppendAfterStopLeadingIsNotLeader) {
   auto p = open(log::FlushPolicy::kInterval);
   p->stop_leading();
