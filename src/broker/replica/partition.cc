@@ -106,40 +106,6 @@ int16_t Partition::check_leader_epoch(LeaderEpoch client_epoch) const {
   return to_int(ErrorCode::kNone);
 }
 
-// Walks the batch headers without trusting them further than the bytes present, for what the
-// replica layer itself decides on: framing, codecs, transactional bits, and the producer ids and
-// sequences. CRCs and records are checked by validate_batch_for_append in append_as_leader, and
-// the log then skips its own CRC check (CrcCheck::kAlreadyVerified).
-int16_t Partition::precheck_batches(ByteSpan records,
-                                    std::vector<records::BatchHeader>* headers) const {
-  size_t pos = 0;
-  if (records.empty()) return to_int(ErrorCode::kInvalidRecord);
-  while (pos < records.size()) {
-    // A legacy message set (magic 0/1, at the same position; a message can be shorter than a v2
-    // header) is well-formed but not allowed in Produce v3+: Kafka's
-    // ProduceRequest.validateRecords answers INVALID_RECORD. Any other magic is corrupt.
-    if (records.size() - pos <= records::kMagicPos) return to_int(ErrorCode::kCorruptMessage);
-    const auto magic = static_cast<int8_t>(records[pos + records::kMagicPos]);
-    if (magic == 0 || magic == 1) return to_int(ErrorCode::kInvalidRecord);
-    if (magic != records::kMagicV2) return to_int(ErrorCode::kCorruptMessage);
-    if (records.size() - pos < records::kBatchHeaderSize) return to_int(ErrorCode::kCorruptMessage);
-    records::BatchHeader h = records::read_batch_header(records.data() + pos);
-    if (h.batch_length < static_cast<int32_t>(records::kBatchHeaderSize - records::kLogOverhead) ||
-        static_cast<uint64_t>(h.batch_length) > records.size() - pos - records::kLogOverhead) {
-      return to_int(ErrorCode::kCorruptMessage);
-    }
-    if (static_cast<uint8_t>(h.compression()) > static_cast<uint8_t>(records::Compression::kZstd)) {
-      return to_int(ErrorCode::kUnsupportedCompressionType);
-    }
-    // No transactions yet: a transactional or control batch from a producer is refused rather
-    // than stored with semantics we do not provide.
-    if (h.is_transactional() || h.is_control()) return to_int(ErrorCode::kInvalidRecord);
-    headers->push_back(h);
-    pos += h.size_bytes();
-  }
-  return to_int(ErrorCode::kNone);
-}
-
 LeaderAppendInfo Partition::append_as_leader(MutableByteSpan records, int16_t acks) {
   LeaderAppendInfo info;
   if (!is_leader_.load()) {
@@ -163,22 +129,21 @@ LeaderAppendInfo Partition::append_as_leader(MutableByteSpan records, int16_t ac
                          std::to_string(settings.min_insync_replicas);
     return info;
   }
-  std::vector<records::BatchHeader> headers;
-  info.error = precheck_batches(records, &headers);
-  if (info.error != to_int(ErrorCode::kNone)) return info;
-  // Kafka's ProduceRequest.validateRecords (v3+): exactly one batch per partition.
-  if (headers.size() != 1) {
+  // Kafka's ProduceRequest.validateRecords and LogValidator rules, all before anything is
+  // appended and outside the append lock (CPU work on this request alone): exactly one v2 batch
+  // (a legacy message set is INVALID_RECORD, any other magic corrupt), its size against
+  // max.message.bytes before its CRC or records are read, the CRC, a known codec, no control or
+  // transactional batch (no transactions yet: refused rather than stored with semantics Eddy
+  // does not provide), and every record decoded, decompressed under a cap, so that a count the
+  // records do not match, a malformed field or a decompression bomb never reaches the log.
+  if (records.empty()) {
     info.error = to_int(ErrorCode::kInvalidRecord);
     info.error_message = "a produce request carries exactly one record batch per partition";
     return info;
   }
-  // Every record decoded (decompressed under a cap) before anything is appended, Kafka's
-  // LogValidator rules: a batch whose header is right but whose records are not (a count the
-  // records do not match, malformed fields, a decompression bomb) never reaches the log, where
-  // consumers would meet it. The size is checked first (as Kafka does), so an oversized batch is
-  // neither CRC'd nor inflated. Outside the append lock: it is CPU work on this request alone.
   records::AppendValidationOptions options;
   options.max_batch_bytes = static_cast<size_t>(settings.log_config.max_message_bytes);
+  options.allow_transactional = false;
   options.require_keys = settings.compacted;
   auto valid = records::validate_batch_for_append(records, options);
   if (!valid.is_ok()) {
@@ -189,30 +154,29 @@ LeaderAppendInfo Partition::append_as_leader(MutableByteSpan records, int16_t ac
   // CreateTime: the header's max_timestamp becomes the records' largest (Kafka's LogValidator
   // setMaxTimestamp); it feeds the time index and time-based retention. The CRC is recomputed
   // here over bytes just verified, so CrcCheck::kAlreadyVerified below still holds.
-  if (valid->header.timestamp_type() == records::TimestampType::kCreateTime &&
-      valid->max_timestamp != valid->header.max_timestamp) {
+  records::BatchHeader header = valid->header;
+  if (header.timestamp_type() == records::TimestampType::kCreateTime &&
+      valid->max_timestamp != header.max_timestamp) {
     store_be64(records.data() + records::kMaxTimestampPos,
                static_cast<uint64_t>(valid->max_timestamp));
     store_be32(records.data() + records::kCrcPos, records::compute_batch_crc(records));
-    headers.front().max_timestamp = valid->max_timestamp;
+    header.max_timestamp = valid->max_timestamp;
   }
 
   {
     std::lock_guard append_lock(append_mu_);
-    for (const records::BatchHeader& h : headers) {
-      SequenceCheck check = producers_.check(h);
-      if (check.error != to_int(ErrorCode::kNone)) {
-        info.error = check.error;
-        return info;
-      }
-      if (check.duplicate) {
-        info.duplicate = true;
-        info.base_offset = check.duplicate->first_offset;
-        info.last_offset = check.duplicate->last_offset;
-        return info;
-      }
+    SequenceCheck check = producers_.check(header);
+    if (check.error != to_int(ErrorCode::kNone)) {
+      info.error = check.error;
+      return info;
     }
-    // validate_batch_for_append checked every batch's CRC above.
+    if (check.duplicate) {
+      info.duplicate = true;
+      info.base_offset = check.duplicate->first_offset;
+      info.last_offset = check.duplicate->last_offset;
+      return info;
+    }
+    // validate_batch_for_append checked the batch's CRC above.
     Result<log::AppendResult> appended =
         log_->append(records, leader_epoch(), log::CrcCheck::kAlreadyVerified);
     if (!appended.is_ok()) {
@@ -224,14 +188,10 @@ LeaderAppendInfo Partition::append_as_leader(MutableByteSpan records, int16_t ac
     info.base_offset = appended->base_offset;
     info.last_offset = appended->last_offset;
     info.log_append_time_ms = appended->log_append_time_ms;
-    // The append assigned offsets in place; record each batch at the offsets it got.
-    size_t pos = 0;
-    for (size_t i = 0; i < headers.size(); ++i) {
-      records::BatchHeader h = records::read_batch_header(records.data() + pos);
-      producers_.record(h, Offset(h.base_offset), Offset(h.last_offset()));
-      note_batch_timestamp(h);
-      pos += h.size_bytes();
-    }
+    // The append assigned the offsets in place; record the batch at the offsets it got.
+    records::BatchHeader h = records::read_batch_header(records.data());
+    producers_.record(h, Offset(h.base_offset), Offset(h.last_offset()));
+    note_batch_timestamp(h);
   }
 
   if (settings.log_config.flush_policy == log::FlushPolicy::kSync) {

@@ -104,7 +104,6 @@ class Partition : public std::enable_shared_from_this<Partition> {
   // Recomputes the HW; when it moved, tries the waiters it may satisfy.
   void maybe_advance_high_watermark();
   void note_batch_timestamp(const records::BatchHeader& h);
-  int16_t precheck_batches(ByteSpan records, std::vector<records::BatchHeader>* headers) const;
 
   const TopicPartition tp_;
   const std::shared_ptr<log::PartitionLog> log_;

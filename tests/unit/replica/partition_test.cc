@@ -159,7 +159,8 @@ TEST_F(PartitionTest, SequenceGapIsOutOfOrder) {
 TEST_F(PartitionTest, UnknownCompressionCodecIsUnsupported) {
   auto p = open(log::FlushPolicy::kInterval);
   Bytes batch = make_batch(1);
-  batch[records::kAttributesPos + 1] |= 0x07;  // codec 7
+  batch[records::kAttributesPos + 1] |= 0x07;  // codec 7, with a CRC that matches it
+  store_be32(batch.data() + records::kCrcPos, records::compute_batch_crc(ByteSpan(batch)));
   EXPECT_EQ(append(*p, std::move(batch)).error, to_int(ErrorCode::kUnsupportedCompressionType));
 }
 
