@@ -58,8 +58,12 @@ struct Decoded {
   size_t length;  // bytes consumed
 };
 
-// Decodes from [p, p+n). nullopt when truncated or when it overflows the type.
+// Decodes from [p, p+n). nullopt when truncated or when it overflows the type. One- and two-byte
+// varints (most lengths and deltas in a record batch, which the leader decodes for every record
+// produced) take no loop.
 inline std::optional<Decoded<uint64_t>> decode_u64(const uint8_t* p, size_t n) {
+  if (n >= 1 && p[0] < 0x80) return Decoded<uint64_t>{p[0], 1};
+  if (n >= 2 && p[1] < 0x80) return Decoded<uint64_t>{(p[0] & 0x7Fu) | (uint64_t{p[1]} << 7), 2};
   uint64_t v = 0;
   for (size_t i = 0; i < n && i < kMaxBytes64; ++i) {
     uint64_t b = p[i];
@@ -71,6 +75,8 @@ inline std::optional<Decoded<uint64_t>> decode_u64(const uint8_t* p, size_t n) {
 }
 
 inline std::optional<Decoded<uint32_t>> decode_u32(const uint8_t* p, size_t n) {
+  if (n >= 1 && p[0] < 0x80) return Decoded<uint32_t>{p[0], 1};
+  if (n >= 2 && p[1] < 0x80) return Decoded<uint32_t>{(p[0] & 0x7Fu) | (uint32_t{p[1]} << 7), 2};
   uint32_t v = 0;
   for (size_t i = 0; i < n && i < kMaxBytes32; ++i) {
     uint32_t b = p[i];

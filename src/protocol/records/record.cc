@@ -61,11 +61,6 @@ class Cursor {
   const std::string& error() const { return error_; }
 
   bool s32(const char* what, int32_t* out) {
-    uint32_t raw;
-    if (short_varint(&raw)) {
-      *out = varint::zigzag_decode32(raw);
-      return true;
-    }
     auto d = varint::decode_s32(p_, left());
     if (!d) return fail(std::string("malformed varint in record ") + what);
     p_ += d->length;
@@ -73,11 +68,6 @@ class Cursor {
     return true;
   }
   bool s64(const char* what, int64_t* out) {
-    uint32_t raw;
-    if (short_varint(&raw)) {
-      *out = varint::zigzag_decode64(raw);
-      return true;
-    }
     auto d = varint::decode_s64(p_, left());
     if (!d) return fail(std::string("malformed varlong in record ") + what);
     p_ += d->length;
@@ -108,25 +98,6 @@ class Cursor {
   }
 
  private:
-  // Most varints in a record (deltas, lengths of keys and values up to 8 KiB) take one or two
-  // bytes: read here without the general loop. False (nothing consumed) for a longer one, or
-  // with fewer than two bytes left; the general decoder then takes it.
-  bool short_varint(uint32_t* raw) {
-    if (left() < 2) return false;
-    uint32_t b0 = p_[0], b1 = p_[1];
-    if (b0 < 0x80) {
-      *raw = b0;
-      p_ += 1;
-      return true;
-    }
-    if (b1 < 0x80) {
-      *raw = (b0 & 0x7F) | (b1 << 7);
-      p_ += 2;
-      return true;
-    }
-    return false;
-  }
-
   // Out of line: the reads above stay small enough to inline into decode_record.
   [[gnu::noinline, gnu::cold]] bool fail(std::string m) {
     error_ = std::move(m);
