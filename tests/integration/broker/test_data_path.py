@@ -16,6 +16,7 @@ import unittest
 import uuid
 
 import confluent_kafka
+import confluent_kafka.admin
 import kafka
 
 from eddy_harness import Broker
@@ -173,6 +174,25 @@ class DataPathTest(unittest.TestCase):
         c.close()
         self.assertEqual([r.value for r in got], [b"v%d" % i for i in range(100)])
         self.assertEqual([r.offset for r in got], list(range(100)))
+
+    def test_keyless_record_on_compacted_topic_is_refused_and_keyed_one_accepted(self):
+        # Kafka's LogValidator: a compacted topic cannot accept a record without a key.
+        topic = topic_name()
+        admin = confluent_kafka.admin.AdminClient({"bootstrap.servers": self.broker.bootstrap})
+        futures = admin.create_topics([confluent_kafka.admin.NewTopic(
+            topic, 1, 1, config={"cleanup.policy": "compact"})])
+        futures[topic].result(WAIT_S)
+        p = producer(self.broker, **{"retries": 0})
+        errors = []
+        p.produce(topic, value=b"no key", partition=0,
+                  on_delivery=lambda err, msg: errors.append(err))
+        self.assertEqual(p.flush(WAIT_S), 0)
+        self.assertEqual(len(errors), 1)
+        self.assertIsNotNone(errors[0])
+        self.assertEqual(errors[0].code(), confluent_kafka.KafkaError.INVALID_RECORD)
+        produce_all(p, topic, [(b"k", b"keyed", None)])
+        got = consume_all(self.broker, topic, 1)
+        self.assertEqual([(m.key(), m.value()) for m in got], [(b"k", b"keyed")])
 
     def test_delete_records_moves_the_low_watermark(self):
         topic = topic_name()
