@@ -141,6 +141,25 @@ LeaderAppendInfo Partition::append_as_leader(MutableByteSpan records, int16_t ac
     info.error_message = "a produce request carries exactly one record batch per partition";
     return info;
   }
+  // A Produce request's records field is a stream of batches: bytes after the first batch that
+  // do not frame a whole second one are a torn batch (CORRUPT_MESSAGE); a whole second batch is
+  // well-formed and refused by the validation below (INVALID_RECORD).
+  if (records.size() >= records::kLogOverhead) {
+    const auto length_at = [&](size_t pos) {
+      return static_cast<int64_t>(load_be_i32(records.data() + pos + records::kBatchLengthPos));
+    };
+    const auto min_length = static_cast<int64_t>(records::kBatchHeaderSize - records::kLogOverhead);
+    const size_t first =
+        records::kLogOverhead + static_cast<size_t>(std::max<int64_t>(length_at(0), 0));
+    const size_t rest = first < records.size() ? records.size() - first : 0;
+    if (rest > 0 && (rest < records::kBatchHeaderSize || length_at(first) < min_length ||
+                     static_cast<int64_t>(records::kLogOverhead) + length_at(first) >
+                         static_cast<int64_t>(rest))) {
+      info.error = to_int(ErrorCode::kCorruptMessage);
+      info.error_message = "the bytes after the record batch are a torn batch";
+      return info;
+    }
+  }
   records::AppendValidationOptions options;
   options.max_batch_bytes = static_cast<size_t>(settings.log_config.max_message_bytes);
   options.allow_transactional = false;
