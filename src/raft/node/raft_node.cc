@@ -40,6 +40,15 @@ int64_t RaftNode::now_ms() const {
   return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
+namespace {
+
+int64_t wall_clock_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
 Status RaftNode::start() {
   if (started_) return failed_precondition("raft node already started");
   EDDY_RETURN_IF_ERROR(config_.validate());
@@ -71,6 +80,7 @@ Status RaftNode::open() {
   if (snap.metadata().index() > 0) {
     EDDY_RETURN_IF_ERROR(sm_.restore(snap.data()));
     applied_ = snapshot_index_ = snap.metadata().index();
+    applied_term_ = snap.metadata().term();
     conf_state_ = snap.metadata().conf_state();
   }
 
@@ -140,6 +150,7 @@ void RaftNode::on_tick() {
 
 void RaftNode::on_message(pb::Message msg) {
   if (!failed_.is_ok()) return;
+  last_contact_ms_[NodeId(msg.from())] = wall_clock_ms();
   Status s = raw_->step(msg);
   if (!s.is_ok()) {
     spdlog::debug("raft node {}: step: {}", config_.id.value(), s.to_string());
@@ -186,6 +197,43 @@ void RaftNode::campaign() {
     if (!s.is_ok()) spdlog::info("raft node {}: campaign: {}", config_.id.value(), s.to_string());
     schedule_ready();
   });
+}
+
+std::future<Status> RaftNode::transfer_leadership(NodeId to) {
+  auto promise = std::make_shared<std::promise<Status>>();
+  auto fut = promise->get_future();
+  if (!post_to_node([this, to, promise] {
+        if (!failed_.is_ok()) return promise->set_value(failed_);
+        Status s = raw_->transfer_leadership(to);
+        if (s.code() == StatusCode::kUnavailable && raw_->status().role != Role::kLeader) {
+          s = not_leader();
+        }
+        promise->set_value(s);
+        schedule_ready();
+      })) {
+    promise->set_value(Status(StatusCode::kCancelled, "raft node not running"));
+  }
+  return fut;
+}
+
+void RaftNode::propose_conf_change(const pb::ConfChange& cc, ProposeCallback cb) {
+  auto shared_cb = std::make_shared<ProposeCallback>(std::move(cb));
+  if (!post_to_node([this, cc, shared_cb] {
+        ProposeCallback cb = std::move(*shared_cb);
+        if (!failed_.is_ok()) return cb(failed_);
+        if (pending_.full()) return cb(unavailable("raft: too many pending requests"));
+        Status s = raw_->propose_conf_change(cc);
+        if (!s.is_ok()) {
+          const bool leader = raw_->status().role == Role::kLeader;
+          return cb(s.code() == StatusCode::kUnavailable && !leader ? not_leader() : s);
+        }
+        NodeStatus st = raw_->status();
+        pending_.add_proposal(st.last_index.value(), st.term.value(),
+                              now_ms() + config_.request_timeout_ms, std::move(cb));
+        schedule_ready();
+      })) {
+    (*shared_cb)(Status(StatusCode::kCancelled, "raft node not running"));
+  }
 }
 
 Status RaftNode::not_leader() const {
@@ -258,6 +306,7 @@ Status RaftNode::handle_ready(Ready& rd) {
     EDDY_RETURN_IF_ERROR(storage_->apply_snapshot(*rd.snapshot));
     EDDY_RETURN_IF_ERROR(sm_.restore(rd.snapshot->data()));
     applied_ = snapshot_index_ = meta.index();
+    applied_term_ = meta.term();
     conf_state_ = meta.conf_state();
     pending_.on_applied(meta.index(), meta.term(), std::string());
     pending_.on_applied_index(applied_);
@@ -295,6 +344,7 @@ Status RaftNode::apply_committed(const std::vector<pb::Entry>& entries) {
       }
     }
     applied_ = e.index();
+    applied_term_ = e.term();
     pending_.on_applied(e.index(), e.term(), std::move(result));
   }
   pending_.on_applied_index(applied_);
@@ -325,16 +375,59 @@ void RaftNode::fail(const Status& status) {
 
 void RaftNode::publish_status() {
   NodeStatus st = raw_->status();
-  std::lock_guard lock(status_mu_);
-  status_.id = config_.id;
-  status_.role = st.role;
-  status_.leader = st.leader;
-  status_.term = st.term;
-  status_.commit = st.commit;
-  status_.applied = RaftIndex(applied_);
-  status_.last_index = st.last_index;
-  status_.snapshot_index = RaftIndex(snapshot_index_);
-  status_.failed = failed_;
+  const bool leader_ready = st.role == Role::kLeader && applied_term_ == st.term.value();
+  std::vector<RaftPeerStatus> peers;
+  auto add_peer = [&](int32_t raw_id, bool voter) {
+    const NodeId id(raw_id);
+    if (id == config_.id) return;
+    RaftPeerStatus p{id, voter};
+    if (auto it = last_contact_ms_.find(id); it != last_contact_ms_.end()) {
+      p.last_contact_ms = it->second;
+    }
+    for (const PeerStatus& ps : st.peers) {
+      if (ps.id != id) continue;
+      p.match_index = static_cast<int64_t>(ps.match.value());
+      // Caught up: the peer holds everything the leader has, as of its last answer.
+      if (ps.match == st.last_index && p.last_contact_ms >= 0) {
+        last_caught_up_ms_[id] = p.last_contact_ms;
+      }
+    }
+    if (auto it = last_caught_up_ms_.find(id); it != last_caught_up_ms_.end()) {
+      p.last_caught_up_ms = it->second;
+    }
+    peers.push_back(p);
+  };
+  for (int32_t v : st.conf_state.voters()) add_peer(v, true);
+  for (int32_t l : st.conf_state.learners()) add_peer(l, false);
+  {
+    std::lock_guard lock(status_mu_);
+    status_.id = config_.id;
+    status_.role = st.role;
+    status_.leader = st.leader;
+    status_.term = st.term;
+    status_.commit = st.commit;
+    status_.applied = RaftIndex(applied_);
+    status_.last_index = st.last_index;
+    status_.snapshot_index = RaftIndex(snapshot_index_);
+    status_.voters.clear();
+    for (int32_t v : st.conf_state.voters()) status_.voters.push_back(NodeId(v));
+    status_.learners.clear();
+    for (int32_t l : st.conf_state.learners()) status_.learners.push_back(NodeId(l));
+    status_.peers = std::move(peers);
+    status_.leader_ready = leader_ready;
+    status_.failed = failed_;
+  }
+  notify_leader_change(st);
+}
+
+void RaftNode::notify_leader_change(const NodeStatus& st) {
+  if (!leader_change_cb_ || !failed_.is_ok()) return;
+  LeaderChange change{st.leader, st.term,
+                      st.role == Role::kLeader && applied_term_ == st.term.value()};
+  // Until some leader is known there is nothing to say.
+  if (change == last_leader_change_) return;
+  last_leader_change_ = change;
+  leader_change_cb_(change);
 }
 
 RaftNodeStatus RaftNode::status() const {

@@ -19,11 +19,14 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <functional>
 #include <future>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "raft/core/raw_node.h"
 #include "raft/node/pending_requests.h"
@@ -33,6 +36,31 @@
 #include "raft/transport/transport.h"
 
 namespace eddy::raft {
+
+// What this node knows of one other member, for DescribeQuorum and operators. Times are wall-clock
+// milliseconds since the epoch (as Kafka's DescribeQuorum reports them), -1 when never.
+struct RaftPeerStatus {
+  NodeId id;
+  bool voter = false;
+  // Leader only: the highest index known to be in the peer's log (-1 on a follower).
+  int64_t match_index = -1;
+  // Last message received from the peer.
+  int64_t last_contact_ms = -1;
+  // Leader only: last time the peer's log was known to reach the leader's last index.
+  int64_t last_caught_up_ms = -1;
+};
+
+// Leadership as this node sees it. `self_ready` is set when this node is the leader of `term`
+// and has applied every entry of earlier terms (its own term's first entry is applied): only then
+// does its state machine show everything committed, so only then may it act on that state (the
+// active controller plans against it).
+struct LeaderChange {
+  NodeId leader = kNoNode;
+  Term term;
+  bool self_ready = false;
+  bool operator==(const LeaderChange&) const = default;
+};
+using LeaderChangeCallback = std::function<void(const LeaderChange&)>;
 
 // A consistent picture of the node, refreshed after every Ready.
 struct RaftNodeStatus {
@@ -44,6 +72,13 @@ struct RaftNodeStatus {
   RaftIndex applied;
   RaftIndex last_index;
   RaftIndex snapshot_index;
+  // The configuration in force (the latest in the log).
+  std::vector<NodeId> voters;
+  std::vector<NodeId> learners;
+  // Every other member of the configuration.
+  std::vector<RaftPeerStatus> peers;
+  // True once this node leads its term and has applied every entry of earlier terms.
+  bool leader_ready = false;
   // Not ok once the node has stopped on a storage failure.
   Status failed;
 };
@@ -72,6 +107,17 @@ class RaftNode {
   void read_index(ReadCallback cb);
   // Starts an election now (tests, operator tooling).
   void campaign();
+  // Asks the leader (this node) to hand leadership to voter `to`; the answer says whether the
+  // transfer was started (kUnavailable on a follower). It completes when `to` wins its election,
+  // which the leader-change callback reports; it is abandoned after an election timeout.
+  std::future<Status> transfer_leadership(NodeId to);
+  // Replicates a single-server membership change (a learner or voter added, a voter promoted or
+  // removed). For an added node, `cc.context()` is its Raft address "host:port". The callback
+  // gets the entry's index once the change is applied here, or an error as for propose().
+  void propose_conf_change(const pb::ConfChange& cc, ProposeCallback cb);
+  // Called on the node's thread whenever LeaderChange differs from the last call (first call:
+  // the first leader known). Set before start(); it must not block.
+  void set_leader_change_callback(LeaderChangeCallback cb) { leader_change_cb_ = std::move(cb); }
 
   RaftNodeStatus status() const;
   // The bound Raft port (useful when configured as 0); 0 for a single-voter quorum, which
@@ -98,6 +144,7 @@ class RaftNode {
   Status not_leader() const;
   int64_t now_ms() const;
   void publish_status();
+  void notify_leader_change(const NodeStatus& st);
 
   RaftNodeConfig config_;
   StateMachine& sm_;
@@ -119,6 +166,14 @@ class RaftNode {
   bool started_ = false;
   std::atomic<bool> stopping_{false};
   uint16_t raft_port_ = 0;
+
+  // Wall-clock times of the last message from, and the last caught-up observation of, each peer.
+  std::map<NodeId, int64_t> last_contact_ms_;
+  std::map<NodeId, int64_t> last_caught_up_ms_;
+  // Term of the last entry applied: the leader is ready once it applied an entry of its term.
+  uint64_t applied_term_ = 0;
+  LeaderChangeCallback leader_change_cb_;
+  LeaderChange last_leader_change_;
 
   mutable std::mutex status_mu_;
   RaftNodeStatus status_;

@@ -162,6 +162,149 @@ TEST_F(RaftNodeTest, ProposalFailsWhenTheQuorumIsGone) {
   nodes[leader]->stop();
 }
 
+// Three nodes whose leader-change callbacks are recorded, for the controller-facing tests.
+class RaftNodeLeadershipTest : public RaftNodeTest {
+ protected:
+  void start(int n) {
+    auto v = voters(n);
+    for (int id = 1; id <= n; ++id) {
+      sms_.push_back(std::make_unique<KvStateMachine>());
+      nodes_.push_back(std::make_unique<RaftNode>(config(id, v), *sms_.back()));
+      nodes_.back()->set_leader_change_callback([this, id](const LeaderChange& c) {
+        std::lock_guard lock(mu_);
+        changes_[id].push_back(c);
+      });
+      ASSERT_TRUE(nodes_.back()->start().is_ok());
+    }
+  }
+  // The index (0-based) of the node that is leader and ready, once every node agrees on it.
+  int ready_leader() {
+    int leader = -1;
+    bool agreed = eventually([&] {
+      leader = -1;
+      for (size_t i = 0; i < nodes_.size(); ++i) {
+        if (nodes_[i]->status().leader_ready) leader = static_cast<int>(i);
+      }
+      if (leader < 0) return false;
+      for (auto& n : nodes_) {
+        if (n->status().leader != NodeId(leader + 1)) return false;
+      }
+      return true;
+    });
+    return agreed ? leader : -1;
+  }
+  std::vector<LeaderChange> changes(int id) {
+    std::lock_guard lock(mu_);
+    return changes_[id];
+  }
+  void TearDown() override {
+    for (auto& n : nodes_) n->stop();
+  }
+
+  std::vector<std::unique_ptr<KvStateMachine>> sms_;
+  std::vector<std::unique_ptr<RaftNode>> nodes_;
+  std::mutex mu_;
+  std::map<int, std::vector<LeaderChange>> changes_;
+};
+
+TEST_F(RaftNodeLeadershipTest, OneNodePerTermIsToldItIsTheReadyLeader) {
+  start(3);
+  const int leader = ready_leader();
+  ASSERT_GE(leader, 0);
+  const Term term = nodes_[leader]->status().term;
+  ASSERT_TRUE(eventually([&] {
+    auto c = changes(leader + 1);
+    return !c.empty() && c.back().self_ready && c.back().term == term;
+  }));
+  std::map<Term, int> ready_per_term;
+  for (int id = 1; id <= 3; ++id) {
+    for (const LeaderChange& c : changes(id)) {
+      if (c.self_ready) {
+        EXPECT_EQ(c.leader, NodeId(id)) << "only the leader itself is told it is ready";
+        ++ready_per_term[c.term];
+      }
+    }
+  }
+  for (const auto& [t, count] : ready_per_term) EXPECT_EQ(count, 1) << "term " << t;
+  // Followers learn the leader of the same term.
+  for (int id = 1; id <= 3; ++id) {
+    if (id == leader + 1) continue;
+    ASSERT_TRUE(eventually([&] {
+      auto c = changes(id);
+      return !c.empty() && c.back().leader == NodeId(leader + 1) && c.back().term == term &&
+             !c.back().self_ready;
+    })) << "node "
+        << id;
+  }
+}
+
+TEST_F(RaftNodeLeadershipTest, TransferMovesLeadershipAndTheNewLeaderBecomesReady) {
+  start(3);
+  const int leader = ready_leader();
+  ASSERT_GE(leader, 0);
+  const Term before = nodes_[leader]->status().term;
+  const int target = (leader + 1) % 3;
+  EXPECT_EQ(nodes_[target]->transfer_leadership(NodeId(leader + 1)).get().code(),
+            StatusCode::kUnavailable)
+      << "a follower cannot transfer leadership";
+  ASSERT_TRUE(nodes_[leader]->transfer_leadership(NodeId(target + 1)).get().is_ok());
+  ASSERT_TRUE(eventually([&] {
+    RaftNodeStatus s = nodes_[target]->status();
+    return s.leader_ready && s.term > before;
+  }));
+  ASSERT_TRUE(eventually([&] {
+    auto c = changes(leader + 1);
+    return !c.empty() && c.back().leader == NodeId(target + 1) && !c.back().self_ready;
+  })) << "the old leader hears of the new one";
+  ASSERT_TRUE(nodes_[target]->propose("after transfer").get().is_ok());
+}
+
+TEST_F(RaftNodeLeadershipTest, LeaderStatusReportsEveryPeersMatchAndContact) {
+  start(3);
+  const int leader = ready_leader();
+  ASSERT_GE(leader, 0);
+  auto r = nodes_[leader]->propose("k v").get();
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  const int64_t index = static_cast<int64_t>(r->index.value());
+  ASSERT_TRUE(eventually([&] {
+    RaftNodeStatus s = nodes_[leader]->status();
+    if (s.peers.size() != 2 || s.voters.size() != 3) return false;
+    for (const RaftPeerStatus& p : s.peers) {
+      if (!p.voter || p.match_index < index || p.last_contact_ms <= 0 || p.last_caught_up_ms <= 0)
+        return false;
+    }
+    return true;
+  }));
+  RaftNodeStatus follower = nodes_[(leader + 1) % 3]->status();
+  ASSERT_EQ(follower.peers.size(), 2u);
+  for (const RaftPeerStatus& p : follower.peers) {
+    EXPECT_EQ(p.match_index, -1) << "only the leader knows what its peers hold";
+    if (p.id == NodeId(leader + 1)) {
+      EXPECT_GT(p.last_contact_ms, 0);
+    }
+  }
+}
+
+TEST_F(RaftNodeLeadershipTest, ConfChangeRemovesAVoter) {
+  start(3);
+  const int leader = ready_leader();
+  ASSERT_GE(leader, 0);
+  const int removed = (leader + 2) % 3;
+  pb::ConfChange cc;
+  cc.set_type(pb::CONF_CHANGE_REMOVE_NODE);
+  cc.set_node_id(removed + 1);
+  std::promise<Result<ProposalResult>> done;
+  nodes_[leader]->propose_conf_change(cc, [&](Result<ProposalResult> r) { done.set_value(r); });
+  auto fut = done.get_future();
+  ASSERT_EQ(fut.wait_for(10s), std::future_status::ready);
+  auto r = fut.get();
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  ASSERT_TRUE(eventually([&] { return nodes_[leader]->status().voters.size() == 2; }));
+  nodes_[removed]->stop();
+  // Two voters of two still commit.
+  ASSERT_TRUE(nodes_[leader]->propose("still 1").get().is_ok());
+}
+
 TEST_F(RaftNodeTest, StoppedNodeFailsRequestsWithCancelled) {
   KvStateMachine sm;
   RaftNode node(config(1, voters(1)), sm);
