@@ -4,18 +4,26 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <future>
 #include <set>
 
+#include "broker/broker_lifecycle.h"
 #include "broker/group/group_service.h"
 #include "broker/meta_properties.h"
 #include "broker/replica/replica_manager.h"
+#include "controller/quorum_controller.h"
 
 namespace eddy::broker {
 namespace {
 
-// The metadata log's directory inside metadata.log.dir. Not "<topic>-<partition>"-shaped, so
-// the LogManager never mistakes it for a partition.
+// The metadata log's directory inside metadata.log.dir: the single node's local log, or the Raft
+// log of a controller quorum. Neither is "<topic>-<partition>"-shaped, so the LogManager never
+// mistakes them for partitions.
 constexpr const char* kMetadataDirName = "__cluster_metadata";
+constexpr const char* kQuorumMetadataDirName = "__cluster_metadata_quorum";
+// How long start-up waits for the controller quorum before saying so again (it waits on, as a
+// Kafka broker waits for its controllers).
+constexpr int64_t kQuorumWaitReportMs = 10'000;
 
 std::string local_host_name() {
   char buf[256] = {};
@@ -29,16 +37,56 @@ Broker::Broker(BrokerConfig config) : config_(std::move(config)) {}
 
 Broker::~Broker() { (void)shutdown(); }
 
-Result<std::unique_ptr<Broker>> Broker::open(BrokerConfig config) {
+Result<std::unique_ptr<Broker>> Broker::open(BrokerConfig config,
+                                             std::function<bool()> interrupted) {
   std::unique_ptr<Broker> b(new Broker(std::move(config)));
+  b->interrupted_ = std::move(interrupted);
   EDDY_RETURN_IF_ERROR(b->open_components());
   return b;
+}
+
+Status Broker::open_metadata(const std::vector<VoterSpec>& voters) {
+  if (voters.size() <= 1) {
+    metadata::MetadataStore::Options mo;
+    mo.dir = config_.metadata_log_dir() + "/" + kMetadataDirName;
+    mo.snapshot_bytes =
+        static_cast<uint64_t>(config_.get_long("metadata.log.max.record.bytes.between.snapshots"));
+    mo.node_id = config_.node_id();
+    EDDY_ASSIGN_OR_RETURN(auto store, metadata::MetadataStore::open(mo));
+    if (store->recovered_torn_tail()) {
+      spdlog::warn("metadata log had a torn tail (unacknowledged); truncated");
+    }
+    metadata_ = std::move(store);
+    return Status::ok();
+  }
+  controller::QuorumControllerOptions qo;
+  qo.raft.id = NodeId(config_.node_id());
+  for (const auto& v : voters) qo.raft.voters[NodeId(v.id)] = raft::PeerAddress{v.host, v.port};
+  qo.raft.data_dir = config_.metadata_log_dir() + "/" + kQuorumMetadataDirName;
+  EDDY_ASSIGN_OR_RETURN(auto quorum, controller::QuorumController::open(std::move(qo)));
+  spdlog::info("controller quorum of {} voters; raft port {}; waiting to catch up", voters.size(),
+               quorum->raft_port());
+  // Serving clients from a stale image would answer with topics and leaders the cluster no
+  // longer has: catch up with the committed metadata first.
+  while (!quorum->wait_caught_up(kQuorumWaitReportMs)) {
+    if (interrupted_ && interrupted_()) return unavailable("start-up interrupted");
+    spdlog::warn("no controller quorum answered yet (controller.quorum.voters: {}); waiting",
+                 config_.get_string("controller.quorum.voters"));
+  }
+  quorum_ = quorum.get();
+  metadata_ = std::move(quorum);
+  return Status::ok();
 }
 
 Status Broker::open_components() {
   auto start = std::chrono::steady_clock::now();
   int32_t node_id = config_.node_id();
-  EDDY_ASSIGN_OR_RETURN(MetaProperties meta, ensure_meta_properties(config_.log_dirs(), node_id));
+  EDDY_ASSIGN_OR_RETURN(auto voters, parse_voters(config_.get_string("controller.quorum.voters")));
+  // A cluster's nodes share the cluster id that `eddyd format` wrote; a single node makes its
+  // own on first start.
+  EDDY_ASSIGN_OR_RETURN(MetaProperties meta,
+                        ensure_meta_properties(config_.log_dirs(), node_id,
+                                               /*create_missing=*/voters.size() <= 1));
   spdlog::info("node {} of cluster {}", node_id, meta.cluster_id);
 
   log::LogManagerOptions lo;
@@ -62,14 +110,7 @@ Status Broker::open_components() {
   };
   EDDY_ASSIGN_OR_RETURN(logs_, log::LogManager::open(std::move(lo)));
 
-  metadata::MetadataStore::Options mo;
-  mo.dir = config_.metadata_log_dir() + "/" + kMetadataDirName;
-  mo.snapshot_bytes =
-      static_cast<uint64_t>(config_.get_long("metadata.log.max.record.bytes.between.snapshots"));
-  EDDY_ASSIGN_OR_RETURN(metadata_, metadata::MetadataStore::open(mo));
-  if (metadata_->recovered_torn_tail()) {
-    spdlog::warn("metadata log had a torn tail (unacknowledged); truncated");
-  }
+  EDDY_RETURN_IF_ERROR(open_metadata(voters));
 
   metadata::ControllerDefaults defaults;
   defaults.num_partitions = static_cast<int32_t>(config_.get_long("num.partitions"));
@@ -113,7 +154,23 @@ Status Broker::open_components() {
       [this](const metadata::MetadataImage& before, const metadata::MetadataImage& after) {
         apply_image_change(before, after);
       });
-  EDDY_RETURN_IF_ERROR(register_self());
+  if (quorum_ == nullptr) {
+    EDDY_RETURN_IF_ERROR(register_self());
+  } else {
+    BrokerLifecycle::Options lo;
+    lo.registration = self_registration();
+    lo.cluster_id = meta.cluster_id;
+    lo.metadata = metadata_.get();
+    lo.controller = controller_.get();
+    lo.commit_local = [ctx = &context_](metadata::MetadataService::Plan plan) {
+      auto result = std::make_shared<std::promise<metadata::ControllerResult>>();
+      auto fut = result->get_future();
+      ctx->commit(std::move(plan), /*validate_only=*/false,
+                  [result](metadata::ControllerResult r) { result->set_value(std::move(r)); });
+      return fut.get();
+    };
+    lifecycle_ = std::make_unique<BrokerLifecycle>(std::move(lo));
+  }
 
   logs_->start();
   replicas_->start();
@@ -126,7 +183,7 @@ Status Broker::open_components() {
   return Status::ok();
 }
 
-Status Broker::register_self() {
+metadata::BrokerRegistration Broker::self_registration() const {
   metadata::BrokerRegistration reg;
   reg.id = config_.node_id();
   reg.incarnation = metadata::Uuid::random();
@@ -136,6 +193,11 @@ Status Broker::register_self() {
     reg.endpoints.push_back({l.name, host, l.port, 0});
   }
   if (auto rack = config_.value("broker.rack"); rack && !rack->empty()) reg.rack = rack;
+  return reg;
+}
+
+Status Broker::register_self() {
+  metadata::BrokerRegistration reg = self_registration();
   auto image = metadata_->image();
   auto it = image->brokers().find(reg.id);
   if (it != image->brokers().end()) {
@@ -218,6 +280,7 @@ Status Broker::start() {
   EDDY_RETURN_IF_ERROR(server_->listen(addrs));
   server_->start();
   groups_->start();
+  if (lifecycle_) lifecycle_->start();
   for (size_t i = 0; i < addrs.size(); ++i) {
     spdlog::info("listening on {}:{} ({} io threads)", addrs[i].host, server_->bound_ports()[i],
                  config_.io_threads());
@@ -240,11 +303,14 @@ Status Broker::shutdown() {
                    server_->connection_count());
     }
   }
+  if (lifecycle_) lifecycle_->stop();
   // Waiting group, produce and fetch requests are answered before the sockets go away.
   if (groups_) groups_->stop();
   if (replicas_) replicas_->shutdown();
   if (server_) server_->stop();
   if (controller_queue_) controller_queue_->stop();
+  // After the controller thread: its last commits may still wait on the quorum.
+  if (quorum_) quorum_->stop();
   Status s = logs_ ? logs_->shutdown() : Status::ok();
   if (!s) spdlog::error("closing logs: {}", s.to_string());
   return s;

@@ -2,10 +2,13 @@
 // Broker: the process's components wired together, in start-up order:
 //   1. meta.properties in every log dir (cluster id, node id)
 //   2. LogManager opens (and recovers) every partition log
-//   3. MetadataStore replays the metadata snapshot and log into the image
-//   4. ReplicaManager; this node registers itself (RegisterBrokerRecord) when its endpoints
+//   3. the metadata: on a single node (controller.quorum.voters empty or this node alone) a
+//      MetadataStore replays its snapshot and log into the image; in a cluster the
+//      QuorumController recovers its Raft log and catches up with the quorum
+//   4. ReplicaManager; a single node registers itself (RegisterBrokerRecord) when its endpoints
 //      changed, and takes leadership of the partitions the image assigns it
-//   5. the network server binds the listeners and starts; the group coordinator starts
+//   5. the network server binds the listeners and starts; the group coordinator starts; in a
+//      cluster the BrokerLifecycle registers this broker with the active controller
 // and the reverse on shutdown: stop accepting, let in-flight requests finish (bounded by
 // shutdown.timeout.ms), stop the replica manager, flush and close every log (clean-shutdown
 // markers).
@@ -13,8 +16,10 @@
 // Metadata changes reach the data path through one listener: after each committed batch the
 // broker diffs the old and new image and creates, reconfigures or deletes partitions.
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "broker/broker_context.h"
 #include "broker/config/broker_config.h"
@@ -29,15 +34,21 @@
 namespace eddy::group {
 class GroupService;
 }
+namespace eddy::controller {
+class QuorumController;
+}
 
 namespace eddy::broker {
 
 class ReplicaManager;
+class BrokerLifecycle;
 
 class Broker {
  public:
-  // Steps 1-4 above. The registry is filled by the caller before start().
-  static Result<std::unique_ptr<Broker>> open(BrokerConfig config);
+  // Steps 1-4 above. The registry is filled by the caller before start(). `interrupted` is
+  // polled while start-up waits for the controller quorum: true abandons the start.
+  static Result<std::unique_ptr<Broker>> open(BrokerConfig config,
+                                              std::function<bool()> interrupted = nullptr);
   ~Broker();
   Broker(const Broker&) = delete;
   Broker& operator=(const Broker&) = delete;
@@ -54,6 +65,8 @@ class Broker {
  private:
   explicit Broker(BrokerConfig config);
   Status open_components();
+  Status open_metadata(const std::vector<VoterSpec>& voters);
+  metadata::BrokerRegistration self_registration() const;
   Status register_self();
   void apply_image_change(const metadata::MetadataImage& before,
                           const metadata::MetadataImage& after);
@@ -61,7 +74,11 @@ class Broker {
   BrokerConfig config_;
   HandlerRegistry registry_;
   std::unique_ptr<log::LogManager> logs_;
-  std::unique_ptr<metadata::MetadataStore> metadata_;
+  std::unique_ptr<metadata::MetadataService> metadata_;
+  // The metadata_ of a cluster node (null on a single node), for quorum status and shutdown.
+  controller::QuorumController* quorum_ = nullptr;
+  std::unique_ptr<BrokerLifecycle> lifecycle_;
+  std::function<bool()> interrupted_;
   std::unique_ptr<metadata::Controller> controller_;
   std::unique_ptr<ControllerQueue> controller_queue_;
   std::unique_ptr<ReplicaManager> replicas_;

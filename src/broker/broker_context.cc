@@ -8,7 +8,7 @@ namespace eddy::broker {
 using metadata::ConfigSource;
 using metadata::ResolvedValue;
 
-void BrokerContext::commit(metadata::MetadataStore::Plan plan, bool validate_only,
+void BrokerContext::commit(metadata::MetadataService::Plan plan, bool validate_only,
                            std::function<void(metadata::ControllerResult)> done) const {
   auto shared_done = std::make_shared<std::function<void(metadata::ControllerResult)>>(done);
   bool queued = controller_queue->submit(

@@ -12,7 +12,7 @@
 #include "broker/controller_queue.h"
 #include "broker/net/handler_registry.h"
 #include "metadata/controller.h"
-#include "metadata/metadata_store.h"
+#include "metadata/metadata_service.h"
 #include "metadata/topic_config.h"
 
 namespace eddy::log {
@@ -31,7 +31,7 @@ struct BrokerContext {
   const BrokerConfig* config = nullptr;
   int32_t node_id = -1;
   std::string cluster_id;
-  metadata::MetadataStore* metadata = nullptr;
+  metadata::MetadataService* metadata = nullptr;
   const metadata::Controller* controller = nullptr;
   ControllerQueue* controller_queue = nullptr;
   log::LogManager* logs = nullptr;
@@ -42,7 +42,7 @@ struct BrokerContext {
   // Runs `plan` on the controller thread (commit: validate, append, fsync, apply) and then
   // `done` with its result, on the controller thread. When the queue is full, `done` runs at once
   // on the caller's thread with an error.
-  void commit(metadata::MetadataStore::Plan plan, bool validate_only,
+  void commit(metadata::MetadataService::Plan plan, bool validate_only,
               std::function<void(metadata::ControllerResult)> done) const;
 
   // Broker-level values a topic inherits (per-node dynamic, cluster-default dynamic, then the

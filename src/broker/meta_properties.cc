@@ -82,7 +82,7 @@ Status write_meta_properties(const std::string& log_dir, const MetaProperties& m
 }
 
 Result<MetaProperties> ensure_meta_properties(const std::vector<std::string>& log_dirs,
-                                              int32_t node_id) {
+                                              int32_t node_id, bool create_missing) {
   std::optional<std::string> cluster_id;
   std::vector<std::string> missing;
   for (const auto& dir : log_dirs) {
@@ -106,9 +106,40 @@ Result<MetaProperties> ensure_meta_properties(const std::vector<std::string>& lo
     }
     cluster_id = meta->cluster_id;
   }
+  if (!cluster_id && !create_missing) {
+    return failed_precondition(
+        "the log dirs are not formatted for a cluster: give every node the same cluster id with "
+        "`eddyd format --cluster-id ID --config FILE` (`eddyd random-uuid` makes one)");
+  }
   MetaProperties out{cluster_id.value_or(metadata::Uuid::random().to_base64()), node_id};
   for (const auto& dir : missing) EDDY_RETURN_IF_ERROR(write_meta_properties(dir, out));
   return out;
+}
+
+Status format_storage(const std::vector<std::string>& dirs, int32_t node_id,
+                      const std::string& cluster_id) {
+  auto parsed = metadata::Uuid::from_base64(cluster_id);
+  if (!parsed || parsed->is_zero()) {
+    return invalid_argument(
+        "cluster id '" + cluster_id +
+        "' is not a base64 UUID (22 characters, as `eddyd random-uuid` prints)");
+  }
+  for (const auto& dir : dirs) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return io_error("cannot create " + dir + ": " + ec.message());
+    auto meta = read_meta_properties(dir);
+    if (meta) {
+      if (meta->cluster_id != cluster_id || meta->node_id != node_id) {
+        return failed_precondition(dir + " is already formatted for cluster " + meta->cluster_id +
+                                   ", node " + std::to_string(meta->node_id));
+      }
+      continue;
+    }
+    if (meta.status().code() != StatusCode::kNotFound) return meta.status();
+    EDDY_RETURN_IF_ERROR(write_meta_properties(dir, {cluster_id, node_id}));
+  }
+  return Status::ok();
 }
 
 }  // namespace eddy::broker

@@ -15,27 +15,27 @@
 #include "metadata/controller.h"
 #include "metadata/metadata_image.h"
 #include "metadata/metadata_log.h"
+#include "metadata/metadata_service.h"
 
 namespace eddy::metadata {
 
-class MetadataStore {
+class MetadataStore final : public MetadataService {
  public:
   struct Options {
     std::string dir;
     uint64_t snapshot_bytes = 20u << 20;
+    int32_t node_id = -1;
   };
-  using Plan = std::function<ControllerResult(const MetadataImage&, pb::MetadataBatch*)>;
-  // Called after a batch is committed and published, with the image before and after, under the
-  // commit lock (so listeners see changes in log order).
-  using Listener = std::function<void(const MetadataImage& before, const MetadataImage& after)>;
+  // Listeners are called under the commit lock, so they see changes in log order.
 
   static Result<std::unique_ptr<MetadataStore>> open(const Options& options);
 
-  std::shared_ptr<const MetadataImage> image() const;
-  void add_listener(Listener listener);
-
-  // Runs `plan`; with validate_only nothing is committed. An empty batch commits nothing.
-  ControllerResult commit(const Plan& plan, bool validate_only = false);
+  std::shared_ptr<const MetadataImage> image() const override;
+  void add_listener(Listener listener) override;
+  ControllerResult commit(const Plan& plan, bool validate_only = false) override;
+  // A single node is its own controller, always.
+  int32_t active_controller() const override { return options_.node_id; }
+  bool is_active_controller() const override { return true; }
 
   // True when the log had a torn tail at open (reported, not an error).
   bool recovered_torn_tail() const { return torn_tail_; }

@@ -61,6 +61,9 @@ constexpr ApiInfo kApis[] = {
     {57, "UpdateFeatures", 0, 2, 0},
     {60, "DescribeCluster", 0, 2, 0},
     {61, "DescribeProducers", 0, 0, 0},
+    // Broker to controller (KRaft): Eddy's brokers send them to the active controller.
+    {62, "BrokerRegistration", 0, 0, 0},
+    {63, "BrokerHeartbeat", 0, 0, 0},
     {65, "DescribeTransactions", 0, 0, 0},
     {66, "ListTransactions", 0, 2, 0},
     {68, "ConsumerGroupHeartbeat", 0, 1, 0},

@@ -68,6 +68,8 @@ enum class ApiKey : int16_t {
   kUpdateFeatures = 57,
   kDescribeCluster = 60,
   kDescribeProducers = 61,
+  kBrokerRegistration = 62,
+  kBrokerHeartbeat = 63,
   kDescribeTransactions = 65,
   kListTransactions = 66,
   kConsumerGroupHeartbeat = 68,

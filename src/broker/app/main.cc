@@ -1,6 +1,10 @@
 // eddyd: the Eddy broker.
 //
 //   eddyd --config FILE [--override key=value ...]
+//   eddyd format --cluster-id ID --config FILE [--override key=value ...]
+//                                    writes meta.properties for a cluster node (Kafka's
+//                                    kafka-storage format)
+//   eddyd random-uuid                 prints a new cluster id
 //   eddyd --print-config-docs        the config reference (markdown) from the key table
 //
 // Runs in the foreground. SIGTERM or SIGINT: stop accepting, finish in-flight requests, flush
@@ -16,12 +20,16 @@
 #include "broker/broker.h"
 #include "broker/config/config_docs.h"
 #include "broker/handlers/all_handlers.h"
+#include "broker/meta_properties.h"
+#include "metadata/uuid.h"
 
 namespace {
 
 int usage() {
   std::fprintf(stderr,
                "usage: eddyd --config FILE [--override key=value ...]\n"
+               "       eddyd format --cluster-id ID --config FILE [--override key=value ...]\n"
+               "       eddyd random-uuid\n"
                "       eddyd --print-config-docs\n");
   return 2;
 }
@@ -32,9 +40,23 @@ int main(int argc, char** argv) {
   using namespace eddy::broker;
   std::string config_path;
   std::vector<std::string> overrides;
-  for (int i = 1; i < argc; ++i) {
+  std::string command;
+  std::string cluster_id;
+  int first = 1;
+  if (argc > 1 && (std::string(argv[1]) == "format" || std::string(argv[1]) == "random-uuid")) {
+    command = argv[1];
+    first = 2;
+  }
+  if (command == "random-uuid") {
+    if (argc != 2) return usage();
+    std::printf("%s\n", eddy::metadata::Uuid::random().to_base64().c_str());
+    return 0;
+  }
+  for (int i = first; i < argc; ++i) {
     std::string arg = argv[i];
-    if (arg == "--config" && i + 1 < argc) {
+    if (command == "format" && (arg == "--cluster-id" || arg == "-t") && i + 1 < argc) {
+      cluster_id = argv[++i];
+    } else if (arg == "--config" && i + 1 < argc) {
       config_path = argv[++i];
     } else if (arg == "--override" && i + 1 < argc) {
       overrides.emplace_back(argv[++i]);
@@ -46,11 +68,23 @@ int main(int argc, char** argv) {
     }
   }
   if (config_path.empty()) return usage();
+  if (command == "format" && cluster_id.empty()) return usage();
 
   auto config = BrokerConfig::load(config_path, overrides);
   if (!config) {
     std::fprintf(stderr, "eddyd: %s\n", config.status().message().c_str());
     return 1;
+  }
+  if (command == "format") {
+    std::vector<std::string> dirs = config->log_dirs();
+    dirs.push_back(config->metadata_log_dir());
+    eddy::Status s = format_storage(dirs, config->node_id(), cluster_id);
+    if (!s) {
+      std::fprintf(stderr, "eddyd format: %s\n", s.message().c_str());
+      return 1;
+    }
+    std::printf("formatted node %d of cluster %s\n", config->node_id(), cluster_id.c_str());
+    return 0;
   }
   spdlog::set_pattern("[%Y-%m-%d %H:%M:%S.%e] [%l] %v");
   spdlog::set_level(spdlog::level::from_str(config->get_string("logger.level")));
@@ -68,8 +102,19 @@ int main(int argc, char** argv) {
   // A client that disconnects mid-write must not kill the process.
   signal(SIGPIPE, SIG_IGN);
 
-  auto broker = Broker::open(std::move(*config));
+  // Start-up may wait for the controller quorum; a stop signal meanwhile ends it (the signal
+  // stays pending, and is blocked, until sigwait below).
+  auto interrupted = [] {
+    sigset_t pending;
+    sigpending(&pending);
+    return sigismember(&pending, SIGTERM) == 1 || sigismember(&pending, SIGINT) == 1;
+  };
+  auto broker = Broker::open(std::move(*config), interrupted);
   if (!broker) {
+    if (interrupted()) {
+      spdlog::info("stopped during start-up");
+      return 0;
+    }
     spdlog::critical("start-up failed: {}", broker.status().to_string());
     return 1;
   }

@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -117,18 +118,24 @@ Status BrokerConfig::validate_all() const {
     EDDY_RETURN_IF_ERROR(parse_listeners("advertised.listeners", *adv).status());
   }
   EDDY_ASSIGN_OR_RETURN(auto voters, parse_voters(get_string("controller.quorum.voters")));
-  // The Raft library exists, but eddyd does not yet replicate its metadata through it: refuse a
-  // multi-voter quorum rather than silently running as a single node.
-  if (voters.size() > 1) {
-    return invalid_argument(
-        "config key 'controller.quorum.voters': multi-node controller quorums are not supported "
-        "yet; leave it empty (or list only this node) to run a single-node cluster");
+  // A single voter must be this node; in a quorum this node must be one of the voters (broker-only
+  // nodes, which follow the metadata without voting, are not served yet: process.roles).
+  bool self_is_voter = false;
+  for (const auto& v : voters) self_is_voter = self_is_voter || v.id == node_id();
+  {
+    auto roles = get_list("process.roles");
+    std::sort(roles.begin(), roles.end());
+    if (roles != std::vector<std::string>{"broker", "controller"}) {
+      return invalid_argument(
+          "config key 'process.roles': an Eddy node is both broker and controller "
+          "(broker,controller); separate broker-only and controller-only nodes are not served");
+    }
   }
-  if (voters.size() == 1 && voters[0].id != node_id()) {
-    return invalid_argument(
-        "config key 'controller.quorum.voters': the only voter must be this "
-        "node (node.id " +
-        std::to_string(node_id()) + ")");
+  if (!voters.empty() && !self_is_voter) {
+    return invalid_argument("config key 'controller.quorum.voters': node.id " +
+                            std::to_string(node_id()) +
+                            " is not among the voters; every node of an Eddy cluster is a "
+                            "combined broker and controller (process.roles=broker,controller)");
   }
   if (log_dirs().empty()) return invalid_argument("config key 'log.dirs' is empty");
   if (get_long("group.min.session.timeout.ms") > get_long("group.max.session.timeout.ms")) {

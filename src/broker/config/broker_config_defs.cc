@@ -20,8 +20,12 @@ std::vector<ConfigDef> make_defs() {
        "Listener URIs handed to clients in Metadata; defaults to listeners."},
       {"broker.rack", T::kString, std::nullopt, "Rack of this broker, reported in Metadata."},
       {"controller.quorum.voters", T::kList, "",
-       "Raft voters id@host:port; empty (or this node alone) runs a single-voter quorum with no "
-       "controller port. Several voters are refused until metadata replication lands."},
+       "Raft voters id@host:port of the controller quorum; empty (or this node alone) runs a "
+       "single node with a local metadata log and no controller port. With several voters the "
+       "metadata is replicated by Raft among them and this node must be one of them."},
+      {"process.roles", T::kList, "broker,controller",
+       "The roles of this node: an Eddy node is both a broker and a controller (Kafka's combined "
+       "mode); broker-only and controller-only nodes are refused."},
       {"num.io.threads", T::kInt, "0",
        "Network/request threads, one io_context each; 0 = one per CPU core.", 0, 1024},
       {"socket.request.max.bytes", T::kInt, "104857600",

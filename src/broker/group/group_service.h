@@ -22,7 +22,7 @@
 #include "broker/config/broker_config.h"
 #include "broker/group/group_coordinator.h"
 #include "broker/group/replica_coordinator_log.h"
-#include "metadata/metadata_store.h"
+#include "metadata/metadata_service.h"
 
 namespace eddy::group {
 
@@ -32,11 +32,11 @@ struct GroupServiceOptions {
   int32_t offsets_commit_timeout_ms = 5'000;
   int64_t tick_ms = 100;
   broker::ReplicaManager* replicas = nullptr;  // not owned; outlives the service
-  const metadata::MetadataStore* metadata = nullptr;
+  const metadata::MetadataService* metadata = nullptr;
   const metadata::Controller* controller = nullptr;  // plans the topic's creation
   int32_t node_id = -1;
   // Commits a metadata change (the broker's controller path, e.g. BrokerContext::commit).
-  std::function<void(metadata::MetadataStore::Plan,
+  std::function<void(metadata::MetadataService::Plan,
                      std::function<void(metadata::ControllerResult)>)>
       commit;
   const Clock* clock = &SystemClock::instance();

@@ -22,7 +22,7 @@ void register_describe_cluster(HandlerRegistry& registry, const BrokerContext& c
         DescribeClusterResponse resp;
         resp.endpoint_type = req.endpoint_type;
         resp.cluster_id = ctx->cluster_id;
-        resp.controller_id = ctx->node_id;
+        resp.controller_id = ctx->metadata->active_controller();
         if (version >= 1 && req.endpoint_type != kBrokersEndpointType) {
           resp.error_code = error_code(protocol::ErrorCode::kUnsupportedEndpointType);
           resp.error_message = "only the BROKERS endpoint type is served";

@@ -61,7 +61,7 @@ Response build(const BrokerContext& ctx, const MetadataRequest& req, int16_t ver
   MetadataResponse resp;
   resp.brokers = wire_brokers(*image, &MetadataResponse::MetadataResponseBroker::node_id);
   resp.cluster_id = ctx.cluster_id;
-  resp.controller_id = ctx.node_id;
+  resp.controller_id = ctx.metadata->active_controller();
   bool all = !req.topics || (version == 0 && req.topics->empty());
   if (all) {
     for (const auto& [name, t] : image->topics()) resp.topics.push_back(describe_topic(*t));

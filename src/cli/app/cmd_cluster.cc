@@ -5,7 +5,7 @@
 #include "cli/app/command.h"
 #include "cli/app/json.h"
 #include "cli/app/table.h"
-#include "cli/client/kafka_error.h"
+#include "client/kafka_error.h"
 #include "protocol/generated/describe_cluster.h"
 
 namespace eddy::cli {

@@ -8,7 +8,7 @@
 #include "cli/app/group_util.h"
 #include "cli/app/json.h"
 #include "cli/app/table.h"
-#include "cli/client/kafka_error.h"
+#include "client/kafka_error.h"
 #include "protocol/errors.h"
 #include "protocol/generated/delete_groups.h"
 #include "protocol/generated/list_groups.h"

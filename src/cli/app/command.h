@@ -13,10 +13,22 @@
 #include <string>
 #include <vector>
 
-#include "cli/client/admin_client.h"
+#include "client/admin_client.h"
+#include "client/kafka_error.h"
 #include "common/status.h"
 
 namespace eddy::cli {
+
+// eddyctl talks to brokers through Eddy's own client (src/client).
+using client::AdminClient;
+using client::Connection;
+using client::HostPort;
+using client::kafka_error;
+using client::kafka_error_hint;
+using client::kEarliestTimestamp;
+using client::kLatestTimestamp;
+using client::parse_host_port;
+using client::TopicPartition;
 
 // Exit codes; docs/eddyctl.md lists them for operators and scripts.
 enum ExitCode : int {

@@ -11,7 +11,7 @@
 #include "cli/app/json.h"
 #include "cli/app/table.h"
 #include "cli/app/util.h"
-#include "cli/client/kafka_error.h"
+#include "client/kafka_error.h"
 #include "protocol/generated/offset_commit.h"
 
 namespace eddy::cli {

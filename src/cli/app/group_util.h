@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "cli/app/command.h"
-#include "cli/client/admin_client.h"
+#include "client/admin_client.h"
 #include "common/bytes.h"
 #include "protocol/generated/describe_groups.h"
 

@@ -8,7 +8,7 @@
 #include "cli/app/json.h"
 #include "cli/app/table.h"
 #include "cli/app/util.h"
-#include "cli/client/kafka_error.h"
+#include "client/kafka_error.h"
 #include "protocol/generated/describe_configs.h"
 #include "protocol/generated/describe_log_dirs.h"
 

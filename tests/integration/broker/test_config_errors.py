@@ -53,12 +53,28 @@ class ConfigErrors(unittest.TestCase):
         self.assertNotEqual(rc, 0)
         self.assertIn("no.such.key", out)
 
-    def test_multi_voter_quorum_is_refused_until_replication_exists(self):
+    def test_node_outside_the_voters_is_refused(self):
         rc, out = self.run_with(
-            "node.id: 1\ncontroller.quorum.voters: 1@127.0.0.1:19093,2@127.0.0.1:19094\n")
+            "node.id: 3\ncontroller.quorum.voters: 1@127.0.0.1:19093,2@127.0.0.1:19094\n")
         self.assertNotEqual(rc, 0)
         self.assertIn("controller.quorum.voters", out)
-        self.assertIn("not supported", out)
+        self.assertIn("not among the voters", out)
+
+    def test_broker_only_role_is_refused(self):
+        rc, out = self.run_with("node.id: 1\nprocess.roles: broker\n")
+        self.assertNotEqual(rc, 0)
+        self.assertIn("process.roles", out)
+
+    def test_unformatted_cluster_node_is_refused(self):
+        with tempfile.TemporaryDirectory(prefix="eddy-cfg-") as d:
+            path = os.path.join(d, "eddy.yaml")
+            with open(path, "w") as f:
+                f.write("node.id: 1\nlog.dirs: %s\ncontroller.quorum.voters: "
+                        "1@127.0.0.1:19093,2@127.0.0.1:19094\n" % os.path.join(d, "logs"))
+            rc, out = run_eddyd(["--config", path])
+            self.assertNotEqual(rc, 0)
+            self.assertIn("eddyd format", out)
+            self.assertFalse(os.path.exists(os.path.join(d, "logs", "meta.properties")))
 
     def test_yaml_syntax_error_fails(self):
         rc, out = self.run_with("node.id: [1\n")

@@ -1,4 +1,4 @@
-#include "cli/client/connection.h"
+#include "client/connection.h"
 
 #include <netdb.h>
 #include <netinet/in.h>
@@ -15,7 +15,7 @@
 #include "protocol/errors.h"
 #include "protocol/generated/api_versions.h"
 
-namespace eddy::cli {
+namespace eddy::client {
 
 namespace {
 
@@ -219,4 +219,4 @@ Result<Bytes> Connection::receive_frame(int32_t correlation_id, int16_t api_key,
   return Bytes(rest.begin(), rest.end());
 }
 
-}  // namespace eddy::cli
+}  // namespace eddy::client

@@ -11,11 +11,11 @@
 #include <string>
 #include <vector>
 
-#include "cli/client/connection.h"
+#include "client/connection.h"
 #include "common/status.h"
 #include "protocol/generated/metadata.h"
 
-namespace eddy::cli {
+namespace eddy::client {
 
 struct TopicPartition {
   std::string topic;
@@ -74,4 +74,4 @@ class AdminClient {
   std::map<std::string, std::unique_ptr<Connection>> others_;  // "host:port" -> connection
 };
 
-}  // namespace eddy::cli
+}  // namespace eddy::client

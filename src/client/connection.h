@@ -19,7 +19,7 @@
 #include "protocol/headers.h"
 #include "protocol/reader.h"
 
-namespace eddy::cli {
+namespace eddy::client {
 
 struct HostPort {
   std::string host;
@@ -92,4 +92,4 @@ class Connection {
   std::map<int16_t, std::pair<int16_t, int16_t>> broker_versions_;
 };
 
-}  // namespace eddy::cli
+}  // namespace eddy::client

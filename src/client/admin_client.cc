@@ -1,13 +1,13 @@
-#include "cli/client/admin_client.h"
+#include "client/admin_client.h"
 
 #include <sstream>
 
-#include "cli/client/kafka_error.h"
+#include "client/kafka_error.h"
 #include "protocol/generated/find_coordinator.h"
 #include "protocol/generated/list_offsets.h"
 #include "protocol/generated/offset_fetch.h"
 
-namespace eddy::cli {
+namespace eddy::client {
 
 using namespace protocol;
 
@@ -204,4 +204,4 @@ Result<std::map<TopicPartition, int64_t>> AdminClient::committed_offsets(
   return out;
 }
 
-}  // namespace eddy::cli
+}  // namespace eddy::client

@@ -9,7 +9,7 @@
 
 #include "common/status.h"
 
-namespace eddy::cli {
+namespace eddy::client {
 
 // Ok for code 0; otherwise "<context>: UNKNOWN_TOPIC_OR_PARTITION (3): <message>. <hint>".
 // `broker_message` (the response's ErrorMessage) is preferred to Kafka's default message.
@@ -19,4 +19,4 @@ Status kafka_error(int16_t code, const std::string& context,
 // What an operator should do about `code`, or "" when there is nothing useful to add.
 const char* kafka_error_hint(int16_t code);
 
-}  // namespace eddy::cli
+}  // namespace eddy::client

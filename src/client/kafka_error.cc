@@ -1,8 +1,8 @@
-#include "cli/client/kafka_error.h"
+#include "client/kafka_error.h"
 
 #include "protocol/errors.h"
 
-namespace eddy::cli {
+namespace eddy::client {
 
 using protocol::ErrorCode;
 
@@ -76,4 +76,4 @@ Status kafka_error(int16_t code, const std::string& context,
   return {status_code, text};
 }
 
-}  // namespace eddy::cli
+}  // namespace eddy::client

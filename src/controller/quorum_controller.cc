@@ -1,0 +1,113 @@
+#include "controller/quorum_controller.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <future>
+#include <thread>
+
+namespace eddy::controller {
+
+using metadata::ControllerResult;
+using metadata::ErrorCode;
+
+QuorumController::QuorumController(QuorumControllerOptions options)
+    : options_(std::move(options)) {}
+
+QuorumController::~QuorumController() { stop(); }
+
+Result<std::unique_ptr<QuorumController>> QuorumController::open(QuorumControllerOptions options) {
+  std::unique_ptr<QuorumController> c(new QuorumController(std::move(options)));
+  c->node_ = std::make_unique<raft::RaftNode>(c->options_.raft, c->state_machine_);
+  QuorumController* self = c.get();
+  c->node_->set_leader_change_callback(
+      [self](const raft::LeaderChange& change) { self->on_leader_change(change); });
+  EDDY_RETURN_IF_ERROR(c->node_->start());
+  return c;
+}
+
+void QuorumController::on_leader_change(const raft::LeaderChange& change) {
+  leader_.store(change.leader.value());
+  ready_.store(change.self_ready);
+  if (change.self_ready) {
+    spdlog::info("controller {}: active controller for term {}", options_.raft.id.value(),
+                 change.term.value());
+  } else {
+    spdlog::info("controller {}: term {}, active controller {}", options_.raft.id.value(),
+                 change.term.value(), change.leader.value());
+  }
+}
+
+std::shared_ptr<const metadata::MetadataImage> QuorumController::image() const {
+  return state_machine_.image();
+}
+
+void QuorumController::add_listener(Listener listener) {
+  state_machine_.add_listener(std::move(listener));
+}
+
+ControllerResult QuorumController::commit(const Plan& plan, bool validate_only) {
+  auto not_controller = [this] {
+    int32_t leader = leader_.load();
+    return ControllerResult::error(ErrorCode::kNotController,
+                                   leader < 0
+                                       ? "no active controller is known"
+                                       : "the active controller is node " + std::to_string(leader));
+  };
+  if (!ready_.load()) return not_controller();
+  std::shared_ptr<const metadata::MetadataImage> before = image();
+  metadata::pb::MetadataBatch batch;
+  ControllerResult r = plan(*before, &batch);
+  if (!r.ok() || validate_only || batch.records_size() == 0) return r;
+  // Applied to a copy first: a batch that does not apply is a controller bug, and must never
+  // reach the replicated log, where every node would have to skip it.
+  metadata::MetadataImage check(*before);
+  if (Status s = check.apply_batch(batch); !s) {
+    return ControllerResult::error(ErrorCode::kUnknownServerError,
+                                   "controller emitted records that do not apply: " + s.message());
+  }
+  // RaftNode answers every proposal within its request timeout.
+  Result<raft::ProposalResult> done = node_->propose(batch.SerializeAsString()).get();
+  if (!done.is_ok()) {
+    if (done.status().code() == StatusCode::kUnavailable) return not_controller();
+    if (done.status().code() == StatusCode::kTimeout) {
+      return ControllerResult::error(
+          ErrorCode::kRequestTimedOut,
+          "metadata change not committed in time (it may still be): " + done.status().message());
+    }
+    return ControllerResult::error(ErrorCode::kUnknownServerError, done.status().to_string());
+  }
+  if (!done->result.empty()) {
+    return ControllerResult::error(ErrorCode::kUnknownServerError, done->result);
+  }
+  return r;
+}
+
+bool QuorumController::wait_caught_up(int64_t timeout_ms) {
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(std::max<int64_t>(timeout_ms, 0));
+  // Bounded by the deadline: each read is answered (or times out) within the Raft request
+  // timeout, and a refusal (no leader yet) waits a little before the next try.
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::promise<Result<RaftIndex>> read;
+    auto fut = read.get_future();
+    node_->read_index([&read](Result<RaftIndex> r) { read.set_value(std::move(r)); });
+    Result<RaftIndex> r = fut.get();
+    if (r.is_ok()) return true;
+    if (r.status().code() == StatusCode::kCancelled) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+Status QuorumController::transfer_leadership(int32_t to) {
+  return node_->transfer_leadership(NodeId(to)).get();
+}
+
+void QuorumController::stop() {
+  if (!node_) return;
+  ready_.store(false);
+  node_->stop();
+}
+
+}  // namespace eddy::controller

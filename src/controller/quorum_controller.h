@@ -1,0 +1,68 @@
+#pragma once
+// QuorumController: the cluster metadata replicated by Raft among the controller quorum
+// (controller.quorum.voters), as Kafka's KRaft controllers keep __cluster_metadata. The Raft
+// leader is the active controller: once it has applied every entry of earlier terms
+// (LeaderChange::self_ready) it plans changes against its image and proposes them as Raft
+// entries; every voter applies the committed entries to an identical image and tells the
+// broker's listeners.
+//
+// commit() is called on the broker's controller thread, one call at a time, and waits for its
+// entry to be applied here (bounded by the Raft request timeout), so a plan always sees every
+// earlier commit of this controller. On a node that is not the active controller it answers
+// NOT_CONTROLLER at once. When leadership moves during a commit the entry may or may not
+// commit: the answer is then NOT_CONTROLLER (the entry was overwritten) or REQUEST_TIMED_OUT
+// (unknown), as Kafka's controller answers.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+
+#include "common/status.h"
+#include "controller/metadata_state_machine.h"
+#include "metadata/metadata_service.h"
+#include "raft/node/raft_node.h"
+
+namespace eddy::controller {
+
+struct QuorumControllerOptions {
+  // id, voters and data_dir are required; the rest has defaults (see RaftNodeConfig).
+  raft::RaftNodeConfig raft;
+};
+
+class QuorumController final : public metadata::MetadataService {
+ public:
+  // Recovers the Raft log and snapshot into the image and starts the Raft node.
+  static Result<std::unique_ptr<QuorumController>> open(QuorumControllerOptions options);
+  ~QuorumController() override;  // stop()
+  QuorumController(const QuorumController&) = delete;
+  QuorumController& operator=(const QuorumController&) = delete;
+
+  std::shared_ptr<const metadata::MetadataImage> image() const override;
+  void add_listener(Listener listener) override;
+  metadata::ControllerResult commit(const Plan& plan, bool validate_only = false) override;
+  int32_t active_controller() const override { return leader_.load(); }
+  bool is_active_controller() const override { return ready_.load(); }
+
+  // Waits until this node has applied everything the quorum had committed when it was asked (a
+  // Raft ReadIndex through the leader), so the image is as new as the cluster's. False when no
+  // quorum answered within `timeout_ms`.
+  bool wait_caught_up(int64_t timeout_ms);
+  raft::RaftNodeStatus quorum_status() const { return node_->status(); }
+  uint16_t raft_port() const { return node_->raft_port(); }
+  // Asks the active controller (this node) to hand leadership to voter `to`.
+  Status transfer_leadership(int32_t to);
+  // Stops the Raft node: later commits answer NOT_CONTROLLER. Idempotent.
+  void stop();
+
+ private:
+  explicit QuorumController(QuorumControllerOptions options);
+  void on_leader_change(const raft::LeaderChange& change);
+
+  QuorumControllerOptions options_;
+  MetadataStateMachine state_machine_;
+  std::unique_ptr<raft::RaftNode> node_;
+  std::atomic<int32_t> leader_{-1};
+  std::atomic<bool> ready_{false};
+};
+
+}  // namespace eddy::controller
