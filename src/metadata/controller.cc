@@ -327,11 +327,7 @@ ControllerResult Controller::alter_broker_configs(const MetadataImage& image,
   std::map<std::string, std::string> next;
   ControllerResult r = apply_changes(
       *current, changes, replace_all,
-      [](const std::string& n) -> const ConfigDef* {
-        const TopicConfigDef* d = dynamic_broker_config(n);
-        return d ? &d->def : nullptr;
-      },
-      &next);
+      [](const std::string& n) { return find_broker_synonym_config(n); }, &next);
   if (!r.ok()) return r;
   emit_config_diff(kBrokerResource, resource, *current, next, out);
   return {};
