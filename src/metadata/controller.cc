@@ -176,6 +176,10 @@ ControllerResult Controller::create_topic(const MetadataImage& image, const Crea
     return ControllerResult::error(E::kTopicAlreadyExists,
                                    "Topic '" + spec.name + "' already exists.");
   }
+  if (auto other = colliding_topic(image, spec.name)) {
+    return ControllerResult::error(
+        E::kInvalidTopic, "Topic '" + spec.name + "' collides with existing topic: " + *other);
+  }
   std::vector<std::vector<int32_t>> replicas;
   if (!spec.assignments.empty()) {
     if (spec.num_partitions != -1 || spec.replication_factor != -1) {

@@ -13,7 +13,7 @@ void auto_create_topics(const BrokerContext& ctx, const std::vector<std::string>
     auto image = ctx.metadata->image();
     for (const std::string& name : names) {
       if (image->topic(name) != nullptr) continue;
-      if (!metadata::validate_topic_name(name) || metadata::is_internal_topic(name)) continue;
+      if (!metadata::validate_topic_name(name) || metadata::is_reserved_topic_name(name)) continue;
       create.insert(name);
     }
   }

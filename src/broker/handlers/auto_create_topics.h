@@ -12,7 +12,7 @@
 namespace eddy::broker {
 
 // Creates the topics among `names` that auto-creation may create (auto.create.topics.enable is
-// on, the name is valid and not internal, no such topic exists yet), then runs `then`: at once
+// on, the name is valid and not reserved, no such topic exists yet), then runs `then`: at once
 // on the caller's thread when there is nothing to create, else after the commit, on the
 // controller thread. A creation that fails (a concurrent create won, the controller queue is
 // full) still runs `then`: the handler's own lookup reports what exists.

@@ -1,6 +1,7 @@
 // CreateTopics (key 19): each topic is validated and committed on its own, so one bad topic
 // gets its own error code and the others are still created. validate_only runs the same checks
-// and commits nothing. A name given twice is INVALID_REQUEST for every copy (Kafka's rule).
+// and commits nothing. A name given twice is INVALID_REQUEST for every copy (Kafka's rule); so is
+// a reserved name (__consumer_offsets, __cluster_metadata, ...: only the broker creates those).
 #include "protocol/generated/create_topics.h"
 
 #include <vector>
@@ -8,6 +9,7 @@
 #include "broker/handlers/all_handlers.h"
 #include "broker/handlers/config_entries.h"
 #include "broker/handlers/handler_util.h"
+#include "metadata/topic_name.h"
 
 namespace eddy::broker {
 
@@ -21,6 +23,12 @@ CreateTopicsResponse::CreatableTopicResult create_one(const BrokerContext& ctx,
                                                       bool validate_only) {
   CreateTopicsResponse::CreatableTopicResult out;
   out.name = t.name;
+  if (metadata::is_reserved_topic_name(t.name)) {
+    // Kafka's answer for __cluster_metadata (ControllerApis), for every reserved name.
+    out.error_code = error_code(protocol::ErrorCode::kInvalidRequest);
+    out.error_message = "Creation of internal topic " + t.name + " is prohibited.";
+    return out;
+  }
   metadata::CreateTopicSpec spec;
   spec.name = t.name;
   spec.num_partitions = t.num_partitions;
