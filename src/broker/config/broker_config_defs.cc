@@ -60,6 +60,22 @@ std::vector<ConfigDef> make_defs() {
        1},
       {"auto.create.topics.enable", T::kBoolean, "true",
        "Create a topic when a client asks Metadata for it (and allows it)."},
+      {"auto.create.topics.max.per.request", T::kInt, "100",
+       "Most topics one Metadata or Produce request auto-creates; the others answer "
+       "LEADER_NOT_AVAILABLE and are created when the client asks again.",
+       1},
+      {"max.partitions", T::kInt, "200000",
+       "Most partitions the cluster holds, all topics together. CreateTopics and "
+       "CreatePartitions past it answer POLICY_VIOLATION, auto-creation answers "
+       "UNKNOWN_TOPIC_OR_PARTITION; the broker's own __consumer_offsets is still created.",
+       1},
+      {"controller.mutation.rate", T::kInt, "1000",
+       "Partitions per second that CreateTopics, CreatePartitions and auto-creation create, all "
+       "clients together (Kafka's controller_mutation_rate quota, broker-wide), in bursts of up "
+       "to 11 seconds' worth. Past it: THROTTLING_QUOTA_EXCEEDED with a throttle time "
+       "(CreateTopics v6+, CreatePartitions v3+; older versions are served and told the throttle "
+       "time), LEADER_NOT_AVAILABLE for auto-creation.",
+       1},
       {"delete.topic.enable", T::kBoolean, "true", "Allow DeleteTopics."},
       {"log.retention.check.interval.ms", T::kLong, "300000", "How often retention is checked.", 1},
       {"log.flush.policy",
