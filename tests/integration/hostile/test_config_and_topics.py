@@ -29,7 +29,8 @@ from test_auto_create import parse_metadata_v4
 RECV_TIMEOUT_S = 20
 ADMIN_TIMEOUT_S = 30
 
-METADATA, CREATE_TOPICS, API_VERSIONS, INCREMENTAL_ALTER_CONFIGS = 3, 19, 18, 44
+METADATA, CREATE_TOPICS, API_VERSIONS, CREATE_PARTITIONS, INCREMENTAL_ALTER_CONFIGS = (
+    3, 19, 18, 37, 44)
 NONE, UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE = 0, 3, 5
 INVALID_TOPIC_EXCEPTION, INVALID_CONFIG, INVALID_REQUEST = 17, 40, 42
 POLICY_VIOLATION, THROTTLING_QUOTA_EXCEEDED = 44, 89
@@ -74,6 +75,13 @@ def parse_create_topics_v6(resp):
     pos += 1 + name_len
     (err,) = struct.unpack_from(">h", resp, pos)
     return throttle, err
+
+
+def create_partitions_v3(name, count):
+    """CreatePartitions v3 (flexible): one topic grown to `count`, no assignment."""
+    topic = compact_string(name) + struct.pack(">i", count) + uvarint(0) + b"\x00"
+    return (header_v2(CREATE_PARTITIONS, 3) + uvarint(2) + topic + struct.pack(">ib", 30000, 0) +
+            b"\x00")
 
 
 def create_topics_v4(name, partitions):
@@ -278,6 +286,11 @@ class CreationQuota(BrokerTest):
         self.assertEqual(err, THROTTLING_QUOTA_EXCEEDED)
         self.assertGreater(throttle, 0)
         self.assertEqual(self.metadata([b"hc-q-auto"])["hc-q-auto"], (LEADER_NOT_AVAILABLE, 0))
+        # CreatePartitions v3 answers as CreateTopics v6 (same response layout up to the error).
+        throttle, err = parse_create_topics_v6(self.request(create_partitions_v3(b"hc-q-a", 12)))
+        self.assertEqual(err, THROTTLING_QUOTA_EXCEEDED)
+        self.assertGreater(throttle, 0)
+        self.assertEqual(self.metadata([b"hc-q-a"], allow=False)["hc-q-a"], (NONE, 11))
         # Versions before v6 know no THROTTLING_QUOTA_EXCEEDED: served, and told the throttle.
         throttle, err = parse_create_topics_v4(self.request(create_topics_v4(b"hc-q-old", 1)))
         self.assertEqual(err, NONE)
