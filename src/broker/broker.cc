@@ -119,6 +119,8 @@ Status Broker::open_components() {
   defaults.delete_topic_enable = config_.get_bool("delete.topic.enable");
   controller_ = std::make_unique<metadata::Controller>(defaults);
   controller_queue_ = std::make_unique<ControllerQueue>();
+  mutation_quota_ = std::make_unique<ControllerMutationQuota>(
+      config_.get_long("controller.mutation.rate"), &SystemClock::instance());
 
   ReplicaManagerOptions ro;
   ro.node_id = NodeId(node_id);
@@ -131,6 +133,7 @@ Status Broker::open_components() {
   context_.metadata = metadata_.get();
   context_.controller = controller_.get();
   context_.controller_queue = controller_queue_.get();
+  context_.mutation_quota = mutation_quota_.get();
   context_.logs = logs_.get();
   context_.replicas = replicas_.get();
   context_.registry = &registry_;

@@ -23,6 +23,7 @@
 
 #include "broker/broker_context.h"
 #include "broker/config/broker_config.h"
+#include "broker/controller_mutation_quota.h"
 #include "broker/controller_queue.h"
 #include "broker/net/handler_registry.h"
 #include "broker/net/server.h"
@@ -81,6 +82,7 @@ class Broker {
   std::function<bool()> interrupted_;
   std::unique_ptr<metadata::Controller> controller_;
   std::unique_ptr<ControllerQueue> controller_queue_;
+  std::unique_ptr<ControllerMutationQuota> mutation_quota_;
   std::unique_ptr<ReplicaManager> replicas_;
   std::unique_ptr<group::GroupService> groups_;
   std::unique_ptr<Server> server_;

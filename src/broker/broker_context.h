@@ -25,6 +25,7 @@ class GroupService;
 namespace eddy::broker {
 
 class ReplicaManager;
+class ControllerMutationQuota;
 struct PartitionSettings;
 
 struct BrokerContext {
@@ -34,6 +35,7 @@ struct BrokerContext {
   metadata::MetadataService* metadata = nullptr;
   const metadata::Controller* controller = nullptr;
   ControllerQueue* controller_queue = nullptr;
+  ControllerMutationQuota* mutation_quota = nullptr;  // null: no controller.mutation.rate limit
   log::LogManager* logs = nullptr;
   ReplicaManager* replicas = nullptr;
   group::GroupService* groups = nullptr;  // null: COORDINATOR_NOT_AVAILABLE

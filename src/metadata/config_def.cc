@@ -88,6 +88,18 @@ std::vector<std::string> split_config_list(std::string_view value) {
   return out;
 }
 
+NumericRange numeric_range(const ConfigDef& def) {
+  NumericRange r{def.min, def.max};
+  if (def.type == ConfigType::kInt) {
+    r.min = std::max<int64_t>(r.min, std::numeric_limits<int32_t>::min());
+    r.max = std::min<int64_t>(r.max, std::numeric_limits<int32_t>::max());
+  } else if (def.type == ConfigType::kShort) {
+    r.min = std::max<int64_t>(r.min, std::numeric_limits<int16_t>::min());
+    r.max = std::min<int64_t>(r.max, std::numeric_limits<int16_t>::max());
+  }
+  return r;
+}
+
 Status validate_config_value(const ConfigDef& def, std::string_view value) {
   switch (def.type) {
     case ConfigType::kBoolean: {
@@ -100,15 +112,7 @@ Status validate_config_value(const ConfigDef& def, std::string_view value) {
     case ConfigType::kLong: {
       auto v = parse_config_long(value);
       if (!v) return bad_value(def, value, v.status().message());
-      int64_t lo = def.min;
-      int64_t hi = def.max;
-      if (def.type == ConfigType::kInt) {
-        lo = std::max<int64_t>(lo, std::numeric_limits<int32_t>::min());
-        hi = std::min<int64_t>(hi, std::numeric_limits<int32_t>::max());
-      } else if (def.type == ConfigType::kShort) {
-        lo = std::max<int64_t>(lo, std::numeric_limits<int16_t>::min());
-        hi = std::min<int64_t>(hi, std::numeric_limits<int16_t>::max());
-      }
+      auto [lo, hi] = numeric_range(def);
       if (*v < lo || *v > hi) {
         return bad_value(def, value,
                          "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");

@@ -43,6 +43,14 @@ struct ConfigDef {
 // Checks `value` against the key's type, range and allowed values. The message names the key.
 Status validate_config_value(const ConfigDef& def, std::string_view value);
 
+// The integers a numeric key accepts: its min and max, narrowed to what its type holds (an int
+// key is at most INT32_MAX whatever its max says).
+struct NumericRange {
+  int64_t min;
+  int64_t max;
+};
+NumericRange numeric_range(const ConfigDef& def);
+
 // A human description of what the validator accepts, e.g. "[-1, 9223372036854775807]" or
 // "one of [delete, compact]"; empty when anything of the type goes.
 std::string describe_valid_values(const ConfigDef& def);

@@ -176,6 +176,10 @@ ControllerResult Controller::create_topic(const MetadataImage& image, const Crea
     return ControllerResult::error(E::kTopicAlreadyExists,
                                    "Topic '" + spec.name + "' already exists.");
   }
+  if (auto other = colliding_topic(image, spec.name)) {
+    return ControllerResult::error(
+        E::kInvalidTopic, "Topic '" + spec.name + "' collides with existing topic: " + *other);
+  }
   std::vector<std::vector<int32_t>> replicas;
   if (!spec.assignments.empty()) {
     if (spec.num_partitions != -1 || spec.replication_factor != -1) {
@@ -327,11 +331,7 @@ ControllerResult Controller::alter_broker_configs(const MetadataImage& image,
   std::map<std::string, std::string> next;
   ControllerResult r = apply_changes(
       *current, changes, replace_all,
-      [](const std::string& n) -> const ConfigDef* {
-        const TopicConfigDef* d = dynamic_broker_config(n);
-        return d ? &d->def : nullptr;
-      },
-      &next);
+      [](const std::string& n) { return find_broker_synonym_config(n); }, &next);
   if (!r.ok()) return r;
   emit_config_diff(kBrokerResource, resource, *current, next, out);
   return {};

@@ -36,6 +36,7 @@ enum class ErrorCode : int16_t {
   kPolicyViolation = 44,
   kKafkaStorageError = 56,
   kTopicDeletionDisabled = 73,
+  kThrottlingQuotaExceeded = 89,
   kUnknownTopicId = 100,
 };
 

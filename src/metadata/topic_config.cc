@@ -1,12 +1,18 @@
 #include "metadata/topic_config.h"
 
-#include <limits>
-
 namespace eddy::metadata {
 namespace {
 
-constexpr int64_t kLongMax = std::numeric_limits<int64_t>::max();
 constexpr std::string_view kLongMaxText = "9223372036854775807";
+
+// Kafka's floor for segment.bytes and log.segment.bytes (LogConfig, since 4.0). The log itself
+// needs a batch header (61 bytes) per segment and caps a batch at segment.bytes; far below a
+// megabyte every few records roll a segment (three files each), which is how a client that could
+// set it made every new topic unusable.
+constexpr int64_t kMinSegmentBytes = 1 << 20;
+// One offset index entry (8 bytes): the log refuses a smaller index, which could never hold one.
+// Kafka's floor is 4, an index that is always full.
+constexpr int64_t kMinSegmentIndexBytes = 8;
 
 std::vector<TopicConfigDef> make_defs() {
   using T = ConfigType;
@@ -38,7 +44,8 @@ std::vector<TopicConfigDef> make_defs() {
        "log.flush.interval.messages"},
       {{"flush.ms", T::kLong, kLongMaxText,
         "Force an fsync after this many milliseconds (interval flush policy).", 0},
-       "log.flush.interval.ms"},
+       "log.flush.interval.ms",
+       "1000"},
       {{"index.interval.bytes", T::kInt, "4096", "Bytes of log between two offset index entries.",
         0},
        "log.index.interval.bytes"},
@@ -64,18 +71,20 @@ std::vector<TopicConfigDef> make_defs() {
        "min.insync.replicas"},
       {{"preallocate", T::kBoolean, "false",
         "Keep a zero-filled tail ahead of the active segment's end so fsyncs overwrite. Unset: "
-        "on with flush.policy=sync, off with interval.",
+        "on with log.flush.policy=sync, off with interval.",
         0},
        "log.preallocate"},
       {{"retention.bytes", T::kLong, "-1",
-        "Per-partition size above which old segments are deleted; -1 = no limit."},
+        "Per-partition size above which old segments are deleted; -1 = no limit.", -1},
        "log.retention.bytes"},
       {{"retention.ms", T::kLong, "604800000",
         "Age after which old segments are deleted; -1 = forever.", -1},
        "log.retention.ms"},
-      {{"segment.bytes", T::kInt, "1073741824", "Size at which a new segment is rolled.", 14},
+      {{"segment.bytes", T::kInt, "1073741824", "Size at which a new segment is rolled.",
+        kMinSegmentBytes},
        "log.segment.bytes"},
-      {{"segment.index.bytes", T::kInt, "10485760", "Maximum size of a segment's offset index.", 4},
+      {{"segment.index.bytes", T::kInt, "10485760", "Maximum size of a segment's offset index.",
+        kMinSegmentIndexBytes},
        "log.index.size.max.bytes"},
       {{"segment.jitter.ms", T::kLong, "0", "Random jitter subtracted from segment.ms.", 0},
        "log.roll.jitter.ms"},
@@ -87,10 +96,19 @@ std::vector<TopicConfigDef> make_defs() {
   };
 }
 
-int64_t as_long(const ResolvedValue& v, int64_t fallback) {
-  if (!v.value) return fallback;
-  auto r = parse_config_long(*v.value);
-  return r ? *r : fallback;
+std::vector<ConfigDef> make_broker_synonym_defs() {
+  std::vector<ConfigDef> out;
+  for (const TopicConfigDef& t : topic_config_defs()) {
+    ConfigDef d = t.def;
+    d.name = t.broker_synonym;
+    if (t.broker_default) d.default_value = t.broker_default;
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+bool valid(const ConfigDef& def, const std::string& value) {
+  return validate_config_value(def, value).is_ok();
 }
 
 }  // namespace
@@ -107,6 +125,18 @@ const TopicConfigDef* find_topic_config(std::string_view name) {
   return nullptr;
 }
 
+const std::vector<ConfigDef>& broker_synonym_config_defs() {
+  static const std::vector<ConfigDef> defs = make_broker_synonym_defs();
+  return defs;
+}
+
+const ConfigDef* find_broker_synonym_config(std::string_view name) {
+  for (const auto& d : broker_synonym_config_defs()) {
+    if (d.name == name) return &d;
+  }
+  return nullptr;
+}
+
 Status validate_topic_configs(const std::map<std::string, std::string>& overrides) {
   for (const auto& [name, value] : overrides) {
     const TopicConfigDef* def = find_topic_config(name);
@@ -119,11 +149,12 @@ Status validate_topic_configs(const std::map<std::string, std::string>& override
 ResolvedValue resolve_topic_value(const TopicConfigDef& def,
                                   const std::map<std::string, std::string>& overrides,
                                   const BrokerValueLookup& broker) {
-  if (auto it = overrides.find(std::string(def.def.name)); it != overrides.end()) {
+  if (auto it = overrides.find(std::string(def.def.name));
+      it != overrides.end() && valid(def.def, it->second)) {
     return {it->second, ConfigSource::kDynamicTopic};
   }
   if (broker) {
-    if (auto v = broker(def.broker_synonym)) return *v;
+    if (auto v = broker(def.broker_synonym); v && v->value && valid(def.def, *v->value)) return *v;
   }
   ResolvedValue out;
   if (def.def.default_value) out.value = std::string(*def.def.default_value);
@@ -132,39 +163,45 @@ ResolvedValue resolve_topic_value(const TopicConfigDef& def,
 
 TopicConfig resolve_topic_config(const std::map<std::string, std::string>& overrides,
                                  const BrokerValueLookup& broker) {
+  // Every value resolved here passed its key's validation (or is the key's default), so parsing
+  // cannot fail.
   auto get = [&](std::string_view name) {
-    return resolve_topic_value(*find_topic_config(name), overrides, broker);
+    return resolve_topic_value(*find_topic_config(name), overrides, broker).value.value_or("");
+  };
+  auto get_long = [&](std::string_view name) {
+    auto v = parse_config_long(get(name));
+    return v ? *v : 0;
+  };
+  auto get_bool = [&](std::string_view name) {
+    auto v = parse_config_bool(get(name));
+    return v && *v;
   };
   TopicConfig c;
-  c.retention_ms = as_long(get("retention.ms"), 604800000);
-  c.retention_bytes = as_long(get("retention.bytes"), -1);
-  c.segment_bytes = as_long(get("segment.bytes"), 1073741824);
-  c.segment_ms = as_long(get("segment.ms"), 604800000);
-  c.segment_index_bytes = as_long(get("segment.index.bytes"), 10485760);
-  c.index_interval_bytes = as_long(get("index.interval.bytes"), 4096);
-  c.max_message_bytes = as_long(get("max.message.bytes"), 1048588);
-  c.min_insync_replicas = as_long(get("min.insync.replicas"), 1);
-  c.flush_messages = as_long(get("flush.messages"), kLongMax);
-  c.flush_ms = as_long(get("flush.ms"), kLongMax);
-  c.delete_retention_ms = as_long(get("delete.retention.ms"), 86400000);
-  c.min_compaction_lag_ms = as_long(get("min.compaction.lag.ms"), 0);
-  c.max_compaction_lag_ms = as_long(get("max.compaction.lag.ms"), kLongMax);
-  auto ratio = get("min.cleanable.dirty.ratio");
-  auto parsed_ratio = parse_config_double(ratio.value.value_or("0.5"));
-  c.min_cleanable_dirty_ratio = parsed_ratio ? *parsed_ratio : 0.5;
-  auto policy = split_config_list(get("cleanup.policy").value.value_or("delete"));
+  c.retention_ms = get_long("retention.ms");
+  c.retention_bytes = get_long("retention.bytes");
+  c.segment_bytes = get_long("segment.bytes");
+  c.segment_ms = get_long("segment.ms");
+  c.segment_index_bytes = get_long("segment.index.bytes");
+  c.index_interval_bytes = get_long("index.interval.bytes");
+  c.max_message_bytes = get_long("max.message.bytes");
+  c.min_insync_replicas = get_long("min.insync.replicas");
+  c.flush_messages = get_long("flush.messages");
+  c.flush_ms = get_long("flush.ms");
+  c.delete_retention_ms = get_long("delete.retention.ms");
+  c.min_compaction_lag_ms = get_long("min.compaction.lag.ms");
+  c.max_compaction_lag_ms = get_long("max.compaction.lag.ms");
+  auto ratio = parse_config_double(get("min.cleanable.dirty.ratio"));
+  c.min_cleanable_dirty_ratio = ratio ? *ratio : 0;
   c.cleanup_delete = false;
   c.cleanup_compact = false;
-  for (const auto& p : policy) {
+  for (const auto& p : split_config_list(get("cleanup.policy"))) {
     if (p == "delete") c.cleanup_delete = true;
     if (p == "compact") c.cleanup_compact = true;
   }
-  c.log_append_time = get("message.timestamp.type").value.value_or("") == "LogAppendTime";
-  auto pre = parse_config_bool(get("preallocate").value.value_or("false"));
-  c.preallocate = pre && *pre;
-  auto unclean = parse_config_bool(get("unclean.leader.election.enable").value.value_or("false"));
-  c.unclean_leader_election = unclean && *unclean;
-  c.compression_type = get("compression.type").value.value_or("producer");
+  c.log_append_time = get("message.timestamp.type") == "LogAppendTime";
+  c.preallocate = get_bool("preallocate");
+  c.unclean_leader_election = get_bool("unclean.leader.election.enable");
+  c.compression_type = get("compression.type");
   return c;
 }
 

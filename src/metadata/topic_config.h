@@ -19,10 +19,21 @@ namespace eddy::metadata {
 struct TopicConfigDef {
   ConfigDef def;
   std::string_view broker_synonym;
+  // The broker key's own default where it differs from the topic key's (log.flush.interval.ms
+  // bounds unsynced data under the interval flush policy; flush.ms defaults to never).
+  std::optional<std::string_view> broker_default = std::nullopt;
 };
 
 const std::vector<TopicConfigDef>& topic_config_defs();
 const TopicConfigDef* find_topic_config(std::string_view name);
+
+// The broker keys that supply the topic keys' defaults (log.segment.bytes for segment.bytes), as
+// ConfigDefs of their own: the topic key's type, bounds and allowed values under the broker's
+// name. They are the one definition of those keys: the broker's config table, its static file and
+// AlterConfigs on a BROKER resource all validate with them, so a value a topic would refuse is
+// refused for its broker default too.
+const std::vector<ConfigDef>& broker_synonym_config_defs();
+const ConfigDef* find_broker_synonym_config(std::string_view name);
 
 // Validates a set of topic overrides (CreateTopics configs, AlterConfigs): every key known, every
 // value valid. The first problem wins; its message names the key.
@@ -69,7 +80,9 @@ struct ResolvedValue {
 // Looks up a broker-level key; nullopt when the broker has no explicit value for it.
 using BrokerValueLookup = std::function<std::optional<ResolvedValue>(std::string_view)>;
 
-// The value of one topic key: override, else broker synonym, else default.
+// The value of one topic key: override, else broker synonym, else default. A stored value its
+// key's definition refuses (written before a bound was tightened) is passed over, so it can never
+// reach a partition log.
 ResolvedValue resolve_topic_value(const TopicConfigDef& def,
                                   const std::map<std::string, std::string>& overrides,
                                   const BrokerValueLookup& broker);

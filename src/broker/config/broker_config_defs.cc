@@ -1,8 +1,12 @@
 // The table of broker config keys. Names, types, defaults and ranges follow Kafka's broker
 // configs where Kafka has the key; keys Kafka lacks (log.flush.policy,
-// connection.max.inflight.requests, shutdown.timeout.ms, logger.level) are Eddy's own.
+// connection.max.inflight.requests, shutdown.timeout.ms, logger.level) are Eddy's own. The broker
+// keys that are topic configs' defaults (log.segment.bytes, log.retention.ms, ...) are not written
+// here: they come from the topic config table (metadata::broker_synonym_config_defs()), so each key
+// has one definition and one validation.
 
 #include "broker/config/broker_config.h"
+#include "metadata/topic_config.h"
 
 namespace eddy::broker {
 namespace {
@@ -11,7 +15,7 @@ using metadata::ConfigType;
 
 std::vector<ConfigDef> make_defs() {
   using T = ConfigType;
-  return {
+  std::vector<ConfigDef> defs = {
       // Identity and network.
       {"node.id", T::kInt, "1", "This node's id, unique in the cluster.", 0},
       {"listeners", T::kString, "PLAINTEXT://127.0.0.1:9092",
@@ -60,45 +64,24 @@ std::vector<ConfigDef> make_defs() {
        1},
       {"auto.create.topics.enable", T::kBoolean, "true",
        "Create a topic when a client asks Metadata for it (and allows it)."},
+      {"auto.create.topics.max.per.request", T::kInt, "100",
+       "Most topics one Metadata or Produce request auto-creates; the others answer "
+       "LEADER_NOT_AVAILABLE and are created when the client asks again.",
+       1},
+      {"max.partitions", T::kInt, "200000",
+       "Most partitions the cluster holds, all topics together. CreateTopics and "
+       "CreatePartitions past it answer POLICY_VIOLATION, auto-creation answers "
+       "UNKNOWN_TOPIC_OR_PARTITION; the broker's own __consumer_offsets is still created.",
+       1},
+      {"controller.mutation.rate", T::kInt, "1000",
+       "Partitions per second that CreateTopics, CreatePartitions and auto-creation create, all "
+       "clients together (Kafka's controller_mutation_rate quota, broker-wide), in bursts of up "
+       "to 11 seconds' worth. Past it: THROTTLING_QUOTA_EXCEEDED with a throttle time "
+       "(CreateTopics v6+, CreatePartitions v3+; older versions are served and told the throttle "
+       "time), LEADER_NOT_AVAILABLE for auto-creation.",
+       1},
       {"delete.topic.enable", T::kBoolean, "true", "Allow DeleteTopics."},
-      {"message.max.bytes", T::kInt, "1048588", "Largest record batch a topic accepts.", 0},
-      {"log.segment.bytes", T::kInt, "1073741824", "Size at which a segment rolls.", 14},
-      {"log.roll.ms", T::kLong, "604800000", "Age at which a segment rolls.", 1},
-      {"log.roll.jitter.ms", T::kLong, "0", "Jitter subtracted from log.roll.ms.", 0},
-      {"log.retention.ms", T::kLong, "604800000",
-       "Age after which old segments are deleted; -1 = forever.", -1},
-      {"log.retention.bytes", T::kLong, "-1",
-       "Per-partition size above which old segments are deleted; -1 = no limit."},
       {"log.retention.check.interval.ms", T::kLong, "300000", "How often retention is checked.", 1},
-      {"log.cleanup.policy",
-       T::kList,
-       "delete",
-       "delete, compact, or both.",
-       0,
-       0,
-       {"delete", "compact"}},
-      {"log.cleaner.delete.retention.ms", T::kLong, "86400000",
-       "How long tombstones survive compaction.", 0},
-      {"log.cleaner.min.compaction.lag.ms", T::kLong, "0",
-       "Shortest time a record stays uncompacted.", 0},
-      {"log.cleaner.max.compaction.lag.ms", T::kLong, "9223372036854775807",
-       "Longest time a record stays ineligible for compaction.", 1},
-      {"log.cleaner.min.cleanable.ratio", T::kDouble, "0.5",
-       "Dirty fraction that triggers compaction.", 0, 1},
-      {"log.segment.delete.delay.ms", T::kLong, "60000",
-       "Delay before a deleted segment's files are removed.", 0},
-      {"log.index.size.max.bytes", T::kInt, "10485760", "Maximum size of an offset index.", 4},
-      {"log.index.interval.bytes", T::kInt, "4096", "Bytes between offset index entries.", 0},
-      {"log.preallocate", T::kBoolean, "false",
-       "Keep a zero-filled tail ahead of the active segment's end so fsyncs overwrite. Unset: "
-       "on with log.flush.policy=sync, off with interval."},
-      {"log.message.timestamp.type",
-       T::kString,
-       "CreateTime",
-       "Keep the producer's timestamps or stamp append time.",
-       0,
-       0,
-       {"CreateTime", "LogAppendTime"}},
       {"log.flush.policy",
        T::kString,
        "sync",
@@ -107,22 +90,8 @@ std::vector<ConfigDef> make_defs() {
        0,
        0,
        {"sync", "interval"}},
-      {"log.flush.interval.ms", T::kLong, "1000",
-       "With log.flush.policy=interval, the longest time data stays unsynced.", 0},
-      {"log.flush.interval.messages", T::kLong, "9223372036854775807",
-       "With log.flush.policy=interval, fsync after this many messages.", 1},
-      {"compression.type",
-       T::kString,
-       "producer",
-       "Codec of stored batches; producer keeps the producer's.",
-       0,
-       0,
-       {"uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"}},
 
       // Replication.
-      {"min.insync.replicas", T::kInt, "1", "In-sync replicas an acks=all write needs.", 1},
-      {"unclean.leader.election.enable", T::kBoolean, "false",
-       "Allow an out-of-sync replica to become leader."},
       {"replica.lag.time.max.ms", T::kLong, "30000",
        "A follower that has not caught up for this long leaves the ISR.", 1},
 
@@ -148,6 +117,8 @@ std::vector<ConfigDef> make_defs() {
       {"offset.metadata.max.bytes", T::kInt, "4096",
        "Largest metadata string of one committed offset.", 0},
   };
+  for (const ConfigDef& d : metadata::broker_synonym_config_defs()) defs.push_back(d);
+  return defs;
 }
 
 }  // namespace

@@ -1,6 +1,9 @@
 // CreateTopics (key 19): each topic is validated and committed on its own, so one bad topic
 // gets its own error code and the others are still created. validate_only runs the same checks
-// and commits nothing. A name given twice is INVALID_REQUEST for every copy (Kafka's rule).
+// and commits nothing. A name given twice is INVALID_REQUEST for every copy (Kafka's rule); so is
+// a reserved name (__consumer_offsets, __cluster_metadata, ...: only the broker creates those).
+// max.partitions and controller.mutation.rate apply (topic_creation_limits.h): strict from v6,
+// as in Kafka, permissive before.
 #include "protocol/generated/create_topics.h"
 
 #include <vector>
@@ -8,6 +11,8 @@
 #include "broker/handlers/all_handlers.h"
 #include "broker/handlers/config_entries.h"
 #include "broker/handlers/handler_util.h"
+#include "broker/handlers/topic_creation_limits.h"
+#include "metadata/topic_name.h"
 
 namespace eddy::broker {
 
@@ -16,11 +21,21 @@ namespace {
 using protocol::CreateTopicsRequest;
 using protocol::CreateTopicsResponse;
 
+// Kafka answers THROTTLING_QUOTA_EXCEEDED from CreateTopics v6 on (KIP-599).
+constexpr int16_t kFirstStrictQuotaVersion = 6;
+
 CreateTopicsResponse::CreatableTopicResult create_one(const BrokerContext& ctx,
                                                       const CreateTopicsRequest::CreatableTopic& t,
-                                                      bool validate_only) {
+                                                      bool validate_only, QuotaMode mode,
+                                                      int32_t* throttle_ms) {
   CreateTopicsResponse::CreatableTopicResult out;
   out.name = t.name;
+  if (metadata::is_reserved_topic_name(t.name)) {
+    // Kafka's answer for __cluster_metadata (ControllerApis), for every reserved name.
+    out.error_code = error_code(protocol::ErrorCode::kInvalidRequest);
+    out.error_message = "Creation of internal topic " + t.name + " is prohibited.";
+    return out;
+  }
   metadata::CreateTopicSpec spec;
   spec.name = t.name;
   spec.num_partitions = t.num_partitions;
@@ -40,9 +55,12 @@ CreateTopicsResponse::CreatableTopicResult create_one(const BrokerContext& ctx,
     spec.configs[c.name] = *c.value;
   }
   metadata::ControllerResult r = ctx.metadata->commit(
-      [&](const metadata::MetadataImage& image, metadata::pb::MetadataBatch* batch) {
-        return ctx.controller->create_topic(image, spec, batch);
-      },
+      with_creation_limits(
+          ctx,
+          [&](const metadata::MetadataImage& image, metadata::pb::MetadataBatch* batch) {
+            return ctx.controller->create_topic(image, spec, batch);
+          },
+          mode, validate_only, throttle_ms),
       validate_only);
   if (!r.ok()) {
     out.error_code = error_code(r.code);
@@ -89,9 +107,13 @@ void register_create_topics(HandlerRegistry& registry, const BrokerContext& cont
       registry, context, protocol::ApiKey::kCreateTopics,
       [ctx](const CreateTopicsRequest& req, int16_t version, Responder& r) {
         CreateTopicsResponse resp;
+        QuotaMode mode =
+            version >= kFirstStrictQuotaVersion ? QuotaMode::kStrict : QuotaMode::kPermissive;
         resp.topics = answer_each_topic_once<CreateTopicsResponse::CreatableTopicResult>(
             req.topics, "Create topics request from client contains multiple entries",
-            [&](const auto& t) { return create_one(*ctx, t, req.validate_only); });
+            [&](const auto& t) {
+              return create_one(*ctx, t, req.validate_only, mode, &resp.throttle_time_ms);
+            });
         r.respond(encode_response(resp, version));
       });
 }

@@ -1,9 +1,11 @@
 // Metadata (key 3): brokers, cluster id, controller and the requested topics' partitions.
 //
 // A topic that does not exist is created first when auto.create.topics.enable is on, the
-// request allows it (allow_auto_topic_creation, v4+; always for older versions) and the name is
-// valid and not internal; the answer waits for the commit so the client sees the new topic at
-// once. v0 with an empty topic list and v1+ with a null list mean "all topics".
+// request allows it (allow_auto_topic_creation, v4+; always for older versions), the name is
+// valid and not reserved and the creation limits allow it (auto_create_topics.h); the answer
+// waits for the commit so the client sees the new topic at once. A name auto-creation did not
+// create is answered with the error auto-creation gave it (LEADER_NOT_AVAILABLE: ask again
+// later). v0 with an empty topic list and v1+ with a null list mean "all topics".
 #include "protocol/generated/metadata.h"
 
 #include <memory>
@@ -56,7 +58,8 @@ MetadataResponse::MetadataResponseTopic topic_error(std::optional<std::string> n
   return out;
 }
 
-Response build(const BrokerContext& ctx, const MetadataRequest& req, int16_t version) {
+Response build(const BrokerContext& ctx, const MetadataRequest& req, int16_t version,
+               const AutoCreateRefusals& refused) {
   auto image = ctx.metadata->image();
   MetadataResponse resp;
   resp.brokers = wire_brokers(*image, &MetadataResponse::MetadataResponseBroker::node_id);
@@ -82,8 +85,13 @@ Response build(const BrokerContext& ctx, const MetadataRequest& req, int16_t ver
       continue;
     }
     const metadata::TopicImage* t = image->topic(*rt.name);
-    resp.topics.push_back(t ? describe_topic(*t)
-                            : topic_error(rt.name, {}, ErrorCode::kUnknownTopicOrPartition));
+    if (t != nullptr) {
+      resp.topics.push_back(describe_topic(*t));
+      continue;
+    }
+    auto why = refused.find(*rt.name);
+    resp.topics.push_back(topic_error(
+        rt.name, {}, why != refused.end() ? why->second : ErrorCode::kUnknownTopicOrPartition));
   }
   return encode_response(resp, version);
 }
@@ -111,9 +119,10 @@ void register_metadata(HandlerRegistry& registry, const BrokerContext& context) 
     auto shared_req = std::make_shared<MetadataRequest>(std::move(*req));
     auto shared_responder = std::make_shared<Responder>(std::move(responder));
     // The answer waits for any creation so the client sees the new topic at once.
-    auto_create_topics(*ctx, candidates, [ctx, shared_req, shared_responder, version] {
-      shared_responder->respond(build(*ctx, *shared_req, version));
-    });
+    auto_create_topics(*ctx, candidates,
+                       [ctx, shared_req, shared_responder, version](const AutoCreateRefusals& r) {
+                         shared_responder->respond(build(*ctx, *shared_req, version, r));
+                       });
   });
 }
 

@@ -151,11 +151,12 @@ class Lifecycle(unittest.TestCase):
             for f in admin.create_topics([NewTopic("lc-segments", 1, 1)]).values():
                 f.result(timeout=TIMEOUT_S)
             res = ConfigResource(ConfigResource.Type.TOPIC, "lc-segments",
-                                 set_config={"segment.bytes": "16384"})
+                                 set_config={"segment.bytes": "1048576"})
             for f in admin.alter_configs([res]).values():
                 f.result(timeout=TIMEOUT_S)
             del admin
-            produce(b.bootstrap, "lc-segments", 100)
+            # 5 MB of 50 kB records: a 1 MiB segment (the smallest allowed) holds about 20.
+            produce(b.bootstrap, "lc-segments", 100, size=50000)
             segs = glob.glob(os.path.join(b.data_dir, "logs", "lc-segments-0", "*.log"))
             self.assertGreater(len(segs), 3, segs)
 

@@ -16,6 +16,19 @@ TEST(BrokerConfig, DefaultsApplyWhenKeyAbsent) {
   EXPECT_TRUE(c->is_explicit("node.id"));
 }
 
+// The broker keys that are topic configs' defaults share the topic keys' one definition: a
+// segment the log cannot live with is refused in the file as on the wire.
+TEST(BrokerConfig, TopicDefaultKeysHaveTheTopicKeysBounds) {
+  auto c = BrokerConfig::from_yaml("log.segment.bytes: 60\n", {});
+  ASSERT_FALSE(c.is_ok());
+  EXPECT_NE(c.status().message().find("'log.segment.bytes'"), std::string::npos);
+  EXPECT_FALSE(BrokerConfig::from_yaml("", {"log.index.size.max.bytes=4"}).is_ok());
+  EXPECT_FALSE(BrokerConfig::from_yaml("", {"log.retention.bytes=-2"}).is_ok());
+  auto ok = BrokerConfig::from_yaml("log.segment.bytes: 1048576\n", {});
+  ASSERT_TRUE(ok.is_ok()) << ok.status().to_string();
+  EXPECT_EQ(ok->get_long("log.flush.interval.ms"), 1000);  // its own default, not flush.ms's
+}
+
 TEST(BrokerConfig, NestedMappingsJoinWithDots) {
   auto c = BrokerConfig::from_yaml("log:\n  retention:\n    ms: 1000\n", {});
   ASSERT_TRUE(c.is_ok()) << c.status().to_string();
