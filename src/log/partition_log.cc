@@ -266,6 +266,11 @@ Result<AppendResult> PartitionLog::append_locked(ByteSpan records,
     return failed_precondition("log " + options_.dir + " failed an fsync and is read-only");
   }
   if (closed_.load()) return unavailable("log " + options_.dir + " is closed");
+  if (damage_blocks_appends()) {
+    return failed_precondition("log " + options_.dir +
+                               " has damaged offsets at its end (partition.damage): appending "
+                               "would reuse them");
+  }
   // Writers hold append_mu_, the only lock under which segments_ changes: no need for
   // segments_mu_ to read it here.
   LogSegment* seg = segments_.rbegin()->second.get();
@@ -501,6 +506,18 @@ Result<ReadResult> PartitionLog::read(Offset offset, uint64_t max_bytes, Offset 
   }
   r.next_offset = offset;
   int64_t bound = std::min(upper_bound, r.log_end_offset).value();
+  if (has_damage_.load(std::memory_order_acquire)) {
+    // Known damage is never served: at the offset it is an error, after it the run stops short.
+    std::lock_guard lock(damage_mu_);
+    for (const DamagedRange& d : damaged_) {
+      if (d.from <= offset && offset < d.to) {
+        return corruption("offsets [" + std::to_string(d.from.value()) + ", " +
+                          std::to_string(d.to.value()) + ") of " + options_.dir +
+                          " are damaged: " + d.why);
+      }
+      if (d.from > offset) bound = std::min(bound, d.from.value());
+    }
+  }
   int64_t cur = offset.value();
   auto seg = segment_for(cur);
   // Bounded by the segment count: each step moves to a later segment.
@@ -510,6 +527,19 @@ Result<ReadResult> PartitionLog::read(Offset offset, uint64_t max_bytes, Offset 
     // found may then begin after it: that is out of range, not a silent skip ahead.
     if (offset < log_start_offset()) {
       return out_of_range("offset " + std::to_string(offset.value()) + " was deleted meanwhile");
+    }
+    if (sr.damage.found()) {
+      // From the damaged batch to the end of its segment: without a trustworthy length nothing
+      // after it in the segment can be framed. Later segments are served as before.
+      int64_t to = std::max(sr.damage.offset + 1, seg->next_offset());
+      mark_damaged(
+          {Offset(sr.damage.offset), Offset(to),
+           LogSegment::file_prefix(options_.dir, seg->base_offset()) + kLogSuffix, sr.damage.why},
+          /*notify=*/true);
+      if (sr.length == 0) {
+        return corruption("segment " + std::to_string(seg->base_offset()) + " of " + options_.dir +
+                          ": " + sr.damage.why);
+      }
     }
     if (!sr.past_end) {
       if (sr.length > 0) {
@@ -565,7 +595,12 @@ Status PartitionLog::truncate_to(Offset offset) {
   if (offset < log_start_offset()) return truncate_fully_and_start_at(offset);
   {
     std::lock_guard lock(append_mu_);
-    if (offset >= log_end_offset()) return Status::ok();
+    if (offset >= log_end_offset()) {
+      // Nothing to cut, but damage recorded past the end (kept aside by recovery) is given up:
+      // the caller refetches those offsets.
+      drop_damage_from(offset.value());
+      return Status::ok();
+    }
     ++truncations_;
     // Later segments go first and at once: a crash must not bring their batches back.
     EDDY_RETURN_IF_ERROR(remove_segments_locked(offset.value() + 1, /*unlink_now=*/true));
@@ -580,6 +615,8 @@ Status PartitionLog::truncate_to(Offset offset) {
     // A recovery point on disk above the cut would vouch, after a crash, for batches appended
     // here later and never synced: lower it (durably) before any of them exists.
     EDDY_RETURN_IF_ERROR(write_checkpoints());
+    // Damage past the cut went with it: a replica refetches those offsets from its leader.
+    drop_damage_from(leo);
   }
   complete_waiters(INT64_MIN, log_end_offset_.load(),
                    unavailable("log truncated below the offset (leadership changed)"));
@@ -597,6 +634,7 @@ Status PartitionLog::truncate_fully_and_start_at(Offset offset) {
     epochs_->clear();
     EDDY_RETURN_IF_ERROR(roll_locked(options_.clock->wall_ms()));
     EDDY_RETURN_IF_ERROR(write_checkpoints());
+    drop_damage_from(INT64_MIN);
   }
   complete_waiters(INT64_MIN, INT64_MIN, unavailable("log truncated fully"));
   return Status::ok();
