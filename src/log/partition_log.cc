@@ -25,6 +25,20 @@ Result<Bytes> FileSlice::read_all() const {
 }
 
 namespace {
+
+// Bumps PartitionLog::truncations_ as a truncation starts and again when it is over, on every
+// path out: odd while one is running.
+class TruncationMark {
+ public:
+  explicit TruncationMark(std::atomic<uint64_t>& count) : count_(count) { ++count_; }
+  ~TruncationMark() { ++count_; }
+  TruncationMark(const TruncationMark&) = delete;
+  TruncationMark& operator=(const TruncationMark&) = delete;
+
+ private:
+  std::atomic<uint64_t>& count_;
+};
+
 int64_t max_batch_bytes_of(const LogConfig& c) {
   return std::min(c.max_message_bytes, c.segment_bytes);
 }
@@ -518,6 +532,9 @@ Result<ReadResult> PartitionLog::read(Offset offset, uint64_t max_bytes, Offset 
       if (d.from > offset) bound = std::min(bound, d.from.value());
     }
   }
+  // A truncation cutting the file under this read makes a short file look torn: damage is
+  // recorded only when no truncation ran (or was running) meanwhile.
+  const uint64_t truncations = truncations_.load();
   int64_t cur = offset.value();
   auto seg = segment_for(cur);
   // Bounded by the segment count: each step moves to a later segment.
@@ -532,10 +549,12 @@ Result<ReadResult> PartitionLog::read(Offset offset, uint64_t max_bytes, Offset 
       // From the damaged batch to the end of its segment: without a trustworthy length nothing
       // after it in the segment can be framed. Later segments are served as before.
       int64_t to = std::max(sr.damage.offset + 1, seg->next_offset());
-      mark_damaged(
-          {Offset(sr.damage.offset), Offset(to),
-           LogSegment::file_prefix(options_.dir, seg->base_offset()) + kLogSuffix, sr.damage.why},
-          /*notify=*/true);
+      if (truncations % 2 == 0 && truncations_.load() == truncations) {
+        mark_damaged(
+            {Offset(sr.damage.offset), Offset(to),
+             LogSegment::file_prefix(options_.dir, seg->base_offset()) + kLogSuffix, sr.damage.why},
+            /*notify=*/true);
+      }
       if (sr.length == 0) {
         return corruption("segment " + std::to_string(seg->base_offset()) + " of " + options_.dir +
                           ": " + sr.damage.why);
@@ -601,7 +620,7 @@ Status PartitionLog::truncate_to(Offset offset) {
       drop_damage_from(offset.value());
       return Status::ok();
     }
-    ++truncations_;
+    TruncationMark mark(truncations_);
     // Later segments go first and at once: a crash must not bring their batches back.
     EDDY_RETURN_IF_ERROR(remove_segments_locked(offset.value() + 1, /*unlink_now=*/true));
     auto seg = active_segment();
@@ -626,7 +645,7 @@ Status PartitionLog::truncate_to(Offset offset) {
 Status PartitionLog::truncate_fully_and_start_at(Offset offset) {
   {
     std::lock_guard lock(append_mu_);
-    ++truncations_;
+    TruncationMark mark(truncations_);
     EDDY_RETURN_IF_ERROR(remove_segments_locked(INT64_MIN, /*unlink_now=*/true));
     log_end_offset_ = offset.value();
     log_start_offset_ = offset.value();

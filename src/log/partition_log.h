@@ -385,8 +385,9 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
   std::atomic<bool> closed_{false};
   std::atomic<bool> flush_queued_{false};
   std::atomic<int64_t> last_flush_ms_{0};
-  // Bumped by every truncation, so that a flush that raced with one does not claim offsets
-  // whose bytes it never synced.
+  // Bumped twice by every truncation, as it starts and once it is over (odd: one is running), so
+  // that a flush that raced with one does not claim offsets whose bytes it never synced, and a
+  // read or scrub that met a file cut under it does not take the cut for damage.
   std::atomic<uint64_t> truncations_{0};
 
   // Set when a file or the log's directory was created and not yet made durable by a directory

@@ -229,9 +229,15 @@ Result<ScrubProgress> PartitionLog::scrub(ScrubCursor* c, uint64_t budget) {
       continue;
     }
     if (p.bytes_read >= budget) return p;
+    const uint64_t truncations = truncations_.load();
     EDDY_ASSIGN_OR_RETURN(SegmentScrub s,
                           seg->scrub(c->position, c->next_offset, budget - p.bytes_read));
     p.bytes_read += s.bytes_read;
+    // A truncation that cut this segment meanwhile makes it look torn: not damage.
+    if (s.damage.found() && (truncations % 2 != 0 || truncations_.load() != truncations)) {
+      c->segment_base = base + 1;
+      continue;
+    }
     if (s.damage.found()) {
       mark_damaged(
           {Offset(s.damage.offset), Offset(std::max(s.damage.offset + 1, seg->next_offset())),
