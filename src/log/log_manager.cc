@@ -229,6 +229,15 @@ std::vector<TopicPartition> LogManager::partitions() const {
   return out;
 }
 
+std::set<TopicPartition> LogManager::damaged_partitions() const {
+  std::lock_guard lock(mu_);
+  std::set<TopicPartition> out;
+  for (const auto& [tp, log] : logs_) {
+    if (log->has_damage()) out.insert(tp);
+  }
+  return out;
+}
+
 Status LogManager::remove(const TopicPartition& tp) {
   std::shared_ptr<PartitionLog> log;
   {

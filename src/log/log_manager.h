@@ -28,6 +28,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -105,6 +106,8 @@ class LogManager {
   // Null when the partition has no log here.
   std::shared_ptr<PartitionLog> get(const TopicPartition& tp) const;
   std::vector<TopicPartition> partitions() const;
+  // The partitions whose log has a damaged range (PartitionLog::damaged_ranges): offline here.
+  std::set<TopicPartition> damaged_partitions() const;
   // Closes the log, renames its directory to a -delete one and removes it in the background.
   // kNotFound when there is no such log.
   Status remove(const TopicPartition& tp);

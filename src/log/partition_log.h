@@ -231,6 +231,7 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
   // Damage (DamagedRange): whether `offset` lies in a damaged range, and all of them.
   bool damaged_at(Offset offset) const;
   std::vector<DamagedRange> damaged_ranges() const;
+  bool has_damage() const { return has_damage_.load(std::memory_order_acquire); }
   // Verifies the CRC of the sealed segments' batches from `cursor` on, reading about `budget`
   // bytes at most (a batch is read whole: one batch over at most). Damage found is recorded as
   // by read(). The active segment is left out: its batches were checked as they were appended.

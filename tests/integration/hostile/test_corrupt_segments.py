@@ -14,6 +14,7 @@ quarantine").
 import glob
 import os
 import struct
+import subprocess
 import time
 import unittest
 
@@ -43,6 +44,15 @@ def batches(path):
         out.append((pos, base, 12 + length))
         pos += 12 + length
     return out
+
+
+def cluster_health(b):
+    """`eddyctl cluster health`: (exit code, stdout)."""
+    repo = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+    cli = os.environ.get("EDDYCTL") or os.path.join(repo, "build", "bin", "eddyctl")
+    r = subprocess.run([cli, "-b", b.bootstrap, "cluster", "health"], capture_output=True,
+                       timeout=60)
+    return r.returncode, r.stdout.decode()
 
 
 def flip(path, pos, mask):
@@ -109,6 +119,10 @@ class CorruptSegmentsTest(unittest.TestCase):
         self.assertEqual(error.code(), confluent_kafka.KafkaError.INVALID_MSG, str(error))
         self.assertLessEqual(max(got) + 1 if got else 0, damaged_offset)
         self.assertIn("damaged records at offsets", b.log())
+        # The operator's probe says so.
+        code, out = cluster_health(b)
+        self.assertEqual(code, 1, out)
+        self.assertIn("OFFLINE-REPLICA PARTITIONS:   %s/0" % topic, out)
         # Later segments are served as before.
         got, error = self.consume(b, topic, next_segment_base)
         self.assertIsNone(error)
@@ -164,6 +178,9 @@ class CorruptSegmentsTest(unittest.TestCase):
         for name in later:
             self.assertTrue(os.path.exists(os.path.join(qdirs[0], name)), name)
         self.assertIn("kept in", b.log())
+        code, out = cluster_health(b)
+        self.assertEqual(code, 1, out)
+        self.assertIn("OFFLINE-REPLICA PARTITIONS:   %s/0" % topic, out)
         got, error = self.consume(b, topic, 0)
         self.assertEqual(got, {o: value_of(o) for o in range(base)})
         self.assertIsNotNone(error)
