@@ -670,7 +670,9 @@ Status PartitionLog::delete_records_before(Offset offset) {
   epochs_->truncate_from_start(offset);
   // The new start is durable before any segment goes: a crash in between leaves segments that
   // the next open deletes as wholly below it.
-  return write_checkpoints();
+  EDDY_RETURN_IF_ERROR(write_checkpoints());
+  drop_damage_below(offset.value());
+  return Status::ok();
 }
 
 Result<int> PartitionLog::enforce_retention() {
@@ -706,6 +708,7 @@ Result<int> PartitionLog::enforce_retention() {
   }
   // Unlinked when the last reader lets go of them.
   for (size_t i = 0; i < n; ++i) segs[i]->mark_deleted();
+  drop_damage_below(new_start);
   return static_cast<int>(n);
 }
 

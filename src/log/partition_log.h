@@ -312,8 +312,10 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
   // when `notify`. Const: reads find damage.
   void mark_damaged(DamagedRange range, bool notify) const;
   Status persist_damage_locked() const;
-  // Forgets damage at or after `offset` (a truncation removed those offsets).
+  // Forgets damage at or after `offset` (a truncation removed those offsets), or wholly below
+  // `start` (retention or DeleteRecords moved the log start offset past it).
   void drop_damage_from(int64_t offset);
+  void drop_damage_below(int64_t start);
   bool damage_blocks_appends() const;
   // Reads partition.damage at open. An unreadable one holds the log at its end, placed there by
   // hold_unreadable_damage_at once the log end offset is known.

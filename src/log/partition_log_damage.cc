@@ -131,6 +131,17 @@ void PartitionLog::drop_damage_from(int64_t offset) {
   (void)persist_damage_locked();
 }
 
+void PartitionLog::drop_damage_below(int64_t start) {
+  if (!has_damage_.load(std::memory_order_acquire)) return;
+  std::lock_guard lock(damage_mu_);
+  size_t before = damaged_.size();
+  std::erase_if(damaged_, [&](const DamagedRange& d) { return d.to.value() <= start; });
+  if (damaged_.size() == before) return;
+  has_damage_.store(!damaged_.empty(), std::memory_order_release);
+  // Not recorded: the next open drops them again (they are below the checkpointed start).
+  (void)persist_damage_locked();
+}
+
 Status PartitionLog::load_damage() {
   auto entries = read_checkpoint_file(options_.dir, kDamageFile);
   if (!entries.is_ok()) {

@@ -170,6 +170,7 @@ Status PartitionLog::load(RecoveryReport* r) {
   }
   log_start_offset_ = start;
   hold_unreadable_damage_at(leo);
+  drop_damage_below(start);
   if (r->damaged_from.value() < 0) {
     // Damage recorded before this open (partition.damage): the report says it again.
     std::vector<DamagedRange> damage = damaged_ranges();

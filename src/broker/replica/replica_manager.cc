@@ -265,7 +265,7 @@ FetchPartitionResult ReplicaManager::read_partition(const FetchParams& params,
   // Damaged offsets answer CORRUPT_MESSAGE, as Kafka's fetch does for a corrupt log, whether
   // or not they are still below the log end (recovery may have kept them aside): clients report
   // it to the application, where KAFKA_STORAGE_ERROR would make them retry silently for ever.
-  if (partition->log()->damaged_at(in.fetch_offset)) {
+  if (in.fetch_offset >= start && partition->log()->damaged_at(in.fetch_offset)) {
     r.error = to_int(ErrorCode::kCorruptMessage);
     return r;
   }

@@ -144,6 +144,17 @@ TEST_F(DamageTest, DamageFoundByAReadIsStillRefusedAfterARestart) {
             StatusCode::kCorruption);
 }
 
+TEST_F(DamageTest, RetentionPastADamagedSegmentForgetsItsRange) {
+  auto bases = fill_three_segments();
+  flip(bases[0], position_of(bases[0], 20) + 6, 0x01);
+  auto log = open();
+  EXPECT_EQ(consume(*log, 0).error.code(), StatusCode::kCorruption);
+  ASSERT_TRUE(log->has_damage());
+  ASSERT_TRUE(log->delete_records_before(Offset(bases[1])).is_ok());
+  EXPECT_FALSE(log->has_damage());
+  EXPECT_FALSE(std::filesystem::exists(dir() + "/" + kDamageFile));
+}
+
 TEST_F(DamageTest, TheScrubberFindsAFlippedPayloadByteWithinItsIoBound) {
   auto bases = fill_three_segments();
   // A payload byte: framing is intact, only the CRC can tell.
