@@ -21,14 +21,48 @@ void to_record(const BrokerRegistration& b, pb::RegisterBrokerRecord* r) {
   if (b.rack) r->set_rack(*b.rack);
 }
 
-Status MetadataImage::apply_batch(const pb::MetadataBatch& batch) {
-  MetadataImage next = *this;
-  for (const auto& record : batch.records()) EDDY_RETURN_IF_ERROR(next.apply(record));
-  *this = std::move(next);
-  return Status::ok();
+Status MetadataImage::apply_records(const Records& records) {
+  Undo undo;
+  undo_ = &undo;
+  Status s = Status::ok();
+  for (const auto& record : records) {
+    s = apply_one(record);
+    if (!s) break;
+  }
+  if (!s) rollback();
+  undo_ = nullptr;
+  return s;
 }
 
 Status MetadataImage::apply(const pb::MetadataRecord& record) {
+  Records one;
+  *one.Add() = record;
+  return apply_records(one);
+}
+
+void MetadataImage::save_topic(const std::string& name) {
+  if (undo_ == nullptr || undo_->topics.count(name) > 0) return;
+  auto it = topics_.find(name);
+  undo_->topics.emplace(name, it == topics_.end() ? nullptr : it->second);
+}
+
+void MetadataImage::rollback() {
+  for (auto& [name, saved] : undo_->topics) {
+    auto it = topics_.find(name);
+    if (it != topics_.end()) {
+      names_by_id_.erase(it->second->id);
+      topics_.erase(it);
+    }
+    if (saved != nullptr) {
+      names_by_id_[saved->id] = name;
+      topics_.emplace(name, std::move(saved));
+    }
+  }
+  if (undo_->brokers) brokers_ = std::move(*undo_->brokers);
+  if (undo_->broker_configs) broker_configs_ = std::move(*undo_->broker_configs);
+}
+
+Status MetadataImage::apply_one(const pb::MetadataRecord& record) {
   switch (record.record_case()) {
     case pb::MetadataRecord::kTopic:
       return apply_topic(record.topic());
@@ -53,24 +87,35 @@ Status MetadataImage::apply_topic(const pb::TopicRecord& r) {
   if (topics_.count(r.name()) > 0 || names_by_id_.count(*id) > 0) {
     return corruption("TopicRecord for existing topic " + r.name());
   }
+  save_topic(r.name());
   auto topic = std::make_shared<TopicImage>();
   topic->name = r.name();
   topic->id = *id;
+  if (undo_ != nullptr) undo_->owned.insert(topic.get());
   topics_.emplace(r.name(), std::move(topic));
   names_by_id_.emplace(*id, r.name());
   return Status::ok();
 }
 
-Result<std::shared_ptr<TopicImage>> MetadataImage::mutable_topic_by_id(const std::string& raw_id) {
+TopicImage* MetadataImage::mutable_topic(TopicMap::iterator it) {
+  save_topic(it->first);
+  // A copy this batch made is seen by no reader yet: change it in place.
+  if (undo_ != nullptr && undo_->owned.count(it->second.get()) > 0) {
+    return const_cast<TopicImage*>(it->second.get());
+  }
+  // Copy on write: readers of the previous image keep the old TopicImage.
+  auto copy = std::make_shared<TopicImage>(*it->second);
+  if (undo_ != nullptr) undo_->owned.insert(copy.get());
+  it->second = copy;
+  return copy.get();
+}
+
+Result<TopicImage*> MetadataImage::mutable_topic_by_id(const std::string& raw_id) {
   auto id = Uuid::from_bytes(raw_id);
   if (!id) return corruption("record with a malformed topic id");
   auto name = names_by_id_.find(*id);
   if (name == names_by_id_.end()) return corruption("record for unknown topic id");
-  auto it = topics_.find(name->second);
-  // Copy on write: readers of the previous image keep the old TopicImage.
-  auto copy = std::make_shared<TopicImage>(*it->second);
-  it->second = copy;
-  return copy;
+  return mutable_topic(topics_.find(name->second));
 }
 
 Status MetadataImage::apply_partition(const pb::PartitionRecord& r) {
@@ -100,6 +145,7 @@ Status MetadataImage::apply_remove_topic(const pb::RemoveTopicRecord& r) {
   if (!id) return corruption("RemoveTopicRecord with a malformed topic id");
   auto name = names_by_id_.find(*id);
   if (name == names_by_id_.end()) return corruption("RemoveTopicRecord for unknown topic id");
+  save_topic(name->second);
   topics_.erase(name->second);
   names_by_id_.erase(name);
   return Status::ok();
@@ -109,16 +155,16 @@ Status MetadataImage::apply_config(const pb::ConfigRecord& r) {
   if (r.resource_type() == kTopicResource) {
     auto it = topics_.find(r.resource_name());
     if (it == topics_.end()) return corruption("ConfigRecord for unknown topic");
-    auto copy = std::make_shared<TopicImage>(*it->second);
+    TopicImage* topic = mutable_topic(it);
     if (r.has_value()) {
-      copy->configs[r.name()] = r.value();
+      topic->configs[r.name()] = r.value();
     } else {
-      copy->configs.erase(r.name());
+      topic->configs.erase(r.name());
     }
-    it->second = std::move(copy);
     return Status::ok();
   }
   if (r.resource_type() == kBrokerResource) {
+    if (undo_ != nullptr && !undo_->broker_configs) undo_->broker_configs = broker_configs_;
     auto& configs = broker_configs_[r.resource_name()];
     if (r.has_value()) {
       configs[r.name()] = r.value();
@@ -139,6 +185,7 @@ Status MetadataImage::apply_register_broker(const pb::RegisterBrokerRecord& r) {
         {e.name(), e.host(), e.port(), static_cast<int16_t>(e.security_protocol())});
   }
   if (r.has_rack()) b.rack = r.rack();
+  if (undo_ != nullptr && !undo_->brokers) undo_->brokers = brokers_;
   brokers_[b.id] = std::move(b);
   return Status::ok();
 }

@@ -2,6 +2,10 @@
 // The in-memory cluster metadata: what you get by applying every committed MetadataBatch in log
 // order. An image is a value: readers hold a std::shared_ptr<const MetadataImage> and never see
 // it change; a new batch produces a new image that shares unchanged topics with the old one.
+//
+// Applying costs O(records + topics touched): a batch copies each topic it changes once (the
+// first record that touches it), then changes that private copy in place, so one batch of N
+// partition records is O(N), not O(N^2) (a 100,000-partition topic used to take minutes).
 
 #include <cstdint>
 #include <map>
@@ -10,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "common/status.h"
@@ -58,10 +63,14 @@ class MetadataImage {
  public:
   using TopicMap = std::map<std::string, std::shared_ptr<const TopicImage>, std::less<>>;
 
+  using Records = google::protobuf::RepeatedPtrField<pb::MetadataRecord>;
+
   // Applies every record of `batch` or none: on error the image is unchanged. Errors mean the log
   // holds records that contradict each other (kCorruption), never a client mistake: the
   // controller validates before it emits.
-  Status apply_batch(const pb::MetadataBatch& batch);
+  Status apply_batch(const pb::MetadataBatch& batch) { return apply_records(batch.records()); }
+  // The same for a run of records (a snapshot's records are applied as one batch).
+  Status apply_records(const Records& records);
   Status apply(const pb::MetadataRecord& record);
 
   const TopicImage* topic(std::string_view name) const;
@@ -85,7 +94,22 @@ class MetadataImage {
   Status apply_remove_topic(const pb::RemoveTopicRecord& r);
   Status apply_config(const pb::ConfigRecord& r);
   Status apply_register_broker(const pb::RegisterBrokerRecord& r);
-  Result<std::shared_ptr<TopicImage>> mutable_topic_by_id(const std::string& raw_id);
+  Status apply_one(const pb::MetadataRecord& record);
+  TopicImage* mutable_topic(TopicMap::iterator it);
+  Result<TopicImage*> mutable_topic_by_id(const std::string& raw_id);
+  void save_topic(const std::string& name);
+  void rollback();
+
+  // What a batch in progress needs to undo itself, and the topic copies it owns (made by this
+  // batch, so no reader holds them: later records change them in place).
+  struct Undo {
+    std::map<std::string, std::shared_ptr<const TopicImage>> topics;  // nullptr: was absent
+    std::optional<std::map<int32_t, BrokerRegistration>> brokers;
+    std::optional<std::map<std::string, std::map<std::string, std::string>, std::less<>>>
+        broker_configs;
+    std::unordered_set<const TopicImage*> owned;
+  };
+  Undo* undo_ = nullptr;  // set while apply_records runs
 
   TopicMap topics_;
   std::unordered_map<Uuid, std::string> names_by_id_;
