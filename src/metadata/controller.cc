@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "metadata/placement.h"
 #include "metadata/topic_name.h"
 
 namespace eddy::metadata {
@@ -118,32 +119,6 @@ const TopicConfigDef* dynamic_broker_config(const std::string& name) {
   return nullptr;
 }
 
-ControllerResult Controller::assign_replicas(const MetadataImage& image, int32_t first_partition,
-                                             int32_t count, int16_t replication_factor,
-                                             std::vector<std::vector<int32_t>>* replicas) const {
-  std::vector<int32_t> brokers;
-  for (const auto& [id, b] : image.brokers()) brokers.push_back(id);
-  if (replication_factor <= 0) {
-    return ControllerResult::error(E::kInvalidReplicationFactor,
-                                   "Replication factor must be larger than 0.");
-  }
-  if (static_cast<size_t>(replication_factor) > brokers.size()) {
-    return ControllerResult::error(
-        E::kInvalidReplicationFactor,
-        "Replication factor: " + std::to_string(replication_factor) +
-            " larger than available brokers: " + std::to_string(brokers.size()) + ".");
-  }
-  // Round-robin, shifted by partition, as Kafka's default placement does without racks.
-  for (int32_t p = first_partition; p < first_partition + count; ++p) {
-    std::vector<int32_t> r;
-    for (int16_t i = 0; i < replication_factor; ++i) {
-      r.push_back(brokers[(static_cast<size_t>(p) + static_cast<size_t>(i)) % brokers.size()]);
-    }
-    replicas->push_back(std::move(r));
-  }
-  return {};
-}
-
 namespace {
 ControllerResult check_assignment(const MetadataImage& image, const std::vector<int32_t>& replicas,
                                   size_t expected_rf) {
@@ -210,7 +185,7 @@ ControllerResult Controller::create_topic(const MetadataImage& image, const Crea
                                          " exceeds the limit of " +
                                          std::to_string(defaults_.max_partitions_per_topic) + ".");
     }
-    ControllerResult c = assign_replicas(image, 0, n, rf, &replicas);
+    ControllerResult c = place_replicas(image, n, rf, &replicas);
     if (!c.ok()) return c;
   }
   if (Status s = validate_topic_configs(spec.configs); !s) {
@@ -279,7 +254,7 @@ ControllerResult Controller::create_partitions(const MetadataImage& image, const
     }
   } else {
     ControllerResult c =
-        assign_replicas(image, current, new_count - current, static_cast<int16_t>(rf), &replicas);
+        place_replicas(image, new_count - current, static_cast<int16_t>(rf), &replicas);
     if (!c.ok()) return c;
   }
   for (size_t i = 0; i < replicas.size(); ++i) {
