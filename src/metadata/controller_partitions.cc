@@ -126,7 +126,9 @@ std::vector<ElectionResult> ClusterControl::elect_leaders(
     const std::vector<std::pair<std::string, int32_t>>& partitions, pb::MetadataBatch* out) const {
   std::vector<ElectionResult> results;
   auto elect_one = [&](const std::string& name, int32_t partition) {
-    ElectionResult res{name, partition};
+    ElectionResult res;
+    res.topic = name;
+    res.partition = partition;
     const TopicImage* t = image.topic(name);
     if (t == nullptr || partition < 0 || static_cast<size_t>(partition) >= t->partitions.size()) {
       res.error = E::kUnknownTopicOrPartition;
