@@ -11,16 +11,19 @@ namespace {
 
 using E = ErrorCode;
 
-void add_partition_record(const Uuid& id, int32_t partition, const std::vector<int32_t>& replicas,
-                          pb::MetadataBatch* out) {
+// A new partition's ISR is its active replicas and its leader the first of them, as Kafka's
+// buildPartitionRegistration: a fenced or shutting-down broker named in a manual assignment
+// neither leads nor counts as in sync.
+void add_partition_record(const MetadataImage& image, const Uuid& id, int32_t partition,
+                          const std::vector<int32_t>& replicas, pb::MetadataBatch* out) {
   auto* p = out->add_records()->mutable_partition();
   p->set_topic_id(id.raw());
   p->set_partition_id(partition);
   for (int32_t r : replicas) {
     p->add_replicas(r);
-    p->add_isr(r);
+    if (image.broker_active(r)) p->add_isr(r);
   }
-  p->set_leader(replicas.empty() ? -1 : replicas.front());
+  p->set_leader(p->isr().empty() ? kNoLeader : p->isr(0));
   p->set_leader_epoch(0);
   p->set_partition_epoch(0);
 }
@@ -138,6 +141,13 @@ ControllerResult check_assignment(const MetadataImage& image, const std::vector<
           "replica assignment names unknown broker " + std::to_string(b));
     }
   }
+  if (std::none_of(replicas.begin(), replicas.end(),
+                   [&](int32_t b) { return image.broker_active(b); })) {
+    return ControllerResult::error(
+        E::kInvalidReplicationFactor,
+        "Unable to start the topic-partition creation: all brokers specified in the manual "
+        "partition assignment are fenced or in controlled shutdown.");
+  }
   return {};
 }
 }  // namespace
@@ -197,7 +207,7 @@ ControllerResult Controller::create_topic(const MetadataImage& image, const Crea
   t->set_name(spec.name);
   t->set_topic_id(id.raw());
   for (size_t p = 0; p < replicas.size(); ++p) {
-    add_partition_record(id, static_cast<int32_t>(p), replicas[p], out);
+    add_partition_record(image, id, static_cast<int32_t>(p), replicas[p], out);
   }
   for (const auto& [k, v] : spec.configs) add_config_record(kTopicResource, spec.name, k, v, out);
   return {};
@@ -258,7 +268,7 @@ ControllerResult Controller::create_partitions(const MetadataImage& image, const
     if (!c.ok()) return c;
   }
   for (size_t i = 0; i < replicas.size(); ++i) {
-    add_partition_record(t->id, current + static_cast<int32_t>(i), replicas[i], out);
+    add_partition_record(image, t->id, current + static_cast<int32_t>(i), replicas[i], out);
   }
   return {};
 }

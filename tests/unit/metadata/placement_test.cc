@@ -80,5 +80,26 @@ TEST_F(PlacementTest, OnlyActiveBrokersAndRfAboveThemIsInvalidReplicationFactor)
   EXPECT_EQ(partition("defaults", 0).isr, partition("defaults", 0).replicas);
 }
 
+TEST_F(PlacementTest, AManualAssignmentLeavesFencedBrokersOutOfTheIsrAndLeadership) {
+  start_brokers(2);
+  ASSERT_TRUE(register_broker(3).result.ok());  // still fenced
+  CreateTopicSpec spec;
+  spec.name = "manual";
+  spec.assignments[0] = {3, 1, 2};
+  pb::MetadataBatch b;
+  ASSERT_TRUE(topics_.create_topic(image_, spec, &b).ok());
+  commit(b);
+  EXPECT_EQ(partition("manual", 0).replicas, std::vector<int32_t>({3, 1, 2}));
+  EXPECT_EQ(partition("manual", 0).isr, std::vector<int32_t>({1, 2}));
+  EXPECT_EQ(partition("manual", 0).leader, 1);
+
+  CreateTopicSpec fenced_only;
+  fenced_only.name = "fenced-only";
+  fenced_only.assignments[0] = {3};
+  pb::MetadataBatch refused;
+  EXPECT_EQ(topics_.create_topic(image_, fenced_only, &refused).code,
+            ErrorCode::kInvalidReplicationFactor);
+}
+
 }  // namespace
 }  // namespace eddy::metadata::testing
