@@ -92,8 +92,33 @@ Status Broker::open_components() {
   log::LogManagerOptions lo;
   lo.log_dirs = config_.log_dirs();
   lo.retention_check_interval_ms = config_.get_long("log.retention.check.interval.ms");
+  lo.scrubber.enable = config_.get_bool("log.scrubber.enable");
+  lo.scrubber.bytes_per_second =
+      static_cast<uint64_t>(config_.get_long("log.scrubber.io.max.bytes.per.second"));
+  lo.on_damage = [](const log::TopicPartition& tp, const log::DamagedRange& d) {
+    spdlog::error(
+        "partition {}-{}: damaged records at offsets [{}, {}) in {} ({}); not served, fetches "
+        "of them answer CORRUPT_MESSAGE. Consumers must seek past offset {}; restore the "
+        "partition from a replica or a backup (docs/storage.md, \"Damage and quarantine\")",
+        tp.topic, tp.partition, d.from.value(), d.to.value(), d.segment, d.why, d.to.value());
+  };
   lo.on_recovery = [](const log::TopicPartition& tp, const log::RecoveryReport& r) {
-    if (r.truncated) {
+    if (!r.quarantine_dir.empty()) {
+      spdlog::error(
+          "partition {}-{}: damage in a closed segment ({}); the damaged segment and {} later "
+          "segment(s) are kept in {}, offsets [{}, {}) are offline (fetches answer "
+          "CORRUPT_MESSAGE, produce KAFKA_STORAGE_ERROR) so that they are never reused. Restore "
+          "the partition from a replica or a backup, or accept the loss (docs/storage.md, "
+          "\"Damage and quarantine\")",
+          tp.topic, tp.partition, r.reason, r.segments_quarantined, r.quarantine_dir,
+          r.damaged_from.value(), r.damaged_to.value());
+    } else if (r.damaged_from.value() >= 0) {
+      spdlog::error(
+          "partition {}-{}: offsets [{}, {}) are recorded damaged (partition.damage) and stay "
+          "offline: fetches of them answer CORRUPT_MESSAGE (docs/storage.md, \"Damage and "
+          "quarantine\")",
+          tp.topic, tp.partition, r.damaged_from.value(), r.damaged_to.value());
+    } else if (r.truncated) {
       spdlog::warn("recovered {}-{}: truncated at offset {} ({})", tp.topic, tp.partition,
                    r.truncated_at.value(), r.reason);
     } else if (!r.clean_shutdown) {

@@ -27,6 +27,7 @@ Result<bool> BatchScanner::fill(uint64_t n) {
   buf_start_ = position_;
   EDDY_ASSIGN_OR_RETURN(size_t got, file_.read_some_at(position_, MutableByteSpan(buf_)));
   buf_.resize(got);
+  bytes_read_ += got;
   return got >= n;
 }
 

@@ -41,6 +41,8 @@ class BatchScanner {
   uint64_t position() const { return position_; }
   const records::BatchHeader& header() const { return header_; }
   const std::string& why() const { return why_; }
+  // Bytes read from the file so far (what a scrubber's I/O budget is charged).
+  uint64_t bytes_read() const { return bytes_read_; }
 
  private:
   Result<ScanStep> next_header(bool whole_batches);
@@ -58,6 +60,7 @@ class BatchScanner {
   records::BatchHeader header_;
   std::string why_;
   bool large_batches_ = false;
+  uint64_t bytes_read_ = 0;
 };
 
 }  // namespace eddy::log

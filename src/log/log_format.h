@@ -20,6 +20,10 @@ inline constexpr const char* kLeaderEpochCheckpointFile = "leader-epoch-checkpoi
 inline constexpr const char* kCleanShutdownFile = ".clean_shutdown";
 inline constexpr const char* kDeleteDirSuffix = "-delete";
 inline constexpr const char* kTempSuffix = ".tmp";
+// Damaged offset ranges of a partition (checkpoint format, "from"/"to" pairs), and the
+// directories, "quarantine-<20-digit damaged offset>", that hold the segments recovery kept aside.
+inline constexpr const char* kDamageFile = "partition.damage";
+inline constexpr const char* kQuarantineDirPrefix = "quarantine-";
 
 // .index entry: relative offset u32 (the batch's last offset minus the segment base offset), then
 // the file position u32 of the batch, both big-endian.

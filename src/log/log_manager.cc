@@ -79,9 +79,12 @@ Result<std::unique_ptr<LogManager>> LogManager::open(LogManagerOptions options) 
   return mgr;
 }
 
-PartitionLogOptions LogManager::log_options(const std::string& path, const LogConfig& config,
-                                            bool log_dir_clean) {
+PartitionLogOptions LogManager::log_options(const TopicPartition& tp, const std::string& path,
+                                            const LogConfig& config, bool log_dir_clean) {
   PartitionLogOptions po;
+  if (options_.on_damage) {
+    po.on_damage = [cb = options_.on_damage, tp](const DamagedRange& d) { cb(tp, d); };
+  }
   po.dir = path;
   po.config = config;
   po.shutdown_marker = ShutdownMarker::kLogDir;
@@ -142,7 +145,8 @@ Status LogManager::load_dirs() {
   std::vector<RecoveryReport> reports(found.size());
   run_parallel(found.size(), options_.recovery_threads, [&](size_t i) {
     opened[i].emplace(PartitionLog::open(
-        log_options(found[i].path, options_.default_config, found[i].clean), &reports[i]));
+        log_options(found[i].tp, found[i].path, options_.default_config, found[i].clean),
+        &reports[i]));
   });
   for (const auto& r : opened) EDDY_RETURN_IF_ERROR(r->status());
   for (size_t i = 0; i < found.size(); ++i) {
@@ -164,6 +168,30 @@ void LogManager::start() {
   std::lock_guard lock(bg_mu_);
   if (background_.joinable() || stopping_) return;
   background_ = std::thread([this] { background_loop(); });
+  if (options_.scrubber.enable && options_.scrubber.bytes_per_second > 0) {
+    scrubber_thread_ = std::thread([this] { scrubber_loop(); });
+  }
+}
+
+void LogManager::scrubber_loop() {
+  ScrubberOptions so = options_.scrubber;
+  so.clock = options_.clock;
+  Scrubber scrubber(so, [this] {
+    std::vector<std::shared_ptr<PartitionLog>> logs;
+    for (auto& [tp, log] : snapshot()) logs.push_back(std::move(log));
+    return logs;
+  });
+  // A round every tick reads what the bucket refilled since the last: the rate, in pieces of a
+  // tick's worth, on a thread of its own so that neither retention nor flushes wait for it.
+  while (true) {
+    {
+      std::unique_lock lock(bg_mu_);
+      bg_cv_.wait_for(lock, std::chrono::milliseconds(options_.background_tick_ms),
+                      [this] { return stopping_; });
+      if (stopping_) return;
+    }
+    scrubber.run_once();
+  }
 }
 
 Result<std::shared_ptr<PartitionLog>> LogManager::get_or_create(const TopicPartition& tp,
@@ -180,8 +208,9 @@ Result<std::shared_ptr<PartitionLog>> LogManager::get_or_create(const TopicParti
   // No fsync here: the log's first flush makes its directory durable before it reports anything
   // durable, so creating a thousand partitions costs no fsync (and a crash before any flush
   // loses only empty logs, which the broker creates again from its metadata).
-  EDDY_ASSIGN_OR_RETURN(auto log, PartitionLog::open(log_options(dir + "/" + tp.dir_name(), config,
-                                                                 /*log_dir_clean=*/false)));
+  EDDY_ASSIGN_OR_RETURN(auto log,
+                        PartitionLog::open(log_options(tp, dir + "/" + tp.dir_name(), config,
+                                                       /*log_dir_clean=*/false)));
   logs_[tp] = log;
   ++partitions_per_dir_[dir];
   return log;
@@ -197,6 +226,15 @@ std::vector<TopicPartition> LogManager::partitions() const {
   std::lock_guard lock(mu_);
   std::vector<TopicPartition> out;
   for (const auto& [tp, log] : logs_) out.push_back(tp);
+  return out;
+}
+
+std::set<TopicPartition> LogManager::damaged_partitions() const {
+  std::lock_guard lock(mu_);
+  std::set<TopicPartition> out;
+  for (const auto& [tp, log] : logs_) {
+    if (log->has_damage()) out.insert(tp);
+  }
   return out;
 }
 
@@ -297,6 +335,7 @@ Status LogManager::shutdown() {
   }
   bg_cv_.notify_all();
   if (background_.joinable()) background_.join();
+  if (scrubber_thread_.joinable()) scrubber_thread_.join();
   flusher_->stop();
   auto logs = snapshot();
   std::vector<Status> closed(logs.size());

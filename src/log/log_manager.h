@@ -14,7 +14,8 @@
 // the background thread. One background thread enforces retention (every
 // retention_check_interval_ms), rolls segments on segment.ms, flushes FlushPolicy::kInterval logs
 // on flush.ms and writes checkpoints; one Flusher pool runs the group-commit fsyncs of
-// FlushPolicy::kSync logs. Every segment file shares one FileHandleBudget.
+// FlushPolicy::kSync logs. Every segment file shares one FileHandleBudget. One more thread runs the
+// Scrubber (CRC checks of sealed segments at log.scrubber.io.max.bytes.per.second).
 //
 // Thread-safe. The returned shared_ptrs stay usable after remove() (reads of a removed log still
 // see their open files; appends fail) and after shutdown().
@@ -27,6 +28,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -38,6 +40,7 @@
 #include "log/log_config.h"
 #include "log/partition_log.h"
 #include "log/preallocation_budget.h"
+#include "log/scrubber.h"
 
 namespace eddy::log {
 
@@ -74,6 +77,12 @@ struct LogManagerOptions {
   // the calling or background thread.
   std::function<void(const TopicPartition&, const RecoveryReport&)> on_recovery;
   std::function<void(const TopicPartition&, const Status&)> on_background_error;
+  // Called when a read or the scrubber finds damage in a partition (PartitionLogOptions::
+  // on_damage); on a reading or the scrubber thread. Must not throw or block.
+  std::function<void(const TopicPartition&, const DamagedRange&)> on_damage;
+  // The CRC scrubber of sealed segments (its thread starts with start(); clock and tick are the
+  // LogManager's).
+  ScrubberOptions scrubber;
 };
 
 class LogManager {
@@ -97,6 +106,8 @@ class LogManager {
   // Null when the partition has no log here.
   std::shared_ptr<PartitionLog> get(const TopicPartition& tp) const;
   std::vector<TopicPartition> partitions() const;
+  // The partitions whose log has a damaged range (PartitionLog::damaged_ranges): offline here.
+  std::set<TopicPartition> damaged_partitions() const;
   // Closes the log, renames its directory to a -delete one and removes it in the background.
   // kNotFound when there is no such log.
   Status remove(const TopicPartition& tp);
@@ -118,8 +129,8 @@ class LogManager {
 
  private:
   explicit LogManager(LogManagerOptions options);
-  PartitionLogOptions log_options(const std::string& path, const LogConfig& config,
-                                  bool log_dir_clean);
+  PartitionLogOptions log_options(const TopicPartition& tp, const std::string& path,
+                                  const LogConfig& config, bool log_dir_clean);
   std::vector<std::pair<TopicPartition, std::shared_ptr<PartitionLog>>> snapshot() const;
   // Runs fn on every log; returns the first error.
   Status for_each_log(const std::function<Status(PartitionLog&)>& fn);
@@ -127,6 +138,7 @@ class LogManager {
   // the log dirs' clean-shutdown markers.
   Status load_dirs();
   void background_loop();
+  void scrubber_loop();
   void delete_pending_dirs();
 
   LogManagerOptions options_;
@@ -145,6 +157,7 @@ class LogManager {
   std::atomic<bool> shut_down_{false};
   bool loaded_ = false;  // open() opened every partition of every log dir
   std::thread background_;
+  std::thread scrubber_thread_;
 };
 
 }  // namespace eddy::log

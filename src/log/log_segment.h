@@ -55,6 +55,16 @@ struct SegmentRecovery {
   std::string why;       // torn or corrupt, and where
 };
 
+// Where a header walk or a scrub found bytes that are not the batch the offsets call for: bad
+// framing (magic, a length outside the file, a base offset out of sequence) or, for a scrub, a
+// CRC mismatch. `offset` is the offset that batch should have started at.
+struct SegmentDamage {
+  int64_t offset = -1;  // -1: no damage
+  uint64_t position = 0;
+  std::string why;
+  bool found() const { return offset >= 0; }
+};
+
 // A run of whole batches inside one segment.
 struct SegmentRead {
   std::shared_ptr<File> file;  // keeps the fd open
@@ -63,6 +73,17 @@ struct SegmentRead {
   int64_t first_offset = -1;
   int64_t next_offset = -1;
   bool past_end = false;  // no batch in this segment has a last offset >= the wanted offset
+  // Set when the walk met damage: at the first batch wanted (length 0), or after the run.
+  SegmentDamage damage;
+};
+
+// How far a scrub of one segment got (LogSegment::scrub).
+struct SegmentScrub {
+  uint64_t position = 0;     // where the next scrub of this segment resumes
+  int64_t next_offset = -1;  // the base offset expected there
+  uint64_t bytes_read = 0;
+  bool done = false;  // every batch up to size() verified
+  SegmentDamage damage;
 };
 
 struct SegmentTimestamp {
@@ -98,12 +119,18 @@ class LogSegment {
                                                   int* indexes_rebuilt);
   // An existing segment after an unclean stop: validates every batch (CRC included), truncates
   // the file after the last valid one and rebuilds both indexes.
-  // `on_batch` sees every batch kept (the log re-learns leader epochs from them).
+  // `on_batch` sees every batch kept (the log re-learns leader epochs from them). `before_cut`,
+  // when set, runs once damage (not a zero tail) is found and before the file is cut, with the
+  // scan's outcome and the offset the damaged batch should have had: the log keeps a copy of
+  // what the cut removes there (docs/storage.md, "Damage and quarantine"). Its error aborts the
+  // recovery with nothing cut.
   using BatchVisitor = std::function<void(const records::BatchHeader&)>;
+  using DamageHook = std::function<Status(const SegmentRecovery&, int64_t damaged_offset)>;
   static Result<std::shared_ptr<LogSegment>> recover(const Env& env, int64_t base_offset,
                                                      int64_t index_interval_bytes,
                                                      const BatchVisitor& on_batch,
-                                                     SegmentRecovery* out);
+                                                     SegmentRecovery* out,
+                                                     const DamageHook& before_cut = nullptr);
   ~LogSegment();
   LogSegment(const LogSegment&) = delete;
   LogSegment& operator=(const LogSegment&) = delete;
@@ -163,10 +190,15 @@ class LogSegment {
 
   // Whole batches from the one containing `offset`: while the running length stays within
   // max_bytes (the first batch is always taken when min_one_batch), and only batches whose last
-  // offset is below upper_bound. A damaged header after the first batch ends the run there; one
-  // at the first batch is kCorruption.
+  // offset is below upper_bound. Every header of the run is checked (magic, a length inside the
+  // segment, base offsets contiguous from the batch located), and the one after it when read:
+  // damage ends the run before it and is returned in SegmentRead::damage.
   Result<SegmentRead> read(int64_t offset, uint64_t max_bytes, int64_t upper_bound,
                            bool min_one_batch) const;
+  // Verifies whole batches (CRC-32C, count, contiguous offsets) from `position`, where a batch
+  // starting at `next_offset` is expected, until the end or until `budget` bytes were read: a
+  // batch is read whole, so the last one may run past the budget by its own size at most.
+  Result<SegmentScrub> scrub(uint64_t position, int64_t next_offset, uint64_t budget) const;
   // The first batch whose max timestamp >= timestamp_ms, if any.
   Result<std::optional<SegmentTimestamp>> find_timestamp(int64_t timestamp_ms) const;
 
@@ -179,8 +211,10 @@ class LogSegment {
   // Position of the first batch whose last offset >= offset, scanning from the index's hint.
   // nullopt when every batch ends before it. Sets index_suspect_ and rescans from 0 when the
   // hint does not point at the batch it names.
+  // Damage met on the way (a header that does not parse or does not continue the offsets) is
+  // returned in *damage, with an empty result.
   using Located = std::optional<std::pair<uint64_t, records::BatchHeader>>;
-  Result<Located> locate(int64_t offset, const File& f, uint64_t end) const;
+  Result<Located> locate(int64_t offset, const File& f, uint64_t end, SegmentDamage* damage) const;
   // Scans headers from the last index entry to the end: next offset, max timestamp.
   Status load_tail(const File& f);
   Status scan_rebuild(const File& f, int64_t index_interval_bytes, bool full_check,

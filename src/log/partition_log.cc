@@ -25,6 +25,20 @@ Result<Bytes> FileSlice::read_all() const {
 }
 
 namespace {
+
+// Bumps PartitionLog::truncations_ as a truncation starts and again when it is over, on every
+// path out: odd while one is running.
+class TruncationMark {
+ public:
+  explicit TruncationMark(std::atomic<uint64_t>& count) : count_(count) { ++count_; }
+  ~TruncationMark() { ++count_; }
+  TruncationMark(const TruncationMark&) = delete;
+  TruncationMark& operator=(const TruncationMark&) = delete;
+
+ private:
+  std::atomic<uint64_t>& count_;
+};
+
 int64_t max_batch_bytes_of(const LogConfig& c) {
   return std::min(c.max_message_bytes, c.segment_bytes);
 }
@@ -266,6 +280,11 @@ Result<AppendResult> PartitionLog::append_locked(ByteSpan records,
     return failed_precondition("log " + options_.dir + " failed an fsync and is read-only");
   }
   if (closed_.load()) return unavailable("log " + options_.dir + " is closed");
+  if (damage_blocks_appends()) {
+    return failed_precondition("log " + options_.dir +
+                               " has damaged offsets at its end (partition.damage): appending "
+                               "would reuse them");
+  }
   // Writers hold append_mu_, the only lock under which segments_ changes: no need for
   // segments_mu_ to read it here.
   LogSegment* seg = segments_.rbegin()->second.get();
@@ -501,6 +520,21 @@ Result<ReadResult> PartitionLog::read(Offset offset, uint64_t max_bytes, Offset 
   }
   r.next_offset = offset;
   int64_t bound = std::min(upper_bound, r.log_end_offset).value();
+  if (has_damage_.load(std::memory_order_acquire)) {
+    // Known damage is never served: at the offset it is an error, after it the run stops short.
+    std::lock_guard lock(damage_mu_);
+    for (const DamagedRange& d : damaged_) {
+      if (d.from <= offset && offset < d.to) {
+        return corruption("offsets [" + std::to_string(d.from.value()) + ", " +
+                          std::to_string(d.to.value()) + ") of " + options_.dir +
+                          " are damaged: " + d.why);
+      }
+      if (d.from > offset) bound = std::min(bound, d.from.value());
+    }
+  }
+  // A truncation cutting the file under this read makes a short file look torn: damage is
+  // recorded only when no truncation ran (or was running) meanwhile.
+  const uint64_t truncations = truncations_.load();
   int64_t cur = offset.value();
   auto seg = segment_for(cur);
   // Bounded by the segment count: each step moves to a later segment.
@@ -510,6 +544,21 @@ Result<ReadResult> PartitionLog::read(Offset offset, uint64_t max_bytes, Offset 
     // found may then begin after it: that is out of range, not a silent skip ahead.
     if (offset < log_start_offset()) {
       return out_of_range("offset " + std::to_string(offset.value()) + " was deleted meanwhile");
+    }
+    if (sr.damage.found()) {
+      // From the damaged batch to the end of its segment: without a trustworthy length nothing
+      // after it in the segment can be framed. Later segments are served as before.
+      int64_t to = std::max(sr.damage.offset + 1, seg->next_offset());
+      if (truncations % 2 == 0 && truncations_.load() == truncations) {
+        mark_damaged(
+            {Offset(sr.damage.offset), Offset(to),
+             LogSegment::file_prefix(options_.dir, seg->base_offset()) + kLogSuffix, sr.damage.why},
+            /*notify=*/true);
+      }
+      if (sr.length == 0) {
+        return corruption("segment " + std::to_string(seg->base_offset()) + " of " + options_.dir +
+                          ": " + sr.damage.why);
+      }
     }
     if (!sr.past_end) {
       if (sr.length > 0) {
@@ -565,8 +614,13 @@ Status PartitionLog::truncate_to(Offset offset) {
   if (offset < log_start_offset()) return truncate_fully_and_start_at(offset);
   {
     std::lock_guard lock(append_mu_);
-    if (offset >= log_end_offset()) return Status::ok();
-    ++truncations_;
+    if (offset >= log_end_offset()) {
+      // Nothing to cut, but damage recorded past the end (kept aside by recovery) is given up:
+      // the caller refetches those offsets.
+      drop_damage_from(offset.value());
+      return Status::ok();
+    }
+    TruncationMark mark(truncations_);
     // Later segments go first and at once: a crash must not bring their batches back.
     EDDY_RETURN_IF_ERROR(remove_segments_locked(offset.value() + 1, /*unlink_now=*/true));
     auto seg = active_segment();
@@ -580,6 +634,8 @@ Status PartitionLog::truncate_to(Offset offset) {
     // A recovery point on disk above the cut would vouch, after a crash, for batches appended
     // here later and never synced: lower it (durably) before any of them exists.
     EDDY_RETURN_IF_ERROR(write_checkpoints());
+    // Damage past the cut went with it: a replica refetches those offsets from its leader.
+    drop_damage_from(leo);
   }
   complete_waiters(INT64_MIN, log_end_offset_.load(),
                    unavailable("log truncated below the offset (leadership changed)"));
@@ -589,7 +645,7 @@ Status PartitionLog::truncate_to(Offset offset) {
 Status PartitionLog::truncate_fully_and_start_at(Offset offset) {
   {
     std::lock_guard lock(append_mu_);
-    ++truncations_;
+    TruncationMark mark(truncations_);
     EDDY_RETURN_IF_ERROR(remove_segments_locked(INT64_MIN, /*unlink_now=*/true));
     log_end_offset_ = offset.value();
     log_start_offset_ = offset.value();
@@ -597,6 +653,7 @@ Status PartitionLog::truncate_fully_and_start_at(Offset offset) {
     epochs_->clear();
     EDDY_RETURN_IF_ERROR(roll_locked(options_.clock->wall_ms()));
     EDDY_RETURN_IF_ERROR(write_checkpoints());
+    drop_damage_from(INT64_MIN);
   }
   complete_waiters(INT64_MIN, INT64_MIN, unavailable("log truncated fully"));
   return Status::ok();
@@ -613,7 +670,9 @@ Status PartitionLog::delete_records_before(Offset offset) {
   epochs_->truncate_from_start(offset);
   // The new start is durable before any segment goes: a crash in between leaves segments that
   // the next open deletes as wholly below it.
-  return write_checkpoints();
+  EDDY_RETURN_IF_ERROR(write_checkpoints());
+  drop_damage_below(offset.value());
+  return Status::ok();
 }
 
 Result<int> PartitionLog::enforce_retention() {
@@ -649,6 +708,7 @@ Result<int> PartitionLog::enforce_retention() {
   }
   // Unlinked when the last reader lets go of them.
   for (size_t i = 0; i < n; ++i) segs[i]->mark_deleted();
+  drop_damage_below(new_start);
   return static_cast<int>(n);
 }
 

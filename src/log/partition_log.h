@@ -20,8 +20,10 @@
 // flusher thread and takes its own lock. Every method is safe to call from any thread.
 //
 // Crash safety: a batch is durable once flush() has covered it. After an unclean stop, open()
-// scans every batch from the recovery point on, truncates at the first torn or corrupt one and
-// deletes every segment after it, so the log is always a prefix of what was appended.
+// scans every batch from the recovery point on and cuts a torn tail, so the log is always a
+// prefix of what was appended. Damage that is not a torn tail (later segments hold data, or it
+// lies below the recovery point) is kept aside in a quarantine directory instead and its offsets
+// are marked damaged: never served, never reused (docs/storage.md, "Damage and quarantine").
 
 #include <atomic>
 #include <cstdint>
@@ -104,8 +106,38 @@ struct RecoveryReport {
   // Zeros cut after the last batch: the preallocated tail of a segment active at an unclean stop
   // (not damage; docs/storage.md, "Preallocation").
   uint64_t preallocated_bytes_trimmed = 0;
-  int segments_deleted = 0;  // whole segments after the damage, and below the start offset
+  int segments_deleted = 0;  // whole segments after a torn tail, and below the start offset
   std::string reason;        // why the scan stopped ("torn batch at segment X position P")
+  // Damage that is not a torn tail (docs/storage.md, "Damage and quarantine"): the damaged
+  // segment's bytes and every later segment kept in quarantine_dir, and the offsets they held
+  // marked damaged, so that they are neither served nor reused.
+  std::string quarantine_dir;
+  int segments_quarantined = 0;  // later segments moved into quarantine_dir
+  Offset damaged_from{-1};
+  Offset damaged_to{-1};
+};
+
+// Offsets [from, to) that the log found damaged and never serves: a read of them is kCorruption
+// (CORRUPT_MESSAGE); while `to` is past the log end offset, appends are refused too, so that the
+// offsets are never reused. Recorded in partition.damage (docs/storage.md, "Damage and
+// quarantine").
+struct DamagedRange {
+  Offset from{-1};
+  Offset to{-1};
+  std::string segment;  // the segment file that held the damage; empty when loaded from disk
+  std::string why;
+};
+
+// Where the background scrubber stands in one log (PartitionLog::scrub).
+struct ScrubCursor {
+  int64_t segment_base = -1;  // -1: the pass starts at the first segment
+  uint64_t position = 0;
+  int64_t next_offset = -1;
+};
+
+struct ScrubProgress {
+  uint64_t bytes_read = 0;
+  bool pass_complete = false;  // every sealed segment verified once since the cursor was new
 };
 
 // Who keeps the clean-shutdown marker (docs/storage.md, "Clean-shutdown marker").
@@ -142,6 +174,10 @@ struct PartitionLogOptions {
   // Upper bound on a stored batch, whatever max.message.bytes says (a hostile length field in a
   // damaged file is checked against it before anything is allocated).
   uint64_t max_batch_bytes_hard = 64ULL << 20;
+  // Called once per damaged range a read or the scrubber finds (after it is recorded), so that
+  // the broker can log it; damage found at open() is in the RecoveryReport instead. Must not
+  // throw or block; runs on the reading or scrubbing thread.
+  std::function<void(const DamagedRange&)> on_damage;
 };
 
 class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
@@ -187,8 +223,19 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
   // Reads whole batches from the one containing `offset`, up to max_bytes but at least one batch
   // (Kafka's rule, so a batch over max_bytes still makes progress), and only batches whose last
   // offset is below upper_bound (the high watermark; pass log_end_offset() to read everything).
-  // kOutOfRange when offset < log start offset or offset > LEO.
+  // kOutOfRange when offset < log start offset or offset > LEO. Every batch header served is
+  // checked first; kCorruption when `offset` lies in a damaged range (found now or before), and a
+  // run stops before one.
   Result<ReadResult> read(Offset offset, uint64_t max_bytes, Offset upper_bound) const;
+
+  // Damage (DamagedRange): whether `offset` lies in a damaged range, and all of them.
+  bool damaged_at(Offset offset) const;
+  std::vector<DamagedRange> damaged_ranges() const;
+  bool has_damage() const { return has_damage_.load(std::memory_order_acquire); }
+  // Verifies the CRC of the sealed segments' batches from `cursor` on, reading about `budget`
+  // bytes at most (a batch is read whole: one batch over at most). Damage found is recorded as
+  // by read(). The active segment is left out: its batches were checked as they were appended.
+  Result<ScrubProgress> scrub(ScrubCursor* cursor, uint64_t budget);
 
   // ListOffsets by timestamp: the first batch whose max timestamp >= timestamp_ms, or nullopt
   // when none. The log reads headers only, so the offset is that batch's base offset.
@@ -255,7 +302,25 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
 
   // Opening and recovery (partition_log_recovery.cc).
   Status load(RecoveryReport* report);
-  Status recover_from(std::vector<int64_t> bases, size_t first_unclean, RecoveryReport* report);
+  Status recover_from(std::vector<int64_t> bases, size_t first_unclean, int64_t recovery_point,
+                      RecoveryReport* report);
+  // Keeps the damaged segment `bases[i]` (a copy) and every later one (moved) in a quarantine
+  // directory and records [damaged_offset, their end) as damaged, before recovery cuts anything.
+  Status quarantine(const std::vector<int64_t>& bases, size_t i, int64_t damaged_offset,
+                    const std::string& why, RecoveryReport* report);
+  // Records a damaged range (persisted in partition.damage) and reports it through on_damage
+  // when `notify`. Const: reads find damage.
+  void mark_damaged(DamagedRange range, bool notify) const;
+  Status persist_damage_locked() const;
+  // Forgets damage at or after `offset` (a truncation removed those offsets), or wholly below
+  // `start` (retention or DeleteRecords moved the log start offset past it).
+  void drop_damage_from(int64_t offset);
+  void drop_damage_below(int64_t start);
+  bool damage_blocks_appends() const;
+  // Reads partition.damage at open. An unreadable one holds the log at its end, placed there by
+  // hold_unreadable_damage_at once the log end offset is known.
+  Status load_damage();
+  void hold_unreadable_damage_at(int64_t leo);
   Status delete_segment_files_now(int64_t base);
 
   // Writers; the caller holds append_mu_.
@@ -323,8 +388,9 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
   std::atomic<bool> closed_{false};
   std::atomic<bool> flush_queued_{false};
   std::atomic<int64_t> last_flush_ms_{0};
-  // Bumped by every truncation, so that a flush that raced with one does not claim offsets
-  // whose bytes it never synced.
+  // Bumped twice by every truncation, as it starts and once it is over (odd: one is running), so
+  // that a flush that raced with one does not claim offsets whose bytes it never synced, and a
+  // read or scrub that met a file cut under it does not take the cut for damage.
   std::atomic<uint64_t> truncations_{0};
 
   // Set when a file or the log's directory was created and not yet made durable by a directory
@@ -355,6 +421,11 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
   std::multimap<int64_t, DurableCallback> durable_waiters_;  // guarded by durable_mu_
 
   std::unique_ptr<LeaderEpochCache> epochs_;
+
+  // Damaged ranges, sorted by `from`; has_damage_ lets reads skip the lock while there is none.
+  mutable std::mutex damage_mu_;
+  mutable std::vector<DamagedRange> damaged_;  // guarded by damage_mu_
+  mutable std::atomic<bool> has_damage_{false};
 };
 
 }  // namespace eddy::log

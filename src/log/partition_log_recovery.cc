@@ -112,6 +112,8 @@ Status PartitionLog::load(RecoveryReport* r) {
     recovery_point = 0;
   }
 
+  EDDY_RETURN_IF_ERROR(load_damage());
+
   std::vector<int64_t> bases;
   std::vector<std::string> leftovers;
   EDDY_RETURN_IF_ERROR(scan_dir(dir, &bases, &leftovers));
@@ -149,7 +151,7 @@ Status PartitionLog::load(RecoveryReport* r) {
     std::unique_lock lock(segments_mu_);
     segments_[bases[i]] = std::move(seg).value();
   }
-  EDDY_RETURN_IF_ERROR(recover_from(bases, first_unclean, r));
+  EDDY_RETURN_IF_ERROR(recover_from(bases, first_unclean, recovery_point, r));
 
   if (segments_.empty()) {
     log_end_offset_ = std::max<int64_t>(start, 0);
@@ -167,6 +169,16 @@ Status PartitionLog::load(RecoveryReport* r) {
     leo = start;
   }
   log_start_offset_ = start;
+  hold_unreadable_damage_at(leo);
+  drop_damage_below(start);
+  if (r->damaged_from.value() < 0) {
+    // Damage recorded before this open (partition.damage): the report says it again.
+    std::vector<DamagedRange> damage = damaged_ranges();
+    if (!damage.empty()) {
+      r->damaged_from = damage.front().from;
+      r->damaged_to = damage.front().to;
+    }
+  }
   if (!cp.is_ok() && cp.status().code() == StatusCode::kNotFound) {
     // No file says what recovery just assumed: the start is the first segment's base and
     // nothing is known synced. A new log thus writes no checkpoint until it has something to
@@ -193,7 +205,7 @@ Status PartitionLog::load(RecoveryReport* r) {
 }
 
 Status PartitionLog::recover_from(std::vector<int64_t> bases, size_t first_unclean,
-                                  RecoveryReport* r) {
+                                  int64_t recovery_point, RecoveryReport* r) {
   LogSegment::Env env{options_.dir, options_.file_budget, options_.faults,
                       options_.max_batch_bytes_hard, options_.preallocation_budget};
   LogConfig cfg = config();
@@ -203,8 +215,26 @@ Status PartitionLog::recover_from(std::vector<int64_t> bases, size_t first_uncle
   int64_t prev_next = segments_.empty() ? INT64_MIN : segments_.rbegin()->second->next_offset();
   for (size_t i = first_unclean; i < bases.size(); ++i) {
     SegmentRecovery rec;
-    EDDY_ASSIGN_OR_RETURN(
-        auto seg, LogSegment::recover(env, bases[i], cfg.index_interval_bytes, learn_epoch, &rec));
+    bool quarantined = false;
+    // A torn tail is what a crash leaves in the segment that was active: cut it. Damage with data
+    // after it (a later segment holds batches), below the recovery point (fsynced, so once
+    // whole) or where partition.damage already says, is not: the bytes were written whole and
+    // acknowledged, and cutting them would hand their offsets to new records. Keep them aside.
+    LogSegment::DamageHook keep_aside = [&](const SegmentRecovery& scan,
+                                            int64_t damaged_offset) -> Status {
+      bool later_data = false;
+      for (size_t j = i + 1; j < bases.size() && !later_data; ++j) {
+        later_data =
+            file_size_or_zero(LogSegment::file_prefix(options_.dir, bases[j]) + kLogSuffix) > 0;
+      }
+      if (!later_data && damaged_offset >= recovery_point && !damaged_at(Offset(damaged_offset))) {
+        return Status::ok();
+      }
+      quarantined = true;
+      return quarantine(bases, i, damaged_offset, scan.why, r);
+    };
+    EDDY_ASSIGN_OR_RETURN(auto seg, LogSegment::recover(env, bases[i], cfg.index_interval_bytes,
+                                                        learn_epoch, &rec, keep_aside));
     ++r->segments_scanned;
     ++r->indexes_rebuilt;
     r->batches_recovered += rec.batches;
@@ -225,7 +255,8 @@ Status PartitionLog::recover_from(std::vector<int64_t> bases, size_t first_uncle
     // The log must stay a prefix of what was appended: nothing after the damage is served.
     r->truncated = true;
     r->reason = "segment " + std::to_string(bases[i]) + ": " + rec.why;
-    for (size_t j = overlaps ? i : i + 1; j < bases.size(); ++j) {
+    // Quarantined: the later segments are in the quarantine directory already.
+    for (size_t j = overlaps ? i : i + 1; j < bases.size() && !quarantined; ++j) {
       r->bytes_truncated +=
           file_size_or_zero(LogSegment::file_prefix(options_.dir, bases[j]) + kLogSuffix);
       EDDY_RETURN_IF_ERROR(delete_segment_files_now(bases[j]));

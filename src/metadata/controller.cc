@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "metadata/placement.h"
 #include "metadata/topic_name.h"
 
 namespace eddy::metadata {
@@ -10,16 +11,19 @@ namespace {
 
 using E = ErrorCode;
 
-void add_partition_record(const Uuid& id, int32_t partition, const std::vector<int32_t>& replicas,
-                          pb::MetadataBatch* out) {
+// A new partition's ISR is its active replicas and its leader the first of them, as Kafka's
+// buildPartitionRegistration: a fenced or shutting-down broker named in a manual assignment
+// neither leads nor counts as in sync.
+void add_partition_record(const MetadataImage& image, const Uuid& id, int32_t partition,
+                          const std::vector<int32_t>& replicas, pb::MetadataBatch* out) {
   auto* p = out->add_records()->mutable_partition();
   p->set_topic_id(id.raw());
   p->set_partition_id(partition);
   for (int32_t r : replicas) {
     p->add_replicas(r);
-    p->add_isr(r);
+    if (image.broker_active(r)) p->add_isr(r);
   }
-  p->set_leader(replicas.empty() ? -1 : replicas.front());
+  p->set_leader(p->isr().empty() ? kNoLeader : p->isr(0));
   p->set_leader_epoch(0);
   p->set_partition_epoch(0);
 }
@@ -118,32 +122,6 @@ const TopicConfigDef* dynamic_broker_config(const std::string& name) {
   return nullptr;
 }
 
-ControllerResult Controller::assign_replicas(const MetadataImage& image, int32_t first_partition,
-                                             int32_t count, int16_t replication_factor,
-                                             std::vector<std::vector<int32_t>>* replicas) const {
-  std::vector<int32_t> brokers;
-  for (const auto& [id, b] : image.brokers()) brokers.push_back(id);
-  if (replication_factor <= 0) {
-    return ControllerResult::error(E::kInvalidReplicationFactor,
-                                   "Replication factor must be larger than 0.");
-  }
-  if (static_cast<size_t>(replication_factor) > brokers.size()) {
-    return ControllerResult::error(
-        E::kInvalidReplicationFactor,
-        "Replication factor: " + std::to_string(replication_factor) +
-            " larger than available brokers: " + std::to_string(brokers.size()) + ".");
-  }
-  // Round-robin, shifted by partition, as Kafka's default placement does without racks.
-  for (int32_t p = first_partition; p < first_partition + count; ++p) {
-    std::vector<int32_t> r;
-    for (int16_t i = 0; i < replication_factor; ++i) {
-      r.push_back(brokers[(static_cast<size_t>(p) + static_cast<size_t>(i)) % brokers.size()]);
-    }
-    replicas->push_back(std::move(r));
-  }
-  return {};
-}
-
 namespace {
 ControllerResult check_assignment(const MetadataImage& image, const std::vector<int32_t>& replicas,
                                   size_t expected_rf) {
@@ -162,6 +140,13 @@ ControllerResult check_assignment(const MetadataImage& image, const std::vector<
           E::kInvalidReplicaAssignment,
           "replica assignment names unknown broker " + std::to_string(b));
     }
+  }
+  if (std::none_of(replicas.begin(), replicas.end(),
+                   [&](int32_t b) { return image.broker_active(b); })) {
+    return ControllerResult::error(
+        E::kInvalidReplicationFactor,
+        "Unable to start the topic-partition creation: all brokers specified in the manual "
+        "partition assignment are fenced or in controlled shutdown.");
   }
   return {};
 }
@@ -214,7 +199,7 @@ ControllerResult Controller::create_topic(const MetadataImage& image, const Crea
                                          " exceeds the limit of " +
                                          std::to_string(defaults_.max_partitions_per_topic) + ".");
     }
-    ControllerResult c = assign_replicas(image, 0, n, rf, &replicas);
+    ControllerResult c = place_replicas(image, n, rf, &replicas);
     if (!c.ok()) return c;
   }
   if (Status s = validate_topic_configs(spec.configs); !s) {
@@ -226,7 +211,7 @@ ControllerResult Controller::create_topic(const MetadataImage& image, const Crea
   t->set_name(spec.name);
   t->set_topic_id(id.raw());
   for (size_t p = 0; p < replicas.size(); ++p) {
-    add_partition_record(id, static_cast<int32_t>(p), replicas[p], out);
+    add_partition_record(image, id, static_cast<int32_t>(p), replicas[p], out);
   }
   for (const auto& [k, v] : spec.configs) add_config_record(kTopicResource, spec.name, k, v, out);
   return {};
@@ -283,11 +268,11 @@ ControllerResult Controller::create_partitions(const MetadataImage& image, const
     }
   } else {
     ControllerResult c =
-        assign_replicas(image, current, new_count - current, static_cast<int16_t>(rf), &replicas);
+        place_replicas(image, new_count - current, static_cast<int16_t>(rf), &replicas);
     if (!c.ok()) return c;
   }
   for (size_t i = 0; i < replicas.size(); ++i) {
-    add_partition_record(t->id, current + static_cast<int32_t>(i), replicas[i], out);
+    add_partition_record(image, t->id, current + static_cast<int32_t>(i), replicas[i], out);
   }
   return {};
 }

@@ -19,11 +19,12 @@
 namespace eddy::metadata {
 
 // The Kafka error codes the controller can answer with (numbers as on the wire, so the broker
-// passes them through unchanged).
+// passes them through unchanged). The cluster decisions' codes are in docs/controller.md.
 enum class ErrorCode : int16_t {
   kNone = 0,
   kUnknownServerError = -1,
   kUnknownTopicOrPartition = 3,
+  kNotLeaderOrFollower = 6,
   kRequestTimedOut = 7,
   kInvalidTopic = 17,
   kTopicAlreadyExists = 36,
@@ -36,8 +37,18 @@ enum class ErrorCode : int16_t {
   kPolicyViolation = 44,
   kKafkaStorageError = 56,
   kTopicDeletionDisabled = 73,
+  kFencedLeaderEpoch = 74,
+  kStaleBrokerEpoch = 77,
+  kPreferredLeaderNotAvailable = 80,
+  kEligibleLeadersNotAvailable = 83,
+  kElectionNotNeeded = 84,
   kThrottlingQuotaExceeded = 89,
+  kInvalidUpdateVersion = 95,
   kUnknownTopicId = 100,
+  kDuplicateBrokerRegistration = 101,
+  kBrokerIdNotRegistered = 102,
+  kInconsistentClusterId = 104,
+  kIneligibleReplica = 107,
 };
 
 struct ControllerResult {
@@ -96,14 +107,11 @@ class Controller {
   ControllerResult alter_broker_configs(const MetadataImage& image, const std::string& resource,
                                         const std::vector<ConfigChange>& changes, bool replace_all,
                                         pb::MetadataBatch* out) const;
-  // Registers (or re-registers with new endpoints) a broker.
+  // Registers (or re-registers with new endpoints) a broker as given (a single node registering
+  // itself, live). A cluster's brokers register through ClusterControl::register_broker.
   ControllerResult register_broker(const BrokerRegistration& broker, pb::MetadataBatch* out) const;
 
  private:
-  ControllerResult assign_replicas(const MetadataImage& image, int32_t first_partition,
-                                   int32_t count, int16_t replication_factor,
-                                   std::vector<std::vector<int32_t>>* replicas) const;
-
   ControllerDefaults defaults_;
 };
 

@@ -14,10 +14,9 @@ Result<std::unique_ptr<MetadataStore>> MetadataStore::open(const Options& option
   EDDY_ASSIGN_OR_RETURN(auto log, MetadataLog::open(options.dir, &recovered));
   auto image = std::make_shared<MetadataImage>();
   if (recovered.snapshot) {
-    for (const auto& r : recovered.snapshot->records()) {
-      Status s = image->apply(r);
-      if (!s) return corruption("metadata snapshot does not apply: " + s.message());
-    }
+    // One run, so that each topic is built in place rather than copied per partition.
+    Status s = image->apply_records(recovered.snapshot->records());
+    if (!s) return corruption("metadata snapshot does not apply: " + s.message());
     image->set_last_offset(recovered.snapshot->last_offset());
   }
   for (const auto& [offset, batch] : recovered.entries) {

@@ -9,12 +9,14 @@
 #include "protocol/generated/metadata.h"
 
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "broker/handlers/all_handlers.h"
 #include "broker/handlers/auto_create_topics.h"
 #include "broker/handlers/handler_util.h"
+#include "log/log_manager.h"
 #include "metadata/topic_name.h"
 
 namespace eddy::broker {
@@ -31,7 +33,12 @@ protocol::Uuid to_wire(const metadata::Uuid& id) {
   return u;
 }
 
-MetadataResponse::MetadataResponseTopic describe_topic(const metadata::TopicImage& t) {
+// `offline`: partitions whose local log has damaged offsets (docs/storage.md, "Damage and
+// quarantine"); this node's replica of them is listed offline, as Kafka lists a replica in an
+// offline log dir, so that `eddyctl cluster health` reports them.
+MetadataResponse::MetadataResponseTopic describe_topic(const metadata::TopicImage& t,
+                                                       const std::set<log::TopicPartition>& offline,
+                                                       int32_t node_id) {
   MetadataResponse::MetadataResponseTopic out;
   out.name = t.name;
   out.topic_id = to_wire(t.id);
@@ -44,6 +51,9 @@ MetadataResponse::MetadataResponseTopic describe_topic(const metadata::TopicImag
     mp.replica_nodes = p.replicas;
     mp.isr_nodes = p.isr;
     if (p.leader < 0) mp.error_code = error_code(ErrorCode::kLeaderNotAvailable);
+    if (!offline.empty() && offline.count({t.name, p.partition}) > 0) {
+      mp.offline_replicas.push_back(node_id);
+    }
     out.partitions.push_back(std::move(mp));
   }
   return out;
@@ -66,8 +76,13 @@ Response build(const BrokerContext& ctx, const MetadataRequest& req, int16_t ver
   resp.cluster_id = ctx.cluster_id;
   resp.controller_id = ctx.metadata->active_controller();
   bool all = !req.topics || (version == 0 && req.topics->empty());
+  const std::set<log::TopicPartition> offline =
+      ctx.logs != nullptr ? ctx.logs->damaged_partitions() : std::set<log::TopicPartition>{};
+  auto describe = [&](const metadata::TopicImage& t) {
+    return describe_topic(t, offline, ctx.node_id);
+  };
   if (all) {
-    for (const auto& [name, t] : image->topics()) resp.topics.push_back(describe_topic(*t));
+    for (const auto& [name, t] : image->topics()) resp.topics.push_back(describe(*t));
     return encode_response(resp, version);
   }
   for (const auto& rt : *req.topics) {
@@ -76,7 +91,7 @@ Response build(const BrokerContext& ctx, const MetadataRequest& req, int16_t ver
       metadata::Uuid id;
       id.bytes = rt.topic_id.bytes;
       if (!rt.topic_id.is_zero()) t = image->topic_by_id(id);
-      resp.topics.push_back(t ? describe_topic(*t)
+      resp.topics.push_back(t ? describe(*t)
                               : topic_error(std::nullopt, rt.topic_id, ErrorCode::kUnknownTopicId));
       continue;
     }
@@ -86,7 +101,7 @@ Response build(const BrokerContext& ctx, const MetadataRequest& req, int16_t ver
     }
     const metadata::TopicImage* t = image->topic(*rt.name);
     if (t != nullptr) {
-      resp.topics.push_back(describe_topic(*t));
+      resp.topics.push_back(describe(*t));
       continue;
     }
     auto why = refused.find(*rt.name);

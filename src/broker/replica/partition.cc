@@ -1,5 +1,7 @@
 #include "broker/replica/partition.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 
 #include "protocol/errors.h"
@@ -201,7 +203,7 @@ LeaderAppendInfo Partition::append_as_leader(MutableByteSpan records, int16_t ac
     if (!appended.is_ok()) {
       info.error = append_error(appended.status(), records.size(), settings.log_config);
       info.error_message = appended.status().message();
-      if (info.error == to_int(ErrorCode::kKafkaStorageError)) failed_.store(true);
+      if (info.error == to_int(ErrorCode::kKafkaStorageError)) fail_storage(appended.status());
       return info;
     }
     info.base_offset = appended->base_offset;
@@ -225,11 +227,24 @@ LeaderAppendInfo Partition::append_as_leader(MutableByteSpan records, int16_t ac
   return info;
 }
 
+void Partition::fail_storage(const Status& why) {
+  // Once per partition: it stays failed (every later append answers KAFKA_STORAGE_ERROR without
+  // reaching the log) until eddyd restarts, so a full disk is one line per partition, not one
+  // per refused request.
+  if (failed_.exchange(true)) return;
+  std::string dir = log_->dir();
+  std::string log_dir = dir.substr(0, dir.find_last_of('/'));
+  spdlog::error(
+      "partition {}-{}: the log in log dir {} refused a write ({}); appends answer "
+      "KAFKA_STORAGE_ERROR until eddyd restarts: free space or fix the disk, then restart",
+      tp_.topic, tp_.partition, log_dir, why.to_string());
+}
+
 void Partition::on_local_durable(Offset next_offset, const Status& status) {
   if (!status.is_ok()) {
     // The log failed an fsync (or truncated below this offset): these offsets never become
     // durable, and waiting acks=all producers must hear so now rather than at their timeout.
-    if (status.code() != StatusCode::kUnavailable) failed_.store(true);
+    if (status.code() != StatusCode::kUnavailable) fail_storage(status);
     std::vector<std::shared_ptr<DelayedOperation>> waiters;
     {
       std::lock_guard lock(mu_);

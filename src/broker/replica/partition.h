@@ -101,6 +101,8 @@ class Partition : public std::enable_shared_from_this<Partition> {
 
  private:
   void on_local_durable(Offset next_offset, const Status& status);
+  // Marks the partition failed (appends answer KAFKA_STORAGE_ERROR) and logs why, once.
+  void fail_storage(const Status& why);
   // Recomputes the HW; when it moved, tries the waiters it may satisfy.
   void maybe_advance_high_watermark();
   void note_batch_timestamp(const records::BatchHeader& h);

@@ -262,6 +262,13 @@ FetchPartitionResult ReplicaManager::read_partition(const FetchParams& params,
   r.high_watermark = hw;
   r.last_stable_offset = hw;  // no transactions: LSO = HW
   r.log_start_offset = start;
+  // Damaged offsets answer CORRUPT_MESSAGE, as Kafka's fetch does for a corrupt log, whether
+  // or not they are still below the log end (recovery may have kept them aside): clients report
+  // it to the application, where KAFKA_STORAGE_ERROR would make them retry silently for ever.
+  if (in.fetch_offset >= start && partition->log()->damaged_at(in.fetch_offset)) {
+    r.error = to_int(ErrorCode::kCorruptMessage);
+    return r;
+  }
   if (in.fetch_offset < start || in.fetch_offset > leo) {
     r.error = to_int(ErrorCode::kOffsetOutOfRange);
     return r;
@@ -271,9 +278,16 @@ FetchPartitionResult ReplicaManager::read_partition(const FetchParams& params,
   if (in.fetch_offset >= upper) return r;
   Result<log::ReadResult> read = partition->log()->read(in.fetch_offset, max_bytes, upper);
   if (!read.is_ok()) {
-    r.error = read.status().code() == StatusCode::kOutOfRange
-                  ? to_int(ErrorCode::kOffsetOutOfRange)
-                  : to_int(ErrorCode::kKafkaStorageError);
+    switch (read.status().code()) {
+      case StatusCode::kOutOfRange:
+        r.error = to_int(ErrorCode::kOffsetOutOfRange);
+        break;
+      case StatusCode::kCorruption:  // damage the read found (and the log recorded)
+        r.error = to_int(ErrorCode::kCorruptMessage);
+        break;
+      default:
+        r.error = to_int(ErrorCode::kKafkaStorageError);
+    }
     return r;
   }
   r.records = std::move(read->records);

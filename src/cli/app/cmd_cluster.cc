@@ -72,8 +72,9 @@ int cluster_info(Context& ctx) {
   return kExitOk;
 }
 
-// Healthy means: every broker in the metadata answers, every partition has a leader, and every
-// partition's ISR holds all its replicas.
+// Healthy means: every broker in the metadata answers, every partition has a leader, every
+// partition's ISR holds all its replicas, and no replica is offline (a broker lists its replica
+// offline when its log has damaged offsets: docs/storage.md, "Damage and quarantine").
 int cluster_health(Context& ctx) {
   auto admin = ctx.admin();
   if (!admin.is_ok()) return ctx.fail(admin.status());
@@ -85,7 +86,7 @@ int cluster_health(Context& ctx) {
     auto conn = a.broker(b.node_id);
     if (!conn.is_ok()) down.push_back(std::to_string(b.node_id));
   }
-  std::vector<std::string> leaderless, under_replicated;
+  std::vector<std::string> leaderless, under_replicated, offline;
   int partitions = 0;
   for (const auto& t : md->topics) {
     for (const auto& p : t.partitions) {
@@ -93,9 +94,10 @@ int cluster_health(Context& ctx) {
       std::string name = t.name.value_or("") + "/" + std::to_string(p.partition_index);
       if (p.leader_id < 0) leaderless.push_back(name);
       if (p.isr_nodes.size() < p.replica_nodes.size()) under_replicated.push_back(name);
+      if (!p.offline_replicas.empty()) offline.push_back(name);
     }
   }
-  bool healthy = down.empty() && leaderless.empty() && under_replicated.empty();
+  bool healthy = down.empty() && leaderless.empty() && under_replicated.empty() && offline.empty();
   auto list = [](const std::vector<std::string>& v) {
     Json j = Json::array();
     for (const auto& s : v) j.push(s);
@@ -111,6 +113,7 @@ int cluster_health(Context& ctx) {
                    .set("unreachable_brokers", list(down))
                    .set("leaderless_partitions", list(leaderless))
                    .set("under_replicated_partitions", list(under_replicated))
+                   .set("offline_replica_partitions", list(offline))
                    .dump()
             << "\n";
   } else {
@@ -127,6 +130,7 @@ int cluster_health(Context& ctx) {
     line("UNREACHABLE BROKERS:          ", down);
     line("LEADERLESS PARTITIONS:        ", leaderless);
     line("UNDER-REPLICATED PARTITIONS:  ", under_replicated);
+    line("OFFLINE-REPLICA PARTITIONS:   ", offline);
   }
   return healthy ? kExitOk : kExitError;
 }

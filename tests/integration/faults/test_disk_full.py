@@ -112,6 +112,13 @@ class DiskFullTest(unittest.TestCase):
                   on_delivery=lambda err, msg: results.append(err))
         self.assertEqual(p.flush(WAIT_S), 0)
         self.assertEqual([e.code() if e else None for e in results], [STORAGE_ERROR])
+        # Said once in the log, at error level, naming the partition and its log dir; not once
+        # per refused request.
+        refusals = [line for line in self.broker.log().splitlines()
+                    if "refused a write" in line and f"partition {self.topic}-0:" in line]
+        self.assertEqual(len(refusals), 1, refusals)
+        self.assertIn("error", refusals[0])
+        self.assertIn(os.path.join(self.broker.data_dir, "logs"), refusals[0])
         # Other partitions were never refused a write: a new topic takes one.
         other = topic_name()
         self.assertEqual(len(produce_all(producer(self.broker), other, [(None, b"x", None)])), 1)

@@ -250,26 +250,6 @@ TEST_F(RecoveryTest, IndexPointingAtTheWrongBatchIsNotTrusted) {
   EXPECT_NE(rebuilt, data);
 }
 
-TEST_F(RecoveryTest, DamageInAnEarlierSegmentDeletesTheLaterOnes) {
-  config_.segment_bytes = 1000;
-  {
-    auto log = open();
-    for (int i = 0; i < 8; ++i) append(*log, 1, 300);  // segments at 0,2,4,6
-  }
-  // The checkpoint says nothing was flushed: every segment is scanned.
-  std::filesystem::remove(dir() + "/" + kCheckpointFile);
-  Bytes data = read_file(segment_path(dir(), 2, kLogSuffix));
-  data[400] ^= 0xff;  // inside the second batch of segment 2 (offset 3)
-  write_file(segment_path(dir(), 2, kLogSuffix), data);
-  RecoveryReport report;
-  auto log = open(&report);
-  EXPECT_TRUE(report.truncated);
-  EXPECT_EQ(report.segments_deleted, 2);
-  EXPECT_EQ(log->log_end_offset(), Offset(3));
-  EXPECT_FALSE(std::filesystem::exists(segment_path(dir(), 4, kLogSuffix)));
-  EXPECT_EQ(read_all_from(*log, 0).size(), 3u);
-}
-
 TEST_F(RecoveryTest, CorruptCheckpointFallsBackToAFullScan) {
   fill_and_close(6);
   write_file(dir() + "/" + kCheckpointFile, Bytes{'x', '\n'});

@@ -1,0 +1,105 @@
+#include "metadata/placement.h"
+
+#include <map>
+#include <set>
+
+#include "cluster_fixture.h"
+
+namespace eddy::metadata::testing {
+namespace {
+
+using PlacementTest = ClusterFixture;
+
+TEST_F(PlacementTest, ReplicasOnDistinctRacksAndLeadersBalanced) {
+  // Six brokers on three racks.
+  for (int32_t id = 1; id <= 6; ++id) {
+    ASSERT_TRUE(register_broker(id, "rack-" + std::to_string((id - 1) % 3)).result.ok());
+  }
+  for (int32_t id = 1; id <= 6; ++id) heartbeat(id);
+  std::vector<std::vector<int32_t>> placed;
+  ASSERT_TRUE(place_replicas(image_, 12, 3, &placed).ok());
+  ASSERT_EQ(placed.size(), 12u);
+  std::map<int32_t, int> leaders, replicas;
+  for (const auto& r : placed) {
+    ASSERT_EQ(r.size(), 3u);
+    std::set<std::string> racks;
+    std::set<int32_t> distinct(r.begin(), r.end());
+    EXPECT_EQ(distinct.size(), 3u);
+    for (int32_t b : r) {
+      racks.insert(*image_.broker(b)->rack);
+      ++replicas[b];
+    }
+    EXPECT_EQ(racks.size(), 3u) << "replicas of a partition share a rack";
+    ++leaders[r[0]];
+  }
+  for (int32_t id = 1; id <= 6; ++id) {
+    EXPECT_EQ(leaders[id], 2) << "broker " << id;
+    EXPECT_EQ(replicas[id], 6) << "broker " << id;
+  }
+}
+
+TEST_F(PlacementTest, NewLeadersGoToTheLeastLoadedBrokers) {
+  start_brokers(3);
+  // Broker 1 is everybody's preferred leader.
+  CreateTopicSpec spec;
+  spec.name = "skewed";
+  for (int32_t p = 0; p < 4; ++p) spec.assignments[p] = {1, 2, 3};
+  pb::MetadataBatch b;
+  ASSERT_TRUE(topics_.create_topic(image_, spec, &b).ok());
+  commit(b);
+  std::vector<std::vector<int32_t>> placed;
+  ASSERT_TRUE(place_replicas(image_, 4, 1, &placed).ok());
+  std::map<int32_t, int> leaders;
+  for (const auto& r : placed) ++leaders[r[0]];
+  EXPECT_EQ(leaders[1], 0);
+  EXPECT_EQ(leaders[2], 2);
+  EXPECT_EQ(leaders[3], 2);
+}
+
+TEST_F(PlacementTest, OnlyActiveBrokersAndRfAboveThemIsInvalidReplicationFactor) {
+  start_brokers(3);
+  ASSERT_TRUE(register_broker(4).result.ok());  // registered, still fenced
+  std::vector<std::vector<int32_t>> placed;
+  ControllerResult r = place_replicas(image_, 1, 4, &placed);
+  EXPECT_EQ(r.code, ErrorCode::kInvalidReplicationFactor);
+  EXPECT_EQ(r.message, "Replication factor: 4 larger than available brokers: 3.");
+  ASSERT_TRUE(place_replicas(image_, 30, 3, &placed).ok());
+  for (const auto& rs : placed) {
+    for (int32_t b : rs) EXPECT_NE(b, 4);
+  }
+  EXPECT_EQ(place_replicas(image_, 1, 0, &placed).code, ErrorCode::kInvalidReplicationFactor);
+
+  // CreateTopics uses the same placement: default.replication.factor applies when RF is -1.
+  Controller rf3(ControllerDefaults{1, 3, true, 1000});
+  CreateTopicSpec spec;
+  spec.name = "defaults";
+  pb::MetadataBatch b;
+  ASSERT_TRUE(rf3.create_topic(image_, spec, &b).ok());
+  commit(b);
+  EXPECT_EQ(partition("defaults", 0).replicas.size(), 3u);
+  EXPECT_EQ(partition("defaults", 0).isr, partition("defaults", 0).replicas);
+}
+
+TEST_F(PlacementTest, AManualAssignmentLeavesFencedBrokersOutOfTheIsrAndLeadership) {
+  start_brokers(2);
+  ASSERT_TRUE(register_broker(3).result.ok());  // still fenced
+  CreateTopicSpec spec;
+  spec.name = "manual";
+  spec.assignments[0] = {3, 1, 2};
+  pb::MetadataBatch b;
+  ASSERT_TRUE(topics_.create_topic(image_, spec, &b).ok());
+  commit(b);
+  EXPECT_EQ(partition("manual", 0).replicas, std::vector<int32_t>({3, 1, 2}));
+  EXPECT_EQ(partition("manual", 0).isr, std::vector<int32_t>({1, 2}));
+  EXPECT_EQ(partition("manual", 0).leader, 1);
+
+  CreateTopicSpec fenced_only;
+  fenced_only.name = "fenced-only";
+  fenced_only.assignments[0] = {3};
+  pb::MetadataBatch refused;
+  EXPECT_EQ(topics_.create_topic(image_, fenced_only, &refused).code,
+            ErrorCode::kInvalidReplicationFactor);
+}
+
+}  // namespace
+}  // namespace eddy::metadata::testing
