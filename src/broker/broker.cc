@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <future>
 #include <set>
@@ -45,7 +46,7 @@ Result<std::unique_ptr<Broker>> Broker::open(BrokerConfig config,
   return b;
 }
 
-Status Broker::open_metadata(const std::vector<VoterSpec>& voters) {
+Status Broker::open_metadata(const std::vector<VoterSpec>& voters, const std::string& cluster_id) {
   if (voters.size() <= 1) {
     metadata::MetadataStore::Options mo;
     mo.dir = config_.metadata_log_dir() + "/" + kMetadataDirName;
@@ -63,6 +64,9 @@ Status Broker::open_metadata(const std::vector<VoterSpec>& voters) {
   qo.raft.id = NodeId(config_.node_id());
   for (const auto& v : voters) qo.raft.voters[NodeId(v.id)] = raft::PeerAddress{v.host, v.port};
   qo.raft.data_dir = config_.metadata_log_dir() + "/" + kQuorumMetadataDirName;
+  qo.cluster.cluster_id = cluster_id;
+  qo.cluster.session_timeout_ms = config_.get_long("broker.session.timeout.ms");
+  qo.cluster.unclean_leader_election_enable = config_.get_bool("unclean.leader.election.enable");
   EDDY_ASSIGN_OR_RETURN(auto quorum, controller::QuorumController::open(std::move(qo)));
   spdlog::info("controller quorum of {} voters; raft port {}; waiting to catch up", voters.size(),
                quorum->raft_port());
@@ -135,7 +139,7 @@ Status Broker::open_components() {
   };
   EDDY_ASSIGN_OR_RETURN(logs_, log::LogManager::open(std::move(lo)));
 
-  EDDY_RETURN_IF_ERROR(open_metadata(voters));
+  EDDY_RETURN_IF_ERROR(open_metadata(voters, meta.cluster_id));
 
   metadata::ControllerDefaults defaults;
   defaults.num_partitions = static_cast<int32_t>(config_.get_long("num.partitions"));
@@ -156,6 +160,7 @@ Status Broker::open_components() {
   context_.node_id = node_id;
   context_.cluster_id = meta.cluster_id;
   context_.metadata = metadata_.get();
+  context_.quorum = quorum_;
   context_.controller = controller_.get();
   context_.controller_queue = controller_queue_.get();
   context_.mutation_quota = mutation_quota_.get();
@@ -186,16 +191,25 @@ Status Broker::open_components() {
     EDDY_RETURN_IF_ERROR(register_self());
   } else {
     BrokerLifecycle::Options lo;
-    lo.registration = self_registration();
-    lo.cluster_id = meta.cluster_id;
+    metadata::BrokerRegistration self = self_registration();
+    lo.registration.broker_id = self.id;
+    lo.registration.cluster_id = meta.cluster_id;
+    lo.registration.incarnation = self.incarnation;
+    lo.registration.endpoints = self.endpoints;
+    lo.registration.rack = self.rack;
     lo.metadata = metadata_.get();
-    lo.controller = controller_.get();
-    lo.commit_local = [ctx = &context_](metadata::MetadataService::Plan plan) {
-      auto result = std::make_shared<std::promise<metadata::ControllerResult>>();
-      auto fut = result->get_future();
-      ctx->commit(std::move(plan), /*validate_only=*/false,
-                  [result](metadata::ControllerResult r) { result->set_value(std::move(r)); });
-      return fut.get();
+    lo.quorum = quorum_;
+    lo.heartbeat_interval_ms = config_.get_long("broker.heartbeat.interval.ms");
+    lo.on_controller_thread = [queue = controller_queue_.get()](std::function<void()> fn) {
+      auto done = std::make_shared<std::promise<void>>();
+      auto fut = done->get_future();
+      if (!queue->submit([fn = std::move(fn), done] {
+            fn();
+            done->set_value();
+          })) {
+        return;  // stopping, or full: the lifecycle tries again later
+      }
+      fut.wait();
     };
     lifecycle_ = std::make_unique<BrokerLifecycle>(std::move(lo));
   }
@@ -309,11 +323,34 @@ Status Broker::start() {
   server_->start();
   groups_->start();
   if (lifecycle_) lifecycle_->start();
+  if (quorum_ != nullptr) session_expiry_ = std::thread([this] { run_session_expiry(); });
   for (size_t i = 0; i < addrs.size(); ++i) {
     spdlog::info("listening on {}:{} ({} io threads)", addrs[i].host, server_->bound_ports()[i],
                  config_.io_threads());
   }
   return Status::ok();
+}
+
+void Broker::run_session_expiry() {
+  const auto period = std::chrono::milliseconds(
+      std::max<int64_t>(config_.get_long("broker.session.timeout.ms") / 4, 50));
+  std::unique_lock lock(session_expiry_mu_);
+  while (!session_expiry_cv_.wait_for(lock, period, [this] { return session_expiry_stop_; })) {
+    if (!quorum_->is_active_controller()) continue;
+    lock.unlock();
+    auto done = std::make_shared<std::promise<void>>();
+    auto fut = done->get_future();
+    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+    if (controller_queue_->submit([this, now_ms, done] {
+          quorum_->fence_expired(now_ms);
+          done->set_value();
+        })) {
+      fut.wait();
+    }
+    lock.lock();
+  }
 }
 
 std::vector<uint16_t> Broker::bound_ports() const {
@@ -332,6 +369,14 @@ Status Broker::shutdown() {
     }
   }
   if (lifecycle_) lifecycle_->stop();
+  if (session_expiry_.joinable()) {
+    {
+      std::lock_guard lock(session_expiry_mu_);
+      session_expiry_stop_ = true;
+    }
+    session_expiry_cv_.notify_all();
+    session_expiry_.join();
+  }
   // Waiting group, produce and fetch requests are answered before the sockets go away.
   if (groups_) groups_->stop();
   if (replicas_) replicas_->shutdown();

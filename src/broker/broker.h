@@ -16,9 +16,12 @@
 // Metadata changes reach the data path through one listener: after each committed batch the
 // broker diffs the old and new image and creates, reconfigures or deletes partitions.
 
+#include <condition_variable>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "broker/broker_context.h"
@@ -66,7 +69,7 @@ class Broker {
  private:
   explicit Broker(BrokerConfig config);
   Status open_components();
-  Status open_metadata(const std::vector<VoterSpec>& voters);
+  Status open_metadata(const std::vector<VoterSpec>& voters, const std::string& cluster_id);
   metadata::BrokerRegistration self_registration() const;
   Status register_self();
   void apply_image_change(const metadata::MetadataImage& before,
@@ -79,6 +82,13 @@ class Broker {
   // The metadata_ of a cluster node (null on a single node), for quorum status and shutdown.
   controller::QuorumController* quorum_ = nullptr;
   std::unique_ptr<BrokerLifecycle> lifecycle_;
+  // On the active controller: fences brokers whose session expired (KRaft's session expiry),
+  // checking a few times per broker.session.timeout.ms.
+  void run_session_expiry();
+  std::thread session_expiry_;
+  std::mutex session_expiry_mu_;
+  std::condition_variable session_expiry_cv_;
+  bool session_expiry_stop_ = false;
   std::function<bool()> interrupted_;
   std::unique_ptr<metadata::Controller> controller_;
   std::unique_ptr<ControllerQueue> controller_queue_;

@@ -21,6 +21,9 @@ class LogManager;
 namespace eddy::group {
 class GroupService;
 }
+namespace eddy::controller {
+class QuorumController;
+}
 
 namespace eddy::broker {
 
@@ -33,6 +36,9 @@ struct BrokerContext {
   int32_t node_id = -1;
   std::string cluster_id;
   metadata::MetadataService* metadata = nullptr;
+  // The same object as `metadata` on a cluster node (null on a single node): the broker-facing
+  // controller APIs and the quorum's status.
+  controller::QuorumController* quorum = nullptr;
   const metadata::Controller* controller = nullptr;
   ControllerQueue* controller_queue = nullptr;
   ControllerMutationQuota* mutation_quota = nullptr;  // null: no controller.mutation.rate limit

@@ -4,10 +4,31 @@
 
 #include <chrono>
 
-#include "client/connection.h"
+#include "controller/quorum_controller.h"
+#include "protocol/errors.h"
+#include "protocol/generated/broker_heartbeat.h"
 #include "protocol/generated/broker_registration.h"
 
 namespace eddy::broker {
+
+namespace {
+
+int64_t wall_clock_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+const char* error_name(int16_t code) {
+  return protocol::error_name(static_cast<protocol::ErrorCode>(code));
+}
+
+// Errors after which the broker registers again: its registration is gone or superseded.
+bool must_register_again(int16_t code) {
+  return code == protocol::to_int(protocol::ErrorCode::kStaleBrokerEpoch) ||
+         code == protocol::to_int(protocol::ErrorCode::kBrokerIdNotRegistered);
+}
+
+}  // namespace
 
 BrokerLifecycle::BrokerLifecycle(Options options) : options_(std::move(options)) {}
 
@@ -27,58 +48,39 @@ void BrokerLifecycle::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-bool BrokerLifecycle::registered() const {
-  auto image = options_.metadata->image();
-  auto it = image->brokers().find(options_.registration.id);
-  return it != image->brokers().end() &&
-         it->second.incarnation == options_.registration.incarnation;
-}
-
 void BrokerLifecycle::run() {
-  using Clock = std::chrono::steady_clock;
-  Clock::time_point last_report{};
-  bool was_registered = false;
   std::unique_lock lock(mu_);
   while (!stopping_) {
     lock.unlock();
-    bool now_registered = registered();
-    Status s = Status::ok();
-    if (!now_registered) s = register_once();
-    if (!now_registered && s) now_registered = registered();
-    if (now_registered != was_registered) {
-      if (now_registered) {
-        spdlog::info("broker {} registered with the controller", options_.registration.id);
-      } else {
-        spdlog::warn("broker {} is not registered; registering", options_.registration.id);
-      }
-      was_registered = now_registered;
-    }
-    if (!s && Clock::now() - last_report > std::chrono::seconds(10)) {
-      spdlog::warn("broker {}: registration failed: {}", options_.registration.id, s.to_string());
-      last_report = Clock::now();
-    }
+    int64_t wait_ms = step();
     lock.lock();
-    // Registered: look again now and then; not yet: retry after the back-off.
-    int wait_ms = now_registered ? 1000 : options_.retry_backoff_ms;
     cv_.wait_for(lock, std::chrono::milliseconds(wait_ms), [this] { return stopping_; });
   }
 }
 
-Status BrokerLifecycle::register_once() {
+int64_t BrokerLifecycle::step() {
+  using Clock = std::chrono::steady_clock;
   const int32_t controller_id = options_.metadata->active_controller();
-  if (controller_id < 0) return unavailable("no active controller is known yet");
-  if (controller_id != options_.registration.id) return register_remote(controller_id);
-  const metadata::BrokerRegistration& reg = options_.registration;
-  const metadata::Controller* controller = options_.controller;
-  metadata::ControllerResult r = options_.commit_local(
-      [&reg, controller](const metadata::MetadataImage&, metadata::pb::MetadataBatch* out) {
-        return controller->register_broker(reg, out);
-      });
-  if (!r.ok()) return unavailable("local controller: " + r.message);
-  return Status::ok();
+  const int32_t self = options_.registration.broker_id;
+  Status s = controller_id < 0   ? unavailable("no active controller is known yet")
+             : broker_epoch_ < 0 ? send_registration(controller_id)
+                                 : send_heartbeat(controller_id);
+  if (!s) {
+    connection_.reset();
+    if (Clock::now() - last_report_ > std::chrono::seconds(10)) {
+      spdlog::warn("broker {}: {}: {}", self, broker_epoch_ < 0 ? "registration" : "heartbeat",
+                   s.to_string());
+      last_report_ = Clock::now();
+    }
+    return options_.retry_backoff_ms;
+  }
+  // Registered: heartbeat at once, to be unfenced as soon as the broker has caught up.
+  return fenced_ ? options_.retry_backoff_ms : options_.heartbeat_interval_ms;
 }
 
-Status BrokerLifecycle::register_remote(int32_t controller_id) {
+Result<client::Connection*> BrokerLifecycle::controller_connection(int32_t controller_id) {
+  if (connection_ && connected_to_ == controller_id) return connection_.get();
+  connection_.reset();
   auto image = options_.metadata->image();
   auto it = image->brokers().find(controller_id);
   if (it == image->brokers().end() || it->second.endpoints.empty()) {
@@ -86,29 +88,92 @@ Status BrokerLifecycle::register_remote(int32_t controller_id) {
                        ") has no registered endpoint yet");
   }
   const metadata::BrokerEndpoint& ep = it->second.endpoints.front();
-  EDDY_ASSIGN_OR_RETURN(auto conn, client::Connection::open(
-                                       {ep.host, ep.port}, options_.request_timeout_ms,
-                                       "eddy-broker-" + std::to_string(options_.registration.id)));
-  protocol::BrokerRegistrationRequest req;
-  const metadata::BrokerRegistration& reg = options_.registration;
-  req.broker_id = reg.id;
-  req.cluster_id = options_.cluster_id;
-  req.incarnation_id.bytes = reg.incarnation.bytes;
-  for (const auto& e : reg.endpoints) {
-    protocol::BrokerRegistrationRequest::Listener l;
-    l.name = e.listener;
-    l.host = e.host;
-    l.port = static_cast<uint16_t>(e.port);
-    l.security_protocol = e.security_protocol;
-    req.listeners.push_back(std::move(l));
+  EDDY_ASSIGN_OR_RETURN(
+      connection_,
+      client::Connection::open({ep.host, ep.port}, options_.request_timeout_ms,
+                               "eddy-broker-" + std::to_string(options_.registration.broker_id)));
+  connected_to_ = controller_id;
+  return connection_.get();
+}
+
+Status BrokerLifecycle::send_registration(int32_t controller_id) {
+  const metadata::BrokerRegistrationRequest& reg = options_.registration;
+  int16_t error = 0;
+  int64_t epoch = -1;
+  if (controller_id == reg.broker_id) {
+    metadata::BrokerRegistrationReply reply;
+    options_.on_controller_thread(
+        [&] { reply = options_.quorum->register_broker(reg, wall_clock_ms()); });
+    error = static_cast<int16_t>(reply.result.code);
+    epoch = reply.broker_epoch;
+  } else {
+    EDDY_ASSIGN_OR_RETURN(client::Connection * conn, controller_connection(controller_id));
+    protocol::BrokerRegistrationRequest req;
+    req.broker_id = reg.broker_id;
+    req.cluster_id = reg.cluster_id;
+    req.incarnation_id.bytes = reg.incarnation.bytes;
+    for (const auto& e : reg.endpoints) {
+      protocol::BrokerRegistrationRequest::Listener l;
+      l.name = e.listener;
+      l.host = e.host;
+      l.port = static_cast<uint16_t>(e.port);
+      l.security_protocol = e.security_protocol;
+      req.listeners.push_back(std::move(l));
+    }
+    req.rack = reg.rack;
+    EDDY_ASSIGN_OR_RETURN(auto resp, conn->call<protocol::BrokerRegistrationResponse>(req));
+    error = resp.error_code;
+    epoch = resp.broker_epoch;
   }
-  req.rack = reg.rack;
-  EDDY_ASSIGN_OR_RETURN(auto resp, conn->call<protocol::BrokerRegistrationResponse>(req));
-  if (resp.error_code != 0) {
+  if (error != 0) {
     return unavailable("node " + std::to_string(controller_id) +
-                       " answered BrokerRegistration with error " +
-                       std::to_string(resp.error_code));
+                       " refused the registration: " + error_name(error));
   }
+  broker_epoch_ = epoch;
+  fenced_ = true;
+  spdlog::info("broker {} registered with controller {} (broker epoch {})", reg.broker_id,
+               controller_id, epoch);
+  return Status::ok();
+}
+
+Status BrokerLifecycle::send_heartbeat(int32_t controller_id) {
+  const int32_t self = options_.registration.broker_id;
+  metadata::BrokerHeartbeatRequest hb;
+  hb.broker_id = self;
+  hb.broker_epoch = broker_epoch_;
+  hb.current_metadata_offset = options_.metadata->image()->last_offset();
+  int16_t error = 0;
+  bool fenced = true;
+  if (controller_id == self) {
+    metadata::BrokerHeartbeatReply reply;
+    options_.on_controller_thread([&] { reply = options_.quorum->heartbeat(hb, wall_clock_ms()); });
+    error = static_cast<int16_t>(reply.result.code);
+    fenced = reply.is_fenced;
+  } else {
+    EDDY_ASSIGN_OR_RETURN(client::Connection * conn, controller_connection(controller_id));
+    protocol::BrokerHeartbeatRequest req;
+    req.broker_id = hb.broker_id;
+    req.broker_epoch = hb.broker_epoch;
+    req.current_metadata_offset = hb.current_metadata_offset;
+    EDDY_ASSIGN_OR_RETURN(auto resp, conn->call<protocol::BrokerHeartbeatResponse>(req));
+    error = resp.error_code;
+    fenced = resp.is_fenced;
+  }
+  if (must_register_again(error)) {
+    spdlog::warn("broker {}: controller {} answered {}; registering again", self, controller_id,
+                 error_name(error));
+    broker_epoch_ = -1;
+    return Status::ok();
+  }
+  if (error != 0) {
+    return unavailable("node " + std::to_string(controller_id) +
+                       " refused the heartbeat: " + error_name(error));
+  }
+  if (fenced != fenced_) {
+    spdlog::info("broker {} is {} by controller {}", self, fenced ? "fenced" : "unfenced",
+                 controller_id);
+  }
+  fenced_ = fenced;
   return Status::ok();
 }
 

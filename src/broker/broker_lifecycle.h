@@ -1,33 +1,43 @@
 #pragma once
 // BrokerLifecycle: this broker's membership of a cluster (Kafka's BrokerLifecycleManager). A
-// thread of its own registers the broker with the active controller, through this node's own
-// controller when it is the active one, else with a BrokerRegistration request to the active
-// controller's endpoint as the committed metadata lists it; and registers again whenever the
-// committed metadata stops showing this incarnation (a controller that lost the registration, an
-// operator's unregister). Every wait is bounded; failures are logged at most every 10 s.
+// thread of its own registers the broker with the active controller and then heartbeats every
+// broker.heartbeat.interval.ms, reporting how far it has applied the metadata; the controller
+// unfences it once it has caught up with its own registration, and fences it when heartbeats
+// stop for broker.session.timeout.ms. Requests go to this node's own controller when it is the
+// active one, else over the wire (BrokerRegistration, BrokerHeartbeat) to the active
+// controller's endpoint as the committed metadata lists it. A heartbeat answered with a stale
+// epoch or an unknown broker makes it register again. Every wait is bounded; failures are logged
+// at most every 10 s.
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 
+#include "client/connection.h"
 #include "common/status.h"
-#include "metadata/controller.h"
+#include "metadata/cluster_control.h"
 #include "metadata/metadata_service.h"
+
+namespace eddy::controller {
+class QuorumController;
+}
 
 namespace eddy::broker {
 
 class BrokerLifecycle {
  public:
   struct Options {
-    metadata::BrokerRegistration registration;  // this incarnation of this broker
-    std::string cluster_id;
+    metadata::BrokerRegistrationRequest registration;  // this incarnation of this broker
     metadata::MetadataService* metadata = nullptr;
-    const metadata::Controller* controller = nullptr;
-    // Runs a commit on this node's controller thread and returns its result.
-    std::function<metadata::ControllerResult(metadata::MetadataService::Plan)> commit_local;
+    controller::QuorumController* quorum = nullptr;
+    // Runs `fn` on this node's controller thread and waits for it.
+    std::function<void(std::function<void()> fn)> on_controller_thread;
+    int64_t heartbeat_interval_ms = 2000;
     int retry_backoff_ms = 200;
     int request_timeout_ms = 5000;
   };
@@ -39,15 +49,22 @@ class BrokerLifecycle {
 
   void start();
   void stop();
-  // True while the committed metadata shows this incarnation registered.
-  bool registered() const;
 
  private:
   void run();
-  Status register_once();
-  Status register_remote(int32_t controller_id);
+  // One registration or heartbeat; the time to wait before the next step.
+  int64_t step();
+  Status send_registration(int32_t controller_id);
+  Status send_heartbeat(int32_t controller_id);
+  // A connection to the active controller's endpoint (kept while it stays the controller).
+  Result<client::Connection*> controller_connection(int32_t controller_id);
 
   Options options_;
+  int64_t broker_epoch_ = -1;  // -1: not registered
+  bool fenced_ = true;
+  int32_t connected_to_ = -1;
+  std::chrono::steady_clock::time_point last_report_{};
+  std::unique_ptr<client::Connection> connection_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;

@@ -12,7 +12,9 @@ using metadata::ControllerResult;
 using metadata::ErrorCode;
 
 QuorumController::QuorumController(QuorumControllerOptions options)
-    : options_(std::move(options)) {}
+    : options_(std::move(options)),
+      cluster_control_(options_.cluster),
+      sessions_(options_.cluster.session_timeout_ms) {}
 
 QuorumController::~QuorumController() { stop(); }
 
@@ -28,6 +30,7 @@ Result<std::unique_ptr<QuorumController>> QuorumController::open(QuorumControlle
 
 void QuorumController::on_leader_change(const raft::LeaderChange& change) {
   leader_.store(change.leader.value());
+  term_.store(change.term.value());
   ready_.store(change.self_ready);
   if (change.self_ready) {
     spdlog::info("controller {}: active controller for term {}", options_.raft.id.value(),
@@ -46,14 +49,15 @@ void QuorumController::add_listener(Listener listener) {
   state_machine_.add_listener(std::move(listener));
 }
 
+ControllerResult QuorumController::not_controller() const {
+  int32_t leader = leader_.load();
+  return ControllerResult::error(ErrorCode::kNotController,
+                                 leader < 0
+                                     ? "no active controller is known"
+                                     : "the active controller is node " + std::to_string(leader));
+}
+
 ControllerResult QuorumController::commit(const Plan& plan, bool validate_only) {
-  auto not_controller = [this] {
-    int32_t leader = leader_.load();
-    return ControllerResult::error(ErrorCode::kNotController,
-                                   leader < 0
-                                       ? "no active controller is known"
-                                       : "the active controller is node " + std::to_string(leader));
-  };
   if (!ready_.load()) return not_controller();
   std::shared_ptr<const metadata::MetadataImage> before = image();
   metadata::pb::MetadataBatch batch;
@@ -102,6 +106,70 @@ bool QuorumController::wait_caught_up(int64_t timeout_ms) {
 
 Status QuorumController::transfer_leadership(int32_t to) {
   return node_->transfer_leadership(NodeId(to)).get();
+}
+
+void QuorumController::refresh_sessions(int64_t now_ms) {
+  const uint64_t term = term_.load();
+  if (sessions_term_ == term) return;
+  sessions_term_ = term;
+  sessions_ = metadata::BrokerHeartbeatManager(options_.cluster.session_timeout_ms);
+  for (const auto& [id, broker] : image()->brokers()) sessions_.touch(id, now_ms);
+}
+
+metadata::BrokerRegistrationReply QuorumController::register_broker(
+    const metadata::BrokerRegistrationRequest& req, int64_t now_ms) {
+  metadata::BrokerRegistrationReply reply;
+  if (!ready_.load()) {
+    reply.result = not_controller();
+    return reply;
+  }
+  refresh_sessions(now_ms);
+  // Commits are serialized on this thread and each waits for its entry to apply, so the next
+  // entry's index is the one after the log's last: that index is the broker epoch.
+  const int64_t next_offset = static_cast<int64_t>(node_->status().last_index.value()) + 1;
+  reply.result =
+      commit([&](const metadata::MetadataImage& image, metadata::pb::MetadataBatch* out) {
+        reply = cluster_control_.register_broker(image, sessions_, req, next_offset, now_ms, out);
+        return reply.result;
+      });
+  return reply;
+}
+
+metadata::BrokerHeartbeatReply QuorumController::heartbeat(
+    const metadata::BrokerHeartbeatRequest& req, int64_t now_ms) {
+  metadata::BrokerHeartbeatReply reply;
+  if (!ready_.load()) {
+    reply.result = not_controller();
+    return reply;
+  }
+  refresh_sessions(now_ms);
+  ControllerResult r =
+      commit([&](const metadata::MetadataImage& image, metadata::pb::MetadataBatch* out) {
+        reply = cluster_control_.heartbeat(image, sessions_, req, now_ms, out);
+        return reply.result;
+      });
+  if (!r.ok()) reply.result = r;
+  return reply;
+}
+
+int QuorumController::fence_expired(int64_t now_ms) {
+  if (!ready_.load()) return 0;
+  refresh_sessions(now_ms);
+  int fenced = 0;
+  // Bounded by the registered brokers: each round fences one, or stops.
+  for (size_t round = 0; round <= image()->brokers().size(); ++round) {
+    int32_t broker = -1;
+    ControllerResult r =
+        commit([&](const metadata::MetadataImage& image, metadata::pb::MetadataBatch* out) {
+          broker = cluster_control_.fence_one_expired(image, sessions_, now_ms, out);
+          return ControllerResult{};
+        });
+    if (!r.ok() || broker < 0) break;
+    spdlog::warn("controller {}: fenced broker {}: no heartbeat for broker.session.timeout.ms",
+                 options_.raft.id.value(), broker);
+    ++fenced;
+  }
+  return fenced;
 }
 
 void QuorumController::stop() {

@@ -19,6 +19,7 @@
 
 #include "common/status.h"
 #include "controller/metadata_state_machine.h"
+#include "metadata/cluster_control.h"
 #include "metadata/metadata_service.h"
 #include "raft/node/raft_node.h"
 
@@ -27,6 +28,8 @@ namespace eddy::controller {
 struct QuorumControllerOptions {
   // id, voters and data_dir are required; the rest has defaults (see RaftNodeConfig).
   raft::RaftNodeConfig raft;
+  // Cluster id, broker.session.timeout.ms, unclean.leader.election.enable, ...
+  metadata::ClusterSettings cluster;
 };
 
 class QuorumController final : public metadata::MetadataService {
@@ -54,15 +57,34 @@ class QuorumController final : public metadata::MetadataService {
   // Stops the Raft node: later commits answer NOT_CONTROLLER. Idempotent.
   void stop();
 
+  // The broker-facing controller (KRaft's BrokerRegistration, BrokerHeartbeat and session
+  // expiry): decisions of metadata::ClusterControl, committed here. Called on the broker's
+  // controller thread only, like commit(); the broker sessions are this controller's soft state
+  // and start afresh whenever this node becomes the active controller.
+  metadata::BrokerRegistrationReply register_broker(const metadata::BrokerRegistrationRequest& req,
+                                                    int64_t now_ms);
+  metadata::BrokerHeartbeatReply heartbeat(const metadata::BrokerHeartbeatRequest& req,
+                                           int64_t now_ms);
+  // Fences the brokers whose session expired (one batch each). Returns how many.
+  int fence_expired(int64_t now_ms);
+
  private:
   explicit QuorumController(QuorumControllerOptions options);
   void on_leader_change(const raft::LeaderChange& change);
+  metadata::ControllerResult not_controller() const;
+  // Starts every registered broker's session afresh when this node became active in a new term.
+  void refresh_sessions(int64_t now_ms);
 
   QuorumControllerOptions options_;
   MetadataStateMachine state_machine_;
   std::unique_ptr<raft::RaftNode> node_;
   std::atomic<int32_t> leader_{-1};
   std::atomic<bool> ready_{false};
+  std::atomic<uint64_t> term_{0};
+  // Controller-thread state.
+  metadata::ClusterControl cluster_control_;
+  metadata::BrokerHeartbeatManager sessions_;
+  uint64_t sessions_term_ = 0;
 };
 
 }  // namespace eddy::controller

@@ -27,6 +27,12 @@ std::vector<ConfigDef> make_defs() {
        "Raft voters id@host:port of the controller quorum; empty (or this node alone) runs a "
        "single node with a local metadata log and no controller port. With several voters the "
        "metadata is replicated by Raft among them and this node must be one of them."},
+      {"broker.heartbeat.interval.ms", T::kLong, "2000",
+       "How often a cluster's broker heartbeats to the active controller.", 10},
+      {"broker.session.timeout.ms", T::kLong, "9000",
+       "A broker whose heartbeats stop for this long is fenced: it leaves every ISR, its "
+       "leaderships move, and clients are no longer told about it.",
+       100},
       {"process.roles", T::kList, "broker,controller",
        "The roles of this node: an Eddy node is both a broker and a controller (Kafka's combined "
        "mode); broker-only and controller-only nodes are refused."},

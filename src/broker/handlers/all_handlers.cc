@@ -20,6 +20,7 @@ void register_all_handlers(HandlerRegistry& registry, const BrokerContext& conte
   register_incremental_alter_configs(registry, context);
   register_describe_cluster(registry, context);
   register_broker_registration(registry, context);
+  register_broker_heartbeat(registry, context);
 }
 
 }  // namespace eddy::broker

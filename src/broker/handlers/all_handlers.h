@@ -23,5 +23,6 @@ void register_create_partitions(HandlerRegistry& registry, const BrokerContext& 
 void register_incremental_alter_configs(HandlerRegistry& registry, const BrokerContext& context);
 void register_describe_cluster(HandlerRegistry& registry, const BrokerContext& context);
 void register_broker_registration(HandlerRegistry& registry, const BrokerContext& context);
+void register_broker_heartbeat(HandlerRegistry& registry, const BrokerContext& context);
 
 }  // namespace eddy::broker

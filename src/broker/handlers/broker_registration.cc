@@ -1,13 +1,28 @@
-// BrokerRegistration (key 62): a broker of the cluster registers with the active controller
-// (KRaft's broker-to-controller API; Eddy's brokers send it, clients never do). A node that is
-// not the active controller answers NOT_CONTROLLER and the broker asks again where the metadata
-// says the controller is. The broker epoch is the metadata offset of the registration.
+// BrokerRegistration (key 62) and BrokerHeartbeat (key 63): KRaft's broker-to-controller APIs.
+// Eddy's brokers send them to the active controller (clients never do); they run on the
+// controller thread against the quorum controller's cluster decisions (docs/controller.md). A node
+// that is not the active controller answers NOT_CONTROLLER and the broker asks again where the
+// metadata says the controller is. A single node has no quorum and answers NOT_CONTROLLER too:
+// its broker registers itself.
 #include "protocol/generated/broker_registration.h"
+
+#include <chrono>
 
 #include "broker/handlers/all_handlers.h"
 #include "broker/handlers/handler_util.h"
+#include "controller/quorum_controller.h"
+#include "protocol/generated/broker_heartbeat.h"
 
 namespace eddy::broker {
+
+namespace {
+
+int64_t wall_clock_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
 
 void register_broker_registration(HandlerRegistry& registry, const BrokerContext& context) {
   using protocol::BrokerRegistrationRequest;
@@ -17,23 +32,48 @@ void register_broker_registration(HandlerRegistry& registry, const BrokerContext
       registry, context, protocol::ApiKey::kBrokerRegistration,
       [ctx](const BrokerRegistrationRequest& req, int16_t version, Responder& responder) {
         BrokerRegistrationResponse resp;
-        if (req.cluster_id != ctx->cluster_id) {
-          resp.error_code = error_code(protocol::ErrorCode::kInconsistentClusterId);
+        if (ctx->quorum == nullptr) {
+          resp.error_code = error_code(protocol::ErrorCode::kNotController);
           return responder.respond(encode_response(resp, version));
         }
-        metadata::BrokerRegistration reg;
-        reg.id = req.broker_id;
-        reg.incarnation.bytes = req.incarnation_id.bytes;
+        metadata::BrokerRegistrationRequest r;
+        r.broker_id = req.broker_id;
+        r.cluster_id = req.cluster_id;
+        r.incarnation.bytes = req.incarnation_id.bytes;
         for (const auto& l : req.listeners) {
-          reg.endpoints.push_back({l.name, l.host, l.port, l.security_protocol});
+          r.endpoints.push_back({l.name, l.host, l.port, l.security_protocol});
         }
-        reg.rack = req.rack;
-        metadata::ControllerResult r = ctx->metadata->commit(
-            [&](const metadata::MetadataImage&, metadata::pb::MetadataBatch* out) {
-              return ctx->controller->register_broker(reg, out);
-            });
-        resp.error_code = error_code(r.code);
-        if (r.ok()) resp.broker_epoch = ctx->metadata->image()->last_offset();
+        r.rack = req.rack;
+        metadata::BrokerRegistrationReply reply = ctx->quorum->register_broker(r, wall_clock_ms());
+        resp.error_code = error_code(reply.result.code);
+        resp.broker_epoch = reply.result.ok() ? reply.broker_epoch : -1;
+        responder.respond(encode_response(resp, version));
+      });
+}
+
+void register_broker_heartbeat(HandlerRegistry& registry, const BrokerContext& context) {
+  using protocol::BrokerHeartbeatRequest;
+  using protocol::BrokerHeartbeatResponse;
+  const BrokerContext* ctx = &context;
+  add_controller_handler<BrokerHeartbeatRequest>(
+      registry, context, protocol::ApiKey::kBrokerHeartbeat,
+      [ctx](const BrokerHeartbeatRequest& req, int16_t version, Responder& responder) {
+        BrokerHeartbeatResponse resp;
+        if (ctx->quorum == nullptr) {
+          resp.error_code = error_code(protocol::ErrorCode::kNotController);
+          return responder.respond(encode_response(resp, version));
+        }
+        metadata::BrokerHeartbeatRequest r;
+        r.broker_id = req.broker_id;
+        r.broker_epoch = req.broker_epoch;
+        r.current_metadata_offset = req.current_metadata_offset;
+        r.want_fence = req.want_fence;
+        r.want_shut_down = req.want_shut_down;
+        metadata::BrokerHeartbeatReply reply = ctx->quorum->heartbeat(r, wall_clock_ms());
+        resp.error_code = error_code(reply.result.code);
+        resp.is_caught_up = reply.is_caught_up;
+        resp.is_fenced = reply.is_fenced;
+        resp.should_shut_down = reply.should_shut_down;
         responder.respond(encode_response(resp, version));
       });
 }

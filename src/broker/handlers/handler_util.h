@@ -118,14 +118,15 @@ std::vector<Result> answer_each_topic_once(const Topics& topics, const char* dup
   return out;
 }
 
-// Each registered broker at its first endpoint, as the broker entries of Metadata or
-// DescribeCluster; `id` names that struct's broker id field (node_id, broker_id).
+// Each live (unfenced) registered broker at its first endpoint, as the broker entries of Metadata
+// or DescribeCluster; `id` names that struct's broker id field (node_id, broker_id). Clients are
+// not told about fenced brokers, as Kafka's metadata cache leaves them out.
 template <typename WireBroker>
 std::vector<WireBroker> wire_brokers(const metadata::MetadataImage& image,
                                      int32_t WireBroker::*id) {
   std::vector<WireBroker> out;
   for (const auto& [node, b] : image.brokers()) {
-    if (b.endpoints.empty()) continue;
+    if (b.endpoints.empty() || b.fenced) continue;
     WireBroker w;
     w.*id = b.id;
     w.host = b.endpoints.front().host;

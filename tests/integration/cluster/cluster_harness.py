@@ -1,0 +1,199 @@
+"""A cluster of combined eddyd nodes (broker + controller) on loopback, for integration tests.
+
+    with Cluster(3) as c:
+        admin = AdminClient({"bootstrap.servers": c.bootstrap})
+        c.kill9(c.controller_id())
+        ...
+    # __exit__ stops every node with SIGTERM (bounded) and removes the data dirs
+
+Every node gets a free client port and a free Raft port, its own data dir under one temporary
+directory, and the same cluster id (`eddyd format`). Nodes start together: a node waits for the
+controller quorum before it serves, so one alone never comes up. Every wait is bounded.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+from confluent_kafka.admin import AdminClient
+
+from eddy_harness import eddyd_path, free_port
+
+
+def wait_for(pred, timeout_s, what):
+    deadline = time.monotonic() + timeout_s
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = pred()
+            if last:
+                return last
+        except Exception as e:  # a node still starting or just killed
+            last = e
+        time.sleep(0.1)
+    raise AssertionError("timed out after %ss waiting for %s (last: %r)" % (timeout_s, what, last))
+
+
+class Node:
+    def __init__(self, node_id, root, voters, overrides):
+        self.node_id = node_id
+        self.dir = os.path.join(root, "node%d" % node_id)
+        os.makedirs(self.dir, exist_ok=True)
+        self.port = free_port()
+        self.config_path = os.path.join(self.dir, "eddy.yaml")
+        self.log_path = os.path.join(self.dir, "eddyd.log")
+        self.voters = voters
+        self.overrides = dict(overrides)
+        self.proc = None
+
+    @property
+    def bootstrap(self):
+        return "127.0.0.1:%d" % self.port
+
+    def write_config(self, voters):
+        lines = [
+            "node.id: %d" % self.node_id,
+            "listeners: PLAINTEXT://127.0.0.1:%d" % self.port,
+            "log.dirs: %s" % os.path.join(self.dir, "logs"),
+            "controller.quorum.voters: %s" % voters,
+            "num.io.threads: 2",
+            "group.initial.rebalance.delay.ms: 0",
+            "shutdown.timeout.ms: 10000",
+        ]
+        lines += ["%s: %s" % (k, v) for k, v in self.overrides.items()]
+        with open(self.config_path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+
+    def format(self, cluster_id):
+        p = subprocess.run([eddyd_path(), "format", "--cluster-id", cluster_id, "--config",
+                            self.config_path], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           timeout=30)
+        if p.returncode != 0:
+            raise RuntimeError("eddyd format failed: %s" % p.stdout.decode())
+
+    def spawn(self):
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([eddyd_path(), "--config", self.config_path], stdout=log,
+                                     stderr=subprocess.STDOUT, cwd=self.dir)
+        log.close()
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def kill9(self):
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait(timeout=30)
+            self.proc = None
+
+    def stop(self, timeout_s=60):
+        if self.proc is None:
+            return None
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            self.kill9()
+            raise RuntimeError("node %d did not exit within %ds of SIGTERM" % (self.node_id,
+                                                                               timeout_s))
+        self.proc = None
+        return rc
+
+    def log(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def metadata(self, timeout_s=5):
+        """This node's own answer (not the cluster's): a bootstrap of this node only."""
+        admin = AdminClient({"bootstrap.servers": self.bootstrap})
+        return admin.list_topics(timeout=timeout_s)
+
+
+class Cluster:
+    def __init__(self, n=3, overrides=None, cluster_id=None):
+        self._tmp = tempfile.TemporaryDirectory(prefix="eddy-cluster-")
+        raft_ports = {i: free_port() for i in range(1, n + 1)}
+        self.voters = ",".join("%d@127.0.0.1:%d" % (i, p) for i, p in raft_ports.items())
+        self.nodes = {i: Node(i, self._tmp.name, self.voters, overrides or {})
+                      for i in range(1, n + 1)}
+        self.cluster_id = cluster_id or random_uuid()
+        for node in self.nodes.values():
+            node.write_config(self.voters)
+            node.format(self.cluster_id)
+
+    @property
+    def bootstrap(self):
+        return ",".join(n.bootstrap for n in self.nodes.values())
+
+    def start(self, timeout_s=60):
+        for node in self.nodes.values():
+            node.spawn()
+        self.wait_formed(timeout_s)
+        return self
+
+    def wait_formed(self, timeout_s=60, nodes=None):
+        """Every running node lists every running node as a broker, and one controller."""
+        def formed():
+            running = {i for i, n in self.nodes.items() if n.alive()}
+            controllers = set()
+            for i in running:
+                md = self.nodes[i].metadata(timeout_s=2)
+                if set(md.brokers) != running:
+                    return False
+                controllers.add(md.controller_id)
+            return len(controllers) == 1 and controllers.pop() in running
+        wait_for(formed, timeout_s, "the cluster to form")
+
+    def controller_id(self):
+        for node in self.nodes.values():
+            if node.alive():
+                return node.metadata().controller_id
+        raise AssertionError("no node is running")
+
+    def logs(self):
+        return "\n".join("== node %d\n%s" % (i, n.log()[-4000:]) for i, n in self.nodes.items())
+
+    def __enter__(self):
+        try:
+            return self.start()
+        except Exception:
+            self.close()
+            raise
+
+    def close(self):
+        errors = []
+        for node in self.nodes.values():
+            try:
+                if node.proc is not None and node.proc.poll() is None:
+                    node.signal(signal.SIGCONT)
+                rc = node.stop()
+                if rc not in (None, 0):
+                    errors.append("node %d exited %s on SIGTERM" % (node.node_id, rc))
+            except Exception as e:
+                errors.append(str(e))
+        self._tmp.cleanup()
+        return errors
+
+    def __exit__(self, *exc):
+        logs = self.logs() if exc[0] is not None else ""
+        errors = self.close()
+        if exc[0] is None and errors:
+            raise AssertionError("; ".join(errors))
+        if logs:
+            print(logs)
+        return False
+
+
+def random_uuid():
+    p = subprocess.run([eddyd_path(), "random-uuid"], stdout=subprocess.PIPE, timeout=30,
+                       check=True)
+    return p.stdout.decode().strip()

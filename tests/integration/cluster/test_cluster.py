@@ -1,0 +1,118 @@
+"""Three combined eddyd nodes on loopback are one cluster to real clients (confluent-kafka,
+kcat): a Raft controller quorum owns the metadata, brokers register and heartbeat, a silent
+broker is fenced, and the metadata survives kill -9 of the active controller.
+
+  cd tests/integration/cluster && EDDYD=../../../build/bin/eddyd \\
+    PYTHONPATH=../broker /usr/bin/python3 -m unittest -v test_cluster
+"""
+
+import os
+import signal
+import subprocess
+import time
+import unittest
+
+from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from cluster_harness import Cluster, wait_for
+
+# Short sessions, so that fencing is seen within seconds.
+FAST = {"broker.heartbeat.interval.ms": "300", "broker.session.timeout.ms": "3000"}
+
+
+def create(bootstrap, name, partitions):
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    # The AdminClient sends CreateTopics to the controller the metadata names.
+    for _, f in admin.create_topics([NewTopic(name, partitions, 1)],
+                                    request_timeout=30).items():
+        f.result()
+
+
+class ClusterTest(unittest.TestCase):
+    def test_three_nodes_are_one_cluster_with_data_on_every_broker(self):
+        with Cluster(3, overrides=FAST) as c:
+            controllers = {n.metadata().controller_id for n in c.nodes.values()}
+            self.assertEqual(len(controllers), 1, "every node names the same active controller")
+            create(c.bootstrap, "spread", 6)
+            # Every node serves the same image: 6 partitions, led by all three brokers.
+            for node in c.nodes.values():
+                md = wait_for(lambda: node.metadata().topics.get("spread"), 10, "the topic")
+                leaders = {p.leader for p in md.partitions.values()}
+                self.assertEqual(len(md.partitions), 6)
+                self.assertEqual(leaders, {1, 2, 3}, "placement spreads leaders over brokers")
+            p = Producer({"bootstrap.servers": c.bootstrap, "acks": "all",
+                          "enable.idempotence": True})
+            acked = []
+            for i in range(600):
+                p.produce("spread", key=str(i), value="v%d" % i,
+                          on_delivery=lambda e, m: acked.append(m) if e is None else None)
+            self.assertEqual(p.flush(30), 0)
+            self.assertEqual(len(acked), 600)
+            consumer = Consumer({"bootstrap.servers": c.bootstrap, "group.id": "g",
+                                 "auto.offset.reset": "earliest"})
+            consumer.assign([TopicPartition("spread", i, 0) for i in range(6)])
+            seen = set()
+            deadline = time.monotonic() + 30
+            while len(seen) < 600 and time.monotonic() < deadline:
+                m = consumer.poll(0.5)
+                if m is not None and m.error() is None:
+                    seen.add(m.value().decode())
+            consumer.close()
+            self.assertEqual(seen, {"v%d" % i for i in range(600)})
+
+    def test_kill9_of_the_active_controller_keeps_every_topic(self):
+        with Cluster(3, overrides=FAST) as c:
+            create(c.bootstrap, "before", 3)
+            old = c.controller_id()
+            c.nodes[old].kill9()
+            new = wait_for(lambda: (lambda i: i if i not in (old, -1) else None)(
+                c.controller_id()), 30, "a new active controller")
+            self.assertNotEqual(new, old)
+            create(c.bootstrap, "after", 3)
+            c.nodes[old].spawn()
+            c.wait_formed(60)
+            for node in c.nodes.values():
+                topics = wait_for(lambda: {"before", "after"} <= set(node.metadata().topics)
+                                  and node.metadata().topics, 20, "both topics on every node")
+                self.assertEqual(len(topics["before"].partitions), 3)
+                self.assertEqual(len(topics["after"].partitions), 3)
+
+    def test_a_paused_broker_is_fenced_and_rejoins_after_sigcont(self):
+        with Cluster(3, overrides=FAST) as c:
+            victim = next(i for i in c.nodes if i != c.controller_id())
+            other = next(i for i in c.nodes if i != victim)
+            c.nodes[victim].signal(signal.SIGSTOP)
+            try:
+                wait_for(lambda: victim not in c.nodes[other].metadata().brokers, 30,
+                         "the paused broker to be fenced")
+            finally:
+                c.nodes[victim].signal(signal.SIGCONT)
+            wait_for(lambda: victim in c.nodes[other].metadata().brokers, 30,
+                     "the broker to be unfenced after SIGCONT")
+            self.assertIn("fenced broker %d" % victim, c.nodes[c.controller_id()].log() +
+                          "".join(n.log() for n in c.nodes.values()))
+
+    def test_a_broker_of_another_cluster_is_refused(self):
+        c = Cluster(3, overrides=FAST)
+        try:
+            stranger = c.nodes[3]
+            # Re-format node 3's dirs for another cluster id.
+            for name in os.listdir(os.path.join(stranger.dir, "logs")):
+                if name == "meta.properties":
+                    os.unlink(os.path.join(stranger.dir, "logs", name))
+            other_id = subprocess.run([os.environ.get("EDDYD", "eddyd"), "random-uuid"],
+                                      stdout=subprocess.PIPE, check=True).stdout.decode().strip()
+            stranger.format(other_id)
+            for node in c.nodes.values():
+                node.spawn()
+            wait_for(lambda: "INCONSISTENT_CLUSTER_ID" in stranger.log(), 60,
+                     "node 3's registration to be refused")
+            md = wait_for(lambda: c.nodes[1].metadata(), 30, "node 1 to serve")
+            self.assertNotIn(3, md.brokers, "a broker of another cluster is never listed")
+        finally:
+            c.close()
+
+
+if __name__ == "__main__":
+    unittest.main()
