@@ -9,6 +9,7 @@
 #include <set>
 
 #include "broker/broker_lifecycle.h"
+#include "broker/controller_channel.h"
 #include "broker/group/group_service.h"
 #include "broker/meta_properties.h"
 #include "broker/replica/replica_manager.h"
@@ -25,6 +26,9 @@ constexpr const char* kQuorumMetadataDirName = "__cluster_metadata_quorum";
 // How long start-up waits for the controller quorum before saying so again (it waits on, as a
 // Kafka broker waits for its controllers).
 constexpr int64_t kQuorumWaitReportMs = 10'000;
+// Bound on one request this node sends to the active controller (a forwarded admin request, a
+// topic it creates there), connect included.
+constexpr int kControllerRequestTimeoutMs = 10'000;
 
 std::string local_host_name() {
   char buf[256] = {};
@@ -173,10 +177,11 @@ Status Broker::open_components() {
   go.metadata = metadata_.get();
   go.controller = controller_.get();
   go.node_id = node_id;
-  go.commit = [ctx = &context_](metadata::MetadataStore::Plan plan,
-                                std::function<void(metadata::ControllerResult)> done) {
-    ctx->commit(std::move(plan), /*validate_only=*/false, std::move(done));
+  go.create_topic = [ctx = &context_](metadata::CreateTopicSpec spec,
+                                      std::function<void(metadata::ControllerResult)> done) {
+    ctx->create_topic(std::move(spec), std::move(done));
   };
+
   groups_ = std::make_unique<group::GroupService>(std::move(go));
   context_.groups = groups_.get();
 
@@ -212,6 +217,9 @@ Status Broker::open_components() {
       fut.wait();
     };
     lifecycle_ = std::make_unique<BrokerLifecycle>(std::move(lo));
+    controller_channel_ = std::make_unique<ControllerChannel>(
+        metadata_.get(), node_id, self.incarnation, kControllerRequestTimeoutMs);
+    context_.controller_channel = controller_channel_.get();
   }
 
   logs_->start();

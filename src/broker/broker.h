@@ -46,6 +46,7 @@ namespace eddy::broker {
 
 class ReplicaManager;
 class BrokerLifecycle;
+class ControllerChannel;
 
 class Broker {
  public:
@@ -82,6 +83,7 @@ class Broker {
   // The metadata_ of a cluster node (null on a single node), for quorum status and shutdown.
   controller::QuorumController* quorum_ = nullptr;
   std::unique_ptr<BrokerLifecycle> lifecycle_;
+  std::unique_ptr<ControllerChannel> controller_channel_;
   // On the active controller: fences brokers whose session expired (KRaft's session expiry),
   // checking a few times per broker.session.timeout.ms.
   void run_session_expiry();

@@ -1,5 +1,6 @@
 #include "broker/broker_context.h"
 
+#include "broker/controller_channel.h"
 #include "broker/replica/replica_types.h"
 #include "log/log_config.h"
 
@@ -15,6 +16,25 @@ void BrokerContext::commit(metadata::MetadataService::Plan plan, bool validate_o
       [store = metadata, plan = std::move(plan), validate_only, shared_done] {
         (*shared_done)(store->commit(plan, validate_only));
       });
+  if (!queued) {
+    (*shared_done)(metadata::ControllerResult::error(metadata::ErrorCode::kUnknownServerError,
+                                                     "controller queue is full"));
+  }
+}
+
+void BrokerContext::create_topic(metadata::CreateTopicSpec spec,
+                                 std::function<void(metadata::ControllerResult)> done) const {
+  auto shared_done = std::make_shared<std::function<void(metadata::ControllerResult)>>(done);
+  bool queued = controller_queue->submit([this, spec = std::move(spec), shared_done] {
+    if (controller_channel != nullptr && !metadata->is_active_controller()) {
+      return (*shared_done)(controller_channel->create_topic(spec));
+    }
+    (*shared_done)(metadata->commit(
+        [this, &spec](const metadata::MetadataImage& image, metadata::pb::MetadataBatch* out) {
+          if (image.topic(spec.name) != nullptr) return metadata::ControllerResult{};
+          return controller->create_topic(image, spec, out);
+        }));
+  });
   if (!queued) {
     (*shared_done)(metadata::ControllerResult::error(metadata::ErrorCode::kUnknownServerError,
                                                      "controller queue is full"));

@@ -28,6 +28,7 @@ class QuorumController;
 namespace eddy::broker {
 
 class ReplicaManager;
+class ControllerChannel;
 class ControllerMutationQuota;
 struct PartitionSettings;
 
@@ -39,6 +40,9 @@ struct BrokerContext {
   // The same object as `metadata` on a cluster node (null on a single node): the broker-facing
   // controller APIs and the quorum's status.
   controller::QuorumController* quorum = nullptr;
+  // A cluster node's way to the active controller when it is not that controller (null on a
+  // single node): client admin requests are forwarded through it.
+  ControllerChannel* controller_channel = nullptr;
   const metadata::Controller* controller = nullptr;
   ControllerQueue* controller_queue = nullptr;
   ControllerMutationQuota* mutation_quota = nullptr;  // null: no controller.mutation.rate limit
@@ -52,6 +56,13 @@ struct BrokerContext {
   // on the caller's thread with an error.
   void commit(metadata::MetadataService::Plan plan, bool validate_only,
               std::function<void(metadata::ControllerResult)> done) const;
+
+  // Creates `spec` unless it exists, wherever the active controller is: through this node's
+  // controller thread when it is the active controller (or a single node), else at the active
+  // controller (ControllerChannel). `done` runs on the controller thread, or at once with an error
+  // when the queue is full.
+  void create_topic(metadata::CreateTopicSpec spec,
+                    std::function<void(metadata::ControllerResult)> done) const;
 
   // Broker-level values a topic inherits (per-node dynamic, cluster-default dynamic, then the
   // static config file), for topic config resolution and DescribeConfigs.

@@ -167,6 +167,17 @@ Result<int16_t> Connection::version_for(protocol::ApiKey key, int16_t our_min,
   return hi;
 }
 
+Result<Bytes> Connection::call_raw(ByteSpan frame, int16_t api_key, int16_t version) {
+  if (frame.size() < 8) return invalid_argument("a request frame has at least 8 header bytes");
+  Bytes out(4 + frame.size());
+  store_be32(out.data(), static_cast<uint32_t>(frame.size()));
+  std::memcpy(out.data() + 4, frame.data(), frame.size());
+  const int32_t correlation_id = next_correlation_id_++;
+  store_be32(out.data() + 8, static_cast<uint32_t>(correlation_id));
+  EDDY_RETURN_IF_ERROR(send_frame(out));
+  return receive_frame(correlation_id, api_key, version);
+}
+
 Status Connection::send_frame(const Bytes& frame) {
   auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms_);
   size_t sent = 0;

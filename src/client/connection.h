@@ -55,6 +55,11 @@ class Connection {
     return call_at<Resp>(request, version);
   }
 
+  // Sends a request frame made elsewhere (`frame`: header and body, without the size prefix; its
+  // correlation id is replaced by this connection's) and returns the response body after the
+  // response header. For forwarding a client's request as it came.
+  Result<Bytes> call_raw(ByteSpan frame, int16_t api_key, int16_t version);
+
   template <typename Resp, typename Req>
   Result<Resp> call_at(const Req& request, int16_t version) {
     protocol::RequestHeader header;

@@ -68,7 +68,7 @@ void GroupService::run_once() {
 }
 
 void GroupService::ensure_offsets_topic() {
-  if (options_.metadata == nullptr || options_.controller == nullptr || !options_.commit) return;
+  if (options_.metadata == nullptr || !options_.create_topic) return;
   if (options_.metadata->image()->topic(kOffsetsTopic) != nullptr) return;
   {
     std::lock_guard l(mu_);
@@ -82,18 +82,12 @@ void GroupService::ensure_offsets_topic() {
   // Kafka's settings for the offsets topic: compacted, so only the latest commit per partition
   // and group (and tombstones, for a while) are kept.
   spec.configs = {{"cleanup.policy", "compact"}, {"segment.bytes", "104857600"}};
-  const metadata::Controller* controller = options_.controller;
-  options_.commit(
-      [controller, spec](const metadata::MetadataImage& image, metadata::pb::MetadataBatch* out) {
-        if (image.topic(spec.name) != nullptr) return metadata::ControllerResult{};
-        return controller->create_topic(image, spec, out);
-      },
-      [this](metadata::ControllerResult r) {
-        if (r.ok()) return;
-        // Try again on the next FindCoordinator.
-        std::lock_guard l(mu_);
-        topic_requested_ = false;
-      });
+  options_.create_topic(std::move(spec), [this](metadata::ControllerResult r) {
+    if (r.ok()) return;
+    // Try again on the next FindCoordinator.
+    std::lock_guard l(mu_);
+    topic_requested_ = false;
+  });
 }
 
 void GroupService::follow_leadership() {

@@ -35,10 +35,10 @@ struct GroupServiceOptions {
   const metadata::MetadataService* metadata = nullptr;
   const metadata::Controller* controller = nullptr;  // plans the topic's creation
   int32_t node_id = -1;
-  // Commits a metadata change (the broker's controller path, e.g. BrokerContext::commit).
-  std::function<void(metadata::MetadataService::Plan,
-                     std::function<void(metadata::ControllerResult)>)>
-      commit;
+  // Creates a topic unless it exists, wherever the active controller is
+  // (BrokerContext::create_topic).
+  std::function<void(metadata::CreateTopicSpec, std::function<void(metadata::ControllerResult)>)>
+      create_topic;
   const Clock* clock = &SystemClock::instance();
 };
 

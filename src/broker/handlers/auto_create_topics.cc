@@ -3,6 +3,7 @@
 #include <memory>
 #include <set>
 
+#include "broker/controller_channel.h"
 #include "broker/controller_mutation_quota.h"
 #include "broker/handlers/topic_creation_limits.h"
 #include "metadata/topic_name.h"
@@ -42,12 +43,17 @@ void create_each(const BrokerContext& ctx, const std::vector<std::string>& names
     // Partitions and replication factor stay -1: the controller applies num.partitions and
     // default.replication.factor.
     int32_t throttle_ms = 0;
-    metadata::ControllerResult r = ctx.metadata->commit(with_creation_limits(
-        ctx,
-        [&](const metadata::MetadataImage& image, metadata::pb::MetadataBatch* out) {
-          return ctx.controller->create_topic(image, spec, out);
-        },
-        QuotaMode::kStrict, /*validate_only=*/false, &throttle_ms));
+    // A cluster node that is not the active controller asks the one that is; the creation
+    // limits apply there.
+    metadata::ControllerResult r =
+        ctx.controller_channel != nullptr && !ctx.metadata->is_active_controller()
+            ? ctx.controller_channel->create_topic(spec)
+            : ctx.metadata->commit(with_creation_limits(
+                  ctx,
+                  [&](const metadata::MetadataImage& image, metadata::pb::MetadataBatch* out) {
+                    return ctx.controller->create_topic(image, spec, out);
+                  },
+                  QuotaMode::kStrict, /*validate_only=*/false, &throttle_ms));
     // TOPIC_ALREADY_EXISTS: a concurrent create won, and the topic is there to describe.
     if (!r.ok() && r.code != metadata::ErrorCode::kTopicAlreadyExists) {
       (*refused)[name] = refusal_of(r.code);

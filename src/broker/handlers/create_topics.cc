@@ -27,10 +27,13 @@ constexpr int16_t kFirstStrictQuotaVersion = 6;
 CreateTopicsResponse::CreatableTopicResult create_one(const BrokerContext& ctx,
                                                       const CreateTopicsRequest::CreatableTopic& t,
                                                       bool validate_only, QuotaMode mode,
-                                                      int32_t* throttle_ms) {
+                                                      int32_t* throttle_ms, bool from_broker) {
   CreateTopicsResponse::CreatableTopicResult out;
   out.name = t.name;
-  if (metadata::is_reserved_topic_name(t.name)) {
+  // A broker of the cluster creates the internal topics it needs (__consumer_offsets) through
+  // the active controller; __cluster_metadata is never a topic.
+  const bool broker_creates_internal = from_broker && metadata::is_internal_topic(t.name);
+  if (metadata::is_reserved_topic_name(t.name) && !broker_creates_internal) {
     // Kafka's answer for __cluster_metadata (ControllerApis), for every reserved name.
     out.error_code = error_code(protocol::ErrorCode::kInvalidRequest);
     out.error_message = "Creation of internal topic " + t.name + " is prohibited.";
@@ -105,14 +108,15 @@ void register_create_topics(HandlerRegistry& registry, const BrokerContext& cont
   const BrokerContext* ctx = &context;
   add_controller_handler<CreateTopicsRequest>(
       registry, context, protocol::ApiKey::kCreateTopics,
-      [ctx](const CreateTopicsRequest& req, int16_t version, Responder& r) {
+      [ctx](const CreateTopicsRequest& req, int16_t version, Responder& r, bool from_broker) {
         CreateTopicsResponse resp;
         QuotaMode mode =
             version >= kFirstStrictQuotaVersion ? QuotaMode::kStrict : QuotaMode::kPermissive;
         resp.topics = answer_each_topic_once<CreateTopicsResponse::CreatableTopicResult>(
             req.topics, "Create topics request from client contains multiple entries",
             [&](const auto& t) {
-              return create_one(*ctx, t, req.validate_only, mode, &resp.throttle_time_ms);
+              return create_one(*ctx, t, req.validate_only, mode, &resp.throttle_time_ms,
+                                from_broker);
             });
         r.respond(encode_response(resp, version));
       });

@@ -2,6 +2,8 @@
 
 #include <memory>
 
+#include "broker/controller_channel.h"
+
 namespace eddy::broker {
 
 ApiSpec api_spec(protocol::ApiKey key) {
@@ -21,6 +23,25 @@ void run_on_controller(const BrokerContext& ctx, Responder responder,
   auto shared = std::make_shared<Responder>(std::move(responder));
   bool queued = ctx.controller_queue->submit([shared, task = std::move(task)] { task(*shared); });
   if (!queued) shared->respond(Response::close());
+}
+
+bool is_from_broker(const BrokerContext& ctx, const Request& request) {
+  return ctx.controller_channel != nullptr &&
+         ControllerChannel::is_broker_principal(request.header.client_id, *ctx.metadata->image());
+}
+
+bool should_forward(const BrokerContext& ctx, const Request& request) {
+  return ctx.controller_channel != nullptr && !ctx.metadata->is_active_controller() &&
+         !is_from_broker(ctx, request);
+}
+
+void forward_to_controller(const BrokerContext& ctx, Request request, Responder responder) {
+  auto shared = std::make_shared<Request>(std::move(request));
+  run_on_controller(ctx, std::move(responder), [ctx = &ctx, shared](Responder& r) {
+    auto body = ctx->controller_channel->forward(ByteSpan(shared->frame), shared->api_key(),
+                                                 shared->api_version());
+    r.respond(body ? Response::bytes(std::move(*body)) : Response::close());
+  });
 }
 
 }  // namespace eddy::broker

@@ -56,20 +56,46 @@ Response encode_response(const Message& m, int16_t version) {
 void run_on_controller(const BrokerContext& ctx, Responder responder,
                        std::function<void(Responder&)> task);
 
+// True when `request` carries the principal of a broker of this cluster (ControllerChannel).
+bool is_from_broker(const BrokerContext& ctx, const Request& request);
+
+// Forwards a request to the active controller (a cluster node that is not it, for a client's
+// request): on the controller thread, the frame goes out as it came (ControllerChannel) and the
+// controller's answer comes back as it is. A forward that fails closes the connection, so the
+// client retries (and finds the controller through Metadata meanwhile).
+void forward_to_controller(const BrokerContext& ctx, Request request, Responder responder);
+
+// True when this node must forward `request` rather than serve it: a cluster node that is not
+// the active controller, and the request is a client's (one a broker forwarded is answered here,
+// NOT_CONTROLLER if need be, so that forwarding never loops).
+bool should_forward(const BrokerContext& ctx, const Request& request);
+
 // Registers the handler of an admin API whose work is a metadata commit: the body is decoded
 // into Message on the network thread (a malformed body closes the connection), then
-// fn(message, version, responder) runs on the controller thread.
+// fn(message, version, responder) runs on the controller thread; a fn that takes a fourth
+// argument is told whether a broker of the cluster sent the request (forwarded on its behalf).
+// On a cluster node that is not the active controller a client's request is forwarded instead.
 template <typename Message, typename Fn>
 void add_controller_handler(HandlerRegistry& registry, const BrokerContext& context,
                             protocol::ApiKey key, Fn fn) {
   const BrokerContext* ctx = &context;
   registry.add(api_spec(key), [ctx, fn](Request request, Responder responder) {
+    if (should_forward(*ctx, request)) {
+      return forward_to_controller(*ctx, std::move(request), std::move(responder));
+    }
     auto message = decode_or_close<Message>(request, responder);
     if (!message) return;
     int16_t version = request.api_version();
+    bool from_broker = is_from_broker(*ctx, request);
     run_on_controller(
         *ctx, std::move(responder),
-        [fn, message = std::move(*message), version](Responder& r) { fn(message, version, r); });
+        [fn, message = std::move(*message), version, from_broker](Responder& r) {
+          if constexpr (std::is_invocable_v<Fn, const Message&, int16_t, Responder&, bool>) {
+            fn(message, version, r, from_broker);
+          } else {
+            fn(message, version, r);
+          }
+        });
   });
 }
 

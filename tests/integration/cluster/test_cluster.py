@@ -8,6 +8,8 @@ broker is fenced, and the metadata survives kill -9 of the active controller.
 
 import os
 import signal
+import socket
+import struct
 import subprocess
 import time
 import unittest
@@ -16,6 +18,7 @@ from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from cluster_harness import Cluster, wait_for
+from kafka_wire import frame, header, read_frame
 
 # Short sessions, so that fencing is seen within seconds.
 FAST = {"broker.heartbeat.interval.ms": "300", "broker.session.timeout.ms": "3000"}
@@ -27,6 +30,24 @@ def create(bootstrap, name, partitions):
     for _, f in admin.create_topics([NewTopic(name, partitions, 1)],
                                     request_timeout=30).items():
         f.result()
+
+
+def raw_create_topics_v4(bootstrap_port, name, partitions):
+    """CreateTopics v4 straight to one node (no client routing): the error code and message."""
+    name_b = name.encode()
+    body = (struct.pack(">i", 1) + struct.pack(">h", len(name_b)) + name_b +
+            struct.pack(">ihii", partitions, 1, 0, 0) + struct.pack(">i?", 30000, False))
+    with socket.create_connection(("127.0.0.1", bootstrap_port), timeout=30) as s:
+        s.sendall(frame(header(19, 4) + body))
+        resp = read_frame(s)
+    # correlation id, throttle time, topic count, name, error code
+    pos = 4 + 4
+    count = struct.unpack_from(">i", resp, pos)[0]
+    pos += 4
+    assert count == 1, count
+    n = struct.unpack_from(">h", resp, pos)[0]
+    pos += 2 + n
+    return struct.unpack_from(">h", resp, pos)[0]
 
 
 class ClusterTest(unittest.TestCase):
@@ -77,6 +98,38 @@ class ClusterTest(unittest.TestCase):
                                   and node.metadata().topics, 20, "both topics on every node")
                 self.assertEqual(len(topics["before"].partitions), 3)
                 self.assertEqual(len(topics["after"].partitions), 3)
+
+    def test_admin_requests_and_groups_work_through_a_node_that_is_not_the_controller(self):
+        with Cluster(3, overrides=FAST) as c:
+            other = next(n for i, n in c.nodes.items() if i != c.controller_id())
+            # Forwarded to the active controller: created, and every node sees it.
+            self.assertEqual(raw_create_topics_v4(other.port, "forwarded", 3), 0)
+            self.assertEqual(raw_create_topics_v4(other.port, "forwarded", 3), 36,
+                             "TOPIC_ALREADY_EXISTS from the controller, through the forward")
+            for node in c.nodes.values():
+                wait_for(lambda: "forwarded" in node.metadata().topics, 10, "the topic")
+            # A consumer group through that node alone: its coordinator needs
+            # __consumer_offsets, which that node has the controller create.
+            p = Producer({"bootstrap.servers": other.bootstrap})
+            for i in range(10):
+                p.produce("forwarded", value="m%d" % i, partition=i % 3)
+            self.assertEqual(p.flush(30), 0)
+            consumer = Consumer({"bootstrap.servers": other.bootstrap, "group.id": "via-other",
+                                 "auto.offset.reset": "earliest",
+                                 "enable.auto.commit": False})
+            consumer.subscribe(["forwarded"])
+            got = []
+            deadline = time.monotonic() + 60
+            while len(got) < 10 and time.monotonic() < deadline:
+                m = consumer.poll(0.5)
+                if m is not None and m.error() is None:
+                    got.append(m.value().decode())
+            consumer.commit(asynchronous=False)
+            committed = consumer.committed([TopicPartition("forwarded", i) for i in range(3)],
+                                           timeout=30)
+            consumer.close()
+            self.assertEqual(sorted(got), sorted("m%d" % i for i in range(10)))
+            self.assertEqual(sum(tp.offset for tp in committed), 10)
 
     def test_a_paused_broker_is_fenced_and_rejoins_after_sigcont(self):
         with Cluster(3, overrides=FAST) as c:
