@@ -6,6 +6,7 @@
 // once. v0 with an empty topic list and v1+ with a null list mean "all topics".
 #include "protocol/generated/metadata.h"
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "broker/handlers/all_handlers.h"
 #include "broker/handlers/auto_create_topics.h"
 #include "broker/handlers/handler_util.h"
+#include "broker/replica/replica_manager.h"
 #include "metadata/topic_name.h"
 
 namespace eddy::broker {
@@ -29,7 +31,10 @@ protocol::Uuid to_wire(const metadata::Uuid& id) {
   return u;
 }
 
-MetadataResponse::MetadataResponseTopic describe_topic(const metadata::TopicImage& t) {
+// `offline`: the partitions this broker leads but could not open (ReplicaManager).
+MetadataResponse::MetadataResponseTopic describe_topic(
+    const BrokerContext& ctx, const metadata::TopicImage& t,
+    const std::map<TopicPartition, std::string>& offline) {
   MetadataResponse::MetadataResponseTopic out;
   out.name = t.name;
   out.topic_id = to_wire(t.id);
@@ -42,6 +47,11 @@ MetadataResponse::MetadataResponseTopic describe_topic(const metadata::TopicImag
     mp.replica_nodes = p.replicas;
     mp.isr_nodes = p.isr;
     if (p.leader < 0) mp.error_code = error_code(ErrorCode::kLeaderNotAvailable);
+    // Kafka's offline replica: clients and `eddyctl cluster health` see the partition is down.
+    if (p.leader == ctx.node_id && offline.count({t.name, p.partition}) != 0) {
+      mp.error_code = error_code(ErrorCode::kKafkaStorageError);
+      mp.offline_replicas.push_back(ctx.node_id);
+    }
     out.partitions.push_back(std::move(mp));
   }
   return out;
@@ -62,9 +72,12 @@ Response build(const BrokerContext& ctx, const MetadataRequest& req, int16_t ver
   resp.brokers = wire_brokers(*image, &MetadataResponse::MetadataResponseBroker::node_id);
   resp.cluster_id = ctx.cluster_id;
   resp.controller_id = ctx.node_id;
+  const auto offline = ctx.replicas != nullptr ? ctx.replicas->offline_partitions()
+                                               : std::map<TopicPartition, std::string>{};
+  auto describe = [&](const metadata::TopicImage& t) { return describe_topic(ctx, t, offline); };
   bool all = !req.topics || (version == 0 && req.topics->empty());
   if (all) {
-    for (const auto& [name, t] : image->topics()) resp.topics.push_back(describe_topic(*t));
+    for (const auto& [name, t] : image->topics()) resp.topics.push_back(describe(*t));
     return encode_response(resp, version);
   }
   for (const auto& rt : *req.topics) {
@@ -73,7 +86,7 @@ Response build(const BrokerContext& ctx, const MetadataRequest& req, int16_t ver
       metadata::Uuid id;
       id.bytes = rt.topic_id.bytes;
       if (!rt.topic_id.is_zero()) t = image->topic_by_id(id);
-      resp.topics.push_back(t ? describe_topic(*t)
+      resp.topics.push_back(t ? describe(*t)
                               : topic_error(std::nullopt, rt.topic_id, ErrorCode::kUnknownTopicId));
       continue;
     }
@@ -82,7 +95,7 @@ Response build(const BrokerContext& ctx, const MetadataRequest& req, int16_t ver
       continue;
     }
     const metadata::TopicImage* t = image->topic(*rt.name);
-    resp.topics.push_back(t ? describe_topic(*t)
+    resp.topics.push_back(t ? describe(*t)
                             : topic_error(rt.name, {}, ErrorCode::kUnknownTopicOrPartition));
   }
   return encode_response(resp, version);

@@ -72,8 +72,9 @@ int cluster_info(Context& ctx) {
   return kExitOk;
 }
 
-// Healthy means: every broker in the metadata answers, every partition has a leader, and every
-// partition's ISR holds all its replicas.
+// Healthy means: every broker in the metadata answers, every partition has a leader that has it
+// online (no offline replica: a log its broker could not open), and every partition's ISR holds
+// all its replicas.
 int cluster_health(Context& ctx) {
   auto admin = ctx.admin();
   if (!admin.is_ok()) return ctx.fail(admin.status());
@@ -85,17 +86,18 @@ int cluster_health(Context& ctx) {
     auto conn = a.broker(b.node_id);
     if (!conn.is_ok()) down.push_back(std::to_string(b.node_id));
   }
-  std::vector<std::string> leaderless, under_replicated;
+  std::vector<std::string> leaderless, offline, under_replicated;
   int partitions = 0;
   for (const auto& t : md->topics) {
     for (const auto& p : t.partitions) {
       ++partitions;
       std::string name = t.name.value_or("") + "/" + std::to_string(p.partition_index);
       if (p.leader_id < 0) leaderless.push_back(name);
+      if (!p.offline_replicas.empty()) offline.push_back(name);
       if (p.isr_nodes.size() < p.replica_nodes.size()) under_replicated.push_back(name);
     }
   }
-  bool healthy = down.empty() && leaderless.empty() && under_replicated.empty();
+  bool healthy = down.empty() && leaderless.empty() && offline.empty() && under_replicated.empty();
   auto list = [](const std::vector<std::string>& v) {
     Json j = Json::array();
     for (const auto& s : v) j.push(s);
@@ -110,6 +112,7 @@ int cluster_health(Context& ctx) {
                    .set("partitions", partitions)
                    .set("unreachable_brokers", list(down))
                    .set("leaderless_partitions", list(leaderless))
+                   .set("offline_partitions", list(offline))
                    .set("under_replicated_partitions", list(under_replicated))
                    .dump()
             << "\n";
@@ -126,6 +129,7 @@ int cluster_health(Context& ctx) {
             << "PARTITIONS:                   " << partitions << "\n";
     line("UNREACHABLE BROKERS:          ", down);
     line("LEADERLESS PARTITIONS:        ", leaderless);
+    line("OFFLINE PARTITIONS:           ", offline);
     line("UNDER-REPLICATED PARTITIONS:  ", under_replicated);
   }
   return healthy ? kExitOk : kExitError;
