@@ -257,13 +257,22 @@ Status Broker::shutdown() {
   if (shut_down_) return Status::ok();
   shut_down_ = true;
   // First, so that no long controller task holds the stop: nothing queued runs any more, and a
-  // metadata change being applied stops opening partitions.
+  // metadata change being applied stops opening partitions. A task that is not done within
+  // shutdown.timeout.ms all the same (a commit's planning or apply) is left behind: the rest of
+  // the stop goes on, and the caller exits without waiting for it (abandoned_controller_task()).
   stopping_ = true;
-  if (controller_queue_) controller_queue_->stop();
+  const int64_t timeout_ms = config_.get_long("shutdown.timeout.ms");
+  if (controller_queue_ && !controller_queue_->stop_within(timeout_ms)) {
+    controller_abandoned_ = true;
+    spdlog::error(
+        "a controller task is still running after shutdown.timeout.ms ({} ms): stopping without "
+        "it; whatever it had not committed is not done",
+        timeout_ms);
+  }
   if (server_) {
     server_->stop_accepting();
     server_->drain();
-    if (!server_->wait_drained(config_.get_long("shutdown.timeout.ms"))) {
+    if (!server_->wait_drained(timeout_ms)) {
       spdlog::warn("{} connections still busy after shutdown.timeout.ms; closing them",
                    server_->connection_count());
     }
@@ -274,6 +283,11 @@ Status Broker::shutdown() {
   if (server_) server_->stop();
   Status s = logs_ ? logs_->shutdown() : Status::ok();
   if (!s) spdlog::error("closing logs: {}", s.to_string());
+  // An abandoned controller task may still write the metadata log: the directories stay locked
+  // until the process is gone.
+  if (controller_abandoned_) {
+    return s ? unavailable("a controller task did not finish within shutdown.timeout.ms") : s;
+  }
   dir_lock_.release();
   return s;
 }

@@ -12,7 +12,8 @@
 //   7. the server starts accepting; the group coordinator starts
 // and the reverse on shutdown: the controller queue refuses new tasks and drops the queued ones,
 // and a metadata change being applied stops opening partitions (the next start opens them from
-// the image), so a long controller task does not hold the stop; stop accepting, let in-flight
+// the image), so a long controller task does not hold the stop (one still running after
+// shutdown.timeout.ms is abandoned: see abandoned_controller_task()); stop accepting, let in-flight
 // requests finish (bounded by shutdown.timeout.ms), stop the replica manager, flush and close
 // every log (clean-shutdown markers), release the directory locks.
 //
@@ -56,8 +57,12 @@ class Broker {
   // Step 7: starts serving.
   Status start();
   std::vector<uint16_t> bound_ports() const;
-  // Graceful stop (idempotent); the first storage error is returned.
+  // Graceful stop (idempotent); the first storage error is returned, or kUnavailable when a
+  // controller task was still running after shutdown.timeout.ms.
   Status shutdown();
+  // True after a shutdown() that left a controller task running: the process must then exit
+  // without destroying the Broker (which would wait for the task), e.g. with std::_Exit.
+  bool abandoned_controller_task() const { return controller_abandoned_; }
 
  private:
   explicit Broker(BrokerConfig config);
@@ -81,6 +86,7 @@ class Broker {
   bool shut_down_ = false;
   // Set first thing in shutdown(): a metadata change being applied stops opening partitions.
   std::atomic<bool> stopping_{false};
+  bool controller_abandoned_ = false;
 };
 
 }  // namespace eddy::broker

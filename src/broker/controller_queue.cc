@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+
 namespace eddy::broker {
 namespace {
 
@@ -59,7 +61,7 @@ bool ControllerQueue::submit(ControllerTask task) {
       if (fits()) {
         queued_bytes_ += task.bytes;
         tasks_.push_back(std::move(task));
-        cv_.notify_one();
+        cv_.notify_all();
         queued = true;
       }
     }
@@ -69,18 +71,27 @@ bool ControllerQueue::submit(ControllerTask task) {
   return queued;
 }
 
-void ControllerQueue::stop() {
+void ControllerQueue::stop() { (void)stop_within(-1); }
+
+bool ControllerQueue::stop_within(int64_t wait_ms) {
   std::deque<ControllerTask> queued;
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
     queued.swap(tasks_);
     queued_bytes_ = 0;
-    cv_.notify_one();
+    cv_.notify_all();
   }
   if (!queued.empty()) spdlog::info("stopping: {} queued controller tasks dropped", queued.size());
   drop_all(queued);
+  if (wait_ms >= 0) {
+    std::unique_lock lock(mu_);
+    if (!cv_.wait_for(lock, std::chrono::milliseconds(wait_ms), [this] { return finished_; })) {
+      return false;
+    }
+  }
   if (thread_.joinable()) thread_.join();
+  return true;
 }
 
 size_t ControllerQueue::queued_bytes() const {
@@ -99,7 +110,11 @@ void ControllerQueue::loop() {
     {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
-      if (tasks_.empty()) return;
+      if (tasks_.empty()) {
+        finished_ = true;
+        cv_.notify_all();
+        return;
+      }
       task = std::move(tasks_.front());
       tasks_.pop_front();
       queued_bytes_ -= task.bytes;

@@ -9,7 +9,7 @@
 // instead of queueing without limit. A task whose client disconnected is never run: it is dropped
 // when its turn comes, and a submit that finds the queue full first drops every such task, so
 // dead clients' requests do not hold memory or the controller. stop() drops what is queued and
-// waits only for the task running now.
+// waits only for the task running now, for a bounded time with stop_within().
 
 #include <condition_variable>
 #include <cstddef>
@@ -50,6 +50,9 @@ class ControllerQueue {
   // Refuses new tasks, drops the queued ones, waits for the running one and joins the thread.
   // Idempotent.
   void stop();
+  // stop(), waiting at most wait_ms for the running task: false when it still runs (the thread
+  // is then left running; a later stop() or the destructor joins it).
+  bool stop_within(int64_t wait_ms);
 
   size_t queued_bytes() const;
   // Tasks dropped because their client was gone (for tests and logs).
@@ -69,6 +72,7 @@ class ControllerQueue {
   size_t queued_bytes_ = 0;           // guarded by mu_
   uint64_t dropped_dead_ = 0;         // guarded by mu_
   bool stopping_ = false;             // guarded by mu_
+  bool finished_ = false;             // guarded by mu_: loop() returned
   std::thread thread_;
 };
 

@@ -17,6 +17,7 @@
 #include <sys/resource.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -131,6 +132,12 @@ int main(int argc, char** argv) {
   sigwait(&signals, &sig);
   spdlog::info("received {}, shutting down", signal_name(sig));
   eddy::Status s = (*broker)->shutdown();
+  if ((*broker)->abandoned_controller_task()) {
+    // Destroying the broker would wait for the task; the logs are closed, and the metadata log
+    // drops a torn tail at the next start.
+    spdlog::error("shutdown complete, without the controller task that was running");
+    std::_Exit(1);
+  }
   spdlog::info("shutdown complete");
   return s ? 0 : 1;
 }

@@ -262,6 +262,43 @@ class ControllerQueueTest(unittest.TestCase):
             queued.close()
 
 
+class LongCommitTest(unittest.TestCase):
+    """SIGTERM while the controller thread is inside one metadata commit (planning and applying a
+    CreateTopics of many partitions), which cannot be interrupted: the stop waits for it at most
+    shutdown.timeout.ms, then exits without it, and the next start is consistent."""
+
+    PARTITIONS = 12000
+
+    def test_sigterm_does_not_wait_past_shutdown_timeout_for_a_controller_task(self):
+        with Broker(overrides={"shutdown.timeout.ms": "2000"}, start_timeout_s=300) as b:
+            sock = connect(b, timeout_s=600)
+            topic = topic_name()
+            sock.sendall(create_topics_request(topic, self.PARTITIONS))
+            time.sleep(1)  # not an assertion: lets the controller thread take the task
+            started = time.monotonic()
+            b.proc.send_signal(signal.SIGTERM)
+            rc = b.proc.wait(timeout=300)
+            took = time.monotonic() - started
+            b.proc = None
+            opened = partition_dirs(b, topic)
+            print("SIGTERM during a CreateTopics of %d partitions (shutdown.timeout.ms 2000): "
+                  "exit %d after %.1f s, %d partitions opened"
+                  % (self.PARTITIONS, rc, took, opened))
+            self.assertIn(rc, (0, 1), b.log())
+            self.assertLess(opened, self.PARTITIONS)
+            if rc == 1:
+                self.assertIn("a controller task is still running after shutdown.timeout.ms",
+                              b.log())
+            # Whatever the stop cut short, the next start is consistent: the topic is either
+            # not there or there with every partition open.
+            b.start()
+            meta = AdminClient({"bootstrap.servers": b.bootstrap}).list_topics(timeout=WAIT_S)
+            if topic in meta.topics:
+                self.assertEqual(len(meta.topics[topic].partitions), self.PARTITIONS)
+                self.assertEqual(partition_dirs(b, topic), self.PARTITIONS)
+            sock.close()
+
+
 class SignalTest(unittest.TestCase):
     def test_sighup_stops_cleanly(self):
         with Broker() as b:

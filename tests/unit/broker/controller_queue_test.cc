@@ -139,5 +139,20 @@ TEST(ControllerQueueTest, StopDropsWhatIsQueuedAndWaitsOnlyForTheRunningTask) {
   EXPECT_EQ(late.drops, 1);
 }
 
+TEST(ControllerQueueTest, BoundedStopLeavesATaskThatDoesNotEndBehind) {
+  ControllerQueue q;
+  Blocker blocker;
+  ASSERT_TRUE(q.submit(blocker.task()));
+  blocker.wait_started();
+  EXPECT_FALSE(q.stop_within(10));
+  blocker.release();
+  EXPECT_TRUE(q.stop_within(60'000));
+}
+
+TEST(ControllerQueueTest, BoundedStopOfAnIdleQueueJoinsAtOnce) {
+  ControllerQueue q;
+  EXPECT_TRUE(q.stop_within(60'000));
+}
+
 }  // namespace
 }  // namespace eddy::broker
