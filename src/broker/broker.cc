@@ -1,6 +1,7 @@
 #include "broker/broker.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -31,8 +32,23 @@ Broker::~Broker() { (void)shutdown(); }
 
 Result<std::unique_ptr<Broker>> Broker::open(BrokerConfig config) {
   std::unique_ptr<Broker> b(new Broker(std::move(config)));
+  std::vector<std::string> dirs = b->config_.log_dirs();
+  dirs.push_back(b->config_.metadata_log_dir());
+  EDDY_ASSIGN_OR_RETURN(b->dir_lock_, DataDirLock::acquire(dirs));
+  EDDY_RETURN_IF_ERROR(b->bind_listeners());
   EDDY_RETURN_IF_ERROR(b->open_components());
   return b;
+}
+
+Status Broker::bind_listeners() {
+  std::vector<ListenAddress> addrs;
+  for (const auto& l : config_.listeners()) addrs.push_back({l.host, l.port});
+  ConnectionOptions co;
+  co.max_frame_bytes = static_cast<int32_t>(config_.get_long("socket.request.max.bytes"));
+  co.max_inflight = static_cast<size_t>(config_.get_long("connection.max.inflight.requests"));
+  co.idle_timeout_ms = config_.get_long("connections.max.idle.ms");
+  server_ = std::make_unique<Server>(registry_, co, config_.io_threads());
+  return server_->listen(addrs);
 }
 
 Status Broker::open_components() {
@@ -54,6 +70,11 @@ Status Broker::open_components() {
         "partition from a replica or a backup (docs/storage.md, \"Damage and quarantine\")",
         tp.topic, tp.partition, d.from.value(), d.to.value(), d.segment, d.why, d.to.value());
   };
+  if (rlimit lim{}; ::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY) {
+    lo.max_open_files = log::FileHandleBudget::for_open_file_limit(lim.rlim_cur);
+    spdlog::info("segment files open at once: at most {} (open-file limit {})", lo.max_open_files,
+                 lim.rlim_cur);
+  }
   lo.on_recovery = [](const log::TopicPartition& tp, const log::RecoveryReport& r) {
     if (!r.quarantine_dir.empty()) {
       spdlog::error(
@@ -215,6 +236,13 @@ void Broker::apply_image_change(const metadata::MetadataImage& before,
     PartitionSettings settings = context_.partition_settings(after, *topic);
     for (const auto& p : topic->partitions) {
       if (p.leader != self.value()) continue;
+      // Shutting down: the rest opens at the next start, which applies the whole image. Opening
+      // tens of thousands of new partitions would otherwise hold the stop for minutes.
+      if (stopping_) {
+        spdlog::info("shutting down: partitions of {} from {} on open at the next start", name,
+                     p.partition);
+        return;
+      }
       const metadata::PartitionState* prev =
           old != nullptr && static_cast<size_t>(p.partition) < old->partitions.size()
               ? &old->partitions[p.partition]
@@ -224,7 +252,10 @@ void Broker::apply_image_change(const metadata::MetadataImage& before,
         std::vector<NodeId> isr;
         for (int32_t r : p.isr) isr.emplace_back(r);
         Status s = replicas_->become_leader(tp, LeaderEpoch(p.leader_epoch), isr, settings);
-        if (!s) spdlog::error("leading {}-{}: {}", name, p.partition, s.to_string());
+        if (!s) {
+          spdlog::error("partition {}-{} is offline: its log cannot be opened: {}", name,
+                        p.partition, s.to_string());
+        }
       } else if (configs_changed) {
         replicas_->update_settings(tp, settings);
       }
@@ -236,18 +267,11 @@ void Broker::apply_image_change(const metadata::MetadataImage& before,
 }
 
 Status Broker::start() {
-  std::vector<ListenAddress> addrs;
-  for (const auto& l : config_.listeners()) addrs.push_back({l.host, l.port});
-  ConnectionOptions co;
-  co.max_frame_bytes = static_cast<int32_t>(config_.get_long("socket.request.max.bytes"));
-  co.max_inflight = static_cast<size_t>(config_.get_long("connection.max.inflight.requests"));
-  co.idle_timeout_ms = config_.get_long("connections.max.idle.ms");
-  server_ = std::make_unique<Server>(registry_, co, config_.io_threads());
-  EDDY_RETURN_IF_ERROR(server_->listen(addrs));
   server_->start();
   groups_->start();
-  for (size_t i = 0; i < addrs.size(); ++i) {
-    spdlog::info("listening on {}:{} ({} io threads)", addrs[i].host, server_->bound_ports()[i],
+  const auto& listeners = config_.listeners();
+  for (size_t i = 0; i < listeners.size(); ++i) {
+    spdlog::info("listening on {}:{} ({} io threads)", listeners[i].host, server_->bound_ports()[i],
                  config_.io_threads());
   }
   return Status::ok();
@@ -260,10 +284,23 @@ std::vector<uint16_t> Broker::bound_ports() const {
 Status Broker::shutdown() {
   if (shut_down_) return Status::ok();
   shut_down_ = true;
+  // First, so that no long controller task holds the stop: nothing queued runs any more, and a
+  // metadata change being applied stops opening partitions. A task that is not done within
+  // shutdown.timeout.ms all the same (a commit's planning or apply) is left behind: the rest of
+  // the stop goes on, and the caller exits without waiting for it (abandoned_controller_task()).
+  stopping_ = true;
+  const int64_t timeout_ms = config_.get_long("shutdown.timeout.ms");
+  if (controller_queue_ && !controller_queue_->stop_within(timeout_ms)) {
+    controller_abandoned_ = true;
+    spdlog::error(
+        "a controller task is still running after shutdown.timeout.ms ({} ms): stopping without "
+        "it; whatever it had not committed is not done",
+        timeout_ms);
+  }
   if (server_) {
     server_->stop_accepting();
     server_->drain();
-    if (!server_->wait_drained(config_.get_long("shutdown.timeout.ms"))) {
+    if (!server_->wait_drained(timeout_ms)) {
       spdlog::warn("{} connections still busy after shutdown.timeout.ms; closing them",
                    server_->connection_count());
     }
@@ -272,9 +309,14 @@ Status Broker::shutdown() {
   if (groups_) groups_->stop();
   if (replicas_) replicas_->shutdown();
   if (server_) server_->stop();
-  if (controller_queue_) controller_queue_->stop();
   Status s = logs_ ? logs_->shutdown() : Status::ok();
   if (!s) spdlog::error("closing logs: {}", s.to_string());
+  // An abandoned controller task may still write the metadata log: the directories stay locked
+  // until the process is gone.
+  if (controller_abandoned_) {
+    return s ? unavailable("a controller task did not finish within shutdown.timeout.ms") : s;
+  }
+  dir_lock_.release();
   return s;
 }
 

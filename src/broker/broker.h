@@ -1,18 +1,26 @@
 #pragma once
 // Broker: the process's components wired together, in start-up order:
-//   1. meta.properties in every log dir (cluster id, node id)
-//   2. LogManager opens (and recovers) every partition log
-//   3. MetadataStore replays the metadata snapshot and log into the image
-//   4. ReplicaManager; this node registers itself (RegisterBrokerRecord) when its endpoints
+//   1. an exclusive lock on every log dir and the metadata log dir (DataDirLock), before anything
+//      in them is read: a second process on the same directories stops here, touching nothing
+//   2. the network server binds the listeners (a port in use also stops start-up before any
+//      recovery); connections wait in the listen backlog until step 7
+//   3. meta.properties in every log dir (cluster id, node id)
+//   4. LogManager opens (and recovers) every partition log
+//   5. MetadataStore replays the metadata snapshot and log into the image
+//   6. ReplicaManager; this node registers itself (RegisterBrokerRecord) when its endpoints
 //      changed, and takes leadership of the partitions the image assigns it
-//   5. the network server binds the listeners and starts; the group coordinator starts
-// and the reverse on shutdown: stop accepting, let in-flight requests finish (bounded by
-// shutdown.timeout.ms), stop the replica manager, flush and close every log (clean-shutdown
-// markers).
+//   7. the server starts accepting; the group coordinator starts
+// and the reverse on shutdown: the controller queue refuses new tasks and drops the queued ones,
+// and a metadata change being applied stops opening partitions (the next start opens them from
+// the image), so a long controller task does not hold the stop (one still running after
+// shutdown.timeout.ms is abandoned: see abandoned_controller_task()); stop accepting, let in-flight
+// requests finish (bounded by shutdown.timeout.ms), stop the replica manager, flush and close
+// every log (clean-shutdown markers), release the directory locks.
 //
 // Metadata changes reach the data path through one listener: after each committed batch the
 // broker diffs the old and new image and creates, reconfigures or deletes partitions.
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -20,6 +28,7 @@
 #include "broker/config/broker_config.h"
 #include "broker/controller_mutation_quota.h"
 #include "broker/controller_queue.h"
+#include "broker/data_dir_lock.h"
 #include "broker/net/handler_registry.h"
 #include "broker/net/server.h"
 #include "common/status.h"
@@ -37,7 +46,7 @@ class ReplicaManager;
 
 class Broker {
  public:
-  // Steps 1-4 above. The registry is filled by the caller before start().
+  // Steps 1-6 above. The registry is filled by the caller before start().
   static Result<std::unique_ptr<Broker>> open(BrokerConfig config);
   ~Broker();
   Broker(const Broker&) = delete;
@@ -46,20 +55,26 @@ class Broker {
   HandlerRegistry& registry() { return registry_; }
   const BrokerContext& context() const { return context_; }
 
-  // Step 5: binds the listeners and starts serving.
+  // Step 7: starts serving.
   Status start();
   std::vector<uint16_t> bound_ports() const;
-  // Graceful stop (idempotent); the first storage error is returned.
+  // Graceful stop (idempotent); the first storage error is returned, or kUnavailable when a
+  // controller task was still running after shutdown.timeout.ms.
   Status shutdown();
+  // True after a shutdown() that left a controller task running: the process must then exit
+  // without destroying the Broker (which would wait for the task), e.g. with std::_Exit.
+  bool abandoned_controller_task() const { return controller_abandoned_; }
 
  private:
   explicit Broker(BrokerConfig config);
+  Status bind_listeners();
   Status open_components();
   Status register_self();
   void apply_image_change(const metadata::MetadataImage& before,
                           const metadata::MetadataImage& after);
 
   BrokerConfig config_;
+  DataDirLock dir_lock_;
   HandlerRegistry registry_;
   std::unique_ptr<log::LogManager> logs_;
   std::unique_ptr<metadata::MetadataStore> metadata_;
@@ -71,6 +86,9 @@ class Broker {
   std::unique_ptr<Server> server_;
   BrokerContext context_;
   bool shut_down_ = false;
+  // Set first thing in shutdown(): a metadata change being applied stops opening partitions.
+  std::atomic<bool> stopping_{false};
+  bool controller_abandoned_ = false;
 };
 
 }  // namespace eddy::broker

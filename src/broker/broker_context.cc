@@ -11,14 +11,15 @@ using metadata::ResolvedValue;
 void BrokerContext::commit(metadata::MetadataStore::Plan plan, bool validate_only,
                            std::function<void(metadata::ControllerResult)> done) const {
   auto shared_done = std::make_shared<std::function<void(metadata::ControllerResult)>>(done);
-  bool queued = controller_queue->submit(
-      [store = metadata, plan = std::move(plan), validate_only, shared_done] {
-        (*shared_done)(store->commit(plan, validate_only));
-      });
-  if (!queued) {
+  ControllerTask task;
+  task.run = [store = metadata, plan = std::move(plan), validate_only, shared_done] {
+    (*shared_done)(store->commit(plan, validate_only));
+  };
+  task.drop = [shared_done] {
     (*shared_done)(metadata::ControllerResult::error(metadata::ErrorCode::kUnknownServerError,
-                                                     "controller queue is full"));
-  }
+                                                     "controller queue is full or stopping"));
+  };
+  controller_queue->submit(std::move(task));
 }
 
 metadata::BrokerValueLookup BrokerContext::broker_lookup(

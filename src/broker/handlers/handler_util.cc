@@ -16,11 +16,17 @@ ApiSpec api_spec(protocol::ApiKey key) {
   return spec;
 }
 
-void run_on_controller(const BrokerContext& ctx, Responder responder,
+void run_on_controller(const BrokerContext& ctx, size_t request_bytes, Responder responder,
                        std::function<void(Responder&)> task) {
   auto shared = std::make_shared<Responder>(std::move(responder));
-  bool queued = ctx.controller_queue->submit([shared, task = std::move(task)] { task(*shared); });
-  if (!queued) shared->respond(Response::close());
+  ControllerTask t;
+  t.run = [shared, task = std::move(task)] { task(*shared); };
+  // Refused (queue full or stopping) or dropped: the connection is closed; the client reconnects
+  // and retries, and nothing was changed.
+  t.drop = [shared] { shared->respond(Response::close()); };
+  t.bytes = request_bytes;
+  t.wanted = [shared] { return shared->peer_connected(); };
+  ctx.controller_queue->submit(std::move(t));
 }
 
 }  // namespace eddy::broker
