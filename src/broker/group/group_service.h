@@ -75,6 +75,9 @@ class GroupService {
  private:
   void ensure_offsets_topic();
   void follow_leadership();
+  // Returns freed heap pages to the system once the groups' metadata fell well below its peak.
+  void release_memory();
+  static constexpr size_t kReleaseBytes = 8 << 20;
 
   GroupServiceOptions options_;
   ReplicaCoordinatorLog log_;
@@ -85,6 +88,7 @@ class GroupService {
   bool stopping_ = false;
   bool topic_requested_ = false;
   std::map<int32_t, int32_t> loaded_epochs_;  // partition -> leader epoch it was loaded under
+  size_t metadata_peak_bytes_ = 0;            // run_once's thread only
   std::thread thread_;
 };
 
