@@ -218,14 +218,8 @@ Status validate_restorable(const GroupMetadataValue& v, const GroupLimits& limit
   for (const MemberMetadataRecord& m : v.members) {
     if (m.member_id.empty()) return corruption("an empty member id");
     if (++member_ids[m.member_id] > 1) return corruption("member id " + m.member_id + " twice");
-    if (m.group_instance_id) {
-      if (m.group_instance_id->empty()) return corruption("an empty group.instance.id");
-      if (++instance_ids[*m.group_instance_id] > 1) {
-        return corruption("group.instance.id " + *m.group_instance_id + " on two members");
-      }
-    }
-    if (m.session_timeout_ms <= 0 || m.rebalance_timeout_ms <= 0) {
-      return corruption("member " + m.member_id + " has a timeout <= 0");
+    if (m.group_instance_id && ++instance_ids[*m.group_instance_id] > 1) {
+      return corruption("group.instance.id " + *m.group_instance_id + " on two members");
     }
     size_t bytes = v.protocol->size() + m.subscription.size();
     if (bytes > limits.member_metadata_max_bytes) {

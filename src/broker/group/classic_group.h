@@ -152,8 +152,9 @@ class ClassicGroup {
   // coordinator could have written is refused with the reason and changes nothing, so that a
   // corrupt or forged record never breaks the invariants below: a negative generation; members
   // without a protocol type, a protocol, a leader among them or a generation >= 1; a protocol or
-  // leader without members; an empty or repeated member id or group.instance.id; a session or
-  // rebalance timeout <= 0; metadata over `limits`.
+  // leader without members; an empty or repeated member id, a repeated group.instance.id;
+  // metadata over `limits`. What a JoinGroup may set (an empty group.instance.id, any timeout the
+  // session bounds allow, any rebalance timeout) is restored as it is.
   Status restore(const GroupMetadataValue& value, const GroupLimits& limits,
                  int64_t now_monotonic_ms, int64_t now_wall_ms);
   // The invariants every operation keeps, for tests: members keyed by their own ids; every

@@ -315,6 +315,12 @@ void GroupCoordinator::current_member_join(ClassicGroup& g, JoinGroupParams& p, 
     answer_join_error(fx, done, err::kCoordinatorNotAvailable, p.member_id);
     return;
   }
+  // Before the pending check: a pending member that came back with another member's
+  // group.instance.id would otherwise be added beside it, two members owning one instance id.
+  if (g.is_static_member_fenced(p.group_instance_id, p.member_id)) {
+    answer_join_error(fx, done, err::kFencedInstanceId, p.member_id);
+    return;
+  }
   auto pending = g.pending_members().find(p.member_id);
   if (pending != g.pending_members().end()) {
     if (!g.supports_protocols(p.protocol_type, p.protocols)) {
@@ -324,10 +330,6 @@ void GroupCoordinator::current_member_join(ClassicGroup& g, JoinGroupParams& p, 
     g.pending_members().erase(pending);
     std::string id = p.member_id;
     add_member_and_rebalance(g, p, std::move(id), std::move(done), fx);
-    return;
-  }
-  if (g.is_static_member_fenced(p.group_instance_id, p.member_id)) {
-    answer_join_error(fx, done, err::kFencedInstanceId, p.member_id);
     return;
   }
   MemberState* m = g.member(p.member_id);

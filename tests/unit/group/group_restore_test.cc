@@ -121,10 +121,15 @@ TEST_F(GroupRestoreTest, OneInstanceIdOnTwoMembersIsSkipped) {
   expect_skipped(v);
 }
 
-TEST_F(GroupRestoreTest, AnEmptyInstanceIdIsSkipped) {
+// The join path accepts these, so the load must too: a group is never lost by a restart.
+TEST_F(GroupRestoreTest, AnEmptyInstanceIdAndAnyTimeoutsAreRestored) {
   GroupMetadataValue v = valid_group();
   v.members[1].group_instance_id = "";
-  expect_skipped(v);
+  v.members[0].rebalance_timeout_ms = -1;
+  v.members[1].session_timeout_ms = 0;
+  write_group(v);
+  EXPECT_EQ(reload().skipped, 0);
+  EXPECT_EQ(coord->group_state(kGroup), GroupState::kStable);
 }
 
 TEST_F(GroupRestoreTest, AnEmptyMemberIdIsSkipped) {
@@ -177,16 +182,6 @@ TEST_F(GroupRestoreTest, ALeaderWithoutMembersIsSkipped) {
   v.members.clear();
   v.protocol.reset();
   expect_skipped(v);
-}
-
-TEST_F(GroupRestoreTest, ATimeoutOfZeroIsSkipped) {
-  GroupMetadataValue v = valid_group();
-  v.members[0].session_timeout_ms = 0;
-  expect_skipped(v);
-  GroupMetadataValue w = valid_group();
-  w.members[1].rebalance_timeout_ms = -1;
-  write_group(w);
-  EXPECT_EQ(reload().skipped, 2);
 }
 
 TEST_F(GroupRestoreTest, MemberMetadataOverTheMemberLimitIsSkipped) {
