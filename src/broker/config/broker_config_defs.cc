@@ -138,7 +138,7 @@ std::vector<ConfigDef> make_defs() {
        "Largest session timeout a member may ask for.", 0},
       {"group.max.size", T::kInt, "2147483647", "Most members of one consumer group.", 1},
       {"group.member.metadata.max.bytes", T::kInt, "1048576",
-       "Most protocol bytes (names and metadata) one JoinGroup member may carry.", 1},
+       "Most protocol bytes (names, metadata, 64 a protocol) one JoinGroup member may carry.", 1},
       {"group.metadata.max.bytes", T::kInt, "16777216",
        "Most protocol bytes all members of one group may hold together.", 1},
       {"offsets.retention.check.interval.ms", T::kLong, "600000",

@@ -56,7 +56,9 @@ bool is_valid_transition(GroupState from, GroupState to) {
 
 size_t protocol_metadata_bytes(const std::vector<JoinProtocol>& protocols) {
   size_t bytes = 0;
-  for (const JoinProtocol& p : protocols) bytes += p.name.size() + p.metadata.size();
+  for (const JoinProtocol& p : protocols) {
+    bytes += protocol_metadata_bytes(p.name.size(), p.metadata.size());
+  }
   return bytes;
 }
 
@@ -221,7 +223,7 @@ Status validate_restorable(const GroupMetadataValue& v, const GroupLimits& limit
     if (m.group_instance_id && ++instance_ids[*m.group_instance_id] > 1) {
       return corruption("group.instance.id " + *m.group_instance_id + " on two members");
     }
-    size_t bytes = v.protocol->size() + m.subscription.size();
+    size_t bytes = protocol_metadata_bytes(v.protocol->size(), m.subscription.size());
     if (bytes > limits.member_metadata_max_bytes) {
       return corruption("member " + m.member_id + " has " + std::to_string(bytes) +
                         " bytes of metadata, over group.member.metadata.max.bytes");

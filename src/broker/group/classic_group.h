@@ -67,8 +67,13 @@ struct MemberState {
   bool same_protocols(const std::vector<JoinProtocol>& other) const { return protocols == other; }
 };
 
-// What a member's protocols cost the broker: every protocol name and metadata, in bytes. The
-// quantity group.member.metadata.max.bytes and group.metadata.max.bytes bound.
+// What a member's protocols cost the broker, the quantity group.member.metadata.max.bytes and
+// group.metadata.max.bytes bound: every protocol's name and metadata, plus kProtocolOverheadBytes
+// for the protocol itself, so that a million empty protocols do not count as nothing.
+inline constexpr size_t kProtocolOverheadBytes = 64;
+inline size_t protocol_metadata_bytes(size_t name_bytes, size_t metadata_bytes) {
+  return kProtocolOverheadBytes + name_bytes + metadata_bytes;
+}
 size_t protocol_metadata_bytes(const std::vector<JoinProtocol>& protocols);
 
 // Bounds a restored group must respect (GroupConfig's, passed down so that ClassicGroup stays

@@ -117,7 +117,8 @@ class GroupLimitsTest(unittest.TestCase):
             for g in groups:
                 wait_coordinator(b, g)
             self.report(b, "started")
-            metadata = b"\x07" * (MEMBER_LIMIT - len("range"))
+            # As large as a member may be: 64 bytes of bookkeeping, the name and the metadata.
+            metadata = b"\x07" * (MEMBER_LIMIT - 64 - len("range"))
             fit = GROUP_LIMIT // MEMBER_LIMIT
             socks = []
             refused = 0

@@ -13,17 +13,21 @@ using testing::kGroup;
 class GroupLimitsTest : public GroupCoordinatorTest {
  protected:
   GroupLimitsTest() {
-    // "range" (5 bytes) + 95 bytes of metadata = 100 bytes a member; three fit in a group.
-    config.member_metadata_max_bytes = 100;
-    config.metadata_max_bytes = 300;
+    // A member of "range" with 95 bytes of metadata is as large as a member may be; three of
+    // them fill a group.
+    config.member_metadata_max_bytes = static_cast<int32_t>(bytes_of(95));
+    config.metadata_max_bytes = 3 * config.member_metadata_max_bytes;
     restart();
+  }
+  static size_t bytes_of(size_t metadata) {
+    return protocol_metadata_bytes({JoinProtocol{"range", Bytes(metadata, 7)}});
   }
   static JoinOptions with_metadata(size_t bytes) {
     JoinOptions o;
     o.protocols = {JoinProtocol{"range", Bytes(bytes, 7)}};
     return o;
   }
-  // Three members of 100 bytes in a completed rebalance: the group holds all of its 300 bytes.
+  // Three members of the largest size in a completed rebalance: the group is full.
   std::vector<std::string> full_group() {
     JoinOptions o = with_metadata(95);
     std::string first = join_new(o);
@@ -51,7 +55,15 @@ TEST_F(GroupLimitsTest, AMemberOverTheMemberLimitIsRefusedWithInvalidRequest) {
 TEST_F(GroupLimitsTest, ManySmallProtocolsCountAsMuchAsOneLargeOne) {
   JoinOptions o;
   for (int i = 0; i < 30; ++i) o.protocols.push_back(JoinProtocol{std::to_string(100 + i), {1}});
-  auto c = join("", o);  // 30 x (3-byte name + 1 byte) > 100
+  auto c = join("", o);
+  ASSERT_TRUE(c->answered());
+  EXPECT_EQ(c->result->error_code, err::kInvalidRequest);
+}
+
+TEST_F(GroupLimitsTest, EmptyProtocolsAreNotFree) {
+  JoinOptions o;
+  o.protocols.assign(3, JoinProtocol{"", {}});
+  auto c = join("", o);  // 3 x 64 bytes of bookkeeping: over one member's 164
   ASSERT_TRUE(c->answered());
   EXPECT_EQ(c->result->error_code, err::kInvalidRequest);
 }
@@ -65,7 +77,7 @@ TEST_F(GroupLimitsTest, AJoinPastTheGroupLimitIsRefusedWithGroupMaxSizeReached) 
   auto fourth = join("", o);
   ASSERT_TRUE(fourth->answered());
   EXPECT_EQ(fourth->result->error_code, err::kGroupMaxSizeReached);
-  // 300 of 300 bytes are held: even a member with empty metadata does not fit.
+  // The group is full: even a member with empty metadata does not fit.
   auto empty = join("", with_metadata(0));
   EXPECT_EQ(empty->result->error_code, err::kGroupMaxSizeReached);
   // A rejoin counts only the change in its own metadata: the first member completes the
@@ -80,9 +92,11 @@ TEST_F(GroupLimitsTest, AJoinPastTheGroupLimitIsRefusedWithGroupMaxSizeReached) 
 TEST_F(GroupLimitsTest, AMemberThatShrinksItsMetadataMakesRoom) {
   std::vector<std::string> ids = full_group();
   ASSERT_EQ(ids.size(), 3u);
-  auto shrink = join(ids[0], with_metadata(45));  // 100 -> 50 bytes
+  auto shrink = join(ids[0], with_metadata(0));  // frees 95 bytes
   EXPECT_FALSE(shrink->answered() && shrink->result->error_code == err::kGroupMaxSizeReached);
-  auto fits = join("", with_metadata(45));  // 250 + 50
+  size_t room = bytes_of(95) - bytes_of(0);
+  ASSERT_GT(room, bytes_of(0));
+  auto fits = join("", with_metadata(room - bytes_of(0)));  // exactly fills the group again
   EXPECT_FALSE(fits->answered() && fits->result->error_code == err::kGroupMaxSizeReached);
   auto full = join("", with_metadata(0));
   ASSERT_TRUE(full->answered());

@@ -185,16 +185,16 @@ TEST_F(GroupRestoreTest, ALeaderWithoutMembersIsSkipped) {
 }
 
 TEST_F(GroupRestoreTest, MemberMetadataOverTheMemberLimitIsSkipped) {
-  config.member_metadata_max_bytes = 64;
+  config.member_metadata_max_bytes = static_cast<int32_t>(protocol_metadata_bytes(5, 64));
   GroupMetadataValue v = valid_group();
-  v.members[1].subscription = Bytes(65, 0);
+  v.members[1].subscription = Bytes(65, 0);  // "range" and 65 bytes
   expect_skipped(v);
 }
 
 TEST_F(GroupRestoreTest, GroupMetadataOverTheGroupLimitIsSkipped) {
-  config.metadata_max_bytes = 100;
+  config.metadata_max_bytes = static_cast<int32_t>(2 * protocol_metadata_bytes(5, 49));
   GroupMetadataValue v = valid_group();
-  for (auto& m : v.members) m.subscription = Bytes(50, 0);  // 2 x ("range" + 50) = 110
+  for (auto& m : v.members) m.subscription = Bytes(50, 0);  // two of "range" and 50 bytes
   expect_skipped(v);
 }
 
