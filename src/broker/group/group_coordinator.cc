@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <random>
+#include <utility>
 
 #include "broker/group/coordinator_effects.h"
 
@@ -179,16 +180,22 @@ void GroupCoordinator::join_group(JoinGroupParams p, JoinCallback done) {
   fx.run(*this);
 }
 
-ErrorCode GroupCoordinator::check_metadata_limits(const ClassicGroup* g,
-                                                  const JoinGroupParams& p) const {
+ErrorCode GroupCoordinator::check_metadata_limits(const ClassicGroup* g, const JoinGroupParams& p) {
   // Kafka bounds a member's metadata only by the request size (100 MB): a few hundred such joins
   // would hold gigabytes. One member over its bound sent a request no client needs; a group over
   // its bound is full, as group.max.size makes it by members.
   GroupLimits bounds = limits();
   size_t bytes = protocol_metadata_bytes(p.protocols);
-  if (bytes > bounds.member_metadata_max_bytes) return err::kInvalidRequest;
-  if (g == nullptr)
-    return bytes > bounds.metadata_max_bytes ? err::kGroupMaxSizeReached : err::kNone;
+  auto refuse = [&](ErrorCode error) {
+    ++refused_joins_.count;
+    refused_joins_.last_group = p.group_id;
+    refused_joins_.last_bytes = bytes;
+    return error;
+  };
+  if (bytes > bounds.member_metadata_max_bytes) return refuse(err::kInvalidRequest);
+  if (g == nullptr) {
+    return bytes > bounds.metadata_max_bytes ? refuse(err::kGroupMaxSizeReached) : err::kNone;
+  }
   // A rejoin replaces the member's metadata: only the difference counts.
   const MemberState* replaced = nullptr;
   if (!p.member_id.empty()) {
@@ -202,7 +209,7 @@ ErrorCode GroupCoordinator::check_metadata_limits(const ClassicGroup* g,
   }
   size_t kept = g->metadata_bytes() -
                 (replaced != nullptr ? protocol_metadata_bytes(replaced->protocols) : 0);
-  return kept + bytes > bounds.metadata_max_bytes ? err::kGroupMaxSizeReached : err::kNone;
+  return kept + bytes > bounds.metadata_max_bytes ? refuse(err::kGroupMaxSizeReached) : err::kNone;
 }
 
 void GroupCoordinator::new_member_join(ClassicGroup& g, JoinGroupParams& p, JoinCallback& done,
@@ -773,6 +780,11 @@ std::optional<int32_t> GroupCoordinator::group_generation(const std::string& gro
 size_t GroupCoordinator::group_count() const {
   std::lock_guard l(mu_);
   return groups_.size();
+}
+
+GroupCoordinator::RefusedJoins GroupCoordinator::take_refused_joins() {
+  std::lock_guard l(mu_);
+  return std::exchange(refused_joins_, RefusedJoins{});
 }
 
 size_t GroupCoordinator::metadata_bytes() const {

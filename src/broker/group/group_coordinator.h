@@ -116,6 +116,14 @@ class GroupCoordinator {
   // protocol_metadata_bytes() held by every member of every group (GroupService gives memory back
   // to the system when it falls).
   size_t metadata_bytes() const;
+  // JoinGroups refused over group.member.metadata.max.bytes or group.metadata.max.bytes since the
+  // last call, and the last one's group and bytes, for a rate-limited log line.
+  struct RefusedJoins {
+    int64_t count = 0;
+    std::string last_group;
+    size_t last_bytes = 0;
+  };
+  RefusedJoins take_refused_joins();
   // ClassicGroup::check_invariants of every group, the first violation named by its group.
   Status check_invariants() const;
 
@@ -175,7 +183,7 @@ class GroupCoordinator {
   Status replay_record(int32_t partition, const CoordinatorRecord& record,
                        std::map<std::string, std::unique_ptr<ClassicGroup>>& groups);
   // The join's metadata against group.member.metadata.max.bytes and group.metadata.max.bytes.
-  ErrorCode check_metadata_limits(const ClassicGroup* g, const JoinGroupParams& p) const;
+  ErrorCode check_metadata_limits(const ClassicGroup* g, const JoinGroupParams& p);
   GroupLimits limits() const;
   static ErrorCode append_error(const Status& s);
 
@@ -188,6 +196,7 @@ class GroupCoordinator {
   std::map<std::string, std::unique_ptr<ClassicGroup>> groups_;
   // Groups with members, pending members or a rebalance in flight: the ones tick() must visit.
   std::set<std::string> active_groups_;
+  RefusedJoins refused_joins_;
   uint64_t next_epoch_ = 1;
   uint64_t member_id_seq_ = 0;
   uint64_t member_id_salt_;

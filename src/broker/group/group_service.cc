@@ -72,6 +72,28 @@ void GroupService::run_once() {
   follow_leadership();
   coordinator_.tick();
   release_memory();
+  log_refused_joins();
+}
+
+void GroupService::log_refused_joins() {
+  GroupCoordinator::RefusedJoins r = coordinator_.take_refused_joins();
+  if (r.count > 0) {
+    refusals_.count += r.count;
+    refusals_.last_group = std::move(r.last_group);
+    refusals_.last_bytes = r.last_bytes;
+  }
+  int64_t now = options_.clock->monotonic_ms();
+  if (refusals_.count == 0 ||
+      (refusals_logged_ms_ >= 0 && now - refusals_logged_ms_ < kRefusalLogIntervalMs)) {
+    return;
+  }
+  spdlog::warn(
+      "refused {} JoinGroups over group.member.metadata.max.bytes ({}) or "
+      "group.metadata.max.bytes ({}); the last: group {}, {} bytes of protocol metadata",
+      refusals_.count, options_.config.member_metadata_max_bytes,
+      options_.config.metadata_max_bytes, refusals_.last_group, refusals_.last_bytes);
+  refusals_ = {};
+  refusals_logged_ms_ = now;
 }
 
 void GroupService::release_memory() {

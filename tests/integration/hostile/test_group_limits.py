@@ -110,6 +110,11 @@ class GroupLimitsTest(unittest.TestCase):
                         s.close()
             self.report(b, "after 200 joins x 2 MB (all refused)")
             self.alive(b)
+            # One warning line (rate-limited) tells the operator.
+            deadline = time.monotonic() + 30
+            while "JoinGroups over group.member.metadata.max.bytes" not in b.log():
+                self.assertLess(time.monotonic(), deadline, "no warning in the log")
+                time.sleep(0.1)
 
     def test_groups_past_their_metadata_limit_are_refused_and_memory_comes_back(self):
         groups = ["flood-%d" % i for i in range(4)]

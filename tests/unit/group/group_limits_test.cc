@@ -52,6 +52,16 @@ TEST_F(GroupLimitsTest, AMemberOverTheMemberLimitIsRefusedWithInvalidRequest) {
   EXPECT_EQ(coord->group_count(), 0u);
 }
 
+TEST_F(GroupLimitsTest, RefusalsAreCountedForTheLog) {
+  join("", with_metadata(96));
+  join("", with_metadata(200));
+  GroupCoordinator::RefusedJoins r = coord->take_refused_joins();
+  EXPECT_EQ(r.count, 2);
+  EXPECT_EQ(r.last_group, kGroup);
+  EXPECT_EQ(r.last_bytes, bytes_of(200));
+  EXPECT_EQ(coord->take_refused_joins().count, 0);
+}
+
 TEST_F(GroupLimitsTest, ManySmallProtocolsCountAsMuchAsOneLargeOne) {
   JoinOptions o;
   for (int i = 0; i < 30; ++i) o.protocols.push_back(JoinProtocol{std::to_string(100 + i), {1}});
