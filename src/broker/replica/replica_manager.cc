@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <mutex>
 
+#include "metadata/topic_name.h"
 #include "protocol/errors.h"
 #include "protocol/records/batch_reader.h"
 
@@ -245,13 +246,20 @@ std::vector<TopicPartition> ReplicaManager::partitions() const {
 }
 
 void ReplicaManager::append_records(std::vector<ProducePartitionInput> inputs, int16_t acks,
-                                    int32_t timeout_ms, ProduceCallback callback) {
+                                    int32_t timeout_ms, ProduceCallback callback,
+                                    AppendOrigin origin) {
   std::vector<ProducePartitionResult> results;
   results.reserve(inputs.size());
   std::vector<DelayedProduce::Waiting> waiting;
   for (ProducePartitionInput& in : inputs) {
     ProducePartitionResult r;
     r.tp = in.tp;
+    if (origin == AppendOrigin::kClient && metadata::is_internal_topic(in.tp.topic)) {
+      r.error = to_int(ErrorCode::kInvalidTopicException);
+      r.error_message = "Cannot append to internal topic " + in.tp.topic;
+      results.push_back(std::move(r));
+      continue;
+    }
     std::shared_ptr<Partition> partition = get_partition(in.tp);
     if (!partition) {
       r.error = missing_partition_error(in.tp);
@@ -426,6 +434,10 @@ ListOffsetResult ReplicaManager::list_offset(const TopicPartition& tp, int64_t t
 
 DeleteRecordsResult ReplicaManager::delete_records(const TopicPartition& tp, int64_t offset) {
   DeleteRecordsResult r;
+  if (metadata::is_internal_topic(tp.topic)) {
+    r.error = to_int(ErrorCode::kInvalidTopicException);
+    return r;
+  }
   std::shared_ptr<Partition> partition = leader_partition(tp, std::nullopt, &r.error);
   if (!partition) return r;
   const Offset hw = partition->high_watermark();

@@ -93,8 +93,9 @@ class ReplicaManager {
   std::vector<TopicPartition> partitions() const;
 
   // Produce. acks must be 0, 1 or -1 (the handler answers INVALID_REQUIRED_ACKS otherwise).
+  // A client's append to an internal topic is INVALID_TOPIC_EXCEPTION for that partition.
   void append_records(std::vector<ProducePartitionInput> inputs, int16_t acks, int32_t timeout_ms,
-                      ProduceCallback callback);
+                      ProduceCallback callback, AppendOrigin origin = AppendOrigin::kClient);
 
   // Fetch. A replica_id >= 0 must be a follower of the partition (ISR member or assigned
   // replica); the handler has already rejected one that is not a known broker.
@@ -106,7 +107,8 @@ class ReplicaManager {
   // the first offset whose timestamp >= it.
   ListOffsetResult list_offset(const TopicPartition& tp, int64_t timestamp,
                                IsolationLevel isolation, LeaderEpoch current_leader_epoch) const;
-  // DeleteRecords: offset -1 means the high watermark; above the HW is OFFSET_OUT_OF_RANGE.
+  // DeleteRecords: offset -1 means the high watermark; above the HW is OFFSET_OUT_OF_RANGE; an
+  // internal topic is INVALID_TOPIC_EXCEPTION (its records are the broker's state, as in Kafka).
   DeleteRecordsResult delete_records(const TopicPartition& tp, int64_t offset);
   OffsetForLeaderEpochResult offset_for_leader_epoch(const TopicPartition& tp,
                                                      LeaderEpoch current_leader_epoch,

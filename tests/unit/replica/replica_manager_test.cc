@@ -150,6 +150,20 @@ TEST_F(ReplicaManagerTest, PartitionWithDamagedOffsetsIsOfflineForThatCause) {
       << offline.at({"t", 1}).reason;
 }
 
+TEST_F(ReplicaManagerTest, OnlyTheCoordinatorAppendsToAnInternalTopic) {
+  lead("__consumer_offsets", log::FlushPolicy::kInterval);
+  auto r = produce("__consumer_offsets", make_batch(1));
+  EXPECT_EQ(r[0].error, to_int(ErrorCode::kInvalidTopicException));
+  EXPECT_EQ(rm_->get_partition({"__consumer_offsets", 0})->log_end_offset(), Offset(0));
+  ProduceOutcome out;
+  batches_.push_back(make_batch(1));
+  rm_->append_records({{TopicPartition{"__consumer_offsets", 0}, MutableByteSpan(batches_.back())}},
+                      1, 30'000, out.callback(), AppendOrigin::kCoordinator);
+  EXPECT_EQ(out.wait()[0].error, 0);
+  EXPECT_EQ(rm_->delete_records({"__consumer_offsets", 0}, -1).error,
+            to_int(ErrorCode::kInvalidTopicException));
+}
+
 TEST_F(ReplicaManagerTest, AcksAllAnswersOnceTheBatchIsDurable) {
   lead("t", log::FlushPolicy::kSync);
   auto r = produce("t", make_batch(3), /*acks=*/-1);
