@@ -150,7 +150,8 @@ class OpenFileLimitTest(unittest.TestCase):
             print(out)
             self.assertEqual(rc, 1, out)
             self.assertIn("HEALTHY:                      no", out)
-            self.assertRegex(out, r"OFFLINE PARTITIONS: +.*%s/0" % topic)
+            self.assertRegex(out, r"OFFLINE PARTITIONS: +.*%s/0 \(log unavailable on broker 1\)"
+                             % topic)
             # Produce to it is refused with KAFKA_STORAGE_ERROR instead of being lost.
             meta = AdminClient({"bootstrap.servers": b.bootstrap}).list_topics(topic,
                                                                               timeout=WAIT_S)
