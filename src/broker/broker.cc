@@ -1,6 +1,7 @@
 #include "broker/broker.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -36,6 +37,21 @@ std::string local_host_name() {
   return buf;
 }
 
+// Runs `fn` on the controller thread and waits until it ran, or until the queue dropped it (full
+// or stopping).
+void run_and_wait(ControllerQueue& queue, std::function<void()> fn) {
+  auto done = std::make_shared<std::promise<void>>();
+  auto finished = done->get_future();
+  ControllerTask task;
+  task.run = [fn = std::move(fn), done] {
+    fn();
+    done->set_value();
+  };
+  task.drop = [done] { done->set_value(); };
+  queue.submit(std::move(task));
+  finished.wait();
+}
+
 }  // namespace
 
 Broker::Broker(BrokerConfig config) : config_(std::move(config)) {}
@@ -46,6 +62,10 @@ Result<std::unique_ptr<Broker>> Broker::open(BrokerConfig config,
                                              std::function<bool()> interrupted) {
   std::unique_ptr<Broker> b(new Broker(std::move(config)));
   b->interrupted_ = std::move(interrupted);
+  std::vector<std::string> dirs = b->config_.log_dirs();
+  dirs.push_back(b->config_.metadata_log_dir());
+  EDDY_ASSIGN_OR_RETURN(b->dir_lock_, DataDirLock::acquire(dirs));
+  EDDY_RETURN_IF_ERROR(b->bind_listeners());
   EDDY_RETURN_IF_ERROR(b->open_components());
   return b;
 }
@@ -86,6 +106,17 @@ Status Broker::open_metadata(const std::vector<VoterSpec>& voters, const std::st
   return Status::ok();
 }
 
+Status Broker::bind_listeners() {
+  std::vector<ListenAddress> addrs;
+  for (const auto& l : config_.listeners()) addrs.push_back({l.host, l.port});
+  ConnectionOptions co;
+  co.max_frame_bytes = static_cast<int32_t>(config_.get_long("socket.request.max.bytes"));
+  co.max_inflight = static_cast<size_t>(config_.get_long("connection.max.inflight.requests"));
+  co.idle_timeout_ms = config_.get_long("connections.max.idle.ms");
+  server_ = std::make_unique<Server>(registry_, co, config_.io_threads());
+  return server_->listen(addrs);
+}
+
 Status Broker::open_components() {
   auto start = std::chrono::steady_clock::now();
   int32_t node_id = config_.node_id();
@@ -110,6 +141,11 @@ Status Broker::open_components() {
         "partition from a replica or a backup (docs/storage.md, \"Damage and quarantine\")",
         tp.topic, tp.partition, d.from.value(), d.to.value(), d.segment, d.why, d.to.value());
   };
+  if (rlimit lim{}; ::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY) {
+    lo.max_open_files = log::FileHandleBudget::for_open_file_limit(lim.rlim_cur);
+    spdlog::info("segment files open at once: at most {} (open-file limit {})", lo.max_open_files,
+                 lim.rlim_cur);
+  }
   lo.on_recovery = [](const log::TopicPartition& tp, const log::RecoveryReport& r) {
     if (!r.quarantine_dir.empty()) {
       spdlog::error(
@@ -206,15 +242,7 @@ Status Broker::open_components() {
     lo.quorum = quorum_;
     lo.heartbeat_interval_ms = config_.get_long("broker.heartbeat.interval.ms");
     lo.on_controller_thread = [queue = controller_queue_.get()](std::function<void()> fn) {
-      auto done = std::make_shared<std::promise<void>>();
-      auto fut = done->get_future();
-      if (!queue->submit([fn = std::move(fn), done] {
-            fn();
-            done->set_value();
-          })) {
-        return;  // stopping, or full: the lifecycle tries again later
-      }
-      fut.wait();
+      run_and_wait(*queue, std::move(fn));
     };
     lifecycle_ = std::make_unique<BrokerLifecycle>(std::move(lo));
     controller_channel_ = std::make_unique<ControllerChannel>(
@@ -299,6 +327,13 @@ void Broker::apply_image_change(const metadata::MetadataImage& before,
     PartitionSettings settings = context_.partition_settings(after, *topic);
     for (const auto& p : topic->partitions) {
       if (p.leader != self.value()) continue;
+      // Shutting down: the rest opens at the next start, which applies the whole image. Opening
+      // tens of thousands of new partitions would otherwise hold the stop for minutes.
+      if (stopping_) {
+        spdlog::info("shutting down: partitions of {} from {} on open at the next start", name,
+                     p.partition);
+        return;
+      }
       const metadata::PartitionState* prev =
           old != nullptr && static_cast<size_t>(p.partition) < old->partitions.size()
               ? &old->partitions[p.partition]
@@ -308,7 +343,10 @@ void Broker::apply_image_change(const metadata::MetadataImage& before,
         std::vector<NodeId> isr;
         for (int32_t r : p.isr) isr.emplace_back(r);
         Status s = replicas_->become_leader(tp, LeaderEpoch(p.leader_epoch), isr, settings);
-        if (!s) spdlog::error("leading {}-{}: {}", name, p.partition, s.to_string());
+        if (!s) {
+          spdlog::error("partition {}-{} is offline: its log cannot be opened: {}", name,
+                        p.partition, s.to_string());
+        }
       } else if (configs_changed) {
         replicas_->update_settings(tp, settings);
       }
@@ -320,20 +358,13 @@ void Broker::apply_image_change(const metadata::MetadataImage& before,
 }
 
 Status Broker::start() {
-  std::vector<ListenAddress> addrs;
-  for (const auto& l : config_.listeners()) addrs.push_back({l.host, l.port});
-  ConnectionOptions co;
-  co.max_frame_bytes = static_cast<int32_t>(config_.get_long("socket.request.max.bytes"));
-  co.max_inflight = static_cast<size_t>(config_.get_long("connection.max.inflight.requests"));
-  co.idle_timeout_ms = config_.get_long("connections.max.idle.ms");
-  server_ = std::make_unique<Server>(registry_, co, config_.io_threads());
-  EDDY_RETURN_IF_ERROR(server_->listen(addrs));
   server_->start();
   groups_->start();
   if (lifecycle_) lifecycle_->start();
   if (quorum_ != nullptr) session_expiry_ = std::thread([this] { run_session_expiry(); });
-  for (size_t i = 0; i < addrs.size(); ++i) {
-    spdlog::info("listening on {}:{} ({} io threads)", addrs[i].host, server_->bound_ports()[i],
+  const auto& listeners = config_.listeners();
+  for (size_t i = 0; i < listeners.size(); ++i) {
+    spdlog::info("listening on {}:{} ({} io threads)", listeners[i].host, server_->bound_ports()[i],
                  config_.io_threads());
   }
   return Status::ok();
@@ -346,17 +377,10 @@ void Broker::run_session_expiry() {
   while (!session_expiry_cv_.wait_for(lock, period, [this] { return session_expiry_stop_; })) {
     if (!quorum_->is_active_controller()) continue;
     lock.unlock();
-    auto done = std::make_shared<std::promise<void>>();
-    auto fut = done->get_future();
     const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                std::chrono::system_clock::now().time_since_epoch())
                                .count();
-    if (controller_queue_->submit([this, now_ms, done] {
-          quorum_->fence_expired(now_ms);
-          done->set_value();
-        })) {
-      fut.wait();
-    }
+    run_and_wait(*controller_queue_, [this, now_ms] { quorum_->fence_expired(now_ms); });
     lock.lock();
   }
 }
@@ -368,14 +392,12 @@ std::vector<uint16_t> Broker::bound_ports() const {
 Status Broker::shutdown() {
   if (shut_down_) return Status::ok();
   shut_down_ = true;
-  if (server_) {
-    server_->stop_accepting();
-    server_->drain();
-    if (!server_->wait_drained(config_.get_long("shutdown.timeout.ms"))) {
-      spdlog::warn("{} connections still busy after shutdown.timeout.ms; closing them",
-                   server_->connection_count());
-    }
-  }
+  // First, so that no long controller task holds the stop: nothing queued runs any more, and a
+  // metadata change being applied stops opening partitions. A task that is not done within
+  // shutdown.timeout.ms all the same (a commit's planning or apply) is left behind: the rest of
+  // the stop goes on, and the caller exits without waiting for it (abandoned_controller_task()).
+  stopping_ = true;
+  // The cluster threads submit to the controller queue: they stop before it does.
   if (lifecycle_) lifecycle_->stop();
   if (session_expiry_.joinable()) {
     {
@@ -385,15 +407,37 @@ Status Broker::shutdown() {
     session_expiry_cv_.notify_all();
     session_expiry_.join();
   }
+  const int64_t timeout_ms = config_.get_long("shutdown.timeout.ms");
+  if (controller_queue_ && !controller_queue_->stop_within(timeout_ms)) {
+    controller_abandoned_ = true;
+    spdlog::error(
+        "a controller task is still running after shutdown.timeout.ms ({} ms): stopping without "
+        "it; whatever it had not committed is not done",
+        timeout_ms);
+  }
+  // After the controller thread: a commit of it may wait on the quorum (stopping the Raft node
+  // fails that wait at once).
+  if (quorum_) quorum_->stop();
+  if (server_) {
+    server_->stop_accepting();
+    server_->drain();
+    if (!server_->wait_drained(timeout_ms)) {
+      spdlog::warn("{} connections still busy after shutdown.timeout.ms; closing them",
+                   server_->connection_count());
+    }
+  }
   // Waiting group, produce and fetch requests are answered before the sockets go away.
   if (groups_) groups_->stop();
   if (replicas_) replicas_->shutdown();
   if (server_) server_->stop();
-  if (controller_queue_) controller_queue_->stop();
-  // After the controller thread: its last commits may still wait on the quorum.
-  if (quorum_) quorum_->stop();
   Status s = logs_ ? logs_->shutdown() : Status::ok();
   if (!s) spdlog::error("closing logs: {}", s.to_string());
+  // An abandoned controller task may still write the metadata log: the directories stay locked
+  // until the process is gone.
+  if (controller_abandoned_) {
+    return s ? unavailable("a controller task did not finish within shutdown.timeout.ms") : s;
+  }
+  dir_lock_.release();
   return s;
 }
 

@@ -1,21 +1,30 @@
 #pragma once
 // Broker: the process's components wired together, in start-up order:
-//   1. meta.properties in every log dir (cluster id, node id)
-//   2. LogManager opens (and recovers) every partition log
-//   3. the metadata: on a single node (controller.quorum.voters empty or this node alone) a
+//   1. an exclusive lock on every log dir and the metadata log dir (DataDirLock), before anything
+//      in them is read: a second process on the same directories stops here, touching nothing
+//   2. the network server binds the listeners (a port in use also stops start-up before any
+//      recovery); connections wait in the listen backlog until step 7
+//   3. meta.properties in every log dir (cluster id, node id)
+//   4. LogManager opens (and recovers) every partition log
+//   5. the metadata: on a single node (controller.quorum.voters empty or this node alone) a
 //      MetadataStore replays its snapshot and log into the image; in a cluster the
 //      QuorumController recovers its Raft log and catches up with the quorum
-//   4. ReplicaManager; a single node registers itself (RegisterBrokerRecord) when its endpoints
+//   6. ReplicaManager; a single node registers itself (RegisterBrokerRecord) when its endpoints
 //      changed, and takes leadership of the partitions the image assigns it
-//   5. the network server binds the listeners and starts; the group coordinator starts; in a
-//      cluster the BrokerLifecycle registers this broker with the active controller
-// and the reverse on shutdown: stop accepting, let in-flight requests finish (bounded by
+//   7. the server starts accepting; the group coordinator starts; in a cluster the
+//      BrokerLifecycle registers this broker with the active controller and heartbeats
+// and the reverse on shutdown: the cluster threads stop, the controller queue refuses new tasks
+// and drops the queued ones, and a metadata change being applied stops opening partitions (the
+// next start opens them from the image), so a long controller task does not hold the stop (one
+// still running after shutdown.timeout.ms is abandoned: see abandoned_controller_task()); the
+// quorum's Raft node stops; stop accepting, let in-flight requests finish (bounded by
 // shutdown.timeout.ms), stop the replica manager, flush and close every log (clean-shutdown
-// markers).
+// markers), release the directory locks.
 //
 // Metadata changes reach the data path through one listener: after each committed batch the
 // broker diffs the old and new image and creates, reconfigures or deletes partitions.
 
+#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <memory>
@@ -28,6 +37,7 @@
 #include "broker/config/broker_config.h"
 #include "broker/controller_mutation_quota.h"
 #include "broker/controller_queue.h"
+#include "broker/data_dir_lock.h"
 #include "broker/net/handler_registry.h"
 #include "broker/net/server.h"
 #include "common/status.h"
@@ -50,7 +60,7 @@ class ControllerChannel;
 
 class Broker {
  public:
-  // Steps 1-4 above. The registry is filled by the caller before start(). `interrupted` is
+  // Steps 1-6 above. The registry is filled by the caller before start(). `interrupted` is
   // polled while start-up waits for the controller quorum: true abandons the start.
   static Result<std::unique_ptr<Broker>> open(BrokerConfig config,
                                               std::function<bool()> interrupted = nullptr);
@@ -61,14 +71,19 @@ class Broker {
   HandlerRegistry& registry() { return registry_; }
   const BrokerContext& context() const { return context_; }
 
-  // Step 5: binds the listeners and starts serving.
+  // Step 7: starts serving.
   Status start();
   std::vector<uint16_t> bound_ports() const;
-  // Graceful stop (idempotent); the first storage error is returned.
+  // Graceful stop (idempotent); the first storage error is returned, or kUnavailable when a
+  // controller task was still running after shutdown.timeout.ms.
   Status shutdown();
+  // True after a shutdown() that left a controller task running: the process must then exit
+  // without destroying the Broker (which would wait for the task), e.g. with std::_Exit.
+  bool abandoned_controller_task() const { return controller_abandoned_; }
 
  private:
   explicit Broker(BrokerConfig config);
+  Status bind_listeners();
   Status open_components();
   Status open_metadata(const std::vector<VoterSpec>& voters, const std::string& cluster_id);
   metadata::BrokerRegistration self_registration() const;
@@ -77,6 +92,7 @@ class Broker {
                           const metadata::MetadataImage& after);
 
   BrokerConfig config_;
+  DataDirLock dir_lock_;
   HandlerRegistry registry_;
   std::unique_ptr<log::LogManager> logs_;
   std::unique_ptr<metadata::MetadataService> metadata_;
@@ -100,6 +116,9 @@ class Broker {
   std::unique_ptr<Server> server_;
   BrokerContext context_;
   bool shut_down_ = false;
+  // Set first thing in shutdown(): a metadata change being applied stops opening partitions.
+  std::atomic<bool> stopping_{false};
+  bool controller_abandoned_ = false;
 };
 
 }  // namespace eddy::broker

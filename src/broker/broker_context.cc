@@ -12,20 +12,22 @@ using metadata::ResolvedValue;
 void BrokerContext::commit(metadata::MetadataService::Plan plan, bool validate_only,
                            std::function<void(metadata::ControllerResult)> done) const {
   auto shared_done = std::make_shared<std::function<void(metadata::ControllerResult)>>(done);
-  bool queued = controller_queue->submit(
-      [store = metadata, plan = std::move(plan), validate_only, shared_done] {
-        (*shared_done)(store->commit(plan, validate_only));
-      });
-  if (!queued) {
+  ControllerTask task;
+  task.run = [store = metadata, plan = std::move(plan), validate_only, shared_done] {
+    (*shared_done)(store->commit(plan, validate_only));
+  };
+  task.drop = [shared_done] {
     (*shared_done)(metadata::ControllerResult::error(metadata::ErrorCode::kUnknownServerError,
-                                                     "controller queue is full"));
-  }
+                                                     "controller queue is full or stopping"));
+  };
+  controller_queue->submit(std::move(task));
 }
 
 void BrokerContext::create_topic(metadata::CreateTopicSpec spec,
                                  std::function<void(metadata::ControllerResult)> done) const {
   auto shared_done = std::make_shared<std::function<void(metadata::ControllerResult)>>(done);
-  bool queued = controller_queue->submit([this, spec = std::move(spec), shared_done] {
+  ControllerTask task;
+  task.run = [this, spec = std::move(spec), shared_done] {
     if (controller_channel != nullptr && !metadata->is_active_controller()) {
       return (*shared_done)(controller_channel->create_topic(spec));
     }
@@ -34,11 +36,12 @@ void BrokerContext::create_topic(metadata::CreateTopicSpec spec,
           if (image.topic(spec.name) != nullptr) return metadata::ControllerResult{};
           return controller->create_topic(image, spec, out);
         }));
-  });
-  if (!queued) {
+  };
+  task.drop = [shared_done] {
     (*shared_done)(metadata::ControllerResult::error(metadata::ErrorCode::kUnknownServerError,
-                                                     "controller queue is full"));
-  }
+                                                     "controller queue is full or stopping"));
+  };
+  controller_queue->submit(std::move(task));
 }
 
 metadata::BrokerValueLookup BrokerContext::broker_lookup(

@@ -52,8 +52,8 @@ struct BrokerContext {
   const HandlerRegistry* registry = nullptr;
 
   // Runs `plan` on the controller thread (commit: validate, append, fsync, apply) and then
-  // `done` with its result, on the controller thread. When the queue is full, `done` runs at once
-  // on the caller's thread with an error.
+  // `done` with its result, on the controller thread. When the queue is full or stopping, `done`
+  // runs with an error instead, at once on the caller's thread (or on the stopping thread).
   void commit(metadata::MetadataService::Plan plan, bool validate_only,
               std::function<void(metadata::ControllerResult)> done) const;
 

@@ -6,7 +6,9 @@
 // in flight keeps its File (and so its fd) open whatever the budget says, which makes the limit
 // soft by at most the number of in-flight reads.
 
+#include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -21,7 +23,15 @@ class CachedFile;
 
 class FileHandleBudget {
  public:
+  static constexpr size_t kMinOpen = 64;
+
   explicit FileHandleBudget(size_t max_open) : max_open_(max_open == 0 ? 1 : max_open) {}
+  // The budget of a process allowed `open_file_limit` descriptors (RLIMIT_NOFILE): half of them,
+  // so that the other half stays for connections, the metadata log, checkpoints being written and
+  // the files in-flight reads hold past the budget; at least kMinOpen.
+  static size_t for_open_file_limit(uint64_t open_file_limit) {
+    return std::max<size_t>(kMinOpen, static_cast<size_t>(open_file_limit / 2));
+  }
   size_t max_open() const { return max_open_; }
   size_t open_count() const;
 

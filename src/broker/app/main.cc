@@ -7,13 +7,21 @@
 //   eddyd random-uuid                 prints a new cluster id
 //   eddyd --print-config-docs        the config reference (markdown) from the key table
 //
-// Runs in the foreground. SIGTERM or SIGINT: stop accepting, finish in-flight requests, flush
-// and close the logs (clean-shutdown markers), exit 0. Exit 1 when the config is invalid or
-// start-up fails; 2 for bad usage.
+// Runs in the foreground. SIGTERM, SIGINT or SIGHUP: stop accepting, finish in-flight requests,
+// flush and close the logs (clean-shutdown markers), exit 0. SIGHUP is a clean stop as in Kafka
+// (whose JVM runs its shutdown hooks on it): a broker whose terminal goes away must not die
+// without closing its logs, and eddyd has no configuration to reload. Exit 1 when the config is
+// invalid or start-up fails (another process holds a data directory, a port is in use); 2 for
+// bad usage.
+//
+// At start the soft open-file limit is raised to the hard one: segment files, connections and the
+// metadata log all need descriptors, and the file-handle budget of the logs is sized from it.
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -32,6 +40,43 @@ int usage() {
                "       eddyd random-uuid\n"
                "       eddyd --print-config-docs\n");
   return 2;
+}
+
+// Below this many descriptors a broker with many partitions or connections runs short; Kafka's
+// documentation asks for 100,000.
+constexpr rlim_t kLowOpenFileLimit = 16'384;
+
+// Raises the soft RLIMIT_NOFILE to the hard limit and says what it got.
+void raise_open_file_limit() {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  rlim_t before = lim.rlim_cur;
+  if (lim.rlim_cur < lim.rlim_max) {
+    rlimit raised = lim;
+    raised.rlim_cur = lim.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) lim = raised;
+  }
+  if (lim.rlim_cur < kLowOpenFileLimit) {
+    spdlog::warn(
+        "open-file limit is {} (hard limit {}): too low for many partitions or connections; "
+        "raise it (ulimit -n, LimitNOFILE= in the systemd unit) to at least {}",
+        lim.rlim_cur, lim.rlim_max, kLowOpenFileLimit);
+  } else if (before != lim.rlim_cur) {
+    spdlog::info("open-file limit raised from {} to {}", before, lim.rlim_cur);
+  }
+}
+
+const char* signal_name(int sig) {
+  switch (sig) {
+    case SIGTERM:
+      return "SIGTERM";
+    case SIGINT:
+      return "SIGINT";
+    case SIGHUP:
+      return "SIGHUP";
+    default:
+      return "a signal";
+  }
 }
 
 }  // namespace
@@ -91,6 +136,7 @@ int main(int argc, char** argv) {
   // One line per event, and few of them: flush each, so a log redirected to a file is complete
   // up to a crash or kill -9.
   spdlog::flush_on(spdlog::level::trace);
+  raise_open_file_limit();
 
   // Signals are taken synchronously by this thread (sigwait), so every thread started from here
   // on inherits the block and none is interrupted by them.
@@ -98,6 +144,7 @@ int main(int argc, char** argv) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   // A client that disconnects mid-write must not kill the process.
   signal(SIGPIPE, SIG_IGN);
@@ -128,8 +175,14 @@ int main(int argc, char** argv) {
 
   int sig = 0;
   sigwait(&signals, &sig);
-  spdlog::info("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  spdlog::info("received {}, shutting down", signal_name(sig));
   eddy::Status s = (*broker)->shutdown();
+  if ((*broker)->abandoned_controller_task()) {
+    // Destroying the broker would wait for the task; the logs are closed, and the metadata log
+    // drops a torn tail at the next start.
+    spdlog::error("shutdown complete, without the controller task that was running");
+    std::_Exit(1);
+  }
   spdlog::info("shutdown complete");
   return s ? 0 : 1;
 }

@@ -54,6 +54,14 @@ bool is_valid_transition(GroupState from, GroupState to) {
   return false;
 }
 
+size_t protocol_metadata_bytes(const std::vector<JoinProtocol>& protocols) {
+  size_t bytes = 0;
+  for (const JoinProtocol& p : protocols) {
+    bytes += protocol_metadata_bytes(p.name.size(), p.metadata.size());
+  }
+  return bytes;
+}
+
 const Bytes* MemberState::metadata_for(std::string_view protocol) const {
   for (const JoinProtocol& p : protocols) {
     if (p.name == protocol) return &p.metadata;
@@ -89,9 +97,17 @@ void ClassicGroup::add_member(MemberState member) {
   assert(supports_protocols(member.protocol_type, member.protocols));
   if (members_.empty()) protocol_type_ = member.protocol_type;
   if (!leader_id_) leader_id_ = member.member_id;
+  assert(!has_member(member.member_id));
   if (member.group_instance_id) static_members_[*member.group_instance_id] = member.member_id;
+  metadata_bytes_ += protocol_metadata_bytes(member.protocols);
   std::string id = member.member_id;
   members_.emplace(std::move(id), std::move(member));
+}
+
+void ClassicGroup::set_protocols(MemberState& member, std::vector<JoinProtocol> protocols) {
+  metadata_bytes_ -= protocol_metadata_bytes(member.protocols);
+  member.protocols = std::move(protocols);
+  metadata_bytes_ += protocol_metadata_bytes(member.protocols);
 }
 
 void ClassicGroup::remove_member(std::string_view member_id) {
@@ -101,6 +117,7 @@ void ClassicGroup::remove_member(std::string_view member_id) {
     auto s = static_members_.find(*it->second.group_instance_id);
     if (s != static_members_.end() && s->second == member_id) static_members_.erase(s);
   }
+  metadata_bytes_ -= protocol_metadata_bytes(it->second.protocols);
   members_.erase(it);
   if (is_leader(member_id)) {
     leader_id_ = members_.empty() ? std::nullopt : std::optional(members_.begin()->first);
@@ -184,17 +201,57 @@ void ClassicGroup::init_next_generation(int64_t now_wall_ms) {
   transition_to(GroupState::kCompletingRebalance, now_wall_ms);
 }
 
-void ClassicGroup::restore(const GroupMetadataValue& value, int64_t now_monotonic_ms,
-                           int64_t now_wall_ms) {
+namespace {
+
+Status validate_restorable(const GroupMetadataValue& v, const GroupLimits& limits) {
+  if (v.generation < 0) return corruption("negative generation " + std::to_string(v.generation));
+  if (v.members.empty()) {
+    // An empty group has no protocol and no leader (init_next_generation clears both).
+    if (v.protocol || v.leader) return corruption("a protocol or leader without members");
+    return Status::ok();
+  }
+  if (v.generation < 1) return corruption("members in generation 0");
+  if (v.protocol_type.empty()) return corruption("members without a protocol type");
+  if (!v.protocol || v.protocol->empty()) return corruption("members without a protocol");
+  if (!v.leader) return corruption("members without a leader");
+  std::map<std::string_view, int> member_ids;
+  std::map<std::string_view, int> instance_ids;
+  size_t total = 0;
+  for (const MemberMetadataRecord& m : v.members) {
+    if (m.member_id.empty()) return corruption("an empty member id");
+    if (++member_ids[m.member_id] > 1) return corruption("member id " + m.member_id + " twice");
+    if (m.group_instance_id && ++instance_ids[*m.group_instance_id] > 1) {
+      return corruption("group.instance.id " + *m.group_instance_id + " on two members");
+    }
+    size_t bytes = protocol_metadata_bytes(v.protocol->size(), m.subscription.size());
+    if (bytes > limits.member_metadata_max_bytes) {
+      return corruption("member " + m.member_id + " has " + std::to_string(bytes) +
+                        " bytes of metadata, over group.member.metadata.max.bytes");
+    }
+    total += bytes;
+  }
+  if (total > limits.metadata_max_bytes) {
+    return corruption(std::to_string(total) +
+                      " bytes of member metadata, over group.metadata.max.bytes");
+  }
+  if (member_ids.count(*v.leader) == 0) return corruption("leader " + *v.leader + " not a member");
+  return Status::ok();
+}
+
+}  // namespace
+
+Status ClassicGroup::restore(const GroupMetadataValue& value, const GroupLimits& limits,
+                             int64_t now_monotonic_ms, int64_t now_wall_ms) {
+  EDDY_RETURN_IF_ERROR(validate_restorable(value, limits));
   members_.clear();
   static_members_.clear();
   pending_members_.clear();
+  metadata_bytes_ = 0;
   generation_ = value.generation;
   protocol_type_ = value.protocol_type.empty() ? std::nullopt : std::optional(value.protocol_type);
   protocol_name_ = value.protocol;
   leader_id_ = value.leader;
   for (const MemberMetadataRecord& r : value.members) {
-    if (!protocol_name_) break;
     MemberState m;
     m.member_id = r.member_id;
     m.group_instance_id = r.group_instance_id;
@@ -207,14 +264,45 @@ void ClassicGroup::restore(const GroupMetadataValue& value, int64_t now_monotoni
     m.assignment = r.assignment;
     m.session_deadline_ms = now_monotonic_ms + r.session_timeout_ms;
     if (m.group_instance_id) static_members_[*m.group_instance_id] = m.member_id;
+    metadata_bytes_ += protocol_metadata_bytes(m.protocols);
     members_.emplace(m.member_id, std::move(m));
   }
-  if (leader_id_ && !has_member(*leader_id_)) {
-    leader_id_ = members_.empty() ? std::nullopt : std::optional(members_.begin()->first);
-  }
   state_ = members_.empty() ? GroupState::kEmpty : GroupState::kStable;
-  state_timestamp_ms_ =
-      value.current_state_timestamp_ms >= 0 ? value.current_state_timestamp_ms : now_wall_ms;
+  // A state change in the future (a clock stepped back, or a forged value) counts from now, so
+  // that retention arithmetic on it cannot overflow.
+  state_timestamp_ms_ = value.current_state_timestamp_ms >= 0
+                            ? std::min(value.current_state_timestamp_ms, now_wall_ms)
+                            : now_wall_ms;
+  return Status::ok();
+}
+
+Status ClassicGroup::check_invariants() const {
+  size_t bytes = 0;
+  size_t static_count = 0;
+  for (const auto& [id, m] : members_) {
+    if (id != m.member_id) return internal_error("member keyed " + id + " is " + m.member_id);
+    if (protocol_type_ != m.protocol_type) return internal_error(id + ": another protocol type");
+    if (m.group_instance_id) {
+      ++static_count;
+      if (static_member(*m.group_instance_id) != id) {
+        return internal_error(id + ": its group.instance.id names another member");
+      }
+    }
+    if ((state_ == GroupState::kStable || state_ == GroupState::kCompletingRebalance) &&
+        (!protocol_name_ || m.metadata_for(*protocol_name_) == nullptr)) {
+      return internal_error(id + ": does not support the group's protocol");
+    }
+    bytes += protocol_metadata_bytes(m.protocols);
+  }
+  if (static_count != static_members_.size()) {
+    return internal_error("a group.instance.id names no member");
+  }
+  if (members_.empty() != !leader_id_ || (leader_id_ && !has_member(*leader_id_))) {
+    return internal_error("the leader is not a member");
+  }
+  if (bytes != metadata_bytes_) return internal_error("metadata_bytes out of date");
+  if (generation_ < 0) return internal_error("negative generation");
+  return Status::ok();
 }
 
 GroupMetadataValue ClassicGroup::to_record(int64_t now_wall_ms) const {

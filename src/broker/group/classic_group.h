@@ -24,6 +24,7 @@
 
 #include "broker/group/group_records.h"
 #include "broker/group/group_types.h"
+#include "common/status.h"
 
 namespace eddy::group {
 
@@ -66,6 +67,22 @@ struct MemberState {
   bool same_protocols(const std::vector<JoinProtocol>& other) const { return protocols == other; }
 };
 
+// What a member's protocols cost the broker, the quantity group.member.metadata.max.bytes and
+// group.metadata.max.bytes bound: every protocol's name and metadata, plus kProtocolOverheadBytes
+// for the protocol itself, so that a million empty protocols do not count as nothing.
+inline constexpr size_t kProtocolOverheadBytes = 64;
+inline size_t protocol_metadata_bytes(size_t name_bytes, size_t metadata_bytes) {
+  return kProtocolOverheadBytes + name_bytes + metadata_bytes;
+}
+size_t protocol_metadata_bytes(const std::vector<JoinProtocol>& protocols);
+
+// Bounds a restored group must respect (GroupConfig's, passed down so that ClassicGroup stays
+// free of configuration).
+struct GroupLimits {
+  size_t member_metadata_max_bytes = 0;
+  size_t metadata_max_bytes = 0;
+};
+
 struct CommittedOffset {
   int64_t offset = -1;
   int32_t leader_epoch = -1;
@@ -106,12 +123,17 @@ class ClassicGroup {
   // True when `instance_id` belongs to a different member: a zombie of a restarted static member.
   bool is_static_member_fenced(const std::optional<std::string>& instance_id,
                                std::string_view member_id) const;
+  // Adds a member (the caller checked supports_protocols and the metadata limits).
   void add_member(MemberState member);
   // Removes a member; the caller has answered its waiting callbacks. A departing leader hands
   // leadership to any remaining member.
   void remove_member(std::string_view member_id);
   // A restarted static member takes over the old member's place under a new member id.
   void replace_static_member(std::string_view old_member_id, std::string new_member_id);
+  // Replaces a member's protocols (a rejoin), keeping metadata_bytes() up to date.
+  void set_protocols(MemberState& member, std::vector<JoinProtocol> protocols);
+  // protocol_metadata_bytes() summed over the members.
+  size_t metadata_bytes() const { return metadata_bytes_; }
 
   // Members that got a member id from a MEMBER_ID_REQUIRED answer (JoinGroup v4+) but have not
   // joined with it yet, with the monotonic ms at which they are dropped.
@@ -131,8 +153,20 @@ class ClassicGroup {
   // Starts the next generation when a rebalance completes: generation + 1 and either Empty (no
   // members left) or CompletingRebalance with the agreed protocol.
   void init_next_generation(int64_t now_wall_ms);
-  // Installs a generation read back from __consumer_offsets.
-  void restore(const GroupMetadataValue& value, int64_t now_monotonic_ms, int64_t now_wall_ms);
+  // Installs a generation read back from __consumer_offsets, replacing the members. A value no
+  // coordinator could have written is refused with the reason and changes nothing, so that a
+  // corrupt or forged record never breaks the invariants below: a negative generation; members
+  // without a protocol type, a protocol, a leader among them or a generation >= 1; a protocol or
+  // leader without members; an empty or repeated member id, a repeated group.instance.id;
+  // metadata over `limits`. What a JoinGroup may set (an empty group.instance.id, any timeout the
+  // session bounds allow, any rebalance timeout) is restored as it is.
+  Status restore(const GroupMetadataValue& value, const GroupLimits& limits,
+                 int64_t now_monotonic_ms, int64_t now_wall_ms);
+  // The invariants every operation keeps, for tests: members keyed by their own ids; every
+  // group.instance.id owned by exactly one member and static_member() naming it; a leader that is
+  // a member exactly when there are members; members' protocol type the group's; a protocol
+  // every member supports once a generation completed; metadata_bytes() the members' sum.
+  Status check_invariants() const;
   // The GroupMetadataValue that records the current generation and every member's assignment.
   GroupMetadataValue to_record(int64_t now_wall_ms) const;
   void set_protocol_type(std::string protocol_type) { protocol_type_ = std::move(protocol_type); }
@@ -165,6 +199,7 @@ class ClassicGroup {
   std::map<std::string, MemberState> members_;
   std::map<std::string, std::string> static_members_;
   std::map<std::string, int64_t> pending_members_;
+  size_t metadata_bytes_ = 0;
   std::map<TopicPartition, CommittedOffset> offsets_;
   Rebalance rebalance_;
 };

@@ -1,11 +1,13 @@
-// Membership: JoinGroup, SyncGroup, Heartbeat, LeaveGroup, the rebalance timers, and taking
-// __consumer_offsets partitions over. Offsets and administration are in group_offsets.cc.
+// Membership: JoinGroup, SyncGroup, Heartbeat, LeaveGroup and the rebalance timers. Offsets and
+// administration are in group_offsets.cc, taking __consumer_offsets partitions over in
+// group_loading.cc.
 
 #include "broker/group/group_coordinator.h"
 
 #include <algorithm>
 #include <cstdio>
 #include <random>
+#include <utility>
 
 #include "broker/group/coordinator_effects.h"
 
@@ -42,10 +44,9 @@ uint64_t splitmix64(uint64_t x) {
   return x ^ (x >> 31);
 }
 
-// What every JoinGroup of a known member refreshes (Kafka's updateMember): its protocols, both
-// timeouts and whether it may skip the assignment.
+// What every JoinGroup of a known member refreshes (Kafka's updateMember), besides its protocols
+// (ClassicGroup::set_protocols): both timeouts and whether it may skip the assignment.
 void refresh_from_join(MemberState& m, const JoinGroupParams& p) {
-  m.protocols = p.protocols;
   m.session_timeout_ms = p.session_timeout_ms;
   m.rebalance_timeout_ms = p.rebalance_timeout_ms;
   m.supports_skip_assignment = p.supports_skip_assignment;
@@ -119,75 +120,6 @@ void GroupCoordinator::remove_group(const std::string& group_id) {
   groups_.erase(group_id);
 }
 
-void GroupCoordinator::begin_loading(int32_t partition) {
-  if (partition < 0 || partition >= config_.offsets_topic_num_partitions) return;
-  std::lock_guard l(mu_);
-  auto [it, inserted] = partitions_.try_emplace(partition);
-  if (!inserted) return;
-  it->second.loading = true;
-  it->second.epoch = next_epoch_++;
-}
-
-Status GroupCoordinator::load_partition(int32_t partition, LoadStats* stats) {
-  if (partition < 0 || partition >= config_.offsets_topic_num_partitions) {
-    return invalid_argument("no __consumer_offsets partition " + std::to_string(partition));
-  }
-  uint64_t epoch;
-  {
-    std::lock_guard l(mu_);
-    PartitionStatus& ps = partitions_[partition];
-    ps.loading = true;
-    ps.epoch = next_epoch_++;
-    epoch = ps.epoch;
-  }
-  // Read without the lock: loading may take a while and the other partitions keep serving.
-  std::map<std::string, std::unique_ptr<ClassicGroup>> loaded;
-  int64_t records = 0;
-  Status s = log_.replay(partition, [&](const CoordinatorRecord& r) {
-    ++records;
-    replay_record(partition, r, loaded);
-  });
-  std::lock_guard l(mu_);
-  auto it = partitions_.find(partition);
-  if (it == partitions_.end() || it->second.epoch != epoch) return Status::ok();
-  if (!s.is_ok()) {
-    partitions_.erase(it);
-    return s;
-  }
-  int64_t now = clock_.monotonic_ms();
-  if (stats != nullptr) {
-    stats->records = records;
-    stats->groups = static_cast<int64_t>(loaded.size());
-    stats->offsets = 0;
-    for (const auto& [id, g] : loaded) stats->offsets += static_cast<int64_t>(g->offsets().size());
-  }
-  for (auto& [id, g] : loaded) {
-    if (!g->members().empty()) {
-      for (auto& [mid, m] : g->members()) m.session_deadline_ms = now + m.session_timeout_ms;
-      active_groups_.insert(id);
-    }
-    groups_[id] = std::move(g);
-  }
-  it->second.loading = false;
-  return Status::ok();
-}
-
-void GroupCoordinator::unload_partition(int32_t partition) {
-  Effects fx;
-  {
-    std::lock_guard l(mu_);
-    partitions_.erase(partition);
-    std::vector<std::string> gone;
-    for (auto& [id, g] : groups_) {
-      if (g->partition() != partition) continue;
-      answer_all_waiting(*g, err::kNotCoordinator, fx);
-      gone.push_back(id);
-    }
-    for (const std::string& id : gone) remove_group(id);
-  }
-  fx.run(*this);
-}
-
 void GroupCoordinator::finish_append(int32_t partition, uint64_t epoch, const Status& s,
                                      const AppendDone& then) {
   Effects fx;
@@ -225,7 +157,10 @@ void GroupCoordinator::join_group(JoinGroupParams p, JoinCallback done) {
       answer_join_error(fx, done, err::kInvalidSessionTimeout, p.member_id);
     } else {
       ClassicGroup* g = find_group(p.group_id);
-      if (g == nullptr && !p.member_id.empty()) {
+      ErrorCode limit = check_metadata_limits(g, p);
+      if (limit != err::kNone) {
+        answer_join_error(fx, done, limit, p.member_id);
+      } else if (g == nullptr && !p.member_id.empty()) {
         answer_join_error(fx, done, err::kUnknownMemberId, p.member_id);
       } else {
         if (g == nullptr) g = &get_or_create_group(p.group_id);
@@ -243,6 +178,38 @@ void GroupCoordinator::join_group(JoinGroupParams p, JoinCallback done) {
     }
   }
   fx.run(*this);
+}
+
+ErrorCode GroupCoordinator::check_metadata_limits(const ClassicGroup* g, const JoinGroupParams& p) {
+  // Kafka bounds a member's metadata only by the request size (100 MB): a few hundred such joins
+  // would hold gigabytes. One member over its bound sent a request no client needs; a group over
+  // its bound is full, as group.max.size makes it by members.
+  GroupLimits bounds = limits();
+  size_t bytes = protocol_metadata_bytes(p.protocols);
+  auto refuse = [&](ErrorCode error) {
+    ++refused_joins_.count;
+    refused_joins_.last_group = p.group_id;
+    refused_joins_.last_bytes = bytes;
+    return error;
+  };
+  if (bytes > bounds.member_metadata_max_bytes) return refuse(err::kInvalidRequest);
+  if (g == nullptr) {
+    return bytes > bounds.metadata_max_bytes ? refuse(err::kGroupMaxSizeReached) : err::kNone;
+  }
+  // A rejoin replaces the member's metadata: only the difference counts.
+  const MemberState* replaced = nullptr;
+  if (!p.member_id.empty()) {
+    auto it = g->members().find(p.member_id);
+    if (it != g->members().end()) replaced = &it->second;
+  } else if (p.group_instance_id) {
+    if (auto old = g->static_member(*p.group_instance_id)) {
+      auto it = g->members().find(*old);
+      if (it != g->members().end()) replaced = &it->second;
+    }
+  }
+  size_t kept = g->metadata_bytes() -
+                (replaced != nullptr ? protocol_metadata_bytes(replaced->protocols) : 0);
+  return kept + bytes > bounds.metadata_max_bytes ? refuse(err::kGroupMaxSizeReached) : err::kNone;
 }
 
 void GroupCoordinator::new_member_join(ClassicGroup& g, JoinGroupParams& p, JoinCallback& done,
@@ -291,6 +258,8 @@ void GroupCoordinator::static_member_rejoin(ClassicGroup& g, JoinGroupParams& p,
   std::string new_id = new_member_id(p.client_id);
   g.replace_static_member(old_id, new_id);
   MemberState& m = *g.member(new_id);
+  // Moved, not copied: a member's metadata may be large.
+  g.set_protocols(m, std::move(p.protocols));
   refresh_from_join(m, p);
   m.client_id = p.client_id;
   m.client_host = p.client_host;
@@ -353,6 +322,12 @@ void GroupCoordinator::current_member_join(ClassicGroup& g, JoinGroupParams& p, 
     answer_join_error(fx, done, err::kCoordinatorNotAvailable, p.member_id);
     return;
   }
+  // Before the pending check: a pending member that came back with another member's
+  // group.instance.id would otherwise be added beside it, two members owning one instance id.
+  if (g.is_static_member_fenced(p.group_instance_id, p.member_id)) {
+    answer_join_error(fx, done, err::kFencedInstanceId, p.member_id);
+    return;
+  }
   auto pending = g.pending_members().find(p.member_id);
   if (pending != g.pending_members().end()) {
     if (!g.supports_protocols(p.protocol_type, p.protocols)) {
@@ -362,10 +337,6 @@ void GroupCoordinator::current_member_join(ClassicGroup& g, JoinGroupParams& p, 
     g.pending_members().erase(pending);
     std::string id = p.member_id;
     add_member_and_rebalance(g, p, std::move(id), std::move(done), fx);
-    return;
-  }
-  if (g.is_static_member_fenced(p.group_instance_id, p.member_id)) {
-    answer_join_error(fx, done, err::kFencedInstanceId, p.member_id);
     return;
   }
   MemberState* m = g.member(p.member_id);
@@ -414,6 +385,7 @@ void GroupCoordinator::add_member_and_rebalance(ClassicGroup& g, JoinGroupParams
   m.client_id = p.client_id;
   m.client_host = p.client_host;
   m.protocol_type = p.protocol_type;
+  m.protocols = std::move(p.protocols);
   refresh_from_join(m, p);
   m.awaiting_join = std::move(done);
   schedule_session(m);
@@ -427,6 +399,8 @@ void GroupCoordinator::add_member_and_rebalance(ClassicGroup& g, JoinGroupParams
 void GroupCoordinator::update_member_and_rebalance(ClassicGroup& g, MemberState& m,
                                                    JoinGroupParams& p, JoinCallback done,
                                                    Effects& fx) {
+  // Moved, not copied: a member's metadata may be large.
+  g.set_protocols(m, std::move(p.protocols));
   refresh_from_join(m, p);
   if (m.awaiting_join) {
     // Superseded by this retry: the client no longer waits for the older request.
@@ -806,6 +780,21 @@ std::optional<int32_t> GroupCoordinator::group_generation(const std::string& gro
 size_t GroupCoordinator::group_count() const {
   std::lock_guard l(mu_);
   return groups_.size();
+}
+
+GroupCoordinator::RefusedJoins GroupCoordinator::take_refused_joins() {
+  std::lock_guard l(mu_);
+  return std::exchange(refused_joins_, RefusedJoins{});
+}
+
+size_t GroupCoordinator::metadata_bytes() const {
+  std::lock_guard l(mu_);
+  // Only groups with members hold metadata, and every one of them is active.
+  size_t bytes = 0;
+  for (const std::string& id : active_groups_) {
+    if (const ClassicGroup* g = find_group(id)) bytes += g->metadata_bytes();
+  }
+  return bytes;
 }
 
 }  // namespace eddy::group

@@ -39,10 +39,14 @@ namespace eddy::group {
 
 // Kafka's broker settings for groups and the offsets topic, with Kafka's defaults.
 struct GroupConfig {
-  int32_t min_session_timeout_ms = 6'000;                 // group.min.session.timeout.ms
-  int32_t max_session_timeout_ms = 1'800'000;             // group.max.session.timeout.ms
-  int32_t initial_rebalance_delay_ms = 3'000;             // group.initial.rebalance.delay.ms
-  int32_t max_size = 2'147'483'647;                       // group.max.size
+  int32_t min_session_timeout_ms = 6'000;      // group.min.session.timeout.ms
+  int32_t max_session_timeout_ms = 1'800'000;  // group.max.session.timeout.ms
+  int32_t initial_rebalance_delay_ms = 3'000;  // group.initial.rebalance.delay.ms
+  int32_t max_size = 2'147'483'647;            // group.max.size
+  // protocol_metadata_bytes() of one member and of a whole group: a JoinGroup past either is
+  // refused (INVALID_REQUEST, GROUP_MAX_SIZE_REACHED), a restored record past either skipped.
+  int32_t member_metadata_max_bytes = 1 << 20;            // group.member.metadata.max.bytes
+  int32_t metadata_max_bytes = 16 << 20;                  // group.metadata.max.bytes
   int32_t offsets_topic_num_partitions = 50;              // offsets.topic.num.partitions
   int64_t offsets_retention_ms = 7LL * 24 * 3'600'000;    // offsets.retention.minutes
   int64_t offsets_retention_check_interval_ms = 600'000;  // offsets.retention.check.interval.ms
@@ -65,7 +69,12 @@ class GroupCoordinator {
     int64_t records = 0;
     int64_t groups = 0;
     int64_t offsets = 0;
+    // Records that were not restored (undecodable, inconsistent, placed on the wrong partition),
+    // with the reasons of the first kMaxSkippedReasons.
+    int64_t skipped = 0;
+    std::vector<std::string> skipped_reasons;
   };
+  static constexpr size_t kMaxSkippedReasons = 10;
   // Announces that this node now leads `partition`: until load_partition finishes, its groups
   // answer COORDINATOR_LOAD_IN_PROGRESS (clients retry that) rather than NOT_COORDINATOR (which
   // librdkafka's committed() does not). Does nothing for a partition already loading or loaded.
@@ -104,6 +113,19 @@ class GroupCoordinator {
   std::optional<GroupState> group_state(const std::string& group_id) const;
   std::optional<int32_t> group_generation(const std::string& group_id) const;
   size_t group_count() const;
+  // protocol_metadata_bytes() held by every member of every group (GroupService gives memory back
+  // to the system when it falls).
+  size_t metadata_bytes() const;
+  // JoinGroups refused over group.member.metadata.max.bytes or group.metadata.max.bytes since the
+  // last call, and the last one's group and bytes, for a rate-limited log line.
+  struct RefusedJoins {
+    int64_t count = 0;
+    std::string last_group;
+    size_t last_bytes = 0;
+  };
+  RefusedJoins take_refused_joins();
+  // ClassicGroup::check_invariants of every group, the first violation named by its group.
+  Status check_invariants() const;
 
   // What an operation does once the lock is released (coordinator_effects.h); internal.
   class Effects;
@@ -156,8 +178,13 @@ class GroupCoordinator {
   // Offsets and administration (group_offsets.cc).
   void expire_offsets(Effects& fx);
   ErrorCode validate_commit(ClassicGroup* g, const OffsetCommitParams& p) const;
-  void replay_record(int32_t partition, const CoordinatorRecord& record,
-                     std::map<std::string, std::unique_ptr<ClassicGroup>>& groups);
+  // Applies one record read back from `partition`; a record that cannot be trusted changes
+  // nothing and is refused with the reason.
+  Status replay_record(int32_t partition, const CoordinatorRecord& record,
+                       std::map<std::string, std::unique_ptr<ClassicGroup>>& groups);
+  // The join's metadata against group.member.metadata.max.bytes and group.metadata.max.bytes.
+  ErrorCode check_metadata_limits(const ClassicGroup* g, const JoinGroupParams& p);
+  GroupLimits limits() const;
   static ErrorCode append_error(const Status& s);
 
   GroupConfig config_;
@@ -169,6 +196,7 @@ class GroupCoordinator {
   std::map<std::string, std::unique_ptr<ClassicGroup>> groups_;
   // Groups with members, pending members or a rebalance in flight: the ones tick() must visit.
   std::set<std::string> active_groups_;
+  RefusedJoins refused_joins_;
   uint64_t next_epoch_ = 1;
   uint64_t member_id_seq_ = 0;
   uint64_t member_id_salt_;

@@ -1,6 +1,5 @@
 // GroupCoordinator, part two: committed offsets (OffsetCommit, OffsetFetch, OffsetDelete), their
-// retention, group administration (ListGroups, DescribeGroups, DeleteGroups) and rebuilding
-// groups from __consumer_offsets records.
+// retention and group administration (ListGroups, DescribeGroups, DeleteGroups).
 
 #include <algorithm>
 #include <memory>
@@ -311,43 +310,6 @@ void GroupCoordinator::expire_offsets(Effects& fx) {
     }
   }
   for (const std::string& id : dead) remove_group(id);
-}
-
-// ---- loading ----------------------------------------------------------------------------------
-
-void GroupCoordinator::replay_record(int32_t partition, const CoordinatorRecord& record,
-                                     std::map<std::string, std::unique_ptr<ClassicGroup>>& groups) {
-  // A record we cannot decode is skipped: one bad record must not keep every group of the
-  // partition from loading.
-  auto key = decode_key(record.key);
-  if (!key) return;
-  int64_t wall = clock_.wall_ms();
-  auto group = [&](const std::string& id) -> ClassicGroup& {
-    auto& slot = groups[id];
-    if (!slot) slot = std::make_unique<ClassicGroup>(id, partition, wall);
-    return *slot;
-  };
-  if (const auto* k = std::get_if<OffsetCommitKey>(&*key)) {
-    TopicPartition tp{k->topic, k->partition};
-    if (!record.value) {
-      auto it = groups.find(k->group);
-      if (it != groups.end()) it->second->offsets().erase(tp);
-      return;
-    }
-    auto v = decode_offset_commit_value(*record.value);
-    if (!v) return;
-    group(k->group).offsets()[tp] =
-        CommittedOffset{v->offset, v->leader_epoch, v->metadata, v->commit_timestamp_ms};
-    return;
-  }
-  const auto& k = std::get<GroupMetadataKey>(*key);
-  if (!record.value) {
-    groups.erase(k.group);
-    return;
-  }
-  auto v = decode_group_metadata_value(*record.value);
-  if (!v) return;
-  group(k.group).restore(*v, clock_.monotonic_ms(), wall);
 }
 
 }  // namespace eddy::group

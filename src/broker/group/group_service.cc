@@ -4,6 +4,10 @@
 
 #include <chrono>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 namespace eddy::group {
 
 GroupServiceOptions group_service_options(const broker::BrokerConfig& config) {
@@ -14,6 +18,8 @@ GroupServiceOptions group_service_options(const broker::BrokerConfig& config) {
   c.max_session_timeout_ms = i32("group.max.session.timeout.ms");
   c.initial_rebalance_delay_ms = i32("group.initial.rebalance.delay.ms");
   c.max_size = i32("group.max.size");
+  c.member_metadata_max_bytes = i32("group.member.metadata.max.bytes");
+  c.metadata_max_bytes = i32("group.metadata.max.bytes");
   c.offsets_topic_num_partitions = i32("offsets.topic.num.partitions");
   c.offsets_retention_ms = config.get_long("offsets.retention.minutes") * 60'000;
   c.offsets_retention_check_interval_ms = config.get_long("offsets.retention.check.interval.ms");
@@ -65,6 +71,42 @@ void GroupService::stop() {
 void GroupService::run_once() {
   follow_leadership();
   coordinator_.tick();
+  release_memory();
+  log_refused_joins();
+}
+
+void GroupService::log_refused_joins() {
+  GroupCoordinator::RefusedJoins r = coordinator_.take_refused_joins();
+  if (r.count > 0) {
+    refusals_.count += r.count;
+    refusals_.last_group = std::move(r.last_group);
+    refusals_.last_bytes = r.last_bytes;
+  }
+  int64_t now = options_.clock->monotonic_ms();
+  if (refusals_.count == 0 ||
+      (refusals_logged_ms_ >= 0 && now - refusals_logged_ms_ < kRefusalLogIntervalMs)) {
+    return;
+  }
+  spdlog::warn(
+      "refused {} JoinGroups over group.member.metadata.max.bytes ({}) or "
+      "group.metadata.max.bytes ({}); the last: group {}, {} bytes of protocol metadata",
+      refusals_.count, options_.config.member_metadata_max_bytes,
+      options_.config.metadata_max_bytes, refusals_.last_group, refusals_.last_bytes);
+  refusals_ = {};
+  refusals_logged_ms_ = now;
+}
+
+void GroupService::release_memory() {
+  // Members' metadata is freed when they leave, but glibc keeps freed blocks of a megabyte or so
+  // in its heaps (its mmap threshold adapts upwards) and the process's RSS stays at its peak. Once
+  // the groups hold kReleaseBytes less than at their peak, hand the free pages back.
+  size_t now = coordinator_.metadata_bytes();
+  if (now > metadata_peak_bytes_) metadata_peak_bytes_ = now;
+  if (metadata_peak_bytes_ - now < kReleaseBytes) return;
+  metadata_peak_bytes_ = now;
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
 }
 
 void GroupService::ensure_offsets_topic() {
@@ -130,6 +172,13 @@ void GroupService::follow_leadership() {
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     spdlog::info("loaded __consumer_offsets-{}: {} records, {} groups, {} offsets in {:.1f} ms", p,
                  stats.records, stats.groups, stats.offsets, ms);
+    // Bounded: the first few reasons, then a count.
+    for (const std::string& why : stats.skipped_reasons) {
+      spdlog::warn("__consumer_offsets-{}: skipped a record: {}", p, why);
+    }
+    if (stats.skipped > static_cast<int64_t>(stats.skipped_reasons.size())) {
+      spdlog::warn("__consumer_offsets-{}: skipped {} records in all", p, stats.skipped);
+    }
     std::lock_guard l(mu_);
     loaded_epochs_[p] = epoch;
   }

@@ -75,6 +75,13 @@ class GroupService {
  private:
   void ensure_offsets_topic();
   void follow_leadership();
+  // Returns freed heap pages to the system once the groups' metadata fell well below its peak.
+  void release_memory();
+  static constexpr size_t kReleaseBytes = 8 << 20;
+  // Logs JoinGroups refused over the metadata limits, at most once a kRefusalLogIntervalMs: a
+  // flood must not flood the log too.
+  void log_refused_joins();
+  static constexpr int64_t kRefusalLogIntervalMs = 60'000;
 
   GroupServiceOptions options_;
   ReplicaCoordinatorLog log_;
@@ -85,6 +92,11 @@ class GroupService {
   bool stopping_ = false;
   bool topic_requested_ = false;
   std::map<int32_t, int32_t> loaded_epochs_;  // partition -> leader epoch it was loaded under
+  // run_once's thread only: the groups' largest metadata since the last trim, when refusals were
+  // last logged, and the refusals not logged yet.
+  size_t metadata_peak_bytes_ = 0;
+  int64_t refusals_logged_ms_ = -1;
+  GroupCoordinator::RefusedJoins refusals_;
   std::thread thread_;
 };
 

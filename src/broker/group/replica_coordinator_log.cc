@@ -48,14 +48,16 @@ void ReplicaCoordinatorLog::append(int32_t partition, std::vector<CoordinatorRec
   std::vector<broker::ProducePartitionInput> inputs;
   inputs.push_back(broker::ProducePartitionInput{
       broker::TopicPartition{std::string(kOffsetsTopic), partition}, MutableByteSpan(bytes)});
-  replicas_.append_records(std::move(inputs), /*acks=*/-1, commit_timeout_ms_,
-                           [done = std::move(done)](std::vector<broker::ProducePartitionResult> r) {
-                             if (r.empty()) {
-                               done(internal_error("no produce result"));
-                               return;
-                             }
-                             done(status_of(r[0].error, r[0].error_message));
-                           });
+  replicas_.append_records(
+      std::move(inputs), /*acks=*/-1, commit_timeout_ms_,
+      [done = std::move(done)](std::vector<broker::ProducePartitionResult> r) {
+        if (r.empty()) {
+          done(internal_error("no produce result"));
+          return;
+        }
+        done(status_of(r[0].error, r[0].error_message));
+      },
+      broker::AppendOrigin::kCoordinator);
 }
 
 Status ReplicaCoordinatorLog::replay(int32_t partition,

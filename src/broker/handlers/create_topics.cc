@@ -6,12 +6,14 @@
 // as in Kafka, permissive before.
 #include "protocol/generated/create_topics.h"
 
+#include <string>
 #include <vector>
 
 #include "broker/handlers/all_handlers.h"
 #include "broker/handlers/config_entries.h"
 #include "broker/handlers/handler_util.h"
 #include "broker/handlers/topic_creation_limits.h"
+#include "broker/replica/replica_manager.h"
 #include "metadata/topic_name.h"
 
 namespace eddy::broker {
@@ -23,6 +25,26 @@ using protocol::CreateTopicsResponse;
 
 // Kafka answers THROTTLING_QUOTA_EXCEEDED from CreateTopics v6 on (KIP-599).
 constexpr int16_t kFirstStrictQuotaVersion = 6;
+
+// "partition 3 is offline on broker 1: <reason>" for the first of `topic`'s partitions this
+// broker leads but could not open, and how many more there are; empty when none.
+std::string offline_partitions_of(const BrokerContext& ctx, const metadata::TopicImage& topic) {
+  if (ctx.replicas == nullptr) return {};
+  auto offline = ctx.replicas->offline_partitions();
+  std::string first;
+  size_t count = 0;
+  for (const auto& p : topic.partitions) {
+    if (p.leader != ctx.node_id) continue;
+    auto it = offline.find({topic.name, p.partition});
+    if (it == offline.end()) continue;
+    if (count++ == 0) {
+      first = "partition " + std::to_string(p.partition) + " is offline on broker " +
+              std::to_string(ctx.node_id) + ": " + it->second.reason;
+    }
+  }
+  if (count > 1) first += " (and " + std::to_string(count - 1) + " more partitions)";
+  return first;
+}
 
 CreateTopicsResponse::CreatableTopicResult create_one(const BrokerContext& ctx,
                                                       const CreateTopicsRequest::CreatableTopic& t,
@@ -84,6 +106,13 @@ CreateTopicsResponse::CreatableTopicResult create_one(const BrokerContext& ctx,
   }
   const metadata::TopicImage* created = image->topic(t.name);
   if (created == nullptr) return out;  // deleted again in between; the create itself succeeded
+  // The commit applied the topic here: a partition this broker leads whose log could not be
+  // opened (out of file descriptors, a storage error) is offline, and the create says so.
+  if (std::string offline = offline_partitions_of(ctx, *created); !offline.empty()) {
+    out.error_code = error_code(protocol::ErrorCode::kKafkaStorageError);
+    out.error_message = std::move(offline);
+    return out;
+  }
   out.topic_id.bytes = created->id.bytes;
   out.num_partitions = static_cast<int32_t>(created->partitions.size());
   out.replication_factor = created->partitions.empty()

@@ -18,11 +18,17 @@ ApiSpec api_spec(protocol::ApiKey key) {
   return spec;
 }
 
-void run_on_controller(const BrokerContext& ctx, Responder responder,
+void run_on_controller(const BrokerContext& ctx, size_t request_bytes, Responder responder,
                        std::function<void(Responder&)> task) {
   auto shared = std::make_shared<Responder>(std::move(responder));
-  bool queued = ctx.controller_queue->submit([shared, task = std::move(task)] { task(*shared); });
-  if (!queued) shared->respond(Response::close());
+  ControllerTask t;
+  t.run = [shared, task = std::move(task)] { task(*shared); };
+  // Refused (queue full or stopping) or dropped: the connection is closed; the client reconnects
+  // and retries, and nothing was changed.
+  t.drop = [shared] { shared->respond(Response::close()); };
+  t.bytes = request_bytes;
+  t.wanted = [shared] { return shared->peer_connected(); };
+  ctx.controller_queue->submit(std::move(t));
 }
 
 bool is_from_broker(const BrokerContext& ctx, const Request& request) {
@@ -37,7 +43,8 @@ bool should_forward(const BrokerContext& ctx, const Request& request) {
 
 void forward_to_controller(const BrokerContext& ctx, Request request, Responder responder) {
   auto shared = std::make_shared<Request>(std::move(request));
-  run_on_controller(ctx, std::move(responder), [ctx = &ctx, shared](Responder& r) {
+  const size_t bytes = shared->frame.size();
+  run_on_controller(ctx, bytes, std::move(responder), [ctx = &ctx, shared](Responder& r) {
     auto body = ctx->controller_channel->forward(ByteSpan(shared->frame), shared->api_key(),
                                                  shared->api_version());
     r.respond(body ? Response::bytes(std::move(*body)) : Response::close());

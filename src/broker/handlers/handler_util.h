@@ -51,9 +51,10 @@ Response encode_response(const Message& m, int16_t version) {
 }
 
 // Runs `task` on the controller thread (where metadata commits may fsync), handing it the
-// responder. When the controller queue is full the connection is closed: the client reconnects
-// and retries, and nothing was changed.
-void run_on_controller(const BrokerContext& ctx, Responder responder,
+// responder; `request_bytes` (the request's size) counts against the queue's byte bound. When the
+// controller queue is full the connection is closed: the client reconnects and retries, and
+// nothing was changed. When the client disconnected before its turn, the task never runs.
+void run_on_controller(const BrokerContext& ctx, size_t request_bytes, Responder responder,
                        std::function<void(Responder&)> task);
 
 // True when `request` carries the principal of a broker of this cluster (ControllerChannel).
@@ -88,7 +89,7 @@ void add_controller_handler(HandlerRegistry& registry, const BrokerContext& cont
     int16_t version = request.api_version();
     bool from_broker = is_from_broker(*ctx, request);
     run_on_controller(
-        *ctx, std::move(responder),
+        *ctx, request.frame.size(), std::move(responder),
         [fn, message = std::move(*message), version, from_broker](Responder& r) {
           if constexpr (std::is_invocable_v<Fn, const Message&, int16_t, Responder&, bool>) {
             fn(message, version, r, from_broker);

@@ -8,15 +8,15 @@
 // later). v0 with an empty topic list and v1+ with a null list mean "all topics".
 #include "protocol/generated/metadata.h"
 
+#include <map>
 #include <memory>
-#include <set>
 #include <string>
 #include <vector>
 
 #include "broker/handlers/all_handlers.h"
 #include "broker/handlers/auto_create_topics.h"
 #include "broker/handlers/handler_util.h"
-#include "log/log_manager.h"
+#include "broker/replica/replica_manager.h"
 #include "metadata/topic_name.h"
 
 namespace eddy::broker {
@@ -33,12 +33,14 @@ protocol::Uuid to_wire(const metadata::Uuid& id) {
   return u;
 }
 
-// `offline`: partitions whose local log has damaged offsets (docs/storage.md, "Damage and
-// quarantine"); this node's replica of them is listed offline, as Kafka lists a replica in an
-// offline log dir, so that `eddyctl cluster health` reports them.
-MetadataResponse::MetadataResponseTopic describe_topic(const metadata::TopicImage& t,
-                                                       const std::set<log::TopicPartition>& offline,
-                                                       int32_t node_id) {
+// `offline`: this node's offline replicas (ReplicaManager::offline_partitions). The replica is
+// listed in offline_replicas, as Kafka lists a replica in an offline log dir, so that clients and
+// `eddyctl cluster health` see it. A partition this node leads but could not open also answers
+// KAFKA_STORAGE_ERROR: nothing of it is served. One with damaged offsets keeps error NONE: the
+// rest of it is served (docs/broker.md, "Offline replicas").
+MetadataResponse::MetadataResponseTopic describe_topic(
+    const BrokerContext& ctx, const metadata::TopicImage& t,
+    const std::map<TopicPartition, OfflineReplica>& offline) {
   MetadataResponse::MetadataResponseTopic out;
   out.name = t.name;
   out.topic_id = to_wire(t.id);
@@ -51,8 +53,11 @@ MetadataResponse::MetadataResponseTopic describe_topic(const metadata::TopicImag
     mp.replica_nodes = p.replicas;
     mp.isr_nodes = p.isr;
     if (p.leader < 0) mp.error_code = error_code(ErrorCode::kLeaderNotAvailable);
-    if (!offline.empty() && offline.count({t.name, p.partition}) > 0) {
-      mp.offline_replicas.push_back(node_id);
+    if (auto it = offline.find({t.name, p.partition}); it != offline.end()) {
+      mp.offline_replicas.push_back(ctx.node_id);
+      if (it->second.cause == OfflineReplica::Cause::kLogUnavailable && p.leader == ctx.node_id) {
+        mp.error_code = error_code(ErrorCode::kKafkaStorageError);
+      }
     }
     out.partitions.push_back(std::move(mp));
   }
@@ -75,12 +80,10 @@ Response build(const BrokerContext& ctx, const MetadataRequest& req, int16_t ver
   resp.brokers = wire_brokers(*image, &MetadataResponse::MetadataResponseBroker::node_id);
   resp.cluster_id = ctx.cluster_id;
   resp.controller_id = ctx.metadata->active_controller();
+  const auto offline = ctx.replicas != nullptr ? ctx.replicas->offline_partitions()
+                                               : std::map<TopicPartition, OfflineReplica>{};
+  auto describe = [&](const metadata::TopicImage& t) { return describe_topic(ctx, t, offline); };
   bool all = !req.topics || (version == 0 && req.topics->empty());
-  const std::set<log::TopicPartition> offline =
-      ctx.logs != nullptr ? ctx.logs->damaged_partitions() : std::set<log::TopicPartition>{};
-  auto describe = [&](const metadata::TopicImage& t) {
-    return describe_topic(t, offline, ctx.node_id);
-  };
   if (all) {
     for (const auto& [name, t] : image->topics()) resp.topics.push_back(describe(*t));
     return encode_response(resp, version);

@@ -139,9 +139,12 @@ void Connection::dispatch(UninitBytes frame) {
   // pipelining client lost its socket (silently) whenever every slot waited on a handler.
   auto self = shared_from_this();
   asio::io_context* io = &io_;
-  Responder responder([self, io, seq](Response r) {
-    asio::post(*io, [self, seq, r = std::move(r)]() mutable { self->deliver(seq, std::move(r)); });
-  });
+  Responder responder(
+      [self, io, seq](Response r) {
+        asio::post(*io,
+                   [self, seq, r = std::move(r)]() mutable { self->deliver(seq, std::move(r)); });
+      },
+      [self] { return !self->closed_.load(std::memory_order_relaxed); });
   // A handler that throws is a bug; contain it to this connection.
   try {
     routed.entry->handler(std::move(routed.request), std::move(responder));

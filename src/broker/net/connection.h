@@ -12,6 +12,7 @@
 // connections.max.idle.ms without bytes read while nothing is in flight, or on drain() once
 // everything in flight is written.
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -85,7 +86,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool reading_ = false;
   bool reading_direct_ = false;  // the pending read fills the assembler's frame body
   bool draining_ = false;
-  bool closed_ = false;
+  // Written on the connection's thread only; atomic because a Responder asks it from others.
+  std::atomic<bool> closed_{false};
   std::chrono::steady_clock::time_point last_read_;
 
   std::deque<Slot> slots_;  // in request order; front is the next response to write

@@ -43,13 +43,20 @@ class Responder {
  public:
   using Deliver = std::function<void(Response)>;
 
+  // Whether the client's connection is still open; callable from any thread.
+  using Connected = std::function<bool()>;
+
   Responder() = default;
-  explicit Responder(Deliver deliver) : deliver_(std::move(deliver)) {}
-  Responder(Responder&& o) noexcept : deliver_(std::exchange(o.deliver_, nullptr)) {}
+  explicit Responder(Deliver deliver, Connected connected = nullptr)
+      : deliver_(std::move(deliver)), connected_(std::move(connected)) {}
+  Responder(Responder&& o) noexcept
+      : deliver_(std::exchange(o.deliver_, nullptr)),
+        connected_(std::exchange(o.connected_, nullptr)) {}
   Responder& operator=(Responder&& o) noexcept {
     if (this != &o) {
       finish(Response::close());
       deliver_ = std::exchange(o.deliver_, nullptr);
+      connected_ = std::exchange(o.connected_, nullptr);
     }
     return *this;
   }
@@ -61,12 +68,16 @@ class Responder {
   // (the answer is posted to its thread), but one Responder must not be used from two threads.
   void respond(Response r) { finish(std::move(r)); }
   bool answered() const { return !deliver_; }
+  // False once the client disconnected: work only it waits for (a queued admin request) can be
+  // skipped. True when unknown.
+  bool peer_connected() const { return !connected_ || connected_(); }
 
  private:
   void finish(Response r) {
     if (deliver_) std::exchange(deliver_, nullptr)(std::move(r));
   }
   Deliver deliver_;
+  Connected connected_;
 };
 
 }  // namespace eddy::broker

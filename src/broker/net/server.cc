@@ -1,8 +1,12 @@
 #include "broker/net/server.h"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <boost/asio/post.hpp>
+#include <cerrno>
 #include <chrono>
 
 namespace eddy::broker {
@@ -45,8 +49,12 @@ Status Server::listen(const std::vector<ListenAddress>& addresses) {
       return unavailable("cannot listen on " + a.host + ":" + std::to_string(a.port) + ": " +
                          ec.message());
     }
-    uint16_t port = acceptor->local_endpoint(ec).port();
-    listeners_.push_back({std::move(acceptor), port});
+    Listener l;
+    l.port = acceptor->local_endpoint(ec).port();
+    l.acceptor = std::move(acceptor);
+    l.reserve_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    l.backoff = std::make_unique<asio::steady_timer>(*ios_[0]);
+    listeners_.push_back(std::move(l));
   }
   return Status::ok();
 }
@@ -90,11 +98,60 @@ void Server::accept(size_t index) {
           }
           asio::post(target, [conn] { conn->start(); });
         } else {
-          // EMFILE and friends: keep accepting; the next attempt may succeed.
-          spdlog::warn("accept failed: {}", ec.message());
+          on_accept_error(index, ec);
+          return;
         }
         accept(index);
       });
+}
+
+void Server::on_accept_error(size_t index, const boost::system::error_code& ec) {
+  Listener& l = listeners_[index];
+  ++l.failures;
+  const int err = ec.value();
+  const bool out_of_fds = ec.category() == boost::system::system_category() &&
+                          (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM);
+  if (out_of_fds) {
+    // The pending connections cannot be served; closing them tells their clients so (they back
+    // off and retry) and empties the backlog that makes accept fail again at once.
+    if (l.reserve_fd >= 0) {
+      ::close(l.reserve_fd);
+      l.reserve_fd = -1;
+    }
+    for (int n = 0; n < 1024; ++n) {
+      int fd =
+          ::accept4(l.acceptor->native_handle(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd < 0) break;
+      ::close(fd);
+      ++l.shed;
+    }
+    l.reserve_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  }
+  auto now = std::chrono::steady_clock::now();
+  if (now - l.last_log >= std::chrono::milliseconds(kAcceptLogIntervalMs)) {
+    spdlog::warn(
+        "accept on port {} failed: {} ({} failures, {} connections closed unserved since the "
+        "last report){}",
+        l.port, ec.message(), l.failures, l.shed,
+        out_of_fds ? "; out of file descriptors: raise the open-file limit (ulimit -n)" : "");
+    l.last_log = now;
+    l.failures = 0;
+    l.shed = 0;
+  }
+  if (!out_of_fds) {
+    // A connection aborted before it was accepted and the like: the next one may succeed.
+    accept(index);
+    return;
+  }
+  l.backoff->expires_after(std::chrono::milliseconds(kAcceptBackoffMs));
+  l.backoff->async_wait([this, index](const boost::system::error_code& wait_ec) {
+    if (wait_ec) return;
+    {
+      std::lock_guard lock(mu_);
+      if (!accepting_) return;
+    }
+    accept(index);
+  });
 }
 
 void Server::on_closed(uint64_t id) {
@@ -110,9 +167,10 @@ void Server::stop_accepting() {
     accepting_ = false;
   }
   for (auto& l : listeners_) {
-    asio::post(*ios_[0], [acc = l.acceptor.get()] {
+    asio::post(*ios_[0], [acc = l.acceptor.get(), timer = l.backoff.get()] {
       boost::system::error_code ec;
       acc->close(ec);
+      timer->cancel();
     });
   }
 }
@@ -156,6 +214,10 @@ void Server::stop() {
   for (auto& io : ios_) io->stop();
   for (auto& t : threads_) {
     if (t.joinable()) t.join();
+  }
+  for (auto& l : listeners_) {
+    if (l.reserve_fd >= 0) ::close(l.reserve_fd);
+    l.reserve_fd = -1;
   }
 }
 

@@ -3,6 +3,13 @@
 // listener hands each new connection to the next io_context in turn, and the connection stays
 // on that thread for its life.
 //
+// Out of file descriptors (EMFILE, ENFILE), accept fails while the connection stays pending, so
+// retrying at once spins. Each listener keeps one reserve descriptor: on such a failure it frees
+// the reserve, accepts and closes the pending connections (the clients see a close and retry
+// later instead of hanging), takes the reserve back and waits kAcceptBackoffMs before accepting
+// again. Accept failures are logged at most once per kAcceptLogIntervalMs per listener, with a
+// count.
+//
 // Shutdown is two-step: stop_accepting() + drain() closes every listener and lets each
 // connection finish writing what is in flight (it reads no new requests); wait_drained() waits
 // for them, bounded by a timeout; stop() closes whatever is left and joins the threads.
@@ -10,6 +17,8 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <map>
@@ -32,6 +41,9 @@ struct ListenAddress {
 
 class Server {
  public:
+  static constexpr int64_t kAcceptBackoffMs = 100;
+  static constexpr int64_t kAcceptLogIntervalMs = 10'000;
+
   Server(const HandlerRegistry& registry, ConnectionOptions options, int io_threads);
   ~Server();
   Server(const Server&) = delete;
@@ -59,8 +71,17 @@ class Server {
   struct Listener {
     std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor;
     uint16_t port = 0;
+    // Below: used by the accept handlers only, which all run on io thread 0.
+    int reserve_fd = -1;  // /dev/null, given up to shed connections when out of descriptors
+    std::unique_ptr<boost::asio::steady_timer> backoff;
+    uint64_t failures = 0;  // accept failures since the last log line
+    uint64_t shed = 0;      // connections accepted and closed since the last log line
+    std::chrono::steady_clock::time_point last_log{};
   };
   void accept(size_t listener);
+  // After a failed accept: sheds pending connections when out of descriptors, logs (rate
+  // limited) and accepts again, after a back-off when the failure will repeat.
+  void on_accept_error(size_t listener, const boost::system::error_code& ec);
   void on_closed(uint64_t id);
 
   const HandlerRegistry& registry_;

@@ -1,8 +1,11 @@
 #include "broker/replica/replica_manager.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <mutex>
 
+#include "metadata/topic_name.h"
 #include "protocol/errors.h"
 #include "protocol/records/batch_reader.h"
 
@@ -158,11 +161,18 @@ Status ReplicaManager::become_leader(const TopicPartition& tp, LeaderEpoch epoch
                                      std::vector<NodeId> isr, const PartitionSettings& settings) {
   std::shared_ptr<Partition> partition = get_partition(tp);
   if (!partition) {
-    EDDY_ASSIGN_OR_RETURN(std::shared_ptr<log::PartitionLog> log,
-                          options_.logs->get_or_create(tp, settings.log_config));
-    auto created = std::make_shared<Partition>(tp, std::move(log), options_.node_id);
-    EDDY_RETURN_IF_ERROR(created->rebuild_producer_state(options_.producer_state_scan_bytes));
+    auto offline = [&](const Status& s) {
+      std::unique_lock lock(mu_);
+      offline_[tp] = s.to_string();
+      return s;
+    };
+    auto log = options_.logs->get_or_create(tp, settings.log_config);
+    if (!log.is_ok()) return offline(log.status());
+    auto created = std::make_shared<Partition>(tp, std::move(log).value(), options_.node_id);
+    Status rebuilt = created->rebuild_producer_state(options_.producer_state_scan_bytes);
+    if (!rebuilt) return offline(rebuilt);
     std::unique_lock lock(mu_);
+    offline_.erase(tp);
     auto [it, inserted] = partitions_.emplace(tp, created);
     partition = it->second;
   }
@@ -181,6 +191,7 @@ Status ReplicaManager::remove_partition(const TopicPartition& tp, bool delete_lo
   std::shared_ptr<Partition> partition;
   {
     std::unique_lock lock(mu_);
+    offline_.erase(tp);
     auto it = partitions_.find(tp);
     if (it != partitions_.end()) {
       partition = std::move(it->second);
@@ -192,10 +203,38 @@ Status ReplicaManager::remove_partition(const TopicPartition& tp, bool delete_lo
   return Status::ok();
 }
 
+int16_t ReplicaManager::missing_partition_error(const TopicPartition& tp) const {
+  std::shared_lock lock(mu_);
+  return offline_.count(tp) != 0 ? to_int(ErrorCode::kKafkaStorageError)
+                                 : to_int(ErrorCode::kUnknownTopicOrPartition);
+}
+
 std::shared_ptr<Partition> ReplicaManager::get_partition(const TopicPartition& tp) const {
   std::shared_lock lock(mu_);
   auto it = partitions_.find(tp);
   return it == partitions_.end() ? nullptr : it->second;
+}
+
+std::map<TopicPartition, OfflineReplica> ReplicaManager::offline_partitions() const {
+  std::map<TopicPartition, OfflineReplica> out;
+  {
+    std::shared_lock lock(mu_);
+    for (const auto& [tp, why] : offline_) {
+      out[tp] = OfflineReplica{OfflineReplica::Cause::kLogUnavailable, why};
+    }
+  }
+  if (options_.logs == nullptr) return out;
+  for (const auto& tp : options_.logs->damaged_partitions()) {
+    auto log = options_.logs->get(tp);
+    if (!log || out.count(tp) != 0) continue;
+    std::string reason;
+    for (const auto& d : log->damaged_ranges()) {
+      reason += fmt::format("{}damaged offsets [{}, {}) ({})", reason.empty() ? "" : "; ",
+                            d.from.value(), d.to.value(), d.why);
+    }
+    out[tp] = OfflineReplica{OfflineReplica::Cause::kDamagedOffsets, std::move(reason)};
+  }
+  return out;
 }
 
 std::vector<TopicPartition> ReplicaManager::partitions() const {
@@ -207,16 +246,23 @@ std::vector<TopicPartition> ReplicaManager::partitions() const {
 }
 
 void ReplicaManager::append_records(std::vector<ProducePartitionInput> inputs, int16_t acks,
-                                    int32_t timeout_ms, ProduceCallback callback) {
+                                    int32_t timeout_ms, ProduceCallback callback,
+                                    AppendOrigin origin) {
   std::vector<ProducePartitionResult> results;
   results.reserve(inputs.size());
   std::vector<DelayedProduce::Waiting> waiting;
   for (ProducePartitionInput& in : inputs) {
     ProducePartitionResult r;
     r.tp = in.tp;
+    if (origin == AppendOrigin::kClient && metadata::is_internal_topic(in.tp.topic)) {
+      r.error = to_int(ErrorCode::kInvalidTopicException);
+      r.error_message = "Cannot append to internal topic " + in.tp.topic;
+      results.push_back(std::move(r));
+      continue;
+    }
     std::shared_ptr<Partition> partition = get_partition(in.tp);
     if (!partition) {
-      r.error = to_int(ErrorCode::kUnknownTopicOrPartition);
+      r.error = missing_partition_error(in.tp);
       results.push_back(std::move(r));
       continue;
     }
@@ -329,7 +375,7 @@ std::shared_ptr<Partition> ReplicaManager::leader_partition(const TopicPartition
                                                             int16_t* error) const {
   std::shared_ptr<Partition> partition = get_partition(tp);
   if (!partition) {
-    *error = to_int(ErrorCode::kUnknownTopicOrPartition);
+    *error = missing_partition_error(tp);
     return nullptr;
   }
   if (!partition->is_leader()) {
@@ -388,6 +434,10 @@ ListOffsetResult ReplicaManager::list_offset(const TopicPartition& tp, int64_t t
 
 DeleteRecordsResult ReplicaManager::delete_records(const TopicPartition& tp, int64_t offset) {
   DeleteRecordsResult r;
+  if (metadata::is_internal_topic(tp.topic)) {
+    r.error = to_int(ErrorCode::kInvalidTopicException);
+    return r;
+  }
   std::shared_ptr<Partition> partition = leader_partition(tp, std::nullopt, &r.error);
   if (!partition) return r;
   const Offset hw = partition->high_watermark();

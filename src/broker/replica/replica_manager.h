@@ -20,6 +20,7 @@
 #include <memory>
 #include <optional>
 #include <shared_mutex>
+#include <string>
 #include <vector>
 
 #include "broker/replica/delayed_operation.h"
@@ -43,6 +44,22 @@ struct ReplicaManagerOptions {
   FetchSessionOptions fetch_sessions;  // max.incremental.fetch.session.cache.slots, ...
 };
 
+// Why this node's replica of a partition is offline (docs/broker.md, "Offline replicas"). The one
+// answer Metadata (offline_replicas and the partition error), CreateTopics and `eddyctl cluster
+// health` give.
+struct OfflineReplica {
+  enum class Cause {
+    // The log could not be opened (out of file descriptors, a storage error): nothing of the
+    // partition is served here; Metadata, Produce and Fetch answer KAFKA_STORAGE_ERROR.
+    kLogUnavailable,
+    // The log has damaged offsets (docs/storage.md, "Damage and quarantine"): they are never
+    // served (CORRUPT_MESSAGE) nor reused; the rest of the partition is served.
+    kDamagedOffsets,
+  };
+  Cause cause = Cause::kLogUnavailable;
+  std::string reason;  // for operators: the open error, or the damaged ranges
+};
+
 class ReplicaManager {
  public:
   explicit ReplicaManager(ReplicaManagerOptions options);
@@ -56,9 +73,14 @@ class ReplicaManager {
   void shutdown();
 
   // Leads `tp` at `epoch` from now on (creating its log when missing). Idempotent for the same
-  // epoch; a new epoch re-runs the leader transition.
+  // epoch; a new epoch re-runs the leader transition. When the log cannot be opened (out of file
+  // descriptors, a storage error) the partition is offline here until a later become_leader
+  // succeeds: Metadata and CreateTopics report it, Produce and Fetch answer KAFKA_STORAGE_ERROR.
   Status become_leader(const TopicPartition& tp, LeaderEpoch epoch, std::vector<NodeId> isr,
                        const PartitionSettings& settings);
+  // Every partition whose replica on this node is offline, and why: those it should lead but
+  // could not open, and those whose log has damaged offsets.
+  std::map<TopicPartition, OfflineReplica> offline_partitions() const;
   void update_settings(const TopicPartition& tp, const PartitionSettings& settings);
   // Forgets the partition and, with delete_log, removes its log (DeleteTopics).
   Status remove_partition(const TopicPartition& tp, bool delete_log);
@@ -71,8 +93,9 @@ class ReplicaManager {
   std::vector<TopicPartition> partitions() const;
 
   // Produce. acks must be 0, 1 or -1 (the handler answers INVALID_REQUIRED_ACKS otherwise).
+  // A client's append to an internal topic is INVALID_TOPIC_EXCEPTION for that partition.
   void append_records(std::vector<ProducePartitionInput> inputs, int16_t acks, int32_t timeout_ms,
-                      ProduceCallback callback);
+                      ProduceCallback callback, AppendOrigin origin = AppendOrigin::kClient);
 
   // Fetch. A replica_id >= 0 must be a follower of the partition (ISR member or assigned
   // replica); the handler has already rejected one that is not a known broker.
@@ -84,7 +107,8 @@ class ReplicaManager {
   // the first offset whose timestamp >= it.
   ListOffsetResult list_offset(const TopicPartition& tp, int64_t timestamp,
                                IsolationLevel isolation, LeaderEpoch current_leader_epoch) const;
-  // DeleteRecords: offset -1 means the high watermark; above the HW is OFFSET_OUT_OF_RANGE.
+  // DeleteRecords: offset -1 means the high watermark; above the HW is OFFSET_OUT_OF_RANGE; an
+  // internal topic is INVALID_TOPIC_EXCEPTION (its records are the broker's state, as in Kafka).
   DeleteRecordsResult delete_records(const TopicPartition& tp, int64_t offset);
   OffsetForLeaderEpochResult offset_for_leader_epoch(const TopicPartition& tp,
                                                      LeaderEpoch current_leader_epoch,
@@ -103,12 +127,15 @@ class ReplicaManager {
   FetchPartitionResult read_partition(const FetchParams& params, const FetchPartitionInput& in,
                                       uint64_t max_bytes) const;
   friend class DelayedFetch;
+  // The error for a partition this node has no Partition of: offline or unknown.
+  int16_t missing_partition_error(const TopicPartition& tp) const;
 
   ReplicaManagerOptions options_;
   Purgatory purgatory_;
   mutable FetchSessionCache fetch_sessions_;
   mutable std::shared_mutex mu_;
   std::map<TopicPartition, std::shared_ptr<Partition>> partitions_;
+  std::map<TopicPartition, std::string> offline_;  // guarded by mu_; see become_leader
   std::atomic<int64_t> next_producer_id_;
 };
 

@@ -31,6 +31,11 @@ struct PartitionSettings {
 
 // ---- Produce ----
 
+// Who appends (Kafka's AppendOrigin). Internal topics (__consumer_offsets, ...) hold state the
+// broker trusts when it loads it back, so only the broker's own coordinators may write them; a
+// client's Produce to one answers INVALID_TOPIC_EXCEPTION, as Kafka's does.
+enum class AppendOrigin : uint8_t { kClient, kCoordinator };
+
 struct ProducePartitionInput {
   TopicPartition tp;
   // The request's records field. Rewritten in place by the append (offsets, leader epoch,

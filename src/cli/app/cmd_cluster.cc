@@ -6,6 +6,7 @@
 #include "cli/app/json.h"
 #include "cli/app/table.h"
 #include "client/kafka_error.h"
+#include "protocol/errors.h"
 #include "protocol/generated/describe_cluster.h"
 
 namespace eddy::cli {
@@ -72,9 +73,45 @@ int cluster_info(Context& ctx) {
   return kExitOk;
 }
 
-// Healthy means: every broker in the metadata answers, every partition has a leader, every
-// partition's ISR holds all its replicas, and no replica is offline (a broker lists its replica
-// offline when its log has damaged offsets: docs/storage.md, "Damage and quarantine").
+// Healthy means: every broker in the metadata answers, every partition has a leader, no replica
+// is offline, and every partition's ISR holds all its replicas. A broker lists its replica in
+// Metadata's offline_replicas when the log cannot be opened (the partition error is then
+// KAFKA_STORAGE_ERROR) or has damaged offsets (error NONE: the rest is served); docs/broker.md,
+// "Offline replicas".
+// A partition with offline replicas, for `cluster health`.
+struct OfflinePartition {
+  std::string name;  // topic/partition
+  std::vector<int32_t> brokers;
+  std::string reason;
+};
+
+// Metadata carries the cause as the partition error: KAFKA_STORAGE_ERROR when the log cannot be
+// opened, NONE when the replica is offline for damaged offsets.
+std::string offline_reason(int16_t error_code) {
+  if (error_code == to_int(protocol::ErrorCode::kKafkaStorageError)) return "log unavailable";
+  if (error_code == 0) return "damaged offsets";
+  return protocol::error_name(static_cast<protocol::ErrorCode>(error_code));
+}
+
+std::string join_ids(const std::vector<int32_t>& ids) {
+  std::string out;
+  for (auto id : ids) out += (out.empty() ? "" : ",") + std::to_string(id);
+  return out;
+}
+
+Json offline_json(const std::vector<OfflinePartition>& offline) {
+  Json j = Json::array();
+  for (const auto& o : offline) {
+    Json brokers = Json::array();
+    for (auto id : o.brokers) brokers.push(static_cast<int64_t>(id));
+    j.push(Json::object()
+               .set("partition", o.name)
+               .set("offline_replicas", std::move(brokers))
+               .set("reason", o.reason));
+  }
+  return j;
+}
+
 int cluster_health(Context& ctx) {
   auto admin = ctx.admin();
   if (!admin.is_ok()) return ctx.fail(admin.status());
@@ -86,18 +123,21 @@ int cluster_health(Context& ctx) {
     auto conn = a.broker(b.node_id);
     if (!conn.is_ok()) down.push_back(std::to_string(b.node_id));
   }
-  std::vector<std::string> leaderless, under_replicated, offline;
+  std::vector<std::string> leaderless, under_replicated;
+  std::vector<OfflinePartition> offline;
   int partitions = 0;
   for (const auto& t : md->topics) {
     for (const auto& p : t.partitions) {
       ++partitions;
       std::string name = t.name.value_or("") + "/" + std::to_string(p.partition_index);
       if (p.leader_id < 0) leaderless.push_back(name);
+      if (!p.offline_replicas.empty()) {
+        offline.push_back({name, p.offline_replicas, offline_reason(p.error_code)});
+      }
       if (p.isr_nodes.size() < p.replica_nodes.size()) under_replicated.push_back(name);
-      if (!p.offline_replicas.empty()) offline.push_back(name);
     }
   }
-  bool healthy = down.empty() && leaderless.empty() && under_replicated.empty() && offline.empty();
+  bool healthy = down.empty() && leaderless.empty() && offline.empty() && under_replicated.empty();
   auto list = [](const std::vector<std::string>& v) {
     Json j = Json::array();
     for (const auto& s : v) j.push(s);
@@ -112,8 +152,8 @@ int cluster_health(Context& ctx) {
                    .set("partitions", partitions)
                    .set("unreachable_brokers", list(down))
                    .set("leaderless_partitions", list(leaderless))
+                   .set("offline_partitions", offline_json(offline))
                    .set("under_replicated_partitions", list(under_replicated))
-                   .set("offline_replica_partitions", list(offline))
                    .dump()
             << "\n";
   } else {
@@ -129,8 +169,12 @@ int cluster_health(Context& ctx) {
             << "PARTITIONS:                   " << partitions << "\n";
     line("UNREACHABLE BROKERS:          ", down);
     line("LEADERLESS PARTITIONS:        ", leaderless);
+    std::vector<std::string> offline_text;
+    for (const auto& o : offline) {
+      offline_text.push_back(o.name + " (" + o.reason + " on broker " + join_ids(o.brokers) + ")");
+    }
+    line("OFFLINE PARTITIONS:           ", offline_text);
     line("UNDER-REPLICATED PARTITIONS:  ", under_replicated);
-    line("OFFLINE-REPLICA PARTITIONS:   ", offline);
   }
   return healthy ? kExitOk : kExitError;
 }

@@ -14,6 +14,7 @@ $EDDYD, else build/bin/eddyd relative to the repository. Every wait is bounded.
 import os
 import signal
 import socket
+import struct
 import subprocess
 import tempfile
 import time
@@ -29,6 +30,21 @@ def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+# ApiVersions v0, correlation id 1, client id "h": the listeners are bound before start-up
+# recovery, so a connection is accepted by the kernel before eddyd serves; an answer is not.
+_API_VERSIONS_V0 = struct.pack(">ihhih", 2 + 2 + 4 + 2 + 1, 18, 0, 1, 1) + b"h"
+
+
+def serving(port, timeout_s=1):
+    """Whether eddyd on `port` answers a request (within timeout_s)."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout_s) as s:
+            s.sendall(_API_VERSIONS_V0)
+            return len(s.recv(4)) == 4
+    except OSError:
+        return False
 
 
 class Broker:
@@ -79,11 +95,9 @@ class Broker:
             if self.proc.poll() is not None:
                 raise RuntimeError("eddyd exited with %d during start-up:\n%s"
                                    % (self.proc.returncode, self.log()))
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    return self
-            except OSError:
-                time.sleep(0.05)
+            if serving(self.port):
+                return self
+            time.sleep(0.05)
         self.kill9()
         raise RuntimeError("eddyd did not accept connections within %ds:\n%s"
                            % (self.start_timeout_s, self.log()))

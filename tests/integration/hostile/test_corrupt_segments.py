@@ -122,7 +122,7 @@ class CorruptSegmentsTest(unittest.TestCase):
         # The operator's probe says so.
         code, out = cluster_health(b)
         self.assertEqual(code, 1, out)
-        self.assertIn("OFFLINE-REPLICA PARTITIONS:   %s/0" % topic, out)
+        self.assertIn("OFFLINE PARTITIONS:           %s/0 (damaged offsets on broker " % topic, out)
         # Later segments are served as before.
         got, error = self.consume(b, topic, next_segment_base)
         self.assertIsNone(error)
@@ -180,7 +180,7 @@ class CorruptSegmentsTest(unittest.TestCase):
         self.assertIn("kept in", b.log())
         code, out = cluster_health(b)
         self.assertEqual(code, 1, out)
-        self.assertIn("OFFLINE-REPLICA PARTITIONS:   %s/0" % topic, out)
+        self.assertIn("OFFLINE PARTITIONS:           %s/0 (damaged offsets on broker " % topic, out)
         got, error = self.consume(b, topic, 0)
         self.assertEqual(got, {o: value_of(o) for o in range(base)})
         self.assertIsNotNone(error)

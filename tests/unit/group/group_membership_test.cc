@@ -104,6 +104,22 @@ TEST_F(GroupCoordinatorTest, PendingMemberThatNeverReturnsIsDroppedAfterItsSessi
   EXPECT_EQ(late->result->error_code, err::kUnknownMemberId);
 }
 
+TEST_F(GroupCoordinatorTest, APendingMemberCannotTakeAnotherMembersInstanceId) {
+  JoinOptions owner;
+  owner.instance_id = "i1";
+  ASSERT_EQ(join("", owner)->result->error_code, err::kNone);
+  JoinOptions o;
+  o.require_known_member_id = true;
+  auto pending = join("", o);
+  ASSERT_EQ(pending->result->error_code, err::kMemberIdRequired);
+  o.instance_id = "i1";
+  auto taken = join(pending->result->member_id, o);
+  ASSERT_TRUE(taken->answered());
+  EXPECT_EQ(taken->result->error_code, err::kFencedInstanceId);
+  Status s = coord->check_invariants();
+  EXPECT_TRUE(s.is_ok()) << s.to_string();
+}
+
 TEST_F(GroupCoordinatorTest, LeaderSyncIsAnsweredOnlyOnceTheAssignmentIsDurable) {
   auto a = join("");
   std::string id = a->result->member_id;

@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
+#include <fstream>
 #include <optional>
 #include <thread>
 
@@ -115,6 +117,51 @@ TEST_F(ReplicaManagerTest, AcksOneAnswersWithTheBaseOffset) {
 TEST_F(ReplicaManagerTest, UnknownPartitionIsReported) {
   auto r = produce("missing", make_batch(1));
   EXPECT_EQ(r[0].error, to_int(ErrorCode::kUnknownTopicOrPartition));
+}
+
+TEST_F(ReplicaManagerTest, PartitionWhoseLogCannotBeOpenedIsOfflineUntilItOpens) {
+  // A file where the partition's directory belongs: its log cannot be opened.
+  const std::string blocker = dir_.path() + "/t-0";
+  { std::ofstream(blocker) << "x"; }
+  PartitionSettings s;
+  EXPECT_FALSE(rm_->become_leader({"t", 0}, LeaderEpoch(1), {NodeId(0)}, s).is_ok());
+  auto offline = rm_->offline_partitions();
+  ASSERT_EQ(offline.count({"t", 0}), 1u);
+  EXPECT_EQ(offline.at({"t", 0}).cause, OfflineReplica::Cause::kLogUnavailable);
+  EXPECT_NE(offline.at({"t", 0}).reason.find(blocker), std::string::npos)
+      << offline.at({"t", 0}).reason;
+  EXPECT_EQ(produce("t", make_batch(1))[0].error, to_int(ErrorCode::kKafkaStorageError));
+  std::filesystem::remove(blocker);
+  ASSERT_TRUE(rm_->become_leader({"t", 0}, LeaderEpoch(1), {NodeId(0)}, s).is_ok());
+  EXPECT_TRUE(rm_->offline_partitions().empty());
+  EXPECT_EQ(produce("t", make_batch(1))[0].error, 0);
+}
+
+TEST_F(ReplicaManagerTest, PartitionWithDamagedOffsetsIsOfflineForThatCause) {
+  // An unreadable partition.damage holds the whole log damaged (docs/storage.md): the log opens,
+  // so the replica is offline for damaged offsets, not for an unavailable log.
+  std::filesystem::create_directories(dir_.path() + "/t-1");
+  { std::ofstream(dir_.path() + "/t-1/partition.damage") << "not a checkpoint\n"; }
+  ASSERT_TRUE(rm_->become_leader({"t", 1}, LeaderEpoch(1), {NodeId(0)}, {}).is_ok());
+  auto offline = rm_->offline_partitions();
+  ASSERT_EQ(offline.count({"t", 1}), 1u);
+  EXPECT_EQ(offline.at({"t", 1}).cause, OfflineReplica::Cause::kDamagedOffsets);
+  EXPECT_NE(offline.at({"t", 1}).reason.find("partition.damage"), std::string::npos)
+      << offline.at({"t", 1}).reason;
+}
+
+TEST_F(ReplicaManagerTest, OnlyTheCoordinatorAppendsToAnInternalTopic) {
+  lead("__consumer_offsets", log::FlushPolicy::kInterval);
+  auto r = produce("__consumer_offsets", make_batch(1));
+  EXPECT_EQ(r[0].error, to_int(ErrorCode::kInvalidTopicException));
+  EXPECT_EQ(rm_->get_partition({"__consumer_offsets", 0})->log_end_offset(), Offset(0));
+  ProduceOutcome out;
+  batches_.push_back(make_batch(1));
+  rm_->append_records({{TopicPartition{"__consumer_offsets", 0}, MutableByteSpan(batches_.back())}},
+                      1, 30'000, out.callback(), AppendOrigin::kCoordinator);
+  EXPECT_EQ(out.wait()[0].error, 0);
+  EXPECT_EQ(rm_->delete_records({"__consumer_offsets", 0}, -1).error,
+            to_int(ErrorCode::kInvalidTopicException));
 }
 
 TEST_F(ReplicaManagerTest, AcksAllAnswersOnceTheBatchIsDurable) {
