@@ -84,14 +84,18 @@ void auto_create_topics(const BrokerContext& ctx, const std::vector<std::string>
       std::make_shared<std::function<void(const AutoCreateRefusals&)>>(std::move(then));
   auto state = std::make_shared<std::pair<std::vector<std::string>, AutoCreateRefusals>>(
       std::move(create), std::move(refused));
-  bool queued = ctx.controller_queue->submit([c, state, shared_then] {
+  ControllerTask task;
+  task.run = [c, state, shared_then] {
     create_each(*c, state->first, &state->second);
     (*shared_then)(state->second);
-  });
-  if (!queued) {
+  };
+  // Refused (queue full) or dropped (stopping): nothing was created, and the caller answers
+  // LEADER_NOT_AVAILABLE for these names (ask again later).
+  task.drop = [state, shared_then] {
     for (const auto& name : state->first) state->second[name] = ErrorCode::kLeaderNotAvailable;
     (*shared_then)(state->second);
-  }
+  };
+  ctx.controller_queue->submit(std::move(task));
 }
 
 void auto_create_topics(const BrokerContext& ctx, const std::vector<std::string>& names,
