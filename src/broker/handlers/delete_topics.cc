@@ -1,5 +1,10 @@
 // DeleteTopics (key 20): by name (v0-5, and v6 entries with a name) or by topic id (v6). Each
 // topic is its own commit; its partitions' logs are removed as the commit is applied.
+//
+// No client deletes an internal or reserved topic (__consumer_offsets: every group's offsets and
+// state). Kafka leaves that to ACLs (DELETE on the topic; kafka-topics.sh refuses internal topics
+// on the client side) and answers a client without them TOPIC_AUTHORIZATION_FAILED; eddyd has no
+// ACLs, so it answers every client as Kafka answers one that may not delete the topic.
 #include "protocol/generated/delete_topics.h"
 
 #include "broker/handlers/all_handlers.h"
@@ -38,6 +43,11 @@ DeleteTopicsResponse::DeletableTopicResult delete_one(const BrokerContext& ctx,
     }
     topic = t->name;
     out.name = topic;
+  }
+  if (metadata::is_reserved_topic_name(topic)) {
+    out.error_code = error_code(protocol::ErrorCode::kTopicAuthorizationFailed);
+    out.error_message = "Deletion of internal topic " + topic + " is prohibited.";
+    return out;
   }
   if (const auto* t = ctx.metadata->image()->topic(topic)) out.topic_id.bytes = t->id.bytes;
   metadata::ControllerResult r = ctx.metadata->commit(

@@ -1,7 +1,9 @@
 """Hostile writes into internal topics: a client may not Produce to `__consumer_offsets` (or
-`__transaction_state`) nor DeleteRecords from it, because the group coordinator rebuilds groups
-from what it reads back there at every load. Kafka answers INVALID_TOPIC_EXCEPTION to both; so
-does eddyd.
+`__transaction_state`), DeleteRecords from it nor DeleteTopics it, because the group coordinator
+rebuilds groups from what it reads back there at every load. Kafka answers
+INVALID_TOPIC_EXCEPTION to the first two; so does eddyd. Kafka leaves deletion to ACLs
+(TOPIC_AUTHORIZATION_FAILED for a client without DELETE); eddyd, without ACLs, answers that to
+every client.
 
 The forged-offset attack: a victim group commits offset 5, an attacker produces a hand-made
 OffsetCommit record for the victim's group into `__consumer_offsets`, and after a restart the
@@ -18,7 +20,7 @@ import struct
 import time
 import unittest
 
-from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 from kafka.record.default_records import DefaultRecordBatchBuilder
 
@@ -194,6 +196,21 @@ class InternalTopicsTest(unittest.TestCase):
             pos += 2 + name_len + 4
             partition, _low, error = struct.unpack_from(">iqh", resp, pos)
             self.assertEqual((partition, error), (0, 17))  # INVALID_TOPIC_EXCEPTION
+
+    def test_delete_topics_of_consumer_offsets_is_refused_and_offsets_survive(self):
+        with Broker() as b:
+            self.create_topic(b, "victim-topic")
+            self.commit(b, "victim", "victim-topic", 5)
+            admin = AdminClient({"bootstrap.servers": b.bootstrap})
+            fut = admin.delete_topics([OFFSETS_TOPIC], operation_timeout=30)[OFFSETS_TOPIC]
+            # Before the refusal: accepted, and every group's offsets were gone.
+            with self.assertRaises(KafkaException) as caught:
+                fut.result(30)
+            err = caught.exception.args[0]
+            self.assertEqual(err.code(), KafkaError.TOPIC_AUTHORIZATION_FAILED, str(err))
+            md = admin.list_topics(timeout=30)
+            self.assertIn(OFFSETS_TOPIC, md.topics)
+            self.assertEqual(self.committed(b, "victim", "victim-topic"), 5)
 
     def test_a_forged_group_record_on_disk_is_skipped_and_static_rejoins_do_not_crash(self):
         group = "forged-group"
