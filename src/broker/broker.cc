@@ -89,6 +89,7 @@ Status Broker::open_metadata(const std::vector<VoterSpec>& voters, const std::st
   for (const auto& v : voters) qo.raft.voters[NodeId(v.id)] = raft::PeerAddress{v.host, v.port};
   qo.raft.data_dir = config_.metadata_log_dir() + "/" + kQuorumMetadataDirName;
   qo.cluster.cluster_id = cluster_id;
+  qo.raft.transport.cluster_id = cluster_id;
   qo.cluster.session_timeout_ms = config_.get_long("broker.session.timeout.ms");
   qo.cluster.unclean_leader_election_enable = config_.get_bool("unclean.leader.election.enable");
   EDDY_ASSIGN_OR_RETURN(auto quorum, controller::QuorumController::open(std::move(qo)));

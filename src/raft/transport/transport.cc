@@ -1,6 +1,10 @@
 #include "raft/transport/transport.h"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <map>
 #include <set>
 
 #include "raft/transport/inbound_connection.h"
@@ -20,6 +24,9 @@ struct Transport::Listener {
   std::set<std::shared_ptr<InboundConnection>> connections;
   uint64_t received = 0;
   uint64_t bad_connections = 0;
+  uint64_t foreign = 0;
+  // Last time a foreign sender was logged, per sender id.
+  std::map<int32_t, std::chrono::steady_clock::time_point> foreign_logged;
 };
 
 Transport::Transport(asio::io_context& io, TransportConfig config, Handler handler)
@@ -70,9 +77,23 @@ void Transport::adopt(tcp::socket socket) {
     return;
   }
   std::weak_ptr<Listener> weak = listener_;
-  auto deliver = [weak](pb::Message msg) {
+  auto deliver = [weak, cluster_id = config_.cluster_id, self = config_.self](pb::Message msg) {
     auto l = weak.lock();
     if (!l || l->stopped) return false;
+    if (!cluster_id.empty() && !msg.cluster_id().empty() && msg.cluster_id() != cluster_id) {
+      ++l->foreign;
+      auto now = std::chrono::steady_clock::now();
+      auto& last = l->foreign_logged[msg.from()];
+      if (last == std::chrono::steady_clock::time_point{} ||
+          now - last > std::chrono::seconds(10)) {
+        last = now;
+        spdlog::error(
+            "raft node {}: dropping messages from node {} of cluster {}: this node is in cluster "
+            "{} (INCONSISTENT_CLUSTER_ID); check meta.properties and controller.quorum.voters",
+            self.value(), msg.from(), msg.cluster_id(), cluster_id);
+      }
+      return false;
+    }
     ++l->received;
     l->handler(std::move(msg));
     return !l->stopped;
@@ -103,6 +124,7 @@ void Transport::send(pb::Message msg) {
     ++dropped_unknown_peer_;
     return;
   }
+  if (!config_.cluster_id.empty()) msg.set_cluster_id(config_.cluster_id);
   it->second->send(msg);
 }
 
@@ -127,6 +149,7 @@ TransportStats Transport::stats() const {
   }
   s.received = listener_->received;
   s.bad_connections = listener_->bad_connections;
+  s.foreign = listener_->foreign;
   return s;
 }
 

@@ -37,6 +37,10 @@ struct PeerAddress {
 
 struct TransportConfig {
   NodeId self = kNoNode;
+  // Stamped on every message sent; a message received with another non-empty cluster id is
+  // dropped and its connection closed (INCONSISTENT_CLUSTER_ID, logged at most every 10 s per
+  // sender). Empty: neither stamped nor checked.
+  std::string cluster_id;
   // The address to listen on; port 0 picks a free one (see Transport::listen_port()).
   std::string listen_host = "127.0.0.1";
   uint16_t listen_port = 0;
@@ -60,6 +64,7 @@ struct TransportStats {
   uint64_t received = 0;         // messages handed to the handler
   uint64_t connects = 0;         // outbound connections established
   uint64_t bad_connections = 0;  // inbound connections closed for a bad frame
+  uint64_t foreign = 0;          // messages dropped for another cluster id
 };
 
 class PeerConnection;

@@ -159,10 +159,16 @@ class ClusterTest(unittest.TestCase):
             stranger.format(other_id)
             for node in c.nodes.values():
                 node.spawn()
+            # The quorum drops node 3's Raft messages and node 3 drops theirs (each logs it); a
+            # broker of the right cluster would also be refused at registration.
             wait_for(lambda: "INCONSISTENT_CLUSTER_ID" in stranger.log(), 60,
-                     "node 3's registration to be refused")
-            md = wait_for(lambda: c.nodes[1].metadata(), 30, "node 1 to serve")
+                     "node 3 to report the other cluster")
+            wait_for(lambda: "INCONSISTENT_CLUSTER_ID" in c.nodes[1].log(), 60,
+                     "node 1 to report node 3's cluster")
+            md = wait_for(lambda: c.nodes[1].metadata(), 60, "nodes 1 and 2 to serve")
             self.assertNotIn(3, md.brokers, "a broker of another cluster is never listed")
+            self.assertEqual(set(md.brokers), {1, 2})
+            self.assertIn(md.controller_id, (1, 2), "node 3 never leads the quorum")
         finally:
             c.close()
 

@@ -80,11 +80,23 @@ class IoThread {
   std::thread thread_;
 };
 
+template <typename Pred>
+bool eventually_true(Pred pred) {
+  const auto deadline = std::chrono::steady_clock::now() + kWait;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(5ms);
+  }
+  return pred();
+}
+
 class TransportTest : public ::testing::Test {
  protected:
-  std::unique_ptr<Transport> make(int32_t self, Inbox& inbox, uint16_t port = 0) {
+  std::unique_ptr<Transport> make(int32_t self, Inbox& inbox, uint16_t port = 0,
+                                  std::string cluster_id = "") {
     TransportConfig config;
     config.self = NodeId(self);
+    config.cluster_id = std::move(cluster_id);
     config.listen_port = port;
     config.max_frame_bytes = 1 << 20;
     auto t = std::make_unique<Transport>(io_.io(), config,
@@ -149,6 +161,25 @@ TEST_F(TransportTest, DeliversMessagesInBothDirections) {
   EXPECT_EQ(a_in.messages()[0].from(), 2);
   destroy(a);
   destroy(b);
+}
+
+TEST_F(TransportTest, MessagesOfAnotherClusterAreDroppedAndOfTheSameClusterDelivered) {
+  Inbox a_in, b_in, c_in;
+  auto a = make(1, a_in, 0, "cluster-A");
+  auto b = make(2, b_in, 0, "cluster-A");
+  auto c = make(3, c_in, 0, "cluster-C");
+  link(*c, 2, b->listen_port());
+  send(*c, heartbeat(3, 2, 5));
+  link(*a, 2, b->listen_port());
+  send(*a, heartbeat(1, 2, 6));
+  ASSERT_EQ(b_in.wait_for(1), 1u);
+  EXPECT_EQ(b_in.messages()[0].from(), 1) << "only the message of b's own cluster arrives";
+  EXPECT_EQ(b_in.messages()[0].cluster_id(), "cluster-A");
+  ASSERT_TRUE(eventually_true([&] { return io_.run([&] { return b->stats().foreign; }) >= 1; }));
+  EXPECT_EQ(b_in.messages().size(), 1u);
+  destroy(a);
+  destroy(b);
+  destroy(c);
 }
 
 TEST_F(TransportTest, ManyQueuedMessagesArriveInOrder) {
