@@ -25,7 +25,8 @@ from eddy_harness import Broker
 
 WAIT_S = 30
 RECORDS = 3000
-PAD = b"x" * 100
+# About 1.2 KB a record: 3000 records fill four 1 MiB segments (the smallest log.segment.bytes).
+PAD = b"x" * 1200
 
 
 def value_of(i):
@@ -66,7 +67,7 @@ def flip(path, pos, mask):
 class CorruptSegmentsTest(unittest.TestCase):
     def start_broker(self):
         b = Broker(overrides={
-            "log.segment.bytes": "65536",
+            "log.segment.bytes": "1048576",
             "auto.create.topics.enable": "false",
             # A fast scrubber, so that a test waits only briefly for its pass.
             "log.scrubber.io.max.bytes.per.second": "104857600",
