@@ -43,6 +43,15 @@ def eddyctl(*args):
     return p.returncode, p.stdout.decode("utf-8", "replace")
 
 
+def stable_file(name):
+    """Files the live broker leaves alone while nothing is produced: segments, their indexes, the
+    identity and lock files. (Checkpoints it rewrites on its own timers are left out: a change
+    there is the live broker's, not the refused one's.)"""
+    base = os.path.basename(name)
+    return (base.endswith((".log", ".index", ".timeindex")) or
+            base in ("meta.properties", ".lock"))
+
+
 class DataDirLockTest(unittest.TestCase):
     """A second eddyd on a live broker's log.dirs is refused before it reads anything."""
 
@@ -65,7 +74,10 @@ class DataDirLockTest(unittest.TestCase):
                 self.assertIn("data directory %s is in use by another process (pid %d"
                               % (logs, b.proc.pid), out)
                 self.assertNotIn("recovered", out)
-            self.assertTrue(read_tree(logs) == before, "the refused eddyd changed files")
+            after = read_tree(logs)
+            changed = sorted(name for name in set(before) | set(after)
+                             if before.get(name) != after.get(name) and stable_file(name))
+            self.assertEqual(changed, [], "the refused eddyd changed files")
             # The live broker goes on serving, and after a restart every record is there.
             more = [b"w-%06d" % i for i in range(1000)]
             produce_all(producer(b, acks="all"), topic, [(None, v, None) for v in more])
