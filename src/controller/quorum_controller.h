@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
 
 #include "common/status.h"
@@ -51,6 +52,8 @@ class QuorumController final : public metadata::MetadataService {
   // quorum answered within `timeout_ms`.
   bool wait_caught_up(int64_t timeout_ms);
   raft::RaftNodeStatus quorum_status() const { return node_->status(); }
+  // Every voter's Raft address (controller.quorum.voters).
+  const std::map<NodeId, raft::PeerAddress>& voters() const { return options_.raft.voters; }
   uint16_t raft_port() const { return node_->raft_port(); }
   // Asks the active controller (this node) to hand leadership to voter `to`.
   Status transfer_leadership(int32_t to);

@@ -21,6 +21,7 @@ void register_all_handlers(HandlerRegistry& registry, const BrokerContext& conte
   register_describe_cluster(registry, context);
   register_broker_registration(registry, context);
   register_broker_heartbeat(registry, context);
+  register_describe_quorum(registry, context);
 }
 
 }  // namespace eddy::broker

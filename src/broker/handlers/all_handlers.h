@@ -24,5 +24,6 @@ void register_incremental_alter_configs(HandlerRegistry& registry, const BrokerC
 void register_describe_cluster(HandlerRegistry& registry, const BrokerContext& context);
 void register_broker_registration(HandlerRegistry& registry, const BrokerContext& context);
 void register_broker_heartbeat(HandlerRegistry& registry, const BrokerContext& context);
+void register_describe_quorum(HandlerRegistry& registry, const BrokerContext& context);
 
 }  // namespace eddy::broker

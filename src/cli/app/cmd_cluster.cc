@@ -1,5 +1,6 @@
-// eddyctl cluster info | health.
+// eddyctl cluster info | health | quorum.
 
+#include <chrono>
 #include <ostream>
 
 #include "cli/app/command.h"
@@ -8,6 +9,7 @@
 #include "client/kafka_error.h"
 #include "protocol/errors.h"
 #include "protocol/generated/describe_cluster.h"
+#include "protocol/generated/describe_quorum.h"
 
 namespace eddy::cli {
 
@@ -179,6 +181,59 @@ int cluster_health(Context& ctx) {
   return healthy ? kExitOk : kExitError;
 }
 
+// The controller quorum (DescribeQuorum, as `kafka-metadata-quorum describe --replication`): the
+// leader, its epoch and high watermark, and per voter its log end, lag and last contact.
+int cluster_quorum(Context& ctx) {
+  auto admin = ctx.admin();
+  if (!admin.is_ok()) return ctx.fail(admin.status());
+  DescribeQuorumRequest req;
+  DescribeQuorumRequest::TopicData topic;
+  topic.topic_name = "__cluster_metadata";
+  topic.partitions.push_back({});
+  req.topics.push_back(std::move(topic));
+  auto resp = (*admin)->bootstrap().call<DescribeQuorumResponse>(req);
+  if (!resp.is_ok()) return ctx.fail(resp.status());
+  if (resp->error_code != 0) return ctx.fail(client::kafka_error(resp->error_code, "quorum"));
+  if (resp->topics.size() != 1 || resp->topics[0].partitions.size() != 1) {
+    return ctx.fail(corruption("DescribeQuorum answered no __cluster_metadata partition"));
+  }
+  const auto& p = resp->topics[0].partitions[0];
+  if (p.error_code != 0) return ctx.fail(client::kafka_error(p.error_code, "quorum"));
+  if (ctx.global.json()) {
+    Json voters = Json::array();
+    for (const auto& v : p.current_voters) {
+      voters.push(Json::object()
+                      .set("node_id", v.replica_id)
+                      .set("log_end_offset", v.log_end_offset)
+                      .set("lag", p.high_watermark - v.log_end_offset)
+                      .set("last_fetch_timestamp", v.last_fetch_timestamp)
+                      .set("last_caught_up_timestamp", v.last_caught_up_timestamp));
+    }
+    ctx.out << Json::object()
+                   .set("leader_id", p.leader_id)
+                   .set("leader_epoch", p.leader_epoch)
+                   .set("high_watermark", p.high_watermark)
+                   .set("voters", voters)
+                   .dump()
+            << "\n";
+    return kExitOk;
+  }
+  ctx.out << "LEADER:          " << p.leader_id << "\nEPOCH:           " << p.leader_epoch
+          << "\nHIGH WATERMARK:  " << p.high_watermark << "\n\n";
+  Table t({"NODE", "LOG END", "LAG", "LAST FETCH (ms ago)", "LEADER"});
+  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  for (const auto& v : p.current_voters) {
+    t.add({std::to_string(v.replica_id), std::to_string(v.log_end_offset),
+           std::to_string(p.high_watermark - v.log_end_offset),
+           v.last_fetch_timestamp < 0 ? "-" : std::to_string(now - v.last_fetch_timestamp),
+           v.replica_id == p.leader_id ? "*" : ""});
+  }
+  ctx.out << t.render();
+  return kExitOk;
+}
+
 }  // namespace
 
 void register_cluster_commands(std::vector<CommandSpec>& out) {
@@ -198,6 +253,14 @@ void register_cluster_commands(std::vector<CommandSpec>& out) {
                  0,
                  0,
                  cluster_health});
+  out.push_back({{"cluster", "quorum"},
+                 "show the controller quorum: leader, epoch, and each voter's log end and lag",
+                 "",
+                 "",
+                 {},
+                 0,
+                 0,
+                 cluster_quorum});
 }
 
 }  // namespace eddy::cli

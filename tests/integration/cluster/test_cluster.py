@@ -6,6 +6,7 @@ broker is fenced, and the metadata survives kill -9 of the active controller.
     PYTHONPATH=../broker /usr/bin/python3 -m unittest -v test_cluster
 """
 
+import json
 import os
 import signal
 import socket
@@ -130,6 +131,23 @@ class ClusterTest(unittest.TestCase):
             consumer.close()
             self.assertEqual(sorted(got), sorted("m%d" % i for i in range(10)))
             self.assertEqual(sum(tp.offset for tp in committed), 10)
+
+    def test_describe_quorum_through_any_node_shows_every_voter(self):
+        eddyctl = os.environ.get("EDDYCTL") or os.path.join(
+            os.path.dirname(os.environ.get("EDDYD", "eddyd")), "eddyctl")
+        with Cluster(3, overrides=FAST) as c:
+            create(c.bootstrap, "q", 1)
+            controller = c.controller_id()
+            other = next(n for i, n in c.nodes.items() if i != controller)
+            out = subprocess.run([eddyctl, "-b", other.bootstrap, "--format", "json", "cluster",
+                                  "quorum"], stdout=subprocess.PIPE, check=True, timeout=30)
+            quorum = json.loads(out.stdout)
+            self.assertEqual(quorum["leader_id"], controller,
+                             "a non-controller node forwards DescribeQuorum to the leader")
+            self.assertEqual(sorted(v["node_id"] for v in quorum["voters"]), [1, 2, 3])
+            self.assertGreater(quorum["high_watermark"], 0)
+            leader = next(v for v in quorum["voters"] if v["node_id"] == controller)
+            self.assertEqual(leader["log_end_offset"], quorum["high_watermark"])
 
     def test_a_paused_broker_is_fenced_and_rejoins_after_sigcont(self):
         with Cluster(3, overrides=FAST) as c:
