@@ -222,15 +222,7 @@ void RaftNode::propose_conf_change(const pb::ConfChange& cc, ProposeCallback cb)
         ProposeCallback cb = std::move(*shared_cb);
         if (!failed_.is_ok()) return cb(failed_);
         if (pending_.full()) return cb(unavailable("raft: too many pending requests"));
-        Status s = raw_->propose_conf_change(cc);
-        if (!s.is_ok()) {
-          const bool leader = raw_->status().role == Role::kLeader;
-          return cb(s.code() == StatusCode::kUnavailable && !leader ? not_leader() : s);
-        }
-        NodeStatus st = raw_->status();
-        pending_.add_proposal(st.last_index.value(), st.term.value(),
-                              now_ms() + config_.request_timeout_ms, std::move(cb));
-        schedule_ready();
+        track_proposal(raw_->propose_conf_change(cc), std::move(cb));
       })) {
     (*shared_cb)(Status(StatusCode::kCancelled, "raft node not running"));
   }
@@ -246,11 +238,15 @@ void RaftNode::do_propose(std::string data, ProposeCallback cb) {
   if (!failed_.is_ok()) return cb(failed_);
   if (data.empty()) return cb(invalid_argument("raft: empty proposal"));
   if (pending_.full()) return cb(unavailable("raft: too many pending requests"));
-  Status s = raw_->propose(std::move(data));
-  if (!s.is_ok()) {
+  track_proposal(raw_->propose(std::move(data)), std::move(cb));
+}
+
+void RaftNode::track_proposal(const Status& proposed, ProposeCallback cb) {
+  if (!proposed.is_ok()) {
     const bool leader = raw_->status().role == Role::kLeader;
-    return cb(s.code() == StatusCode::kUnavailable && !leader ? not_leader() : s);
+    return cb(proposed.code() == StatusCode::kUnavailable && !leader ? not_leader() : proposed);
   }
+  // The entry is the log's last: its answer comes when it is applied (or lost).
   NodeStatus st = raw_->status();
   pending_.add_proposal(st.last_index.value(), st.term.value(),
                         now_ms() + config_.request_timeout_ms, std::move(cb));

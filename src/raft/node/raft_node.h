@@ -130,6 +130,8 @@ class RaftNode {
   void on_tick();
   void on_message(pb::Message msg);
   void do_propose(std::string data, ProposeCallback cb);
+  // After RawNode took a proposal (or refused it): waits for its entry, or answers at once.
+  void track_proposal(const Status& proposed, ProposeCallback cb);
   void do_read(ReadCallback cb);
   // Posts `f` to the node's thread unless the node is stopped; false when it was not posted.
   template <typename F>
