@@ -94,6 +94,7 @@ void add_controller_handler(HandlerRegistry& registry, const BrokerContext& cont
           if constexpr (std::is_invocable_v<Fn, const Message&, int16_t, Responder&, bool>) {
             fn(message, version, r, from_broker);
           } else {
+            (void)from_broker;  // this API does not ask who sent it
             fn(message, version, r);
           }
         });
