@@ -15,6 +15,7 @@
 #include "broker/handlers/all_handlers.h"
 #include "broker/handlers/handler_util.h"
 #include "broker/net/request_router.h"
+#include "metadata/metadata_store.h"
 #include "protocol/api.h"
 #include "protocol/generated/dispatch.h"
 
