@@ -19,6 +19,7 @@ from eddy_harness import Broker
 
 JOIN_GROUP = 11
 LEAVE_GROUP = 13
+DESCRIBE_GROUPS = 15
 INVALID_REQUEST = 42
 GROUP_MAX_SIZE_REACHED = 81
 MEMBER_LIMIT = 1 << 20
@@ -68,6 +69,20 @@ def join_member_id(resp):
 
 def leave_v1(group, member_id):
     return wire.frame(wire.header(LEAVE_GROUP, 1) + kstring(group) + kstring(member_id))
+
+
+def member_count(sock, group):
+    """The members of `group` as its coordinator counts them (DescribeGroups v0)."""
+    sock.sendall(wire.frame(wire.header(DESCRIBE_GROUPS, 0) + struct.pack(">i", 1) +
+                            kstring(group)))
+    resp = wire.read_frame(sock)
+    # correlation id, group count, error code, group id, state, protocol type, protocol data.
+    pos = 10
+    for _ in range(4):
+        (n,) = struct.unpack_from(">h", resp, pos)
+        pos += 2 + max(n, 0)
+    (count,) = struct.unpack_from(">i", resp, pos)
+    return count
 
 
 def unanswered(sock):
@@ -174,14 +189,24 @@ class GroupLimitsTest(unittest.TestCase):
                     self.assertEqual(join_error(resp), 0)
                     anchors[g] = (anchor, join_member_id(resp))
                     members = []
-                    for i in range(1, fit + 4):
+                    for i in range(1, fit):
+                        # Members that fit wait in the rebalance (their answers not read).
+                        s = socket.create_connection(("127.0.0.1", b.port), timeout=30)
+                        socks.append(s)
+                        members.append(s)
+                        s.sendall(join_v3(g, metadata))
+                    # Each join is read on its own connection: until the coordinator counts them
+                    # all, a join past the limit may be handled before the last of them.
+                    with socket.create_connection(("127.0.0.1", b.port), timeout=30) as d:
+                        deadline = time.monotonic() + 120
+                        while member_count(d, g) < fit:
+                            self.assertLess(time.monotonic(), deadline,
+                                            "%s never counted %d members" % (g, fit))
+                            time.sleep(0.1)
+                    for i in range(4):
                         s = socket.create_connection(("127.0.0.1", b.port), timeout=30)
                         socks.append(s)
                         s.sendall(join_v3(g, metadata))
-                        if i < fit:
-                            # Members that fit wait in the rebalance (their answers not read).
-                            members.append(s)
-                            continue
                         # Past the limit the answer comes at once.
                         resp = wait_answered(s, 30)
                         self.assertIsNotNone(resp, "no answer to a JoinGroup past the limit")
