@@ -18,13 +18,23 @@ import kafka_wire as wire
 from eddy_harness import Broker
 
 JOIN_GROUP = 11
+LEAVE_GROUP = 13
+DESCRIBE_GROUPS = 15
 INVALID_REQUEST = 42
 GROUP_MAX_SIZE_REACHED = 81
 MEMBER_LIMIT = 1 << 20
 GROUP_LIMIT = 16 << 20
-# Long enough that the group cannot change while the test fills it; the members expire (and the
-# group empties) about two sessions after their sockets close.
+# The members that fill a group; they expire (and the group empties) about two sessions after the
+# group's anchor leaves and their sockets close.
 SESSION_MS = 20000
+# The anchor, the first member of each group. The harness has no initial rebalance delay, so the
+# first join completes at once and its member waits for nothing: without a heartbeat it would
+# expire one session later, and a loaded machine can take longer than SESSION_MS to fill a group.
+# With a session this long the anchor stays while the test fills the group, and as it does not
+# rejoin, the rebalance the next join starts cannot complete: every other member waits in
+# JoinGroup, where it cannot expire either. The group changes only when the test says so (the
+# anchor leaves).
+ANCHOR_SESSION_MS = 600000
 
 
 def kstring(s):
@@ -33,7 +43,8 @@ def kstring(s):
 
 
 def join_v3(group, metadata, session_ms=SESSION_MS):
-    """JoinGroup v3 (no MEMBER_ID_REQUIRED round trip): a new member with one 'range' protocol."""
+    """JoinGroup v3 (no MEMBER_ID_REQUIRED round trip): a new member with one 'range' protocol;
+    the rebalance timeout is the session timeout."""
     body = (kstring(group) + struct.pack(">ii", session_ms, session_ms) + kstring("") +
             kstring("consumer") + struct.pack(">i", 1) + kstring("range") +
             struct.pack(">i", len(metadata)) + metadata)
@@ -44,6 +55,46 @@ def join_error(resp):
     # v3 response: correlation id, throttle time, error code, ...
     (error,) = struct.unpack_from(">h", resp, 8)
     return error
+
+
+def join_member_id(resp):
+    # v3 response: ..., error code, generation id, protocol name, leader, member id.
+    pos = 14
+    for _ in range(2):
+        (n,) = struct.unpack_from(">h", resp, pos)
+        pos += 2 + max(n, 0)
+    (n,) = struct.unpack_from(">h", resp, pos)
+    return resp[pos + 2:pos + 2 + n].decode()
+
+
+def leave_v1(group, member_id):
+    return wire.frame(wire.header(LEAVE_GROUP, 1) + kstring(group) + kstring(member_id))
+
+
+def member_count(sock, group):
+    """The members of `group` as its coordinator counts them (DescribeGroups v0)."""
+    sock.sendall(wire.frame(wire.header(DESCRIBE_GROUPS, 0) + struct.pack(">i", 1) +
+                            kstring(group)))
+    resp = wire.read_frame(sock)
+    # correlation id, group count, error code, group id, state, protocol type, protocol data.
+    pos = 10
+    for _ in range(4):
+        (n,) = struct.unpack_from(">h", resp, pos)
+        pos += 2 + max(n, 0)
+    (count,) = struct.unpack_from(">i", resp, pos)
+    return count
+
+
+def unanswered(sock):
+    """Whether nothing (no answer, no close) waits on `sock`, without blocking."""
+    sock.setblocking(False)
+    try:
+        sock.recv(1, socket.MSG_PEEK)
+        return False
+    except BlockingIOError:
+        return True
+    finally:
+        sock.settimeout(30)
 
 
 def rss_mb(pid):
@@ -126,29 +177,60 @@ class GroupLimitsTest(unittest.TestCase):
             metadata = b"\x07" * (MEMBER_LIMIT - 64 - len("range"))
             fit = GROUP_LIMIT // MEMBER_LIMIT
             socks = []
+            anchors = {}
             refused = 0
             try:
                 for g in groups:
-                    for i in range(fit + 4):
+                    anchor = socket.create_connection(("127.0.0.1", b.port), timeout=30)
+                    socks.append(anchor)
+                    anchor.sendall(join_v3(g, metadata, session_ms=ANCHOR_SESSION_MS))
+                    resp = wait_answered(anchor, 30)
+                    self.assertIsNotNone(resp, "no answer to the first JoinGroup")
+                    self.assertEqual(join_error(resp), 0)
+                    anchors[g] = (anchor, join_member_id(resp))
+                    members = []
+                    for i in range(1, fit):
+                        # Members that fit wait in the rebalance (their answers not read).
+                        s = socket.create_connection(("127.0.0.1", b.port), timeout=30)
+                        socks.append(s)
+                        members.append(s)
+                        s.sendall(join_v3(g, metadata))
+                    # Each join is read on its own connection: until the coordinator counts them
+                    # all, a join past the limit may be handled before the last of them.
+                    with socket.create_connection(("127.0.0.1", b.port), timeout=30) as d:
+                        deadline = time.monotonic() + 120
+                        while member_count(d, g) < fit:
+                            self.assertLess(time.monotonic(), deadline,
+                                            "%s never counted %d members" % (g, fit))
+                            time.sleep(0.1)
+                    for i in range(4):
                         s = socket.create_connection(("127.0.0.1", b.port), timeout=30)
                         socks.append(s)
                         s.sendall(join_v3(g, metadata))
-                        if i >= fit:
-                            # Past the limit the answer comes at once; members that fit wait
-                            # for the rebalance (their answers are not read).
-                            resp = wait_answered(s, 30)
-                            self.assertIsNotNone(resp, "no answer to a JoinGroup past the limit")
-                            self.assertEqual(join_error(resp), GROUP_MAX_SIZE_REACHED)
-                            refused += 1
+                        # Past the limit the answer comes at once.
+                        resp = wait_answered(s, 30)
+                        self.assertIsNotNone(resp, "no answer to a JoinGroup past the limit")
+                        # The group held all `fit` members when it answered: none of them was
+                        # answered, so the rebalance they wait in has not completed.
+                        self.assertTrue(all(unanswered(m) for m in members),
+                                        "%s changed while the test filled it" % g)
+                        self.assertEqual(join_error(resp), GROUP_MAX_SIZE_REACHED)
+                        refused += 1
                 self.report(b, "after %d groups x %d joins x 1 MiB (%d refused)"
                             % (len(groups), fit + 4, refused))
                 self.assertEqual(refused, 4 * len(groups))
                 self.alive(b)
+                # The anchors leave: each rebalance completes with the other members, whose
+                # sessions then end as their sockets are closed.
+                for g, (anchor, member_id) in anchors.items():
+                    anchor.sendall(leave_v1(g, member_id))
+                    resp = wait_answered(anchor, 30)
+                    self.assertIsNotNone(resp, "no answer to LeaveGroup")
+                    self.assertEqual(join_error(resp), 0)
             finally:
                 for s in socks:
                     s.close()
-            # The first member's session ends, the rebalance without it completes, the others'
-            # sessions end: each group is Empty and its metadata released. A probe join that is
+            # The rebalance without the anchor completes, the other members' sessions end: each group is Empty and its metadata released. A probe join that is
             # not refused (answered NONE once its own rebalance completes) shows the bytes came
             # back.
             for g in groups:

@@ -137,8 +137,19 @@ class OpenFileLimitTest(unittest.TestCase):
             self.assertIn("open-file limit is 8192 (hard limit 8192): too low", b.log())
 
     def test_a_partition_that_cannot_be_opened_fails_create_topics_and_health(self):
-        limit = 128
+        # The limit leaves the segment-file budget (half of it) room for every segment file of
+        # this broker: the 50 partitions of __consumer_offsets, the first topic and the new one
+        # (3 files each). A budget that is full closes an idle file for each one it opens, so one
+        # descriptor that eddyd frees for a moment (its reserve while it sheds connections, a
+        # checkpoint written) would let the new topic open all its partitions; under the budget
+        # it needs 3 new descriptors per partition held at once, and it has none.
+        limit = 512
+        partitions = 8
         with LimitedBroker(nofile=(limit, limit)) as b:
+            budget = limit // 2
+            self.assertGreater(budget, 3 * (50 + 1 + partitions))
+            self.assertIn("segment files open at once: at most %d (open-file limit %d)"
+                          % (budget, limit), b.log())
             admin_sock = connect(b)
             self.assertEqual(create_topic(admin_sock, topic_name(), 1), (0, None))
             # Every other descriptor goes to idle connections; the admin connection stays.
@@ -150,7 +161,7 @@ class OpenFileLimitTest(unittest.TestCase):
                     break
             wait_until(lambda: open_fds(b.proc.pid) >= limit - 1, what="eddyd to run out of fds")
             topic = topic_name()
-            code, message = create_topic(admin_sock, topic, 4)
+            code, message = create_topic(admin_sock, topic, partitions)
             print("CreateTopics with no descriptor left: error %d: %s" % (code, message))
             self.assertEqual(code, KAFKA_STORAGE_ERROR)
             self.assertIn("is offline on broker 1", message)
@@ -162,7 +173,7 @@ class OpenFileLimitTest(unittest.TestCase):
             print(out)
             self.assertEqual(rc, 1, out)
             self.assertIn("HEALTHY:                      no", out)
-            self.assertRegex(out, r"OFFLINE PARTITIONS: +.*%s/0 \(log unavailable on broker 1\)"
+            self.assertRegex(out, r"OFFLINE PARTITIONS: +.*%s/\d+ \(log unavailable on broker 1\)"
                              % topic)
             # Produce to it is refused with KAFKA_STORAGE_ERROR instead of being lost.
             meta = AdminClient({"bootstrap.servers": b.bootstrap}).list_topics(topic,
