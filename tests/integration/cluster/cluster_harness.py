@@ -13,14 +13,13 @@ controller quorum before it serves, so one alone never comes up. Every wait is b
 
 import os
 import signal
-import socket
 import subprocess
 import tempfile
 import time
 
 from confluent_kafka.admin import AdminClient
 
-from eddy_harness import eddyd_path, free_port
+from eddy_harness import Broker, eddyd_path, free_port
 
 
 def wait_for(pred, timeout_s, what):
@@ -37,80 +36,35 @@ def wait_for(pred, timeout_s, what):
     raise AssertionError("timed out after %ss waiting for %s (last: %r)" % (timeout_s, what, last))
 
 
-class Node:
+class Node(Broker):
+    """One combined node: eddy_harness's Broker (config, process control, log) in the cluster's
+    directory, with the quorum's voters, started without waiting (it serves only once a quorum
+    answers)."""
+
     def __init__(self, node_id, root, voters, overrides):
-        self.node_id = node_id
-        self.dir = os.path.join(root, "node%d" % node_id)
-        os.makedirs(self.dir, exist_ok=True)
-        self.port = free_port()
-        self.config_path = os.path.join(self.dir, "eddy.yaml")
-        self.log_path = os.path.join(self.dir, "eddyd.log")
-        self.voters = voters
-        self.overrides = dict(overrides)
-        self.proc = None
-
-    @property
-    def bootstrap(self):
-        return "127.0.0.1:%d" % self.port
-
-    def write_config(self, voters):
-        lines = [
-            "node.id: %d" % self.node_id,
-            "listeners: PLAINTEXT://127.0.0.1:%d" % self.port,
-            "log.dirs: %s" % os.path.join(self.dir, "logs"),
-            "controller.quorum.voters: %s" % voters,
-            "num.io.threads: 2",
-            "group.initial.rebalance.delay.ms: 0",
-            "shutdown.timeout.ms: 10000",
-        ]
-        lines += ["%s: %s" % (k, v) for k, v in self.overrides.items()]
-        with open(self.config_path, "w") as f:
-            f.write("\n".join(lines) + "\n")
+        data_dir = os.path.join(root, "node%d" % node_id)
+        os.makedirs(data_dir, exist_ok=True)
+        super().__init__(overrides=dict(overrides, **{"controller.quorum.voters": voters}),
+                         data_dir=data_dir, node_id=node_id)
+        self.dir = data_dir
 
     def format(self, cluster_id):
-        p = subprocess.run([eddyd_path(), "format", "--cluster-id", cluster_id, "--config",
-                            self.config_path], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        self.write_config()
+        p = subprocess.run([eddyd_path(), "format", "--cluster-id", cluster_id] +
+                           self.command()[1:], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            timeout=30)
         if p.returncode != 0:
             raise RuntimeError("eddyd format failed: %s" % p.stdout.decode())
 
     def spawn(self):
+        self.write_config()
         log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([eddyd_path(), "--config", self.config_path], stdout=log,
-                                     stderr=subprocess.STDOUT, cwd=self.dir)
+        self.proc = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT,
+                                     cwd=self.dir)
         log.close()
-
-    def alive(self):
-        return self.proc is not None and self.proc.poll() is None
 
     def signal(self, sig):
         self.proc.send_signal(sig)
-
-    def kill9(self):
-        if self.proc is not None:
-            self.proc.kill()
-            self.proc.wait(timeout=30)
-            self.proc = None
-
-    def stop(self, timeout_s=60):
-        if self.proc is None:
-            return None
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            rc = self.proc.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            self.kill9()
-            raise RuntimeError("node %d did not exit within %ds of SIGTERM" % (self.node_id,
-                                                                               timeout_s))
-        self.proc = None
-        return rc
-
-    def log(self):
-        try:
-            with open(self.log_path, "rb") as f:
-                return f.read().decode("utf-8", "replace")
-        except OSError:
-            return ""
 
     def metadata(self, timeout_s=5):
         """This node's own answer (not the cluster's): a bootstrap of this node only."""
@@ -127,7 +81,6 @@ class Cluster:
                       for i in range(1, n + 1)}
         self.cluster_id = cluster_id or random_uuid()
         for node in self.nodes.values():
-            node.write_config(self.voters)
             node.format(self.cluster_id)
 
     @property
