@@ -378,10 +378,7 @@ void Broker::run_session_expiry() {
   while (!session_expiry_cv_.wait_for(lock, period, [this] { return session_expiry_stop_; })) {
     if (!quorum_->is_active_controller()) continue;
     lock.unlock();
-    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                               std::chrono::system_clock::now().time_since_epoch())
-                               .count();
-    run_and_wait(*controller_queue_, [this, now_ms] { quorum_->fence_expired(now_ms); });
+    run_and_wait(*controller_queue_, [this] { quorum_->fence_expired(); });
     lock.lock();
   }
 }

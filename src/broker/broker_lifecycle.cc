@@ -13,11 +13,6 @@ namespace eddy::broker {
 
 namespace {
 
-int64_t wall_clock_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 const char* error_name(int16_t code) {
   return protocol::error_name(static_cast<protocol::ErrorCode>(code));
 }
@@ -30,7 +25,10 @@ bool must_register_again(int16_t code) {
 
 }  // namespace
 
-BrokerLifecycle::BrokerLifecycle(Options options) : options_(std::move(options)) {}
+BrokerLifecycle::BrokerLifecycle(Options options)
+    : options_(std::move(options)),
+      channel_(options_.metadata, options_.registration.broker_id,
+               options_.registration.incarnation, options_.request_timeout_ms) {}
 
 BrokerLifecycle::~BrokerLifecycle() { stop(); }
 
@@ -66,7 +64,7 @@ int64_t BrokerLifecycle::step() {
              : broker_epoch_ < 0 ? send_registration(controller_id)
                                  : send_heartbeat(controller_id);
   if (!s) {
-    connection_.reset();
+    channel_.reset();
     if (Clock::now() - last_report_ > std::chrono::seconds(10)) {
       spdlog::warn("broker {}: {}: {}", self, broker_epoch_ < 0 ? "registration" : "heartbeat",
                    s.to_string());
@@ -78,36 +76,17 @@ int64_t BrokerLifecycle::step() {
   return fenced_ ? options_.retry_backoff_ms : options_.heartbeat_interval_ms;
 }
 
-Result<client::Connection*> BrokerLifecycle::controller_connection(int32_t controller_id) {
-  if (connection_ && connected_to_ == controller_id) return connection_.get();
-  connection_.reset();
-  auto image = options_.metadata->image();
-  auto it = image->brokers().find(controller_id);
-  if (it == image->brokers().end() || it->second.endpoints.empty()) {
-    return unavailable("the active controller (node " + std::to_string(controller_id) +
-                       ") has no registered endpoint yet");
-  }
-  const metadata::BrokerEndpoint& ep = it->second.endpoints.front();
-  EDDY_ASSIGN_OR_RETURN(
-      connection_,
-      client::Connection::open({ep.host, ep.port}, options_.request_timeout_ms,
-                               "eddy-broker-" + std::to_string(options_.registration.broker_id)));
-  connected_to_ = controller_id;
-  return connection_.get();
-}
-
 Status BrokerLifecycle::send_registration(int32_t controller_id) {
   const metadata::BrokerRegistrationRequest& reg = options_.registration;
   int16_t error = 0;
   int64_t epoch = -1;
   if (controller_id == reg.broker_id) {
     metadata::BrokerRegistrationReply reply;
-    options_.on_controller_thread(
-        [&] { reply = options_.quorum->register_broker(reg, wall_clock_ms()); });
+    options_.on_controller_thread([&] { reply = options_.quorum->register_broker(reg); });
     error = static_cast<int16_t>(reply.result.code);
     epoch = reply.broker_epoch;
   } else {
-    EDDY_ASSIGN_OR_RETURN(client::Connection * conn, controller_connection(controller_id));
+    EDDY_ASSIGN_OR_RETURN(client::Connection * conn, channel_.connection());
     protocol::BrokerRegistrationRequest req;
     req.broker_id = reg.broker_id;
     req.cluster_id = reg.cluster_id;
@@ -146,11 +125,11 @@ Status BrokerLifecycle::send_heartbeat(int32_t controller_id) {
   bool fenced = true;
   if (controller_id == self) {
     metadata::BrokerHeartbeatReply reply;
-    options_.on_controller_thread([&] { reply = options_.quorum->heartbeat(hb, wall_clock_ms()); });
+    options_.on_controller_thread([&] { reply = options_.quorum->heartbeat(hb); });
     error = static_cast<int16_t>(reply.result.code);
     fenced = reply.is_fenced;
   } else {
-    EDDY_ASSIGN_OR_RETURN(client::Connection * conn, controller_connection(controller_id));
+    EDDY_ASSIGN_OR_RETURN(client::Connection * conn, channel_.connection());
     protocol::BrokerHeartbeatRequest req;
     req.broker_id = hb.broker_id;
     req.broker_epoch = hb.broker_epoch;

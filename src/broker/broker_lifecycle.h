@@ -18,6 +18,7 @@
 #include <string>
 #include <thread>
 
+#include "broker/controller_channel.h"
 #include "client/connection.h"
 #include "common/status.h"
 #include "metadata/cluster_control.h"
@@ -56,15 +57,14 @@ class BrokerLifecycle {
   int64_t step();
   Status send_registration(int32_t controller_id);
   Status send_heartbeat(int32_t controller_id);
-  // A connection to the active controller's endpoint (kept while it stays the controller).
-  Result<client::Connection*> controller_connection(int32_t controller_id);
 
   Options options_;
   int64_t broker_epoch_ = -1;  // -1: not registered
   bool fenced_ = true;
-  int32_t connected_to_ = -1;
   std::chrono::steady_clock::time_point last_report_{};
-  std::unique_ptr<client::Connection> connection_;
+  // Its own way to the active controller (this thread's connection, kept while the controller
+  // stays).
+  ControllerChannel channel_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;

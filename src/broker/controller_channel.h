@@ -7,8 +7,9 @@
 // no further (no loops: a node that is not the controller answers it NOT_CONTROLLER), and lets a
 // broker create the internal topics it needs (__consumer_offsets) that clients may not.
 //
-// Used on the broker's controller thread only (one request at a time); the connection to the
-// active controller is kept while it stays the controller. Every call is bounded by timeout_ms.
+// Not thread-safe: each user thread has its own (the controller thread, the BrokerLifecycle); the
+// connection to the active controller is kept while it stays the controller. Every call is bounded
+// by timeout_ms.
 
 #include <cstdint>
 #include <memory>
@@ -41,9 +42,12 @@ class ControllerChannel {
   // done.
   metadata::ControllerResult create_topic(const metadata::CreateTopicSpec& spec);
 
- private:
+  // A connection to the active controller's endpoint as the image lists it, kept while it stays
+  // the controller; reset() drops it (after a failed call).
   Result<client::Connection*> connection();
+  void reset() { connection_.reset(); }
 
+ private:
   metadata::MetadataService* metadata_;
   std::string principal_;
   int timeout_ms_;

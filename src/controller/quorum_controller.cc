@@ -13,6 +13,7 @@ using metadata::ErrorCode;
 
 QuorumController::QuorumController(QuorumControllerOptions options)
     : options_(std::move(options)),
+      clock_(options_.clock != nullptr ? options_.clock : &SystemClock::instance()),
       cluster_control_(options_.cluster),
       sessions_(options_.cluster.session_timeout_ms) {}
 
@@ -117,12 +118,13 @@ void QuorumController::refresh_sessions(int64_t now_ms) {
 }
 
 metadata::BrokerRegistrationReply QuorumController::register_broker(
-    const metadata::BrokerRegistrationRequest& req, int64_t now_ms) {
+    const metadata::BrokerRegistrationRequest& req) {
   metadata::BrokerRegistrationReply reply;
   if (!ready_.load()) {
     reply.result = not_controller();
     return reply;
   }
+  const int64_t now_ms = clock_->monotonic_ms();
   refresh_sessions(now_ms);
   // Commits are serialized on this thread and each waits for its entry to apply, so the next
   // entry's index is the one after the log's last: that index is the broker epoch.
@@ -136,12 +138,13 @@ metadata::BrokerRegistrationReply QuorumController::register_broker(
 }
 
 metadata::BrokerHeartbeatReply QuorumController::heartbeat(
-    const metadata::BrokerHeartbeatRequest& req, int64_t now_ms) {
+    const metadata::BrokerHeartbeatRequest& req) {
   metadata::BrokerHeartbeatReply reply;
   if (!ready_.load()) {
     reply.result = not_controller();
     return reply;
   }
+  const int64_t now_ms = clock_->monotonic_ms();
   refresh_sessions(now_ms);
   ControllerResult r =
       commit([&](const metadata::MetadataImage& image, metadata::pb::MetadataBatch* out) {
@@ -152,8 +155,9 @@ metadata::BrokerHeartbeatReply QuorumController::heartbeat(
   return reply;
 }
 
-int QuorumController::fence_expired(int64_t now_ms) {
+int QuorumController::fence_expired() {
   if (!ready_.load()) return 0;
+  const int64_t now_ms = clock_->monotonic_ms();
   refresh_sessions(now_ms);
   int fenced = 0;
   // Bounded by the registered brokers: each round fences one, or stops.

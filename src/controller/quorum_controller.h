@@ -18,6 +18,7 @@
 #include <map>
 #include <memory>
 
+#include "common/clock.h"
 #include "common/status.h"
 #include "controller/metadata_state_machine.h"
 #include "metadata/cluster_control.h"
@@ -31,6 +32,9 @@ struct QuorumControllerOptions {
   raft::RaftNodeConfig raft;
   // Cluster id, broker.session.timeout.ms, unclean.leader.election.enable, ...
   metadata::ClusterSettings cluster;
+  // Broker sessions are measured on its monotonic time, so that a wall-clock jump never fences
+  // (or keeps alive) a broker. Null: the system clock.
+  const Clock* clock = nullptr;
 };
 
 class QuorumController final : public metadata::MetadataService {
@@ -64,12 +68,10 @@ class QuorumController final : public metadata::MetadataService {
   // expiry): decisions of metadata::ClusterControl, committed here. Called on the broker's
   // controller thread only, like commit(); the broker sessions are this controller's soft state
   // and start afresh whenever this node becomes the active controller.
-  metadata::BrokerRegistrationReply register_broker(const metadata::BrokerRegistrationRequest& req,
-                                                    int64_t now_ms);
-  metadata::BrokerHeartbeatReply heartbeat(const metadata::BrokerHeartbeatRequest& req,
-                                           int64_t now_ms);
+  metadata::BrokerRegistrationReply register_broker(const metadata::BrokerRegistrationRequest& req);
+  metadata::BrokerHeartbeatReply heartbeat(const metadata::BrokerHeartbeatRequest& req);
   // Fences the brokers whose session expired (one batch each). Returns how many.
-  int fence_expired(int64_t now_ms);
+  int fence_expired();
 
  private:
   explicit QuorumController(QuorumControllerOptions options);
@@ -84,6 +86,7 @@ class QuorumController final : public metadata::MetadataService {
   std::atomic<int32_t> leader_{-1};
   std::atomic<bool> ready_{false};
   std::atomic<uint64_t> term_{0};
+  const Clock* clock_;
   // Controller-thread state.
   metadata::ClusterControl cluster_control_;
   metadata::BrokerHeartbeatManager sessions_;

@@ -1,12 +1,11 @@
 // BrokerRegistration (key 62) and BrokerHeartbeat (key 63): KRaft's broker-to-controller APIs.
 // Eddy's brokers send them to the active controller (clients never do); they run on the
 // controller thread against the quorum controller's cluster decisions (docs/controller.md). A node
-// that is not the active controller answers NOT_CONTROLLER and the broker asks again where the
-// metadata says the controller is. A single node has no quorum and answers NOT_CONTROLLER too:
-// its broker registers itself.
+// that is not the active controller forwards them there (ControllerChannel), or answers
+// NOT_CONTROLLER when it cannot; the broker then asks again where the metadata says the
+// controller is. A single node has no quorum and answers NOT_CONTROLLER: its broker registers
+// itself.
 #include "protocol/generated/broker_registration.h"
-
-#include <chrono>
 
 #include "broker/handlers/all_handlers.h"
 #include "broker/handlers/handler_util.h"
@@ -14,15 +13,6 @@
 #include "protocol/generated/broker_heartbeat.h"
 
 namespace eddy::broker {
-
-namespace {
-
-int64_t wall_clock_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-}  // namespace
 
 void register_broker_registration(HandlerRegistry& registry, const BrokerContext& context) {
   using protocol::BrokerRegistrationRequest;
@@ -44,7 +34,7 @@ void register_broker_registration(HandlerRegistry& registry, const BrokerContext
           r.endpoints.push_back({l.name, l.host, l.port, l.security_protocol});
         }
         r.rack = req.rack;
-        metadata::BrokerRegistrationReply reply = ctx->quorum->register_broker(r, wall_clock_ms());
+        metadata::BrokerRegistrationReply reply = ctx->quorum->register_broker(r);
         resp.error_code = error_code(reply.result.code);
         resp.broker_epoch = reply.result.ok() ? reply.broker_epoch : -1;
         responder.respond(encode_response(resp, version));
@@ -69,7 +59,7 @@ void register_broker_heartbeat(HandlerRegistry& registry, const BrokerContext& c
         r.current_metadata_offset = req.current_metadata_offset;
         r.want_fence = req.want_fence;
         r.want_shut_down = req.want_shut_down;
-        metadata::BrokerHeartbeatReply reply = ctx->quorum->heartbeat(r, wall_clock_ms());
+        metadata::BrokerHeartbeatReply reply = ctx->quorum->heartbeat(r);
         resp.error_code = error_code(reply.result.code);
         resp.is_caught_up = reply.is_caught_up;
         resp.is_fenced = reply.is_fenced;

@@ -7,10 +7,9 @@
 // A single node is a quorum of one. Other topics or partitions: UNKNOWN_TOPIC_OR_PARTITION.
 #include "protocol/generated/describe_quorum.h"
 
-#include <chrono>
-
 #include "broker/handlers/all_handlers.h"
 #include "broker/handlers/handler_util.h"
+#include "common/clock.h"
 #include "controller/quorum_controller.h"
 #include "metadata/topic_name.h"
 
@@ -22,11 +21,6 @@ using protocol::DescribeQuorumRequest;
 using protocol::DescribeQuorumResponse;
 using Partition = DescribeQuorumResponse::PartitionData;
 using Replica = DescribeQuorumResponse::ReplicaState;
-
-int64_t wall_clock_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 // The quorum's one partition, from this node's view as the leader (or a single node).
 Partition describe_partition(const BrokerContext& ctx) {
@@ -41,7 +35,7 @@ Partition describe_partition(const BrokerContext& ctx) {
     Replica self;
     self.replica_id = ctx.node_id;
     self.log_end_offset = end;
-    self.last_fetch_timestamp = wall_clock_ms();
+    self.last_fetch_timestamp = SystemClock::instance().wall_ms();
     self.last_caught_up_timestamp = self.last_fetch_timestamp;
     p.current_voters.push_back(self);
     return p;
@@ -59,7 +53,7 @@ Partition describe_partition(const BrokerContext& ctx) {
   Replica self;
   self.replica_id = st.id.value();
   self.log_end_offset = static_cast<int64_t>(st.last_index.value());
-  self.last_fetch_timestamp = wall_clock_ms();
+  self.last_fetch_timestamp = SystemClock::instance().wall_ms();
   self.last_caught_up_timestamp = self.last_fetch_timestamp;
   p.current_voters.push_back(self);
   for (const raft::RaftPeerStatus& peer : st.peers) {

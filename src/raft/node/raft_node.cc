@@ -6,6 +6,7 @@
 #include <charconv>
 #include <chrono>
 
+#include "common/clock.h"
 #include "raft/core/conf_change.h"
 
 namespace eddy::raft {
@@ -39,15 +40,6 @@ int64_t RaftNode::now_ms() const {
   using namespace std::chrono;
   return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
-
-namespace {
-
-int64_t wall_clock_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-}  // namespace
 
 Status RaftNode::start() {
   if (started_) return failed_precondition("raft node already started");
@@ -150,7 +142,7 @@ void RaftNode::on_tick() {
 
 void RaftNode::on_message(pb::Message msg) {
   if (!failed_.is_ok()) return;
-  last_contact_ms_[NodeId(msg.from())] = wall_clock_ms();
+  last_contact_ms_[NodeId(msg.from())] = SystemClock::instance().wall_ms();
   Status s = raw_->step(msg);
   if (!s.is_ok()) {
     spdlog::debug("raft node {}: step: {}", config_.id.value(), s.to_string());
