@@ -16,7 +16,7 @@ import time
 import unittest
 
 from confluent_kafka import Consumer, Producer, TopicPartition
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 
 from cluster_harness import Cluster, wait_for
 from kafka_wire import frame, header, read_frame
@@ -109,6 +109,19 @@ class ClusterTest(unittest.TestCase):
                              "TOPIC_ALREADY_EXISTS from the controller, through the forward")
             for node in c.nodes.values():
                 wait_for(lambda: "forwarded" in node.metadata().topics, 10, "the topic")
+            # AlterConfigs from confluent-kafka bootstrapped at that node alone: forwarded, and
+            # the active controller describes the new value.
+            admin = AdminClient({"bootstrap.servers": other.bootstrap})
+            for _, f in admin.alter_configs([ConfigResource(
+                    ConfigResource.Type.TOPIC, "forwarded",
+                    set_config={"retention.ms": "1234567"})]).items():
+                f.result(timeout=30)
+            controller_admin = AdminClient({"bootstrap.servers":
+                                            c.nodes[c.controller_id()].bootstrap})
+            described = controller_admin.describe_configs(
+                [ConfigResource(ConfigResource.Type.TOPIC, "forwarded")])
+            for _, f in described.items():
+                self.assertEqual(f.result(timeout=30)["retention.ms"].value, "1234567")
             # A consumer group through that node alone: its coordinator needs
             # __consumer_offsets, which that node has the controller create.
             p = Producer({"bootstrap.servers": other.bootstrap})
