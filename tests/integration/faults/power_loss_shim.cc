@@ -5,15 +5,19 @@
 // (data=ordered) may produce: a file's bytes are durable only once an fsync/fdatasync of that
 // file returned, and a name (create, rename, unlink) only once an fsync of its directory
 // returned. kill -9 runs no code, so the state is written as it changes:
-//   MIRROR/inodes/<id>   the content of file <id> as of its last completed fsync; ids are ours
-//                        (an inode number can be reused after an unlink, an id never is)
+//   MIRROR/inodes/<id>   the content of file <id> as of its last completed fsync; an id is the
+//                        file's device, inode number and birth time (an inode number can be
+//                        reused after an unlink, an id never is), so it is the same in every
+//                        process that runs over the same data dir: the mirror outlives a restart
 //   MIRROR/dirs/<key>    the listing of a directory as of its last completed fsync, one line per
 //                        entry: "f\t<id>\t<name>" or "d\t-\t<name>"; <key> is the path relative
 //                        to the root with '%' and '/' escaped, "%root" for the root itself
 // The test rebuilds the root from these after the kill. Bytes written since a file's last fsync
 // are tracked here (in memory, which the kill loses on purpose); an fsync copies their content,
 // read before the real fsync starts (only what was written before the call is promised), into
-// the mirror once the real fsync returns.
+// the mirror once the real fsync returns. A process that finds a file its predecessor left counts
+// the whole file as written, unsynced: it may hold bytes the previous process wrote and never
+// synced (still in the page cache after a kill -9), which this process's next fsync makes durable.
 //
 // EDDY_SHIM_KILL_AT_SYNC=N (with the mirror) makes the process SIGKILL itself in its Nth fsync of
 // a file with written, unsynced bytes, before the real fsync: the power cut lands where it has
@@ -24,6 +28,10 @@
 // (its blocks are allocated: eddyd's preallocated tail), what would extend the file is cut where
 // the free bytes end (a short write) or, with nothing left to write, fails with ENOSPC. The
 // control file holds how many bytes are free when it appears (empty: none).
+//
+// EIO on fsync (EDDY_SHIM_EIO_FILE set): while that control file exists, an fsync/fdatasync of a
+// regular file under the root fails with EIO and syncs nothing (its bytes stay unsynced in the
+// mirror), as when the disk reports a write-back error.
 #include <dirent.h>
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -91,7 +99,7 @@ const Libc& libc() {
 constexpr size_t kCopyChunk = 1 << 20;
 
 struct InodeState {
-  uint64_t id = 0;
+  std::string id;
   bool tracked = false;
   // Byte ranges [start, end) written since the last fsync, merged.
   std::map<uint64_t, uint64_t> dirty;
@@ -105,6 +113,7 @@ struct Shim {
   std::string root;       // EDDY_SHIM_ROOT, no trailing '/'
   std::string mirror;     // EDDY_SHIM_MIRROR, or empty: no power-loss tracking
   std::string full_file;  // EDDY_SHIM_FULL_FILE, or empty: never full
+  std::string eio_file;   // EDDY_SHIM_EIO_FILE, or empty: fsync never fails
   std::mutex full_mu;     // guards the three below
   ino_t full_ino = 0;     // the control file as last seen
   struct timespec full_mtime = {};
@@ -113,7 +122,6 @@ struct Shim {
   std::atomic<int64_t> data_syncs{0};
   std::mutex mu;  // guards inodes and next_id
   std::map<std::pair<dev_t, ino_t>, std::shared_ptr<InodeState>> inodes;
-  uint64_t next_id = 1;
 };
 
 Shim* shim() {
@@ -123,6 +131,7 @@ Shim* shim() {
     while (out->root.size() > 1 && out->root.back() == '/') out->root.pop_back();
     if (const char* m = getenv("EDDY_SHIM_MIRROR")) out->mirror = m;
     if (const char* f = getenv("EDDY_SHIM_FULL_FILE")) out->full_file = f;
+    if (const char* e = getenv("EDDY_SHIM_EIO_FILE")) out->eio_file = e;
     if (const char* k = getenv("EDDY_SHIM_KILL_AT_SYNC")) out->kill_at_sync = atoll(k);
     return out;
   }();
@@ -145,19 +154,33 @@ bool under_root(const std::string& path) {
                           path[root.size()] == '/');
 }
 
+// The state of a file on first sight (fd, or `path` when fd is AT_FDCWD): its id from device,
+// inode and birth time, and (with the mirror) all of it dirty, since an earlier process may have
+// left unsynced bytes in it.
+std::shared_ptr<InodeState> new_state(int fd, const std::string& path, const struct stat& st,
+                                      bool tracked) {
+  auto out = std::make_shared<InodeState>();
+  struct statx sx = {};
+  int rc = fd == AT_FDCWD ? statx(AT_FDCWD, path.c_str(), AT_SYMLINK_NOFOLLOW, STATX_BTIME, &sx)
+                          : statx(fd, "", AT_EMPTY_PATH, STATX_BTIME, &sx);
+  if (rc != 0 || (sx.stx_mask & STATX_BTIME) == 0) sx.stx_btime = {};
+  out->id = std::to_string(st.st_dev) + "-" + std::to_string(st.st_ino) + "-" +
+            std::to_string(sx.stx_btime.tv_sec) + "." + std::to_string(sx.stx_btime.tv_nsec);
+  out->tracked = tracked;
+  if (!shim()->mirror.empty() && st.st_size > 0) out->dirty[0] = static_cast<uint64_t>(st.st_size);
+  return out;
+}
+
 // The state of the regular file behind `fd`, made on first sight; null for anything else.
 std::shared_ptr<InodeState> state_for_fd(int fd) {
   Shim* s = shim();
   if (s->root.empty()) return nullptr;
   struct stat st;
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return nullptr;
+  bool tracked = under_root(fd_path(fd));
   std::lock_guard lock(s->mu);
   auto& slot = s->inodes[{st.st_dev, st.st_ino}];
-  if (!slot) {
-    slot = std::make_shared<InodeState>();
-    slot->id = s->next_id++;
-    slot->tracked = under_root(fd_path(fd));
-  }
+  if (!slot) slot = new_state(fd, "", st, tracked);
   return slot->tracked ? slot : nullptr;
 }
 
@@ -287,12 +310,8 @@ std::string list_dir(const std::string& path) {
       Shim* s = shim();
       std::lock_guard lock(s->mu);
       auto& slot = s->inodes[{st.st_dev, st.st_ino}];
-      if (!slot) {
-        slot = std::make_shared<InodeState>();
-        slot->id = s->next_id++;
-        slot->tracked = true;
-      }
-      out += "f\t" + std::to_string(slot->id) + "\t" + name + "\n";
+      if (!slot) slot = new_state(AT_FDCWD, path + "/" + name, st, true);
+      out += "f\t" + slot->id + "\t" + name + "\n";
     }
   }
   closedir(d);
@@ -337,8 +356,8 @@ Captured capture(int fd, InodeState& st) {
   return c;
 }
 
-void apply(uint64_t id, const Captured& c) {
-  std::string path = shim()->mirror + "/inodes/" + std::to_string(id);
+void apply_to_mirror(const std::string& id, const Captured& c) {
+  std::string path = shim()->mirror + "/inodes/" + id;
   int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return;
   if (c.min_truncate != UINT64_MAX) libc().ftruncate(fd, static_cast<off_t>(c.min_truncate));
@@ -347,7 +366,20 @@ void apply(uint64_t id, const Captured& c) {
   close(fd);
 }
 
+// Whether this fsync must fail with EIO: the control file exists and fd is a file under the root.
+bool eio_now(int fd) {
+  Shim* s = shim();
+  if (s->eio_file.empty() || access(s->eio_file.c_str(), F_OK) != 0) return false;
+  struct stat sb;
+  if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) return false;
+  return under_root(fd_path(fd));
+}
+
 int tracked_sync(int fd, SyncFn sync_fn) {
+  if (eio_now(fd)) {
+    errno = EIO;
+    return -1;
+  }
   Shim* s = shim();
   if (s->mirror.empty()) return sync_fn(fd);
   struct stat sb;
@@ -371,7 +403,7 @@ int tracked_sync(int fd, SyncFn sync_fn) {
   }
   int rc = sync_fn(fd);
   if (rc == 0) {
-    apply(st->id, c);
+    apply_to_mirror(st->id, c);
   } else {
     int err = errno;
     // Not durable after all: the ranges stay dirty.
