@@ -1,0 +1,207 @@
+"""The nemesis: a seeded schedule of faults, printed before the run and replayable (the same seed,
+node count and fault list give the same schedule; `--schedule FILE` replays a printed one), and
+the code that injects and heals each fault.
+
+One fault at a time: at `at` seconds into the run it starts, `duration` seconds later it heals,
+then the cluster has a quiet gap before the next. Fault classes (FAULTS):
+
+  kill             kill -9 one node; restart it at heal
+  controller-kill  kill -9 the active controller (whichever node it is then); restart at heal
+  pause            SIGSTOP one node past the broker session and election timeouts; SIGCONT
+  isolate          one node drops every packet of the other nodes (clients still reach it)
+  halves           majority/minority: the nodes split in two groups that cannot talk
+  bridge           two nodes cannot talk; a third still talks to both
+  one-way          one node drops what another sends it (iptables INPUT), not the reverse
+  loss             one node drops 30% of the packets it receives
+  cut              one node's link down: nobody reaches it, clients included
+  enospc           one node's writes that extend a file fail as on a full disk; space returns
+  eio              one node's fsyncs fail with EIO; at heal it is restarted (a log that failed
+                   an fsync stays read-only until then, as Kafka takes a log dir offline)
+  power-one        kill -9 one node and drop what it had not fsynced; restart at heal
+  power-all        the same for every node at once
+  clock            one node's wall clock jumps ahead, then behind (libfaketime); back at heal
+"""
+
+import json
+import random
+import signal
+import time
+
+FAULTS = ["kill", "controller-kill", "pause", "isolate", "halves", "bridge", "one-way", "loss",
+          "cut", "enospc", "eio", "power-one", "power-all", "clock"]
+DISK_FAULTS = {"enospc", "eio", "power-one", "power-all"}
+
+
+def make_schedule(seed, nodes, faults, seconds, min_duration=4.0, max_duration=12.0, gap=4.0,
+                  each_once=False):
+    """Faults from `faults` until `seconds` are used up (or, with each_once, every fault once in
+    a seeded order)."""
+    rng = random.Random(seed)
+    ids = list(range(1, nodes + 1))
+    order = list(faults)
+    rng.shuffle(order)
+    out = []
+    t = gap
+    k = 0
+    while True:
+        if each_once:
+            if k == len(order):
+                break
+            name = order[k]
+        else:
+            name = rng.choice(faults)
+        k += 1
+        duration = round(rng.uniform(min_duration, max_duration), 1)
+        if name == "pause":
+            duration = max(duration, 6.0)  # past broker.session.timeout.ms of the chaos config
+        if not each_once and t + duration > seconds:
+            break
+        f = {"at": round(t, 1), "fault": name, "duration": duration}
+        shuffled = ids[:]
+        rng.shuffle(shuffled)
+        if name in ("kill", "pause", "isolate", "loss", "cut", "enospc", "eio", "power-one",
+                    "clock"):
+            f["node"] = shuffled[0]
+        elif name == "halves":
+            minority = len(ids) // 2
+            f["groups"] = [sorted(shuffled[:minority]), sorted(shuffled[minority:])]
+        elif name == "bridge":
+            f["groups"] = [[shuffled[0]], [shuffled[1]]]
+            f["bridge"] = shuffled[2]
+        elif name == "one-way":
+            f["node"], f["from"] = shuffled[0], shuffled[1]
+        if name == "clock":
+            f["offsets"] = [rng.choice(["+%d" % s, "-%d" % s]) for s in
+                            (rng.randint(30, 600), rng.randint(30, 600))]
+        out.append(f)
+        t += duration + gap
+    return out
+
+
+def print_schedule(schedule, out):
+    for f in schedule:
+        out.write(json.dumps(f) + "\n")
+
+
+class Nemesis:
+    def __init__(self, cluster, history, log):
+        self.c = cluster
+        self.history = history
+        self.log = log
+        self.counts = {}
+        self.power_undone = 0
+
+    def controller(self):
+        from confluent_kafka.admin import AdminClient
+        for node in self.c.nodes.values():
+            if node.alive():
+                try:
+                    return AdminClient({"bootstrap.servers": node.address}).list_topics(
+                        timeout=5).controller_id
+                except Exception:
+                    continue
+        return -1
+
+    def start(self, f):
+        name = f["fault"]
+        self.counts[name] = self.counts.get(name, 0) + 1
+        c, net = self.c, self.c.net
+        node = f.get("node")
+        if name == "controller-kill":
+            node = f["node"] = self.controller()
+            if node in c.nodes:
+                c.kill9(node)
+        elif name == "kill":
+            c.kill9(node)
+        elif name == "pause":
+            c.nodes[node].signal(signal.SIGSTOP)
+        elif name == "isolate":
+            net.partition([[node], [i for i in c.nodes if i != node]])
+        elif name in ("halves", "bridge"):
+            net.partition(f["groups"])
+        elif name == "one-way":
+            net.block(node, f["from"])
+        elif name == "loss":
+            net.lossy(node, 0.3)
+        elif name == "cut":
+            net.link(node, up=False)
+        elif name in ("enospc", "eio"):
+            c.set_disk(node, name)
+        elif name == "power-one":
+            self.power_undone += c.power_cut([node])
+        elif name == "power-all":
+            self.power_undone += c.power_cut(list(c.nodes))
+        elif name == "clock":
+            c.set_clock(node, f["offsets"][0])
+        self.history.add(type="nemesis", phase="start", fault=f)
+        self.log("nemesis: start %s" % json.dumps(f))
+
+    def middle(self, f):
+        """Halfway through: the clock's second jump."""
+        if f["fault"] == "clock":
+            self.c.set_clock(f["node"], f["offsets"][1])
+
+    def heal(self, f):
+        name = f["fault"]
+        c = self.c
+        node = f.get("node")
+        if name in ("kill", "controller-kill", "power-one") and node in c.nodes:
+            c.start_node(node)
+        elif name == "power-all":
+            c.start()
+        elif name == "pause":
+            c.nodes[node].signal(signal.SIGCONT)
+        elif name in ("isolate", "halves", "bridge", "one-way", "loss", "cut"):
+            c.net.heal()
+        elif name == "enospc":
+            c.set_disk(node, None)
+        elif name == "eio":
+            c.set_disk(node, None)
+            c.kill9(node)
+            c.start_node(node)
+        elif name == "clock":
+            c.set_clock(node, "+0")
+        self.history.add(type="nemesis", phase="heal", fault=f)
+        self.log("nemesis: heal  %s" % f["fault"])
+        self.restart_exited()
+
+    def restart_exited(self):
+        """A node that exited on its own (not by the nemesis) is a finding: recorded, restarted."""
+        for i, node in self.c.nodes.items():
+            if node.proc is not None and node.proc.poll() is not None:
+                rc = node.proc.returncode
+                node.proc = None
+                self.counts["exited-by-itself"] = self.counts.get("exited-by-itself", 0) + 1
+                self.history.add(type="exit", node=i, rc=rc)
+                self.log("nemesis: node %d exited by itself with %s; restarting it" % (i, rc))
+                node.start()
+
+    def heal_all(self):
+        """Whatever state a fault left (or an interrupted run): every link, disk, clock and
+        process back to normal."""
+        self.c.net.heal()
+        for i, node in self.c.nodes.items():
+            self.c.set_disk(i, None)
+            self.c.set_clock(i, "+0")
+            node.signal(signal.SIGCONT)
+        self.c.start()
+
+    def run(self, schedule, t0, stop):
+        for f in schedule:
+            if not _sleep_until(t0 + f["at"], stop):
+                return
+            self.start(f)
+            try:
+                if _sleep_until(t0 + f["at"] + f["duration"] / 2, stop):
+                    self.middle(f)
+                _sleep_until(t0 + f["at"] + f["duration"], stop)
+            finally:
+                self.heal(f)
+
+
+def _sleep_until(when, stop):
+    while time.time() < when:
+        if stop.is_set():
+            return False
+        time.sleep(min(0.2, max(0.0, when - time.time())))
+    return True
