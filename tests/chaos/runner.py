@@ -36,6 +36,9 @@ def parse_args(argv):
     p.add_argument("--each-once", action="store_true",
                    help="every fault of --faults once, in a seeded order (CI)")
     p.add_argument("--schedule", help="replay this schedule (JSON lines, as a run prints it)")
+    p.add_argument("--fault-seconds", default="4,12", metavar="MIN,MAX",
+                   help="each fault lasts between MIN and MAX seconds (seeded)")
+    p.add_argument("--gap", type=float, default=4.0, help="quiet seconds between faults")
     p.add_argument("--replication-factor", default="auto",
                    help="auto: the largest under which an acks=all write is acked")
     p.add_argument("--partitions", type=int, default=6)
@@ -113,8 +116,11 @@ class Run:
             with open(args.schedule) as f:
                 self.schedule = [json.loads(line) for line in f if line.strip()]
         else:
+            lo, hi = (float(x) for x in args.fault_seconds.split(","))
             self.schedule = nemesis.make_schedule(args.seed, args.nodes, faults,
-                                                  args.minutes * 60, each_once=args.each_once)
+                                                  args.minutes * 60, min_duration=lo,
+                                                  max_duration=hi, gap=args.gap,
+                                                  each_once=args.each_once)
         with open(os.path.join(self.out, "schedule.jsonl"), "w") as f:
             nemesis.print_schedule(self.schedule, f)
         power = any(f["fault"] in ("power-one", "power-all") for f in self.schedule)
@@ -218,6 +224,7 @@ class Run:
     def finish(self, cluster, stop, workers, rf):
         a = self.args
         # Let the clients see the healed cluster for a moment, then stop them (producers flush).
+        healed = time.monotonic()
         time.sleep(3)
         stop.set()
         for w in workers:
@@ -226,8 +233,12 @@ class Run:
                 self.log("worker %s: %s" % (w.name, w.error or "did not stop"))
         live = workload.liveness(self.history, cluster.bootstrap, TOPIC, a.partitions,
                                  self.logger, a.liveness_s)
-        self.log("liveness: %s" % ("writes acked %.1f s after the heal" % live if live is not None
+        self.log("liveness: %s" % ("a write to every partition acked %.1f s after the heal"
+                                   % (time.monotonic() - healed) if live is not None
                                    else "NO write acked within %.0f s" % a.liveness_s))
+        for line in workload.views({i: n.address for i, n in cluster.nodes.items()}, TOPIC,
+                                   self.logger):
+            self.log("after heal: " + line)
         hws = workload.final_read(self.history, cluster.bootstrap, TOPIC, a.partitions,
                                   self.logger)
         md = AdminClient({"bootstrap.servers": cluster.bootstrap,

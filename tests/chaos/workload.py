@@ -239,20 +239,22 @@ def liveness(history, bootstrap, topic, partitions, logger, bound_s):
     return seconds if not pending else None
 
 
-def final_read(history, bootstrap, topic, partitions, logger, timeout_s=60):
+def final_read(history, bootstrap, topic, partitions, logger, timeout_s=90):
     """Every partition from offset 0 to its high watermark; returns {partition: hw}."""
     c = Consumer(consumer_conf(bootstrap, logger))
     hws = {}
     records = {p: [] for p in range(partitions)}
     try:
         deadline = time.monotonic() + timeout_s
-        for part in range(partitions):
-            while part not in hws and time.monotonic() < deadline:
+        while len(hws) < partitions and time.monotonic() < deadline:
+            for part in range(partitions):
+                if part in hws:
+                    continue
                 try:
                     hws[part] = c.get_watermark_offsets(TopicPartition(topic, part),
-                                                        timeout=5)[1]
+                                                        timeout=2)[1]
                 except KafkaException:
-                    time.sleep(0.5)
+                    pass
         c.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
         nexts = {p: 0 for p in range(partitions)}
         while time.monotonic() < deadline and any(nexts[p] < hws.get(p, 1) for p in nexts):
@@ -269,3 +271,21 @@ def final_read(history, bootstrap, topic, partitions, logger, timeout_s=60):
         history.add(type="final", topic=topic, partition=part, records=records[part],
                     complete=complete, hw=hws.get(part, -1))
     return hws
+
+
+def views(bootstrap_of, topic, logger):
+    """Each node's own answer to Metadata: brokers, controller and the topic's leaders (the
+    first thing to look at when a partition is not readable after the heal)."""
+    lines = []
+    for node, address in bootstrap_of.items():
+        try:
+            md = AdminClient({"bootstrap.servers": address, "logger": logger}).list_topics(
+                topic, timeout=5)
+            t = md.topics.get(topic)
+            leaders = {p.id: p.leader for p in t.partitions.values()} if t else {}
+            lines.append("node %d: brokers %s, controller %s, leaders %s"
+                         % (node, sorted(md.brokers), md.controller_id, dict(sorted(
+                             leaders.items()))))
+        except Exception as e:
+            lines.append("node %d: no answer (%s)" % (node, e))
+    return lines
