@@ -1,0 +1,60 @@
+"""Chaos runs in CI: three nodes, each fault class once with a fixed seed (no anomaly may be
+found), and a configuration that loses acknowledged writes by design (log.flush.policy=interval,
+a power cut of every node), whose loss the checker must report."""
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+import nemesis
+
+RUN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "run")
+
+
+def chaos(test, *args):
+    out = tempfile.mkdtemp(prefix="eddy-chaos-ci-")
+    p = subprocess.run([RUN, "--dir", out] + list(args), stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=500)
+    text = p.stdout.decode("utf-8", "replace")
+    print(text[-6000:])
+    # The history and node logs stay for a failing test to be looked at.
+    test.addCleanup(lambda: test._outcome.success and shutil.rmtree(out, ignore_errors=True))
+    try:
+        with open(os.path.join(out, "result.json")) as f:
+            result = json.load(f)
+    except OSError:
+        result = None
+    return p.returncode, result, out
+
+
+class ChaosTest(unittest.TestCase):
+    def test_every_fault_class_once(self):
+        rc, result, out = chaos(self, "--each-once", "--seed", "7", "--fault-seconds", "3,6",
+                                "--gap", "2")
+        self.assertIsNotNone(result, "no result in %s" % out)
+        self.assertEqual(rc, 0, "anomalies: %s (history and logs in %s)"
+                         % (result["verdict"], out))
+        self.assertEqual(set(nemesis.FAULTS) - set(result["faults"]), set())
+        self.assertGreater(result["info"].get("ack", 0), 1000)
+        self.assertGreater(result["info"].get("read", 0), 1000)
+        self.assertGreater(result["info"].get("commit", 0), 0)
+
+    def test_interval_flush_and_a_power_cut_of_every_node_loses_acked_writes(self):
+        fd, schedule = tempfile.mkstemp(suffix=".jsonl")
+        with os.fdopen(fd, "w") as f:
+            f.write(json.dumps({"at": 8, "fault": "power-all", "duration": 2}) + "\n")
+        self.addCleanup(os.unlink, schedule)
+        rc, result, out = chaos(self, "--schedule", schedule, "--seed", "1",
+                                "--override", "log.flush.policy=interval",
+                                "--override", "log.flush.interval.ms=600000")
+        self.assertIsNotNone(result, "no result in %s" % out)
+        # Loss is expected here: the run passes (nothing it promises is broken) and shows it.
+        self.assertEqual(rc, 0, "anomalies: %s (in %s)" % (result["verdict"], out))
+        self.assertGreater(result["anomalies"]["lost"], 0, "the checker saw no loss")
+
+
+if __name__ == "__main__":
+    unittest.main()
