@@ -9,6 +9,8 @@ A history is a list of events (dicts), as the workload records them:
   {"type": "final", "topic": T, "partition": p, "records": [[o, V], ...], "complete": bool}
   {"type": "replicas", "topic": T, "partition": p, "hw": h, "logs": {node: [[base, last, hex], ...]}}
   {"type": "liveness", "ok": bool, "seconds": s}
+  {"type": "admin", "op": "create"|"partitions"|"delete", "topic": T, "count": n, "ok": bool}
+  {"type": "topics", "topics": {T: partition count}}                (after the heal)
 Values are unique per send, so a value names one send. Offsets totally order a partition, so the
 checks are per partition and need no search (unlike a linearizability checker).
 
@@ -24,16 +26,19 @@ Classes (each a list of anomaly descriptions):
   divergence    replicas whose batches below the high watermark are not byte-identical
   commit-backwards  a group's committed offset for a partition lower than one committed before
   liveness      the cluster did not accept writes (or serve the final read) within the bound
+  metadata      an acknowledged topic change undone after the heal: a created topic (never asked
+                to be deleted) missing, an acknowledged partition count not reached, or a topic
+                whose deletion was acknowledged still there
 """
 
 import collections
 
 CLASSES = ["lost", "duplicated", "reordered", "phantom", "inconsistent", "unstable", "divergence",
-           "commit-backwards", "liveness"]
+           "commit-backwards", "liveness", "metadata"]
 # What a configuration that may lose acknowledged writes (log.flush.policy=interval with power
 # cuts, unclean leader election) still promises: data that was never sent is never served, and
 # replicas agree once healed, and the cluster comes back.
-PROMISED_WHEN_LOSSY = {"duplicated", "phantom", "divergence", "liveness"}
+PROMISED_WHEN_LOSSY = {"duplicated", "phantom", "divergence", "liveness", "metadata"}
 
 
 def promised(lossy):
@@ -50,6 +55,8 @@ def check(history):
     finals = {}
     reads = []
     commits = collections.defaultdict(list)
+    admin = []
+    final_topics = None
     for e in history:
         t = e["type"]
         info[t] += 1
@@ -67,6 +74,10 @@ def check(history):
             commits[(e["group"], e["topic"], e["partition"])].append(e)
         elif t == "replicas":
             _divergence(e, out)
+        elif t == "admin":
+            admin.append(e)
+        elif t == "topics":
+            final_topics = e["topics"]
         elif t == "liveness" and not e["ok"]:
             out["liveness"].append("no write accepted within %.0f s after the last heal"
                                    % e["seconds"])
@@ -153,7 +164,26 @@ def check(history):
                 out["commit-backwards"].append("group %s %s-%d: committed %d after %d"
                                                % (group, topic, p, e["offset"], high))
             high = e["offset"] if high is None else max(high, e["offset"])
+    if final_topics is not None:
+        _metadata(admin, final_topics, out)
     return out, info
+
+
+def _metadata(admin, final_topics, out):
+    delete_asked = {e["topic"] for e in admin if e["op"] == "delete"}
+    for e in admin:
+        if not e["ok"]:
+            continue
+        topic = e["topic"]
+        if e["op"] == "delete" and topic in final_topics:
+            out["metadata"].append("%s: deletion acknowledged, still there" % topic)
+        elif e["op"] in ("create", "partitions") and topic not in delete_asked:
+            have = final_topics.get(topic)
+            if have is None:
+                out["metadata"].append("%s: creation acknowledged, missing" % topic)
+            elif have < e["count"]:
+                out["metadata"].append("%s: %d partitions acknowledged, %d there"
+                                       % (topic, e["count"], have))
 
 
 def _divergence(e, out):
@@ -185,7 +215,7 @@ def table(faults, info, anomalies, lossy):
     for name, n in sorted(faults.items()):
         lines.append("  %-22s %6d" % (name, n))
     lines.append("operations:")
-    for name in ("send", "ack", "fail", "read", "commit", "final", "failed-then-present",
+    for name in ("send", "ack", "fail", "read", "commit", "admin", "final", "failed-then-present",
                  "duplicated-allowed"):
         lines.append("  %-22s %6d" % (name, info.get(name, 0)))
     lines.append("anomalies:              count  promised  verdict")

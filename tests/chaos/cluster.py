@@ -43,6 +43,16 @@ def shim_library():
     return os.path.abspath(path)
 
 
+_ADOPT = """
+import os, sys
+for d, _, files in os.walk(sys.argv[1], topdown=False):
+    for name in files + [None]:
+        fd = os.open(d if name is None else os.path.join(d, name), os.O_RDONLY)
+        os.fsync(fd)
+        os.close(fd)
+"""
+
+
 class ChaosNode:
     def __init__(self, cluster, i):
         self.c = cluster
@@ -102,6 +112,17 @@ class ChaosNode:
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
         if p.returncode != 0:
             raise RuntimeError("eddyd format failed: %s" % p.stdout.decode())
+
+    def adopt(self):
+        """After a power cut rebuilt the data dir (new files, so new mirror ids), fsyncs every
+        file and directory in it under the shim: the mirror then holds the rebuilt state, which is
+        durable by definition, and a later cut starts from it."""
+        p = subprocess.run(
+            ["/usr/bin/env", "LD_PRELOAD=" + self.c.shim_lib, "EDDY_SHIM_ROOT=" + self.logs_dir,
+             "EDDY_SHIM_MIRROR=" + self.mirror, sys.executable, "-c", _ADOPT, self.logs_dir],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
+        if p.returncode != 0:
+            raise RuntimeError("adopting %s failed: %s" % (self.logs_dir, p.stdout.decode()))
 
     def start(self):
         if self.alive():
@@ -197,6 +218,7 @@ class ChaosCluster:
         for i in ids:
             node = self.nodes[i]
             undone += rebuild_synced_state(node.logs_dir, node.mirror)
+            node.adopt()
         return undone
 
     def set_disk(self, i, mode):

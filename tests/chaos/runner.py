@@ -183,6 +183,7 @@ class Run:
                      % (rf, a.partitions, self.lossy))
             workload.create_topic(cluster.bootstrap, TOPIC, a.partitions, rf, self.logger)
             self.nem = nemesis.Nemesis(cluster, self.history, self.log)
+            self.rf = rf
             workers = self.start_workers(cluster, stop)
             t0 = time.time()
             self.nem.run(self.schedule, t0, threading.Event())
@@ -195,6 +196,9 @@ class Run:
             return self.finish(cluster, stop, workers, rf)
         except KeyboardInterrupt:
             self.log("interrupted: tearing down")
+            stop.set()
+            self.copy_logs(cluster)
+            cluster.close()  # first, so that no client waits on a live node
             return 130
         finally:
             stop.set()
@@ -217,6 +221,7 @@ class Run:
                for k in range(2)]
         ws += [workload.GroupWorker("member%d" % k, h, stop, b, TOPIC, "chaos-group", lg)
                for k in range(2)]
+        ws.append(workload.AdminWorker("admin", h, stop, b, self.rf, lg))
         for w in ws:
             w.start()
         return ws
@@ -241,6 +246,7 @@ class Run:
             self.log("after heal: " + line)
         hws = workload.final_read(self.history, cluster.bootstrap, TOPIC, a.partitions,
                                   self.logger)
+        workload.topics(self.history, cluster.bootstrap, self.logger)
         md = AdminClient({"bootstrap.servers": cluster.bootstrap,
                           "logger": self.logger}).list_topics(TOPIC, timeout=10)
         replicas = {p.id: p.replicas for p in md.topics[TOPIC].partitions.values()}

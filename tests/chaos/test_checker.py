@@ -95,6 +95,19 @@ class CheckerTest(unittest.TestCase):
                          {"liveness"})
         self.assertEqual(self.classes([final([], complete=False)]), {"liveness"})
 
+    def test_metadata(self):
+        def admin(op, topic, ok=True, count=None):
+            return {"type": "admin", "op": op, "topic": topic, "count": count, "ok": ok}
+        ok = [admin("create", "a", count=1), admin("partitions", "a", count=2),
+              admin("create", "b", count=1), admin("delete", "b"),
+              admin("create", "c", ok=False, count=1)]
+        self.assertEqual(self.classes(ok + [{"type": "topics", "topics": {"a": 2}}]), set())
+        self.assertEqual(self.classes(ok + [{"type": "topics", "topics": {"a": 1}}]),
+                         {"metadata"})
+        self.assertEqual(self.classes(ok + [{"type": "topics", "topics": {}}]), {"metadata"})
+        self.assertEqual(self.classes(ok + [{"type": "topics", "topics": {"a": 2, "b": 1}}]),
+                         {"metadata"})
+
     def test_a_lossy_configuration_still_promises_no_phantoms(self):
         h = [send("a", 0), ack("a", 0), read("x", 0), final([])]
         anomalies, _ = checker.check(h)

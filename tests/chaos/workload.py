@@ -7,6 +7,8 @@ thread that records every operation into one History (checker.py describes the e
   Readers    assigned consumers reading every partition from the beginning.
   Group      members of one consumer group, committing offsets synchronously; each successful
              commit is recorded.
+  Admin      topic churn: creates topics, adds partitions to them and deletes them, each request
+             recorded with its outcome; after the heal, `topics()` records what exists.
 After the run: liveness() (a write to every partition acked within the bound) and final_read()
 (every partition from offset 0 to its high watermark).
 """
@@ -17,7 +19,7 @@ import threading
 import time
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient, NewPartitions, NewTopic
 
 
 class History:
@@ -289,3 +291,54 @@ def views(bootstrap_of, topic, logger):
         except Exception as e:
             lines.append("node %d: no answer (%s)" % (node, e))
     return lines
+
+
+class AdminWorker(Worker):
+    """Topic churn through the controller: every cycle creates a topic (1 partition), grows an
+    earlier one to 2 partitions, and deletes an older one. Topic names are never reused."""
+
+    def __init__(self, name, history, stop, bootstrap, rf, logger):
+        super().__init__(name, history, stop)
+        self.admin = AdminClient({"bootstrap.servers": bootstrap, "logger": logger})
+        self.rf = rf
+
+    def request(self, op, topic, future_of, count=None):
+        try:
+            future_of()[topic].result(15)
+            self.history.add(type="admin", op=op, topic=topic, count=count, ok=True)
+        except Exception as e:  # a timeout is indeterminate; the checker knows
+            self.history.add(type="admin", op=op, topic=topic, count=count, ok=False,
+                             error=str(e))
+
+    def body(self):
+        k = 0
+        while not self.stop_event.is_set():
+            topic = "churn-%d" % k
+            self.request("create", topic, lambda: self.admin.create_topics(
+                [NewTopic(topic, 1, self.rf)], operation_timeout=10), count=1)
+            if k >= 2:
+                grown = "churn-%d" % (k - 2)
+                self.request("partitions", grown, lambda: self.admin.create_partitions(
+                    [NewPartitions(grown, 2)], operation_timeout=10), count=2)
+            if k >= 4 and k % 2 == 0:
+                gone = "churn-%d" % (k - 4)
+                self.request("delete", gone, lambda: self.admin.delete_topics(
+                    [gone], operation_timeout=10))
+            k += 1
+            self.stop_event.wait(1.0)
+
+
+def topics(history, bootstrap, logger, timeout_s=30):
+    """Records every topic that exists now with its partition count (the controller's view)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            md = AdminClient({"bootstrap.servers": bootstrap, "logger": logger}).list_topics(
+                timeout=10)
+            break
+        except KafkaException:
+            if time.monotonic() > deadline:
+                history.add(type="liveness", ok=False, seconds=timeout_s)
+                return
+    history.add(type="topics", topics={name: len(t.partitions) for name, t in md.topics.items()
+                                       if t.error is None})
