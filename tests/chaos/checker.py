@@ -79,7 +79,8 @@ def check(history):
         elif t == "topics":
             final_topics = e["topics"]
         elif t == "liveness" and not e["ok"]:
-            out["liveness"].append("no write accepted within %.0f s after the last heal"
+            out["liveness"].append(e.get("detail") or
+                                   "no write accepted within %.0f s after the last heal"
                                    % e["seconds"])
 
     # The final log of each partition: offset -> value, value -> offsets.

@@ -241,6 +241,11 @@ class Run:
         self.log("liveness: %s" % ("a write to every partition acked %.1f s after the heal"
                                    % (time.monotonic() - healed) if live is not None
                                    else "NO write acked within %.0f s" % a.liveness_s))
+        if not workload.brokers_listed(self.history, {i: n.address for i, n in
+                                                      cluster.nodes.items()},
+                                       self.logger, a.liveness_s):
+            self.log("liveness: some node does not list every broker %.0f s after the heal"
+                     % a.liveness_s)
         for line in workload.views({i: n.address for i, n in cluster.nodes.items()}, TOPIC,
                                    self.logger):
             self.log("after heal: " + line)

@@ -342,3 +342,28 @@ def topics(history, bootstrap, logger, timeout_s=30):
                 return
     history.add(type="topics", topics={name: len(t.partitions) for name, t in md.topics.items()
                                        if t.error is None})
+
+
+def brokers_listed(history, bootstrap_of, logger, bound_s):
+    """After the heal every node is running and reachable, so within bound_s every node's
+    Metadata must list every broker (a broker left fenced leaves its partitions leaderless for new
+    clients). Records a liveness failure naming who is missing."""
+    start = time.monotonic()
+    missing = {}
+    while time.monotonic() - start < bound_s:
+        missing = {}
+        for node, address in bootstrap_of.items():
+            try:
+                md = AdminClient({"bootstrap.servers": address, "logger": logger}).list_topics(
+                    timeout=5)
+                lacking = sorted(set(bootstrap_of) - set(md.brokers))
+            except KafkaException as e:
+                lacking = "no answer: %s" % e
+            if lacking:
+                missing[node] = lacking
+        if not missing:
+            return True
+        time.sleep(1)
+    history.add(type="liveness", ok=False, seconds=bound_s,
+                detail="brokers not listed after the heal: %s" % missing)
+    return False
