@@ -130,8 +130,13 @@ class ChaosNode:
         log = open(self.log_path, "ab")
         log.write(b"=== chaos: start at %.3f\n" % time.time())
         log.flush()
+        # A session of its own: when the harness's process group is orphaned (started in the
+        # background), the kernel sends SIGHUP to a group with a stopped member whenever another
+        # member exits, and SIGHUP stops eddyd; a SIGSTOPped node must stay paused. Ctrl-C in
+        # the terminal reaches only the harness, which tears down.
         self.proc = subprocess.Popen(self.command(["--config", self.config]), stdout=log,
-                                     stderr=subprocess.STDOUT, cwd=self.dir)
+                                     stderr=subprocess.STDOUT, cwd=self.dir,
+                                     start_new_session=True)
         log.close()
 
     def alive(self):

@@ -295,5 +295,7 @@ def main(argv):
 
     def on_term(signum, frame):
         raise KeyboardInterrupt()
+    # SIGINT too: a shell without job control starts background jobs with SIGINT ignored.
     signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)
     return Run(args).main()
