@@ -205,16 +205,53 @@ def _divergence(e, out):
                                      % (e["topic"], e["partition"], ref_node, node, hw, where))
 
 
+def unavailability(history):
+    """{fault class: [seconds, ...]}: per fault, the longest time between two consecutive acks of
+    any partition, counting the gaps that begin while the fault lasts (from a second before its
+    start to its heal): how long writes were unavailable (a figure, not an anomaly)."""
+    acks = collections.defaultdict(list)
+    windows = []
+    start = {}
+    for e in history:
+        if e["type"] == "ack":
+            acks[(e["topic"], e["partition"])].append(e["t"])
+        elif e["type"] == "nemesis":
+            key = json_key(e["fault"])
+            if e["phase"] == "start":
+                start[key] = e.get("started", e["t"])
+            elif key in start:
+                windows.append((e["fault"]["fault"], start.pop(key), e["t"]))
+    out = collections.defaultdict(list)
+    for times in acks.values():
+        times.sort()
+    for name, lo, hi in windows:
+        worst = 0.0
+        for times in acks.values():
+            # Consecutive acks of the partition whose interval overlaps the window.
+            gaps = [b - a for a, b in zip(times, times[1:]) if lo - 1 <= a <= hi]
+            worst = max([worst] + gaps)
+        out[name].append(worst)
+    return out
+
+
+def json_key(fault):
+    return tuple(sorted((k, str(v)) for k, v in fault.items()))
+
+
 def verdict(anomalies, lossy):
     """The classes with anomalies that the configuration promises not to have."""
     return sorted(c for c in promised(lossy) if anomalies.get(c))
 
 
-def table(faults, info, anomalies, lossy):
-    """The run's summary: faults injected, operations, anomalies by class."""
-    lines = ["faults injected:"]
+def table(faults, info, anomalies, lossy, unavailable=None):
+    """The run's summary: faults injected (with the longest ack gap per fault, p50 and max),
+    operations, anomalies by class."""
+    unavailable = unavailable or {}
+    lines = ["faults injected:        count  ack gap p50    max"]
     for name, n in sorted(faults.items()):
-        lines.append("  %-22s %6d" % (name, n))
+        gaps = sorted(unavailable.get(name, []))
+        figure = ("  %6.1f s %6.1f s" % (gaps[len(gaps) // 2], gaps[-1])) if gaps else ""
+        lines.append("  %-22s %6d%s" % (name, n, figure))
     lines.append("operations:")
     for name in ("send", "ack", "fail", "read", "commit", "admin", "final", "failed-then-present",
                  "duplicated-allowed"):

@@ -103,6 +103,7 @@ class Nemesis:
         return -1
 
     def start(self, f):
+        started = time.time()  # before the action: a power cut takes seconds
         name = f["fault"]
         self.counts[name] = self.counts.get(name, 0) + 1
         c, net = self.c, self.c.net
@@ -133,7 +134,7 @@ class Nemesis:
             self.power_undone += c.power_cut(list(c.nodes))
         elif name == "clock":
             c.set_clock(node, f["offsets"][0])
-        self.history.add(type="nemesis", phase="start", fault=f)
+        self.history.add(type="nemesis", phase="start", fault=f, started=started)
         self.log("nemesis: start %s" % json.dumps(f))
 
     def middle(self, f):

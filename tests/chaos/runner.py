@@ -265,7 +265,8 @@ class Run:
                              logs=replica_logs(cluster, TOPIC, part, replicas.get(part, [])))
         anomalies, info = checker.check(self.history.events)
         faults = dict(self.nem.counts)
-        text = checker.table(faults, info, anomalies, self.lossy)
+        text = checker.table(faults, info, anomalies, self.lossy,
+                             checker.unavailability(self.history.events))
         text = ("seed %d, %d nodes, replication factor %d, overrides %s\n"
                 % (a.seed, a.nodes, rf, self.overrides or "{}")) + text
         with open(os.path.join(self.out, "table.txt"), "w") as f:

@@ -108,6 +108,15 @@ class CheckerTest(unittest.TestCase):
         self.assertEqual(self.classes(ok + [{"type": "topics", "topics": {"a": 2, "b": 1}}]),
                          {"metadata"})
 
+    def test_unavailability_is_the_longest_ack_gap_in_a_fault(self):
+        f = {"fault": "kill", "node": 1}
+        h = [{"type": "nemesis", "phase": "start", "fault": f, "t": 10.0},
+             ack("a", 0, t=11.0), ack("b", 1, t=19.0), ack("c", 2, t=20.0),
+             {"type": "nemesis", "phase": "heal", "fault": f, "t": 15.0}]
+        self.assertEqual(dict(checker.unavailability(h)), {"kill": [8.0]})
+        self.assertIn("8.0 s", checker.table({"kill": 1}, {}, {}, False,
+                                              checker.unavailability(h)))
+
     def test_a_lossy_configuration_still_promises_no_phantoms(self):
         h = [send("a", 0), ack("a", 0), read("x", 0), final([])]
         anomalies, _ = checker.check(h)
