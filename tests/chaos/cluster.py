@@ -154,7 +154,7 @@ class ChaosNode:
         self.proc.wait(timeout=30)
         self.proc = None
 
-    def stop(self, timeout_s=30):
+    def stop(self, timeout_s=20):
         """SIGTERM (SIGCONT first), bounded; returns the exit code."""
         if self.proc is None:
             return None

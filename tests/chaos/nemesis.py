@@ -20,6 +20,8 @@ then the cluster has a quiet gap before the next. Fault classes (FAULTS):
   power-one        kill -9 one node and drop what it had not fsynced; restart at heal
   power-all        the same for every node at once
   clock            one node's wall clock jumps ahead, then behind (libfaketime); back at heal
+
+A fault's "node" may be "controller": the active controller when the fault starts.
 """
 
 import json
@@ -108,8 +110,11 @@ class Nemesis:
         self.counts[name] = self.counts.get(name, 0) + 1
         c, net = self.c, self.c.net
         node = f.get("node")
-        if name == "controller-kill":
+        if name == "controller-kill" or node == "controller":
+            # Whichever node is the active controller now (a replayed schedule names it).
             node = f["node"] = self.controller()
+            f["resolved"] = True
+        if name == "controller-kill":
             if node in c.nodes:
                 c.kill9(node)
         elif name == "kill":

@@ -250,7 +250,7 @@ class Run:
                                    self.logger):
             self.log("after heal: " + line)
         hws = workload.final_read(self.history, cluster.bootstrap, TOPIC, a.partitions,
-                                  self.logger)
+                                  self.logger, timeout_s=a.liveness_s + 30)
         workload.topics(self.history, cluster.bootstrap, self.logger)
         md = AdminClient({"bootstrap.servers": cluster.bootstrap,
                           "logger": self.logger}).list_topics(TOPIC, timeout=10)

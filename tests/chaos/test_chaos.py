@@ -32,7 +32,7 @@ def chaos(test, *args):
 
 class ChaosTest(unittest.TestCase):
     def test_every_fault_class_once(self):
-        rc, result, out = chaos(self, "--each-once", "--seed", "7", "--fault-seconds", "3,6",
+        rc, result, out = chaos(self, "--each-once", "--seed", "7", "--fault-seconds", "3,5",
                                 "--gap", "2")
         self.assertIsNotNone(result, "no result in %s" % out)
         self.assertEqual(rc, 0, "anomalies: %s (history and logs in %s)"
@@ -54,6 +54,24 @@ class ChaosTest(unittest.TestCase):
         # Loss is expected here: the run passes (nothing it promises is broken) and shows it.
         self.assertEqual(rc, 0, "anomalies: %s (in %s)" % (result["verdict"], out))
         self.assertGreater(result["anomalies"]["lost"], 0, "the checker saw no loss")
+
+    # Bug: a Raft storage failure leaves eddyd running without its metadata log. ENOSPC on the
+    # active controller's metadata log stops its Raft node ("stopping on storage failure"), but
+    # eddyd neither exits (Kafka halts the process on a metadata log fault) nor recovers when
+    # space returns: its broker heartbeats its own failed controller, is fenced by the new one, and
+    # its partitions stay leaderless; SIGTERM then hangs. Found by seed 42 (206 s without an ack
+    # on node 2's partitions until a later fault restarted it).
+    @unittest.expectedFailure
+    def test_bug_raft_storage_failure_does_not_stop_eddyd(self):
+        fd, schedule = tempfile.mkstemp(suffix=".jsonl")
+        with os.fdopen(fd, "w") as f:
+            f.write(json.dumps({"at": 6, "fault": "enospc", "duration": 6,
+                                "node": "controller"}) + "\n")
+        self.addCleanup(os.unlink, schedule)
+        rc, result, out = chaos(self, "--schedule", schedule, "--seed", "1", "--liveness-s", "10")
+        self.assertIsNotNone(result, "no result in %s" % out)
+        self.assertEqual(result["verdict"], [], "anomalies in %s" % out)
+        self.assertEqual(rc, 0)
 
 
 if __name__ == "__main__":

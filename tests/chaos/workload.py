@@ -68,7 +68,7 @@ def create_topic(bootstrap, topic, partitions, rf, logger, timeout_s=60):
             time.sleep(0.5)
 
 
-def probe_replication_factor(bootstrap, n, logger, timeout_s=10):
+def probe_replication_factor(bootstrap, n, logger, timeout_s=5):
     """The largest replication factor (n, n-1, ..., 1) under which an acks=all write is acked:
     a cluster may accept RF=3 topics before it replicates them."""
     topics = {rf: "chaos-probe-rf%d" % rf for rf in range(n, 0, -1)}
