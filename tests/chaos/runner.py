@@ -249,8 +249,10 @@ class Run:
         for line in workload.views({i: n.address for i, n in cluster.nodes.items()}, TOPIC,
                                    self.logger):
             self.log("after heal: " + line)
+        # A cluster that took no write after the heal gets a short final read: its loss figures
+        # mean nothing, the liveness anomaly already fails the run.
         hws = workload.final_read(self.history, cluster.bootstrap, TOPIC, a.partitions,
-                                  self.logger, timeout_s=a.liveness_s + 30)
+                                  self.logger, timeout_s=a.liveness_s + 30 if live else 10)
         workload.topics(self.history, cluster.bootstrap, self.logger)
         md = AdminClient({"bootstrap.servers": cluster.bootstrap,
                           "logger": self.logger}).list_topics(TOPIC, timeout=10)

@@ -35,8 +35,8 @@ def passed(out):
 
 class ChaosTest(unittest.TestCase):
     def test_every_fault_class_once(self):
-        rc, result, out = chaos(self, "--each-once", "--seed", "7", "--fault-seconds", "3,5",
-                                "--gap", "2")
+        rc, result, out = chaos(self, "--each-once", "--seed", "7", "--fault-seconds", "3,4",
+                                "--gap", "1.5")
         self.assertIsNotNone(result, "no result in %s" % out)
         self.assertEqual(rc, 0, "anomalies: %s (history and logs in %s)"
                          % (result["verdict"], out))
