@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <future>
 #include <set>
 
@@ -52,6 +53,20 @@ void run_and_wait(ControllerQueue& queue, std::function<void()> fn) {
   finished.wait();
 }
 
+// A node whose metadata log failed (ENOSPC, EIO on fsync) can neither vote, lead nor follow the
+// metadata, yet its broker would go on heartbeating, leading partitions on a stale image and
+// refusing to stop while controller work waits on the dead Raft node. Kafka halts the process on a
+// metadata log fault; so does Eddy. Halting loses nothing acknowledged: every log is safe against
+// kill -9, and a restart once the disk is fixed rejoins the quorum from its durable state.
+[[noreturn]] void halt_on_metadata_log_failure(const Status& why) {
+  spdlog::critical(
+      "metadata log failed: {}; halting. Fix the disk under metadata.log.dir (space, I/O errors) "
+      "and restart eddyd: it rejoins the cluster from its durable state",
+      why.to_string());
+  spdlog::default_logger()->flush();
+  std::_Exit(1);
+}
+
 }  // namespace
 
 Broker::Broker(BrokerConfig config) : config_(std::move(config)) {}
@@ -92,6 +107,7 @@ Status Broker::open_metadata(const std::vector<VoterSpec>& voters, const std::st
   qo.raft.transport.cluster_id = cluster_id;
   qo.cluster.session_timeout_ms = config_.get_long("broker.session.timeout.ms");
   qo.cluster.unclean_leader_election_enable = config_.get_bool("unclean.leader.election.enable");
+  qo.on_metadata_log_failure = halt_on_metadata_log_failure;
   EDDY_ASSIGN_OR_RETURN(auto quorum, controller::QuorumController::open(std::move(qo)));
   spdlog::info("controller quorum of {} voters; raft port {}; waiting to catch up", voters.size(),
                quorum->raft_port());

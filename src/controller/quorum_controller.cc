@@ -25,6 +25,9 @@ Result<std::unique_ptr<QuorumController>> QuorumController::open(QuorumControlle
   QuorumController* self = c.get();
   c->node_->set_leader_change_callback(
       [self](const raft::LeaderChange& change) { self->on_leader_change(change); });
+  if (c->options_.on_metadata_log_failure) {
+    c->node_->set_failure_callback(c->options_.on_metadata_log_failure);
+  }
   EDDY_RETURN_IF_ERROR(c->node_->start());
   return c;
 }

@@ -35,6 +35,9 @@ struct QuorumControllerOptions {
   // Broker sessions are measured on its monotonic time, so that a wall-clock jump never fences
   // (or keeps alive) a broker. Null: the system clock.
   const Clock* clock = nullptr;
+  // Called once if the Raft node stops on a storage failure of the metadata log. The node then
+  // neither votes, leads nor applies, so its owner must not go on serving as if it did.
+  raft::FailureCallback on_metadata_log_failure;
 };
 
 class QuorumController final : public metadata::MetadataService {

@@ -359,6 +359,7 @@ void RaftNode::fail(const Status& status) {
   transport_->stop();
   pending_.fail_all(status);
   publish_status();
+  if (failure_cb_) failure_cb_(status);
 }
 
 void RaftNode::publish_status() {

@@ -61,6 +61,8 @@ struct LeaderChange {
   bool operator==(const LeaderChange&) const = default;
 };
 using LeaderChangeCallback = std::function<void(const LeaderChange&)>;
+// Called once, on the node's thread, when the node stops on a storage failure.
+using FailureCallback = std::function<void(const Status&)>;
 
 // A consistent picture of the node, refreshed after every Ready.
 struct RaftNodeStatus {
@@ -118,6 +120,9 @@ class RaftNode {
   // Called on the node's thread whenever LeaderChange differs from the last call (first call:
   // the first leader known). Set before start(); it must not block.
   void set_leader_change_callback(LeaderChangeCallback cb) { leader_change_cb_ = std::move(cb); }
+  // Called once when the node stops on a storage failure (its log can no longer be trusted to
+  // hold what it acknowledged). Set before start(); it may end the process.
+  void set_failure_callback(FailureCallback cb) { failure_cb_ = std::move(cb); }
 
   RaftNodeStatus status() const;
   // The bound Raft port (useful when configured as 0); 0 for a single-voter quorum, which
@@ -175,6 +180,7 @@ class RaftNode {
   // Term of the last entry applied: the leader is ready once it applied an entry of its term.
   uint64_t applied_term_ = 0;
   LeaderChangeCallback leader_change_cb_;
+  FailureCallback failure_cb_;
   LeaderChange last_leader_change_;
 
   mutable std::mutex status_mu_;
