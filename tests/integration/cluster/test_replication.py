@@ -1,0 +1,258 @@
+"""Partition replication on three real eddyd processes, with real clients: a topic with
+replication factor 3 and acks=all loses no acknowledged record when its leader is killed (-9),
+again and again; the replicas' logs end byte-identical; a restarted follower catches up and
+rejoins the ISR; min.insync.replicas refuses acks=all writes; committed group offsets survive the
+loss of the coordinator's broker.
+
+  cd tests/integration/cluster && EDDYD=../../../build/bin/eddyd \\
+    PYTHONPATH=../broker /usr/bin/python3 -m unittest -v test_replication
+"""
+
+import glob
+import os
+import struct
+import time
+import unittest
+
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from cluster_harness import Cluster, wait_for
+
+# Short sessions, so that a killed broker is fenced (and leaves ISRs) within seconds, and a short
+# replica lag bound, so that an ISR shrinks within seconds too.
+FAST = {
+    "broker.heartbeat.interval.ms": "300",
+    "broker.session.timeout.ms": "3000",
+    "replica.lag.time.max.ms": "3000",
+    "offsets.topic.replication.factor": "3",
+    "offsets.topic.num.partitions": "3",
+}
+
+
+def create(bootstrap, name, partitions=1, rf=3, configs=None):
+    """Creates the topic once every broker can hold a replica (a broker that just registered is
+    fenced until it has caught up with the metadata: INVALID_REPLICATION_FACTOR until then)."""
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+
+    def attempt():
+        f = admin.create_topics([NewTopic(name, partitions, rf, config=configs or {})],
+                                request_timeout=30)[name]
+        try:
+            f.result()
+            return True
+        except KafkaException as e:
+            if e.args[0].code() == KafkaError.TOPIC_ALREADY_EXISTS:
+                return True
+            if e.args[0].code() == KafkaError.INVALID_REPLICATION_FACTOR:
+                return False
+            raise
+    wait_for(attempt, 30, "topic %s to be created" % name)
+
+
+def partition_state(c, topic, partition=0):
+    """(leader, isr) as a running node's metadata has them."""
+    for n in c.nodes.values():
+        if not n.alive():
+            continue
+        md = n.metadata(timeout_s=3)
+        t = md.topics.get(topic)
+        if t is None or partition not in t.partitions:
+            continue
+        p = t.partitions[partition]
+        return p.leader, sorted(p.isrs)
+    return None, []
+
+
+def wait_isr(c, topic, want, timeout_s=60, partition=0):
+    def ok():
+        leader, isr = partition_state(c, topic, partition)
+        return leader in want and isr == sorted(want) and (leader, isr)
+    return wait_for(ok, timeout_s, "ISR of %s-%d to be %s" % (topic, partition, sorted(want)))
+
+
+def log_bytes(node, topic, partition=0):
+    """The partition's record batches on one node, as bytes: its segments in order, each up to
+    its last whole batch (a segment file may be preallocated past its end)."""
+    d = os.path.join(node.data_dir, "logs", "%s-%d" % (topic, partition))
+    out = b""
+    for path in sorted(glob.glob(os.path.join(d, "*.log"))):
+        with open(path, "rb") as f:
+            data = f.read()
+        pos = 0
+        while pos + 12 <= len(data):
+            length = struct.unpack_from(">i", data, pos + 8)[0]
+            if length <= 0 or pos + 12 + length > len(data):
+                break
+            pos += 12 + length
+        out += data[:pos]
+    return out
+
+
+class AckedProducer:
+    """acks=all, idempotent; remembers which values the cluster acknowledged."""
+
+    def __init__(self, bootstrap, topic):
+        self.topic = topic
+        self.acked = set()
+        self.failed = 0
+        self.p = Producer({"bootstrap.servers": bootstrap, "acks": "all",
+                           "enable.idempotence": True, "linger.ms": 5,
+                           "message.timeout.ms": 60000, "retry.backoff.ms": 100,
+                           "topic.metadata.refresh.interval.ms": 1000})
+
+    def send(self, first, count):
+        def cb(err, msg):
+            if err is None:
+                self.acked.add(msg.value().decode())
+            else:
+                self.failed += 1
+        for i in range(first, first + count):
+            while True:
+                try:
+                    self.p.produce(self.topic, ("v%07d" % i).encode(), on_delivery=cb)
+                    break
+                except BufferError:
+                    self.p.poll(0.05)
+            self.p.poll(0)
+
+    def flush(self, timeout_s=90):
+        left = self.p.flush(timeout_s)
+        if left:
+            raise AssertionError("%d records not delivered within %ss" % (left, timeout_s))
+
+
+def read_all(bootstrap, topic, partition=0):
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "reader-%f" % time.time(),
+                  "enable.auto.commit": False, "auto.offset.reset": "earliest"})
+    try:
+        c.assign([TopicPartition(topic, partition, 0)])
+        _, high = c.get_watermark_offsets(TopicPartition(topic, partition), timeout=30)
+        values = []
+        deadline = time.monotonic() + 60
+        while len(values) < high and time.monotonic() < deadline:
+            m = c.poll(0.5)
+            if m is None or m.error():
+                continue
+            values.append(m.value().decode())
+        return values, high
+    finally:
+        c.close()
+
+
+class ReplicationTest(unittest.TestCase):
+    def test_kill9_of_the_leader_under_acks_all_loses_no_acknowledged_record(self):
+        with Cluster(3, overrides=FAST) as c:
+            create(c.bootstrap, "r3", configs={"min.insync.replicas": "2"})
+            wait_isr(c, "r3", [1, 2, 3])
+            prod = AckedProducer(c.bootstrap, "r3")
+            n = 0
+            for round_ in range(3):
+                prod.send(n, 2000)
+                n += 2000
+                leader, _ = partition_state(c, "r3")
+                # Kill the leader while records are still in flight.
+                prod.send(n, 2000)
+                n += 2000
+                c.nodes[leader].kill9()
+                prod.flush()
+                c.nodes[leader].spawn()
+                wait_isr(c, "r3", [1, 2, 3])
+            prod.send(n, 500)
+            n += 500
+            prod.flush()
+            self.assertGreater(len(prod.acked), 0)
+            values, high = read_all(c.bootstrap, "r3")
+            lost = prod.acked - set(values)
+            self.assertEqual(lost, set(), "acknowledged records lost: %d of %d (first %s)"
+                             % (len(lost), len(prod.acked), sorted(lost)[:5]))
+            # An idempotent producer's retries are never appended twice.
+            self.assertEqual(len(values), len(set(values)))
+            # Every replica converges to the same bytes.
+            wait_for(lambda: len({log_bytes(node, "r3") for node in c.nodes.values()}) == 1, 60,
+                     "the three replicas' logs to be byte-identical")
+
+    def test_a_restarted_follower_catches_up_and_rejoins_the_isr(self):
+        with Cluster(3, overrides=FAST) as c:
+            create(c.bootstrap, "rejoin")
+            leader, isr = wait_isr(c, "rejoin", [1, 2, 3])
+            follower = next(i for i in isr if i != leader)
+            c.nodes[follower].kill9()
+            wait_isr(c, "rejoin", [i for i in (1, 2, 3) if i != follower])
+            prod = AckedProducer(c.bootstrap, "rejoin")
+            prod.send(0, 3000)
+            prod.flush()
+            self.assertEqual(len(prod.acked), 3000)
+            c.nodes[follower].spawn()
+            wait_isr(c, "rejoin", [1, 2, 3])
+            wait_for(lambda: log_bytes(c.nodes[follower], "rejoin") ==
+                     log_bytes(c.nodes[leader], "rejoin"), 60, "the follower to catch up")
+
+    def test_min_insync_replicas_refuses_acks_all_below_it(self):
+        with Cluster(3, overrides=FAST) as c:
+            create(c.bootstrap, "strict", configs={"min.insync.replicas": "3"})
+            leader, isr = wait_isr(c, "strict", [1, 2, 3])
+            follower = next(i for i in isr if i != leader)
+            c.nodes[follower].kill9()
+            wait_isr(c, "strict", [i for i in (1, 2, 3) if i != follower])
+            errors = []
+            p = Producer({"bootstrap.servers": c.bootstrap, "acks": "all",
+                          "message.timeout.ms": 5000, "retries": 0})
+            p.produce("strict", b"x", on_delivery=lambda err, msg: errors.append(err))
+            p.flush(30)
+            self.assertEqual(len(errors), 1)
+            self.assertIsNotNone(errors[0])
+            self.assertIn(errors[0].code(), (KafkaError.NOT_ENOUGH_REPLICAS,
+                                             KafkaError._MSG_TIMED_OUT))
+            # acks=1 is unchanged.
+            ok = []
+            p1 = Producer({"bootstrap.servers": c.bootstrap, "acks": "1"})
+            p1.produce("strict", b"y", on_delivery=lambda err, msg: ok.append(err))
+            p1.flush(30)
+            self.assertEqual(ok, [None])
+
+    def test_committed_offsets_survive_the_coordinators_broker_kill9(self):
+        with Cluster(3, overrides=FAST) as c:
+            create(c.bootstrap, "data", partitions=2)
+            consumer = Consumer({"bootstrap.servers": c.bootstrap, "group.id": "g1",
+                                 "enable.auto.commit": False})
+            offsets = [TopicPartition("data", 0, 17), TopicPartition("data", 1, 42)]
+            consumer.commit(offsets=offsets, asynchronous=False)
+            consumer.close()
+            admin = AdminClient({"bootstrap.servers": c.bootstrap})
+            desc = admin.describe_consumer_groups(["g1"])["g1"].result()
+            coordinator = desc.coordinator.id
+            c.nodes[coordinator].kill9()
+
+            def committed():
+                k = Consumer({"bootstrap.servers": c.bootstrap, "group.id": "g1",
+                              "enable.auto.commit": False})
+                try:
+                    got = k.committed([TopicPartition("data", 0), TopicPartition("data", 1)],
+                                      timeout=5)
+                    return [(t.partition, t.offset) for t in got]
+                finally:
+                    k.close()
+            got = wait_for(lambda: committed() == [(0, 17), (1, 42)] and committed(), 60,
+                           "the committed offsets from the new coordinator")
+            self.assertEqual(got, [(0, 17), (1, 42)])
+
+    def test_kafka_python_produces_and_consumes_with_rf3(self):
+        from kafka import KafkaConsumer, KafkaProducer
+        with Cluster(3, overrides=FAST) as c:
+            create(c.bootstrap, "kp")
+            wait_isr(c, "kp", [1, 2, 3])
+            p = KafkaProducer(bootstrap_servers=c.bootstrap.split(","), acks="all")
+            for i in range(100):
+                p.send("kp", b"m%d" % i)
+            p.flush(30)
+            p.close()
+            k = KafkaConsumer("kp", bootstrap_servers=c.bootstrap.split(","),
+                              auto_offset_reset="earliest", consumer_timeout_ms=10000)
+            got = [m.value for m in k]
+            k.close()
+            self.assertEqual(got, [b"m%d" % i for i in range(100)])
+
+
+if __name__ == "__main__":
+    unittest.main()
