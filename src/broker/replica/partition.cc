@@ -473,13 +473,17 @@ void Partition::wake_fetch_waiters() {
 }
 
 void Partition::collect_fetch_waiters_locked(std::vector<std::shared_ptr<DelayedOperation>>* out) {
-  // Fetch waiters stay registered until they complete; dead ones are pruned here.
+  // Fetch waiters stay registered until they complete; dead ones are pruned here. No
+  // self-move: libstdc++'s weak_ptr move assignment empties a weak_ptr moved onto itself, and a
+  // waiter tried but not ready (a follower fetch woken by an append, a fetch whose min_bytes are
+  // not there yet) must stay registered.
   size_t kept = 0;
-  for (auto& w : fetch_waiters_) {
-    auto op = w.lock();
+  for (size_t i = 0; i < fetch_waiters_.size(); ++i) {
+    auto op = fetch_waiters_[i].lock();
     if (!op || op->is_completed()) continue;
     out->push_back(std::move(op));
-    fetch_waiters_[kept++] = std::move(w);
+    if (kept != i) fetch_waiters_[kept] = std::move(fetch_waiters_[i]);
+    ++kept;
   }
   fetch_waiters_.resize(kept);
 }

@@ -10,6 +10,7 @@ loss of the coordinator's broker.
 
 import glob
 import os
+import socket
 import struct
 import time
 import unittest
@@ -18,6 +19,7 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, Topi
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from cluster_harness import Cluster, wait_for
+from kafka_wire import frame, header, read_frame
 
 # Short sessions, so that a killed broker is fenced (and leaves ISRs) within seconds, and a short
 # replica lag bound, so that an ISR shrinks within seconds too.
@@ -122,6 +124,17 @@ class AckedProducer:
             raise AssertionError("%d records not delivered within %ss" % (left, timeout_s))
 
 
+def find_coordinator(port, group):
+    """FindCoordinator v0 to one node: the coordinator's node id."""
+    g = group.encode()
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(frame(header(10, 0) + struct.pack(">h", len(g)) + g))
+        resp = read_frame(sock)
+    error, node = struct.unpack_from(">hi", resp, 4)  # after the correlation id
+    assert error == 0, error
+    return node
+
+
 def read_all(bootstrap, topic, partition=0):
     c = Consumer({"bootstrap.servers": bootstrap, "group.id": "reader-%f" % time.time(),
                   "enable.auto.commit": False, "auto.offset.reset": "earliest"})
@@ -219,9 +232,7 @@ class ReplicationTest(unittest.TestCase):
             offsets = [TopicPartition("data", 0, 17), TopicPartition("data", 1, 42)]
             consumer.commit(offsets=offsets, asynchronous=False)
             consumer.close()
-            admin = AdminClient({"bootstrap.servers": c.bootstrap})
-            desc = admin.describe_consumer_groups(["g1"])["g1"].result()
-            coordinator = desc.coordinator.id
+            coordinator = find_coordinator(c.nodes[1].port, "g1")
             c.nodes[coordinator].kill9()
 
             def committed():

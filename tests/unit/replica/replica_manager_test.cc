@@ -236,6 +236,23 @@ TEST_F(ReplicaManagerTest, LongPollIsWokenByAnAppend) {
   EXPECT_GT(r[0].records.length, 0u);
 }
 
+TEST_F(ReplicaManagerTest, LongPollStaysParkedUntilMinBytesArrive) {
+  // Each high-watermark advance tries the parked fetch; one that finds too few bytes must stay
+  // registered for the next (it used to be dropped, and answered only at max_wait).
+  lead("t", log::FlushPolicy::kInterval);
+  FetchOutcome out;
+  FetchParams fp;
+  fp.max_wait_ms = 60'000;
+  fp.min_bytes = static_cast<int32_t>(make_batch(1).size()) + 1;
+  rm_->fetch(fp, {at("t", 0)}, out.callback());
+  ASSERT_EQ(produce("t", make_batch(1))[0].error, 0);
+  EXPECT_FALSE(out.done());
+  ASSERT_EQ(produce("t", make_batch(1))[0].error, 0);
+  auto r = out.wait();
+  EXPECT_EQ(r[0].error, 0);
+  EXPECT_GT(r[0].records.length, static_cast<uint64_t>(fp.min_bytes) - 1);
+}
+
 TEST_F(ReplicaManagerTest, LongPollAnswersEmptyAtMaxWait) {
   lead("t", log::FlushPolicy::kInterval);
   FetchOutcome out;

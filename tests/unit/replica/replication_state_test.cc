@@ -179,8 +179,10 @@ class Driver {
       }
       TruncationDecision d =
           truncation_offset(*div, follower.end_offset_for(div->epoch), follower.leo, follower.hw);
+      const int64_t fetch_offset = follower.leo;
       follower.truncate_to(d.offset);
-      out->push_back("fetch offset=... last_epoch=" + std::to_string(last_epoch) + ": diverging " +
+      out->push_back("fetch offset=" + std::to_string(fetch_offset) +
+                     " last_epoch=" + std::to_string(last_epoch) + ": diverging " +
                      std::to_string(div->epoch) + "/" + std::to_string(div->end_offset) +
                      " -> truncate to " + std::to_string(d.offset) +
                      (d.completed ? "" : " (not completed)") + "; " + follower.describe());
