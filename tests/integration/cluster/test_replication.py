@@ -12,6 +12,7 @@ import glob
 import os
 import socket
 import struct
+import subprocess
 import time
 import unittest
 
@@ -247,6 +248,21 @@ class ReplicationTest(unittest.TestCase):
             got = wait_for(lambda: committed() == [(0, 17), (1, 42)] and committed(), 60,
                            "the committed offsets from the new coordinator")
             self.assertEqual(got, [(0, 17), (1, 42)])
+
+    def test_kcat_produces_with_acks_all_and_consumes_with_rf3(self):
+        with Cluster(3, overrides=FAST) as c:
+            create(c.bootstrap, "kc")
+            wait_isr(c, "kc", [1, 2, 3])
+            lines = "".join("k%d\n" % i for i in range(50))
+            p = subprocess.run(["kcat", "-b", c.bootstrap, "-P", "-t", "kc",
+                                "-X", "request.required.acks=-1"], input=lines.encode(),
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+            self.assertEqual(p.returncode, 0, p.stdout.decode())
+            p = subprocess.run(["kcat", "-b", c.bootstrap, "-C", "-t", "kc", "-o", "beginning",
+                                "-e", "-q"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               timeout=60)
+            self.assertEqual(p.returncode, 0, p.stdout.decode())
+            self.assertEqual(p.stdout.decode().split(), ["k%d" % i for i in range(50)])
 
     def test_kafka_python_produces_and_consumes_with_rf3(self):
         from kafka import KafkaConsumer, KafkaProducer
