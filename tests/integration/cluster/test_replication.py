@@ -2,10 +2,13 @@
 replication factor 3 and acks=all loses no acknowledged record when its leader is killed (-9),
 again and again; the replicas' logs end byte-identical; a restarted follower catches up and
 rejoins the ISR; min.insync.replicas refuses acks=all writes; committed group offsets survive the
-loss of the coordinator's broker.
+loss of the coordinator's broker; a power cut of all three nodes at once (the power-loss shim)
+keeps every acknowledged record under log.flush.policy=sync; kcat and kafka-python work.
 
   cd tests/integration/cluster && EDDYD=../../../build/bin/eddyd \\
-    PYTHONPATH=../broker /usr/bin/python3 -m unittest -v test_replication
+    PYTHONPATH=../broker:../faults \\
+    EDDY_POWER_LOSS_SHIM=../../../build/tests/integration/faults/libeddy_power_loss_shim.so \\
+    /usr/bin/python3 -m unittest -v test_replication
 """
 
 import glob
@@ -20,6 +23,7 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, Topi
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from cluster_harness import Cluster, wait_for
+from faults_support import rebuild_synced_state, shim_path
 from kafka_wire import frame, header, read_frame
 
 # Short sessions, so that a killed broker is fenced (and leaves ISRs) within seconds, and a short
@@ -154,7 +158,76 @@ def read_all(bootstrap, topic, partition=0):
         c.close()
 
 
+def plain_command(node):
+    """The node's command without the shim (after the power cut)."""
+    return type(node).command(node)
+
+
+def under_power_loss_shim(node, mirror):
+    """Runs the node's eddyd under the power-loss shim (tests/integration/faults): what an fsync
+    made durable under its data dir is kept in `mirror`, so that a power cut can be replayed."""
+    shim = shim_path()
+    base = node.command
+    root = os.path.join(node.data_dir, "logs")
+
+    def command():
+        os.makedirs(os.path.join(mirror, "inodes"), exist_ok=True)
+        os.makedirs(os.path.join(mirror, "dirs"), exist_ok=True)
+        return ["/usr/bin/env", "LD_PRELOAD=" + shim, "EDDY_SHIM_ROOT=" + root,
+                "EDDY_SHIM_MIRROR=" + mirror] + base()
+    node.command = command
+    return root
+
+
 class ReplicationTest(unittest.TestCase):
+    def test_power_loss_of_every_node_at_once_loses_no_acknowledged_record(self):
+        # log.flush.policy=sync (the default): an acknowledged acks=all record is fsynced on every
+        # ISR replica, so a power cut of all three nodes at once keeps it.
+        c = Cluster(3, overrides=FAST)
+        try:
+            roots = {}
+            for i, node in c.nodes.items():
+                mirror = os.path.join(os.path.dirname(node.data_dir), "mirror%d" % i)
+                roots[i] = (under_power_loss_shim(node, mirror), mirror)
+            c.start()
+            create(c.bootstrap, "cut", configs={"min.insync.replicas": "2"})
+            wait_isr(c, "cut", [1, 2, 3])
+            prod = AckedProducer(c.bootstrap, "cut")
+            prod.send(0, 3000)
+            prod.flush()
+            prod.send(3000, 3000)  # in flight when the power goes
+            prod.p.poll(0.2)
+            for node in c.nodes.values():
+                node.signal(9)
+            for node in c.nodes.values():
+                node.proc.wait(timeout=30)
+                node.proc = None
+            prod.p.flush(0)
+            acked = set(prod.acked)
+            self.assertGreaterEqual(len(acked), 3000)
+            for i, node in c.nodes.items():
+                root, _ = roots[i]
+                # `eddyd format` wrote meta.properties before the shim watched the data dir.
+                with open(os.path.join(root, "meta.properties"), "rb") as f:
+                    formatted = f.read()
+                rebuild_synced_state(*roots[i])
+                with open(os.path.join(root, "meta.properties"), "wb") as f:
+                    f.write(formatted)
+                node.command = lambda n=node: plain_command(n)
+            for node in c.nodes.values():
+                node.spawn()
+            c.wait_formed(60)
+            values, _ = read_all(c.bootstrap, "cut")
+            lost = acked - set(values)
+            self.assertEqual(lost, set(), "acknowledged records lost in the power cut: %d of %d"
+                             % (len(lost), len(acked)))
+        except Exception:
+            print(c.logs())
+            raise
+        finally:
+            errors = c.close()
+            self.assertEqual(errors, [])
+
     def test_kill9_of_the_leader_under_acks_all_loses_no_acknowledged_record(self):
         with Cluster(3, overrides=FAST) as c:
             create(c.bootstrap, "r3", configs={"min.insync.replicas": "2"})
