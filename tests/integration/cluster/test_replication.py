@@ -1,9 +1,10 @@
 """Partition replication on three real eddyd processes, with real clients: a topic with
 replication factor 3 and acks=all loses no acknowledged record when its leader is killed (-9),
-again and again; the replicas' logs end byte-identical; a restarted follower catches up and
-rejoins the ISR; min.insync.replicas refuses acks=all writes; committed group offsets survive the
-loss of the coordinator's broker; a power cut of all three nodes at once (the power-loss shim)
-keeps every acknowledged record under log.flush.policy=sync; kcat and kafka-python work.
+again and again, and no consumer reads a record that later disappears; the replicas' logs end
+byte-identical; a restarted follower catches up and rejoins the ISR; min.insync.replicas refuses
+acks=all writes; committed group offsets survive the loss of the coordinator's broker; a power cut
+of all three nodes at once (the power-loss shim) keeps every acknowledged record under
+log.flush.policy=sync; kcat and kafka-python work.
 
   cd tests/integration/cluster && EDDYD=../../../build/bin/eddyd \\
     PYTHONPATH=../broker:../faults \\
@@ -16,6 +17,7 @@ import os
 import socket
 import struct
 import subprocess
+import threading
 import time
 import unittest
 
@@ -140,6 +142,21 @@ def find_coordinator(port, group):
     return node
 
 
+def consume_until(bootstrap, topic, seen, stop):
+    """Reads `topic` from the start into `seen` until `stop` is set (failovers included)."""
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "watcher-%f" % time.time(),
+                  "enable.auto.commit": False, "auto.offset.reset": "earliest",
+                  "topic.metadata.refresh.interval.ms": 1000})
+    try:
+        c.assign([TopicPartition(topic, 0, 0)])
+        while not stop.is_set():
+            m = c.poll(0.2)
+            if m is not None and not m.error():
+                seen.append(m.value().decode())
+    finally:
+        c.close()
+
+
 def read_all(bootstrap, topic, partition=0):
     c = Consumer({"bootstrap.servers": bootstrap, "group.id": "reader-%f" % time.time(),
                   "enable.auto.commit": False, "auto.offset.reset": "earliest"})
@@ -233,6 +250,12 @@ class ReplicationTest(unittest.TestCase):
             create(c.bootstrap, "r3", configs={"min.insync.replicas": "2"})
             wait_isr(c, "r3", [1, 2, 3])
             prod = AckedProducer(c.bootstrap, "r3")
+            # A consumer reads all along: what it sees must never disappear later (consumers read
+            # only below the high watermark, which a failover never takes back).
+            seen, stop = [], threading.Event()
+            reader = threading.Thread(target=consume_until, args=(c.bootstrap, "r3", seen, stop))
+            reader.start()
+            self.addCleanup(lambda: (stop.set(), reader.join(30)))
             n = 0
             for round_ in range(3):
                 prod.send(n, 2000)
@@ -255,6 +278,11 @@ class ReplicationTest(unittest.TestCase):
                              % (len(lost), len(prod.acked), sorted(lost)[:5]))
             # An idempotent producer's retries are never appended twice.
             self.assertEqual(len(values), len(set(values)))
+            stop.set()
+            reader.join(30)
+            vanished = set(seen) - set(values)
+            self.assertGreater(len(seen), 0)
+            self.assertEqual(vanished, set(), "records a consumer read that later disappeared")
             # Every replica converges to the same bytes.
             wait_for(lambda: len({log_bytes(node, "r3") for node in c.nodes.values()}) == 1, 60,
                      "the three replicas' logs to be byte-identical")
