@@ -1,8 +1,10 @@
 // AlterPartition (key 56): a partition leader's ISR change, sent to the active controller
 // (KRaft's broker-to-controller API; clients never send it). It runs on the controller thread
 // against ClusterControl::alter_partition, the controller's one decision for it
-// (docs/controller.md). Only a broker of this cluster may send it (CLUSTER_AUTHORIZATION_FAILED
-// otherwise, Kafka's CLUSTER_ACTION check); a node that is not the active controller answers
+// (docs/controller.md). Only a broker of this cluster may send it: anything else is answered
+// CLUSTER_AUTHORIZATION_FAILED (Kafka's CLUSTER_ACTION check) on the node it reached, before any
+// forwarding, since a node forwards with its own broker principal and the controller would then
+// trust a client's ISR change. A node that is not the active controller answers a broker
 // NOT_CONTROLLER, and the leader asks again where the metadata says the controller is.
 #include "protocol/generated/alter_partition.h"
 
@@ -23,22 +25,26 @@ void register_alter_partition(HandlerRegistry& registry, const BrokerContext& co
   using protocol::AlterPartitionRequest;
   using protocol::AlterPartitionResponse;
   const BrokerContext* ctx = &context;
-  add_controller_handler<AlterPartitionRequest>(
-      registry, context, kAlterPartitionKey,
-      [ctx](const AlterPartitionRequest& req, int16_t version, Responder& responder,
-            bool from_broker) {
-        AlterPartitionResponse resp;
-        if (!from_broker) {
-          resp.error_code = error_code(protocol::ErrorCode::kClusterAuthorizationFailed);
-          return responder.respond(encode_response(resp, version));
-        }
-        if (ctx->quorum == nullptr) {
-          resp.error_code = error_code(protocol::ErrorCode::kNotController);
-          return responder.respond(encode_response(resp, version));
-        }
-        metadata::AlterPartitionReply reply = ctx->quorum->alter_partition(from_wire(req, version));
-        responder.respond(encode_response(to_wire(reply), version));
-      });
+  registry.add(api_spec(kAlterPartitionKey), [ctx](Request request, Responder responder) {
+    auto req = decode_or_close<AlterPartitionRequest>(request, responder);
+    if (!req) return;
+    const int16_t version = request.api_version();
+    AlterPartitionResponse resp;
+    if (!is_from_broker(*ctx, request)) {
+      resp.error_code = error_code(protocol::ErrorCode::kClusterAuthorizationFailed);
+      return responder.respond(encode_response(resp, version));
+    }
+    if (ctx->quorum == nullptr) {
+      resp.error_code = error_code(protocol::ErrorCode::kNotController);
+      return responder.respond(encode_response(resp, version));
+    }
+    run_on_controller(*ctx, request.frame.size(), std::move(responder),
+                      [ctx, req = std::move(*req), version](Responder& r) {
+                        metadata::AlterPartitionReply reply =
+                            ctx->quorum->alter_partition(from_wire(req, version));
+                        r.respond(encode_response(to_wire(reply), version));
+                      });
+  });
 }
 
 }  // namespace eddy::broker

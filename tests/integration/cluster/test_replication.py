@@ -26,7 +26,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 
 from cluster_harness import Cluster, wait_for
 from faults_support import rebuild_synced_state, shim_path
-from kafka_wire import frame, header, read_frame
+from kafka_wire import frame, header, header_v2, read_frame
 
 # Short sessions, so that a killed broker is fenced (and leaves ISRs) within seconds, and a short
 # replica lag bound, so that an ISR shrinks within seconds too.
@@ -364,6 +364,23 @@ class ReplicationTest(unittest.TestCase):
                                timeout=60)
             self.assertEqual(p.returncode, 0, p.stdout.decode())
             self.assertEqual(p.stdout.decode().split(), ["k%d" % i for i in range(50)])
+
+    def test_alter_partition_from_a_client_is_refused_on_every_node(self):
+        # Only a broker may change an ISR; a node that is not the controller must not forward a
+        # client's AlterPartition (it would go out with the node's own broker principal).
+        with Cluster(3, overrides=FAST) as c:
+            create(c.bootstrap, "guarded")
+            leader, isr = wait_isr(c, "guarded", [1, 2, 3])
+            # AlterPartition v2: BrokerId, BrokerEpoch, Topics (empty compact array), no tags.
+            body = struct.pack(">iq", leader, -1) + b"\x01" + b"\x00"
+            for node in c.nodes.values():
+                with socket.create_connection(("127.0.0.1", node.port), timeout=30) as sock:
+                    sock.sendall(frame(header_v2(56, 2) + body))
+                    resp = read_frame(sock)
+                # correlation id, header tags, throttle time, error code
+                error = struct.unpack_from(">h", resp, 4 + 1 + 4)[0]
+                self.assertEqual(error, 31, "node %d: CLUSTER_AUTHORIZATION_FAILED" % node.node_id)
+            self.assertEqual(partition_state(c, "guarded"), (leader, isr))
 
     def test_kafka_python_produces_and_consumes_with_rf3(self):
         from kafka import KafkaConsumer, KafkaProducer
