@@ -10,11 +10,13 @@
 #include <future>
 #include <set>
 
+#include "broker/alter_partition_manager.h"
 #include "broker/broker_lifecycle.h"
 #include "broker/controller_channel.h"
 #include "broker/group/group_service.h"
 #include "broker/meta_properties.h"
 #include "broker/replica/replica_manager.h"
+#include "broker/replica_fetcher.h"
 #include "controller/quorum_controller.h"
 
 namespace eddy::broker {
@@ -211,7 +213,34 @@ Status Broker::open_components() {
   ReplicaManagerOptions ro;
   ro.node_id = NodeId(node_id);
   ro.logs = logs_.get();
+  ro.replica_lag_time_max_ms = config_.get_long("replica.lag.time.max.ms");
+  ro.partition_exists = [metadata = metadata_.get()](const TopicPartition& tp) {
+    const metadata::TopicImage* t = metadata->image()->topic(tp.topic);
+    return t != nullptr && tp.partition >= 0 &&
+           static_cast<size_t>(tp.partition) < t->partitions.size();
+  };
+  if (quorum_ != nullptr) {
+    ro.propose_isr = [this](const TopicPartition& tp, int32_t leader_epoch, int32_t partition_epoch,
+                            std::vector<int32_t> isr) {
+      if (alter_partitions_) alter_partitions_->propose(tp, leader_epoch, partition_epoch, isr);
+    };
+  }
   replicas_ = std::make_unique<ReplicaManager>(ro);
+  if (quorum_ != nullptr) {
+    ReplicaFetcherOptions fo;
+    fo.node_id = node_id;
+    fo.metadata = metadata_.get();
+    fo.replicas = replicas_.get();
+    fo.num_fetchers = static_cast<int>(config_.get_long("num.replica.fetchers"));
+    fo.fetch_max_bytes = static_cast<int32_t>(config_.get_long("replica.fetch.max.bytes"));
+    fo.response_max_bytes =
+        static_cast<int32_t>(config_.get_long("replica.fetch.response.max.bytes"));
+    fo.min_bytes = static_cast<int32_t>(config_.get_long("replica.fetch.min.bytes"));
+    fo.wait_max_ms = static_cast<int32_t>(config_.get_long("replica.fetch.wait.max.ms"));
+    fo.backoff_ms = static_cast<int32_t>(config_.get_long("replica.fetch.backoff.ms"));
+    fo.socket_timeout_ms = static_cast<int32_t>(config_.get_long("replica.socket.timeout.ms"));
+    fetchers_ = std::make_unique<ReplicaFetcherManager>(fo);
+  }
 
   context_.config = &config_;
   context_.node_id = node_id;
@@ -265,6 +294,18 @@ Status Broker::open_components() {
     controller_channel_ = std::make_unique<ControllerChannel>(
         metadata_.get(), node_id, self.incarnation, kControllerRequestTimeoutMs);
     context_.controller_channel = controller_channel_.get();
+    AlterPartitionManager::Options ao;
+    ao.node_id = node_id;
+    ao.incarnation = self.incarnation;
+    ao.metadata = metadata_.get();
+    ao.quorum = quorum_;
+    ao.on_controller_thread = [queue = controller_queue_.get()](std::function<void()> fn) {
+      run_and_wait(*queue, std::move(fn));
+    };
+    ao.replicas = replicas_.get();
+    ao.isr_check_interval_ms = config_.get_long("replica.lag.time.max.ms") / 2;
+    ao.request_timeout_ms = kControllerRequestTimeoutMs;
+    alter_partitions_ = std::make_unique<AlterPartitionManager>(std::move(ao));
   }
 
   logs_->start();
@@ -326,6 +367,7 @@ void Broker::apply_image_change(const metadata::MetadataImage& before,
     const metadata::TopicImage* now = after.topic(name);
     if (now != nullptr && now->id == old_topic->id) continue;
     for (const auto& p : old_topic->partitions) {
+      if (fetchers_) fetchers_->remove_partition({name, p.partition});
       Status s = replicas_->remove_partition({name, p.partition}, /*delete_log=*/true);
       if (!s && s.code() != StatusCode::kNotFound) {
         spdlog::error("deleting {}-{}: {}", name, p.partition, s.to_string());
@@ -343,7 +385,29 @@ void Broker::apply_image_change(const metadata::MetadataImage& before,
         old == nullptr || old->configs != topic->configs || broker_configs_changed;
     PartitionSettings settings = context_.partition_settings(after, *topic);
     for (const auto& p : topic->partitions) {
-      if (p.leader != self.value()) continue;
+      const metadata::PartitionState* prev =
+          old != nullptr && static_cast<size_t>(p.partition) < old->partitions.size()
+              ? &old->partitions[p.partition]
+              : nullptr;
+      log::TopicPartition tp{name, p.partition};
+      const auto hosts = [&](const metadata::PartitionState* s) {
+        return s != nullptr &&
+               std::find(s->replicas.begin(), s->replicas.end(), self.value()) != s->replicas.end();
+      };
+      if (!hosts(&p)) {
+        if (hosts(prev)) {
+          // Moved away (a reassignment): its log goes, as Kafka's StopReplica with delete.
+          if (fetchers_) fetchers_->remove_partition(tp);
+          Status s = replicas_->remove_partition(tp, /*delete_log=*/true);
+          if (!s && s.code() != StatusCode::kNotFound) {
+            spdlog::error("removing {}-{}: {}", name, p.partition, s.to_string());
+          }
+        }
+        continue;
+      }
+      // A single node hosts only what it leads: a partition it does not lead has no leader at
+      // all (there is no one to follow).
+      if (!fetchers_ && p.leader != self.value()) continue;
       // Shutting down: the rest opens at the next start, which applies the whole image. Opening
       // tens of thousands of new partitions would otherwise hold the stop for minutes.
       if (stopping_) {
@@ -351,21 +415,26 @@ void Broker::apply_image_change(const metadata::MetadataImage& before,
                      p.partition);
         return;
       }
-      const metadata::PartitionState* prev =
-          old != nullptr && static_cast<size_t>(p.partition) < old->partitions.size()
-              ? &old->partitions[p.partition]
-              : nullptr;
-      log::TopicPartition tp{name, p.partition};
-      if (prev == nullptr || prev->leader_epoch != p.leader_epoch || prev->leader != p.leader) {
-        std::vector<NodeId> isr;
-        for (int32_t r : p.isr) isr.emplace_back(r);
-        Status s = replicas_->become_leader(tp, LeaderEpoch(p.leader_epoch), isr, settings);
-        if (!s) {
-          spdlog::error("partition {}-{} is offline: its log cannot be opened: {}", name,
-                        p.partition, s.to_string());
-        }
-      } else if (configs_changed) {
-        replicas_->update_settings(tp, settings);
+      const bool changed = prev == nullptr || prev->leader_epoch != p.leader_epoch ||
+                           prev->leader != p.leader || prev->partition_epoch != p.partition_epoch;
+      if (!changed && !configs_changed && replicas_->get_partition(tp)) continue;
+      ReplicaAssignment a;
+      a.leader = p.leader;
+      a.leader_epoch = p.leader_epoch;
+      a.partition_epoch = p.partition_epoch;
+      a.replicas = p.replicas;
+      a.isr = p.isr;
+      auto applied = replicas_->apply_assignment(tp, a, settings);
+      if (!applied.is_ok()) {
+        spdlog::error("partition {}-{} is offline: its log cannot be opened: {}", name, p.partition,
+                      applied.status().to_string());
+        continue;
+      }
+      if (!fetchers_) continue;
+      if (p.leader == self.value() || p.leader < 0) {
+        fetchers_->remove_partition(tp);
+      } else {
+        fetchers_->add_partition(tp, p.leader, p.leader_epoch);
       }
     }
     if (old == nullptr) {
@@ -377,6 +446,7 @@ void Broker::apply_image_change(const metadata::MetadataImage& before,
 Status Broker::start() {
   server_->start();
   groups_->start();
+  if (alter_partitions_) alter_partitions_->start();
   if (lifecycle_) lifecycle_->start();
   if (quorum_ != nullptr) session_expiry_ = std::thread([this] { run_session_expiry(); });
   const auto& listeners = config_.listeners();
@@ -440,7 +510,10 @@ Status Broker::shutdown() {
                    server_->connection_count());
     }
   }
-  // Waiting group, produce and fetch requests are answered before the sockets go away.
+  // No more copying from leaders nor ISR proposals; then waiting group, produce and fetch
+  // requests are answered before the sockets go away.
+  if (fetchers_) fetchers_->shutdown();
+  if (alter_partitions_) alter_partitions_->stop();
   if (groups_) groups_->stop();
   if (replicas_) replicas_->shutdown();
   if (server_) server_->stop();

@@ -55,6 +55,8 @@ class QuorumController;
 namespace eddy::broker {
 
 class ReplicaManager;
+class ReplicaFetcherManager;
+class AlterPartitionManager;
 class BrokerLifecycle;
 class ControllerChannel;
 
@@ -112,6 +114,10 @@ class Broker {
   std::unique_ptr<ControllerQueue> controller_queue_;
   std::unique_ptr<ControllerMutationQuota> mutation_quota_;
   std::unique_ptr<ReplicaManager> replicas_;
+  // A cluster node's replication (null on a single node): the follower side and the ISR changes
+  // it proposes as a leader.
+  std::unique_ptr<ReplicaFetcherManager> fetchers_;
+  std::unique_ptr<AlterPartitionManager> alter_partitions_;
   std::unique_ptr<group::GroupService> groups_;
   std::unique_ptr<Server> server_;
   BrokerContext context_;

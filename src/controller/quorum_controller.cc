@@ -158,6 +158,25 @@ metadata::BrokerHeartbeatReply QuorumController::heartbeat(
   return reply;
 }
 
+metadata::AlterPartitionReply QuorumController::alter_partition(
+    const metadata::AlterPartitionRequest& req) {
+  metadata::AlterPartitionReply reply;
+  if (!ready_.load()) {
+    reply.error = metadata::ErrorCode::kNotController;
+    return reply;
+  }
+  ControllerResult r =
+      commit([&](const metadata::MetadataImage& image, metadata::pb::MetadataBatch* out) {
+        reply = cluster_control_.alter_partition(image, req, out);
+        return ControllerResult{};
+      });
+  if (!r.ok()) {
+    reply = metadata::AlterPartitionReply{};
+    reply.error = r.code;
+  }
+  return reply;
+}
+
 int QuorumController::fence_expired() {
   if (!ready_.load()) return 0;
   const int64_t now_ms = clock_->monotonic_ms();

@@ -73,6 +73,8 @@ class QuorumController final : public metadata::MetadataService {
   // and start afresh whenever this node becomes the active controller.
   metadata::BrokerRegistrationReply register_broker(const metadata::BrokerRegistrationRequest& req);
   metadata::BrokerHeartbeatReply heartbeat(const metadata::BrokerHeartbeatRequest& req);
+  // AlterPartition from a partition leader (ClusterControl::alter_partition, committed here).
+  metadata::AlterPartitionReply alter_partition(const metadata::AlterPartitionRequest& req);
   // Fences the brokers whose session expired (one batch each). Returns how many.
   int fence_expired();
 

@@ -58,6 +58,8 @@ constexpr ApiInfo kApis[] = {
     {50, "DescribeUserScramCredentials", 0, 0, 0},
     {51, "AlterUserScramCredentials", 0, 0, 0},
     {55, "DescribeQuorum", 0, 2, 0},
+    // Broker to controller: a partition leader's ISR changes.
+    {56, "AlterPartition", 2, 3, 0},
     {57, "UpdateFeatures", 0, 2, 0},
     {60, "DescribeCluster", 0, 2, 0},
     {61, "DescribeProducers", 0, 0, 0},

@@ -104,6 +104,20 @@ std::vector<ConfigDef> make_defs() {
       // Replication.
       {"replica.lag.time.max.ms", T::kLong, "30000",
        "A follower that has not caught up for this long leaves the ISR.", 1},
+      {"num.replica.fetchers", T::kInt, "1",
+       "Replica fetcher threads per source broker (partitions are spread over them).", 1, 64},
+      {"replica.fetch.max.bytes", T::kInt, "1048576",
+       "Bytes a follower fetch asks for per partition (at least one batch).", 1},
+      {"replica.fetch.response.max.bytes", T::kInt, "10485760",
+       "Bytes a follower fetch asks for in all (at least one batch).", 1},
+      {"replica.fetch.min.bytes", T::kInt, "1",
+       "Bytes a follower fetch waits for before the leader answers.", 1},
+      {"replica.fetch.wait.max.ms", T::kInt, "500",
+       "How long the leader parks a follower fetch that has nothing new.", 0},
+      {"replica.fetch.backoff.ms", T::kInt, "1000",
+       "Pause of a replica fetcher after an error before it fetches again.", 0},
+      {"replica.socket.timeout.ms", T::kInt, "30000",
+       "Bound on one follower fetch round trip, connect included.", 1},
 
       // Group coordinator and offsets.
       {"offsets.topic.num.partitions", T::kInt, "50", "Partitions of __consumer_offsets.", 1, 1000},

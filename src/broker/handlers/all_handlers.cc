@@ -22,6 +22,7 @@ void register_all_handlers(HandlerRegistry& registry, const BrokerContext& conte
   register_broker_registration(registry, context);
   register_broker_heartbeat(registry, context);
   register_describe_quorum(registry, context);
+  register_alter_partition(registry, context);
 }
 
 }  // namespace eddy::broker

@@ -19,6 +19,7 @@
 
 #include "broker/handlers/data_handlers.h"
 #include "broker/handlers/handler_util.h"
+#include "broker/handlers/leader_hint.h"
 #include "broker/replica/replica_manager.h"
 
 namespace eddy::broker {
@@ -48,6 +49,10 @@ FetchResponse::PartitionData to_wire(const FetchPartitionResult& r) {
   pd.high_watermark = r.high_watermark.value();
   pd.last_stable_offset = r.last_stable_offset.value();
   pd.log_start_offset = r.log_start_offset.value();
+  if (r.diverging_epoch) {
+    pd.diverging_epoch.epoch = r.diverging_epoch->epoch;
+    pd.diverging_epoch.end_offset = r.diverging_epoch->end_offset;
+  }
   pd.records = to_wire(r.records);
   return pd;
 }
@@ -68,14 +73,22 @@ Response build(const BrokerContext& ctx, int16_t version, int32_t session_id, in
       resp.responses.push_back(std::move(t));
     }
     resp.responses.back().partitions.push_back(to_wire(r));
+    if (version >= 12 && wants_leader_hint(r.error)) {
+      if (!image) image = ctx.metadata->image();
+      // NodeEndpoints is v16+; CurrentLeader alone before.
+      add_leader_hint(*image, r.tp.topic, r.tp.partition,
+                      &resp.responses.back().partitions.back().current_leader,
+                      &resp.node_endpoints);
+    }
   }
   return encode_response(resp, version);
 }
 
-// Answers every requested partition with one error (the request as a whole was refused).
-Response refuse(const FetchRequest& req, int16_t version, ErrorCode code) {
+// Answers every requested partition with one error (the request as a whole was refused), and the
+// response with it too unless `top_level` is false.
+Response refuse(const FetchRequest& req, int16_t version, ErrorCode code, bool top_level = true) {
   FetchResponse resp;
-  resp.error_code = error_code(code);
+  resp.error_code = top_level ? error_code(code) : 0;
   for (const auto& t : req.topics) {
     FetchResponse::FetchableTopicResponse tr;
     tr.topic = t.topic;
@@ -91,6 +104,12 @@ Response refuse(const FetchRequest& req, int16_t version, ErrorCode code) {
     resp.responses.push_back(std::move(tr));
   }
   return encode_response(resp, version);
+}
+
+bool stale_broker_epoch(const BrokerContext& ctx, const FetchParams& params) {
+  if (params.replica_epoch < 0) return false;
+  const metadata::BrokerRegistration* b = ctx.metadata->image()->broker(params.replica_id);
+  return b != nullptr && b->epoch > params.replica_epoch;
 }
 
 bool is_follower_broker(const BrokerContext& ctx, int32_t replica_id) {
@@ -114,6 +133,7 @@ void register_fetch(HandlerRegistry& registry, const BrokerContext& context) {
     const int16_t version = request.api_version();
     FetchParams params;
     params.replica_id = version >= 15 ? req->replica_state.replica_id : req->replica_id;
+    params.replica_epoch = version >= 15 ? req->replica_state.replica_epoch : -1;
     params.max_wait_ms = req->max_wait_ms;
     params.min_bytes = req->min_bytes;
     params.max_bytes = req->max_bytes;
@@ -121,6 +141,12 @@ void register_fetch(HandlerRegistry& registry, const BrokerContext& context) {
                                                  : IsolationLevel::kReadUncommitted;
     if (params.replica_id >= 0 && !is_follower_broker(*ctx, params.replica_id)) {
       responder.respond(refuse(*req, version, ErrorCode::kClusterAuthorizationFailed));
+      return;
+    }
+    if (params.replica_id >= 0 && stale_broker_epoch(*ctx, params)) {
+      // A previous incarnation of the follower (it restarted and registered again): what it
+      // fetched says nothing about the new one's log (Kafka's NOT_LEADER_OR_FOLLOWER).
+      responder.respond(refuse(*req, version, ErrorCode::kNotLeaderOrFollower, false));
       return;
     }
 
@@ -144,6 +170,7 @@ void register_fetch(HandlerRegistry& registry, const BrokerContext& context) {
           in.fetch_offset = Offset(p.fetch_offset);
           in.partition_max_bytes = p.partition_max_bytes;
           in.current_leader_epoch = LeaderEpoch(p.current_leader_epoch);
+          if (version >= 12) in.last_fetched_epoch = LeaderEpoch(p.last_fetched_epoch);
           inputs.push_back(std::move(in));
         }
       }

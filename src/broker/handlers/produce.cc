@@ -19,6 +19,7 @@
 #include "broker/handlers/auto_create_topics.h"
 #include "broker/handlers/data_handlers.h"
 #include "broker/handlers/handler_util.h"
+#include "broker/handlers/leader_hint.h"
 #include "broker/replica/replica_manager.h"
 
 namespace eddy::broker {
@@ -42,9 +43,11 @@ struct ProduceCall {
   std::vector<std::string> names;
 };
 
+// `image` (may be null) gives KIP-951's CurrentLeader and NodeEndpoints to partitions led
+// elsewhere (v10+).
 Response build_response(const ProduceCall& call, const std::vector<ProducePartitionResult>& results,
                         const std::vector<std::pair<size_t, size_t>>& positions,
-                        int16_t error_for_all) {
+                        int16_t error_for_all, const metadata::MetadataImage* image = nullptr) {
   ProduceResponse resp;
   for (size_t t = 0; t < call.request.topic_data.size(); ++t) {
     const auto& td = call.request.topic_data[t];
@@ -68,6 +71,9 @@ Response build_response(const ProduceCall& call, const std::vector<ProducePartit
     pr.log_append_time_ms = r.log_append_time_ms;
     pr.log_start_offset = r.log_start_offset.value();
     if (!r.error_message.empty()) pr.error_message = r.error_message;
+    if (image != nullptr && call.version >= 10 && wants_leader_hint(r.error)) {
+      add_leader_hint(*image, r.tp.topic, r.tp.partition, &pr.current_leader, &resp.node_endpoints);
+    }
   }
   return encode_response(resp, call.version);
 }
@@ -106,7 +112,7 @@ void append(const BrokerContext& ctx, std::shared_ptr<ProduceCall> call) {
   const int16_t acks = call->request.acks;
   ctx.replicas->append_records(
       std::move(inputs), acks, std::max(call->request.timeout_ms, 0),
-      [call, positions = std::move(positions), early = std::move(early),
+      [ctx = &ctx, call, positions = std::move(positions), early = std::move(early),
        early_positions = std::move(early_positions),
        acks](std::vector<ProducePartitionResult> results) mutable {
         if (acks == 0) {
@@ -115,7 +121,8 @@ void append(const BrokerContext& ctx, std::shared_ptr<ProduceCall> call) {
         }
         results.insert(results.end(), early.begin(), early.end());
         positions.insert(positions.end(), early_positions.begin(), early_positions.end());
-        call->responder.respond(build_response(*call, results, positions, 0));
+        call->responder.respond(
+            build_response(*call, results, positions, 0, ctx->metadata->image().get()));
       });
 }
 

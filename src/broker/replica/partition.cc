@@ -42,39 +42,83 @@ int16_t append_error(const Status& s, size_t request_bytes, const log::LogConfig
 }  // namespace
 
 Partition::Partition(TopicPartition tp, std::shared_ptr<log::PartitionLog> log, NodeId local_node)
-    : tp_(std::move(tp)), log_(std::move(log)), local_node_(local_node) {}
+    : tp_(std::move(tp)),
+      log_(std::move(log)),
+      local_node_(local_node),
+      repl_(local_node.value()) {}
 
 Status Partition::become_leader(LeaderEpoch epoch, std::vector<NodeId> isr,
                                 PartitionSettings settings) {
-  if (std::find(isr.begin(), isr.end(), local_node_) == isr.end()) {
+  ReplicaAssignment a;
+  a.leader = local_node_.value();
+  a.leader_epoch = epoch.value();
+  for (NodeId r : isr) a.isr.push_back(r.value());
+  a.replicas = a.isr;
+  return become_leader(a, std::move(settings), 0);
+}
+
+Status Partition::become_leader(const ReplicaAssignment& assignment, PartitionSettings settings,
+                                int64_t now_ms) {
+  if (std::find(assignment.isr.begin(), assignment.isr.end(), local_node_.value()) ==
+      assignment.isr.end()) {
     return invalid_argument("the ISR of a partition led here must hold this node");
   }
   log_->update_config(settings.log_config);
   EDDY_RETURN_IF_ERROR(log_->flush());
   {
+    std::lock_guard append_lock(append_mu_);
     std::lock_guard lock(mu_);
     settings_ = std::move(settings);
-    isr_ = std::move(isr);
-    follower_offsets_.clear();
+    repl_.become_leader(assignment, log_->log_end_offset().value(), now_ms);
     durable_end_ = std::max(durable_end_, log_->log_end_offset().value());
     if (high_watermark_.load() < log_->log_start_offset().value()) {
       high_watermark_.store(log_->log_start_offset().value());
     }
+    // Stamped on every batch appended from now on, so the epoch cache records where the new
+    // epoch starts (Kafka's leader-epoch start offset).
+    leader_epoch_.store(assignment.leader_epoch);
+    is_leader_.store(true);
   }
-  leader_epoch_.store(epoch.value());
-  is_leader_.store(true);
   maybe_advance_high_watermark();
   return Status::ok();
 }
 
+void Partition::become_follower(const ReplicaAssignment& assignment, PartitionSettings settings) {
+  log_->update_config(settings.log_config);
+  {
+    std::lock_guard append_lock(append_mu_);
+    std::lock_guard lock(mu_);
+    settings_ = std::move(settings);
+    is_leader_.store(false);
+    leader_epoch_.store(assignment.leader_epoch);
+    repl_.become_follower(assignment);
+  }
+  release_waiters();
+}
+
+void Partition::update_assignment(const ReplicaAssignment& assignment) {
+  {
+    std::lock_guard lock(mu_);
+    repl_.update_assignment(assignment);
+  }
+  maybe_advance_high_watermark();
+}
+
 void Partition::update_settings(const PartitionSettings& settings) {
   log_->update_config(settings.log_config);
-  std::lock_guard lock(mu_);
-  settings_ = settings;
+  {
+    std::lock_guard lock(mu_);
+    settings_ = settings;
+  }
+  maybe_advance_high_watermark();
 }
 
 void Partition::stop_leading() {
   is_leader_.store(false);
+  release_waiters();
+}
+
+void Partition::release_waiters() {
   std::vector<std::shared_ptr<DelayedOperation>> waiters;
   {
     std::lock_guard lock(mu_);
@@ -97,7 +141,14 @@ PartitionSettings Partition::settings() const {
 
 std::vector<NodeId> Partition::isr() const {
   std::lock_guard lock(mu_);
-  return isr_;
+  std::vector<NodeId> out;
+  for (int32_t r : repl_.assignment().isr) out.emplace_back(r);
+  return out;
+}
+
+ReplicaAssignment Partition::assignment() const {
+  std::lock_guard lock(mu_);
+  return repl_.assignment();
 }
 
 int16_t Partition::check_leader_epoch(LeaderEpoch client_epoch) const {
@@ -123,7 +174,7 @@ LeaderAppendInfo Partition::append_as_leader(MutableByteSpan records, int16_t ac
   {
     std::lock_guard lock(mu_);
     settings = settings_;
-    isr_size = isr_.size();
+    isr_size = repl_.assignment().isr.size();
   }
   if (acks == -1 && static_cast<int32_t>(isr_size) < settings.min_insync_replicas) {
     info.error = to_int(ErrorCode::kNotEnoughReplicas);
@@ -215,6 +266,7 @@ LeaderAppendInfo Partition::append_as_leader(MutableByteSpan records, int16_t ac
     note_batch_timestamp(h);
   }
 
+  wake_fetch_waiters();
   if (settings.log_config.flush_policy == log::FlushPolicy::kSync) {
     std::weak_ptr<Partition> weak = weak_from_this();
     const Offset next = info.last_offset + 1;
@@ -268,40 +320,140 @@ void Partition::on_local_durable(Offset next_offset, const Status& status) {
   maybe_advance_high_watermark();
 }
 
-void Partition::update_follower_fetch_state(NodeId follower, Offset fetch_offset) {
+int16_t Partition::check_follower_fetch(NodeId follower, LeaderEpoch current_leader_epoch,
+                                        Offset fetch_offset, LeaderEpoch last_fetched_epoch,
+                                        std::optional<EpochAndOffset>* diverging) const {
+  if (!is_leader_.load()) return to_int(ErrorCode::kNotLeaderOrFollower);
   {
     std::lock_guard lock(mu_);
-    int64_t& known = follower_offsets_[follower];
-    known = std::max(known, fetch_offset.value());
+    if (!repl_.is_replica(follower.value())) return to_int(ErrorCode::kNotLeaderOrFollower);
+  }
+  if (int16_t e = check_leader_epoch(current_leader_epoch); e != to_int(ErrorCode::kNone)) {
+    return e;
+  }
+  if (last_fetched_epoch.value() >= 0) {
+    const log::EpochEndOffset end = log_->end_offset_for_epoch(last_fetched_epoch);
+    *diverging = diverging_epoch(last_fetched_epoch.value(), fetch_offset.value(),
+                                 EpochAndOffset{end.leader_epoch.value(), end.end_offset.value()});
+  }
+  return to_int(ErrorCode::kNone);
+}
+
+std::optional<std::vector<int32_t>> Partition::update_follower_fetch_state(NodeId follower,
+                                                                           Offset fetch_offset,
+                                                                           int64_t now_ms) {
+  std::optional<std::vector<int32_t>> proposal;
+  {
+    std::lock_guard lock(mu_);
+    repl_.update_follower(follower.value(), fetch_offset.value(), log_->log_end_offset().value(),
+                          now_ms);
   }
   maybe_advance_high_watermark();
+  {
+    std::lock_guard lock(mu_);
+    if (!is_leader_.load()) return std::nullopt;
+    proposal = repl_.isr_to_expand(follower.value(), high_watermark_.load());
+    if (proposal) repl_.set_pending(*proposal);
+  }
+  // A pending expansion counts the newcomer: the HW may move with it.
+  if (proposal) maybe_advance_high_watermark();
+  return proposal;
+}
+
+std::optional<std::vector<int32_t>> Partition::maybe_shrink_isr(int64_t now_ms,
+                                                                int64_t max_lag_ms) {
+  if (!is_leader_.load()) return std::nullopt;
+  std::lock_guard lock(mu_);
+  auto proposal = repl_.isr_to_shrink(log_->log_end_offset().value(), now_ms, max_lag_ms);
+  if (proposal) repl_.set_pending(*proposal);
+  return proposal;
+}
+
+void Partition::alter_partition_answered(int16_t error, std::vector<int32_t> isr,
+                                         int32_t leader_epoch, int32_t partition_epoch) {
+  {
+    std::lock_guard lock(mu_);
+    if (error != to_int(ErrorCode::kNone) || leader_epoch != leader_epoch_.load()) {
+      repl_.alter_partition_failed();
+    } else {
+      repl_.alter_partition_committed(std::move(isr), partition_epoch);
+    }
+  }
+  maybe_advance_high_watermark();
+}
+
+Result<log::AppendResult> Partition::append_as_follower(ByteSpan records) {
+  std::lock_guard append_lock(append_mu_);
+  // Checked under the append lock, which become_leader takes too: a fetch answered after this
+  // node became the leader must not write into the leader's log.
+  if (is_leader_.load()) return failed_precondition("this replica leads the partition now");
+  EDDY_ASSIGN_OR_RETURN(log::AppendResult appended, log_->append_as_follower(records));
+  size_t pos = 0;
+  while (records.size() - pos >= records::kBatchHeaderSize) {
+    records::BatchHeader h = records::read_batch_header(records.data() + pos);
+    if (h.size_bytes() > records.size() - pos) break;
+    producers_.record(h, Offset(h.base_offset), Offset(h.last_offset()));
+    note_batch_timestamp(h);
+    pos += h.size_bytes();
+  }
+  return appended;
+}
+
+Status Partition::truncate_to(Offset offset) {
+  std::lock_guard append_lock(append_mu_);
+  if (is_leader_.load()) return failed_precondition("this replica leads the partition now");
+  if (offset >= log_->log_end_offset()) return Status::ok();
+  EDDY_RETURN_IF_ERROR(log_->truncate_to(offset));
+  producers_.truncate_from(log_->log_end_offset());
+  std::lock_guard lock(mu_);
+  durable_end_ = std::min(durable_end_, log_->log_end_offset().value());
+  if (high_watermark_.load() > log_->log_end_offset().value()) {
+    high_watermark_.store(log_->log_end_offset().value());
+  }
+  return Status::ok();
+}
+
+Status Partition::truncate_fully_and_start_at(Offset offset) {
+  std::lock_guard append_lock(append_mu_);
+  if (is_leader_.load()) return failed_precondition("this replica leads the partition now");
+  EDDY_RETURN_IF_ERROR(log_->truncate_fully_and_start_at(offset));
+  producers_.truncate_from(Offset(0));
+  std::lock_guard lock(mu_);
+  durable_end_ = offset.value();
+  high_watermark_.store(offset.value());
+  return Status::ok();
+}
+
+void Partition::update_follower_high_watermark(Offset leader_hw, Offset leader_log_start) {
+  if (is_leader_.load()) return;
+  if (leader_log_start > log_->log_start_offset() && leader_log_start <= log_->log_end_offset()) {
+    Status s = log_->delete_records_before(leader_log_start);
+    if (!s) {
+      spdlog::warn("partition {}-{}: following the leader's log start {}: {}", tp_.topic,
+                   tp_.partition, leader_log_start.value(), s.to_string());
+    }
+  }
+  const int64_t hw = std::min(leader_hw.value(), log_->log_end_offset().value());
+  // Never backwards: a new leader's HW may briefly lag the one this follower learnt before.
+  if (hw > high_watermark_.load()) high_watermark_.store(hw);
 }
 
 void Partition::maybe_advance_high_watermark() {
   std::vector<std::shared_ptr<DelayedOperation>> to_try;
   {
     std::lock_guard lock(mu_);
+    if (!is_leader_.load()) return;
     const int64_t leo = log_->log_end_offset().value();
-    int64_t hw = settings_.log_config.flush_policy == log::FlushPolicy::kSync ? durable_end_ : leo;
-    for (NodeId replica : isr_) {
-      if (replica == local_node_) continue;
-      auto it = follower_offsets_.find(replica);
-      hw = std::min(hw, it == follower_offsets_.end() ? int64_t{0} : it->second);
-    }
-    hw = std::min(hw, leo);
+    const int64_t local =
+        settings_.log_config.flush_policy == log::FlushPolicy::kSync ? durable_end_ : leo;
+    std::optional<int64_t> allowed = repl_.high_watermark(local, settings_.min_insync_replicas);
+    if (!allowed) return;
+    const int64_t hw = std::min(*allowed, leo);
     if (hw <= high_watermark_.load()) return;
     high_watermark_.store(hw);
     // Fetches first: they carry the records to consumers, so end-to-end latency waits on them,
     // while a producer's acks=all answer only frees its in-flight window (and it pipelines).
-    // Fetch waiters stay registered until they complete; dead ones are pruned here.
-    size_t kept = 0;
-    for (auto& w : fetch_waiters_) {
-      auto op = w.lock();
-      if (!op || op->is_completed()) continue;
-      to_try.push_back(std::move(op));
-      fetch_waiters_[kept++] = std::move(w);
-    }
-    fetch_waiters_.resize(kept);
+    collect_fetch_waiters_locked(&to_try);
     auto end = produce_waiters_.upper_bound(hw);
     for (auto it = produce_waiters_.begin(); it != end; ++it) {
       if (auto op = it->second.lock()) to_try.push_back(std::move(op));
@@ -309,6 +461,31 @@ void Partition::maybe_advance_high_watermark() {
     produce_waiters_.erase(produce_waiters_.begin(), end);
   }
   for (auto& op : to_try) op->try_complete();
+}
+
+void Partition::wake_fetch_waiters() {
+  std::vector<std::shared_ptr<DelayedOperation>> to_try;
+  {
+    std::lock_guard lock(mu_);
+    collect_fetch_waiters_locked(&to_try);
+  }
+  for (auto& op : to_try) op->try_complete();
+}
+
+void Partition::collect_fetch_waiters_locked(std::vector<std::shared_ptr<DelayedOperation>>* out) {
+  // Fetch waiters stay registered until they complete; dead ones are pruned here. No
+  // self-move: libstdc++'s weak_ptr move assignment empties a weak_ptr moved onto itself, and a
+  // waiter tried but not ready (a follower fetch woken by an append, a fetch whose min_bytes are
+  // not there yet) must stay registered.
+  size_t kept = 0;
+  for (size_t i = 0; i < fetch_waiters_.size(); ++i) {
+    auto op = fetch_waiters_[i].lock();
+    if (!op || op->is_completed()) continue;
+    out->push_back(std::move(op));
+    if (kept != i) fetch_waiters_[kept] = std::move(fetch_waiters_[i]);
+    ++kept;
+  }
+  fetch_waiters_.resize(kept);
 }
 
 void Partition::add_produce_waiter(Offset required_offset, std::weak_ptr<DelayedOperation> op) {

@@ -1,22 +1,27 @@
 #pragma once
-// Partition: the broker's replica of one topic partition and, while this node leads it, the
-// leader's view of the replica set. It owns the partition's high watermark; the log owns the
-// bytes, the log start offset and the log end offset (LEO).
+// Partition: the broker's replica of one topic partition, in one of two roles the metadata gives
+// it (keyed on the leader epoch): the leader, which appends clients' records and keeps the
+// replicas' replication state, or a follower, which appends what its replica fetcher copies from
+// the leader. The log owns the bytes, the log start offset and the log end offset (LEO); the
+// partition owns the high watermark and the role.
 //
-// High watermark. The HW is the minimum, over the in-sync replicas (ISR), of the offset each has
-// made safe: for the leader itself, its durable LEO under flush.policy=sync (the offset after the
-// last batch an fsync covered; the log's durability callbacks move it) or its LEO under
-// flush.policy=interval; for a follower, the offset it last fetched from (a follower fetching at
-// offset N holds everything below N). On one node the ISR is the leader alone. Consumers never
-// read at or above the HW, so they never see data a crash could take back.
+// High watermark. On the leader, ReplicationState computes it: the minimum, over the maximal ISR,
+// of the offset each replica has made safe: for the leader itself, its durable LEO under
+// flush.policy=sync (the offset after the last batch an fsync covered; the log's durability
+// callbacks move it) or its LEO under flush.policy=interval; for a follower, the offset it last
+// fetched at (a follower fetching at offset N holds everything below N, and under sync has
+// fsynced it before asking). It does not move while the ISR is below min.insync.replicas. On a
+// follower it is min(leader's HW, own LEO). Consumers never read at or above the HW, so they never
+// see data a crash could take back.
 //
 // Waiters. Produce requests with acks=all wait for HW >= their last offset + 1; fetches wait for
-// new data below the HW. Both register here (weak references: the purgatory owns them) and are
-// tried whenever the HW moves.
+// new data. Both register here (weak references: the purgatory owns them); produce waiters are
+// tried when the HW moves, fetch waiters also on every leader append (a parked follower fetch
+// must see the new records at once, or acks=all would cost replica.fetch.wait.max.ms).
 //
-// Threads: append_as_leader() serialises on append_mu_ (the idempotent-producer check and the log
-// append are one step); everything else is safe from any thread. Lock order: append_mu_, then
-// mu_; callbacks of waiters run with no lock held.
+// Threads: appends (leader or follower) and truncation serialise on append_mu_ (the producer
+// state and the log move together); everything else is safe from any thread. Lock order:
+// append_mu_, then mu_; callbacks of waiters run with no lock held.
 
 #include <atomic>
 #include <map>
@@ -28,6 +33,7 @@
 #include "broker/replica/delayed_operation.h"
 #include "broker/replica/producer_state.h"
 #include "broker/replica/replica_types.h"
+#include "broker/replica/replication_state.h"
 #include "common/clock.h"
 #include "log/partition_log.h"
 
@@ -50,14 +56,25 @@ class Partition : public std::enable_shared_from_this<Partition> {
   const TopicPartition& tp() const { return tp_; }
   const std::shared_ptr<log::PartitionLog>& log() const { return log_; }
 
-  // Makes this node the leader at `epoch` with the given ISR (which must hold the local node).
-  // Everything already in the log is made durable first, so the HW can start at the LEO: what
-  // survived a restart is what Kafka's HW checkpoint would have let consumers read.
+  // Makes this node the leader of the assignment (whose ISR must hold the local node) at its
+  // leader epoch, which starts at the current LEO. Everything already in the log is made durable
+  // first. A sole replica's HW starts at the LEO: what survived a restart is what Kafka's HW
+  // checkpoint would have let consumers read; with followers it moves once they fetch.
+  Status become_leader(const ReplicaAssignment& assignment, PartitionSettings settings,
+                       int64_t now_ms);
+  // The single-replica form: this node alone leads at `epoch` (replicas = ISR = `isr`).
   Status become_leader(LeaderEpoch epoch, std::vector<NodeId> isr, PartitionSettings settings);
+  // Follows `assignment.leader`: waiters are answered NOT_LEADER_OR_FOLLOWER; the replica
+  // fetcher appends from now on.
+  void become_follower(const ReplicaAssignment& assignment, PartitionSettings settings);
+  // Replicas or ISR changed within the leader epoch (a committed AlterPartition, a
+  // reassignment).
+  void update_assignment(const ReplicaAssignment& assignment);
   void update_settings(const PartitionSettings& settings);
   // Stops leading: pending produce and fetch waiters are tried at once and answer
   // NOT_LEADER_OR_FOLLOWER.
   void stop_leading();
+  ReplicaAssignment assignment() const;
 
   bool is_leader() const { return is_leader_.load(); }
   // The log failed to make data durable; appends answer KAFKA_STORAGE_ERROR.
@@ -80,9 +97,39 @@ class Partition : public std::enable_shared_from_this<Partition> {
   // it appended, so the HW follows.
   LeaderAppendInfo append_as_leader(MutableByteSpan records, int16_t acks);
 
+  // ---- Leader side of replication.
+
+  // Validates a follower's fetch before it moves anything: NOT_LEADER_OR_FOLLOWER when this is
+  // not the leader or `follower` is not in the replica set, FENCED/UNKNOWN_LEADER_EPOCH for
+  // another leader epoch; *diverging is set when its LastFetchedEpoch diverges from this log.
+  int16_t check_follower_fetch(NodeId follower, LeaderEpoch current_leader_epoch,
+                               Offset fetch_offset, LeaderEpoch last_fetched_epoch,
+                               std::optional<EpochAndOffset>* diverging) const;
   // A follower fetched at `fetch_offset`: it holds everything below. Advances the HW when the
-  // follower is in the ISR.
-  void update_follower_fetch_state(NodeId follower, Offset fetch_offset);
+  // follower is in the ISR. Returns the ISR to propose (AlterPartition) when it may join it;
+  // the proposal is pending from now on.
+  std::optional<std::vector<int32_t>> update_follower_fetch_state(NodeId follower,
+                                                                  Offset fetch_offset,
+                                                                  int64_t now_ms);
+  // The ISR to propose without the followers that lagged past replica.lag.time.max.ms (pending
+  // from now on), or nothing.
+  std::optional<std::vector<int32_t>> maybe_shrink_isr(int64_t now_ms, int64_t max_lag_ms);
+  // The controller answered a proposal: committed (error 0, with the state it holds) or not.
+  void alter_partition_answered(int16_t error, std::vector<int32_t> isr, int32_t leader_epoch,
+                                int32_t partition_epoch);
+
+  // ---- Follower side (the replica fetcher).
+
+  // Appends batches copied from the leader, with their offsets and epochs, and records them in
+  // the producer state (a retried idempotent batch is a duplicate here too after a failover).
+  Result<log::AppendResult> append_as_follower(ByteSpan records);
+  // Removes everything at or after `offset` (a diverging tail), or restarts the log empty at
+  // `offset` when the leader's log starts past ours; the producer state forgets those batches.
+  Status truncate_to(Offset offset);
+  Status truncate_fully_and_start_at(Offset offset);
+  // The leader's HW and log start from a fetch answer: HW = min(leader HW, own LEO), and the
+  // log start follows the leader's (its DeleteRecords and retention reach the followers).
+  void update_follower_high_watermark(Offset leader_hw, Offset leader_log_start);
 
   // Produce and fetch waiters. A produce waiter is tried once the HW reaches `required_offset`.
   void add_produce_waiter(Offset required_offset, std::weak_ptr<DelayedOperation> op);
@@ -101,6 +148,12 @@ class Partition : public std::enable_shared_from_this<Partition> {
 
  private:
   void on_local_durable(Offset next_offset, const Status& status);
+  // Tries every parked fetch (a leader append: followers wait for new data, not for the HW).
+  void wake_fetch_waiters();
+  // Moves the live fetch waiters into *out (they stay registered); mu_ held.
+  void collect_fetch_waiters_locked(std::vector<std::shared_ptr<DelayedOperation>>* out);
+  // Answers every produce and fetch waiter (the role changed).
+  void release_waiters();
   // Marks the partition failed (appends answer KAFKA_STORAGE_ERROR) and logs why, once.
   void fail_storage(const Status& why);
   // Recomputes the HW; when it moved, tries the waiters it may satisfy.
@@ -121,8 +174,7 @@ class Partition : public std::enable_shared_from_this<Partition> {
 
   mutable std::mutex mu_;
   PartitionSettings settings_;                         // guarded by mu_
-  std::vector<NodeId> isr_;                            // guarded by mu_
-  std::map<NodeId, int64_t> follower_offsets_;         // guarded by mu_
+  ReplicationState repl_;                              // guarded by mu_
   int64_t durable_end_ = 0;                            // guarded by mu_: local LEO covered by fsync
   std::optional<log::TimestampOffset> max_timestamp_;  // guarded by mu_; offset = batch base
   std::multimap<int64_t, std::weak_ptr<DelayedOperation>> produce_waiters_;  // guarded by mu_

@@ -45,6 +45,10 @@ class DelayedProduce final : public DelayedOperation {
         r.error = to_int(ErrorCode::kKafkaStorageError);
       } else if (!w.partition->is_leader()) {
         r.error = to_int(ErrorCode::kNotLeaderOrFollower);
+      } else if (static_cast<int32_t>(w.partition->isr().size()) <
+                 w.partition->settings().min_insync_replicas) {
+        // Appended, but the ISR shrank below min.insync.replicas since: the HW stays below it.
+        r.error = to_int(ErrorCode::kNotEnoughReplicasAfterAppend);
       } else {
         r.error = to_int(ErrorCode::kRequestTimedOut);
       }
@@ -157,30 +161,79 @@ void ReplicaManager::start() { purgatory_.start(); }
 
 void ReplicaManager::shutdown() { purgatory_.stop(); }
 
+Result<std::shared_ptr<Partition>> ReplicaManager::get_or_create_partition(
+    const TopicPartition& tp, const PartitionSettings& settings) {
+  if (std::shared_ptr<Partition> partition = get_partition(tp)) return partition;
+  auto offline = [&](const Status& s) {
+    std::unique_lock lock(mu_);
+    offline_[tp] = s.to_string();
+    return s;
+  };
+  auto log = options_.logs->get_or_create(tp, settings.log_config);
+  if (!log.is_ok()) return offline(log.status());
+  auto created = std::make_shared<Partition>(tp, std::move(log).value(), options_.node_id);
+  Status rebuilt = created->rebuild_producer_state(options_.producer_state_scan_bytes);
+  if (!rebuilt) return offline(rebuilt);
+  std::unique_lock lock(mu_);
+  offline_.erase(tp);
+  auto [it, inserted] = partitions_.emplace(tp, created);
+  return it->second;
+}
+
 Status ReplicaManager::become_leader(const TopicPartition& tp, LeaderEpoch epoch,
                                      std::vector<NodeId> isr, const PartitionSettings& settings) {
-  std::shared_ptr<Partition> partition = get_partition(tp);
-  if (!partition) {
-    auto offline = [&](const Status& s) {
-      std::unique_lock lock(mu_);
-      offline_[tp] = s.to_string();
-      return s;
-    };
-    auto log = options_.logs->get_or_create(tp, settings.log_config);
-    if (!log.is_ok()) return offline(log.status());
-    auto created = std::make_shared<Partition>(tp, std::move(log).value(), options_.node_id);
-    Status rebuilt = created->rebuild_producer_state(options_.producer_state_scan_bytes);
-    if (!rebuilt) return offline(rebuilt);
-    std::unique_lock lock(mu_);
-    offline_.erase(tp);
-    auto [it, inserted] = partitions_.emplace(tp, created);
-    partition = it->second;
+  ReplicaAssignment a;
+  a.leader = options_.node_id.value();
+  a.leader_epoch = epoch.value();
+  for (NodeId r : isr) a.isr.push_back(r.value());
+  a.replicas = a.isr;
+  return apply_assignment(tp, a, settings).status();
+}
+
+Result<std::shared_ptr<Partition>> ReplicaManager::apply_assignment(
+    const TopicPartition& tp, const ReplicaAssignment& a, const PartitionSettings& settings) {
+  EDDY_ASSIGN_OR_RETURN(std::shared_ptr<Partition> partition,
+                        get_or_create_partition(tp, settings));
+  const ReplicaAssignment now = partition->assignment();
+  const bool leads_here = a.leader == options_.node_id.value();
+  if (leads_here) {
+    if (partition->is_leader() && partition->leader_epoch().value() == a.leader_epoch) {
+      partition->update_settings(settings);
+      if (a.partition_epoch > now.partition_epoch) partition->update_assignment(a);
+      return partition;
+    }
+    EDDY_RETURN_IF_ERROR(partition->become_leader(a, settings, options_.clock->monotonic_ms()));
+    return partition;
   }
-  if (partition->is_leader() && partition->leader_epoch() == epoch) {
+  if (!partition->is_leader() && now.leader == a.leader && now.leader_epoch == a.leader_epoch) {
     partition->update_settings(settings);
-    return Status::ok();
+    if (a.partition_epoch > now.partition_epoch) partition->update_assignment(a);
+    return partition;
   }
-  return partition->become_leader(epoch, std::move(isr), settings);
+  partition->become_follower(a, settings);
+  return partition;
+}
+
+void ReplicaManager::maybe_shrink_isrs() {
+  std::vector<std::shared_ptr<Partition>> led;
+  {
+    std::shared_lock lock(mu_);
+    for (const auto& [tp, p] : partitions_) {
+      if (p->is_leader()) led.push_back(p);
+    }
+  }
+  const int64_t now = options_.clock->monotonic_ms();
+  for (const auto& p : led) {
+    if (auto isr = p->maybe_shrink_isr(now, options_.replica_lag_time_max_ms)) {
+      propose(*p, std::move(*isr));
+    }
+  }
+}
+
+void ReplicaManager::propose(const Partition& p, std::vector<int32_t> isr) {
+  if (!options_.propose_isr) return;
+  const ReplicaAssignment a = p.assignment();
+  options_.propose_isr(p.tp(), a.leader_epoch, a.partition_epoch, std::move(isr));
 }
 
 void ReplicaManager::update_settings(const TopicPartition& tp, const PartitionSettings& settings) {
@@ -204,9 +257,14 @@ Status ReplicaManager::remove_partition(const TopicPartition& tp, bool delete_lo
 }
 
 int16_t ReplicaManager::missing_partition_error(const TopicPartition& tp) const {
-  std::shared_lock lock(mu_);
-  return offline_.count(tp) != 0 ? to_int(ErrorCode::kKafkaStorageError)
-                                 : to_int(ErrorCode::kUnknownTopicOrPartition);
+  {
+    std::shared_lock lock(mu_);
+    if (offline_.count(tp) != 0) return to_int(ErrorCode::kKafkaStorageError);
+  }
+  if (options_.partition_exists && options_.partition_exists(tp)) {
+    return to_int(ErrorCode::kNotLeaderOrFollower);
+  }
+  return to_int(ErrorCode::kUnknownTopicOrPartition);
 }
 
 std::shared_ptr<Partition> ReplicaManager::get_partition(const TopicPartition& tp) const {
@@ -300,14 +358,29 @@ FetchPartitionResult ReplicaManager::read_partition(const FetchParams& params,
                                                     uint64_t max_bytes) const {
   FetchPartitionResult r;
   r.tp = in.tp;
-  std::shared_ptr<Partition> partition = leader_partition(in.tp, in.current_leader_epoch, &r.error);
-  if (!partition) return r;
+  std::shared_ptr<Partition> partition;
+  if (params.replica_id >= 0) {
+    // A follower: validated before anything moves (replica set, leader epoch, divergence).
+    partition = get_partition(in.tp);
+    if (!partition) {
+      r.error = missing_partition_error(in.tp);
+      return r;
+    }
+    r.error =
+        partition->check_follower_fetch(NodeId(params.replica_id), in.current_leader_epoch,
+                                        in.fetch_offset, in.last_fetched_epoch, &r.diverging_epoch);
+    if (r.error != to_int(ErrorCode::kNone)) return r;
+  } else {
+    partition = leader_partition(in.tp, in.current_leader_epoch, &r.error);
+    if (!partition) return r;
+  }
   const Offset hw = partition->high_watermark();
   const Offset leo = partition->log_end_offset();
   const Offset start = partition->log_start_offset();
   r.high_watermark = hw;
   r.last_stable_offset = hw;  // no transactions: LSO = HW
   r.log_start_offset = start;
+  if (r.diverging_epoch) return r;  // the follower truncates first; nothing to read
   // Damaged offsets answer CORRUPT_MESSAGE, as Kafka's fetch does for a corrupt log, whether
   // or not they are still below the log end (recovery may have kept them aside): clients report
   // it to the application, where KAFKA_STORAGE_ERROR would make them retry silently for ever.
@@ -343,11 +416,7 @@ FetchPartitionResult ReplicaManager::read_partition(const FetchParams& params,
 void ReplicaManager::fetch(const FetchParams& params, std::vector<FetchPartitionInput> inputs,
                            FetchCallback callback) {
   if (params.replica_id >= 0) {
-    for (const FetchPartitionInput& in : inputs) {
-      if (auto p = get_partition(in.tp)) {
-        p->update_follower_fetch_state(NodeId(params.replica_id), in.fetch_offset);
-      }
-    }
+    for (const FetchPartitionInput& in : inputs) record_follower_fetch(params, in);
   }
   const int64_t deadline = options_.clock->monotonic_ms() + std::max(params.max_wait_ms, 0);
   auto op = std::make_shared<DelayedFetch>(deadline, this, params, inputs, std::move(callback));
@@ -368,6 +437,23 @@ void ReplicaManager::fetch(const FetchParams& params, std::vector<FetchPartition
   }
   // Data that arrived between the first read and the registration woke nobody.
   op->try_complete();
+}
+
+void ReplicaManager::record_follower_fetch(const FetchParams& params,
+                                           const FetchPartitionInput& in) {
+  std::shared_ptr<Partition> p = get_partition(in.tp);
+  if (!p) return;
+  std::optional<EpochAndOffset> diverging;
+  const NodeId follower(params.replica_id);
+  if (p->check_follower_fetch(follower, in.current_leader_epoch, in.fetch_offset,
+                              in.last_fetched_epoch, &diverging) != to_int(ErrorCode::kNone) ||
+      diverging) {
+    return;  // refused or diverging: its fetch offset says nothing about what it holds
+  }
+  if (auto isr = p->update_follower_fetch_state(follower, in.fetch_offset,
+                                                options_.clock->monotonic_ms())) {
+    propose(*p, std::move(*isr));
+  }
 }
 
 std::shared_ptr<Partition> ReplicaManager::leader_partition(const TopicPartition& tp,

@@ -1,8 +1,9 @@
 #pragma once
 // ReplicaManager: the broker's partitions and the data path over them (Kafka's ReplicaManager).
 // The Kafka handlers for Produce, Fetch, ListOffsets, DeleteRecords, OffsetForLeaderEpoch and
-// InitProducerId call it with decoded requests; the metadata layer tells it which partitions this
-// node leads (become_leader / remove_partition) as the metadata image changes.
+// InitProducerId call it with decoded requests; the metadata layer tells it the role of each
+// partition this node hosts (apply_assignment: leader or follower, keyed on the leader epoch;
+// remove_partition) as the metadata image changes.
 //
 // Produce: acks=0 and acks=1 complete when the append returns; acks=-1 (all) waits in the
 // purgatory until the high watermark covers the appended batches (durable under the flush policy
@@ -16,6 +17,7 @@
 // Thread-safe.
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -42,6 +44,16 @@ struct ReplicaManagerOptions {
   // How much of the newest segment is replayed at load to rebuild idempotent-producer state.
   uint64_t producer_state_scan_bytes = 64ULL << 20;
   FetchSessionOptions fetch_sessions;  // max.incremental.fetch.session.cache.slots, ...
+  // Proposes an ISR change of a partition this node leads to the controller (AlterPartition);
+  // the answer goes back through Partition::alter_partition_answered. Null: ISRs never change
+  // here (a single node).
+  std::function<void(const TopicPartition& tp, int32_t leader_epoch, int32_t partition_epoch,
+                     std::vector<int32_t> isr)>
+      propose_isr;
+  // Whether the metadata knows the partition (hosted elsewhere: NOT_LEADER_OR_FOLLOWER rather
+  // than UNKNOWN_TOPIC_OR_PARTITION). Null: unknown.
+  std::function<bool(const TopicPartition& tp)> partition_exists;
+  int64_t replica_lag_time_max_ms = 30'000;  // replica.lag.time.max.ms
 };
 
 // Why this node's replica of a partition is offline (docs/broker.md, "Offline replicas"). The one
@@ -78,6 +90,15 @@ class ReplicaManager {
   // succeeds: Metadata and CreateTopics report it, Produce and Fetch answer KAFKA_STORAGE_ERROR.
   Status become_leader(const TopicPartition& tp, LeaderEpoch epoch, std::vector<NodeId> isr,
                        const PartitionSettings& settings);
+  // The role the metadata gives this node for `tp`: leader when a.leader is this node, else
+  // follower (the replica fetcher copies from a.leader). A new leader epoch re-runs the
+  // transition; the same epoch with a newer partition epoch updates replicas and ISR. Returns
+  // the partition (nullptr with the error when its log cannot be opened: offline).
+  Result<std::shared_ptr<Partition>> apply_assignment(const TopicPartition& tp,
+                                                      const ReplicaAssignment& a,
+                                                      const PartitionSettings& settings);
+  // One pass of the ISR shrink check over the partitions led here (replica.lag.time.max.ms).
+  void maybe_shrink_isrs();
   // Every partition whose replica on this node is offline, and why: those it should lead but
   // could not open, and those whose log has damaged offsets.
   std::map<TopicPartition, OfflineReplica> offline_partitions() const;
@@ -127,8 +148,15 @@ class ReplicaManager {
   FetchPartitionResult read_partition(const FetchParams& params, const FetchPartitionInput& in,
                                       uint64_t max_bytes) const;
   friend class DelayedFetch;
-  // The error for a partition this node has no Partition of: offline or unknown.
+  // The error for a partition this node has no Partition of: offline, hosted elsewhere or
+  // unknown.
   int16_t missing_partition_error(const TopicPartition& tp) const;
+  // The partition, created (log opened, producer state rebuilt) when missing; offline on error.
+  Result<std::shared_ptr<Partition>> get_or_create_partition(const TopicPartition& tp,
+                                                             const PartitionSettings& settings);
+  // A follower's validated fetch moved its state: an ISR expansion goes to the controller.
+  void record_follower_fetch(const FetchParams& params, const FetchPartitionInput& in);
+  void propose(const Partition& p, std::vector<int32_t> isr);
 
   ReplicaManagerOptions options_;
   Purgatory purgatory_;

@@ -5,9 +5,11 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "broker/replica/replication_state.h"
 #include "common/bytes.h"
 #include "common/ids.h"
 #include "log/log_config.h"
@@ -62,6 +64,7 @@ enum class IsolationLevel : int8_t { kReadUncommitted = 0, kReadCommitted = 1 };
 
 struct FetchParams {
   int32_t replica_id = kConsumerReplicaId;
+  int64_t replica_epoch = -1;  // a follower's broker epoch (ReplicaState, v15+); -1 unknown
   int32_t max_wait_ms = 0;
   int32_t min_bytes = 0;
   int32_t max_bytes = 52'428'800;  // fetch.max.bytes default
@@ -73,6 +76,7 @@ struct FetchPartitionInput {
   Offset fetch_offset{0};
   int32_t partition_max_bytes = 1'048'576;
   LeaderEpoch current_leader_epoch{-1};  // -1: the client does not fence
+  LeaderEpoch last_fetched_epoch{-1};    // a follower's epoch of its last batch (v12+)
 };
 
 struct FetchPartitionResult {
@@ -84,6 +88,8 @@ struct FetchPartitionResult {
   // Whole batches, below the high watermark (consumers) or the LEO (followers); send with
   // sendfile. Empty when nothing new.
   log::FileSlice records;
+  // A follower's log diverges from the leader's (KIP-320): where it must truncate to.
+  std::optional<EpochAndOffset> diverging_epoch;
 };
 
 using FetchCallback = std::function<void(std::vector<FetchPartitionResult>)>;

@@ -68,6 +68,9 @@ class ReplicaManagerTest : public ::testing::Test {
     ro.node_id = NodeId(0);
     ro.logs = logs_.get();
     ro.clock = &clock_;
+    ro.propose_isr = [this](const TopicPartition&, int32_t, int32_t, std::vector<int32_t> isr) {
+      proposals_.push_back(std::move(isr));
+    };
     rm_ = std::make_unique<ReplicaManager>(ro);
   }
   void TearDown() override {
@@ -103,6 +106,7 @@ class ReplicaManagerTest : public ::testing::Test {
   std::unique_ptr<log::LogManager> logs_;
   std::unique_ptr<ReplicaManager> rm_;
   std::deque<Bytes> batches_;
+  std::vector<std::vector<int32_t>> proposals_;  // ISR changes proposed to the controller
 };
 
 TEST_F(ReplicaManagerTest, AcksOneAnswersWithTheBaseOffset) {
@@ -232,6 +236,23 @@ TEST_F(ReplicaManagerTest, LongPollIsWokenByAnAppend) {
   EXPECT_GT(r[0].records.length, 0u);
 }
 
+TEST_F(ReplicaManagerTest, LongPollStaysParkedUntilMinBytesArrive) {
+  // Each high-watermark advance tries the parked fetch; one that finds too few bytes must stay
+  // registered for the next (it used to be dropped, and answered only at max_wait).
+  lead("t", log::FlushPolicy::kInterval);
+  FetchOutcome out;
+  FetchParams fp;
+  fp.max_wait_ms = 60'000;
+  fp.min_bytes = static_cast<int32_t>(make_batch(1).size()) + 1;
+  rm_->fetch(fp, {at("t", 0)}, out.callback());
+  ASSERT_EQ(produce("t", make_batch(1))[0].error, 0);
+  EXPECT_FALSE(out.done());
+  ASSERT_EQ(produce("t", make_batch(1))[0].error, 0);
+  auto r = out.wait();
+  EXPECT_EQ(r[0].error, 0);
+  EXPECT_GT(r[0].records.length, static_cast<uint64_t>(fp.min_bytes) - 1);
+}
+
 TEST_F(ReplicaManagerTest, LongPollAnswersEmptyAtMaxWait) {
   lead("t", log::FlushPolicy::kInterval);
   FetchOutcome out;
@@ -320,6 +341,192 @@ TEST_F(ReplicaManagerTest, ProducerIdsAreUnique) {
   int64_t b = rm_->allocate_producer_id();
   EXPECT_NE(a, b);
   EXPECT_GE(a, 0);
+}
+
+// ---- The leader's side of a follower's fetch.
+
+FetchParams follower_params(int32_t id) {
+  FetchParams fp;
+  fp.replica_id = id;
+  return fp;
+}
+
+TEST_F(ReplicaManagerTest, FollowerFetchFromOutsideTheReplicaSetMovesNothing) {
+  lead("t", log::FlushPolicy::kInterval, {NodeId(0), NodeId(1)});
+  ASSERT_EQ(produce("t", make_batch(3))[0].error, 0);
+  FetchOutcome out;
+  rm_->fetch(follower_params(2), {at("t", 3)}, out.callback());
+  EXPECT_EQ(out.wait()[0].error, to_int(ErrorCode::kNotLeaderOrFollower));
+  EXPECT_EQ(rm_->get_partition({"t", 0})->high_watermark(), Offset(0));
+}
+
+TEST_F(ReplicaManagerTest, FollowerFetchAtAnotherLeaderEpochIsFenced) {
+  lead("t", log::FlushPolicy::kInterval, {NodeId(0), NodeId(1)});  // leader epoch 3
+  ASSERT_EQ(produce("t", make_batch(3))[0].error, 0);
+  FetchPartitionInput old = at("t", 3);
+  old.current_leader_epoch = LeaderEpoch(2);
+  FetchOutcome fenced;
+  rm_->fetch(follower_params(1), {old}, fenced.callback());
+  EXPECT_EQ(fenced.wait()[0].error, to_int(ErrorCode::kFencedLeaderEpoch));
+  FetchPartitionInput ahead = at("t", 3);
+  ahead.current_leader_epoch = LeaderEpoch(4);
+  FetchOutcome unknown;
+  rm_->fetch(follower_params(1), {ahead}, unknown.callback());
+  EXPECT_EQ(unknown.wait()[0].error, to_int(ErrorCode::kUnknownLeaderEpoch));
+  // Neither fetch counted toward the high watermark.
+  EXPECT_EQ(rm_->get_partition({"t", 0})->high_watermark(), Offset(0));
+}
+
+TEST_F(ReplicaManagerTest, FollowerWhoseLastFetchedEpochDivergesIsToldWhereToTruncate) {
+  lead("t", log::FlushPolicy::kInterval, {NodeId(0), NodeId(1)});  // epoch 3 from offset 0
+  ASSERT_EQ(produce("t", make_batch(3))[0].error, 0);
+  // The follower wrote offsets 0-4 in epoch 2, which this leader never had.
+  FetchPartitionInput in = at("t", 5);
+  in.current_leader_epoch = LeaderEpoch(3);
+  in.last_fetched_epoch = LeaderEpoch(2);
+  FetchOutcome out;
+  rm_->fetch(follower_params(1), {in}, out.callback());
+  auto r = out.wait();
+  EXPECT_EQ(r[0].error, 0);
+  ASSERT_TRUE(r[0].diverging_epoch.has_value());
+  EXPECT_EQ(r[0].diverging_epoch->epoch, 2);
+  EXPECT_EQ(r[0].diverging_epoch->end_offset, 0);
+  EXPECT_TRUE(r[0].records.empty());
+  EXPECT_EQ(rm_->get_partition({"t", 0})->high_watermark(), Offset(0));
+  // In step (epoch 3, within the leader's log): no divergence, and the HW moves.
+  FetchPartitionInput ok = at("t", 3);
+  ok.last_fetched_epoch = LeaderEpoch(3);
+  FetchOutcome fine;
+  rm_->fetch(follower_params(1), {ok}, fine.callback());
+  EXPECT_FALSE(fine.wait()[0].diverging_epoch.has_value());
+  EXPECT_EQ(rm_->get_partition({"t", 0})->high_watermark(), Offset(3));
+}
+
+TEST_F(ReplicaManagerTest, FollowerJoinsTheIsrOnceItReachesTheHighWatermark) {
+  PartitionSettings s;
+  s.log_config.flush_policy = log::FlushPolicy::kInterval;
+  ReplicaAssignment a;
+  a.leader = 0;
+  a.leader_epoch = 1;
+  a.partition_epoch = 1;
+  a.replicas = {0, 1, 2};
+  a.isr = {0, 1};
+  ASSERT_TRUE(rm_->apply_assignment({"t", 0}, a, s).is_ok());
+  ASSERT_EQ(produce("t", make_batch(2))[0].error, 0);
+  FetchOutcome f1;
+  rm_->fetch(follower_params(1), {at("t", 2)}, f1.callback());
+  f1.wait();
+  EXPECT_EQ(rm_->get_partition({"t", 0})->high_watermark(), Offset(2));
+  FetchOutcome behind;
+  rm_->fetch(follower_params(2), {at("t", 0)}, behind.callback());
+  behind.wait();
+  EXPECT_TRUE(proposals_.empty());
+  FetchOutcome caught_up;
+  rm_->fetch(follower_params(2), {at("t", 2)}, caught_up.callback());
+  caught_up.wait();
+  ASSERT_EQ(proposals_.size(), 1u);
+  EXPECT_EQ(proposals_[0], (std::vector<int32_t>{0, 1, 2}));
+  // One change in flight: the next fetch proposes nothing more.
+  FetchOutcome again;
+  rm_->fetch(follower_params(2), {at("t", 2)}, again.callback());
+  again.wait();
+  EXPECT_EQ(proposals_.size(), 1u);
+  // The controller commits it.
+  rm_->get_partition({"t", 0})->alter_partition_answered(0, {0, 1, 2}, 1, 2);
+  EXPECT_EQ(rm_->get_partition({"t", 0})->isr().size(), 3u);
+}
+
+TEST_F(ReplicaManagerTest, LaggingFollowerIsProposedOutOfTheIsr) {
+  lead("t", log::FlushPolicy::kInterval, {NodeId(0), NodeId(1)});
+  ASSERT_EQ(produce("t", make_batch(2))[0].error, 0);
+  rm_->maybe_shrink_isrs();
+  EXPECT_TRUE(proposals_.empty());
+  clock_.advance_ms(rm_->options().replica_lag_time_max_ms + 1);
+  rm_->maybe_shrink_isrs();
+  ASSERT_EQ(proposals_.size(), 1u);
+  EXPECT_EQ(proposals_[0], (std::vector<int32_t>{0}));
+}
+
+TEST_F(ReplicaManagerTest, HighWatermarkIsFrozenWhileTheIsrIsBelowMinInsyncReplicas) {
+  PartitionSettings s;
+  s.log_config.flush_policy = log::FlushPolicy::kInterval;
+  s.min_insync_replicas = 2;
+  ReplicaAssignment a;
+  a.leader = 0;
+  a.leader_epoch = 1;
+  a.replicas = {0, 1};
+  a.isr = {0};
+  ASSERT_TRUE(rm_->apply_assignment({"t", 0}, a, s).is_ok());
+  ASSERT_EQ(produce("t", make_batch(2), /*acks=*/1)[0].error, 0);
+  EXPECT_EQ(rm_->get_partition({"t", 0})->high_watermark(), Offset(0));
+  EXPECT_EQ(produce("t", make_batch(1), /*acks=*/-1)[0].error,
+            to_int(ErrorCode::kNotEnoughReplicas));
+}
+
+TEST_F(ReplicaManagerTest, AcksAllAnswersNotEnoughReplicasAfterAppendWhenTheIsrShrank) {
+  PartitionSettings s;
+  s.log_config.flush_policy = log::FlushPolicy::kInterval;
+  s.min_insync_replicas = 2;
+  ReplicaAssignment a;
+  a.leader = 0;
+  a.leader_epoch = 1;
+  a.partition_epoch = 1;
+  a.replicas = {0, 1};
+  a.isr = {0, 1};
+  ASSERT_TRUE(rm_->apply_assignment({"t", 0}, a, s).is_ok());
+  ProduceOutcome out;
+  batches_.push_back(make_batch(1));
+  rm_->append_records({{TopicPartition{"t", 0}, MutableByteSpan(batches_.back())}}, -1, 1000,
+                      out.callback());
+  a.partition_epoch = 2;
+  a.isr = {0};
+  ASSERT_TRUE(rm_->apply_assignment({"t", 0}, a, s).is_ok());
+  clock_.advance_ms(1000);
+  rm_->purgatory().expire_due();
+  EXPECT_EQ(out.wait()[0].error, to_int(ErrorCode::kNotEnoughReplicasAfterAppend));
+}
+
+TEST_F(ReplicaManagerTest, FollowerAppendsTheLeadersBatchesAndIsNotWritableByClients) {
+  PartitionSettings s;
+  s.log_config.flush_policy = log::FlushPolicy::kInterval;
+  ReplicaAssignment a;
+  a.leader = 1;
+  a.leader_epoch = 4;
+  a.replicas = {0, 1};
+  a.isr = {0, 1};
+  auto p = rm_->apply_assignment({"t", 0}, a, s);
+  ASSERT_TRUE(p.is_ok());
+  EXPECT_FALSE((*p)->is_leader());
+  EXPECT_EQ(produce("t", make_batch(1))[0].error, to_int(ErrorCode::kNotLeaderOrFollower));
+  FetchOutcome consumer;
+  rm_->fetch(FetchParams{}, {at("t", 0)}, consumer.callback());
+  EXPECT_EQ(consumer.wait()[0].error, to_int(ErrorCode::kNotLeaderOrFollower));
+  Bytes batch = make_batch(3);
+  ASSERT_TRUE((*p)->append_as_follower(batch).is_ok());
+  EXPECT_EQ((*p)->log_end_offset(), Offset(3));
+  (*p)->update_follower_high_watermark(Offset(10), Offset(0));
+  EXPECT_EQ((*p)->high_watermark(), Offset(3));  // min(leader HW, own log end)
+  ASSERT_TRUE((*p)->truncate_to(Offset(0)).is_ok());
+  EXPECT_EQ((*p)->log_end_offset(), Offset(0));
+  EXPECT_EQ((*p)->high_watermark(), Offset(0));
+  // Leadership moves here: the follower's log is the leader's from now on.
+  a.leader = 0;
+  a.leader_epoch = 5;
+  ASSERT_TRUE(rm_->apply_assignment({"t", 0}, a, s).is_ok());
+  EXPECT_TRUE((*p)->is_leader());
+  EXPECT_FALSE((*p)->append_as_follower(batch).is_ok());
+}
+
+TEST_F(ReplicaManagerTest, PartitionHostedElsewhereIsNotLeaderOrFollower) {
+  ReplicaManagerOptions ro = rm_->options();
+  ro.partition_exists = [](const TopicPartition& tp) { return tp.topic == "elsewhere"; };
+  ReplicaManager rm(ro);
+  ProduceOutcome out;
+  Bytes batch = make_batch(1);
+  rm.append_records({{TopicPartition{"elsewhere", 0}, MutableByteSpan(batch)}}, 1, 1000,
+                    out.callback());
+  EXPECT_EQ(out.wait()[0].error, to_int(ErrorCode::kNotLeaderOrFollower));
+  rm.shutdown();
 }
 
 }  // namespace
