@@ -100,6 +100,9 @@ class Partition : public std::enable_shared_from_this<Partition> {
   size_t producer_count() const;
 
  private:
+  // The first record at or after `timestamp` in the batch holding `offset`; nullopt when the
+  // batch cannot be read or has none.
+  std::optional<log::TimestampOffset> scan_batch(Offset offset, int64_t timestamp) const;
   void on_local_durable(Offset next_offset, const Status& status);
   // Marks the partition failed (appends answer KAFKA_STORAGE_ERROR) and logs why, once.
   void fail_storage(const Status& why);

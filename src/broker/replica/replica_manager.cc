@@ -399,7 +399,7 @@ ListOffsetResult ReplicaManager::list_offset(const TopicPartition& tp, int64_t t
   // Without transactions the last stable offset equals the HW, so both isolation levels see the
   // same bound.
   const Offset hw = partition->high_watermark();
-  if (timestamp == kEarliestTimestamp) {
+  if (timestamp == kEarliestTimestamp || timestamp == kEarliestLocalTimestamp) {
     r.offset = partition->log_start_offset();
     return r;
   }
@@ -409,7 +409,9 @@ ListOffsetResult ReplicaManager::list_offset(const TopicPartition& tp, int64_t t
   }
   const log::PartitionLog& log = *partition->log();
   std::optional<log::TimestampOffset> found;
-  if (timestamp == kMaxTimestamp) {
+  if (timestamp == kLatestTieredTimestamp) {
+    // found stays empty: offset -1, timestamp -1, leader epoch -1.
+  } else if (timestamp == kMaxTimestamp) {
     found = partition->max_timestamp_offset();
   } else if (timestamp >= 0) {
     Result<std::optional<log::TimestampOffset>> lookup = log.offset_for_timestamp(timestamp);

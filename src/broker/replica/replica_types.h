@@ -93,6 +93,10 @@ using FetchCallback = std::function<void(std::vector<FetchPartitionResult>)>;
 inline constexpr int64_t kLatestTimestamp = -1;
 inline constexpr int64_t kEarliestTimestamp = -2;
 inline constexpr int64_t kMaxTimestamp = -3;
+// Tiered storage's (v8, v9): without remote storage the local log is the whole log, so earliest
+// local is earliest, and latest tiered is "none" (offset -1), as Kafka answers.
+inline constexpr int64_t kEarliestLocalTimestamp = -4;
+inline constexpr int64_t kLatestTieredTimestamp = -5;
 
 struct ListOffsetResult {
   int16_t error = 0;
