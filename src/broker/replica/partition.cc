@@ -166,7 +166,7 @@ LeaderAppendInfo Partition::append_as_leader(MutableByteSpan records, int16_t ac
   options.max_batch_bytes = static_cast<size_t>(settings.log_config.max_message_bytes);
   options.allow_transactional = false;
   options.require_keys = settings.compacted;
-  auto valid = records::validate_batch_for_append(records, options);
+  auto valid = records::validate_batch_for_append(records, options, &info.record_errors);
   if (!valid.is_ok()) {
     info.error = records::kafka_error_for_append(valid.status());
     info.error_message = valid.status().message();

@@ -41,6 +41,7 @@ struct LeaderAppendInfo {
   Offset last_offset{-1};
   int64_t log_append_time_ms = -1;
   bool duplicate = false;  // an idempotent retry: nothing appended, offsets are the original ones
+  std::vector<records::RecordError> record_errors;  // the records that refused the batch
 };
 
 class Partition : public std::enable_shared_from_this<Partition> {

@@ -269,6 +269,7 @@ void ReplicaManager::append_records(std::vector<ProducePartitionInput> inputs, i
     LeaderAppendInfo info = partition->append_as_leader(in.records, acks);
     r.error = info.error;
     r.error_message = std::move(info.error_message);
+    r.record_errors = std::move(info.record_errors);
     r.log_start_offset = partition->log_start_offset();
     if (info.error == to_int(ErrorCode::kNone)) {
       r.base_offset = info.base_offset;

@@ -13,6 +13,7 @@
 #include "log/log_config.h"
 #include "log/log_manager.h"
 #include "log/partition_log.h"
+#include "protocol/records/batch_validator.h"
 
 namespace eddy::broker {
 
@@ -50,6 +51,7 @@ struct ProducePartitionResult {
   int64_t log_append_time_ms = -1;  // -1 unless the topic uses LogAppendTime
   Offset log_start_offset{-1};
   std::string error_message;
+  std::vector<records::RecordError> record_errors;  // Produce v8+'s record_errors (KIP-467)
 };
 
 // Runs exactly once, on any thread (the caller's, the flusher's or the purgatory reaper's): the

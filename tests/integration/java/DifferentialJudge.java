@@ -36,7 +36,7 @@ public class DifferentialJudge {
   // Fields whose values legitimately differ between two brokers.
   static final Set<String> IGNORED = Set.of("throttleTimeMs", "clusterId", "topicId", "host",
       "port", "errorMessage", "logAppendTimeMs", "memberId", "leaderId_ifMemberId", "rack",
-      "members", "leader", "protocolName", "configs_documentation", "documentation",
+      "members", "leader", "batchIndexErrorMessage", "protocolName", "configs_documentation", "documentation",
       "clusterAuthorizedOperations", "supportedFeatures", "finalizedFeatures",
       "finalizedFeaturesEpoch", "zkMigrationReady", "recordsReadyToRead");
 
@@ -184,6 +184,21 @@ public class DifferentialJudge {
     return d;
   }
 
+  /** Five records, those at indexes 1 and 3 without a key. */
+  static ProduceRequestData produceSomeKeyless(String topic) {
+    SimpleRecord[] rs = new SimpleRecord[5];
+    for (int i = 0; i < rs.length; i++) {
+      rs[i] = new SimpleRecord(System.currentTimeMillis(), i % 2 == 1 ? null : ("k" + i).getBytes(),
+          ("v" + i).getBytes());
+    }
+    ProduceRequestData.TopicProduceData t = new ProduceRequestData.TopicProduceData().setName(topic);
+    t.partitionData().add(new ProduceRequestData.PartitionProduceData().setIndex(0)
+        .setRecords(MemoryRecords.withRecords(Compression.NONE, rs)));
+    ProduceRequestData d = new ProduceRequestData().setAcks((short) -1).setTimeoutMs(30_000);
+    d.topicData().add(t);
+    return d;
+  }
+
   static ListOffsetsRequestData listOffsets(String topic, int partition, long timestamp,
       int currentLeaderEpoch) {
     ListOffsetsRequestData.ListOffsetsTopic t = new ListOffsetsRequestData.ListOffsetsTopic()
@@ -283,6 +298,11 @@ public class DifferentialJudge {
     step("Produce unknown partition", ApiKeys.PRODUCE, 9, produce("diff-a", 9, 1, 10, base));
     step("Produce batch above max.message.bytes", ApiKeys.PRODUCE, 9,
         produce("diff-a", 1, 1, 1_100_000, base));
+    step("CreateTopics compacted", ApiKeys.CREATE_TOPICS, 7,
+        createTopic("diff-compacted", 1, 1, Map.of("cleanup.policy", "compact")));
+    topicReady("diff-compacted");
+    step("Produce keyless records to a compacted topic", ApiKeys.PRODUCE, 9,
+        produceSomeKeyless("diff-compacted"));
     long[] kinds = {-1, -2, -3, -4, -5, base + 4500, base + 100_000};
     for (long ts : kinds) {
       step("ListOffsets timestamp " + ts, ApiKeys.LIST_OFFSETS, 9, listOffsets("diff-a", 0, ts, -1));

@@ -24,6 +24,8 @@ KNOWN = [
     # Kafka 4's storage format writes min.insync.replicas as a cluster-level dynamic default.
     ("CreateTopics valid", ".topics[diff-a].configs[min.insync.replicas].configSource"),
     ("CreateTopics for configs", ".topics[diff-cfg].configs[min.insync.replicas].configSource"),
+    ("CreateTopics compacted",
+     ".topics[diff-compacted].configs[min.insync.replicas].configSource"),
     ("DescribeConfigs topic defaults", ".results[0].configs[min.insync.replicas].configSource"),
     # Eddy's Produce auto-creates a missing topic (auto.create.topics.enable); Kafka's does not.
     ("Produce unknown topic", ".responses[diff-missing].partitionResponses[0]"),
@@ -77,7 +79,8 @@ class Differential(unittest.TestCase):
                          "DescribeConfigs unknown topic", "JoinGroup without member id",
                          "DescribeGroups after join", "DescribeGroups after sync",
                          "Heartbeat with a stale generation", "DescribeGroups after leave",
-                         "DeleteRecords beyond the high watermark"]:
+                         "DeleteRecords beyond the high watermark",
+                         "Produce keyless records to a compacted topic"]:
                 self.assertIn("same " + step, sames, context)
 
 
