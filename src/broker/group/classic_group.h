@@ -186,6 +186,7 @@ class ClassicGroup {
     bool new_member_added = false;
   };
   Rebalance& rebalance() { return rebalance_; }
+  const Rebalance& rebalance() const { return rebalance_; }
 
  private:
   std::string group_id_;

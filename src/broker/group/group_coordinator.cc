@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <limits>
 #include <random>
 #include <utility>
 
@@ -708,8 +709,9 @@ LeaveGroupResult GroupCoordinator::leave_group(const std::string& group_id,
 
 // ---- time -------------------------------------------------------------------------------------
 
-void GroupCoordinator::tick() {
+int64_t GroupCoordinator::tick() {
   Effects fx;
+  int64_t next = std::numeric_limits<int64_t>::max();
   {
     std::lock_guard l(mu_);
     int64_t now = clock_.monotonic_ms();
@@ -727,8 +729,30 @@ void GroupCoordinator::tick() {
       expire_offsets(fx);
       next_offset_expiry_ms_ = now + config_.offsets_retention_check_interval_ms;
     }
+    next = next_offset_expiry_ms_;
+    for (const std::string& id : active_groups_) {
+      if (const ClassicGroup* g = find_group(id)) next = std::min(next, next_deadline(*g));
+    }
   }
   fx.run(*this);
+  return next;
+}
+
+// The deadlines tick_group() acts on: pending members', sessions of members that owe a
+// heartbeat, and the rebalance's.
+int64_t GroupCoordinator::next_deadline(const ClassicGroup& g) {
+  int64_t next = std::numeric_limits<int64_t>::max();
+  for (const auto& [id, deadline] : g.pending_members()) next = std::min(next, deadline);
+  for (const auto& [id, m] : g.members()) {
+    if (!m.is_awaiting_join() && !m.is_awaiting_sync()) {
+      next = std::min(next, m.session_deadline_ms);
+    }
+  }
+  const ClassicGroup::Rebalance& r = g.rebalance();
+  if (g.is(GroupState::kPreparingRebalance) && r.deadline_ms >= 0) {
+    next = std::min(next, r.deadline_ms);
+  }
+  return next;
 }
 
 void GroupCoordinator::tick_group(ClassicGroup& g, int64_t now, Effects& fx) {

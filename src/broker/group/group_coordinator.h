@@ -13,8 +13,9 @@
 // completion of an append that outlived an unload changes nothing.
 //
 // Time: all deadlines use clock.monotonic_ms(); commit and state timestamps use clock.wall_ms().
-// Nothing here sleeps or starts threads: the broker calls tick() periodically (every ~100 ms) to
-// expire sessions, end rebalances and expire offsets, and tests drive a ManualClock.
+// Nothing here sleeps or starts threads: the broker calls tick() periodically (every ~100 ms, and
+// at the next deadline tick() reports) to expire sessions, end rebalances and expire offsets, and
+// tests drive a ManualClock.
 //
 // Threading: every public method may be called from any thread. One mutex guards all state;
 // callbacks and log appends run after it is released (see group_types.h), so a callback may call
@@ -107,7 +108,11 @@ class GroupCoordinator {
   void delete_groups(const std::vector<std::string>& group_ids, DeleteGroupsCallback done);
 
   // Expires sessions, ends rebalances whose time is up, and expires offsets. Idempotent.
-  void tick();
+  // Returns the earliest deadline still ahead (monotonic ms): the caller ticks again then at the
+  // latest, so that a session expires at its deadline as Kafka's timers expire it, not up to a
+  // polling period late. A deadline set by a later request is at least a session or rebalance
+  // delay away; the caller's polling period bounds the rest.
+  int64_t tick();
 
   // For tests and metrics.
   std::optional<GroupState> group_state(const std::string& group_id) const;
@@ -174,6 +179,7 @@ class GroupCoordinator {
   uint64_t epoch_of(int32_t partition) const;
   void schedule_session(MemberState& m) const;
   void tick_group(ClassicGroup& g, int64_t now_ms, Effects& fx);
+  static int64_t next_deadline(const ClassicGroup& g);
 
   // Offsets and administration (group_offsets.cc).
   void expire_offsets(Effects& fx);

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 
 #if defined(__GLIBC__)
@@ -47,8 +48,11 @@ void GroupService::start() {
     while (!stopping_) {
       l.unlock();
       run_once();
+      // Wake at the coordinator's next deadline when it comes before the next polling tick.
+      const int64_t until_deadline = next_deadline_ms_ - options_.clock->monotonic_ms();
+      const int64_t wait_ms = std::clamp<int64_t>(until_deadline, 0, options_.tick_ms);
       l.lock();
-      cv_.wait_for(l, std::chrono::milliseconds(options_.tick_ms), [this] { return stopping_; });
+      cv_.wait_for(l, std::chrono::milliseconds(wait_ms), [this] { return stopping_; });
     }
   });
 }
@@ -70,7 +74,7 @@ void GroupService::stop() {
 
 void GroupService::run_once() {
   follow_leadership();
-  coordinator_.tick();
+  next_deadline_ms_ = coordinator_.tick();
   release_memory();
   log_refused_joins();
 }

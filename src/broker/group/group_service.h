@@ -92,6 +92,8 @@ class GroupService {
   bool stopping_ = false;
   bool topic_requested_ = false;
   std::map<int32_t, int32_t> loaded_epochs_;  // partition -> leader epoch it was loaded under
+  // run_once's thread only: the coordinator's next deadline (monotonic ms).
+  int64_t next_deadline_ms_ = 0;
   // run_once's thread only: the groups' largest metadata since the last trim, when refusals were
   // last logged, and the refusals not logged yet.
   size_t metadata_peak_bytes_ = 0;

@@ -1,10 +1,11 @@
 // DescribeCluster (key 60): cluster id, controller and the registered brokers. Eddy's brokers
 // are the only endpoint type clients may ask for; CONTROLLERS (2) is UNSUPPORTED_ENDPOINT_TYPE,
-// as a Kafka broker answers it.
+// as a Kafka broker answers it. Authorized operations: protocol/acl.h.
 #include "protocol/generated/describe_cluster.h"
 
 #include "broker/handlers/all_handlers.h"
 #include "broker/handlers/handler_util.h"
+#include "protocol/acl.h"
 
 namespace eddy::broker {
 
@@ -30,6 +31,8 @@ void register_describe_cluster(HandlerRegistry& registry, const BrokerContext& c
         }
         resp.brokers = wire_brokers(*ctx->metadata->image(),
                                     &DescribeClusterResponse::DescribeClusterBroker::broker_id);
+        resp.cluster_authorized_operations = protocol::authorized_operations(
+            req.include_cluster_authorized_operations, protocol::AclResourceType::kCluster);
         return resp;
       });
 }

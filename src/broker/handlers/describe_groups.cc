@@ -5,6 +5,7 @@
 
 #include "broker/handlers/group_handlers.h"
 #include "broker/handlers/handler_util.h"
+#include "protocol/acl.h"
 
 namespace eddy::broker {
 
@@ -52,6 +53,11 @@ void register_describe_groups(HandlerRegistry& registry, const BrokerContext& co
         DescribeGroupsResponse resp;
         for (const std::string& id : call.message.groups) {
           resp.groups.push_back(to_wire(id, coordinator.describe_group(id)));
+          // Kafka lists them for each group described without error (protocol/acl.h).
+          if (resp.groups.back().error_code == 0) {
+            resp.groups.back().authorized_operations = protocol::authorized_operations(
+                call.message.include_authorized_operations, protocol::AclResourceType::kGroup);
+          }
         }
         call.reply(resp);
       });

@@ -1,6 +1,11 @@
 // FindCoordinator (key 10): which broker coordinates a group: the leader of the group's
-// __consumer_offsets partition. v4+ asks for several keys at once. Transactions do not exist
-// yet, so a transaction key gets INVALID_REQUEST with a message saying so.
+// __consumer_offsets partition. v4+ asks for several keys at once.
+//
+// Transactions do not exist yet. A transaction key is answered
+// TRANSACTIONAL_ID_AUTHORIZATION_FAILED with a message saying so: it is the one answer every
+// client treats as fatal at once (librdkafka retries any other error, INVALID_REQUEST and
+// UNSUPPORTED_VERSION included, until init_transactions() times out), so an application fails
+// fast with the reason instead of hanging (docs/compatibility.md).
 
 #include "protocol/generated/find_coordinator.h"
 
@@ -33,7 +38,7 @@ FindCoordinatorResponse::Coordinator find(const BrokerContext& ctx, const std::s
     return c;
   };
   if (key_type == kTransactionKey) {
-    return fail(ErrorCode::kInvalidRequest,
+    return fail(ErrorCode::kTransactionalIdAuthorizationFailed,
                 "Eddy has no transaction coordinator: transactions are not supported yet");
   }
   if (key_type != kGroupKey) return fail(ErrorCode::kInvalidRequest, "unknown coordinator type");

@@ -18,6 +18,7 @@
 #include "broker/handlers/handler_util.h"
 #include "broker/replica/replica_manager.h"
 #include "metadata/topic_name.h"
+#include "protocol/acl.h"
 
 namespace eddy::broker {
 
@@ -73,6 +74,18 @@ MetadataResponse::MetadataResponseTopic topic_error(std::optional<std::string> n
   return out;
 }
 
+// Authorized operations when asked for (v8+; the cluster's only to v10), as Kafka without an
+// authorizer answers them: every topic in the answer, unknown ones included.
+Response encode(MetadataResponse& resp, const MetadataRequest& req, int16_t version) {
+  for (auto& t : resp.topics) {
+    t.topic_authorized_operations = protocol::authorized_operations(
+        req.include_topic_authorized_operations, protocol::AclResourceType::kTopic);
+  }
+  resp.cluster_authorized_operations = protocol::authorized_operations(
+      req.include_cluster_authorized_operations, protocol::AclResourceType::kCluster);
+  return encode_response(resp, version);
+}
+
 Response build(const BrokerContext& ctx, const MetadataRequest& req, int16_t version,
                const AutoCreateRefusals& refused) {
   auto image = ctx.metadata->image();
@@ -86,7 +99,7 @@ Response build(const BrokerContext& ctx, const MetadataRequest& req, int16_t ver
   bool all = !req.topics || (version == 0 && req.topics->empty());
   if (all) {
     for (const auto& [name, t] : image->topics()) resp.topics.push_back(describe(*t));
-    return encode_response(resp, version);
+    return encode(resp, req, version);
   }
   for (const auto& rt : *req.topics) {
     if (!rt.name) {
@@ -111,7 +124,7 @@ Response build(const BrokerContext& ctx, const MetadataRequest& req, int16_t ver
     resp.topics.push_back(topic_error(
         rt.name, {}, why != refused.end() ? why->second : ErrorCode::kUnknownTopicOrPartition));
   }
-  return encode_response(resp, version);
+  return encode(resp, req, version);
 }
 
 // The names auto-creation may consider: none for "all topics" (a null list), nor for v4+

@@ -71,6 +71,9 @@ Response build_response(const ProduceCall& call, const std::vector<ProducePartit
     pr.log_append_time_ms = r.log_append_time_ms;
     pr.log_start_offset = r.log_start_offset.value();
     if (!r.error_message.empty()) pr.error_message = r.error_message;
+    for (const records::RecordError& e : r.record_errors) {
+      pr.record_errors.push_back({e.batch_index, e.message, {}});
+    }
     if (image != nullptr && call.version >= 10 && wants_leader_hint(r.error)) {
       add_leader_hint(*image, r.tp.topic, r.tp.partition, &pr.current_leader, &resp.node_endpoints);
     }

@@ -217,7 +217,7 @@ LeaderAppendInfo Partition::append_as_leader(MutableByteSpan records, int16_t ac
   options.max_batch_bytes = static_cast<size_t>(settings.log_config.max_message_bytes);
   options.allow_transactional = false;
   options.require_keys = settings.compacted;
-  auto valid = records::validate_batch_for_append(records, options);
+  auto valid = records::validate_batch_for_append(records, options, &info.record_errors);
   if (!valid.is_ok()) {
     info.error = records::kafka_error_for_append(valid.status());
     info.error_message = valid.status().message();
@@ -549,27 +549,37 @@ std::optional<log::TimestampOffset> Partition::max_timestamp_offset() const {
     std::lock_guard lock(mu_);
     batch = max_timestamp_;
   }
-  if (!batch || batch->offset < log_->log_start_offset()) return std::nullopt;
-  return first_record_at_or_after(batch->offset, batch->timestamp_ms);
+  if (!batch) return std::nullopt;
+  const Offset start = log_->log_start_offset();
+  if (batch->offset >= start) return first_record_at_or_after(batch->offset, batch->timestamp_ms);
+  // DeleteRecords may cut inside that batch: a read at the log start offset returns the whole
+  // batch holding it, and its record with the largest timestamp counts if it is still readable.
+  std::optional<log::TimestampOffset> found = scan_batch(start, batch->timestamp_ms);
+  if (!found || found->offset < start) return std::nullopt;
+  return found;
 }
 
 std::optional<log::TimestampOffset> Partition::first_record_at_or_after(Offset batch_offset,
                                                                         int64_t timestamp) const {
-  const log::TimestampOffset whole_batch{timestamp, batch_offset};
-  // max_bytes 1 still returns the one whole batch holding batch_offset.
-  Result<log::ReadResult> read = log_->read(batch_offset, 1, log_->log_end_offset());
-  if (!read.is_ok() || read->records.empty()) return whole_batch;
+  return scan_batch(batch_offset, timestamp)
+      .value_or(log::TimestampOffset{timestamp, batch_offset});
+}
+
+std::optional<log::TimestampOffset> Partition::scan_batch(Offset offset, int64_t timestamp) const {
+  // max_bytes 1 still returns the one whole batch holding offset.
+  Result<log::ReadResult> read = log_->read(offset, 1, log_->log_end_offset());
+  if (!read.is_ok() || read->records.empty()) return std::nullopt;
   Result<Bytes> bytes = read->records.read_all();
-  if (!bytes.is_ok() || bytes->size() < records::kBatchHeaderSize) return whole_batch;
+  if (!bytes.is_ok() || bytes->size() < records::kBatchHeaderSize) return std::nullopt;
   const records::BatchHeader h = records::read_batch_header(bytes->data());
-  if (h.size_bytes() > bytes->size()) return whole_batch;
+  if (h.size_bytes() > bytes->size()) return std::nullopt;
   Result<records::DecodedBatch> decoded =
       records::decode_batch(ByteSpan(bytes->data(), h.size_bytes()));
-  if (!decoded.is_ok()) return whole_batch;
+  if (!decoded.is_ok()) return std::nullopt;
   for (const records::Record& rec : decoded->records) {
     if (rec.timestamp >= timestamp) return log::TimestampOffset{rec.timestamp, Offset(rec.offset)};
   }
-  return whole_batch;
+  return std::nullopt;
 }
 
 size_t Partition::producer_count() const {

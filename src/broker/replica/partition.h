@@ -47,6 +47,7 @@ struct LeaderAppendInfo {
   Offset last_offset{-1};
   int64_t log_append_time_ms = -1;
   bool duplicate = false;  // an idempotent retry: nothing appended, offsets are the original ones
+  std::vector<records::RecordError> record_errors;  // the records that refused the batch
 };
 
 class Partition : public std::enable_shared_from_this<Partition> {
@@ -147,6 +148,9 @@ class Partition : public std::enable_shared_from_this<Partition> {
   size_t producer_count() const;
 
  private:
+  // The first record at or after `timestamp` in the batch holding `offset`; nullopt when the
+  // batch cannot be read or has none.
+  std::optional<log::TimestampOffset> scan_batch(Offset offset, int64_t timestamp) const;
   void on_local_durable(Offset next_offset, const Status& status);
   // Tries every parked fetch (a leader append: followers wait for new data, not for the HW).
   void wake_fetch_waiters();

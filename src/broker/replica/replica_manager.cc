@@ -327,6 +327,7 @@ void ReplicaManager::append_records(std::vector<ProducePartitionInput> inputs, i
     LeaderAppendInfo info = partition->append_as_leader(in.records, acks);
     r.error = info.error;
     r.error_message = std::move(info.error_message);
+    r.record_errors = std::move(info.record_errors);
     r.log_start_offset = partition->log_start_offset();
     if (info.error == to_int(ErrorCode::kNone)) {
       r.base_offset = info.base_offset;
@@ -485,7 +486,7 @@ ListOffsetResult ReplicaManager::list_offset(const TopicPartition& tp, int64_t t
   // Without transactions the last stable offset equals the HW, so both isolation levels see the
   // same bound.
   const Offset hw = partition->high_watermark();
-  if (timestamp == kEarliestTimestamp) {
+  if (timestamp == kEarliestTimestamp || timestamp == kEarliestLocalTimestamp) {
     r.offset = partition->log_start_offset();
     return r;
   }
@@ -495,7 +496,9 @@ ListOffsetResult ReplicaManager::list_offset(const TopicPartition& tp, int64_t t
   }
   const log::PartitionLog& log = *partition->log();
   std::optional<log::TimestampOffset> found;
-  if (timestamp == kMaxTimestamp) {
+  if (timestamp == kLatestTieredTimestamp) {
+    // found stays empty: offset -1, timestamp -1, leader epoch -1.
+  } else if (timestamp == kMaxTimestamp) {
     found = partition->max_timestamp_offset();
   } else if (timestamp >= 0) {
     Result<std::optional<log::TimestampOffset>> lookup = log.offset_for_timestamp(timestamp);

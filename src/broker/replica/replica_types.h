@@ -15,6 +15,7 @@
 #include "log/log_config.h"
 #include "log/log_manager.h"
 #include "log/partition_log.h"
+#include "protocol/records/batch_validator.h"
 
 namespace eddy::broker {
 
@@ -52,6 +53,7 @@ struct ProducePartitionResult {
   int64_t log_append_time_ms = -1;  // -1 unless the topic uses LogAppendTime
   Offset log_start_offset{-1};
   std::string error_message;
+  std::vector<records::RecordError> record_errors;  // Produce v8+'s record_errors (KIP-467)
 };
 
 // Runs exactly once, on any thread (the caller's, the flusher's or the purgatory reaper's): the
@@ -99,6 +101,10 @@ using FetchCallback = std::function<void(std::vector<FetchPartitionResult>)>;
 inline constexpr int64_t kLatestTimestamp = -1;
 inline constexpr int64_t kEarliestTimestamp = -2;
 inline constexpr int64_t kMaxTimestamp = -3;
+// Tiered storage's (v8, v9): without remote storage the local log is the whole log, so earliest
+// local is earliest, and latest tiered is "none" (offset -1), as Kafka answers.
+inline constexpr int64_t kEarliestLocalTimestamp = -4;
+inline constexpr int64_t kLatestTieredTimestamp = -5;
 
 struct ListOffsetResult {
   int16_t error = 0;

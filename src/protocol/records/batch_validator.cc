@@ -69,7 +69,8 @@ Status check_timestamp(int64_t ts, const AppendValidationOptions& o) {
 }  // namespace
 
 Result<AppendValidation> validate_batch_for_append(ByteSpan batch,
-                                                   const AppendValidationOptions& options) {
+                                                   const AppendValidationOptions& options,
+                                                   std::vector<RecordError>* record_errors) {
   EDDY_RETURN_IF_ERROR(check_single_batch(batch));
   AppendValidation v;
   v.header = read_batch_header(batch.data());
@@ -83,6 +84,12 @@ Result<AppendValidation> validate_batch_for_append(ByteSpan batch,
   bool create_time = v.header.timestamp_type() == TimestampType::kCreateTime;
   if (!create_time) v.max_timestamp = v.header.max_timestamp;
   Record r;
+  // The first per-record fault; the batch is refused after every record was looked at.
+  Status record_fault = Status::ok();
+  auto fault = [&](int32_t index, Status s) {
+    if (record_errors != nullptr) record_errors->push_back({index, s.message()});
+    if (record_fault.is_ok()) record_fault = std::move(s);
+  };
   for (int32_t expected = 0;; ++expected) {
     EDDY_ASSIGN_OR_RETURN(bool more, reader.next(r));
     if (!more) break;
@@ -91,12 +98,13 @@ Result<AppendValidation> validate_batch_for_append(ByteSpan batch,
                               std::to_string(r.offset_delta));
     }
     if (options.require_keys && !r.key) {
-      return invalid_argument("compacted topic cannot accept a record without a key");
+      fault(expected, invalid_argument("compacted topic cannot accept a record without a key"));
     }
     if (create_time) {
       // Called only when there is something to check: it is per record, and a Status is not free.
       if (r.timestamp < kNoTimestamp || options.max_timestamp_difference_ms) {
-        EDDY_RETURN_IF_ERROR(check_timestamp(r.timestamp, options));
+        Status s = check_timestamp(r.timestamp, options);
+        if (!s.is_ok()) fault(expected, std::move(s));
       }
       if (r.timestamp > v.max_timestamp) {
         v.max_timestamp = r.timestamp;
@@ -104,6 +112,7 @@ Result<AppendValidation> validate_batch_for_append(ByteSpan batch,
       }
     }
   }
+  EDDY_RETURN_IF_ERROR(record_fault);
   v.record_count = reader.records_read();
   return v;
 }

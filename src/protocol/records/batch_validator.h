@@ -16,6 +16,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "common/bytes.h"
 #include "common/status.h"
@@ -58,6 +60,14 @@ struct AppendValidationOptions {
   int64_t now_ms = 0;
 };
 
+// A record the batch cannot be appended with, by its index in the batch (Kafka's RecordError,
+// answered in Produce v8+'s record_errors, KIP-467): clients fail exactly these records and
+// retry, or fail, the rest of the batch.
+struct RecordError {
+  int32_t batch_index = 0;
+  std::string message;
+};
+
 // What validation learned about an acceptable batch.
 struct AppendValidation {
   BatchHeader header;
@@ -70,8 +80,12 @@ struct AppendValidation {
 };
 
 // Validates `batch`, which must hold exactly one magic-2 batch as a Produce request carries it.
-Result<AppendValidation> validate_batch_for_append(ByteSpan batch,
-                                                   const AppendValidationOptions& options);
+// Per-record faults (a keyless record on a compacted topic, a timestamp out of range) are
+// collected over the whole batch into `record_errors` (when given), as Kafka's LogValidator
+// does; the Status returned is the first one's.
+Result<AppendValidation> validate_batch_for_append(
+    ByteSpan batch, const AppendValidationOptions& options,
+    std::vector<RecordError>* record_errors = nullptr);
 
 // The Kafka error code a producer gets for a Status from validate_batch_for_append (or from
 // BatchReader): the table above; kKafkaNone for ok, UNKNOWN_SERVER_ERROR for anything else.

@@ -91,6 +91,23 @@ TEST_F(GroupCoordinatorTest, JoinV4WithoutMemberIdAnswersMemberIdRequired) {
   EXPECT_EQ(second->result->generation_id, 1);
 }
 
+TEST_F(GroupCoordinatorTest, TickReportsTheSessionDeadlineSoTheMemberExpiresAtIt) {
+  JoinOptions o;
+  o.instance_id = "static-1";
+  auto joined = join("", o);
+  ASSERT_EQ(joined->result->error_code, err::kNone);
+  auto synced = sync(joined->result->member_id, joined->result->generation_id);
+  ASSERT_TRUE(synced->result);
+  const int64_t deadline = clock.monotonic_ms() + o.session_timeout_ms;
+  EXPECT_EQ(coord->tick(), deadline);
+  clock.advance_ms(o.session_timeout_ms - 1);
+  EXPECT_EQ(coord->tick(), deadline);
+  EXPECT_EQ(coord->group_state(kGroup), GroupState::kStable);
+  clock.advance_ms(1);  // exactly the deadline: the static member is gone, the group empty
+  coord->tick();
+  EXPECT_EQ(coord->group_state(kGroup), GroupState::kEmpty);
+}
+
 TEST_F(GroupCoordinatorTest, PendingMemberThatNeverReturnsIsDroppedAfterItsSessionTimeout) {
   auto [ids, gen] = stable_group(1);
   JoinOptions o;

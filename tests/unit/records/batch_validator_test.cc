@@ -211,6 +211,25 @@ TEST(ValidateBatchForAppend, CompactedTopicRejectsNullKeys) {
   EXPECT_TRUE(validate_batch_for_append(batch, {}).is_ok());
 }
 
+TEST(ValidateBatchForAppend, EveryKeylessRecordOfACompactedTopicIsListedByIndex) {
+  BatchBuilder b;
+  b.append(1, as_bytes("k0"), as_bytes("v"));
+  b.append(1, std::nullopt, as_bytes("v"));
+  b.append(1, as_bytes("k2"), as_bytes("v"));
+  b.append(1, std::nullopt, as_bytes("v"));
+  Bytes batch = std::move(b.build()).value();
+  AppendValidationOptions options;
+  options.require_keys = true;
+  std::vector<RecordError> errors;
+  auto v = validate_batch_for_append(batch, options, &errors);
+  ASSERT_FALSE(v.is_ok());
+  EXPECT_EQ(v.status().code(), StatusCode::kInvalidArgument);
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0].batch_index, 1);
+  EXPECT_EQ(errors[1].batch_index, 3);
+  EXPECT_NE(errors[0].message.find("without a key"), std::string::npos);
+}
+
 TEST(ValidateBatchForAppend, LogAppendTimeBatchReportsTheHeaderTimestamp) {
   BatchOptions bo;
   bo.timestamp_type = TimestampType::kLogAppendTime;

@@ -1,0 +1,204 @@
+"""Apache Kafka as a peer: a KRaft single combined node (broker and controller, node id 1) on
+loopback, on free ports, with its data in a temporary directory. Used by the differential test
+(tests/integration/java) and by bench/run's kafka-* targets.
+
+    from kafka_peer import KafkaNode, kafka_libs
+    with KafkaNode() as k:                    # Kafka's defaults (see below)
+        ... k.bootstrap ...
+    with KafkaNode(durable=True) as k:        # flush.messages=1: an fsync per batch, like Eddy
+
+    python3 kafka_peer.py start [--durable]   # prints the bootstrap, runs until SIGTERM/SIGINT
+
+The jars come from bench/peers/kafka/fetch (pinned in pom.xml, cached under build/kafka). The
+settings are Kafka's defaults except what a single node forces (replication factors and min ISR
+of the internal topics are 1); the JVM flags are those of Kafka's kafka-server-start.sh
+(KAFKA_HEAP_OPTS and KAFKA_JVM_PERFORMANCE_OPTS). Every wait is bounded.
+"""
+
+import base64
+import os
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# kafka-server-start.sh's KAFKA_HEAP_OPTS and kafka-run-class.sh's KAFKA_JVM_PERFORMANCE_OPTS.
+KAFKA_JVM_FLAGS = [
+    "-Xmx1G", "-Xms1G", "-server", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
+    "-XX:InitiatingHeapOccupancyPercent=35", "-XX:+ExplicitGCInvokesConcurrent",
+    "-XX:MaxInlineLevel=15", "-Djava.awt.headless=true",
+]
+
+
+def kafka_libs():
+    """Fetches the pinned jars once (flock-serialised) and returns their directory."""
+    p = subprocess.run([os.path.join(HERE, "fetch")], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=900)
+    if p.returncode != 0:
+        raise RuntimeError("bench/peers/kafka/fetch failed:\n" + p.stderr.decode("utf-8", "replace"))
+    return p.stdout.decode().strip().splitlines()[-1]
+
+
+def classpath():
+    return os.path.join(kafka_libs(), "*")
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# ApiVersions v0, correlation id 1, client id "h".
+_API_VERSIONS_V0 = struct.pack(">ihhih", 2 + 2 + 4 + 2 + 1, 18, 0, 1, 1) + b"h"
+
+
+def serving(port, timeout_s=1):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout_s) as s:
+            s.sendall(_API_VERSIONS_V0)
+            return len(s.recv(4)) == 4
+    except OSError:
+        return False
+
+
+class KafkaNode:
+    def __init__(self, overrides=None, durable=False, start_timeout_s=120, data_dir=None):
+        self.overrides = dict(overrides or {})
+        if durable:
+            self.overrides.setdefault("log.flush.interval.messages", "1")
+        self.start_timeout_s = start_timeout_s
+        self._tmp = None
+        if data_dir is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="kafka-peer-")
+            data_dir = self._tmp.name
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.controller_port = free_port()
+        self.proc = None
+        self.config_path = os.path.join(self.data_dir, "server.properties")
+        self.log_path = os.path.join(self.data_dir, "kafka.log")
+
+    @property
+    def bootstrap(self):
+        return "127.0.0.1:%d" % self.port
+
+    def properties(self):
+        props = {
+            "process.roles": "broker,controller",
+            "node.id": "1",
+            "controller.quorum.voters": "1@127.0.0.1:%d" % self.controller_port,
+            "listeners": "PLAINTEXT://127.0.0.1:%d,CONTROLLER://127.0.0.1:%d"
+                         % (self.port, self.controller_port),
+            "advertised.listeners": "PLAINTEXT://127.0.0.1:%d" % self.port,
+            "controller.listener.names": "CONTROLLER",
+            "inter.broker.listener.name": "PLAINTEXT",
+            "log.dirs": os.path.join(self.data_dir, "logs"),
+            # One node: the internal topics cannot have three replicas.
+            "offsets.topic.replication.factor": "1",
+            "transaction.state.log.replication.factor": "1",
+            "transaction.state.log.min.isr": "1",
+            "share.coordinator.state.topic.replication.factor": "1",
+            "share.coordinator.state.topic.min.isr": "1",
+        }
+        props.update(self.overrides)
+        return props
+
+    def _java(self, main, args, **kw):
+        cmd = ["java"] + KAFKA_JVM_FLAGS + ["-cp", classpath(), main] + args
+        return cmd
+
+    def format(self):
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        cmd = ["java", "-cp", classpath(), "kafka.tools.StorageTool", "format",
+               "-t", cluster_id, "-c", self.config_path]
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
+        if p.returncode != 0:
+            raise RuntimeError("kafka-storage format failed:\n" + p.stdout.decode("utf-8", "replace"))
+
+    def command(self):
+        return self._java("kafka.Kafka", [self.config_path])
+
+    def start(self):
+        with open(self.config_path, "w") as f:
+            for k, v in self.properties().items():
+                f.write("%s=%s\n" % (k, v))
+        if not os.path.isdir(os.path.join(self.data_dir, "logs")):
+            self.format()
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT,
+                                     cwd=self.data_dir)
+        log.close()
+        deadline = time.monotonic() + self.start_timeout_s
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("kafka exited with %d during start-up:\n%s"
+                                   % (self.proc.returncode, self.log()))
+            if serving(self.port):
+                return self
+            time.sleep(0.1)
+        self.kill9()
+        raise RuntimeError("kafka did not serve within %ds:\n%s" % (self.start_timeout_s, self.log()))
+
+    def stop(self, timeout_s=60):
+        if self.proc is None:
+            return None
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            self.kill9()
+            raise RuntimeError("kafka did not exit within %ds of SIGTERM" % timeout_s)
+        self.proc = None
+        return rc
+
+    def kill9(self):
+        if self.proc is None:
+            return
+        self.proc.kill()
+        self.proc.wait(timeout=30)
+        self.proc = None
+
+    def log(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")[-20000:]
+        except OSError:
+            return ""
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        try:
+            self.stop()
+        finally:
+            if self._tmp is not None:
+                self._tmp.cleanup()
+        return False
+
+
+def main(argv):
+    if len(argv) < 2 or argv[1] != "start":
+        sys.stderr.write("usage: kafka_peer.py start [--durable]\n")
+        return 2
+    node = KafkaNode(durable="--durable" in argv[2:])
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+    signal.signal(signal.SIGINT, lambda *_: stop.append(1))
+    with node:
+        print(node.bootstrap, flush=True)
+        print("pid %d" % node.proc.pid, flush=True)
+        while not stop and node.proc.poll() is None:
+            time.sleep(0.2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
