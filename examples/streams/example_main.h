@@ -84,8 +84,17 @@ inline int run(const Topology& topology, const Args& a, const std::string& defau
   std::signal(SIGINT, [](int) { stop_requested = 1; });
   std::signal(SIGTERM, [](int) { stop_requested = 1; });
   streams.start();
+  std::string tasks;
   while (!stop_requested && streams.state() != KafkaStreams::State::kError) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (streams.state() != KafkaStreams::State::kRunning) continue;
+    std::string now;
+    for (const auto& t : streams.activeTasks()) now += " " + t.to_string();
+    if (now != tasks) {
+      tasks = now;
+      std::printf("tasks%s\n", tasks.c_str());  // what this instance runs (tests read it)
+      std::fflush(stdout);
+    }
   }
   streams.close();
   if (streams.state() == KafkaStreams::State::kError) {

@@ -467,6 +467,13 @@ std::string KafkaStreams::lastError() const {
 
 uint64_t KafkaStreams::processedRecords() const { return impl_->processed; }
 
+std::vector<TaskId> KafkaStreams::activeTasks() const {
+  std::lock_guard g(*impl_->lock);
+  std::vector<TaskId> out;
+  for (const auto& [id, t] : impl_->tasks) out.push_back(id);
+  return out;
+}
+
 std::vector<const StateStore*> KafkaStreams::localStores(const std::string& name) {
   std::lock_guard g(*impl_->lock);
   std::vector<const StateStore*> out;

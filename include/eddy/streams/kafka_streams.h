@@ -65,6 +65,8 @@ class KafkaStreams {
   State state() const;
   std::string lastError() const;
   uint64_t processedRecords() const;
+  // The tasks this instance runs now ("<sub-topology>_<partition>").
+  std::vector<TaskId> activeTasks() const;
 
   // Interactive query of a key-value store over the tasks this instance runs now; valid until the
   // next rebalance (wait for State::kRunning).
