@@ -200,43 +200,66 @@ class TimeIndex {
   std::map<int64_t, std::set<std::string>> index_;
 };
 
-class WindowStoreImpl final : public WindowStore {
+// What window and session stores share: a key-value store of composite keys, each entry with a
+// time (window start, session end) in the expiry index; entries older than the retention period,
+// counted from the latest time written, are dropped.
+template <class Base>
+class TimedStore : public Base {
  public:
-  WindowStoreImpl(StoreSpec spec, std::unique_ptr<KeyValueStoreImpl> kv)
+  TimedStore(StoreSpec spec, std::unique_ptr<KeyValueStoreImpl> kv)
       : spec_(std::move(spec)), kv_(std::move(kv)) {}
   const std::string& name() const override { return spec_.name; }
   bool persistent() const override { return spec_.persistent; }
   void flush() override { kv_->flush(); }
+
+ protected:
+  // Writes (or with a null value deletes) composite key `ck` of time `t`; a restore is not logged.
+  void apply(std::string_view ck, int64_t t, std::optional<std::string_view> value, bool log) {
+    if (!log) {
+      kv_->restore(ck, value);
+    } else if (value) {
+      kv_->put(ck, *value);
+    } else {
+      kv_->remove(ck);
+    }
+    if (!value) {
+      index_.erase(t, ck);
+      return;
+    }
+    index_.add(t, ck);
+    if (t <= observed_) return;
+    observed_ = t;
+    index_.expire_before(horizon(), [&](const std::string& k) { kv_->expire(k); });
+  }
+  // Entries with a time before this are expired.
+  int64_t horizon() const { return observed_ - spec_.retention_ms; }
+
+  StoreSpec spec_;
+  std::unique_ptr<KeyValueStoreImpl> kv_;
+
+ private:
+  TimeIndex index_;
+  int64_t observed_ = INT64_MIN / 2;
+};
+
+class WindowStoreImpl final : public TimedStore<WindowStore> {
+ public:
+  using TimedStore::TimedStore;
   void restore(std::string_view key, std::optional<std::string_view> value) override {
     std::string_view k;
     int64_t start;
-    if (!parse_window_key(key, &k, &start)) return;
-    kv_->restore(key, value);
-    if (value) {
-      index_.add(start, key);
-      advance(start);
-    } else {
-      index_.erase(start, key);
-    }
+    if (parse_window_key(key, &k, &start)) apply(key, start, value, false);
   }
   void put(std::string_view key, int64_t start, std::optional<std::string_view> value) override {
-    if (start < observed_ - spec_.retention_ms) return;  // already expired
-    std::string ck = window_key(key, start);
-    if (value) {
-      kv_->put(ck, *value);
-      index_.add(start, ck);
-      advance(start);
-    } else {
-      kv_->remove(ck);
-      index_.erase(start, ck);
-    }
+    if (start < horizon()) return;  // already expired
+    apply(window_key(key, start), start, value, true);
   }
   std::optional<std::string> fetch(std::string_view key, int64_t start) const override {
-    if (start < observed_ - spec_.retention_ms) return std::nullopt;
+    if (start < horizon()) return std::nullopt;
     return kv_->get(window_key(key, start));
   }
   void fetch(std::string_view key, int64_t from, int64_t to, const Visitor& v) const override {
-    from = std::max(from, observed_ - spec_.retention_ms);
+    from = std::max(from, horizon());
     if (from > to) return;
     kv_->range(window_key(key, from), window_key(key, to),
                [&](std::string_view ck, std::string_view value) {
@@ -254,18 +277,6 @@ class WindowStoreImpl final : public WindowStore {
       return v(k, start, value);
     });
   }
-
- private:
-  void advance(int64_t start) {
-    if (start <= observed_) return;
-    observed_ = start;
-    index_.expire_before(observed_ - spec_.retention_ms,
-                         [&](const std::string& ck) { kv_->expire(ck); });
-  }
-  StoreSpec spec_;
-  std::unique_ptr<KeyValueStoreImpl> kv_;
-  TimeIndex index_;
-  int64_t observed_ = INT64_MIN / 2;
 };
 
 std::string session_key(std::string_view key, int64_t start, int64_t end) {
@@ -283,28 +294,17 @@ bool parse_session_key(std::string_view ck, std::string_view* key, int64_t* star
   return true;
 }
 
-class SessionStoreImpl final : public SessionStore {
+class SessionStoreImpl final : public TimedStore<SessionStore> {
  public:
-  SessionStoreImpl(StoreSpec spec, std::unique_ptr<KeyValueStoreImpl> kv)
-      : spec_(std::move(spec)), kv_(std::move(kv)) {}
-  const std::string& name() const override { return spec_.name; }
-  bool persistent() const override { return spec_.persistent; }
-  void flush() override { kv_->flush(); }
+  using TimedStore::TimedStore;
   void restore(std::string_view key, std::optional<std::string_view> value) override {
     std::string_view k;
     int64_t start, end;
-    if (!parse_session_key(key, &k, &start, &end)) return;
-    kv_->restore(key, value);
-    if (value) {
-      index_.add(end, key);
-      advance(end);
-    } else {
-      index_.erase(end, key);
-    }
+    if (parse_session_key(key, &k, &start, &end)) apply(key, end, value, false);
   }
   void find_sessions(std::string_view key, int64_t earliest_end, int64_t latest_start,
                      const Visitor& v) const override {
-    earliest_end = std::max(earliest_end, observed_ - spec_.retention_ms);
+    earliest_end = std::max(earliest_end, horizon());
     kv_->range(session_key(key, INT64_MIN, earliest_end), session_key(key, INT64_MAX, INT64_MAX),
                [&](std::string_view ck, std::string_view value) {
                  std::string_view k;
@@ -315,16 +315,11 @@ class SessionStoreImpl final : public SessionStore {
                });
   }
   void put(std::string_view key, int64_t start, int64_t end, std::string_view value) override {
-    if (end < observed_ - spec_.retention_ms) return;
-    std::string ck = session_key(key, start, end);
-    kv_->put(ck, value);
-    index_.add(end, ck);
-    advance(end);
+    if (end < horizon()) return;
+    apply(session_key(key, start, end), end, value, true);
   }
   void remove(std::string_view key, int64_t start, int64_t end) override {
-    std::string ck = session_key(key, start, end);
-    kv_->remove(ck);
-    index_.erase(end, ck);
+    apply(session_key(key, start, end), end, std::nullopt, true);
   }
   void all(const Visitor& v) const override {
     kv_->all([&](std::string_view ck, std::string_view value) {
@@ -334,18 +329,6 @@ class SessionStoreImpl final : public SessionStore {
       return v(k, start, end, value);
     });
   }
-
- private:
-  void advance(int64_t end) {
-    if (end <= observed_) return;
-    observed_ = end;
-    index_.expire_before(observed_ - spec_.retention_ms,
-                         [&](const std::string& ck) { kv_->expire(ck); });
-  }
-  StoreSpec spec_;
-  std::unique_ptr<KeyValueStoreImpl> kv_;
-  TimeIndex index_;
-  int64_t observed_ = INT64_MIN / 2;
 };
 
 }  // namespace

@@ -170,7 +170,7 @@ void StreamTask::process(const std::string& topic, int32_t partition, int64_t of
   context_->current = source;
   context_->forward(r);
   context_->current = nullptr;
-  punctuate_stream_time();
+  punctuate(PunctuationType::kStreamTime, stream_time_ms_);
 }
 
 void StreamTask::dispatch(Node* node, const Record& r) {
@@ -207,27 +207,19 @@ void StreamTask::fire(Schedule& s, int64_t now) {
   context_->record_timestamp_ms = saved_ts;
 }
 
-void StreamTask::punctuate_stream_time() {
+void StreamTask::punctuate(PunctuationType type, int64_t now_ms) {
   // Index loop: a punctuator may schedule another.
   for (size_t i = 0; i < schedules_.size(); ++i) {
     auto s = schedules_[i];
-    if (s->cancelled || s->type != PunctuationType::kStreamTime) continue;
-    if (stream_time_ms_ < s->next_ms) continue;
-    fire(*s, stream_time_ms_);
-    s->advance(stream_time_ms_);
+    if (s->cancelled || s->type != type || now_ms < s->next_ms) continue;
+    fire(*s, now_ms);
+    s->advance(now_ms);
   }
   std::erase_if(schedules_, [](const auto& s) { return s->cancelled; });
 }
 
 void StreamTask::punctuate_wall_clock(int64_t now_ms) {
-  for (size_t i = 0; i < schedules_.size(); ++i) {
-    auto s = schedules_[i];
-    if (s->cancelled || s->type != PunctuationType::kWallClockTime) continue;
-    if (now_ms < s->next_ms) continue;
-    fire(*s, now_ms);
-    s->advance(now_ms);
-  }
-  std::erase_if(schedules_, [](const auto& s) { return s->cancelled; });
+  punctuate(PunctuationType::kWallClockTime, now_ms);
 }
 
 void StreamTask::flush() {

@@ -71,7 +71,7 @@ class StreamTask {
   struct Schedule;
   class Context;
   void dispatch(Node* node, const Record& r);
-  void punctuate_stream_time();
+  void punctuate(PunctuationType type, int64_t now_ms);
   void fire(Schedule& s, int64_t now);
 
   TaskId id_;

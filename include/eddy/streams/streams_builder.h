@@ -87,6 +87,16 @@ const T& ref(const std::any& a) {
   static const T empty{};
   return a.has_value() ? *std::any_cast<T>(&a) : empty;
 }
+template <class VA, class I>
+std::function<std::any()> anyInit(I init) {
+  return [init] { return std::any(VA(init())); };
+}
+template <class K, class V, class VA, class F>
+auto anyAdder(F adder) {
+  return [adder](const std::any& k, const std::any& v, const std::any& agg) {
+    return std::any(VA(adder(ref<K>(k), ref<V>(v), ref<VA>(agg))));
+  };
+}
 template <class T>
 Serde<T> need(const Serde<T>& s, const std::string& what) {
   Serde<T> r = or_default(s);
@@ -504,7 +514,7 @@ class KGroupedStream {
   KTable<K, V> reduce(F reducer, const Materialized<K, V>& m = {}) const {
     Materialized<K, V> mm = m;
     if (!mm.value) mm.value = value_;
-    return aggregateAny<V>(
+    return addAggregate<K, V>(
         "KSTREAM-REDUCE", mm, [] { return std::any(); },
         [reducer](const std::any&, const std::any& v, const std::any& agg) {
           if (!agg.has_value()) return v;
@@ -513,11 +523,8 @@ class KGroupedStream {
   }
   template <class I, class F, class VA = std::invoke_result_t<I>>
   KTable<K, VA> aggregate(I init, F adder, const Materialized<K, VA>& m = {}) const {
-    return aggregateAny<VA>(
-        "KSTREAM-AGGREGATE", m, [init] { return std::any(VA(init())); },
-        [adder](const std::any& k, const std::any& v, const std::any& agg) {
-          return std::any(VA(adder(detail::ref<K>(k), detail::ref<V>(v), detail::ref<VA>(agg))));
-        });
+    return addAggregate<K, VA>("KSTREAM-AGGREGATE", m, detail::anyInit<VA>(init),
+                               detail::anyAdder<K, V, VA>(adder));
   }
   TimeWindowedKStream<K, V> windowedBy(TimeWindows w) const { return {*this, w}; }
   SessionWindowedKStream<K, V> windowedBy(SessionWindows w) const { return {*this, w}; }
@@ -535,25 +542,53 @@ class KGroupedStream {
     t.addSource(n + "-source", {n}, k, v);
     return n + "-source";
   }
-  StreamsBuilder* builder() const { return b_; }
-  const Serde<K>& keySerde() const { return key_; }
-  const Serde<V>& valueSerde() const { return value_; }
-
- private:
-  template <class VA, class M, class I, class A>
-  KTable<K, VA> aggregateAny(const std::string& prefix, const M& m, I init, A add) const {
+  // Adds one aggregation (plain: KT = K; windowed or session: KT = Windowed<K>), its store and,
+  // when the key changed upstream, the repartition topic before it.
+  template <class KT, class VA, class M>
+  KTable<KT, VA> addAggregate(const std::string& prefix, const M& m, std::function<std::any()> init,
+                              decltype(detail::AggregateSpec::add) add,
+                              decltype(detail::AggregateSpec::merge) merge = {},
+                              TimeWindows time = {}, SessionWindows session = {}) const {
     std::string name = b_->newName(prefix);
     std::string store = m.name.empty() ? b_->newStoreName(prefix) : m.name;
     Serde<K> k = detail::need(m.key ? m.key : key_, prefix + " key");
     Serde<VA> va = detail::need(m.value, prefix + " value");
     std::string src = sourceFor(store);
-    detail::AggregateSpec spec{store, erase(k), erase(va), init, add, {}, {}};
-    b_->topology().addProcessor(name, detail::streamAggregateProcessor(spec), {src});
-    b_->topology().addStateStore(StoreSpec{store, StoreKind::kKeyValue, m.persistent, m.logging, 0},
-                                 {name});
-    return KTable<K, VA>(b_, name, k, va, store);
+    detail::AggregateSpec spec{store,
+                               erase(k),
+                               erase(va),
+                               std::move(init),
+                               std::move(add),
+                               std::move(merge),
+                               [](const std::any& key, Window w) {
+                                 return std::any(Windowed<K>{detail::ref<K>(key), w});
+                               }};
+    auto& t = b_->topology();
+    if constexpr (std::is_same_v<KT, K>) {
+      t.addProcessor(name, detail::streamAggregateProcessor(spec), {src});
+      t.addStateStore(StoreSpec{store, StoreKind::kKeyValue, m.persistent, m.logging, 0}, {name});
+      return KTable<K, VA>(b_, name, k, va, store);
+    } else if (spec.merge) {
+      t.addProcessor(name, detail::sessionWindowAggregateProcessor(spec, session), {src});
+      // Retention: a record within grace may bridge a closed session to an open one up to one
+      // gap away, so sessions are kept for two gaps plus grace after the latest session end.
+      t.addStateStore(StoreSpec{store, StoreKind::kSession, m.persistent, m.logging,
+                                2 * session.gap_ms + session.grace_ms},
+                      {name});
+      // A session can still grow by a record up to `gap` after its end: it closes at end + gap +
+      // grace (Kafka's GraphGraceSearchUtil adds the gap the same way).
+      return KTable<KT, VA>(b_, name, windowedSerde(k), va, store,
+                            session.grace_ms + session.gap_ms);
+    } else {
+      t.addProcessor(name, detail::timeWindowAggregateProcessor(spec, time), {src});
+      t.addStateStore(StoreSpec{store, StoreKind::kWindow, m.persistent, m.logging,
+                                time.size_ms + time.grace_ms},
+                      {name});
+      return KTable<KT, VA>(b_, name, windowedSerde(k), va, store, time.grace_ms);
+    }
   }
 
+ private:
   StreamsBuilder* b_;
   std::string node_;
   Serde<K> key_;
@@ -572,29 +607,9 @@ class TimeWindowedKStream {
   }
   template <class I, class F, class VA = std::invoke_result_t<I>>
   KTable<Windowed<K>, VA> aggregate(I init, F adder, const Materialized<K, VA>& m = {}) const {
-    StreamsBuilder* b = g_.builder();
-    std::string name = b->newName("KSTREAM-AGGREGATE");
-    std::string store = m.name.empty() ? b->newStoreName("KSTREAM-AGGREGATE") : m.name;
-    Serde<K> k = detail::need(m.key ? m.key : g_.keySerde(), "windowed aggregate key");
-    Serde<VA> va = detail::need(m.value, "windowed aggregate value");
-    std::string src = g_.sourceFor(store);
-    detail::AggregateSpec spec{
-        store,
-        erase(k),
-        erase(va),
-        [init] { return std::any(VA(init())); },
-        [adder](const std::any& key, const std::any& v, const std::any& agg) {
-          return std::any(VA(adder(detail::ref<K>(key), detail::ref<V>(v), detail::ref<VA>(agg))));
-        },
-        {},
-        [](const std::any& key, Window w) {
-          return std::any(Windowed<K>{detail::ref<K>(key), w});
-        }};
-    b->topology().addProcessor(name, detail::timeWindowAggregateProcessor(spec, w_), {src});
-    b->topology().addStateStore(
-        StoreSpec{store, StoreKind::kWindow, m.persistent, m.logging, w_.size_ms + w_.grace_ms},
-        {name});
-    return KTable<Windowed<K>, VA>(b, name, windowedSerde(k), va, store, w_.grace_ms);
+    return g_.template addAggregate<Windowed<K>, VA>("KSTREAM-AGGREGATE", m,
+                                                     detail::anyInit<VA>(init),
+                                                     detail::anyAdder<K, V, VA>(adder), {}, w_);
   }
 
  private:
@@ -613,35 +628,13 @@ class SessionWindowedKStream {
   template <class I, class F, class M, class VA = std::invoke_result_t<I>>
   KTable<Windowed<K>, VA> aggregate(I init, F adder, M merger,
                                     const Materialized<K, VA>& m = {}) const {
-    StreamsBuilder* b = g_.builder();
-    std::string name = b->newName("KSTREAM-SESSION-AGGREGATE");
-    std::string store = m.name.empty() ? b->newStoreName("KSTREAM-SESSION-AGGREGATE") : m.name;
-    Serde<K> k = detail::need(m.key ? m.key : g_.keySerde(), "session aggregate key");
-    Serde<VA> va = detail::need(m.value, "session aggregate value");
-    std::string src = g_.sourceFor(store);
-    detail::AggregateSpec spec{
-        store,
-        erase(k),
-        erase(va),
-        [init] { return std::any(VA(init())); },
-        [adder](const std::any& key, const std::any& v, const std::any& agg) {
-          return std::any(VA(adder(detail::ref<K>(key), detail::ref<V>(v), detail::ref<VA>(agg))));
-        },
+    return g_.template addAggregate<Windowed<K>, VA>(
+        "KSTREAM-SESSION-AGGREGATE", m, detail::anyInit<VA>(init),
+        detail::anyAdder<K, V, VA>(adder),
         [merger](const std::any& key, const std::any& a, const std::any& c) {
           return std::any(VA(merger(detail::ref<K>(key), detail::ref<VA>(a), detail::ref<VA>(c))));
         },
-        [](const std::any& key, Window w) {
-          return std::any(Windowed<K>{detail::ref<K>(key), w});
-        }};
-    b->topology().addProcessor(name, detail::sessionWindowAggregateProcessor(spec, w_), {src});
-    // Retention: a record within grace may bridge a closed session to an open one up to one gap
-    // away, so sessions are kept for two gaps plus grace after the latest session end.
-    b->topology().addStateStore(
-        StoreSpec{store, StoreKind::kSession, m.persistent, m.logging, 2 * w_.gap_ms + w_.grace_ms},
-        {name});
-    // A session can still grow by a record up to `gap` after its end: it closes at end + gap +
-    // grace (Kafka's GraphGraceSearchUtil adds the gap the same way).
-    return KTable<Windowed<K>, VA>(b, name, windowedSerde(k), va, store, w_.grace_ms + w_.gap_ms);
+        {}, w_);
   }
 
  private:

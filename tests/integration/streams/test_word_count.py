@@ -26,7 +26,7 @@ LINES = int(os.environ.get("EDDY_STREAMS_LINES", "40000"))
 WORDS_PER_LINE = 5
 VOCABULARY = 997
 PARTITIONS = 4
-WAIT_S = 240
+WAIT_S = 240 + LINES // 1000  # bounded waits grow with the scale (1,000,000 lines: 1,240 s)
 
 
 def binary():
