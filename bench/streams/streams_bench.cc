@@ -6,8 +6,10 @@
 // cost per record (serdes, processors, stores, changelog records) without any network.
 // With --bootstrap: KafkaStreams consumes --records records already in --input and the figure is
 // records per CPU-second of the whole process (librdkafka's threads included).
+// With --restore-app-id: the restore rate of a changelog filled beforehand.
 #include <sys/resource.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -96,12 +98,48 @@ void with_broker(const std::string& which, uint64_t n, const std::string& bootst
   report("broker", which, n, cpu, wall);
 }
 
+// Restores the store "counts" of application --app-id from its changelog (filled beforehand by
+// streams_broker_bench.py) and reports the restore rate.
+void restore(const std::string& bootstrap, const std::string& input, const std::string& app_id,
+             uint64_t changelog_bytes) {
+  StreamsBuilder b;
+  b.stream<std::string, std::string>(input).groupByKey().count(
+      Materialized<std::string, int64_t>::as("counts"));
+  StreamsConfig c;
+  c.application_id = app_id;
+  c.bootstrap_servers = bootstrap;
+  c.state_dir = "/tmp/eddy-streams-bench-restore";
+  KafkaStreams s(b.build(), c);
+  std::atomic<int64_t> records{-1}, ms{0};
+  s.setRestoreListener([&](const std::string&, int32_t, int64_t n, int64_t d) {
+    ms = d;
+    records = n;
+  });
+  double c0 = cpu_seconds();
+  s.start();
+  while (records < 0 && s.state() != KafkaStreams::State::kError) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  double cpu = cpu_seconds() - c0;
+  s.close();
+  double secs = double(ms) / 1000;
+  std::printf(
+      "restore    RocksDB         records %10lld  bytes %llu  %7.3f s  %8.1f MiB/s  %10.0f "
+      "records/s  cpu %.3f s\n",
+      (long long)records.load(), (unsigned long long)changelog_bytes, secs,
+      double(changelog_bytes) / (1 << 20) / secs, double(records) / secs, cpu);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::map<std::string, std::string> f{{"records", "1000000"}, {"topology", "both"}};
   for (int i = 1; i + 1 < argc; i += 2) f[std::string(argv[i]).substr(2)] = argv[i + 1];
   uint64_t n = std::stoull(f["records"]);
+  if (f.count("restore-app-id")) {
+    restore(f["bootstrap"], f["input"], f["restore-app-id"], std::stoull(f["changelog-bytes"]));
+    return 0;
+  }
   for (std::string which : {"map-filter", "windowed-count"}) {
     if (f["topology"] != "both" && f["topology"] != which) continue;
     if (f.count("bootstrap")) {

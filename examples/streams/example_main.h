@@ -77,8 +77,9 @@ inline int run(const Topology& topology, const Args& a, const std::string& defau
     std::printf("state %s\n", state_name(s));
     std::fflush(stdout);
   });
-  streams.setRestoreListener([](const std::string& store, int32_t p, int64_t n) {
-    std::printf("restored %s partition %d: %lld records\n", store.c_str(), p, (long long)n);
+  streams.setRestoreListener([](const std::string& store, int32_t p, int64_t n, int64_t ms) {
+    std::printf("restored %s partition %d: %lld records in %lld ms\n", store.c_str(), p,
+                (long long)n, (long long)ms);
     std::fflush(stdout);
   });
   std::signal(SIGINT, [](int) { stop_requested = 1; });

@@ -228,6 +228,7 @@ struct KafkaStreams::Impl : internal::RecordCollector,
 
   void restore(StreamTask& task) {
     for (const auto& cl : task.changelogs()) {
+      auto started = std::chrono::steady_clock::now();
       int64_t low = 0, high = 0;
       int32_t p = task.id().partition;
       auto err = restorer->query_watermark_offsets(cl.topic, p, &low, &high, 10000);
@@ -258,7 +259,12 @@ struct KafkaStreams::Impl : internal::RecordCollector,
         }
         restorer->unassign();
       }
-      if (restore_listener) restore_listener(cl.store, p, restored);
+      if (restore_listener) {
+        restore_listener(cl.store, p, restored,
+                         std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::steady_clock::now() - started)
+                             .count());
+      }
     }
   }
 

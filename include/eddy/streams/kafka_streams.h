@@ -46,9 +46,10 @@ class KafkaStreams {
  public:
   enum class State { kCreated, kRebalancing, kRunning, kPendingShutdown, kNotRunning, kError };
   using StateListener = std::function<void(State new_state, State old_state)>;
-  // Called after each store partition is restored: store, partition, records restored.
-  using RestoreListener =
-      std::function<void(const std::string& store, int32_t partition, int64_t records)>;
+  // Called after each store partition is restored: store, partition, records restored and the
+  // time the restore took.
+  using RestoreListener = std::function<void(const std::string& store, int32_t partition,
+                                             int64_t records, int64_t duration_ms)>;
 
   // Throws std::invalid_argument for a bad config (no application.id, exactly_once_v2, ...).
   KafkaStreams(const Topology& topology, StreamsConfig config);

@@ -247,6 +247,15 @@ TEST(StreamsDsl, TableFilterMapValuesAndToStreamFollowTheTablesChanges) {
   EXPECT_EQ(*out[3].key, "fig");
 }
 
+TEST(StreamsDsl, AValueThatIsNotItsTypeFailsTheTaskWithASerializationError) {
+  StreamsBuilder b;
+  b.stream<std::string, int32_t>("in").to("out");
+  TopologyTestDriver d(b.build());
+  // Three bytes are no 4-byte int: Kafka's default LogAndFail handling stops processing.
+  EXPECT_THROW(d.pipe("in", std::string("k"), std::string("abc"), 0), SerializationError);
+  EXPECT_TRUE(d.output("out").empty());
+}
+
 TEST(StreamsDsl, MissingSerdeForAUserTypeIsReportedWhenTheTopologyIsBuilt) {
   struct Point {
     int x = 0;

@@ -101,6 +101,23 @@ TEST(StoresKeys, WindowKeysOfNegativeAndPositiveTimesSortByTime) {
   EXPECT_FALSE(parse_window_key("xy", &key, &t));
 }
 
+TEST_P(StoresTest, ChangelogRecordsWithMalformedWindowKeysAreSkippedOnRestore) {
+  auto s = make(stores::inMemoryWindowStore("w", std::chrono::milliseconds(100)), nullptr, "m");
+  s->restore("xy", std::string_view("short"));  // not [len][key][start]
+  s->restore(std::string("\0\0\0\x09k", 5) + std::string(8, '\0'), std::string_view("bad len"));
+  s->restore(window_key("k", 5), std::string_view("good"));
+  auto* w = dynamic_cast<WindowStore*>(s.get());
+  int entries = 0;
+  w->all([&](std::string_view k, int64_t t, std::string_view v) {
+    EXPECT_EQ(k, "k");
+    EXPECT_EQ(t, 5);
+    EXPECT_EQ(v, "good");
+    ++entries;
+    return true;
+  });
+  EXPECT_EQ(entries, 1);
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, StoresTest, ::testing::Values(false, true),
                          [](const auto& info) { return info.param ? "RocksDb" : "InMemory"; });
 
