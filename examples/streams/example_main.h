@@ -5,6 +5,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <string>
 #include <thread>
@@ -59,8 +60,10 @@ inline const char* state_name(KafkaStreams::State s) {
 }
 
 // Runs `topology` with the common flags: --bootstrap (default localhost:9092), --app-id,
-// --state-dir, --commit-interval-ms, --session-timeout-ms. Returns the process exit code.
-inline int run(const Topology& topology, const Args& a, const std::string& default_app_id) {
+// --state-dir, --commit-interval-ms, --session-timeout-ms. `before_close` runs once a stop is
+// requested, while the instance still runs (interactive queries). Returns the exit code.
+inline int run(const Topology& topology, const Args& a, const std::string& default_app_id,
+               const std::function<void(KafkaStreams&)>& before_close = {}) {
   if (a.describe) {
     std::fputs(topology.describe().c_str(), stdout);
     return 0;
@@ -97,6 +100,7 @@ inline int run(const Topology& topology, const Args& a, const std::string& defau
       std::fflush(stdout);
     }
   }
+  if (before_close && streams.state() == KafkaStreams::State::kRunning) before_close(streams);
   streams.close();
   if (streams.state() == KafkaStreams::State::kError) {
     std::fprintf(stderr, "error: %s\n", streams.lastError().c_str());

@@ -2,6 +2,7 @@
 // writes each word's running count to --output (default streams-wordcount-output) as a
 // string key and a big-endian long value. Kafka Streams' WordCountDemo, in C++.
 #include <cctype>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -35,5 +36,15 @@ int main(int argc, char** argv) {
       .count(Materialized<std::string, int64_t>::as("counts-store"))
       .toStream()
       .to(args.get("output", "streams-wordcount-output"));
-  return examples::run(b.build(), args, "streams-wordcount");
+  // On shutdown, an interactive query of this instance's part of counts-store: how many words it
+  // holds and the sum of their counts.
+  return examples::run(b.build(), args, "streams-wordcount", [](KafkaStreams& streams) {
+    int64_t words = 0, total = 0;
+    for (const auto& [word, n] : streams.store<std::string, int64_t>("counts-store").all()) {
+      ++words;
+      total += n;
+    }
+    std::printf("counts-store here: %lld words, %lld occurrences\n", (long long)words,
+                (long long)total);
+  });
 }

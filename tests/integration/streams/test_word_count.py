@@ -167,11 +167,20 @@ class WordCount(unittest.TestCase):
         self.wait_tasks([a, b])
         self.produce(0, LINES)
         self.wait_all_committed([a, b])
-        self.assertEqual(self.read_counts(), expected_counts(LINES))
+        expected = expected_counts(LINES)
+        self.assertEqual(self.read_counts(), expected)
+        # Interactive queries: each instance reports the words in its own part of counts-store
+        # at shutdown; together they hold every word once, with every occurrence.
+        words = occurrences = 0
         for p in (a, b):
             p.send_signal(signal.SIGTERM)
             self.assertEqual(p.wait(60), 0, self.log_of(p))
-            self.assertIn("processed", self.log_of(p))
+            lines = [l.split() for l in self.log_of(p).splitlines() if l.startswith("counts-store here:")]
+            self.assertEqual(len(lines), 1, self.log_of(p))
+            words += int(lines[0][2])
+            occurrences += int(lines[0][4])
+        self.assertEqual(words, len(expected))
+        self.assertEqual(occurrences, LINES * WORDS_PER_LINE)
 
     def test_kill9_of_one_instance_loses_nothing(self):
         first = self.start_instance("a")
