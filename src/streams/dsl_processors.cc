@@ -1,6 +1,7 @@
 // The DSL's processors (see detail/dsl.h). Kafka's reference implementations are named beside each.
 #include <algorithm>
 #include <map>
+#include <set>
 #include <stdexcept>
 
 #include "eddy/streams/detail/dsl.h"
@@ -361,6 +362,53 @@ void for_each_value(std::string_view list, F f) {
 }
 
 }  // namespace
+
+// KStreamSlidingWindowAggregate, by refolding: the windows a record at t changes are its own
+// left window [t - d, t], the left windows of the records in [t, t + d], the right windows
+// [r + 1, r + 1 + d] of the records r in [t - d - 1, t - 1], and its own right window if a record
+// follows within d. Each open one (end + 1 > stream time - grace) is refolded from the records it
+// holds, in event-time order, and emitted; an existing right window of t is unchanged by t.
+ProcessorSupplier slidingWindowAggregateProcessor(AggregateSpec spec, SlidingWindows windows,
+                                                  std::string records_store) {
+  return lambda([spec, windows, records_store](ProcessorContext& c, const Record& r) {
+    if (!r.key.has_value() || !r.value.has_value()) return;
+    int64_t t = r.timestamp_ms, d = windows.time_difference_ms;
+    int64_t close_time = c.current_stream_time_ms() - windows.grace_ms;
+    if (t + d + 1 <= close_time) return;  // late: every window holding t has closed
+    auto* records = store_of<WindowStore>(c, records_store);
+    auto* aggs = store_of<WindowStore>(c, spec.store);
+    std::string k = ser(spec.key_serde, r.key);
+    std::string list = records->fetch(k, t).value_or("");
+    append_value(list, ser(spec.value_serde, r.value));
+    records->put(k, t, list);
+    std::set<int64_t> starts{t - d};
+    bool followed = false;
+    records->fetch(k, t - d - 1, t + d, [&](std::string_view, int64_t rt, std::string_view) {
+      if (rt >= t) starts.insert(rt - d);
+      if (rt < t) starts.insert(rt + 1);
+      if (rt > t) followed = true;
+      return true;
+    });
+    bool own_right_exists = aggs->fetch(k, t + 1).has_value();
+    if (followed && !own_right_exists) starts.insert(t + 1);
+    for (int64_t start : starts) {
+      int64_t end = start + d;
+      if (end + 1 <= close_time) continue;
+      std::any agg = spec.init();
+      records->fetch(k, start, end, [&](std::string_view, int64_t, std::string_view values) {
+        for_each_value(values, [&](std::string_view v) {
+          agg = spec.add(r.key, spec.value_serde.deserialize(v), agg);
+        });
+        return true;
+      });
+      std::any old;
+      if (auto b = aggs->fetch(k, start)) old = spec.agg_serde.deserialize(*b);
+      aggs->put(k, start, ser(spec.agg_serde, agg));
+      c.forward(Record{spec.make_windowed(r.key, Window{start, end}), std::move(agg),
+                       std::max(t, start), std::move(old)});
+    }
+  });
+}
 
 // KStreamKStreamJoin (inner), one side.
 ProcessorSupplier streamStreamJoinProcessor(std::string this_store, std::string other_store,

@@ -493,6 +493,8 @@ template <class K, class V>
 class TimeWindowedKStream;
 template <class K, class V>
 class SessionWindowedKStream;
+template <class K, class V>
+class SlidingWindowedKStream;
 
 template <class K, class V>
 class KGroupedStream {
@@ -528,6 +530,7 @@ class KGroupedStream {
   }
   TimeWindowedKStream<K, V> windowedBy(TimeWindows w) const { return {*this, w}; }
   SessionWindowedKStream<K, V> windowedBy(SessionWindows w) const { return {*this, w}; }
+  SlidingWindowedKStream<K, V> windowedBy(SlidingWindows w) const { return {*this, w}; }
 
   // Adds the repartition topic when the key changed upstream; returns the node to aggregate from.
   std::string sourceFor(const std::string& base) const {
@@ -548,7 +551,8 @@ class KGroupedStream {
   KTable<KT, VA> addAggregate(const std::string& prefix, const M& m, std::function<std::any()> init,
                               decltype(detail::AggregateSpec::add) add,
                               decltype(detail::AggregateSpec::merge) merge = {},
-                              TimeWindows time = {}, SessionWindows session = {}) const {
+                              TimeWindows time = {}, SessionWindows session = {},
+                              std::optional<SlidingWindows> sliding = {}) const {
     std::string name = b_->newName(prefix);
     std::string store = m.name.empty() ? b_->newStoreName(prefix) : m.name;
     Serde<K> k = detail::need(m.key ? m.key : key_, prefix + " key");
@@ -562,12 +566,26 @@ class KGroupedStream {
                                std::move(merge),
                                [](const std::any& key, Window w) {
                                  return std::any(Windowed<K>{detail::ref<K>(key), w});
-                               }};
+                               },
+                               {}};
     auto& t = b_->topology();
     if constexpr (std::is_same_v<KT, K>) {
       t.addProcessor(name, detail::streamAggregateProcessor(spec), {src});
       t.addStateStore(StoreSpec{store, StoreKind::kKeyValue, m.persistent, m.logging, 0}, {name});
       return KTable<K, VA>(b_, name, k, va, store);
+    } else if (sliding) {
+      // The records, by timestamp, and the windows' aggregates, by start: both kept for two time
+      // differences plus grace (a late record within grace refolds windows up to d before it).
+      spec.value_serde = erase(detail::need(value_, prefix + " value"));
+      std::string records = store + "-records";
+      int64_t retention = 2 * sliding->time_difference_ms + sliding->grace_ms + 1;
+      t.addProcessor(name, detail::slidingWindowAggregateProcessor(spec, *sliding, records), {src});
+      t.addStateStore(StoreSpec{store, StoreKind::kWindow, m.persistent, m.logging, retention},
+                      {name});
+      t.addStateStore(StoreSpec{records, StoreKind::kWindow, m.persistent, m.logging, retention},
+                      {name});
+      // Window ends are inclusive: [s, e] closes when stream time - grace passes e.
+      return KTable<KT, VA>(b_, name, windowedSerde(k), va, store, sliding->grace_ms + 1);
     } else if (spec.merge) {
       t.addProcessor(name, detail::sessionWindowAggregateProcessor(spec, session), {src});
       // Retention: a record within grace may bridge a closed session to an open one up to one
@@ -640,6 +658,27 @@ class SessionWindowedKStream {
  private:
   KGroupedStream<K, V> g_;
   SessionWindows w_;
+};
+
+template <class K, class V>
+class SlidingWindowedKStream {
+ public:
+  SlidingWindowedKStream(KGroupedStream<K, V> g, SlidingWindows w) : g_(std::move(g)), w_(w) {}
+  KTable<Windowed<K>, int64_t> count(const Materialized<K, int64_t>& m = {}) const {
+    return aggregate([] { return int64_t(0); }, [](const K&, const V&, int64_t n) { return n + 1; },
+                     m);
+  }
+  // Each window's aggregate folds its records in event-time order.
+  template <class I, class F, class VA = std::invoke_result_t<I>>
+  KTable<Windowed<K>, VA> aggregate(I init, F adder, const Materialized<K, VA>& m = {}) const {
+    return g_.template addAggregate<Windowed<K>, VA>(
+        "KSTREAM-SLIDINGWINDOWAGGREGATE", m, detail::anyInit<VA>(init),
+        detail::anyAdder<K, V, VA>(adder), {}, {}, {}, w_);
+  }
+
+ private:
+  KGroupedStream<K, V> g_;
+  SlidingWindows w_;
 };
 
 template <class K, class V>

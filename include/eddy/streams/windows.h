@@ -71,6 +71,22 @@ struct SessionWindows {
   }
 };
 
+// Sliding windows: the windows [t - d, t] and [t + 1, t + 1 + d] (both ends inclusive) defined by
+// the records' own timestamps t; a window exists only if it holds a record (Kafka's
+// SlidingWindows; Kafka folds records earlier than d into [0, d], Eddy keeps [t - d, t]).
+struct SlidingWindows {
+  int64_t time_difference_ms = 0;
+  int64_t grace_ms = 0;
+  static SlidingWindows ofTimeDifferenceWithNoGrace(milliseconds d) {
+    return ofTimeDifferenceAndGrace(d, {});
+  }
+  static SlidingWindows ofTimeDifferenceAndGrace(milliseconds d, milliseconds grace) {
+    if (d.count() <= 0) throw std::invalid_argument("time difference must be > 0");
+    if (grace.count() < 0) throw std::invalid_argument("grace must be >= 0");
+    return {d.count(), grace.count()};
+  }
+};
+
 // Two records join when |t1 - t2| <= the time difference.
 struct JoinWindows {
   int64_t before_ms = 0;

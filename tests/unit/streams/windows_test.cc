@@ -134,6 +134,46 @@ TEST(StreamsWindows, SessionSuppressionEmitsOnlyTheFinalSession) {
   EXPECT_EQ((read(d, "out")), (std::vector<Out>{{"a", 0, 3, 2}}));
 }
 
+Topology slidingCount(int64_t grace_ms) {
+  StreamsBuilder b;
+  b.stream<std::string, std::string>("in")
+      .groupByKey()
+      .windowedBy(
+          SlidingWindows::ofTimeDifferenceAndGrace(milliseconds(10), milliseconds(grace_ms)))
+      .count()
+      .toStream()
+      .to("out");
+  return b.build();
+}
+
+TEST(StreamsWindows, SlidingWindowsAreDefinedByRecordTimestampsAndRefoldedByOutOfOrderRecords) {
+  TopologyTestDriver d(slidingCount(100));
+  auto in = d.createInputTopic<std::string, std::string>("in");
+  in.pipeInput("a", "x", 100);
+  EXPECT_EQ(read(d, "out"), (std::vector<Out>{{"a", 90, 100, 1}}));
+  in.pipeInput("a", "x", 105);  // its left window, and 100's right window [101, 111]
+  EXPECT_EQ(read(d, "out"), (std::vector<Out>{{"a", 95, 105, 2}, {"a", 101, 111, 1}}));
+  in.pipeInput("a", "x", 120);  // 105 is more than 10 before: alone in [110, 120]
+  EXPECT_EQ(read(d, "out"), (std::vector<Out>{{"a", 110, 120, 1}}));
+  in.pipeInput("a", "x", 112);  // out of order: its left and right windows, 105's right window,
+                                // and 120's left window, which now holds it
+  EXPECT_EQ(read(d, "out"),
+            (std::vector<Out>{
+                {"a", 102, 112, 2}, {"a", 106, 116, 1}, {"a", 110, 120, 2}, {"a", 113, 123, 1}}));
+}
+
+TEST(StreamsWindows, SlidingWindowsDropLateRecordsAndUpdateOnlyOpenWindows) {
+  TopologyTestDriver d(slidingCount(0));
+  auto in = d.createInputTopic<std::string, std::string>("in");
+  in.pipeInput("a", "x", 100);
+  in.pipeInput("a", "x", 200);
+  read(d, "out");
+  in.pipeInput("a", "x", 150);  // every window holding 150 ends by 160 < 200: dropped
+  EXPECT_TRUE(read(d, "out").empty());
+  in.pipeInput("a", "x", 195);  // its left window [185, 195] is closed; [190, 200] is not
+  EXPECT_EQ(read(d, "out"), (std::vector<Out>{{"a", 190, 200, 2}, {"a", 196, 206, 1}}));
+}
+
 // Property: windowsFor(t) returns exactly the aligned windows [s, s + size) with s a multiple of
 // advance, s >= 0 and s <= t < s + size, in start order.
 TEST(StreamsWindows, WindowsForReturnsExactlyTheAlignedWindowsContainingTheTimestamp) {

@@ -37,6 +37,8 @@ struct AggregateSpec {
   // Session windows: merges two sessions' aggregates.
   std::function<std::any(const std::any& key, const std::any& a, const std::any& b)> merge;
   MakeWindowed make_windowed;
+  // Sliding windows: the input values are kept (a window's aggregate is refolded from them).
+  AnySerde value_serde;
 };
 
 // Records with a null value are dropped by the operators that call a user function with it.
@@ -55,6 +57,9 @@ ProcessorSupplier dropNullKeyProcessor();
 ProcessorSupplier streamAggregateProcessor(AggregateSpec spec);
 ProcessorSupplier timeWindowAggregateProcessor(AggregateSpec spec, TimeWindows windows);
 ProcessorSupplier sessionWindowAggregateProcessor(AggregateSpec spec, SessionWindows windows);
+// Keeps each key's records in `records_store` and refolds every open window the record changes.
+ProcessorSupplier slidingWindowAggregateProcessor(AggregateSpec spec, SlidingWindows windows,
+                                                  std::string records_store);
 // Holds each window's latest result until stream time passes window end + grace, then emits it.
 ProcessorSupplier suppressUntilWindowClosesProcessor(std::string store, AnySerde key_serde,
                                                      AnySerde value_serde, WindowOf window_of,
