@@ -422,7 +422,13 @@ void KafkaStreams::start() {
     return cc;
   };
   auto cc = consumer_conf(d.config.application_id);
-  set(cc.get(), "partition.assignment.strategy", "cooperative-sticky");
+  // A task reading several topics (a join) needs partition p of each on the same instance.
+  // librdkafka takes no custom assignor (Kafka Streams has its own), but its range assignor gives
+  // every member the same partition numbers of equally partitioned topics; it is eager, so such
+  // topologies rebalance stop-the-world. Single-topic tasks rebalance cooperatively.
+  bool copartitioned = false;
+  for (const auto& sub : d.subs) copartitioned |= sub.source_topics.size() > 1;
+  set(cc.get(), "partition.assignment.strategy", copartitioned ? "range" : "cooperative-sticky");
   for (const auto& [k, v] : d.config.consumer) set(cc.get(), k, v);
   if (cc->set("rebalance_cb", static_cast<RdKafka::RebalanceCb*>(&d), err) !=
       RdKafka::Conf::CONF_OK) {

@@ -1,10 +1,12 @@
 // KafkaStreams: runs a Topology against a Kafka cluster (Eddy or any other).
 //
-// One stream thread per instance. The instance joins the consumer group "<application.id>" with
-// cooperative rebalancing (cooperative-sticky) over every source topic, repartition topics
-// included; each assigned partition p of a sub-topology's source topics is served by task
-// <sub-topology>_<p>. A new task first restores its stores from their changelog topics (reading
-// each from the beginning to its end offset, reported to the restore listener), then processes.
+// One stream thread per instance. The instance joins the consumer group "<application.id>" over
+// every source topic, repartition topics included, with cooperative rebalancing
+// (cooperative-sticky), or with the range assignor when a sub-topology reads several topics (a
+// join), so partition p of each lands on one instance; each assigned partition p of a
+// sub-topology's source topics is served by task <sub-topology>_<p>. A new task first restores its
+// stores from their changelog topics (reading each from the beginning to its end offset, reported
+// to the restore listener), then processes.
 //
 // At-least-once: every commit interval (and before partitions are given up) the thread flushes the
 // stores, waits until the producer has every output and changelog record acknowledged, and only
