@@ -410,34 +410,92 @@ ProcessorSupplier slidingWindowAggregateProcessor(AggregateSpec spec, SlidingWin
   });
 }
 
-// KStreamKStreamJoin (inner), one side.
+namespace {
+
+// Pending (not yet joined) left records of a left join: [u64 time][key] -> value list.
+std::string pending_key(int64_t t, std::string_view key) {
+  std::string out;
+  uint64_t u = uint64_t(t) ^ (uint64_t(1) << 63);
+  for (int i = 7; i >= 0; --i) out.push_back(char(u >> (8 * i)));
+  out.append(key);
+  return out;
+}
+
+int64_t pending_time(std::string_view pk) {
+  uint64_t u = 0;
+  for (int i = 0; i < 8; ++i) u = (u << 8) | uint8_t(pk[i]);
+  return int64_t(u ^ (uint64_t(1) << 63));
+}
+
+}  // namespace
+
+// KStreamKStreamJoin, one side. A left join keeps each left record that has found no right record
+// in `pending_store` and emits it with a null right value only when its join window has closed
+// (t + after + grace < stream time), as Kafka does since KIP-633, so a record that is joined later
+// is never also emitted unjoined.
 ProcessorSupplier streamStreamJoinProcessor(std::string this_store, std::string other_store,
                                             AnySerde key_serde, AnySerde this_value_serde,
                                             AnySerde other_value_serde, AnyValueJoiner joiner,
-                                            JoinWindows windows, bool this_is_left) {
+                                            JoinWindows windows, bool this_is_left,
+                                            std::string pending_store) {
   return lambda([=](ProcessorContext& c, const Record& r) {
     if (!r.key.has_value() || !r.value.has_value()) return;
     int64_t t = r.timestamp_ms;
+    KeyValueStore* pending =
+        pending_store.empty() ? nullptr : store_of<KeyValueStore>(c, pending_store);
+    auto emit_closed = [&] {
+      if (!pending) return;
+      std::vector<std::string> done;
+      pending->all([&](std::string_view pk, std::string_view values) {
+        int64_t lt = pending_time(pk);
+        if (lt + windows.after_ms + windows.grace_ms >= c.current_stream_time_ms()) return false;
+        std::any key = key_serde.deserialize(pk.substr(8));
+        for_each_value(values, [&](std::string_view v) {
+          c.forward(Record{key,
+                           joiner(this_is_left ? this_value_serde.deserialize(v)
+                                               : other_value_serde.deserialize(v),
+                                  std::any()),
+                           lt,
+                           {}});
+        });
+        done.emplace_back(pk);
+        return true;
+      });
+      for (const auto& pk : done) pending->remove(pk);
+    };
     // Too late to join anything the other side still holds (KStreamKStreamJoin drops it too).
     if (t + windows.after_ms + windows.before_ms + windows.grace_ms < c.current_stream_time_ms()) {
+      emit_closed();
       return;
     }
     auto* mine = store_of<WindowStore>(c, this_store);
     auto* other = store_of<WindowStore>(c, other_store);
     std::string k = ser(key_serde, r.key);
+    std::string v = ser(this_value_serde, r.value);
     std::string list = mine->fetch(k, t).value_or("");
-    append_value(list, ser(this_value_serde, r.value));
+    append_value(list, v);
     mine->put(k, t, list);
     int64_t from = this_is_left ? t - windows.before_ms : t - windows.after_ms;
     int64_t to = this_is_left ? t + windows.after_ms : t + windows.before_ms;
+    bool joined = false;
     other->fetch(k, from, to, [&](std::string_view, int64_t other_t, std::string_view values) {
-      for_each_value(values, [&](std::string_view v) {
-        std::any ov = other_value_serde.deserialize(v);
+      for_each_value(values, [&](std::string_view ov_bytes) {
+        std::any ov = other_value_serde.deserialize(ov_bytes);
         std::any out = this_is_left ? joiner(r.value, ov) : joiner(ov, r.value);
         c.forward(Record{r.key, std::move(out), std::max(t, other_t), {}});
       });
+      // A right record joins the left records at other_t: they are no longer pending.
+      if (pending && !this_is_left) pending->remove(pending_key(other_t, k));
+      joined = true;
       return true;
     });
+    if (pending && this_is_left && !joined) {
+      std::string pk = pending_key(t, k);
+      std::string values = pending->get(pk).value_or("");
+      append_value(values, v);
+      pending->put(pk, values);
+    }
+    emit_closed();
   });
 }
 

@@ -278,7 +278,26 @@ class KStream {
   }
   // Windowed stream-stream inner join; output timestamp is the later of the two records'.
   template <class VO, class F, class VR = std::invoke_result_t<F, const V&, const VO&>>
-  KStream<K, VR> join(const KStream<K, VO>& other, F joiner, JoinWindows windows) const;
+  KStream<K, VR> join(const KStream<K, VO>& other, F joiner, JoinWindows windows) const {
+    return streamJoin<VR>(
+        other,
+        [joiner](const std::any& a, const std::any& b) {
+          return std::any(VR(joiner(detail::ref<V>(a), detail::ref<VO>(b))));
+        },
+        windows, false);
+  }
+  // Windowed stream-stream left join: a left record that no right record joins within the window
+  // is emitted once with nullptr for the right value, after its window has closed.
+  template <class VO, class F, class VR = std::invoke_result_t<F, const V&, const VO*>>
+  KStream<K, VR> leftJoin(const KStream<K, VO>& other, F joiner, JoinWindows windows) const {
+    return streamJoin<VR>(
+        other,
+        [joiner](const std::any& a, const std::any& b) {
+          return std::any(
+              VR(joiner(detail::ref<V>(a), b.has_value() ? std::any_cast<VO>(&b) : nullptr)));
+        },
+        windows, true);
+  }
 
   const std::string& node() const { return node_; }
   const Serde<K>& keySerde() const { return key_; }
@@ -293,6 +312,9 @@ class KStream {
     b_->topology().addProcessor(name, std::move(s), {node_});
     return KStream<KR, VR>(b_, name, std::move(k), std::move(v), repartition);
   }
+  template <class VR, class VO>
+  KStream<K, VR> streamJoin(const KStream<K, VO>& other, detail::AnyValueJoiner j, JoinWindows w,
+                            bool left) const;
   template <class F>
   void peekLike(const std::string& prefix, F f) const {
     add<K, V>(prefix, detail::peekProcessor([f](const std::any& k, const std::any& v) {
@@ -709,33 +731,36 @@ KTable<K, V> StreamsBuilder::table(const std::string& topic, const Consumed<K, V
 }
 
 template <class K, class V>
-template <class VO, class F, class VR>
-KStream<K, VR> KStream<K, V>::join(const KStream<K, VO>& other, F joiner, JoinWindows w) const {
+template <class VR, class VO>
+KStream<K, VR> KStream<K, V>::streamJoin(const KStream<K, VO>& other, detail::AnyValueJoiner j,
+                                         JoinWindows w, bool left) const {
   auto& t = b_->topology();
-  std::string this_win = b_->newName("KSTREAM-JOINTHIS");
-  std::string other_win = b_->newName("KSTREAM-JOINOTHER");
+  std::string this_win = b_->newName(left ? "KSTREAM-LEFTTHIS" : "KSTREAM-JOINTHIS");
+  std::string other_win = b_->newName(left ? "KSTREAM-LEFTOTHER" : "KSTREAM-JOINOTHER");
   std::string this_store = this_win + "-store";
   std::string other_store = other_win + "-store";
+  std::string pending = left ? b_->newName("KSTREAM-OUTERSHARED") + "-store" : "";
   std::string merge = b_->newName("KSTREAM-MERGE");
   AnySerde k = erase(detail::need(key_, "join key"));
   AnySerde tv = erase(detail::need(value_, "join left value"));
   AnySerde ov = erase(detail::need(other.valueSerde(), "join right value"));
-  detail::AnyValueJoiner j = [joiner](const std::any& a, const std::any& b) {
-    return std::any(VR(joiner(detail::ref<V>(a), detail::ref<VO>(b))));
-  };
-  t.addProcessor(this_win,
-                 detail::streamStreamJoinProcessor(this_store, other_store, k, tv, ov, j, w, true),
-                 {node_});
-  t.addProcessor(other_win,
-                 detail::streamStreamJoinProcessor(other_store, this_store, k, ov, tv, j, w, false),
-                 {other.node()});
+  t.addProcessor(
+      this_win,
+      detail::streamStreamJoinProcessor(this_store, other_store, k, tv, ov, j, w, true, pending),
+      {node_});
+  t.addProcessor(
+      other_win,
+      detail::streamStreamJoinProcessor(other_store, this_store, k, ov, tv, j, w, false, pending),
+      {other.node()});
   int64_t retention = w.before_ms + w.after_ms + w.grace_ms + 1;
   t.addStateStore(StoreSpec{this_store, StoreKind::kWindow, true, true, retention},
                   {this_win, other_win});
   t.addStateStore(StoreSpec{other_store, StoreKind::kWindow, true, true, retention},
                   {this_win, other_win});
+  if (left)
+    t.addStateStore(StoreSpec{pending, StoreKind::kKeyValue, true, true, 0}, {this_win, other_win});
   t.addProcessor(merge, detail::passThroughProcessor(), {this_win, other_win});
-  return KStream<K, VR>(b_, merge, key_, {}, repartition_required_ || false);
+  return KStream<K, VR>(b_, merge, key_, {}, repartition_required_);
 }
 
 }  // namespace eddy::streams

@@ -108,5 +108,36 @@ TEST(StreamsJoins, StreamStreamJoinPairsRecordsWithinTheTimeDifference) {
   EXPECT_EQ(out[3].timestamp_ms, 120);
 }
 
+TEST(StreamsJoins, StreamStreamLeftJoinEmitsUnmatchedLeftRecordsOnlyAfterTheirWindowCloses) {
+  StreamsBuilder b;
+  auto orders = b.stream<std::string, std::string>("orders");
+  auto payments = b.stream<std::string, std::string>("payments");
+  orders
+      .leftJoin(
+          payments,
+          [](const std::string& o, const std::string* p) { return o + "/" + (p ? *p : "unpaid"); },
+          JoinWindows::ofTimeDifferenceAndGrace(milliseconds(10), milliseconds(0)))
+      .to("out");
+  TopologyTestDriver d(b.build());
+  auto o = d.createInputTopic<std::string, std::string>("orders");
+  auto p = d.createInputTopic<std::string, std::string>("payments");
+  auto out = d.createOutputTopic<std::string, std::string>("out");
+  o.pipeInput("o1", "book", 100);
+  o.pipeInput("o2", "pen", 105);
+  EXPECT_TRUE(out.isEmpty());  // o1 and o2 may still be paid
+  p.pipeInput("o1", "card", 103);
+  EXPECT_EQ((out.readKeyValuesToList()), (std::vector<KV>{{"o1", "book/card"}}));
+  o.pipeInput("o3", "ink", 116);  // stream time 116: o2's window (105 + 10) has closed
+  auto r = out.readRecordsToList();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(*r[0].key, "o2");
+  EXPECT_EQ(*r[0].value, "pen/unpaid");
+  EXPECT_EQ(r[0].timestamp_ms, 105);
+  p.pipeInput("o3", "cash", 120);  // o3 joins late but within its window: no unpaid result
+  EXPECT_EQ((out.readKeyValuesToList()), (std::vector<KV>{{"o3", "ink/cash"}}));
+  o.pipeInput("o4", "cup", 200);
+  EXPECT_TRUE(out.isEmpty());
+}
+
 }  // namespace
 }  // namespace eddy::streams

@@ -80,11 +80,14 @@ ProcessorSupplier streamTableJoinProcessor(std::string table_store, AnySerde key
 ProcessorSupplier tableTableJoinProcessor(std::string other_store, AnySerde key_serde,
                                           AnySerde other_value_serde, AnyValueJoiner joiner,
                                           bool this_is_left, bool left_join);
-// One side of a windowed stream-stream inner join: stores its record in its window store and
-// joins it with the other side's records in [t - before, t + after] (seen from the left side).
+// One side of a windowed stream-stream join: stores its record in its window store and joins it
+// with the other side's records in [t - before, t + after] (seen from the left side). With a
+// `pending_store` (left join), left records without a match are emitted with an empty right value
+// once their window closes.
 ProcessorSupplier streamStreamJoinProcessor(std::string this_store, std::string other_store,
                                             AnySerde key_serde, AnySerde this_value_serde,
                                             AnySerde other_value_serde, AnyValueJoiner joiner,
-                                            JoinWindows windows, bool this_is_left);
+                                            JoinWindows windows, bool this_is_left,
+                                            std::string pending_store);
 
 }  // namespace eddy::streams::detail
