@@ -112,20 +112,26 @@ class WordCount(unittest.TestCase):
                 prod.poll(0)
         self.assertEqual(prod.flush(60), 0)
 
-    def group_lag(self):
-        """Records of the input and repartition topics consumed by no commit of the group."""
+    def group_lag(self, committed=None):
+        """Records of the input and repartition topics consumed by no commit of the group; fills
+        `committed` with the group's committed offsets when given."""
         c = Consumer({"bootstrap.servers": self.broker.bootstrap, "group.id": self.app,
                       "enable.auto.commit": False})
         try:
-            tps = [TopicPartition(t, p) for t in (self.input, self.app + "-counts-store-repartition")
+            tps = [TopicPartition(t, p) for t in (self.input, self.repartition())
                    for p in range(PARTITIONS)]
             lag = {}
             for tp in c.committed(tps, timeout=30):
                 _, high = c.get_watermark_offsets(TopicPartition(tp.topic, tp.partition), timeout=30)
                 lag[(tp.topic, tp.partition)] = high - max(tp.offset, 0)
+                if committed is not None:
+                    committed[(tp.topic, tp.partition)] = max(tp.offset, 0)
             return lag
         finally:
             c.close()
+
+    def repartition(self):
+        return self.app + "-counts-store-repartition"
 
     def read_counts(self):
         """The latest count of every word in the output topic, read to its end."""
@@ -193,11 +199,16 @@ class WordCount(unittest.TestCase):
         a, b = (first, second) if stateful[0] >= stateful[1] else (second, first)
         half = LINES // 2
         self.produce(0, half)
-        # Kill a mid-run: once some of the first half is committed, while it is still working.
+        # Kill a mid-run: once a quarter of the first half is committed and a has committed
+        # counts of its own (a repartition partition of one of its stateful tasks), so its state is
+        # in the changelog, while it is still working.
+        victim = [int(t.split("_")[1]) for t in self.tasks_of(a) if t.startswith("1_")]
         deadline = time.time() + WAIT_S
         while time.time() < deadline:
-            lag = self.group_lag()
-            if sum(v for (t, _), v in lag.items() if t == self.input) < half * 3 // 4:
+            committed = {}
+            lag = self.group_lag(committed)
+            if (sum(v for (t, _), v in lag.items() if t == self.input) < half * 3 // 4
+                    and any(committed.get((self.repartition(), p), 0) > 0 for p in victim)):
                 break
             time.sleep(0.2)
         a.kill()
