@@ -1,0 +1,102 @@
+// KafkaStreams: runs a Topology against a Kafka cluster (Eddy or any other).
+//
+// One stream thread per instance. The instance joins the consumer group "<application.id>" over
+// every source topic, repartition topics included, with cooperative rebalancing
+// (cooperative-sticky), or with the range assignor when a sub-topology reads several topics (a
+// join), so partition p of each lands on one instance; each assigned partition p of a
+// sub-topology's source topics is served by task <sub-topology>_<p>. A new task first restores its
+// stores from their changelog topics (reading each from the beginning to its end offset, reported
+// to the restore listener), then processes.
+//
+// At-least-once: every commit interval (and before partitions are given up) the thread flushes the
+// stores, waits until the producer has every output and changelog record acknowledged, and only
+// then commits the consumed offsets. A crash therefore loses nothing; records processed after the
+// last commit are processed again by whichever instance takes the task (counts may then include
+// them twice). exactly_once_v2 needs broker transactions; the commit step is the seam for it.
+//
+// Internal topics are created at start with the admin API: repartition topics (cleanup.policy
+// delete, as many partitions as the largest source topic) and changelog topics (cleanup.policy
+// compact; compact,delete with retention.ms for window and session stores; as many partitions as
+// the sub-topology's source topics).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "eddy/streams/store_views.h"
+#include "eddy/streams/topology.h"
+
+namespace eddy::streams {
+
+struct StreamsConfig {
+  std::string application_id;
+  std::string bootstrap_servers;
+  std::string state_dir = "/tmp/eddy-streams";
+  int64_t commit_interval_ms = 30000;  // Kafka Streams' at-least-once default
+  int32_t replication_factor = -1;     // internal topics; -1: the broker's default
+  std::string processing_guarantee = "at_least_once";
+  // Extra librdkafka properties for the main consumer and the producer.
+  std::map<std::string, std::string> consumer;
+  std::map<std::string, std::string> producer;
+};
+
+class KafkaStreams {
+ public:
+  enum class State { kCreated, kRebalancing, kRunning, kPendingShutdown, kNotRunning, kError };
+  using StateListener = std::function<void(State new_state, State old_state)>;
+  // Called after each store partition is restored: store, partition, records restored and the
+  // time the restore took.
+  using RestoreListener = std::function<void(const std::string& store, int32_t partition,
+                                             int64_t records, int64_t duration_ms)>;
+
+  // Throws std::invalid_argument for a bad config (no application.id, exactly_once_v2, ...).
+  KafkaStreams(const Topology& topology, StreamsConfig config);
+  ~KafkaStreams();
+  KafkaStreams(const KafkaStreams&) = delete;
+  KafkaStreams& operator=(const KafkaStreams&) = delete;
+
+  void setStateListener(StateListener l);
+  void setRestoreListener(RestoreListener l);
+  // Creates the internal topics and starts the stream thread.
+  void start();
+  // Commits what was processed and stops; idempotent.
+  void close();
+  State state() const;
+  std::string lastError() const;
+  uint64_t processedRecords() const;
+  // The tasks this instance runs now ("<sub-topology>_<partition>").
+  std::vector<TaskId> activeTasks() const;
+
+  // Interactive query of a key-value store over the tasks this instance runs now; valid until the
+  // next rebalance (wait for State::kRunning).
+  template <class K, class V>
+  ReadOnlyKeyValueStore<K, V> store(const std::string& name, const Serde<K>& k = {},
+                                    const Serde<V>& v = {}) {
+    std::vector<const KeyValueStore*> out;
+    for (auto* s : localStores(name)) {
+      if (auto* kv = dynamic_cast<const KeyValueStore*>(s)) out.push_back(kv);
+    }
+    return ReadOnlyKeyValueStore<K, V>(std::move(out), k, v, lock());
+  }
+  template <class K, class V>
+  ReadOnlyWindowStore<K, V> windowStore(const std::string& name, const Serde<K>& k = {},
+                                        const Serde<V>& v = {}) {
+    std::vector<const WindowStore*> out;
+    for (auto* s : localStores(name)) {
+      if (auto* w = dynamic_cast<const WindowStore*>(s)) out.push_back(w);
+    }
+    return ReadOnlyWindowStore<K, V>(std::move(out), k, v, lock());
+  }
+
+ private:
+  std::vector<const StateStore*> localStores(const std::string& name);
+  std::shared_ptr<std::mutex> lock();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace eddy::streams

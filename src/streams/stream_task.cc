@@ -1,0 +1,237 @@
+#include "streams/stream_task.h"
+
+#include <algorithm>
+#include <stdexcept>
+#include <utility>
+
+#include "streams/stores.h"
+
+namespace eddy::streams::internal {
+
+struct StreamTask::Node {
+  const NodeDef* def = nullptr;
+  std::unique_ptr<Processor> processor;
+  std::vector<Node*> children;
+  std::vector<std::string> stores;
+};
+
+struct StreamTask::Schedule : Cancellable {
+  Node* node = nullptr;
+  int64_t interval_ms = 0;
+  PunctuationType type = PunctuationType::kStreamTime;
+  std::function<void(int64_t)> fn;
+  int64_t next_ms = 0;
+  bool cancelled = false;
+  void cancel() override { cancelled = true; }
+  // Kafka's PunctuationSchedule.next: after a gap of several intervals, fire once, not per
+  // interval.
+  void advance(int64_t now) {
+    int64_t next = next_ms + interval_ms;
+    if (now >= next) next = next_ms + ((now - next_ms) / interval_ms + 1) * interval_ms;
+    next_ms = next;
+  }
+};
+
+class StreamTask::Context final : public ProcessorContext {
+ public:
+  explicit Context(StreamTask& task) : task_(task) {}
+  const std::string& application_id() const override { return task_.env_.application_id; }
+  TaskId task_id() const override { return task_.id_; }
+  void forward(const Record& r) override {
+    Node* self = current;
+    for (Node* child : self->children) {
+      current = child;
+      task_.dispatch(child, r);
+    }
+    current = self;
+  }
+  void forward(const Record& r, const std::string& child) override {
+    Node* self = current;
+    for (Node* c : self->children) {
+      if (c->def->name != child) continue;
+      current = c;
+      task_.dispatch(c, r);
+    }
+    current = self;
+  }
+  std::shared_ptr<Cancellable> schedule(std::chrono::milliseconds interval, PunctuationType type,
+                                        std::function<void(int64_t)> fn) override {
+    if (interval.count() <= 0) throw std::invalid_argument("punctuation interval must be > 0");
+    auto s = std::make_shared<Schedule>();
+    s->node = current;
+    s->interval_ms = interval.count();
+    s->type = type;
+    s->fn = std::move(fn);
+    // Stream time: aligned to 0, so the first record fires it (Kafka's StreamTask.schedule).
+    s->next_ms =
+        type == PunctuationType::kStreamTime ? 0 : task_.env_.wall_clock_ms() + s->interval_ms;
+    task_.schedules_.push_back(s);
+    return s;
+  }
+  StateStore* state_store(const std::string& name) override {
+    if (!current ||
+        std::find(current->stores.begin(), current->stores.end(), name) == current->stores.end()) {
+      return nullptr;
+    }
+    return task_.store(name);
+  }
+  std::optional<RecordMetadata> record_metadata() const override { return metadata; }
+  int64_t current_stream_time_ms() const override { return task_.stream_time_ms_; }
+  int64_t current_system_time_ms() const override { return task_.env_.wall_clock_ms(); }
+  void commit() override { task_.commit_requested_ = true; }
+
+  Node* current = nullptr;
+  std::optional<RecordMetadata> metadata;
+  int64_t record_timestamp_ms = 0;
+
+ private:
+  StreamTask& task_;
+};
+
+StreamTask::StreamTask(TaskId id, const TopologyDef& def, const SubtopologyDef& sub, TaskEnv env)
+    : id_(id), def_(def), env_(std::move(env)), context_(std::make_unique<Context>(*this)) {
+  for (const auto& name : sub.nodes) {
+    auto n = std::make_unique<Node>();
+    n->def = &def.nodes.at(name);
+    n->stores = n->def->stores;
+    nodes_[name] = std::move(n);
+  }
+  for (auto& [name, n] : nodes_) {
+    for (const auto& c : n->def->children) n->children.push_back(nodes_.at(c).get());
+    for (const auto& t : n->def->topics) {
+      std::string resolved = def.resolve(env_.application_id, t);
+      source_topics_.push_back(resolved);
+      source_by_topic_[resolved] = n.get();
+    }
+  }
+  std::string task_dir = env_.state_dir + "/" + env_.application_id + "/" + id.to_string();
+  for (const auto& s : sub.stores) {
+    const StoreSpec& spec = def.stores.at(s);
+    std::string topic = TopologyDef::changelog_topic(env_.application_id, s);
+    ChangelogSink log = [this, topic](std::string_view k, std::optional<std::string_view> v) {
+      std::optional<std::string> value;
+      if (v) value.emplace(*v);
+      env_.collector->send(topic, id_.partition, std::string(k), value,
+                           context_->record_timestamp_ms);
+    };
+    stores_[s] = make_store(spec, task_dir + "/" + s, std::move(log));
+  }
+}
+
+StreamTask::~StreamTask() = default;
+
+std::vector<ChangelogInfo> StreamTask::changelogs() const {
+  std::vector<ChangelogInfo> out;
+  for (const auto& [name, store] : stores_) {
+    if (def_.stores.at(name).logging) {
+      out.push_back({name, TopologyDef::changelog_topic(env_.application_id, name)});
+    }
+  }
+  return out;
+}
+
+StateStore* StreamTask::store(const std::string& name) {
+  auto it = stores_.find(name);
+  return it == stores_.end() ? nullptr : it->second.get();
+}
+
+void StreamTask::init_processors() {
+  for (const auto& name : def_.order) {
+    auto it = nodes_.find(name);
+    if (it == nodes_.end() || it->second->def->kind != NodeKind::kProcessor) continue;
+    Node* n = it->second.get();
+    n->processor = n->def->supplier();
+    context_->current = n;
+    n->processor->init(*context_);
+  }
+  context_->current = nullptr;
+}
+
+void StreamTask::process(const std::string& topic, int32_t partition, int64_t offset,
+                         std::optional<std::string_view> key, std::optional<std::string_view> value,
+                         int64_t timestamp_ms) {
+  auto it = source_by_topic_.find(topic);
+  if (it == source_by_topic_.end())
+    throw std::logic_error("task " + id_.to_string() + " does not read " + topic);
+  Node* source = it->second;
+  Record r;
+  r.key = source->def->key_serde.deserialize(key);
+  r.value = source->def->value_serde.deserialize(value);
+  r.timestamp_ms = timestamp_ms;
+  if (source->def->extractor) r.timestamp_ms = source->def->extractor(r, stream_time_ms_);
+  if (r.timestamp_ms < 0) {
+    // Kafka's LogAndSkipOnInvalidTimestamp: a record without event time cannot be windowed.
+    ++dropped_records_;
+    return;
+  }
+  stream_time_ms_ = std::max(stream_time_ms_, r.timestamp_ms);
+  context_->metadata = RecordMetadata{topic, partition, offset};
+  context_->record_timestamp_ms = r.timestamp_ms;
+  context_->current = source;
+  context_->forward(r);
+  context_->current = nullptr;
+  punctuate(PunctuationType::kStreamTime, stream_time_ms_);
+}
+
+void StreamTask::dispatch(Node* node, const Record& r) {
+  switch (node->def->kind) {
+    case NodeKind::kSource:
+      context_->forward(r);
+      break;
+    case NodeKind::kProcessor:
+      node->processor->process(r);
+      break;
+    case NodeKind::kSink: {
+      const NodeDef& d = *node->def;
+      std::optional<std::string> k = d.key_serde.serialize(r.key);
+      std::optional<std::string> v = d.value_serde.serialize(r.value);
+      std::string topic = def_.resolve(env_.application_id, d.topic);
+      std::optional<int32_t> partition;
+      if (d.partitioner) partition = d.partitioner(k, env_.collector->num_partitions(topic));
+      env_.collector->send(topic, partition, k, v, r.timestamp_ms);
+      break;
+    }
+  }
+}
+
+void StreamTask::fire(Schedule& s, int64_t now) {
+  Node* saved = context_->current;
+  auto saved_meta = context_->metadata;
+  int64_t saved_ts = context_->record_timestamp_ms;
+  context_->current = s.node;
+  context_->metadata.reset();
+  context_->record_timestamp_ms = now;
+  s.fn(now);
+  context_->current = saved;
+  context_->metadata = saved_meta;
+  context_->record_timestamp_ms = saved_ts;
+}
+
+void StreamTask::punctuate(PunctuationType type, int64_t now_ms) {
+  // Index loop: a punctuator may schedule another.
+  for (size_t i = 0; i < schedules_.size(); ++i) {
+    auto s = schedules_[i];
+    if (s->cancelled || s->type != type || now_ms < s->next_ms) continue;
+    fire(*s, now_ms);
+    s->advance(now_ms);
+  }
+  std::erase_if(schedules_, [](const auto& s) { return s->cancelled; });
+}
+
+void StreamTask::punctuate_wall_clock(int64_t now_ms) {
+  punctuate(PunctuationType::kWallClockTime, now_ms);
+}
+
+void StreamTask::flush() {
+  for (auto& [name, s] : stores_) s->flush();
+}
+
+void StreamTask::close() {
+  for (auto& [name, n] : nodes_) {
+    if (n->processor) n->processor->close();
+  }
+}
+
+bool StreamTask::take_commit_request() { return std::exchange(commit_requested_, false); }
+
+}  // namespace eddy::streams::internal

@@ -1,0 +1,91 @@
+// StreamTask: one sub-topology instantiated for one partition. It owns the processors and state
+// stores of that partition, keeps stream time, fires punctuators, and hands every record a sink or
+// a changelog produces to its RecordCollector. Both TopologyTestDriver and KafkaStreams drive it.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "eddy/streams/processor.h"
+#include "streams/topology_def.h"
+
+namespace eddy::streams::internal {
+
+// Where output goes: the test driver's in-memory topics, or a Kafka producer.
+class RecordCollector {
+ public:
+  virtual ~RecordCollector() = default;
+  // `partition` unset: the key's murmur2 partition (Kafka's default partitioner).
+  virtual void send(const std::string& topic, std::optional<int32_t> partition,
+                    const std::optional<std::string>& key, const std::optional<std::string>& value,
+                    int64_t timestamp_ms) = 0;
+  virtual int32_t num_partitions(const std::string& topic) = 0;
+};
+
+struct TaskEnv {
+  std::string application_id;
+  std::string state_dir;  // the task's stores live in <state_dir>/<application_id>/<task id>/
+  RecordCollector* collector = nullptr;
+  std::function<int64_t()> wall_clock_ms;
+};
+
+struct ChangelogInfo {
+  std::string store;
+  std::string topic;  // resolved
+};
+
+class StreamTask {
+ public:
+  StreamTask(TaskId id, const TopologyDef& def, const SubtopologyDef& sub, TaskEnv env);
+  ~StreamTask();
+  StreamTask(const StreamTask&) = delete;
+  StreamTask& operator=(const StreamTask&) = delete;
+
+  TaskId id() const { return id_; }
+  // The resolved source topics this task reads.
+  const std::vector<std::string>& source_topics() const { return source_topics_; }
+  std::vector<ChangelogInfo> changelogs() const;
+  StateStore* store(const std::string& name);
+
+  // Creates the processors and calls their init(); call after restoring the stores.
+  void init_processors();
+  // Processes one input record of a source topic (resolved name).
+  void process(const std::string& topic, int32_t partition, int64_t offset,
+               std::optional<std::string_view> key, std::optional<std::string_view> value,
+               int64_t timestamp_ms);
+  // Fires the wall-clock punctuators that are due at `now_ms`.
+  void punctuate_wall_clock(int64_t now_ms);
+  void flush();
+  void close();
+  int64_t stream_time_ms() const { return stream_time_ms_; }
+  // Whether a processor asked for a commit; cleared by the call.
+  bool take_commit_request();
+  uint64_t dropped_records() const { return dropped_records_; }
+
+ private:
+  struct Node;
+  struct Schedule;
+  class Context;
+  void dispatch(Node* node, const Record& r);
+  void punctuate(PunctuationType type, int64_t now_ms);
+  void fire(Schedule& s, int64_t now);
+
+  TaskId id_;
+  const TopologyDef& def_;
+  TaskEnv env_;
+  std::vector<std::string> source_topics_;
+  std::map<std::string, std::unique_ptr<Node>> nodes_;
+  std::map<std::string, Node*> source_by_topic_;
+  std::map<std::string, std::unique_ptr<StateStore>> stores_;
+  std::vector<std::shared_ptr<Schedule>> schedules_;
+  std::unique_ptr<Context> context_;
+  int64_t stream_time_ms_ = -1;
+  uint64_t dropped_records_ = 0;
+  bool commit_requested_ = false;
+};
+
+}  // namespace eddy::streams::internal
