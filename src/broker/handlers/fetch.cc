@@ -19,7 +19,9 @@
 
 #include "broker/handlers/data_handlers.h"
 #include "broker/handlers/handler_util.h"
+#include "broker/net/request_metrics.h"
 #include "broker/replica/replica_manager.h"
+#include "broker/topic_metrics.h"
 
 namespace eddy::broker {
 
@@ -91,6 +93,17 @@ Response refuse(const FetchRequest& req, int16_t version, ErrorCode code) {
     resp.responses.push_back(std::move(tr));
   }
   return encode_response(resp, version);
+}
+
+// Kafka's fetch metrics of each partition read (topic_metrics.h, request_metrics.h).
+void count_fetch(const std::vector<FetchPartitionResult>& results, bool from_follower) {
+  for (const FetchPartitionResult& r : results) {
+    request_metrics().count_error(FetchResponse::kApiKey, r.error);
+    const TopicMetrics& m = topic_metrics(r.tp.topic);
+    m.fetch_requests->inc();
+    if (r.error != 0) m.failed_fetch_requests->inc();
+    (from_follower ? m.replication_bytes_out : m.bytes_out)->inc(r.records.length);
+  }
 }
 
 bool is_follower_broker(const BrokerContext& ctx, int32_t replica_id) {
@@ -168,8 +181,9 @@ void register_fetch(HandlerRegistry& registry, const BrokerContext& context) {
     auto shared_responder = std::make_shared<Responder>(std::move(responder));
     ctx->replicas->fetch(
         params, std::move(to_read),
-        [ctx, version, session = std::move(session),
-         shared_responder](std::vector<FetchPartitionResult> results) {
+        [ctx, version, session = std::move(session), shared_responder,
+         from_follower = params.replica_id >= 0](std::vector<FetchPartitionResult> results) {
+          count_fetch(results, from_follower);
           if (version >= 7) {
             results = ctx->replicas->fetch_sessions().finish(session, std::move(results));
           }
