@@ -30,6 +30,7 @@ write_eddy_config() {
   cat >"$1" <<CONFIG
 node.id: 1
 listeners: PLAINTEXT://127.0.0.1:$2
+admin.listeners: ""
 log.dirs: $3
 log.flush.policy: $4
 num.partitions: 1

@@ -16,6 +16,7 @@ port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1
 cat >"$work/eddy.yaml" <<YAML
 node.id: 1
 listeners: PLAINTEXT://127.0.0.1:$port
+admin.listeners: ""
 log.dirs: $work/data
 YAML
 "$eddyd" --config "$work/eddy.yaml" >"$work/eddyd.log" 2>&1 &

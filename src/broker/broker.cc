@@ -12,12 +12,16 @@
 
 #include "broker/alter_partition_manager.h"
 #include "broker/broker_lifecycle.h"
+#include "broker/broker_metrics.h"
 #include "broker/controller_channel.h"
 #include "broker/group/group_service.h"
 #include "broker/meta_properties.h"
 #include "broker/replica/replica_manager.h"
 #include "broker/replica_fetcher.h"
+#include "broker/topic_metrics.h"
 #include "controller/quorum_controller.h"
+#include "metrics/process_metrics.h"
+#include "metrics/registry.h"
 
 namespace eddy::broker {
 namespace {
@@ -127,13 +131,55 @@ Status Broker::open_metadata(const std::vector<VoterSpec>& voters, const std::st
 
 Status Broker::bind_listeners() {
   std::vector<ListenAddress> addrs;
-  for (const auto& l : config_.listeners()) addrs.push_back({l.host, l.port});
+  for (const auto& l : config_.listeners()) addrs.push_back({l.name, l.host, l.port});
   ConnectionOptions co;
   co.max_frame_bytes = static_cast<int32_t>(config_.get_long("socket.request.max.bytes"));
   co.max_inflight = static_cast<size_t>(config_.get_long("connection.max.inflight.requests"));
   co.idle_timeout_ms = config_.get_long("connections.max.idle.ms");
   server_ = std::make_unique<Server>(registry_, co, config_.io_threads());
-  return server_->listen(addrs);
+  EDDY_RETURN_IF_ERROR(server_->listen(addrs));
+  return start_admin();
+}
+
+Status Broker::start_admin() {
+  process_metrics_ = metrics::add_process_collector(metrics::registry());
+  const auto listeners = config_.admin_listeners();
+  if (listeners.empty()) return Status::ok();
+  std::map<std::string, AdminHttpServer::Route> routes;
+  routes["/metrics"] = [] {
+    return HttpAnswer{200, "text/plain; version=0.0.4; charset=utf-8",
+                      metrics::registry().expose()};
+  };
+  routes["/health"] = [] { return HttpAnswer{200, "text/plain; charset=utf-8", "ok\n"}; };
+  routes["/ready"] = [this] {
+    std::string why = not_ready_reason();
+    if (why.empty()) return HttpAnswer{200, "text/plain; charset=utf-8", "ready\n"};
+    return HttpAnswer{503, "text/plain; charset=utf-8", "not ready: " + why + "\n"};
+  };
+  admin_ = std::make_unique<AdminHttpServer>(
+      server_->io_context(0),
+      [server = server_.get()]() -> boost::asio::io_context& { return server->next_io_context(); },
+      std::move(routes));
+  for (const auto& l : listeners) EDDY_RETURN_IF_ERROR(admin_->listen(l.host, l.port));
+  // The admin listener answers from now on (/health, and /ready with what start-up is doing);
+  // Kafka clients wait in the listen backlog until start().
+  server_->run_threads();
+  admin_->start();
+  for (size_t i = 0; i < listeners.size(); ++i) {
+    spdlog::info("admin listener on http://{}:{} (/metrics, /health, /ready)", listeners[i].host,
+                 admin_->bound_ports()[i]);
+  }
+  return Status::ok();
+}
+
+void Broker::set_not_ready(std::string reason) {
+  std::lock_guard lock(ready_mu_);
+  not_ready_ = std::move(reason);
+}
+
+std::string Broker::not_ready_reason() const {
+  std::lock_guard lock(ready_mu_);
+  return not_ready_;
 }
 
 Status Broker::open_components() {
@@ -146,6 +192,8 @@ Status Broker::open_components() {
                         ensure_meta_properties(config_.log_dirs(), node_id,
                                                /*create_missing=*/voters.size() <= 1));
   spdlog::info("node {} of cluster {}", node_id, meta.cluster_id);
+  set_not_ready("loading the partition logs");
+  broker_state_ = static_cast<int>(BrokerState::kRecovery);
 
   log::LogManagerOptions lo;
   lo.log_dirs = config_.log_dirs();
@@ -165,7 +213,15 @@ Status Broker::open_components() {
     spdlog::info("segment files open at once: at most {} (open-file limit {})", lo.max_open_files,
                  lim.rlim_cur);
   }
-  lo.on_recovery = [](const log::TopicPartition& tp, const log::RecoveryReport& r) {
+  // Per-partition load lines are debug; one summary line follows the load.
+  struct LoadCounts {
+    std::atomic<size_t> unclean{0}, truncated{0}, damaged{0};
+  };
+  auto load = std::make_shared<LoadCounts>();
+  lo.on_recovery = [load](const log::TopicPartition& tp, const log::RecoveryReport& r) {
+    if (!r.clean_shutdown) ++load->unclean;
+    if (r.truncated) ++load->truncated;
+    if (r.damaged_from.value() >= 0) ++load->damaged;
     if (!r.quarantine_dir.empty()) {
       spdlog::error(
           "partition {}-{}: damage in a closed segment ({}); the damaged segment and {} later "
@@ -182,11 +238,11 @@ Status Broker::open_components() {
           "quarantine\")",
           tp.topic, tp.partition, r.damaged_from.value(), r.damaged_to.value());
     } else if (r.truncated) {
-      spdlog::warn("recovered {}-{}: truncated at offset {} ({})", tp.topic, tp.partition,
-                   r.truncated_at.value(), r.reason);
+      spdlog::debug("recovered {}-{}: truncated at offset {} ({})", tp.topic, tp.partition,
+                    r.truncated_at.value(), r.reason);
     } else if (!r.clean_shutdown) {
-      spdlog::info("recovered {}-{} after an unclean shutdown: {} batches", tp.topic, tp.partition,
-                   r.batches_recovered);
+      spdlog::debug("recovered {}-{} after an unclean shutdown: {} batches", tp.topic, tp.partition,
+                    r.batches_recovered);
     }
     if (r.preallocated_bytes_trimmed > 0) {
       spdlog::debug("recovered {}-{}: cut {} bytes of preallocated zeros", tp.topic, tp.partition,
@@ -197,8 +253,23 @@ Status Broker::open_components() {
     spdlog::error("log {}-{}: {}", tp.topic, tp.partition, s.to_string());
   };
   EDDY_ASSIGN_OR_RETURN(logs_, log::LogManager::open(std::move(lo)));
+  const double recovery_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  {
+    const size_t partitions = logs_->partitions().size();
+    const size_t unclean = load->unclean, truncated = load->truncated, damaged = load->damaged;
+    auto level = unclean + truncated + damaged > 0 ? spdlog::level::warn : spdlog::level::info;
+    spdlog::log(level,
+                "opened {} partition logs in {:.3f} s: {} recovered after an unclean stop, {} "
+                "with a torn tail cut off, {} with damaged offsets{}",
+                partitions, recovery_seconds, unclean, truncated, damaged,
+                truncated + damaged > 0 ? " (logger.level=debug names each partition)" : "");
+  }
 
+  set_not_ready(voters.size() <= 1 ? "loading the metadata log"
+                                   : "catching up with the controller quorum");
   EDDY_RETURN_IF_ERROR(open_metadata(voters, meta.cluster_id));
+  set_not_ready("opening the partitions this broker leads");
 
   metadata::ControllerDefaults defaults;
   defaults.num_partitions = static_cast<int32_t>(config_.get_long("num.partitions"));
@@ -316,6 +387,10 @@ Status Broker::open_components() {
   auto image = metadata_->image();
   spdlog::info("loaded {} topics, {} partitions in {} ms", image->topics().size(),
                image->partition_count(), ms);
+  metrics_ = std::make_unique<BrokerMetrics>(BrokerMetricsSources{
+      node_id, replicas_.get(), logs_.get(), metadata_.get(), groups_.get(), &broker_state_});
+  metrics_->set_startup_seconds(recovery_seconds, static_cast<double>(ms) / 1000);
+  set_not_ready("not accepting Kafka connections yet");
   return Status::ok();
 }
 
@@ -356,6 +431,7 @@ Status Broker::register_self() {
 void Broker::apply_image_change(const metadata::MetadataImage& before,
                                 const metadata::MetadataImage& after) {
   NodeId self(config_.node_id());
+  count_partition_changes(before, after, self.value(), metadata_->is_active_controller());
   auto same_configs = [&](const std::string& resource) {
     const auto* a = before.broker_configs(resource);
     const auto* b = after.broker_configs(resource);
@@ -373,6 +449,7 @@ void Broker::apply_image_change(const metadata::MetadataImage& before,
         spdlog::error("deleting {}-{}: {}", name, p.partition, s.to_string());
       }
     }
+    hide_topic_metrics(name);
     spdlog::info("deleted topic {}", name);
   }
   for (const auto& [name, topic] : after.topics()) {
@@ -445,6 +522,8 @@ void Broker::apply_image_change(const metadata::MetadataImage& before,
 
 Status Broker::start() {
   server_->start();
+  broker_state_ = static_cast<int>(BrokerState::kRunning);
+  set_not_ready("");
   groups_->start();
   if (alter_partitions_) alter_partitions_->start();
   if (lifecycle_) lifecycle_->start();
@@ -476,6 +555,8 @@ std::vector<uint16_t> Broker::bound_ports() const {
 Status Broker::shutdown() {
   if (shut_down_) return Status::ok();
   shut_down_ = true;
+  set_not_ready("shutting down");
+  broker_state_ = static_cast<int>(BrokerState::kShuttingDown);
   // First, so that no long controller task holds the stop: nothing queued runs any more, and a
   // metadata change being applied stops opening partitions. A task that is not done within
   // shutdown.timeout.ms all the same (a commit's planning or apply) is left behind: the rest of
@@ -515,8 +596,11 @@ Status Broker::shutdown() {
   if (fetchers_) fetchers_->shutdown();
   if (alter_partitions_) alter_partitions_->stop();
   if (groups_) groups_->stop();
+  metrics_.reset();  // its collectors read what stops below
   if (replicas_) replicas_->shutdown();
+  if (admin_) admin_->stop();
   if (server_) server_->stop();
+  admin_.reset();  // after the io threads it runs on
   Status s = logs_ ? logs_->shutdown() : Status::ok();
   if (!s) spdlog::error("closing logs: {}", s.to_string());
   // An abandoned controller task may still write the metadata log: the directories stay locked

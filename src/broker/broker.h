@@ -13,6 +13,9 @@
 //      changed, and takes leadership of the partitions the image assigns it
 //   7. the server starts accepting; the group coordinator starts; in a cluster the
 //      BrokerLifecycle registers this broker with the active controller and heartbeats
+// The admin HTTP listener (admin.listeners) is bound with the Kafka listeners in step 2 and
+// answers at once, on the io threads, which start then: /health says the process is alive, /ready
+// answers 503 with the step under way until step 7 is done, and 503 again once shutdown starts.
 // and the reverse on shutdown: the cluster threads stop, the controller queue refuses new tasks
 // and drops the queued ones, and a metadata change being applied stops opening partitions (the
 // next start opens them from the image), so a long controller task does not hold the stop (one
@@ -38,12 +41,14 @@
 #include "broker/controller_mutation_quota.h"
 #include "broker/controller_queue.h"
 #include "broker/data_dir_lock.h"
+#include "broker/net/admin_http_server.h"
 #include "broker/net/handler_registry.h"
 #include "broker/net/server.h"
 #include "common/status.h"
 #include "log/log_manager.h"
 #include "metadata/controller.h"
 #include "metadata/metadata_store.h"
+#include "metrics/registry.h"
 
 namespace eddy::group {
 class GroupService;
@@ -57,6 +62,7 @@ namespace eddy::broker {
 class ReplicaManager;
 class ReplicaFetcherManager;
 class AlterPartitionManager;
+class BrokerMetrics;
 class BrokerLifecycle;
 class ControllerChannel;
 
@@ -86,6 +92,11 @@ class Broker {
  private:
   explicit Broker(BrokerConfig config);
   Status bind_listeners();
+  // Binds admin.listeners and serves them on the io threads, which start here.
+  Status start_admin();
+  // What /ready answers: empty once ready, else what start-up is doing (or "shutting down").
+  void set_not_ready(std::string reason);
+  std::string not_ready_reason() const;
   Status open_components();
   Status open_metadata(const std::vector<VoterSpec>& voters, const std::string& cluster_id);
   metadata::BrokerRegistration self_registration() const;
@@ -120,6 +131,14 @@ class Broker {
   std::unique_ptr<AlterPartitionManager> alter_partitions_;
   std::unique_ptr<group::GroupService> groups_;
   std::unique_ptr<Server> server_;
+  std::unique_ptr<AdminHttpServer> admin_;  // admin.listeners; null when empty
+  // Kafka's BrokerState (broker_metrics.h), for the metrics.
+  std::atomic<int> broker_state_{1};
+  metrics::Registry::CollectorHandle process_metrics_;
+  // Destroyed first in shutdown(): its collectors read the components below.
+  std::unique_ptr<BrokerMetrics> metrics_;
+  mutable std::mutex ready_mu_;
+  std::string not_ready_ = "binding the listeners";  // guarded by ready_mu_
   BrokerContext context_;
   bool shut_down_ = false;
   // Set first thing in shutdown(): a metadata change being applied stops opening partitions.

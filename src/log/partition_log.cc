@@ -7,6 +7,7 @@
 #include "log/flusher.h"
 #include "log/leader_epoch_cache.h"
 #include "log/log_format.h"
+#include "log/log_metrics.h"
 #include "log/log_segment.h"
 #include "protocol/records/batch_header.h"
 
@@ -192,6 +193,7 @@ void set_log_append_time(uint8_t* batch, uint64_t size, int64_t now_ms) {
 
 Result<AppendResult> PartitionLog::append(MutableByteSpan records, LeaderEpoch leader_epoch,
                                           CrcCheck crc) {
+  ScopedLatency timed(log_metrics().append_latency);
   // Reused per thread: most produce requests carry one batch, and this is the hot path.
   thread_local std::vector<BatchInfo> infos;
   infos.clear();
@@ -305,6 +307,7 @@ Result<AppendResult> PartitionLog::append_locked(ByteSpan records,
   if (leader_epoch.value() >= 0) epochs_->assign(leader_epoch, Offset(infos.front().base_offset));
   log_end_offset_.store(last + 1, std::memory_order_release);
   // One writer (under append_mu_): a plain add, no read-modify-write.
+  log_metrics().bytes_written.inc(records.size());
   appended_bytes_.store(appended_bytes_.load(std::memory_order_relaxed) + records.size(),
                         std::memory_order_relaxed);
   int64_t max_ts = -1;
@@ -398,6 +401,7 @@ Status PartitionLog::flush_group() {
     uint64_t avg = group_bytes_avg_.load(std::memory_order_relaxed);
     group_bytes_avg_.store((avg * 3 + (appended - appended_at_flush_)) / 4,
                            std::memory_order_relaxed);
+    log_metrics().flush_group_bytes.observe(appended - appended_at_flush_);
     appended_at_flush_ = appended;
   }
   if (target > flushed || trimmed != INT64_MAX) {
@@ -406,6 +410,7 @@ Status PartitionLog::flush_group() {
     // synced too and later flushes skip them.
     auto segs = segments_from(std::min(flushed, trimmed));
     Status s;
+    ScopedLatency timed(log_metrics().flush_latency);
     for (size_t i = 0; s.is_ok() && i < segs.size(); ++i) s = segs[i]->flush(i + 1 < segs.size());
     if (s.is_ok()) s = sync_dirs_if_pending();
     if (s.is_ok()) s = epochs_->persist();
@@ -428,6 +433,7 @@ void PartitionLog::fail_log(int64_t flushed, const Status& error) {
   // After a failed fsync the page cache may have dropped the dirty pages (Linux marks them
   // clean): nothing written since the last good flush can be vouched for.
   failed_ = true;
+  count_storage_error_of_dir(options_.dir);
   complete_waiters(flushed, flushed, error);
 }
 

@@ -28,6 +28,7 @@
 #include "broker/broker.h"
 #include "broker/config/config_docs.h"
 #include "broker/handlers/all_handlers.h"
+#include "broker/logging.h"
 #include "broker/meta_properties.h"
 #include "metadata/uuid.h"
 
@@ -131,11 +132,11 @@ int main(int argc, char** argv) {
     std::printf("formatted node %d of cluster %s\n", config->node_id(), cluster_id.c_str());
     return 0;
   }
-  spdlog::set_pattern("[%Y-%m-%d %H:%M:%S.%e] [%l] %v");
-  spdlog::set_level(spdlog::level::from_str(config->get_string("logger.level")));
+  configure_logging(*config);
   // One line per event, and few of them: flush each, so a log redirected to a file is complete
   // up to a crash or kill -9.
   spdlog::flush_on(spdlog::level::trace);
+  log_startup_summary(*config, config_path);
   raise_open_file_limit();
 
   // Signals are taken synchronously by this thread (sigwait), so every thread started from here

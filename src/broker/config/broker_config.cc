@@ -60,7 +60,8 @@ Result<uint16_t> parse_port(std::string_view key, std::string_view text) {
 
 }  // namespace
 
-Result<std::vector<ListenerSpec>> parse_listeners(std::string_view key, std::string_view value) {
+Result<std::vector<ListenerSpec>> parse_listeners(std::string_view key, std::string_view value,
+                                                  std::string_view protocol) {
   std::vector<ListenerSpec> out;
   for (const auto& item : metadata::split_config_list(value)) {
     auto bad = [&](const std::string& why) {
@@ -80,10 +81,12 @@ Result<std::vector<ListenerSpec>> parse_listeners(std::string_view key, std::str
     auto port = parse_port(key, item.substr(colon + 1));
     if (!port) return port.status();
     l.port = *port;
-    if (l.name != "PLAINTEXT") return bad("uses a security protocol other than PLAINTEXT");
+    if (l.name != protocol) return bad("uses a protocol other than " + std::string(protocol));
     out.push_back(std::move(l));
   }
-  if (out.empty()) return invalid_argument("config key '" + std::string(key) + "' is empty");
+  if (out.empty() && protocol == "PLAINTEXT") {
+    return invalid_argument("config key '" + std::string(key) + "' is empty");
+  }
   return out;
 }
 
@@ -117,6 +120,8 @@ Status BrokerConfig::validate_all() const {
   if (auto adv = value("advertised.listeners"); adv && !adv->empty()) {
     EDDY_RETURN_IF_ERROR(parse_listeners("advertised.listeners", *adv).status());
   }
+  EDDY_RETURN_IF_ERROR(
+      parse_listeners("admin.listeners", get_string("admin.listeners"), "http").status());
   EDDY_ASSIGN_OR_RETURN(auto voters, parse_voters(get_string("controller.quorum.voters")));
   // A single voter must be this node; in a quorum this node must be one of the voters (broker-only
   // nodes, which follow the metadata without voting, are not served yet: process.roles).
@@ -217,6 +222,11 @@ std::vector<ListenerSpec> BrokerConfig::advertised_listeners() const {
   auto adv = value("advertised.listeners");
   if (!adv || adv->empty()) return listeners();
   auto l = parse_listeners("advertised.listeners", *adv);
+  return l ? *l : std::vector<ListenerSpec>{};
+}
+
+std::vector<ListenerSpec> BrokerConfig::admin_listeners() const {
+  auto l = parse_listeners("admin.listeners", get_string("admin.listeners"), "http");
   return l ? *l : std::vector<ListenerSpec>{};
 }
 

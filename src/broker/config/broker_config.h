@@ -27,7 +27,9 @@ struct ListenerSpec {
   std::string host;
   uint16_t port = 0;
 };
-Result<std::vector<ListenerSpec>> parse_listeners(std::string_view key, std::string_view value);
+// Kafka listeners name PLAINTEXT (and must not be empty); admin listeners name http (empty: off).
+Result<std::vector<ListenerSpec>> parse_listeners(std::string_view key, std::string_view value,
+                                                  std::string_view protocol = "PLAINTEXT");
 
 // A controller.quorum.voters entry "id@host:port".
 struct VoterSpec {
@@ -65,6 +67,8 @@ class BrokerConfig {
   // advertised.listeners, or listeners when unset (host 0.0.0.0/empty → 127.0.0.1... is not
   // guessed: an empty host advertises the machine's host name, as Kafka does).
   std::vector<ListenerSpec> advertised_listeners() const;
+  // admin.listeners: the HTTP endpoints of /metrics, /health and /ready (none when empty).
+  std::vector<ListenerSpec> admin_listeners() const;
   std::vector<std::string> log_dirs() const { return get_list("log.dirs"); }
   // metadata.log.dir, or the first log dir.
   std::string metadata_log_dir() const;

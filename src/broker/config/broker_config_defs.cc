@@ -1,9 +1,9 @@
 // The table of broker config keys. Names, types, defaults and ranges follow Kafka's broker
 // configs where Kafka has the key; keys Kafka lacks (log.flush.policy,
-// connection.max.inflight.requests, shutdown.timeout.ms, logger.level) are Eddy's own. The broker
-// keys that are topic configs' defaults (log.segment.bytes, log.retention.ms, ...) are not written
-// here: they come from the topic config table (metadata::broker_synonym_config_defs()), so each key
-// has one definition and one validation.
+// connection.max.inflight.requests, shutdown.timeout.ms, logger.level, log.format, admin.listeners)
+// are Eddy's own. The broker keys that are topic configs' defaults (log.segment.bytes,
+// log.retention.ms, ...) are not written here: they come from the topic config table
+// (metadata::broker_synonym_config_defs()), so each key has one definition and one validation.
 
 #include "broker/config/broker_config.h"
 #include "metadata/topic_config.h"
@@ -22,6 +22,9 @@ std::vector<ConfigDef> make_defs() {
        "Comma-separated listener URIs NAME://host:port the broker binds (PLAINTEXT only)."},
       {"advertised.listeners", T::kString, std::nullopt,
        "Listener URIs handed to clients in Metadata; defaults to listeners."},
+      {"admin.listeners", T::kString, "http://127.0.0.1:9644",
+       "Comma-separated http://host:port URIs of the admin HTTP listener (GET /metrics, /health, "
+       "/ready); empty turns it off."},
       {"broker.rack", T::kString, std::nullopt, "Rack of this broker, reported in Metadata."},
       {"controller.quorum.voters", T::kList, "",
        "Raft voters id@host:port of the controller quorum; empty (or this node alone) runs a "
@@ -50,6 +53,14 @@ std::vector<ConfigDef> make_defs() {
        1, 4096},
       {"shutdown.timeout.ms", T::kLong, "30000",
        "On SIGTERM, how long to wait for in-flight requests before closing connections.", 0},
+      {"log.format",
+       T::kString,
+       "text",
+       "Log line format: text, or json (one object per line: ts, level, thread, msg) for log "
+       "shippers.",
+       0,
+       0,
+       {"text", "json"}},
       {"logger.level",
        T::kString,
        "info",

@@ -20,7 +20,9 @@
 #include "broker/handlers/data_handlers.h"
 #include "broker/handlers/handler_util.h"
 #include "broker/handlers/leader_hint.h"
+#include "broker/net/request_metrics.h"
 #include "broker/replica/replica_manager.h"
+#include "broker/topic_metrics.h"
 
 namespace eddy::broker {
 
@@ -112,6 +114,17 @@ bool stale_broker_epoch(const BrokerContext& ctx, const FetchParams& params) {
   return b != nullptr && b->epoch > params.replica_epoch;
 }
 
+// Kafka's fetch metrics of each partition read (topic_metrics.h, request_metrics.h).
+void count_fetch(const std::vector<FetchPartitionResult>& results, bool from_follower) {
+  for (const FetchPartitionResult& r : results) {
+    request_metrics().count_error(FetchResponse::kApiKey, r.error);
+    const TopicMetrics& m = topic_metrics(r.tp.topic);
+    m.fetch_requests->inc();
+    if (r.error != 0) m.failed_fetch_requests->inc();
+    (from_follower ? m.replication_bytes_out : m.bytes_out)->inc(r.records.length);
+  }
+}
+
 bool is_follower_broker(const BrokerContext& ctx, int32_t replica_id) {
   if (replica_id == ctx.node_id) return false;
   auto image = ctx.metadata->image();
@@ -195,8 +208,9 @@ void register_fetch(HandlerRegistry& registry, const BrokerContext& context) {
     auto shared_responder = std::make_shared<Responder>(std::move(responder));
     ctx->replicas->fetch(
         params, std::move(to_read),
-        [ctx, version, session = std::move(session),
-         shared_responder](std::vector<FetchPartitionResult> results) {
+        [ctx, version, session = std::move(session), shared_responder,
+         from_follower = params.replica_id >= 0](std::vector<FetchPartitionResult> results) {
+          count_fetch(results, from_follower);
           if (version >= 7) {
             results = ctx->replicas->fetch_sessions().finish(session, std::move(results));
           }

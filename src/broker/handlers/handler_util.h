@@ -12,6 +12,7 @@
 #include "broker/broker_context.h"
 #include "broker/net/handler_registry.h"
 #include "broker/net/request.h"
+#include "broker/net/request_metrics.h"
 #include "broker/net/response.h"
 #include "metadata/metadata_image.h"
 #include "protocol/api.h"
@@ -45,6 +46,14 @@ std::optional<Message> decode_or_close(const Request& request, Responder& respon
 
 template <typename Message>
 Response encode_response(const Message& m, int16_t version) {
+  // Kafka's request metrics: the answer's top-level error code and throttle time.
+  if constexpr (requires { m.error_code; }) {
+    request_metrics().count_error(Message::kApiKey, m.error_code);
+  }
+  if constexpr (requires { m.throttle_time_ms; }) {
+    request_metrics().observe(Message::kApiKey, RequestStage::kThrottle,
+                              int64_t{m.throttle_time_ms} * 1000);
+  }
   protocol::Writer w(m.size(version));
   m.encode(w, version);
   return Response::chunks(w.take_chunks());

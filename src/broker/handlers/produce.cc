@@ -20,7 +20,11 @@
 #include "broker/handlers/data_handlers.h"
 #include "broker/handlers/handler_util.h"
 #include "broker/handlers/leader_hint.h"
+#include "broker/net/request_metrics.h"
 #include "broker/replica/replica_manager.h"
+#include "broker/topic_metrics.h"
+#include "log/log_metrics.h"
+#include "protocol/records/batch_header.h"
 
 namespace eddy::broker {
 
@@ -81,6 +85,33 @@ Response build_response(const ProduceCall& call, const std::vector<ProducePartit
   return encode_response(resp, call.version);
 }
 
+// Kafka's produce metrics of each partition written (topic_metrics.h, request_metrics.h).
+void count_produce(const ProduceCall& call, const std::vector<ProducePartitionResult>& results,
+                   const std::vector<std::pair<size_t, size_t>>& positions) {
+  for (size_t i = 0; i < results.size() && i < positions.size(); ++i) {
+    const ProducePartitionResult& r = results[i];
+    request_metrics().count_error(ProduceResponse::kApiKey, r.error);
+    if (r.tp.topic.empty()) continue;
+    const TopicMetrics& m = topic_metrics(r.tp.topic);
+    m.produce_requests->inc();
+    if (r.error != 0) {
+      m.failed_produce_requests->inc();
+      if (r.error == error_code(ErrorCode::kKafkaStorageError)) {
+        log::count_storage_error(r.tp.topic, r.tp.partition);
+      }
+      continue;
+    }
+    const auto& pd =
+        call.request.topic_data[positions[i].first].partition_data[positions[i].second];
+    ByteSpan records = pd.records->memory();
+    m.bytes_in->inc(records.size());
+    if (records.size() >= records::kBatchHeaderSize) {
+      m.messages_in->inc(
+          static_cast<uint32_t>(records::read_batch_header(records.data()).records_count));
+    }
+  }
+}
+
 void append(const BrokerContext& ctx, std::shared_ptr<ProduceCall> call) {
   std::vector<ProducePartitionInput> inputs;
   std::vector<std::pair<size_t, size_t>> positions;  // (topic, partition) of each input
@@ -118,6 +149,7 @@ void append(const BrokerContext& ctx, std::shared_ptr<ProduceCall> call) {
       [ctx = &ctx, call, positions = std::move(positions), early = std::move(early),
        early_positions = std::move(early_positions),
        acks](std::vector<ProducePartitionResult> results) mutable {
+        count_produce(*call, results, positions);
         if (acks == 0) {
           call->responder.respond(Response::none());
           return;

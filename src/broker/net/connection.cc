@@ -9,6 +9,9 @@
 #include <boost/asio/write.hpp>
 #include <cstring>
 
+#include "broker/net/request_metrics.h"
+#include "common/log_rate_limiter.h"
+
 namespace eddy::broker {
 
 namespace asio = boost::asio;
@@ -107,7 +110,7 @@ void Connection::process_buffer() {
   while (pos < read_have_ && !closed_ && !reading_paused()) {
     pos += assembler_.feed(ByteSpan(read_buf_.data() + pos, read_have_ - pos));
     if (assembler_.error()) {
-      spdlog::info("connection {} from {}: closing: {}", id_, peer_, *assembler_.error());
+      log_refused(*assembler_.error());
       close("bad frame");
       return;
     }
@@ -117,10 +120,27 @@ void Connection::process_buffer() {
   read_have_ -= pos;
 }
 
+void Connection::log_refused(const std::string& why) {
+  // A client that keeps sending what cannot be served (a scanner, a client of another protocol)
+  // must not flood the log: one line per kind of refusal a minute, with the count held back.
+  static LogRateLimiter limiter(std::chrono::minutes(1));
+  // The kind: the reason without its numbers (sizes, api keys), so that keys stay few.
+  std::string kind;
+  for (char c : why.substr(0, 64)) {
+    if (c < '0' || c > '9') kind += c;
+  }
+  uint64_t suppressed = 0;
+  if (!limiter.allow(kind, &suppressed)) return;
+  spdlog::info("connection {} from {}: closing: {}{}", id_, peer_, why,
+               suppressed > 0 ? fmt::format(" ({} more like it in the last minute)", suppressed)
+                              : std::string());
+}
+
 void Connection::dispatch(UninitBytes frame) {
+  const int64_t received_us = monotonic_micros();
   Routed routed = route_request(registry_, std::move(frame));
   if (routed.action == Routed::Action::kClose) {
-    spdlog::info("connection {} from {}: closing: {}", id_, peer_, routed.reason);
+    log_refused(routed.reason);
     close(routed.reason);
     return;
   }
@@ -130,7 +150,9 @@ void Connection::dispatch(UninitBytes frame) {
   slot.header = routed.request.header;
   slot.flexible_response =
       routed.request.header.flexible && routed.request.header.api_key != kApiVersionsKey;
+  slot.received_us = received_us;
   slots_.push_back(std::move(slot));
+  request_metrics().count_request(api_key, routed.request.header.api_version);
   routed.request.connection_id = id_;
   routed.request.peer = peer_;
   routed.request.io = &io_;
@@ -141,21 +163,35 @@ void Connection::dispatch(UninitBytes frame) {
   asio::io_context* io = &io_;
   Responder responder(
       [self, io, seq](Response r) {
-        asio::post(*io,
-                   [self, seq, r = std::move(r)]() mutable { self->deliver(seq, std::move(r)); });
+        asio::post(*io, [self, seq, r = std::move(r), ready_us = monotonic_micros()]() mutable {
+          self->deliver(seq, std::move(r), ready_us);
+        });
       },
       [self] { return !self->closed_.load(std::memory_order_relaxed); });
+  const int64_t handler_us = monotonic_micros();
+  request_metrics().observe(api_key, RequestStage::kRequestQueue, handler_us - received_us);
   // A handler that throws is a bug; contain it to this connection.
   try {
     routed.entry->handler(std::move(routed.request), std::move(responder));
   } catch (const std::exception& e) {
     spdlog::error("connection {}: handler for api {} threw: {}", id_, api_key, e.what());
   }
+  const int64_t handled_us = monotonic_micros();
+  request_metrics().observe(api_key, RequestStage::kLocal, handled_us - handler_us);
+  // The answer is delivered through a post, so after this: its slot is still here.
+  if (!closed_ && seq >= first_seq_ && seq - first_seq_ < slots_.size()) {
+    slots_[seq - first_seq_].handled_us = handled_us;
+  }
 }
 
-void Connection::deliver(uint64_t seq, Response response) {
+void Connection::deliver(uint64_t seq, Response response, int64_t ready_us) {
   if (closed_ || seq < first_seq_ || seq - first_seq_ >= slots_.size()) return;
-  slots_[seq - first_seq_].response = std::move(response);
+  Slot& slot = slots_[seq - first_seq_];
+  slot.response = std::move(response);
+  // Answered inside the handler: no remote time.
+  slot.ready_us = std::max(ready_us, slot.handled_us);
+  request_metrics().observe(slot.header.api_key, RequestStage::kRemote,
+                            slot.ready_us - slot.handled_us);
   write_next();
 }
 
@@ -170,7 +206,17 @@ void Connection::write_next() {
       close("handler closed the connection");
       return;
     }
-    if (r.kind == Response::Kind::kNoResponse) continue;
+    const int64_t now_us = monotonic_micros();
+    request_metrics().observe(slot.header.api_key, RequestStage::kResponseQueue,
+                              now_us - slot.ready_us);
+    if (r.kind == Response::Kind::kNoResponse) {
+      request_metrics().observe(slot.header.api_key, RequestStage::kTotal,
+                                now_us - slot.received_us);
+      continue;
+    }
+    out_api_key_ = slot.header.api_key;
+    out_received_us_ = slot.received_us;
+    out_write_us_ = now_us;
     size_t body = 0;
     for (const auto& c : r.body) {
       body += std::holds_alternative<Bytes>(c) ? std::get<Bytes>(c).size()
@@ -265,6 +311,9 @@ void Connection::set_cork(bool on) {
 
 void Connection::on_written() {
   set_cork(false);  // sends what the cork held back
+  const int64_t now_us = monotonic_micros();
+  request_metrics().observe(out_api_key_, RequestStage::kResponseSend, now_us - out_write_us_);
+  request_metrics().observe(out_api_key_, RequestStage::kTotal, now_us - out_received_us_);
   writing_ = false;
   out_.clear();
   write_next();

@@ -53,6 +53,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     RequestHeader header;
     bool flexible_response = false;
     std::optional<Response> response;
+    // Monotonic µs of the request's stages (request_metrics.h): frame complete, handler
+    // returned, answer ready.
+    int64_t received_us = 0;
+    int64_t handled_us = 0;
+    int64_t ready_us = 0;
   };
 
   void read_more();
@@ -61,7 +66,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void acknowledge_now();
   void process_buffer();
   void dispatch(UninitBytes frame);
-  void deliver(uint64_t seq, Response response);
+  // Logs why a frame closes the connection, rate limited across connections.
+  void log_refused(const std::string& why);
+  void deliver(uint64_t seq, Response response, int64_t ready_us);
   void write_next();
   void write_chunks(size_t index);
   void send_file(size_t index, uint64_t sent);
@@ -96,6 +103,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool writing_ = false;
   bool corked_ = false;               // TCP_CORK is on while a response with file slices is written
   std::vector<protocol::Chunk> out_;  // the response being written
+  // The response being written: its api key and when its frame was complete and its write began.
+  int16_t out_api_key_ = -1;
+  int64_t out_received_us_ = 0;
+  int64_t out_write_us_ = 0;
 };
 
 }  // namespace eddy::broker

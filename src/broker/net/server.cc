@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <chrono>
 
+#include "metrics/registry.h"
+
 namespace eddy::broker {
 
 namespace asio = boost::asio;
@@ -51,6 +53,16 @@ Status Server::listen(const std::vector<ListenAddress>& addresses) {
     }
     Listener l;
     l.port = acceptor->local_endpoint(ec).port();
+    auto& reg = metrics::registry();
+    l.connections = &reg.gauge("kafka_server_socket_server_metrics_connections",
+                               "Open client connections, by listener", {"listener"})
+                         .labels({a.name});
+    l.created = &reg.counter("kafka_server_socket_server_metrics_connection_creation_total",
+                             "Client connections accepted, by listener", {"listener"})
+                     .labels({a.name});
+    l.closed = &reg.counter("kafka_server_socket_server_metrics_connection_close_total",
+                            "Client connections closed, by listener", {"listener"})
+                    .labels({a.name});
     l.acceptor = std::move(acceptor);
     l.reserve_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
     l.backoff = std::make_unique<asio::steady_timer>(*ios_[0]);
@@ -66,7 +78,15 @@ std::vector<uint16_t> Server::bound_ports() const {
 }
 
 void Server::start() {
-  for (size_t i = 0; i < listeners_.size(); ++i) accept(i);
+  run_threads();
+  // On io thread 0, where every accept handler runs.
+  for (size_t i = 0; i < listeners_.size(); ++i) asio::post(*ios_[0], [this, i] { accept(i); });
+}
+
+asio::io_context& Server::next_io_context() { return *ios_[next_io_++ % ios_.size()]; }
+
+void Server::run_threads() {
+  if (!threads_.empty() || stopped_) return;
   for (auto& io : ios_) {
     threads_.emplace_back([io = io.get()] {
       // Handlers contain their exceptions; one escaping here is a bug in the network code, and
@@ -88,9 +108,11 @@ void Server::accept(size_t index) {
         }
         if (!ec) {
           uint64_t id = next_id_++;
+          listeners_[index].created->inc();
+          listeners_[index].connections->add(1);
           auto conn =
               std::make_shared<Connection>(target, std::move(socket), id, registry_, options_,
-                                           [this](uint64_t cid) { on_closed(cid); });
+                                           [this, index](uint64_t cid) { on_closed(cid, index); });
           {
             std::lock_guard lock(mu_);
             connections_[id] = conn;
@@ -154,7 +176,9 @@ void Server::on_accept_error(size_t index, const boost::system::error_code& ec) 
   });
 }
 
-void Server::on_closed(uint64_t id) {
+void Server::on_closed(uint64_t id, size_t listener) {
+  listeners_[listener].closed->inc();
+  listeners_[listener].connections->add(-1);
   std::lock_guard lock(mu_);
   connections_.erase(id);
   connection_io_.erase(id);

@@ -31,12 +31,14 @@
 #include "broker/net/connection.h"
 #include "broker/net/handler_registry.h"
 #include "common/status.h"
+#include "metrics/metric.h"
 
 namespace eddy::broker {
 
 struct ListenAddress {
-  std::string host;   // empty: all interfaces
-  uint16_t port = 0;  // 0: any free port (bound_ports() tells which)
+  std::string name = "PLAINTEXT";  // the listener's name, the `listener` label of its metrics
+  std::string host;                // empty: all interfaces
+  uint16_t port = 0;               // 0: any free port (bound_ports() tells which)
 };
 
 class Server {
@@ -51,7 +53,10 @@ class Server {
 
   // Binds every listener; fails (naming the address) when one cannot be bound.
   Status listen(const std::vector<ListenAddress>& addresses);
-  // Starts the io threads and accepting.
+  // Starts the io threads (the admin listener serves on them during start-up, before start()).
+  // Idempotent.
+  void run_threads();
+  // Starts the io threads, if not yet, and accepting.
   void start();
   std::vector<uint16_t> bound_ports() const;
 
@@ -66,6 +71,8 @@ class Server {
   size_t connection_count() const;
   // The io_context of thread i (for components that want to run timers on the network threads).
   boost::asio::io_context& io_context(size_t i) { return *ios_[i % ios_.size()]; }
+  // The io_context of the next thread in turn (where the next connection would go).
+  boost::asio::io_context& next_io_context();
 
  private:
   struct Listener {
@@ -77,12 +84,16 @@ class Server {
     uint64_t failures = 0;  // accept failures since the last log line
     uint64_t shed = 0;      // connections accepted and closed since the last log line
     std::chrono::steady_clock::time_point last_log{};
+    // Kafka's socket-server-metrics of this listener.
+    metrics::Gauge* connections = nullptr;
+    metrics::Counter* created = nullptr;
+    metrics::Counter* closed = nullptr;
   };
   void accept(size_t listener);
   // After a failed accept: sheds pending connections when out of descriptors, logs (rate
   // limited) and accepts again, after a back-off when the failure will repeat.
   void on_accept_error(size_t listener, const boost::system::error_code& ec);
-  void on_closed(uint64_t id);
+  void on_closed(uint64_t id, size_t listener);
 
   const HandlerRegistry& registry_;
   ConnectionOptions options_;

@@ -58,9 +58,14 @@ class Broker:
         self.node_id = node_id
         self.start_timeout_s = start_timeout_s
         self.port = free_port()
+        self.admin_port = free_port()  # admin.listeners: /metrics, /health, /ready
         self.proc = None
         self.log_path = os.path.join(self.data_dir, "eddyd.log")
         self.config_path = os.path.join(self.data_dir, "eddy.yaml")
+
+    @property
+    def admin_url(self):
+        return "http://127.0.0.1:%d" % self.admin_port
 
     @property
     def bootstrap(self):
@@ -70,6 +75,7 @@ class Broker:
         lines = [
             "node.id: %d" % self.node_id,
             "listeners: PLAINTEXT://127.0.0.1:%d" % self.port,
+            "admin.listeners: http://127.0.0.1:%d" % self.admin_port,
             "log.dirs: %s" % os.path.join(self.data_dir, "logs"),
             "num.io.threads: 2",
             "group.initial.rebalance.delay.ms: 0",

@@ -19,8 +19,10 @@ disk is cut back, so a topic created once space is back survives a restart.
 """
 
 import os
+import re
 import time
 import unittest
+import urllib.request
 
 import confluent_kafka
 import confluent_kafka.admin
@@ -100,6 +102,20 @@ class DiskFullTest(unittest.TestCase):
         served = self.assert_serves_every_acked_record()  # reads go on while the disk is full
         print(f"\ndisk full: acked {len(self.acked)} ({len(self.acked) - 1000} while full), "
               f"refused {len(errors)} with KAFKA_STORAGE_ERROR, lost 0, served {served}")
+
+    def test_full_disk_raises_the_storage_error_metric_and_logs_the_partition(self):
+        self.produce_acked(100, b"before")
+        self.fill_disk_until_refused()
+        with urllib.request.urlopen(self.broker.admin_url + "/metrics", timeout=WAIT_S) as r:
+            text = r.read().decode()
+        m = re.search(r'^eddy_log_storage_errors_total\{topic="%s",partition="0"\} (\d+)$'
+                      % re.escape(self.topic), text, re.M)
+        self.assertIsNotNone(m, "no storage error counted for the partition")
+        self.assertGreaterEqual(int(m.group(1)), 1)
+        errors = [line for line in self.broker.log().splitlines()
+                  if "[error]" in line and f"partition {self.topic}-0:" in line]
+        self.assertTrue(errors, "no error line names the partition")
+        self.assertIn("free space", errors[0])  # and says what to do
 
     def test_partition_refuses_writes_until_restart_then_accepts_again(self):
         self.produce_acked(1000, b"before")

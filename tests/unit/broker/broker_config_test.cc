@@ -109,6 +109,21 @@ TEST(BrokerConfig, AdvertisedListenersDefaultToListeners) {
   EXPECT_EQ(c->advertised_listeners()[0].port, 1234);
 }
 
+TEST(BrokerConfig, AdminListenersDefaultToLoopback9644AndEmptyTurnsThemOff) {
+  auto c = BrokerConfig::from_yaml("node.id: 1\n", {});
+  ASSERT_TRUE(c.is_ok());
+  ASSERT_EQ(c->admin_listeners().size(), 1u);
+  EXPECT_EQ(c->admin_listeners()[0].host, "127.0.0.1");
+  EXPECT_EQ(c->admin_listeners()[0].port, 9644);
+  auto off = BrokerConfig::from_yaml("admin.listeners: \"\"\n", {});
+  ASSERT_TRUE(off.is_ok()) << off.status().to_string();
+  EXPECT_TRUE(off->admin_listeners().empty());
+  auto bad = BrokerConfig::from_yaml("admin.listeners: PLAINTEXT://127.0.0.1:9644\n", {});
+  ASSERT_FALSE(bad.is_ok());
+  EXPECT_NE(bad.status().message().find("admin.listeners"), std::string::npos);
+  EXPECT_FALSE(BrokerConfig::from_yaml("log.format: xml\n", {}).is_ok());
+}
+
 TEST(BrokerConfig, EveryDefaultPassesItsOwnValidator) {
   for (const auto& d : broker_config_defs()) {
     if (!d.default_value) continue;
