@@ -6,7 +6,8 @@
 // stop for broker.session.timeout.ms. Requests go to this node's own controller when it is the
 // active one, else over the wire (BrokerRegistration, BrokerHeartbeat) to the active
 // controller's endpoint as the committed metadata lists it. A heartbeat answered with a stale
-// epoch or an unknown broker makes it register again. Every wait is bounded; failures are logged
+// epoch or an unknown broker makes it register again. On a controlled shutdown it heartbeats
+// "want shut down" until the controller lets it stop. Every wait is bounded; failures are logged
 // at most every 10 s.
 
 #include <chrono>
@@ -39,6 +40,9 @@ class BrokerLifecycle {
     // Runs `fn` on this node's controller thread and waits for it.
     std::function<void(std::function<void()> fn)> on_controller_thread;
     int64_t heartbeat_interval_ms = 2000;
+    // broker.session.timeout.ms: a controlled shutdown stops waiting after this long without an
+    // answer from any controller (one that exists has fenced this broker by then).
+    int64_t session_timeout_ms = 9000;
     int retry_backoff_ms = 200;
     int request_timeout_ms = 5000;
   };
@@ -49,6 +53,12 @@ class BrokerLifecycle {
   BrokerLifecycle& operator=(const BrokerLifecycle&) = delete;
 
   void start();
+  // Controlled shutdown (controlled.shutdown.enable): heartbeats "want shut down" until the
+  // controller, having moved this broker's leaderships away and taken it out of every ISR,
+  // answers "should shut down", or until `timeout_ms` passed, or until no controller answered
+  // for broker.session.timeout.ms (the quorum is gone, or it fenced this broker meanwhile).
+  // True when it may stop with nothing left to move.
+  bool controlled_shutdown(int64_t timeout_ms);
   void stop();
 
  private:
@@ -68,6 +78,10 @@ class BrokerLifecycle {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
+  bool want_shut_down_ = false;     // guarded by mu_
+  bool shut_down_allowed_ = false;  // guarded by mu_
+  // The last answer of a controller during a controlled shutdown (lifecycle thread).
+  std::chrono::steady_clock::time_point shutdown_contact_{};
   std::thread thread_;
 };
 

@@ -176,6 +176,22 @@ int QuorumController::fence_expired() {
   return fenced;
 }
 
+int QuorumController::rebalance_leaders() {
+  if (!ready_.load()) return 0;
+  int32_t moved = 0;
+  ControllerResult r =
+      commit([&](const metadata::MetadataImage& image, metadata::pb::MetadataBatch* out) {
+        moved = cluster_control_.rebalance_leaders(image, out);
+        return ControllerResult{};
+      });
+  if (!r.ok()) return 0;
+  if (moved > 0) {
+    spdlog::info("controller {}: leader rebalance moved {} partitions to their preferred leader",
+                 options_.raft.id.value(), moved);
+  }
+  return moved;
+}
+
 void QuorumController::stop() {
   if (!node_) return;
   ready_.store(false);

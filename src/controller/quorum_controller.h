@@ -72,6 +72,10 @@ class QuorumController final : public metadata::MetadataService {
   metadata::BrokerHeartbeatReply heartbeat(const metadata::BrokerHeartbeatRequest& req);
   // Fences the brokers whose session expired (one batch each). Returns how many.
   int fence_expired();
+  // auto.leader.rebalance.enable's periodic check (ClusterControl::rebalance_leaders): preferred
+  // elections for the brokers whose leader imbalance is past the percentage. Returns how many
+  // partitions changed leader.
+  int rebalance_leaders();
 
  private:
   explicit QuorumController(QuorumControllerOptions options);

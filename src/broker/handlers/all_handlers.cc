@@ -17,6 +17,7 @@ void register_all_handlers(HandlerRegistry& registry, const BrokerContext& conte
   register_alter_configs(registry, context);
   register_describe_log_dirs(registry, context);
   register_create_partitions(registry, context);
+  register_elect_leaders(registry, context);
   register_incremental_alter_configs(registry, context);
   register_describe_cluster(registry, context);
   register_broker_registration(registry, context);

@@ -25,5 +25,6 @@ void register_describe_cluster(HandlerRegistry& registry, const BrokerContext& c
 void register_broker_registration(HandlerRegistry& registry, const BrokerContext& context);
 void register_broker_heartbeat(HandlerRegistry& registry, const BrokerContext& context);
 void register_describe_quorum(HandlerRegistry& registry, const BrokerContext& context);
+void register_elect_leaders(HandlerRegistry& registry, const BrokerContext& context);
 
 }  // namespace eddy::broker

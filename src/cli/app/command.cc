@@ -157,6 +157,7 @@ std::vector<CommandSpec>& command_registry() {
     register_group_commands(r);
     register_io_commands(r);
     register_perf_commands(r);
+    register_leader_commands(r);
     r.push_back({{"completion", "bash"},
                  "print the bash completion script",
                  "",
