@@ -13,6 +13,7 @@
 #include "broker/controller_channel.h"
 #include "broker/group/group_service.h"
 #include "broker/meta_properties.h"
+#include "broker/producer_id_manager.h"
 #include "broker/replica/replica_manager.h"
 #include "controller/quorum_controller.h"
 
@@ -261,6 +262,17 @@ Status Broker::open_components() {
         metadata_.get(), node_id, self.incarnation, kControllerRequestTimeoutMs);
     context_.controller_channel = controller_channel_.get();
   }
+
+  // The broker epoch of this node's registration: the lifecycle's on a cluster node, the
+  // image's on a single node (which registers itself).
+  std::function<int64_t()> epoch = [this, node_id]() -> int64_t {
+    if (lifecycle_) return lifecycle_->broker_epoch();
+    auto image = metadata_->image();
+    const metadata::BrokerRegistration* b = image->broker(node_id);
+    return b == nullptr ? -1 : b->epoch;
+  };
+  producer_ids_ = std::make_unique<ProducerIdManager>(fetch_from_controller(&context_, epoch));
+  context_.producer_ids = producer_ids_.get();
 
   logs_->start();
   replicas_->start();

@@ -57,6 +57,7 @@ namespace eddy::broker {
 class ReplicaManager;
 class BrokerLifecycle;
 class ControllerChannel;
+class ProducerIdManager;
 
 class Broker {
  public:
@@ -113,6 +114,7 @@ class Broker {
   std::function<bool()> interrupted_;
   std::unique_ptr<metadata::Controller> controller_;
   std::unique_ptr<metadata::ClusterControl> cluster_control_;
+  std::unique_ptr<ProducerIdManager> producer_ids_;
   std::unique_ptr<ControllerQueue> controller_queue_;
   std::unique_ptr<ControllerMutationQuota> mutation_quota_;
   std::unique_ptr<ReplicaManager> replicas_;

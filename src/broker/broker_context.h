@@ -31,6 +31,7 @@ namespace eddy::broker {
 class ReplicaManager;
 class ControllerChannel;
 class ControllerMutationQuota;
+class ProducerIdManager;
 struct PartitionSettings;
 
 struct BrokerContext {
@@ -53,6 +54,8 @@ struct BrokerContext {
   log::LogManager* logs = nullptr;
   ReplicaManager* replicas = nullptr;
   group::GroupService* groups = nullptr;  // null: COORDINATOR_NOT_AVAILABLE
+  // Producer ids for InitProducerId, in blocks from the active controller.
+  ProducerIdManager* producer_ids = nullptr;
   const HandlerRegistry* registry = nullptr;
 
   // Runs `plan` on the controller thread (commit: validate, append, fsync, apply) and then

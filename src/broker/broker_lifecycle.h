@@ -10,6 +10,7 @@
 // "want shut down" until the controller lets it stop. Every wait is bounded; failures are logged
 // at most every 10 s.
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -60,6 +61,8 @@ class BrokerLifecycle {
   // True when it may stop with nothing left to move.
   bool controlled_shutdown(int64_t timeout_ms);
   void stop();
+  // The broker epoch of the current registration; -1 while not registered.
+  int64_t broker_epoch() const { return broker_epoch_.load(); }
 
  private:
   void run();
@@ -69,7 +72,7 @@ class BrokerLifecycle {
   Status send_heartbeat(int32_t controller_id);
 
   Options options_;
-  int64_t broker_epoch_ = -1;  // -1: not registered
+  std::atomic<int64_t> broker_epoch_{-1};  // -1: not registered; written by the lifecycle thread
   bool fenced_ = true;
   std::chrono::steady_clock::time_point last_report_{};
   // Its own way to the active controller (this thread's connection, kept while the controller

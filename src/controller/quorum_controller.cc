@@ -155,6 +155,14 @@ metadata::BrokerHeartbeatReply QuorumController::heartbeat(
   return reply;
 }
 
+ControllerResult QuorumController::unregister_broker(int32_t broker_id) {
+  if (!ready_.load()) return not_controller();
+  refresh_sessions(clock_->monotonic_ms());
+  return commit([&](const metadata::MetadataImage& image, metadata::pb::MetadataBatch* out) {
+    return cluster_control_.unregister_broker(image, sessions_, broker_id, out);
+  });
+}
+
 int QuorumController::fence_expired() {
   if (!ready_.load()) return 0;
   const int64_t now_ms = clock_->monotonic_ms();

@@ -70,6 +70,9 @@ class QuorumController final : public metadata::MetadataService {
   // and start afresh whenever this node becomes the active controller.
   metadata::BrokerRegistrationReply register_broker(const metadata::BrokerRegistrationRequest& req);
   metadata::BrokerHeartbeatReply heartbeat(const metadata::BrokerHeartbeatRequest& req);
+  // UnregisterBroker: the broker leaves every ISR and leadership, then its registration and
+  // session go.
+  metadata::ControllerResult unregister_broker(int32_t broker_id);
   // Fences the brokers whose session expired (one batch each). Returns how many.
   int fence_expired();
   // auto.leader.rebalance.enable's periodic check (ClusterControl::rebalance_leaders): preferred

@@ -2,6 +2,8 @@
 // kafka-leader-election.sh), for named partitions, every partition of named topics, or every
 // partition of the cluster. Any broker takes it and forwards it to the active controller.
 
+#include <climits>
+#include <cstdlib>
 #include <map>
 #include <ostream>
 #include <string>
