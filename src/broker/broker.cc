@@ -16,6 +16,7 @@
 #include "broker/controller_channel.h"
 #include "broker/group/group_service.h"
 #include "broker/meta_properties.h"
+#include "broker/producer_id_manager.h"
 #include "broker/replica/replica_manager.h"
 #include "broker/replica_fetcher.h"
 #include "broker/topic_metrics.h"
@@ -109,10 +110,8 @@ Status Broker::open_metadata(const std::vector<VoterSpec>& voters, const std::st
   qo.raft.id = NodeId(config_.node_id());
   for (const auto& v : voters) qo.raft.voters[NodeId(v.id)] = raft::PeerAddress{v.host, v.port};
   qo.raft.data_dir = config_.metadata_log_dir() + "/" + kQuorumMetadataDirName;
-  qo.cluster.cluster_id = cluster_id;
+  qo.cluster = cluster_settings(cluster_id);
   qo.raft.transport.cluster_id = cluster_id;
-  qo.cluster.session_timeout_ms = config_.get_long("broker.session.timeout.ms");
-  qo.cluster.unclean_leader_election_enable = config_.get_bool("unclean.leader.election.enable");
   qo.on_metadata_log_failure = halt_on_metadata_log_failure;
   EDDY_ASSIGN_OR_RETURN(auto quorum, controller::QuorumController::open(std::move(qo)));
   spdlog::info("controller quorum of {} voters; raft port {}; waiting to catch up", voters.size(),
@@ -127,6 +126,16 @@ Status Broker::open_metadata(const std::vector<VoterSpec>& voters, const std::st
   quorum_ = quorum.get();
   metadata_ = std::move(quorum);
   return Status::ok();
+}
+
+metadata::ClusterSettings Broker::cluster_settings(const std::string& cluster_id) const {
+  metadata::ClusterSettings s;
+  s.cluster_id = cluster_id;
+  s.session_timeout_ms = config_.get_long("broker.session.timeout.ms");
+  s.unclean_leader_election_enable = config_.get_bool("unclean.leader.election.enable");
+  s.leader_imbalance_per_broker_percentage =
+      static_cast<int32_t>(config_.get_long("leader.imbalance.per.broker.percentage"));
+  return s;
 }
 
 Status Broker::bind_listeners() {
@@ -277,6 +286,7 @@ Status Broker::open_components() {
       static_cast<int16_t>(config_.get_long("default.replication.factor"));
   defaults.delete_topic_enable = config_.get_bool("delete.topic.enable");
   controller_ = std::make_unique<metadata::Controller>(defaults);
+  cluster_control_ = std::make_unique<metadata::ClusterControl>(cluster_settings(meta.cluster_id));
   controller_queue_ = std::make_unique<ControllerQueue>();
   mutation_quota_ = std::make_unique<ControllerMutationQuota>(
       config_.get_long("controller.mutation.rate"), &SystemClock::instance());
@@ -319,6 +329,7 @@ Status Broker::open_components() {
   context_.metadata = metadata_.get();
   context_.quorum = quorum_;
   context_.controller = controller_.get();
+  context_.cluster_control = cluster_control_.get();
   context_.controller_queue = controller_queue_.get();
   context_.mutation_quota = mutation_quota_.get();
   context_.logs = logs_.get();
@@ -358,6 +369,7 @@ Status Broker::open_components() {
     lo.metadata = metadata_.get();
     lo.quorum = quorum_;
     lo.heartbeat_interval_ms = config_.get_long("broker.heartbeat.interval.ms");
+    lo.session_timeout_ms = config_.get_long("broker.session.timeout.ms");
     lo.on_controller_thread = [queue = controller_queue_.get()](std::function<void()> fn) {
       run_and_wait(*queue, std::move(fn));
     };
@@ -378,6 +390,17 @@ Status Broker::open_components() {
     ao.request_timeout_ms = kControllerRequestTimeoutMs;
     alter_partitions_ = std::make_unique<AlterPartitionManager>(std::move(ao));
   }
+
+  // The broker epoch of this node's registration: the lifecycle's on a cluster node, the
+  // image's on a single node (which registers itself).
+  std::function<int64_t()> epoch = [this, node_id]() -> int64_t {
+    if (lifecycle_) return lifecycle_->broker_epoch();
+    auto image = metadata_->image();
+    const metadata::BrokerRegistration* b = image->broker(node_id);
+    return b == nullptr ? -1 : b->epoch;
+  };
+  producer_ids_ = std::make_unique<ProducerIdManager>(fetch_from_controller(&context_, epoch));
+  context_.producer_ids = producer_ids_.get();
 
   logs_->start();
   replicas_->start();
@@ -537,13 +560,28 @@ Status Broker::start() {
 }
 
 void Broker::run_session_expiry() {
+  using Clock = std::chrono::steady_clock;
   const auto period = std::chrono::milliseconds(
       std::max<int64_t>(config_.get_long("broker.session.timeout.ms") / 4, 50));
+  const bool rebalance = config_.get_bool("auto.leader.rebalance.enable");
+  const auto rebalance_period =
+      std::chrono::seconds(config_.get_long("leader.imbalance.check.interval.seconds"));
+  // The first check a full interval after start (or after becoming the active controller), as
+  // Kafka's: brokers that just started have not been unfenced yet.
+  auto next_rebalance = Clock::now() + rebalance_period;
   std::unique_lock lock(session_expiry_mu_);
   while (!session_expiry_cv_.wait_for(lock, period, [this] { return session_expiry_stop_; })) {
-    if (!quorum_->is_active_controller()) continue;
+    if (!quorum_->is_active_controller()) {
+      next_rebalance = Clock::now() + rebalance_period;
+      continue;
+    }
+    const bool rebalance_now = rebalance && Clock::now() >= next_rebalance;
+    if (rebalance_now) next_rebalance = Clock::now() + rebalance_period;
     lock.unlock();
-    run_and_wait(*controller_queue_, [this] { quorum_->fence_expired(); });
+    run_and_wait(*controller_queue_, [this, rebalance_now] {
+      quorum_->fence_expired();
+      if (rebalance_now) quorum_->rebalance_leaders();
+    });
     lock.lock();
   }
 }
@@ -557,6 +595,13 @@ Status Broker::shutdown() {
   shut_down_ = true;
   set_not_ready("shutting down");
   broker_state_ = static_cast<int>(BrokerState::kShuttingDown);
+  const int64_t timeout_ms = config_.get_long("shutdown.timeout.ms");
+  // Controlled shutdown (Kafka's KRaft broker: beginControlledShutdown, bounded): while this
+  // node still serves, the controller moves its leaderships away and takes it out of every ISR,
+  // so that clients move to the new leaders before it goes.
+  if (lifecycle_ && config_.get_bool("controlled.shutdown.enable")) {
+    lifecycle_->controlled_shutdown(timeout_ms);
+  }
   // First, so that no long controller task holds the stop: nothing queued runs any more, and a
   // metadata change being applied stops opening partitions. A task that is not done within
   // shutdown.timeout.ms all the same (a commit's planning or apply) is left behind: the rest of
@@ -572,7 +617,6 @@ Status Broker::shutdown() {
     session_expiry_cv_.notify_all();
     session_expiry_.join();
   }
-  const int64_t timeout_ms = config_.get_long("shutdown.timeout.ms");
   if (controller_queue_ && !controller_queue_->stop_within(timeout_ms)) {
     controller_abandoned_ = true;
     spdlog::error(

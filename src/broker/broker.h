@@ -65,6 +65,7 @@ class AlterPartitionManager;
 class BrokerMetrics;
 class BrokerLifecycle;
 class ControllerChannel;
+class ProducerIdManager;
 
 class Broker {
  public:
@@ -100,6 +101,8 @@ class Broker {
   Status open_components();
   Status open_metadata(const std::vector<VoterSpec>& voters, const std::string& cluster_id);
   metadata::BrokerRegistration self_registration() const;
+  // broker.session.timeout.ms, unclean.leader.election.enable, leader.imbalance.* of the config.
+  metadata::ClusterSettings cluster_settings(const std::string& cluster_id) const;
   Status register_self();
   void apply_image_change(const metadata::MetadataImage& before,
                           const metadata::MetadataImage& after);
@@ -114,7 +117,8 @@ class Broker {
   std::unique_ptr<BrokerLifecycle> lifecycle_;
   std::unique_ptr<ControllerChannel> controller_channel_;
   // On the active controller: fences brokers whose session expired (KRaft's session expiry),
-  // checking a few times per broker.session.timeout.ms.
+  // checking a few times per broker.session.timeout.ms, and every
+  // leader.imbalance.check.interval.seconds rebalances leaders (auto.leader.rebalance.enable).
   void run_session_expiry();
   std::thread session_expiry_;
   std::mutex session_expiry_mu_;
@@ -122,6 +126,8 @@ class Broker {
   bool session_expiry_stop_ = false;
   std::function<bool()> interrupted_;
   std::unique_ptr<metadata::Controller> controller_;
+  std::unique_ptr<metadata::ClusterControl> cluster_control_;
+  std::unique_ptr<ProducerIdManager> producer_ids_;
   std::unique_ptr<ControllerQueue> controller_queue_;
   std::unique_ptr<ControllerMutationQuota> mutation_quota_;
   std::unique_ptr<ReplicaManager> replicas_;

@@ -11,6 +11,7 @@
 #include "broker/config/broker_config.h"
 #include "broker/controller_queue.h"
 #include "broker/net/handler_registry.h"
+#include "metadata/cluster_control.h"
 #include "metadata/controller.h"
 #include "metadata/metadata_service.h"
 #include "metadata/topic_config.h"
@@ -30,6 +31,7 @@ namespace eddy::broker {
 class ReplicaManager;
 class ControllerChannel;
 class ControllerMutationQuota;
+class ProducerIdManager;
 struct PartitionSettings;
 
 struct BrokerContext {
@@ -44,11 +46,16 @@ struct BrokerContext {
   // single node): client admin requests are forwarded through it.
   ControllerChannel* controller_channel = nullptr;
   const metadata::Controller* controller = nullptr;
+  // The cluster decisions (elections, reassignments, broker unregistration) with this node's
+  // settings, the same on a single node and on the active controller of a quorum.
+  const metadata::ClusterControl* cluster_control = nullptr;
   ControllerQueue* controller_queue = nullptr;
   ControllerMutationQuota* mutation_quota = nullptr;  // null: no controller.mutation.rate limit
   log::LogManager* logs = nullptr;
   ReplicaManager* replicas = nullptr;
   group::GroupService* groups = nullptr;  // null: COORDINATOR_NOT_AVAILABLE
+  // Producer ids for InitProducerId, in blocks from the active controller.
+  ProducerIdManager* producer_ids = nullptr;
   const HandlerRegistry* registry = nullptr;
 
   // Runs `plan` on the controller thread (commit: validate, append, fsync, apply) and then

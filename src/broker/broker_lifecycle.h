@@ -6,9 +6,11 @@
 // stop for broker.session.timeout.ms. Requests go to this node's own controller when it is the
 // active one, else over the wire (BrokerRegistration, BrokerHeartbeat) to the active
 // controller's endpoint as the committed metadata lists it. A heartbeat answered with a stale
-// epoch or an unknown broker makes it register again. Every wait is bounded; failures are logged
+// epoch or an unknown broker makes it register again. On a controlled shutdown it heartbeats
+// "want shut down" until the controller lets it stop. Every wait is bounded; failures are logged
 // at most every 10 s.
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -39,6 +41,9 @@ class BrokerLifecycle {
     // Runs `fn` on this node's controller thread and waits for it.
     std::function<void(std::function<void()> fn)> on_controller_thread;
     int64_t heartbeat_interval_ms = 2000;
+    // broker.session.timeout.ms: a controlled shutdown stops waiting after this long without an
+    // answer from any controller (one that exists has fenced this broker by then).
+    int64_t session_timeout_ms = 9000;
     int retry_backoff_ms = 200;
     int request_timeout_ms = 5000;
   };
@@ -49,7 +54,15 @@ class BrokerLifecycle {
   BrokerLifecycle& operator=(const BrokerLifecycle&) = delete;
 
   void start();
+  // Controlled shutdown (controlled.shutdown.enable): heartbeats "want shut down" until the
+  // controller, having moved this broker's leaderships away and taken it out of every ISR,
+  // answers "should shut down", or until `timeout_ms` passed, or until no controller answered
+  // for broker.session.timeout.ms (the quorum is gone, or it fenced this broker meanwhile).
+  // True when it may stop with nothing left to move.
+  bool controlled_shutdown(int64_t timeout_ms);
   void stop();
+  // The broker epoch of the current registration; -1 while not registered.
+  int64_t broker_epoch() const { return broker_epoch_.load(); }
 
  private:
   void run();
@@ -59,7 +72,7 @@ class BrokerLifecycle {
   Status send_heartbeat(int32_t controller_id);
 
   Options options_;
-  int64_t broker_epoch_ = -1;  // -1: not registered
+  std::atomic<int64_t> broker_epoch_{-1};  // -1: not registered; written by the lifecycle thread
   bool fenced_ = true;
   std::chrono::steady_clock::time_point last_report_{};
   // Its own way to the active controller (this thread's connection, kept while the controller
@@ -68,6 +81,10 @@ class BrokerLifecycle {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
+  bool want_shut_down_ = false;     // guarded by mu_
+  bool shut_down_allowed_ = false;  // guarded by mu_
+  // The last answer of a controller during a controlled shutdown (lifecycle thread).
+  std::chrono::steady_clock::time_point shutdown_contact_{};
   std::thread thread_;
 };
 

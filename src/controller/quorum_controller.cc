@@ -177,6 +177,14 @@ metadata::AlterPartitionReply QuorumController::alter_partition(
   return reply;
 }
 
+ControllerResult QuorumController::unregister_broker(int32_t broker_id) {
+  if (!ready_.load()) return not_controller();
+  refresh_sessions(clock_->monotonic_ms());
+  return commit([&](const metadata::MetadataImage& image, metadata::pb::MetadataBatch* out) {
+    return cluster_control_.unregister_broker(image, sessions_, broker_id, out);
+  });
+}
+
 int QuorumController::fence_expired() {
   if (!ready_.load()) return 0;
   const int64_t now_ms = clock_->monotonic_ms();
@@ -196,6 +204,22 @@ int QuorumController::fence_expired() {
     ++fenced;
   }
   return fenced;
+}
+
+int QuorumController::rebalance_leaders() {
+  if (!ready_.load()) return 0;
+  int32_t moved = 0;
+  ControllerResult r =
+      commit([&](const metadata::MetadataImage& image, metadata::pb::MetadataBatch* out) {
+        moved = cluster_control_.rebalance_leaders(image, out);
+        return ControllerResult{};
+      });
+  if (!r.ok()) return 0;
+  if (moved > 0) {
+    spdlog::info("controller {}: leader rebalance moved {} partitions to their preferred leader",
+                 options_.raft.id.value(), moved);
+  }
+  return moved;
 }
 
 void QuorumController::stop() {

@@ -75,8 +75,15 @@ class QuorumController final : public metadata::MetadataService {
   metadata::BrokerHeartbeatReply heartbeat(const metadata::BrokerHeartbeatRequest& req);
   // AlterPartition from a partition leader (ClusterControl::alter_partition, committed here).
   metadata::AlterPartitionReply alter_partition(const metadata::AlterPartitionRequest& req);
+  // UnregisterBroker: the broker leaves every ISR and leadership, then its registration and
+  // session go.
+  metadata::ControllerResult unregister_broker(int32_t broker_id);
   // Fences the brokers whose session expired (one batch each). Returns how many.
   int fence_expired();
+  // auto.leader.rebalance.enable's periodic check (ClusterControl::rebalance_leaders): preferred
+  // elections for the brokers whose leader imbalance is past the percentage. Returns how many
+  // partitions changed leader.
+  int rebalance_leaders();
 
  private:
   explicit QuorumController(QuorumControllerOptions options);

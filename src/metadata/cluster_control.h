@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -175,6 +176,20 @@ class ClusterControl {
   std::vector<ElectionResult> elect_leaders(
       const MetadataImage& image, Election election,
       const std::vector<std::pair<std::string, int32_t>>& partitions, pb::MetadataBatch* out) const;
+  // AlterPartitionReassignments for one partition (Kafka's
+  // ReplicationControlManager.changePartitionReassignment, KIP-455). `target` starts a
+  // reassignment from the partition's original replicas (an ongoing one is replaced): replicas
+  // = target then the original replicas not in it, adding = target - original, removing =
+  // original - target; it completes (PartitionChangeBuilder) once every target replica is in the
+  // ISR, at once when nothing is added. nullopt cancels the ongoing one: back to the original
+  // replicas, the ISR without the adding ones. Errors: unknown topic or partition
+  // UNKNOWN_TOPIC_OR_PARTITION; an empty target, duplicates or an unregistered broker
+  // INVALID_REPLICA_ASSIGNMENT; another replica count when `allow_rf_change` is false
+  // INVALID_REPLICATION_FACTOR; a cancel with nothing in progress NO_REASSIGNMENT_IN_PROGRESS.
+  ControllerResult alter_partition_reassignment(const MetadataImage& image,
+                                                const std::string& topic, int32_t partition,
+                                                const std::optional<std::vector<int32_t>>& target,
+                                                bool allow_rf_change, pb::MetadataBatch* out) const;
   // auto.leader.rebalance.enable's periodic check: for each broker whose share of partitions it
   // prefers (replicas[0]) but does not lead exceeds leader.imbalance.per.broker.percentage,
   // preferred elections for those partitions. Returns how many partitions change leader.

@@ -42,6 +42,7 @@ enum class ErrorCode : int16_t {
   kPreferredLeaderNotAvailable = 80,
   kEligibleLeadersNotAvailable = 83,
   kElectionNotNeeded = 84,
+  kNoReassignmentInProgress = 85,
   kThrottlingQuotaExceeded = 89,
   kInvalidUpdateVersion = 95,
   kUnknownTopicId = 100,

@@ -114,6 +114,8 @@ AlterPartitionReply ClusterControl::alter_partition(const MetadataImage& image,
         res.leader = change->leader();
         ++res.leader_epoch;
       }
+      // The ISR as it becomes: a completed reassignment keeps only the target replicas.
+      if (change->has_isr()) res.isr.assign(change->isr().ids().begin(), change->isr().ids().end());
       ++res.partition_epoch;
       add_change(std::move(change), out);
     }

@@ -10,7 +10,9 @@ PartitionChangeBuilder::PartitionChangeBuilder(const Uuid& topic_id,
       partition_(partition),
       can_lead_(std::move(can_lead)),
       target_isr_(partition.isr),
-      target_replicas_(partition.replicas) {}
+      target_replicas_(partition.replicas),
+      target_removing_(partition.removing_replicas),
+      target_adding_(partition.adding_replicas) {}
 
 PartitionChangeBuilder& PartitionChangeBuilder::set_target_isr(std::vector<int32_t> isr) {
   target_isr_ = std::move(isr);
@@ -19,6 +21,16 @@ PartitionChangeBuilder& PartitionChangeBuilder::set_target_isr(std::vector<int32
 
 PartitionChangeBuilder& PartitionChangeBuilder::set_target_replicas(std::vector<int32_t> replicas) {
   target_replicas_ = std::move(replicas);
+  return *this;
+}
+
+PartitionChangeBuilder& PartitionChangeBuilder::set_target_removing(std::vector<int32_t> removing) {
+  target_removing_ = std::move(removing);
+  return *this;
+}
+
+PartitionChangeBuilder& PartitionChangeBuilder::set_target_adding(std::vector<int32_t> adding) {
+  target_adding_ = std::move(adding);
   return *this;
 }
 
@@ -32,40 +44,64 @@ PartitionChangeBuilder& PartitionChangeBuilder::set_unclean_enabled(bool enabled
   return *this;
 }
 
-bool PartitionChangeBuilder::in_target_isr(int32_t broker) const {
-  return std::find(target_isr_.begin(), target_isr_.end(), broker) != target_isr_.end();
+namespace {
+
+bool contains(const std::vector<int32_t>& v, int32_t x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
 }
 
-PartitionChangeBuilder::Outcome PartitionChangeBuilder::elect() const {
+void set_ids(const std::vector<int32_t>& ids, pb::BrokerIds* out) {
+  out->mutable_ids()->Add(ids.begin(), ids.end());
+}
+
+}  // namespace
+
+PartitionChangeBuilder::Targets PartitionChangeBuilder::complete_reassignment() const {
+  Targets t{target_replicas_, target_isr_, target_removing_, target_adding_};
+  if (t.removing.empty() && t.adding.empty()) return t;
+  std::vector<int32_t> target;
+  for (int32_t r : t.replicas) {
+    if (!contains(t.removing, r)) target.push_back(r);
+  }
+  for (int32_t r : target) {
+    if (!contains(t.isr, r)) return t;  // an adding replica has not caught up yet
+  }
+  std::vector<int32_t> isr;
+  for (int32_t r : t.isr) {
+    if (contains(target, r)) isr.push_back(r);
+  }
+  return {std::move(target), std::move(isr), {}, {}};
+}
+
+PartitionChangeBuilder::Outcome PartitionChangeBuilder::elect(const Targets& t) const {
   // Never an empty ISR: its last member stays, leaderless, until it can lead again.
-  std::vector<int32_t> isr = target_isr_.empty() ? partition_.isr : target_isr_;
-  auto eligible = [&](int32_t b) {
-    return std::find(isr.begin(), isr.end(), b) != isr.end() && can_lead_(b);
-  };
-  if (election_ == Election::kPreferred && !target_replicas_.empty() &&
-      eligible(target_replicas_[0])) {
-    return {target_replicas_[0], isr};
+  std::vector<int32_t> isr = t.isr.empty() ? partition_.isr : t.isr;
+  auto eligible = [&](int32_t b) { return contains(isr, b) && can_lead_(b); };
+  if (election_ == Election::kPreferred && !t.replicas.empty() && eligible(t.replicas[0])) {
+    return {t.replicas[0], isr};
   }
   if (partition_.leader != kNoLeader && eligible(partition_.leader) &&
-      std::find(target_replicas_.begin(), target_replicas_.end(), partition_.leader) !=
-          target_replicas_.end()) {
+      contains(t.replicas, partition_.leader)) {
     return {partition_.leader, isr};
   }
-  for (int32_t r : target_replicas_) {
+  for (int32_t r : t.replicas) {
     if (eligible(r)) return {r, isr};
   }
   if (election_ == Election::kUnclean || unclean_enabled_) {
-    for (int32_t r : target_replicas_) {
+    for (int32_t r : t.replicas) {
       if (can_lead_(r)) return {r, {r}};
     }
   }
   return {kNoLeader, isr};
 }
 
-int32_t PartitionChangeBuilder::elected_leader() const { return elect().leader; }
+int32_t PartitionChangeBuilder::elected_leader() const {
+  return elect(complete_reassignment()).leader;
+}
 
 std::optional<pb::PartitionChangeRecord> PartitionChangeBuilder::build() const {
-  Outcome o = elect();
+  Targets t = complete_reassignment();
+  Outcome o = elect(t);
   pb::PartitionChangeRecord r;
   r.set_topic_id(topic_id_.raw());
   r.set_partition_id(partition_.partition);
@@ -78,8 +114,16 @@ std::optional<pb::PartitionChangeRecord> PartitionChangeBuilder::build() const {
     r.mutable_isr()->mutable_ids()->Add(o.isr.begin(), o.isr.end());
     changed = true;
   }
-  if (target_replicas_ != partition_.replicas) {
-    r.mutable_replicas()->mutable_ids()->Add(target_replicas_.begin(), target_replicas_.end());
+  if (t.replicas != partition_.replicas) {
+    set_ids(t.replicas, r.mutable_replicas());
+    changed = true;
+  }
+  if (t.removing != partition_.removing_replicas) {
+    set_ids(t.removing, r.mutable_removing_replicas());
+    changed = true;
+  }
+  if (t.adding != partition_.adding_replicas) {
+    set_ids(t.adding, r.mutable_adding_replicas());
     changed = true;
   }
   if (!changed) return std::nullopt;

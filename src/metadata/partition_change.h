@@ -11,6 +11,12 @@
 // Only an active broker (registered, unfenced, not in controlled shutdown) may lead. No leader
 // found: leader -1. An ISR is never shrunk to empty: the last member stays (leader -1), so that
 // a clean election can happen when it returns.
+//
+// Reassignment (Kafka's completeReassignmentIfNeeded): while one is in progress (adding or
+// removing replicas), every change checks whether all the target replicas (replicas minus
+// removing) are in the target ISR; then it completes in the same change: replicas = the target,
+// the ISR keeps only target replicas, adding and removing are cleared, and a leader that was
+// being removed gives way (an online election among the target).
 
 #include <cstdint>
 #include <functional>
@@ -31,6 +37,8 @@ class PartitionChangeBuilder {
 
   PartitionChangeBuilder& set_target_isr(std::vector<int32_t> isr);
   PartitionChangeBuilder& set_target_replicas(std::vector<int32_t> replicas);
+  PartitionChangeBuilder& set_target_removing(std::vector<int32_t> removing);
+  PartitionChangeBuilder& set_target_adding(std::vector<int32_t> adding);
   PartitionChangeBuilder& set_election(Election election);
   // unclean.leader.election.enable: an online election may fall back to an unclean one.
   PartitionChangeBuilder& set_unclean_enabled(bool enabled);
@@ -45,14 +53,23 @@ class PartitionChangeBuilder {
     int32_t leader;
     std::vector<int32_t> isr;
   };
-  Outcome elect() const;
-  bool in_target_isr(int32_t broker) const;
+  // The replicas, ISR, removing and adding replicas after a reassignment that completes.
+  struct Targets {
+    std::vector<int32_t> replicas;
+    std::vector<int32_t> isr;
+    std::vector<int32_t> removing;
+    std::vector<int32_t> adding;
+  };
+  Targets complete_reassignment() const;
+  Outcome elect(const Targets& t) const;
 
   Uuid topic_id_;
   const PartitionState& partition_;
   CanLead can_lead_;
   std::vector<int32_t> target_isr_;
   std::vector<int32_t> target_replicas_;
+  std::vector<int32_t> target_removing_;
+  std::vector<int32_t> target_adding_;
   Election election_ = Election::kOnline;
   bool unclean_enabled_ = false;
 };

@@ -66,8 +66,10 @@ constexpr ApiInfo kApis[] = {
     // Broker to controller (KRaft): Eddy's brokers send them to the active controller.
     {62, "BrokerRegistration", 0, 0, 0},
     {63, "BrokerHeartbeat", 0, 0, 0},
+    {64, "UnregisterBroker", 0, 0, 0},
     {65, "DescribeTransactions", 0, 0, 0},
     {66, "ListTransactions", 0, 2, 0},
+    {67, "AllocateProducerIds", 0, 0, 0},
     {68, "ConsumerGroupHeartbeat", 0, 1, 0},
     {69, "ConsumerGroupDescribe", 0, 1, 0},
     {71, "GetTelemetrySubscriptions", 0, 0, 0},

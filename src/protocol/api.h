@@ -5,9 +5,10 @@
 //
 // Out of scope, and so absent: ZooKeeper-era inter-broker APIs (4-7), share groups (76-79, 83-92)
 // and KRaft-internal APIs (Vote, BeginQuorumEpoch, EndQuorumEpoch, AlterPartition, Envelope,
-// FetchSnapshot, BrokerRegistration, BrokerHeartbeat, UnregisterBroker, AllocateProducerIds,
-// ControllerRegistration, AssignReplicasToDirs, Add/Remove/UpdateRaftVoter): Eddy's controller
-// quorum speaks protobuf, not these.
+// FetchSnapshot, ControllerRegistration, AssignReplicasToDirs, Add/Remove/UpdateRaftVoter):
+// Eddy's controller quorum speaks protobuf, not these. Brokers do send BrokerRegistration,
+// BrokerHeartbeat and AllocateProducerIds to the active controller, and operators
+// UnregisterBroker.
 
 #include <cstdint>
 #include <optional>
@@ -70,8 +71,10 @@ enum class ApiKey : int16_t {
   kDescribeProducers = 61,
   kBrokerRegistration = 62,
   kBrokerHeartbeat = 63,
+  kUnregisterBroker = 64,
   kDescribeTransactions = 65,
   kListTransactions = 66,
+  kAllocateProducerIds = 67,
   kConsumerGroupHeartbeat = 68,
   kConsumerGroupDescribe = 69,
   kGetTelemetrySubscriptions = 71,

@@ -36,6 +36,19 @@ std::vector<ConfigDef> make_defs() {
        "A broker whose heartbeats stop for this long is fenced: it leaves every ISR, its "
        "leaderships move, and clients are no longer told about it.",
        100},
+      {"auto.leader.rebalance.enable", T::kBoolean, "true",
+       "The active controller moves leaderships back to each partition's preferred replica "
+       "(the first of its replicas) when a broker's share of partitions it prefers but does not "
+       "lead exceeds leader.imbalance.per.broker.percentage."},
+      {"leader.imbalance.per.broker.percentage", T::kInt, "10",
+       "The share (percent) of a broker's preferred partitions it may not lead before the "
+       "automatic rebalance moves them back to it.",
+       0, 100},
+      {"leader.imbalance.check.interval.seconds", T::kLong, "300",
+       "How often the active controller checks the leader balance.", 1},
+      {"controlled.shutdown.enable", T::kBoolean, "true",
+       "On SIGTERM a cluster's broker asks the controller to move its leaderships away and take "
+       "it out of every ISR before it stops, waiting at most shutdown.timeout.ms."},
       {"process.roles", T::kList, "broker,controller",
        "The roles of this node: an Eddy node is both a broker and a controller (Kafka's combined "
        "mode); broker-only and controller-only nodes are refused."},

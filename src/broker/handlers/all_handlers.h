@@ -26,5 +26,9 @@ void register_broker_registration(HandlerRegistry& registry, const BrokerContext
 void register_broker_heartbeat(HandlerRegistry& registry, const BrokerContext& context);
 void register_describe_quorum(HandlerRegistry& registry, const BrokerContext& context);
 void register_alter_partition(HandlerRegistry& registry, const BrokerContext& context);
+void register_elect_leaders(HandlerRegistry& registry, const BrokerContext& context);
+void register_partition_reassignments(HandlerRegistry& registry, const BrokerContext& context);
+void register_unregister_broker(HandlerRegistry& registry, const BrokerContext& context);
+void register_allocate_producer_ids(HandlerRegistry& registry, const BrokerContext& context);
 
 }  // namespace eddy::broker

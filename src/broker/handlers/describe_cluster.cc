@@ -1,6 +1,7 @@
-// DescribeCluster (key 60): cluster id, controller and the registered brokers. Eddy's brokers
-// are the only endpoint type clients may ask for; CONTROLLERS (2) is UNSUPPORTED_ENDPOINT_TYPE,
-// as a Kafka broker answers it. Authorized operations: protocol/acl.h.
+// DescribeCluster (key 60): cluster id, controller and the live registered brokers (v2 with
+// IncludeFencedBrokers: the fenced ones too, marked). Eddy's brokers are the only endpoint type
+// clients may ask for; CONTROLLERS (2) is UNSUPPORTED_ENDPOINT_TYPE, as a Kafka broker answers
+// it. Authorized operations: protocol/acl.h.
 #include "protocol/generated/describe_cluster.h"
 
 #include "broker/handlers/all_handlers.h"
@@ -29,10 +30,25 @@ void register_describe_cluster(HandlerRegistry& registry, const BrokerContext& c
           resp.error_message = "only the BROKERS endpoint type is served";
           return resp;
         }
-        resp.brokers = wire_brokers(*ctx->metadata->image(),
-                                    &DescribeClusterResponse::DescribeClusterBroker::broker_id);
         resp.cluster_authorized_operations = protocol::authorized_operations(
             req.include_cluster_authorized_operations, protocol::AclResourceType::kCluster);
+        auto image = ctx->metadata->image();
+        if (version >= 2 && req.include_fenced_brokers) {
+          // KIP-1073: every registered broker, each with whether it is fenced.
+          for (const auto& [id, b] : image->brokers()) {
+            if (b.endpoints.empty()) continue;
+            DescribeClusterResponse::DescribeClusterBroker w;
+            w.broker_id = b.id;
+            w.host = b.endpoints.front().host;
+            w.port = b.endpoints.front().port;
+            w.rack = b.rack;
+            w.is_fenced = b.fenced;
+            resp.brokers.push_back(std::move(w));
+          }
+          return resp;
+        }
+        resp.brokers =
+            wire_brokers(*image, &DescribeClusterResponse::DescribeClusterBroker::broker_id);
         return resp;
       });
 }

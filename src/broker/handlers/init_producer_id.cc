@@ -12,7 +12,7 @@
 
 #include "broker/handlers/data_handlers.h"
 #include "broker/handlers/handler_util.h"
-#include "broker/replica/replica_manager.h"
+#include "broker/producer_id_manager.h"
 
 namespace eddy::broker {
 
@@ -22,7 +22,8 @@ using protocol::ErrorCode;
 using protocol::InitProducerIdRequest;
 using protocol::InitProducerIdResponse;
 
-InitProducerIdResponse answer(const BrokerContext& ctx, const InitProducerIdRequest& req) {
+// The answer that needs no new id, or nullopt when the producer needs a fresh one.
+std::optional<InitProducerIdResponse> answer_without_new_id(const InitProducerIdRequest& req) {
   InitProducerIdResponse resp;
   if (req.transactional_id && !req.transactional_id->empty()) {
     resp.error_code = error_code(ErrorCode::kTransactionalIdAuthorizationFailed);
@@ -36,18 +37,50 @@ InitProducerIdResponse answer(const BrokerContext& ctx, const InitProducerIdRequ
     resp.producer_epoch = static_cast<int16_t>(req.producer_epoch + 1);
     return resp;
   }
-  resp.producer_id = ctx.replicas->allocate_producer_id();
+  return std::nullopt;
+}
+
+InitProducerIdResponse fresh_id(int64_t id) {
+  InitProducerIdResponse resp;
+  resp.producer_id = id;
   resp.producer_epoch = 0;
   return resp;
 }
 
 }  // namespace
 
+// Fresh ids come from the block in hand (ProducerIdManager), on the network thread; when it is
+// used up, the controller thread fetches the next block from the active controller first. When
+// no block can be had (no controller, this broker not registered yet) the answer is
+// COORDINATOR_NOT_AVAILABLE, which producers retry.
 void register_init_producer_id(HandlerRegistry& registry, const BrokerContext& context) {
   const BrokerContext* ctx = &context;
-  add_immediate_handler<InitProducerIdRequest>(
-      registry, api_spec(protocol::ApiKey::kInitProducerId),
-      [ctx](const InitProducerIdRequest& req, int16_t) { return answer(*ctx, req); });
+  registry.add(
+      api_spec(protocol::ApiKey::kInitProducerId), [ctx](Request request, Responder responder) {
+        auto req = decode_or_close<InitProducerIdRequest>(request, responder);
+        if (!req) return;
+        const int16_t version = request.api_version();
+        if (auto resp = answer_without_new_id(*req)) {
+          return responder.respond(encode_response(*resp, version));
+        }
+        if (auto id = ctx->producer_ids->try_next()) {
+          return responder.respond(encode_response(fresh_id(*id), version));
+        }
+        run_on_controller(*ctx, request.frame.size(), std::move(responder),
+                          [ctx, version](Responder& r) {
+                            std::optional<int64_t> id;
+                            if (ctx->producer_ids->refill()) id = ctx->producer_ids->try_next();
+                            InitProducerIdResponse resp;
+                            if (id) {
+                              resp = fresh_id(*id);
+                            } else {
+                              resp.error_code = error_code(ErrorCode::kCoordinatorNotAvailable);
+                              resp.producer_id = -1;
+                              resp.producer_epoch = -1;
+                            }
+                            r.respond(encode_response(resp, version));
+                          });
+      });
 }
 
 void register_data_handlers(HandlerRegistry& registry, const BrokerContext& context) {

@@ -157,6 +157,9 @@ std::vector<CommandSpec>& command_registry() {
     register_group_commands(r);
     register_io_commands(r);
     register_perf_commands(r);
+    register_leader_commands(r);
+    register_broker_commands(r);
+    register_partition_commands(r);
     r.push_back({{"completion", "bash"},
                  "print the bash completion script",
                  "",

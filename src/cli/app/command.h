@@ -104,6 +104,9 @@ void register_topic_commands(std::vector<CommandSpec>& out);
 void register_group_commands(std::vector<CommandSpec>& out);
 void register_io_commands(std::vector<CommandSpec>& out);
 void register_perf_commands(std::vector<CommandSpec>& out);
+void register_leader_commands(std::vector<CommandSpec>& out);
+void register_broker_commands(std::vector<CommandSpec>& out);
+void register_partition_commands(std::vector<CommandSpec>& out);
 
 // Runs eddyctl with argv (without the program name); returns the exit code.
 int run_eddyctl(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err);
