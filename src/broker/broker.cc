@@ -296,7 +296,8 @@ Status Broker::open_components() {
   ro.logs = logs_.get();
   ro.replica_lag_time_max_ms = config_.get_long("replica.lag.time.max.ms");
   ro.partition_exists = [metadata = metadata_.get()](const TopicPartition& tp) {
-    const metadata::TopicImage* t = metadata->image()->topic(tp.topic);
+    const auto image = metadata->image();  // held while `t` is read
+    const metadata::TopicImage* t = image->topic(tp.topic);
     return t != nullptr && tp.partition >= 0 &&
            static_cast<size_t>(tp.partition) < t->partitions.size();
   };

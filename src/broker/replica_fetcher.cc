@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "broker/replica/replication_state.h"
+#include "metrics/cluster_metrics.h"
 #include "protocol/errors.h"
 #include "protocol/generated/fetch.h"
 #include "protocol/records/batch_header.h"
@@ -250,6 +251,7 @@ void ReplicaFetcherManager::Fetcher::handle(const TopicPartition& tp, int32_t le
         delay(tp);
         return;
       }
+      metrics::replication_metrics().replication_bytes_in.labels({tp.topic}).inc(batches.size());
       // Under sync the next fetch offset is what the leader counts toward the HW: make it
       // durable first.
       if (p->settings().log_config.flush_policy == log::FlushPolicy::kSync) {
@@ -263,6 +265,10 @@ void ReplicaFetcherManager::Fetcher::handle(const TopicPartition& tp, int32_t le
     }
   }
   p->update_follower_high_watermark(Offset(pd.high_watermark), Offset(pd.log_start_offset));
+  // Kafka's fetcher lag: how far this replica's log end is behind the leader's high watermark.
+  metrics::replication_metrics()
+      .follower_lag.labels({tp.topic, std::to_string(tp.partition)})
+      .set(std::max<int64_t>(0, pd.high_watermark - p->log_end_offset().value()));
 }
 
 ReplicaFetcherManager::ReplicaFetcherManager(ReplicaFetcherOptions options)

@@ -35,7 +35,9 @@ DeleteTopicsResponse::DeletableTopicResult delete_one(const BrokerContext& ctx,
   } else {
     metadata::Uuid uid;
     uid.bytes = id.bytes;
-    const metadata::TopicImage* t = ctx.metadata->image()->topic_by_id(uid);
+    // Held while `t` is read: a newer image may replace it meanwhile.
+    const auto image = ctx.metadata->image();
+    const metadata::TopicImage* t = image->topic_by_id(uid);
     if (id.is_zero() || t == nullptr) {
       out.error_code = error_code(protocol::ErrorCode::kUnknownTopicId);
       out.error_message = "unknown topic id";
@@ -49,7 +51,9 @@ DeleteTopicsResponse::DeletableTopicResult delete_one(const BrokerContext& ctx,
     out.error_message = "Deletion of internal topic " + topic + " is prohibited.";
     return out;
   }
-  if (const auto* t = ctx.metadata->image()->topic(topic)) out.topic_id.bytes = t->id.bytes;
+  if (const auto image = ctx.metadata->image(); const auto* t = image->topic(topic)) {
+    out.topic_id.bytes = t->id.bytes;
+  }
   metadata::ControllerResult r = ctx.metadata->commit(
       [&](const metadata::MetadataImage& image, metadata::pb::MetadataBatch* batch) {
         return ctx.controller->delete_topic(image, topic, batch);

@@ -110,7 +110,8 @@ Response refuse(const FetchRequest& req, int16_t version, ErrorCode code, bool t
 
 bool stale_broker_epoch(const BrokerContext& ctx, const FetchParams& params) {
   if (params.replica_epoch < 0) return false;
-  const metadata::BrokerRegistration* b = ctx.metadata->image()->broker(params.replica_id);
+  const auto image = ctx.metadata->image();  // held while `b` is read
+  const metadata::BrokerRegistration* b = image->broker(params.replica_id);
   return b != nullptr && b->epoch > params.replica_epoch;
 }
 
