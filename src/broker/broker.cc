@@ -224,7 +224,7 @@ Status Broker::open_components() {
 
   // Partitions the image already assigns us, then every later change, in commit order.
   metadata::MetadataImage empty;
-  apply_image_change(empty, *metadata_->image());
+  apply_image_change(empty, *metadata_->image(), /*loading=*/true);
   metadata_->add_listener(
       [this](const metadata::MetadataImage& before, const metadata::MetadataImage& after) {
         apply_image_change(before, after);
@@ -297,7 +297,7 @@ Status Broker::register_self() {
 }
 
 void Broker::apply_image_change(const metadata::MetadataImage& before,
-                                const metadata::MetadataImage& after) {
+                                const metadata::MetadataImage& after, bool loading) {
   NodeId self(config_.node_id());
   auto same_configs = [&](const std::string& resource) {
     const auto* a = before.broker_configs(resource);
@@ -353,7 +353,8 @@ void Broker::apply_image_change(const metadata::MetadataImage& before,
       }
     }
     if (old == nullptr) {
-      spdlog::info("created topic {} ({} partitions)", name, topic->partitions.size());
+      spdlog::info("{} topic {} ({} partitions)", loading ? "loaded" : "created", name,
+                   topic->partitions.size());
     }
   }
 }

@@ -88,8 +88,9 @@ class Broker {
   Status open_metadata(const std::vector<VoterSpec>& voters, const std::string& cluster_id);
   metadata::BrokerRegistration self_registration() const;
   Status register_self();
+  // `loading`: the image this node already had at start (its topics are "loaded", not "created").
   void apply_image_change(const metadata::MetadataImage& before,
-                          const metadata::MetadataImage& after);
+                          const metadata::MetadataImage& after, bool loading = false);
 
   BrokerConfig config_;
   DataDirLock dir_lock_;

@@ -5,6 +5,8 @@
 #include <set>
 #include <sstream>
 
+#include "common/build_info.h"
+
 namespace eddy::cli {
 
 namespace {
@@ -71,6 +73,8 @@ std::string group_help(const std::vector<std::string>& prefix) {
   }
   s += "\nglobal options:\n";
   for (const auto& o : global_options()) s += option_line(o);
+  if (prefix.empty())
+    s += "  --version                       print version, git commit and build type\n";
   s += "\nRun `eddyctl COMMAND --help` for a command's options. Exit codes: 0 ok, 1 the broker\n"
        "refused or the operation failed, 2 usage error, 3 broker unreachable, 4 not found.\n";
   return s;
@@ -174,6 +178,10 @@ std::vector<CommandSpec>& command_registry() {
 }
 
 int run_eddyctl(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
+  if (argv.size() == 1 && argv[0] == "--version") {
+    out << "eddyctl " << build_info::describe() << "\n";
+    return kExitOk;
+  }
   Global global;
   if (const char* env = std::getenv("EDDY_BOOTSTRAP"); env != nullptr && *env != '\0') {
     global.bootstrap = env;
