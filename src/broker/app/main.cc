@@ -151,6 +151,7 @@ int main(int argc, char** argv) {
   // up to a crash or kill -9.
   spdlog::flush_on(spdlog::level::trace);
   spdlog::info("eddyd {}", eddy::build_info::describe());
+  for (const auto& w : config->warnings()) spdlog::warn("{}", w);
   raise_open_file_limit();
 
   // Signals are taken synchronously by this thread (sigwait), so every thread started from here
