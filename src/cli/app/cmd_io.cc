@@ -169,7 +169,10 @@ int consume(Context& ctx) {
   std::string key_sep = ctx.args.get_or("key-separator", "\t");
   std::string group = ctx.args.get_or("group", "");
   // In a group the default is the committed offset (auto.offset.reset for partitions without one).
-  std::string from = ctx.args.get_or("offset", group.empty() ? "end" : "stored");
+  // Otherwise, as rpk and kcat do: from the beginning, or, with --follow, only what comes next.
+  std::string from = ctx.args.get_or("offset", !group.empty() ? "stored"
+                                               : follow       ? "end"
+                                                              : "beginning");
   if (ctx.args.has("from-beginning")) from = "beginning";
   // Resolve the start offset of each partition with the admin client: it also tells an unknown
   // topic apart (exit 4) before librdkafka would wait on it.
@@ -205,9 +208,12 @@ int consume(Context& ctx) {
   } else {
     char* end = nullptr;
     start = std::strtoll(from.c_str(), &end, 10);
-    if (from.empty() || *end != '\0' || start < 0) {
-      return ctx.usage_error("--offset must be beginning, end, stored, time:TIME or an offset");
+    if (from.empty() || *end != '\0' || start == INT64_MIN) {
+      return ctx.usage_error(
+          "--offset must be beginning, end, stored, time:TIME, an offset N or -N (the last N)");
     }
+    // -N: the last N records of each partition (librdkafka resolves the tail offset).
+    if (start < 0) start = RD_KAFKA_OFFSET_TAIL(-start);
   }
   auto conf = make_rdkafka_conf(ctx);
   if (!conf.is_ok()) return ctx.fail(conf.status());
@@ -215,7 +221,9 @@ int consume(Context& ctx) {
   if (s.is_ok()) s = conf_set(conf->get(), "group.id", group.empty() ? "eddyctl-consume" : group);
   if (s.is_ok()) s = conf_set(conf->get(), "enable.auto.commit", group.empty() ? "false" : "true");
   if (s.is_ok()) {
-    s = conf_set(conf->get(), "auto.offset.reset", from == "beginning" ? "earliest" : "latest");
+    // A tail longer than the partition starts at its beginning.
+    bool earliest = from == "beginning" || from[0] == '-';
+    s = conf_set(conf->get(), "auto.offset.reset", earliest ? "earliest" : "latest");
   }
   // A group consumer with no explicit position subscribes and lets the group assign partitions.
   bool subscribe = !group.empty() && !ctx.args.has("partitions") && by_time.empty() &&
@@ -304,10 +312,14 @@ void register_io_commands(std::vector<CommandSpec>& out) {
   out.push_back({{"consume"},
                  "print records of a topic",
                  "TOPIC",
-                 "Without --follow, stops at the end of every partition.\n"
-                 "Examples: eddyctl consume orders --from-beginning -n 10\n"
+                 "Without --follow, reads from the beginning and stops at the end of every "
+                 "partition;\nwith --follow, starts at the end and waits for new records.\n"
+                 "Examples: eddyctl consume orders -n 10\n"
+                 "          eddyctl consume orders -o -10      (the last 10 of each partition)\n"
                  "          eddyctl consume orders -g billing -f --output json",
-                 {{"offset", 'o', "WHERE", "beginning, end (default), stored, time:TIME or N"},
+                 {{"offset", 'o', "WHERE",
+                   "beginning (default), end (default with --follow), stored (default with "
+                   "--group), time:TIME, N, or -N for the last N records"},
                   {"from-beginning", 0, "", "same as --offset beginning"},
                   {"from-time", 0, "TIME", "start at the first record at or after TIME"},
                   {"partitions", 'p', "P[,P...]", "only these partitions"},
