@@ -174,6 +174,7 @@ int consume(Context& ctx) {
                                                : follow       ? "end"
                                                               : "beginning");
   if (ctx.args.has("from-beginning")) from = "beginning";
+  if (auto t = ctx.args.get("from-time")) from = "time:" + *t;
   // Resolve the start offset of each partition with the admin client: it also tells an unknown
   // topic apart (exit 4) before librdkafka would wait on it.
   auto admin = ctx.admin();
@@ -196,9 +197,8 @@ int consume(Context& ctx) {
     start = RD_KAFKA_OFFSET_END;
   } else if (from == "stored") {
     start = RD_KAFKA_OFFSET_STORED;
-  } else if (from.rfind("time:", 0) == 0 || ctx.args.has("from-time")) {
-    auto ts =
-        parse_timestamp_ms(ctx.args.has("from-time") ? *ctx.args.get("from-time") : from.substr(5));
+  } else if (from.rfind("time:", 0) == 0) {
+    auto ts = parse_timestamp_ms(from.substr(5));
     if (!ts.is_ok()) return ctx.fail(ts.status());
     std::vector<TopicPartition> tps;
     for (int32_t p : partitions) tps.push_back({topic, p});
