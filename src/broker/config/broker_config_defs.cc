@@ -77,7 +77,8 @@ std::vector<ConfigDef> make_defs() {
       {"max.partitions", T::kInt, "200000",
        "Most partitions the cluster holds, all topics together. CreateTopics and "
        "CreatePartitions past it answer POLICY_VIOLATION, auto-creation answers "
-       "UNKNOWN_TOPIC_OR_PARTITION; the broker's own __consumer_offsets is still created.",
+       "UNKNOWN_TOPIC_OR_PARTITION; the broker's own __consumer_offsets (created on the first "
+       "FindCoordinator) is still created.",
        1},
       {"controller.mutation.rate", T::kInt, "1000",
        "Partitions per second that CreateTopics, CreatePartitions and auto-creation create, all "

@@ -3,11 +3,15 @@ re-loaded at start said to be "loaded"), and a new broker's metadata listing onl
 topics (__consumer_offsets is created on first group use, as in Kafka)."""
 
 import re
+import socket
+import struct
+import time
 import unittest
 
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from eddy_harness import Broker, run_eddyd
+from kafka_wire import frame, header, read_frame
 
 TIMEOUT_S = 30
 VERSION_RE = r"\d+\.\d+\.\d+ \(commit (?:[0-9a-f]+(?:-dirty)?|unknown), \w+ build\)"
@@ -47,6 +51,26 @@ class StartupLogTest(unittest.TestCase):
             after = b.log()[before:]
             self.assertIn("loaded topic demo (2 partitions)", after)
             self.assertNotIn("created topic demo", after)
+
+
+class LazyOffsetsTopicTest(unittest.TestCase):
+    def find_coordinator(self, b, group):
+        with socket.create_connection(("127.0.0.1", b.port), timeout=TIMEOUT_S) as s:
+            s.sendall(frame(header(10, 0) + struct.pack(">h", len(group)) + group))
+            return read_frame(s)
+
+    def test_offsets_topic_appears_on_first_group_use_only(self):
+        with Broker() as b:
+            create_topic(b.bootstrap, "user-topic")
+            admin = AdminClient({"bootstrap.servers": b.bootstrap})
+            self.assertEqual(set(admin.list_topics(timeout=TIMEOUT_S).topics), {"user-topic"})
+            # The first FindCoordinator creates it, as Kafka does.
+            for _ in range(300):
+                self.find_coordinator(b, b"g1")
+                if "__consumer_offsets" in admin.list_topics(timeout=TIMEOUT_S).topics:
+                    break
+                time.sleep(0.1)
+            self.assertIn("__consumer_offsets", admin.list_topics(timeout=TIMEOUT_S).topics)
 
 
 if __name__ == "__main__":
