@@ -110,16 +110,35 @@ int produce(Context& ctx) {
   } else {
     ctx.err << "produced " << counts.delivered << " records to " << topic << "\n";
   }
+  // The admin client reached a broker before the first record, so a record that timed out was
+  // not acknowledged by a broker that answers (a full disk, a topic that does not come to be,
+  // too few in-sync replicas): the broker's failure, exit 1, not "unreachable".
+  auto after_connect = [](int code) { return code == kExitUnreachable ? kExitError : code; };
+  // The broker's own word on the topic, when it has one (UNKNOWN_TOPIC_OR_PARTITION).
+  auto print_topic_error = [&] {
+    if (auto admin = ctx.admin(); admin.is_ok()) {
+      if (auto md = (*admin)->topic_metadata(topic); !md.is_ok()) {
+        ctx.err << "eddyctl: " << md.status().message() << "\n";
+      }
+    }
+  };
   if (counts.failed > 0) {
     ctx.err << "eddyctl: " << counts.failed
             << " records failed: " << rd_kafka_err2name(counts.first_error) << ": "
             << rd_kafka_err2str(counts.first_error) << "\n";
-    return exit_code_for(counts.first_error);
+    if (exit_code_for(counts.first_error) == kExitUnreachable) {
+      ctx.err << "  hint: " << ctx.global.bootstrap
+              << " answered but did not acknowledge the records in time; its log says why "
+                 "(disk full, unknown topic, too few in-sync replicas)\n";
+      print_topic_error();
+    }
+    return after_connect(exit_code_for(counts.first_error));
   }
   if (pending > 0) {
     ctx.err << "eddyctl: " << pending << " records not acknowledged within "
             << ctx.global.timeout_ms << " ms\n";
-    return kExitUnreachable;
+    print_topic_error();
+    return kExitError;
   }
   return kExitOk;
 }
