@@ -2,7 +2,9 @@
 records, several names and regexes, idempotent create/delete, broker-side errors, completion."""
 
 import re
+import shutil
 import socket
+import subprocess
 import threading
 import unittest
 
@@ -98,6 +100,51 @@ class BrokerSideErrors(CliTestCase):
         self.assertEqual(r.code, ERROR, r)
         self.assertIn("did not answer ApiVersions as a Kafka broker does", r.err)
         self.assertIn("is it a Kafka", r.err)
+
+
+class Completion(unittest.TestCase):
+    """zsh and fish completion beside bash, from the same registry (zsh and fish are in
+    scripts/setup's test set)."""
+
+    def script(self, shell):
+        r = eddyctl(None, "completion", shell)
+        self.assertEqual(r.code, OK, r)
+        return r.out
+
+    def run_shell(self, argv):
+        self.assertIsNotNone(shutil.which(argv[0]), argv[0] + " is not installed")
+        p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr.decode())
+        return p.stdout.decode().split()
+
+    def test_bash_skips_positionals_to_complete_options(self):
+        probe = self.script("bash") + (
+            '\nCOMP_WORDS=(eddyctl topic create x "")\nCOMP_CWORD=4\n_eddyctl\n'
+            'echo "${COMPREPLY[@]}"\n')
+        self.assertIn("--if-not-exists", self.run_shell(["bash", "-c", probe]))
+
+    def test_zsh_completes_commands_and_options(self):
+        probe = ('autoload -U compinit; compinit -u -D; source <(cat <<"EOF"\n%s\nEOF\n); '
+                 '[[ $_comps[eddyctl] == _eddyctl ]] || exit 3; '
+                 'compadd() { print -l -- ${(P)2} }; '
+                 'words=(eddyctl topic ""); CURRENT=3; _eddyctl; print -- ---; '
+                 'words=(eddyctl topic create x ""); CURRENT=5; _eddyctl' % self.script("zsh"))
+        out = self.run_shell(["zsh", "-c", probe])
+        sub, opts = out[:out.index("---")], out[out.index("---") + 1:]
+        for word in ["create", "describe", "delete-records"]:
+            self.assertIn(word, sub)
+        self.assertIn("--if-not-exists", opts)
+        self.assertIn("--bootstrap", opts)
+
+    def test_fish_completes_commands_and_options(self):
+        script = self.script("fish")
+        sub = self.run_shell(["fish", "-c", script + '\ncomplete -C"eddyctl topic "'])
+        for word in ["create", "describe", "delete-records"]:
+            self.assertIn(word, sub)
+        top = self.run_shell(["fish", "-c", script + '\ncomplete -C"eddyctl "'])
+        self.assertIn("completion", top)
+        opts = self.run_shell(["fish", "-c", script + '\ncomplete -C"eddyctl topic create x --"'])
+        self.assertIn("--if-not-exists", opts)
 
 
 if __name__ == "__main__":
