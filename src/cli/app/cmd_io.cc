@@ -34,6 +34,7 @@ int produce(Context& ctx) {
   auto partition = ctx.args.get_int("partition", RD_KAFKA_PARTITION_UA, 0, INT32_MAX);
   if (!partition.is_ok()) return ctx.fail(partition.status());
   std::string key_sep = ctx.args.get_or("key-separator", "");
+  const bool tombstones = ctx.args.has("tombstone");
   std::vector<std::pair<std::string, std::string>> headers;
   for (const auto& h : ctx.args.all("header")) {
     auto kv = split_key_value(h, "--header");
@@ -70,6 +71,8 @@ int produce(Context& ctx) {
         has_key = true;
       }
     }
+    // --tombstone: an empty value is sent as null, which deletes the key under compaction.
+    const bool null_value = tombstones && value.empty();
     rd_kafka_headers_t* hdrs = nullptr;
     if (!headers.empty()) {
       hdrs = rd_kafka_headers_new(headers.size());
@@ -82,7 +85,8 @@ int produce(Context& ctx) {
       rd_kafka_resp_err_t err = rd_kafka_producev(
           rk->get(), RD_KAFKA_V_TOPIC(topic.c_str()),
           RD_KAFKA_V_PARTITION(static_cast<int32_t>(*partition)),
-          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_VALUE(value.data(), value.size()),
+          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+          RD_KAFKA_V_VALUE(null_value ? nullptr : value.data(), null_value ? 0 : value.size()),
           RD_KAFKA_V_KEY(has_key ? key.data() : nullptr, has_key ? key.size() : 0),
           RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
       if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
@@ -162,7 +166,7 @@ std::string format_record(const rd_kafka_message_t* m, const std::string& format
                                         RD_KAFKA_RESP_ERR_NO_ERROR;
          ++i) {
       headers.set(name,
-                  val != nullptr ? Json(std::string(static_cast<const char*>(val), size)) : Json());
+                  val != nullptr ? record_bytes({static_cast<const char*>(val), size}) : Json());
     }
   }
   return Json::object()
@@ -170,8 +174,8 @@ std::string format_record(const rd_kafka_message_t* m, const std::string& format
       .set("partition", m->partition)
       .set("offset", static_cast<int64_t>(m->offset))
       .set("timestamp", ts)
-      .set("key", m->key != nullptr ? Json(key) : Json())
-      .set("value", m->payload != nullptr ? Json(value) : Json())
+      .set("key", m->key != nullptr ? record_bytes(key) : Json())
+      .set("value", m->payload != nullptr ? record_bytes(value) : Json())
       .set("headers", headers)
       .dump(0);
 }
@@ -315,19 +319,21 @@ int consume(Context& ctx) {
 }  // namespace
 
 void register_io_commands(std::vector<CommandSpec>& out) {
-  out.push_back({{"produce"},
-                 "produce lines from stdin, one record per line",
-                 "TOPIC",
-                 "Example: printf 'k1:v1\\nk2:v2\\n' | eddyctl produce orders -k : -H source=cli",
-                 {{"key-separator", 'k', "SEP", "split each line into KEY SEP VALUE"},
-                  {"header", 'H', "KEY=VALUE", "add a header to every record, repeatable"},
-                  {"partition", 'p', "N", "produce to partition N (default: the partitioner)"},
-                  {"compression", 'z', "CODEC", "none, gzip, snappy, lz4 or zstd"},
-                  {"acks", 'a', "ACKS", "0, 1 or all (default all)"},
-                  rdkafka_property_option()},
-                 1,
-                 1,
-                 produce});
+  out.push_back(
+      {{"produce"},
+       "produce lines from stdin, one record per line",
+       "TOPIC",
+       "Example: printf 'k1:v1\\nk2:v2\\n' | eddyctl produce orders -k : -H source=cli",
+       {{"key-separator", 'k', "SEP", "split each line into KEY SEP VALUE"},
+        {"header", 'H', "KEY=VALUE", "add a header to every record, repeatable"},
+        {"partition", 'p', "N", "produce to partition N (default: the partitioner)"},
+        {"compression", 'z', "CODEC", "none, gzip, snappy, lz4 or zstd"},
+        {"acks", 'a', "ACKS", "0, 1 or all (default all)"},
+        {"tombstone", 0, "", "send an empty value as null: a tombstone (\"key:\" with -k :)"},
+        rdkafka_property_option()},
+       1,
+       1,
+       produce});
   out.push_back({{"consume"},
                  "print records of a topic",
                  "TOPIC",

@@ -1,6 +1,8 @@
 """eddyctl as a new user meets it (issue 20): --version, consume's defaults, JSON output of binary
 records, several names and regexes, idempotent create/delete, broker-side errors, completion."""
 
+import base64
+import json
 import re
 import shutil
 import socket
@@ -100,6 +102,51 @@ class BrokerSideErrors(CliTestCase):
         self.assertEqual(r.code, ERROR, r)
         self.assertIn("did not answer ApiVersions as a Kafka broker does", r.err)
         self.assertIn("is it a Kafka", r.err)
+
+
+class JsonOutput(CliTestCase):
+    overrides = {"num.partitions": "1"}
+
+    def test_binary_keys_and_values_are_valid_json_and_exact(self):
+        from confluent_kafka import Producer
+        p = Producer({"bootstrap.servers": self.b})
+        p.produce("ux-bin", key=b"\xff\x00k", value=b"\x80\x81\xfe\"\\",
+                  headers=[("h", b"\xc3\x28")])
+        p.produce("ux-bin", key="clé", value="plain \"text\"\n")
+        self.assertEqual(p.flush(30), 0)
+        lines = self.run_ok("consume", "ux-bin", "-F", "json").out.splitlines()
+        self.assertEqual(len(lines), 2)
+        first, second = (json.loads(line) for line in lines)
+        self.assertEqual(base64.b64decode(first["key"]["base64"]), b"\xff\x00k")
+        self.assertEqual(base64.b64decode(first["value"]["base64"]), b"\x80\x81\xfe\"\\")
+        self.assertEqual(base64.b64decode(first["headers"]["h"]["base64"]), b"\xc3\x28")
+        self.assertEqual(second["key"], "clé")
+        self.assertEqual(second["value"], "plain \"text\"\n")
+        self.assertIsInstance(second["offset"], int)
+
+    def test_tombstone_produces_a_null_value(self):
+        self.run_ok("produce", "ux-tomb", "-k", ":", "--tombstone", stdin="k1:v1\nk1:\n")
+        recs = [json.loads(line) for line in
+                self.run_ok("consume", "ux-tomb", "-F", "json").out.splitlines()]
+        self.assertEqual([(r["key"], r["value"]) for r in recs], [("k1", "v1"), ("k1", None)])
+
+
+class DescribeSeveral(CliTestCase):
+    def test_topic_describe_several_names_and_a_regex(self):
+        for t in ["ux-d-a", "ux-d-b", "ux-e-c"]:
+            self.run_ok("topic", "create", t)
+        one = self.run_ok("topic", "describe", "ux-d-a", "--format", "json").json()
+        self.assertEqual(one["name"], "ux-d-a")
+        two = self.run_ok("topic", "describe", "ux-d-a", "ux-e-c", "--format", "json").json()
+        self.assertEqual([t["name"] for t in two], ["ux-d-a", "ux-e-c"])
+        rx = self.run_ok("topic", "describe", "--regex", "ux-d-.*", "--format", "json").json()
+        self.assertEqual([t["name"] for t in rx], ["ux-d-a", "ux-d-b"])
+        table = self.run_ok("topic", "describe", "ux-d-a", "-E", "ux-e-.").out
+        self.assertIn("NAME:                ux-d-a", table)
+        self.assertIn("NAME:                ux-e-c", table)
+        self.assertEqual(eddyctl(self.b, "topic", "describe", "-E", "(").code, USAGE)
+        self.assertEqual(eddyctl(self.b, "topic", "describe", "ux-d-a", "ux-none").code,
+                         NOT_FOUND)
 
 
 class Completion(unittest.TestCase):
