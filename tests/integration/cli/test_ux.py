@@ -149,6 +149,21 @@ class DescribeSeveral(CliTestCase):
                          NOT_FOUND)
 
 
+    def test_group_describe_several_names_and_a_regex(self):
+        self.run_ok("topic", "create", "ux-g-topic")
+        self.run_ok("produce", "ux-g-topic", stdin="a\nb\n")
+        for g in ["ux-g1", "ux-g2", "ux-h1"]:
+            self.run_ok("consume", "ux-g-topic", "-g", g, "--from-beginning", "-n", "2")
+        one = self.run_ok("group", "describe", "ux-g1", "--format", "json").json()
+        self.assertEqual(one["group"], "ux-g1")
+        rx = self.run_ok("group", "describe", "ux-h1", "-E", "ux-g.", "--format", "json").json()
+        self.assertEqual([g["group"] for g in rx], ["ux-h1", "ux-g1", "ux-g2"])
+        listed = self.run_ok("group", "list", "--format", "json").json()
+        self.assertNotIn("-", [g["protocol_type"] for g in listed])
+        self.assertEqual(eddyctl(self.b, "group", "describe", "ux-g1", "ux-nope").code,
+                         NOT_FOUND)
+
+
 class Completion(unittest.TestCase):
     """zsh and fish completion beside bash, from the same registry (zsh and fish are in
     scripts/setup's test set)."""
