@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <ostream>
-#include <regex>
 #include <set>
 
 #include "cli/app/command.h"
+#include "cli/app/describe_many.h"
 #include "cli/app/group_util.h"
 #include "cli/app/json.h"
 #include "cli/app/table.h"
@@ -192,43 +192,22 @@ int describe_one_group(Context& ctx, AdminClient* admin, const std::string& grou
 int group_describe(Context& ctx) {
   auto admin = ctx.admin();
   if (!admin.is_ok()) return ctx.fail(admin.status());
-  std::vector<std::string> names = ctx.args.positionals;
   std::vector<std::string> patterns = ctx.args.all("regex");
-  if (names.empty() && patterns.empty()) return ctx.usage_error("name a GROUP or give --regex");
+  if (ctx.args.positionals.empty() && patterns.empty()) {
+    return ctx.usage_error("name a GROUP or give --regex");
+  }
+  std::vector<std::string> ids;
   if (!patterns.empty()) {
     auto rows = list_all_groups(**admin);
     if (!rows.is_ok()) return ctx.fail(rows.status());
-    for (const auto& pattern : patterns) {
-      std::regex re;
-      try {
-        re = std::regex(pattern);
-      } catch (const std::regex_error& e) {
-        return ctx.usage_error("--regex '" + pattern + "': " + e.what());
-      }
-      for (const auto& r : *rows) {
-        if (std::regex_match(r.id, re) &&
-            std::find(names.begin(), names.end(), r.id) == names.end()) {
-          names.push_back(r.id);
-        }
-      }
-    }
+    for (const auto& r : *rows) ids.push_back(r.id);
   }
-  const bool single = ctx.args.positionals.size() == 1 && patterns.empty();
-  Json all = Json::array();
-  int code = kExitOk;
-  for (size_t i = 0; i < names.size(); ++i) {
-    if (!ctx.global.json() && i > 0) ctx.out << "\n";
-    int c = describe_one_group(ctx, *admin, names[i], ctx.global.json() ? &all : nullptr);
-    if (c != kExitOk && (code == kExitOk || c != kExitNotFound)) code = c;
-  }
-  if (ctx.global.json()) {
-    if (!single) {
-      ctx.out << all.dump() << "\n";
-    } else if (code == kExitOk) {
-      ctx.out << all.first().dump() << "\n";
-    }
-  }
-  return code;
+  auto names = with_regex_matches(ctx.args.positionals, patterns, ids);
+  if (!names.is_ok()) return ctx.fail(names.status());
+  return describe_many(ctx, *names, ctx.args.positionals.size() == 1 && patterns.empty(),
+                       [&](const std::string& group, Json* json) {
+                         return describe_one_group(ctx, *admin, group, json);
+                       });
 }
 
 int group_delete(Context& ctx) {

@@ -4,10 +4,9 @@
 
 #include <algorithm>
 #include <ostream>
-#include <regex>
-#include <set>
 
 #include "cli/app/command.h"
+#include "cli/app/describe_many.h"
 #include "cli/app/json.h"
 #include "cli/app/table.h"
 #include "cli/app/util.h"
@@ -187,44 +186,24 @@ int describe_one(Context& ctx, AdminClient& a, const std::string& name, Json* js
 int topic_describe(Context& ctx) {
   auto admin = ctx.admin();
   if (!admin.is_ok()) return ctx.fail(admin.status());
-  std::vector<std::string> names = ctx.args.positionals;
   std::vector<std::string> patterns = ctx.args.all("regex");
-  if (names.empty() && patterns.empty()) return ctx.usage_error("name a TOPIC or give --regex");
+  if (ctx.args.positionals.empty() && patterns.empty()) {
+    return ctx.usage_error("name a TOPIC or give --regex");
+  }
+  std::vector<std::string> topics;
   if (!patterns.empty()) {
     auto md = (*admin)->metadata(std::nullopt);
     if (!md.is_ok()) return ctx.fail(md.status());
-    std::set<std::string> matched;
-    for (const auto& pattern : patterns) {
-      std::regex re;
-      try {
-        re = std::regex(pattern);
-      } catch (const std::regex_error& e) {
-        return ctx.usage_error("--regex '" + pattern + "': " + e.what());
-      }
-      for (const auto& t : md->topics) {
-        if (t.name && std::regex_match(*t.name, re)) matched.insert(*t.name);
-      }
+    for (const auto& t : md->topics) {
+      if (t.name) topics.push_back(*t.name);
     }
-    for (const auto& n : matched) {
-      if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
-    }
+    std::sort(topics.begin(), topics.end());
   }
-  const bool single = ctx.args.positionals.size() == 1 && patterns.empty();
-  Json all = Json::array();
-  int code = kExitOk;
-  for (size_t i = 0; i < names.size(); ++i) {
-    if (!ctx.global.json() && i > 0) ctx.out << "\n";
-    int c = describe_one(ctx, **admin, names[i], ctx.global.json() ? &all : nullptr);
-    if (c != kExitOk && (code == kExitOk || c != kExitNotFound)) code = c;
-  }
-  if (ctx.global.json()) {
-    if (single) {
-      if (code == kExitOk) ctx.out << all.first().dump() << "\n";
-    } else {
-      ctx.out << all.dump() << "\n";
-    }
-  }
-  return code;
+  auto names = with_regex_matches(ctx.args.positionals, patterns, topics);
+  if (!names.is_ok()) return ctx.fail(names.status());
+  return describe_many(
+      ctx, *names, ctx.args.positionals.size() == 1 && patterns.empty(),
+      [&](const std::string& name, Json* json) { return describe_one(ctx, **admin, name, json); });
 }
 
 }  // namespace eddy::cli
