@@ -160,6 +160,7 @@ std::vector<CommandSpec>& command_registry() {
     register_group_commands(r);
     register_io_commands(r);
     register_perf_commands(r);
+    register_offsets_commands(r);
     register_completion_commands(r);
     return r;
   }();

@@ -106,6 +106,7 @@ void register_topic_commands(std::vector<CommandSpec>& out);
 void register_group_commands(std::vector<CommandSpec>& out);
 void register_io_commands(std::vector<CommandSpec>& out);
 void register_perf_commands(std::vector<CommandSpec>& out);
+void register_offsets_commands(std::vector<CommandSpec>& out);
 void register_completion_commands(std::vector<CommandSpec>& out);
 
 // Runs eddyctl with argv (without the program name); returns the exit code.

@@ -164,6 +164,31 @@ class DescribeSeveral(CliTestCase):
                          NOT_FOUND)
 
 
+class OffsetsGet(CliTestCase):
+    overrides = {"num.partitions": "1"}
+
+    def test_offsets_at_latest_earliest_and_a_time(self):
+        from confluent_kafka import Producer
+        p = Producer({"bootstrap.servers": self.b})
+        for i, ts in enumerate([1_000_000, 2_000_000, 3_000_000]):
+            p.produce("ux-off", value=b"v%d" % i, timestamp=ts)
+        self.assertEqual(p.flush(30), 0)
+
+        def get(*args):
+            j = self.run_ok("offsets", "get", "ux-off", "--format", "json", *args).json()
+            return [(o["partition"], o["offset"]) for o in j]
+
+        self.assertEqual(get(), [(0, 3)])
+        self.assertEqual(get("--time", "earliest"), [(0, 0)])
+        self.assertEqual(get("--time", "2000000"), [(0, 1)])
+        self.assertEqual(get("-t", "1970-01-01T00:33:20Z"), [(0, 1)])  # 2,000,000 ms
+        self.assertEqual(get("--time", "9000000"), [(0, None)])
+        self.assertIn("OFFSET", self.run_ok("offsets", "get", "ux-off").out)
+        self.assertEqual(eddyctl(self.b, "offsets", "get", "ux-off", "-t", "nonsense").code,
+                         USAGE)
+        self.assertEqual(eddyctl(self.b, "offsets", "get", "ux-none").code, NOT_FOUND)
+
+
 class Completion(unittest.TestCase):
     """zsh and fish completion beside bash, from the same registry (zsh and fish are in
     scripts/setup's test set)."""
