@@ -352,7 +352,7 @@ Status Broker::open_components() {
 
   // Partitions the image already assigns us, then every later change, in commit order.
   metadata::MetadataImage empty;
-  apply_image_change(empty, *metadata_->image());
+  apply_image_change(empty, *metadata_->image(), /*loading=*/true);
   metadata_->add_listener(
       [this](const metadata::MetadataImage& before, const metadata::MetadataImage& after) {
         apply_image_change(before, after);
@@ -453,7 +453,7 @@ Status Broker::register_self() {
 }
 
 void Broker::apply_image_change(const metadata::MetadataImage& before,
-                                const metadata::MetadataImage& after) {
+                                const metadata::MetadataImage& after, bool loading) {
   NodeId self(config_.node_id());
   count_partition_changes(before, after, self.value(), metadata_->is_active_controller());
   auto same_configs = [&](const std::string& resource) {
@@ -539,7 +539,8 @@ void Broker::apply_image_change(const metadata::MetadataImage& before,
       }
     }
     if (old == nullptr) {
-      spdlog::info("created topic {} ({} partitions)", name, topic->partitions.size());
+      spdlog::info("{} topic {} ({} partitions)", loading ? "loaded" : "created", name,
+                   topic->partitions.size());
     }
   }
 }

@@ -104,8 +104,9 @@ class Broker {
   // broker.session.timeout.ms, unclean.leader.election.enable, leader.imbalance.* of the config.
   metadata::ClusterSettings cluster_settings(const std::string& cluster_id) const;
   Status register_self();
+  // `loading`: the image this node already had at start (its topics are "loaded", not "created").
   void apply_image_change(const metadata::MetadataImage& before,
-                          const metadata::MetadataImage& after);
+                          const metadata::MetadataImage& after, bool loading = false);
 
   BrokerConfig config_;
   DataDirLock dir_lock_;

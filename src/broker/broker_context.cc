@@ -65,6 +65,21 @@ metadata::BrokerValueLookup BrokerContext::broker_lookup(
   };
 }
 
+std::optional<std::string> BrokerContext::policy_default(std::string_view topic_key) const {
+  auto policy = log::parse_flush_policy(config->get_string("log.flush.policy"));
+  bool sync = !policy || *policy == log::FlushPolicy::kSync;
+  if (topic_key == "preallocate") {
+    log::LogConfig c;
+    c.flush_policy = sync ? log::FlushPolicy::kSync : log::FlushPolicy::kInterval;
+    return c.preallocate_enabled() ? "true" : "false";
+  }
+  if (topic_key == "flush.ms") {
+    if (sync) return "0";
+    return std::string(metadata::find_topic_config("flush.ms")->broker_default.value_or("0"));
+  }
+  return std::nullopt;
+}
+
 PartitionSettings BrokerContext::partition_settings(const metadata::MetadataImage& image,
                                                     const metadata::TopicImage& topic) const {
   metadata::TopicConfig t = metadata::resolve_topic_config(topic.configs, broker_lookup(image));
@@ -81,17 +96,21 @@ PartitionSettings BrokerContext::partition_settings(const metadata::MetadataImag
                                                : records::TimestampType::kCreateTime;
   auto policy = log::parse_flush_policy(config->get_string("log.flush.policy"));
   c.flush_policy = policy ? *policy : log::FlushPolicy::kSync;
-  // flush.ms defaults to "never" at topic level; under the interval policy the broker's
-  // log.flush.interval.ms is what bounds unsynced data, unless the topic overrides it.
-  c.flush_ms =
-      topic.configs.count("flush.ms") > 0 ? t.flush_ms : config->get_long("log.flush.interval.ms");
-  // preallocate / log.preallocate set nowhere: the log's default, which follows the flush policy
-  // (on for sync; docs/storage.md, "Preallocation").
-  if (metadata::resolve_topic_value(*metadata::find_topic_config("preallocate"), topic.configs,
-                                    broker_lookup(image))
-          .source != ConfigSource::kDefault) {
-    c.preallocate = t.preallocate;
+  // flush.ms and preallocate set nowhere (topic, dynamic broker, static file): the defaults that
+  // follow the flush policy, the same values DescribeConfigs reports.
+  auto set_nowhere = [&](std::string_view key) {
+    return metadata::resolve_topic_value(*metadata::find_topic_config(key), topic.configs,
+                                         broker_lookup(image))
+               .source == ConfigSource::kDefault;
+  };
+  c.flush_ms = t.flush_ms;
+  if (set_nowhere("flush.ms")) {
+    auto ms = metadata::parse_config_long(*policy_default("flush.ms"));
+    c.flush_ms = ms ? *ms : 0;
   }
+  // The log's own default for an unset preallocate is the same policy rule (docs/storage.md,
+  // "Preallocation").
+  if (!set_nowhere("preallocate")) c.preallocate = t.preallocate;
   s.min_insync_replicas = static_cast<int32_t>(t.min_insync_replicas);
   s.compacted = t.cleanup_compact;
   return s;

@@ -74,6 +74,11 @@ struct BrokerContext {
   // Broker-level values a topic inherits (per-node dynamic, cluster-default dynamic, then the
   // static config file), for topic config resolution and DescribeConfigs.
   metadata::BrokerValueLookup broker_lookup(const metadata::MetadataImage& image) const;
+  // The value in effect of a topic key that no topic or broker level sets, where it is not the
+  // key's table default because it follows log.flush.policy: preallocate (on for sync) and
+  // flush.ms (0 for sync, which fsyncs every batch; log.flush.interval.ms's default for
+  // interval). nullopt for every other key. DescribeConfigs reports it as the DEFAULT value.
+  std::optional<std::string> policy_default(std::string_view topic_key) const;
   // The settings the replica manager applies to a partition of `topic`.
   PartitionSettings partition_settings(const metadata::MetadataImage& image,
                                        const metadata::TopicImage& topic) const;

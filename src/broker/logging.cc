@@ -71,9 +71,8 @@ void configure_logging(const BrokerConfig& config) {
 }
 
 void log_startup_summary(const BrokerConfig& config, const std::string& config_path) {
-  const BuildInfo& b = build_info();
-  spdlog::info("eddyd {} (commit {}, {} build, {}); config file {}", b.version, b.revision,
-               b.build_type, b.compiler, config_path);
+  spdlog::info("eddyd {}, built by {}; config file {}", build_info::describe(),
+               build_info::kCompiler, config_path);
   std::string settings;
   for (const auto& [key, value] : config.explicit_values()) {
     const ConfigDef* def = find_broker_config(key);

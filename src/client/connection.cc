@@ -138,7 +138,17 @@ Status Connection::negotiate_versions() {
   req.client_software_version = "0.1.0";
   // v3 is the first flexible version and what current clients send; every Kafka 2.4+ broker
   // answers it.
-  EDDY_ASSIGN_OR_RETURN(auto resp, call_at<protocol::ApiVersionsResponse>(req, 3));
+  auto answered = call_at<protocol::ApiVersionsResponse>(req, 3);
+  if (!answered.is_ok()) {
+    // The TCP connection is up, so the peer is reachable: a garbled, missing or closed answer to
+    // the first request every Kafka client sends means it is not a Kafka listener (an HTTP or SSH
+    // port, a TLS listener) or a broker that hangs. Say so, instead of "unreachable".
+    return failed_precondition(where() + " accepted the connection but did not answer " +
+                               "ApiVersions as a Kafka broker does (" +
+                               answered.status().message() +
+                               "): is it a Kafka PLAINTEXT listener?");
+  }
+  auto& resp = *answered;
   if (resp.error_code != 0) {
     return failed_precondition(where() + " refused ApiVersions: " +
                                protocol::error_name(protocol::ErrorCode{resp.error_code}));

@@ -98,11 +98,10 @@ Registry::CollectorHandle add_process_collector(Registry& registry) {
     w.sample({}, s.start_time_seconds);
     w.family("eddy_uptime_seconds", "Time since the broker started", Type::kGauge, {});
     w.sample({}, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-    const BuildInfo& b = build_info();
     w.family("eddy_build_info", "Always 1; the labels say which build runs", Type::kGauge,
              {"version", "revision", "build_type", "compiler"});
-    w.sample({std::string(b.version), std::string(b.revision), std::string(b.build_type),
-              std::string(b.compiler)},
+    w.sample({build_info::kVersion, build_info::kGitCommit, build_info::kBuildType,
+              build_info::kCompiler},
              1);
   });
 }

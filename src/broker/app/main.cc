@@ -6,6 +6,8 @@
 //                                    kafka-storage format)
 //   eddyd random-uuid                 prints a new cluster id
 //   eddyd --print-config-docs        the config reference (markdown) from the key table
+//   eddyd --version                  version, git commit and build type
+//   eddyd --help                     this usage, exit 0
 //
 // Runs in the foreground. SIGTERM, SIGINT or SIGHUP: stop accepting, finish in-flight requests,
 // flush and close the logs (clean-shutdown markers), exit 0. SIGHUP is a clean stop as in Kafka
@@ -30,17 +32,24 @@
 #include "broker/handlers/all_handlers.h"
 #include "broker/logging.h"
 #include "broker/meta_properties.h"
+#include "common/build_info.h"
 #include "metadata/uuid.h"
 
 namespace {
 
-int usage() {
-  std::fprintf(stderr,
+// Usage goes to stdout with exit 0 when asked for (--help), to stderr with exit 2 after a bad
+// command line.
+int usage(bool asked = false) {
+  std::fprintf(asked ? stdout : stderr,
                "usage: eddyd --config FILE [--override key=value ...]\n"
                "       eddyd format --cluster-id ID --config FILE [--override key=value ...]\n"
                "       eddyd random-uuid\n"
-               "       eddyd --print-config-docs\n");
-  return 2;
+               "       eddyd --print-config-docs\n"
+               "       eddyd --version | --help\n"
+               "\n"
+               "FILE is YAML (config/eddy.yaml) or a Kafka server.properties file; see\n"
+               "docs/operations.md.\n");
+  return asked ? 0 : 2;
 }
 
 // Below this many descriptors a broker with many partitions or connections runs short; Kafka's
@@ -106,6 +115,11 @@ int main(int argc, char** argv) {
       config_path = argv[++i];
     } else if (arg == "--override" && i + 1 < argc) {
       overrides.emplace_back(argv[++i]);
+    } else if (arg == "--version") {
+      std::printf("eddyd %s\n", eddy::build_info::describe().c_str());
+      return 0;
+    } else if (arg == "--help" || arg == "-h") {
+      return usage(true);
     } else if (arg == "--print-config-docs") {
       std::fputs(config_reference_markdown().c_str(), stdout);
       return 0;
@@ -137,6 +151,7 @@ int main(int argc, char** argv) {
   // up to a crash or kill -9.
   spdlog::flush_on(spdlog::level::trace);
   log_startup_summary(*config, config_path);
+  for (const auto& w : config->warnings()) spdlog::warn("{}", w);
   raise_open_file_limit();
 
   // Signals are taken synchronously by this thread (sigwait), so every thread started from here

@@ -7,6 +7,8 @@
 #include <sstream>
 #include <thread>
 
+#include "broker/config/kafka_compat.h"
+
 namespace eddy::broker {
 namespace {
 
@@ -109,7 +111,15 @@ Result<std::vector<VoterSpec>> parse_voters(std::string_view value) {
 
 Status BrokerConfig::set(std::string_view name, std::string value) {
   const ConfigDef* def = find_broker_config(name);
-  if (def == nullptr) return invalid_argument("unknown config key '" + std::string(name) + "'");
+  if (def == nullptr) {
+    const auto& ignored = ignored_kafka_keys();
+    if (auto it = ignored.find(name); it != ignored.end()) {
+      warnings_.push_back("config key '" + std::string(name) + "' is a Kafka key that does not " +
+                          "apply to Eddy (" + std::string(it->second) + "): ignored");
+      return Status::ok();
+    }
+    return invalid_argument("unknown config key '" + std::string(name) + "'");
+  }
   EDDY_RETURN_IF_ERROR(metadata::validate_config_value(*def, value));
   values_[std::string(name)] = std::move(value);
   return Status::ok();
@@ -150,9 +160,40 @@ Status BrokerConfig::validate_all() const {
   return Status::ok();
 }
 
-Result<BrokerConfig> BrokerConfig::from_yaml(std::string_view yaml,
+Status BrokerConfig::apply_time_unit_variants() {
+  std::map<std::string_view, const TimeUnitVariant*> finest;  // target -> finest variant given
+  for (const auto& v : time_unit_variants()) {
+    if (!is_explicit(v.name) || is_explicit(v.target)) continue;
+    auto& best = finest[v.target];
+    if (best == nullptr || v.rank > best->rank) best = &v;
+  }
+  for (const auto& [target, v] : finest) {
+    int64_t units = get_long(v->name);
+    // A negative retention (-1) means "forever" in every unit, as in Kafka.
+    int64_t ms = units < 0 ? -1 : units * v->millis_per_unit;
+    EDDY_RETURN_IF_ERROR(set(target, std::to_string(ms)));
+  }
+  return Status::ok();
+}
+
+Result<BrokerConfig> BrokerConfig::from_flat(std::map<std::string, std::string> flat,
                                              const std::vector<std::string>& overrides) {
   BrokerConfig config;
+  for (auto& [k, v] : flat) EDDY_RETURN_IF_ERROR(config.set(k, std::move(v)));
+  for (const auto& o : overrides) {
+    size_t eq = o.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return invalid_argument("override '" + o + "' is not key=value");
+    }
+    EDDY_RETURN_IF_ERROR(config.set(o.substr(0, eq), o.substr(eq + 1)));
+  }
+  EDDY_RETURN_IF_ERROR(config.apply_time_unit_variants());
+  EDDY_RETURN_IF_ERROR(config.validate_all());
+  return config;
+}
+
+Result<BrokerConfig> BrokerConfig::from_yaml(std::string_view yaml,
+                                             const std::vector<std::string>& overrides) {
   std::map<std::string, std::string> flat;
   try {
     YAML::Node root = YAML::Load(std::string(yaml));
@@ -163,16 +204,13 @@ Result<BrokerConfig> BrokerConfig::from_yaml(std::string_view yaml,
   } catch (const YAML::Exception& e) {
     return invalid_argument(std::string("config file is not valid YAML: ") + e.what());
   }
-  for (auto& [k, v] : flat) EDDY_RETURN_IF_ERROR(config.set(k, std::move(v)));
-  for (const auto& o : overrides) {
-    size_t eq = o.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      return invalid_argument("override '" + o + "' is not key=value");
-    }
-    EDDY_RETURN_IF_ERROR(config.set(o.substr(0, eq), o.substr(eq + 1)));
-  }
-  EDDY_RETURN_IF_ERROR(config.validate_all());
-  return config;
+  return from_flat(std::move(flat), overrides);
+}
+
+Result<BrokerConfig> BrokerConfig::from_properties(std::string_view text,
+                                                   const std::vector<std::string>& overrides) {
+  EDDY_ASSIGN_OR_RETURN(auto flat, parse_properties(text));
+  return from_flat(std::move(flat), overrides);
 }
 
 Result<BrokerConfig> BrokerConfig::load(const std::string& path,
@@ -181,7 +219,13 @@ Result<BrokerConfig> BrokerConfig::load(const std::string& path,
   if (!in) return not_found("cannot read config file " + path);
   std::stringstream ss;
   ss << in.rdbuf();
-  return from_yaml(ss.str(), overrides);
+  const std::string text = ss.str();
+  constexpr std::string_view kProperties = ".properties";
+  bool properties =
+      (path.size() >= kProperties.size() &&
+       path.compare(path.size() - kProperties.size(), kProperties.size(), kProperties) == 0) ||
+      looks_like_properties(text);
+  return properties ? from_properties(text, overrides) : from_yaml(text, overrides);
 }
 
 BrokerConfig BrokerConfig::defaults() { return BrokerConfig(); }

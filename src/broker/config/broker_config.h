@@ -1,7 +1,10 @@
 #pragma once
-// The broker's static configuration: config/eddy.yaml plus --override key=value, under Kafka's
-// property names. Every key is declared in broker_config_defs() with its type, default, range and
-// documentation; an unknown key or a bad value stops start-up with a message naming the key.
+// The broker's static configuration: config/eddy.yaml (or a Kafka server.properties file) plus
+// --override key=value, under Kafka's property names. Every key is declared in
+// broker_config_defs() with its type, default, range and documentation; an unknown key or a bad
+// value stops start-up with a message naming the key. Kafka broker keys that do not apply to
+// Eddy (kafka_compat.h) are ignored with a warning, and Kafka's time-unit variants
+// (log.retention.hours, ...) set the key they stand for.
 // docs/operations.md is generated from the same table (`eddyd --print-config-docs`).
 
 #include <cstdint>
@@ -45,6 +48,11 @@ class BrokerConfig {
   // comma lists), then applies overrides ("key=value"), then validates everything.
   static Result<BrokerConfig> from_yaml(std::string_view yaml,
                                         const std::vector<std::string>& overrides);
+  // The same from a Java .properties text (Kafka's server.properties).
+  static Result<BrokerConfig> from_properties(std::string_view text,
+                                              const std::vector<std::string>& overrides);
+  // Reads `path`: a .properties file when its name ends in ".properties" or its first setting is
+  // "key=value", YAML otherwise.
   static Result<BrokerConfig> load(const std::string& path,
                                    const std::vector<std::string>& overrides);
   // Defaults only (tests).
@@ -55,6 +63,8 @@ class BrokerConfig {
   // True when the file or an override set the key.
   bool is_explicit(std::string_view name) const;
   const std::map<std::string, std::string, std::less<>>& explicit_values() const { return values_; }
+  // What loading ignored (Kafka keys without an Eddy meaning), one message each, for the log.
+  const std::vector<std::string>& warnings() const { return warnings_; }
 
   int64_t get_long(std::string_view name) const;
   bool get_bool(std::string_view name) const;
@@ -76,10 +86,16 @@ class BrokerConfig {
   int io_threads() const;
 
  private:
+  static Result<BrokerConfig> from_flat(std::map<std::string, std::string> flat,
+                                        const std::vector<std::string>& overrides);
   Status set(std::string_view name, std::string value);
+  // Sets each time-unit variant's target (log.retention.ms from log.retention.hours) unless the
+  // target itself, or a finer variant, was given.
+  Status apply_time_unit_variants();
   Status validate_all() const;
 
   std::map<std::string, std::string, std::less<>> values_;
+  std::vector<std::string> warnings_;
 };
 
 }  // namespace eddy::broker

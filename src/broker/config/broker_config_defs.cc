@@ -101,7 +101,8 @@ std::vector<ConfigDef> make_defs() {
       {"max.partitions", T::kInt, "200000",
        "Most partitions the cluster holds, all topics together. CreateTopics and "
        "CreatePartitions past it answer POLICY_VIOLATION, auto-creation answers "
-       "UNKNOWN_TOPIC_OR_PARTITION; the broker's own __consumer_offsets is still created.",
+       "UNKNOWN_TOPIC_OR_PARTITION; the broker's own __consumer_offsets (created on the first "
+       "FindCoordinator) is still created.",
        1},
       {"controller.mutation.rate", T::kInt, "1000",
        "Partitions per second that CreateTopics, CreatePartitions and auto-creation create, all "
@@ -110,6 +111,17 @@ std::vector<ConfigDef> make_defs() {
        "(CreateTopics v6+, CreatePartitions v3+; older versions are served and told the throttle "
        "time), LEADER_NOT_AVAILABLE for auto-creation.",
        1},
+      // Kafka's coarser units of log keys (kafka_compat.h): a finer one wins when several are set.
+      {"log.retention.hours", T::kInt, std::nullopt,
+       "log.retention.ms in hours (Kafka's variant); log.retention.ms and log.retention.minutes "
+       "win over it.",
+       -1},
+      {"log.retention.minutes", T::kInt, std::nullopt,
+       "log.retention.ms in minutes (Kafka's variant); log.retention.ms wins over it.", -1},
+      {"log.roll.hours", T::kInt, std::nullopt,
+       "log.roll.ms in hours (Kafka's variant); log.roll.ms wins over it.", 1},
+      {"log.roll.jitter.hours", T::kInt, std::nullopt,
+       "log.roll.jitter.ms in hours (Kafka's variant); log.roll.jitter.ms wins over it.", 0},
       {"delete.topic.enable", T::kBoolean, "true", "Allow DeleteTopics."},
       {"log.retention.check.interval.ms", T::kLong, "300000", "How often retention is checked.", 1},
       {"log.scrubber.enable", T::kBoolean, "true",

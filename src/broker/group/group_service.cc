@@ -40,7 +40,8 @@ GroupService::GroupService(GroupServiceOptions options)
 GroupService::~GroupService() { stop(); }
 
 void GroupService::start() {
-  ensure_offsets_topic();
+  // __consumer_offsets is created on the first FindCoordinator (find_coordinator below), as in
+  // Kafka, so a new broker lists only its users' topics.
   std::lock_guard l(mu_);
   if (thread_.joinable() || stopping_) return;
   thread_ = std::thread([this] {

@@ -1,5 +1,6 @@
 #include "broker/handlers/alter_configs_common.h"
 
+#include "broker/config/broker_config.h"
 #include "broker/handlers/handler_util.h"
 
 namespace eddy::broker {
@@ -17,6 +18,21 @@ AlterOutcome alter_resource(const BrokerContext& ctx, int8_t resource_type,
         },
         validate_only);
   } else if (resource_type == metadata::kBrokerResource) {
+    // A key of the broker's static table that no dynamic level knows is read-only: Kafka's
+    // answer (INVALID_REQUEST, "Cannot update these configs dynamically"), naming the remedy,
+    // rather than the controller's "unknown config key".
+    std::string read_only;
+    for (const auto& ch : changes) {
+      if (find_broker_config(ch.name) != nullptr &&
+          metadata::dynamic_broker_config(ch.name) == nullptr) {
+        read_only += (read_only.empty() ? "" : ", ") + ch.name;
+      }
+    }
+    if (!read_only.empty()) {
+      return {error_code(protocol::ErrorCode::kInvalidRequest),
+              "Cannot update these configs dynamically: Set(" + read_only +
+                  "): read-only broker config, restart required (set it in the config file)"};
+    }
     r = ctx.metadata->commit(
         [&](const metadata::MetadataImage& image, metadata::pb::MetadataBatch* batch) {
           return ctx.controller->alter_broker_configs(image, resource_name, changes, replace_all,

@@ -51,6 +51,8 @@ std::vector<ConfigEntry> topic_config_entries(const BrokerContext& ctx,
     std::string name(def.def.name);
     if (!keys.empty() && keys.count(name) == 0) continue;
     metadata::ResolvedValue v = metadata::resolve_topic_value(def, topic.configs, lookup);
+    std::optional<std::string> policy_default = ctx.policy_default(name);
+    if (v.source == ConfigSource::kDefault && policy_default) v.value = policy_default;
     ConfigEntry e;
     e.name = name;
     e.value = v.value;
@@ -64,8 +66,10 @@ std::vector<ConfigEntry> topic_config_entries(const BrokerContext& ctx,
         broker_chain(ctx, image, std::string(def.broker_synonym), def.def.default_value);
     // The last level is the topic's own built-in default, reported under the topic key.
     chain.back().name = name;
-    chain.back().value =
-        def.def.default_value ? std::optional<std::string>(*def.def.default_value) : std::nullopt;
+    chain.back().value = policy_default ? policy_default
+                         : def.def.default_value
+                             ? std::optional<std::string>(*def.def.default_value)
+                             : std::nullopt;
     for (auto& s : chain) e.synonyms.push_back(std::move(s));
     out.push_back(std::move(e));
   }

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "cli/app/command.h"
+#include "cli/app/describe_many.h"
 #include "cli/app/group_util.h"
 #include "cli/app/json.h"
 #include "cli/app/table.h"
@@ -53,50 +54,54 @@ namespace {
 
 using namespace protocol;
 
+struct GroupRow {
+  std::string id, state, type;
+  int32_t coordinator;
+};
+
+// Every group of the cluster, by id: each broker lists only the groups it coordinates.
+Result<std::vector<GroupRow>> list_all_groups(AdminClient& admin) {
+  EDDY_ASSIGN_OR_RETURN(auto md, admin.metadata(std::vector<std::string>{}));
+  std::vector<GroupRow> rows;
+  for (const auto& b : md.brokers) {
+    EDDY_ASSIGN_OR_RETURN(auto* conn, admin.broker(b.node_id));
+    ListGroupsRequest req;
+    EDDY_ASSIGN_OR_RETURN(auto resp, conn->call<ListGroupsResponse>(req));
+    EDDY_RETURN_IF_ERROR(
+        kafka_error(resp.error_code, "list groups on broker " + std::to_string(b.node_id)));
+    for (const auto& g : resp.groups) {
+      rows.push_back({g.group_id, g.group_state, g.protocol_type, b.node_id});
+    }
+  }
+  std::sort(rows.begin(), rows.end(),
+            [](const GroupRow& x, const GroupRow& y) { return x.id < y.id; });
+  return rows;
+}
+
 int group_list(Context& ctx) {
   auto admin = ctx.admin();
   if (!admin.is_ok()) return ctx.fail(admin.status());
-  auto md = (*admin)->metadata(std::vector<std::string>{});
-  if (!md.is_ok()) return ctx.fail(md.status());
-  struct Row {
-    std::string id, state, type;
-    int32_t coordinator;
-  };
-  std::vector<Row> rows;
-  // Each broker lists only the groups it coordinates.
-  for (const auto& b : md->brokers) {
-    auto conn = (*admin)->broker(b.node_id);
-    if (!conn.is_ok()) return ctx.fail(conn.status());
-    ListGroupsRequest req;
-    auto resp = (*conn)->call<ListGroupsResponse>(req);
-    if (!resp.is_ok()) return ctx.fail(resp.status());
-    Status s = kafka_error(resp->error_code, "list groups on broker " + std::to_string(b.node_id));
-    if (!s.is_ok()) return ctx.fail(s);
-    for (const auto& g : resp->groups) {
-      rows.push_back({g.group_id, g.group_state.empty() ? "-" : g.group_state,
-                      g.protocol_type.empty() ? "-" : g.protocol_type, b.node_id});
-    }
-  }
-  std::sort(rows.begin(), rows.end(), [](const Row& x, const Row& y) { return x.id < y.id; });
+  auto rows = list_all_groups(**admin);
+  if (!rows.is_ok()) return ctx.fail(rows.status());
   Json arr = Json::array();
   Table t({"GROUP", "STATE", "PROTOCOL-TYPE", "COORDINATOR"});
-  for (const auto& r : rows) {
+  auto or_null = [](const std::string& v) { return v.empty() ? Json() : Json(v); };
+  for (const auto& r : *rows) {
     arr.push(Json::object()
                  .set("group", r.id)
-                 .set("state", r.state)
-                 .set("protocol_type", r.type)
+                 .set("state", or_null(r.state))
+                 .set("protocol_type", or_null(r.type))
                  .set("coordinator", r.coordinator));
-    t.add({r.id, r.state, r.type, std::to_string(r.coordinator)});
+    t.add({r.id, r.state.empty() ? "-" : r.state, r.type.empty() ? "-" : r.type,
+           std::to_string(r.coordinator)});
   }
   ctx.out << (ctx.global.json() ? arr.dump() + "\n" : t.render());
   return kExitOk;
 }
 
-int group_describe(Context& ctx) {
-  const std::string& group = ctx.args.positionals[0];
-  auto admin = ctx.admin();
-  if (!admin.is_ok()) return ctx.fail(admin.status());
-  auto g = describe_group(**admin, group);
+// One group: to ctx.out as tables, or (json != nullptr) as an object appended to *json.
+int describe_one_group(Context& ctx, AdminClient* admin, const std::string& group, Json* json) {
+  auto g = describe_group(*admin, group);
   if (!g.is_ok()) return ctx.fail(g.status());
   struct Owner {
     std::string member, client, host;
@@ -126,14 +131,14 @@ int group_describe(Context& ctx) {
             .set("host", m.client_host)
             .set("assignment", parts));
   }
-  auto committed = (*admin)->committed_offsets(group, std::nullopt);
+  auto committed = admin->committed_offsets(group, std::nullopt);
   if (!committed.is_ok()) return ctx.fail(committed.status());
   std::set<TopicPartition> all;
   for (const auto& [tp, off] : *committed) all.insert(tp);
   for (const auto& [tp, owner] : owners) all.insert(tp);
   std::map<TopicPartition, int64_t> ends;
   if (!all.empty()) {
-    auto e = (*admin)->list_offsets({all.begin(), all.end()}, kLatestTimestamp);
+    auto e = admin->list_offsets({all.begin(), all.end()}, kLatestTimestamp);
     if (!e.is_ok()) return ctx.fail(e.status());
     ends = *e;
   }
@@ -160,17 +165,15 @@ int group_describe(Context& ctx) {
                      .set("lag", lag >= 0 ? Json(lag) : Json())
                      .set("member_id", o == owners.end() ? Json() : Json(owner.member)));
   }
-  if (ctx.global.json()) {
-    ctx.out << Json::object()
+  if (json != nullptr) {
+    json->push(Json::object()
                    .set("group", group)
                    .set("state", g->group_state)
                    .set("protocol_type", g->protocol_type)
                    .set("protocol", g->protocol_data)
                    .set("members", members)
                    .set("offsets", offsets)
-                   .set("total_lag", total_lag)
-                   .dump()
-            << "\n";
+                   .set("total_lag", total_lag));
     return kExitOk;
   }
   ctx.out << "GROUP:          " << group << "\n"
@@ -182,6 +185,29 @@ int group_describe(Context& ctx) {
   if (!mt.empty()) ctx.out << mt.render() << "\n";
   ctx.out << (ot.empty() ? std::string("no committed offsets\n") : ot.render());
   return kExitOk;
+}
+
+// group describe GROUP... [--regex RE]...: each named group, then every group whose whole id
+// matches a regex (ECMAScript), in id order. JSON: one object for a single name, else an array.
+int group_describe(Context& ctx) {
+  auto admin = ctx.admin();
+  if (!admin.is_ok()) return ctx.fail(admin.status());
+  std::vector<std::string> patterns = ctx.args.all("regex");
+  if (ctx.args.positionals.empty() && patterns.empty()) {
+    return ctx.usage_error("name a GROUP or give --regex");
+  }
+  std::vector<std::string> ids;
+  if (!patterns.empty()) {
+    auto rows = list_all_groups(**admin);
+    if (!rows.is_ok()) return ctx.fail(rows.status());
+    for (const auto& r : *rows) ids.push_back(r.id);
+  }
+  auto names = with_regex_matches(ctx.args.positionals, patterns, ids);
+  if (!names.is_ok()) return ctx.fail(names.status());
+  return describe_many(ctx, *names, ctx.args.positionals.size() == 1 && patterns.empty(),
+                       [&](const std::string& group, Json* json) {
+                         return describe_one_group(ctx, *admin, group, json);
+                       });
 }
 
 int group_delete(Context& ctx) {
@@ -275,11 +301,12 @@ void register_group_commands(std::vector<CommandSpec>& out) {
   out.push_back({{"group", "list"}, "list consumer groups", "", "", {}, 0, 0, group_list});
   out.push_back({{"group", "describe"},
                  "show a group's state, members, assignments, committed offsets and lag",
-                 "GROUP",
-                 "",
-                 {},
-                 1,
-                 1,
+                 "[GROUP...]",
+                 "Several groups: name them, or match their whole ids with --regex "
+                 "(repeatable).\nJSON: an object for one named group, else an array.",
+                 {{"regex", 'E', "RE", "also every group whose whole id matches RE"}},
+                 0,
+                 1000,
                  group_describe});
   out.push_back({{"group", "delete"},
                  "delete consumer groups (they must have no members)",

@@ -34,6 +34,7 @@ int produce(Context& ctx) {
   auto partition = ctx.args.get_int("partition", RD_KAFKA_PARTITION_UA, 0, INT32_MAX);
   if (!partition.is_ok()) return ctx.fail(partition.status());
   std::string key_sep = ctx.args.get_or("key-separator", "");
+  const bool tombstones = ctx.args.has("tombstone");
   std::vector<std::pair<std::string, std::string>> headers;
   for (const auto& h : ctx.args.all("header")) {
     auto kv = split_key_value(h, "--header");
@@ -70,6 +71,8 @@ int produce(Context& ctx) {
         has_key = true;
       }
     }
+    // --tombstone: an empty value is sent as null, which deletes the key under compaction.
+    const bool null_value = tombstones && value.empty();
     rd_kafka_headers_t* hdrs = nullptr;
     if (!headers.empty()) {
       hdrs = rd_kafka_headers_new(headers.size());
@@ -82,7 +85,8 @@ int produce(Context& ctx) {
       rd_kafka_resp_err_t err = rd_kafka_producev(
           rk->get(), RD_KAFKA_V_TOPIC(topic.c_str()),
           RD_KAFKA_V_PARTITION(static_cast<int32_t>(*partition)),
-          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_VALUE(value.data(), value.size()),
+          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+          RD_KAFKA_V_VALUE(null_value ? nullptr : value.data(), null_value ? 0 : value.size()),
           RD_KAFKA_V_KEY(has_key ? key.data() : nullptr, has_key ? key.size() : 0),
           RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
       if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
@@ -110,16 +114,35 @@ int produce(Context& ctx) {
   } else {
     ctx.err << "produced " << counts.delivered << " records to " << topic << "\n";
   }
+  // The admin client reached a broker before the first record, so a record that timed out was
+  // not acknowledged by a broker that answers (a full disk, a topic that does not come to be,
+  // too few in-sync replicas): the broker's failure, exit 1, not "unreachable".
+  auto after_connect = [](int code) { return code == kExitUnreachable ? kExitError : code; };
+  // The broker's own word on the topic, when it has one (UNKNOWN_TOPIC_OR_PARTITION).
+  auto print_topic_error = [&] {
+    if (auto admin = ctx.admin(); admin.is_ok()) {
+      if (auto md = (*admin)->topic_metadata(topic); !md.is_ok()) {
+        ctx.err << "eddyctl: " << md.status().message() << "\n";
+      }
+    }
+  };
   if (counts.failed > 0) {
     ctx.err << "eddyctl: " << counts.failed
             << " records failed: " << rd_kafka_err2name(counts.first_error) << ": "
             << rd_kafka_err2str(counts.first_error) << "\n";
-    return exit_code_for(counts.first_error);
+    if (exit_code_for(counts.first_error) == kExitUnreachable) {
+      ctx.err << "  hint: " << ctx.global.bootstrap
+              << " answered but did not acknowledge the records in time; its log says why "
+                 "(disk full, unknown topic, too few in-sync replicas)\n";
+      print_topic_error();
+    }
+    return after_connect(exit_code_for(counts.first_error));
   }
   if (pending > 0) {
     ctx.err << "eddyctl: " << pending << " records not acknowledged within "
             << ctx.global.timeout_ms << " ms\n";
-    return kExitUnreachable;
+    print_topic_error();
+    return kExitError;
   }
   return kExitOk;
 }
@@ -143,7 +166,7 @@ std::string format_record(const rd_kafka_message_t* m, const std::string& format
                                         RD_KAFKA_RESP_ERR_NO_ERROR;
          ++i) {
       headers.set(name,
-                  val != nullptr ? Json(std::string(static_cast<const char*>(val), size)) : Json());
+                  val != nullptr ? record_bytes({static_cast<const char*>(val), size}) : Json());
     }
   }
   return Json::object()
@@ -151,8 +174,8 @@ std::string format_record(const rd_kafka_message_t* m, const std::string& format
       .set("partition", m->partition)
       .set("offset", static_cast<int64_t>(m->offset))
       .set("timestamp", ts)
-      .set("key", m->key != nullptr ? Json(key) : Json())
-      .set("value", m->payload != nullptr ? Json(value) : Json())
+      .set("key", m->key != nullptr ? record_bytes(key) : Json())
+      .set("value", m->payload != nullptr ? record_bytes(value) : Json())
       .set("headers", headers)
       .dump(0);
 }
@@ -169,8 +192,12 @@ int consume(Context& ctx) {
   std::string key_sep = ctx.args.get_or("key-separator", "\t");
   std::string group = ctx.args.get_or("group", "");
   // In a group the default is the committed offset (auto.offset.reset for partitions without one).
-  std::string from = ctx.args.get_or("offset", group.empty() ? "end" : "stored");
+  // Otherwise, as rpk and kcat do: from the beginning, or, with --follow, only what comes next.
+  std::string from = ctx.args.get_or("offset", !group.empty() ? "stored"
+                                               : follow       ? "end"
+                                                              : "beginning");
   if (ctx.args.has("from-beginning")) from = "beginning";
+  if (auto t = ctx.args.get("from-time")) from = "time:" + *t;
   // Resolve the start offset of each partition with the admin client: it also tells an unknown
   // topic apart (exit 4) before librdkafka would wait on it.
   auto admin = ctx.admin();
@@ -193,9 +220,8 @@ int consume(Context& ctx) {
     start = RD_KAFKA_OFFSET_END;
   } else if (from == "stored") {
     start = RD_KAFKA_OFFSET_STORED;
-  } else if (from.rfind("time:", 0) == 0 || ctx.args.has("from-time")) {
-    auto ts =
-        parse_timestamp_ms(ctx.args.has("from-time") ? *ctx.args.get("from-time") : from.substr(5));
+  } else if (from.rfind("time:", 0) == 0) {
+    auto ts = parse_timestamp_ms(from.substr(5));
     if (!ts.is_ok()) return ctx.fail(ts.status());
     std::vector<TopicPartition> tps;
     for (int32_t p : partitions) tps.push_back({topic, p});
@@ -205,9 +231,12 @@ int consume(Context& ctx) {
   } else {
     char* end = nullptr;
     start = std::strtoll(from.c_str(), &end, 10);
-    if (from.empty() || *end != '\0' || start < 0) {
-      return ctx.usage_error("--offset must be beginning, end, stored, time:TIME or an offset");
+    if (from.empty() || *end != '\0' || start == INT64_MIN) {
+      return ctx.usage_error(
+          "--offset must be beginning, end, stored, time:TIME, an offset N or -N (the last N)");
     }
+    // -N: the last N records of each partition (librdkafka resolves the tail offset).
+    if (start < 0) start = RD_KAFKA_OFFSET_TAIL(-start);
   }
   auto conf = make_rdkafka_conf(ctx);
   if (!conf.is_ok()) return ctx.fail(conf.status());
@@ -215,7 +244,9 @@ int consume(Context& ctx) {
   if (s.is_ok()) s = conf_set(conf->get(), "group.id", group.empty() ? "eddyctl-consume" : group);
   if (s.is_ok()) s = conf_set(conf->get(), "enable.auto.commit", group.empty() ? "false" : "true");
   if (s.is_ok()) {
-    s = conf_set(conf->get(), "auto.offset.reset", from == "beginning" ? "earliest" : "latest");
+    // A tail longer than the partition starts at its beginning.
+    bool earliest = from == "beginning" || from[0] == '-';
+    s = conf_set(conf->get(), "auto.offset.reset", earliest ? "earliest" : "latest");
   }
   // A group consumer with no explicit position subscribes and lets the group assign partitions.
   bool subscribe = !group.empty() && !ctx.args.has("partitions") && by_time.empty() &&
@@ -288,26 +319,32 @@ int consume(Context& ctx) {
 }  // namespace
 
 void register_io_commands(std::vector<CommandSpec>& out) {
-  out.push_back({{"produce"},
-                 "produce lines from stdin, one record per line",
-                 "TOPIC",
-                 "Example: printf 'k1:v1\\nk2:v2\\n' | eddyctl produce orders -k : -H source=cli",
-                 {{"key-separator", 'k', "SEP", "split each line into KEY SEP VALUE"},
-                  {"header", 'H', "KEY=VALUE", "add a header to every record, repeatable"},
-                  {"partition", 'p', "N", "produce to partition N (default: the partitioner)"},
-                  {"compression", 'z', "CODEC", "none, gzip, snappy, lz4 or zstd"},
-                  {"acks", 'a', "ACKS", "0, 1 or all (default all)"},
-                  rdkafka_property_option()},
-                 1,
-                 1,
-                 produce});
+  out.push_back(
+      {{"produce"},
+       "produce lines from stdin, one record per line",
+       "TOPIC",
+       "Example: printf 'k1:v1\\nk2:v2\\n' | eddyctl produce orders -k : -H source=cli",
+       {{"key-separator", 'k', "SEP", "split each line into KEY SEP VALUE"},
+        {"header", 'H', "KEY=VALUE", "add a header to every record, repeatable"},
+        {"partition", 'p', "N", "produce to partition N (default: the partitioner)"},
+        {"compression", 'z', "CODEC", "none, gzip, snappy, lz4 or zstd"},
+        {"acks", 'a', "ACKS", "0, 1 or all (default all)"},
+        {"tombstone", 0, "", "send an empty value as null: a tombstone (\"key:\" with -k :)"},
+        rdkafka_property_option()},
+       1,
+       1,
+       produce});
   out.push_back({{"consume"},
                  "print records of a topic",
                  "TOPIC",
-                 "Without --follow, stops at the end of every partition.\n"
-                 "Examples: eddyctl consume orders --from-beginning -n 10\n"
+                 "Without --follow, reads from the beginning and stops at the end of every "
+                 "partition;\nwith --follow, starts at the end and waits for new records.\n"
+                 "Examples: eddyctl consume orders -n 10\n"
+                 "          eddyctl consume orders -o -10      (the last 10 of each partition)\n"
                  "          eddyctl consume orders -g billing -f --output json",
-                 {{"offset", 'o', "WHERE", "beginning, end (default), stored, time:TIME or N"},
+                 {{"offset", 'o', "WHERE",
+                   "beginning (default), end (default with --follow), stored (default with "
+                   "--group), time:TIME, N, or -N for the last N records"},
                   {"from-beginning", 0, "", "same as --offset beginning"},
                   {"from-time", 0, "TIME", "start at the first record at or after TIME"},
                   {"partitions", 'p', "P[,P...]", "only these partitions"},

@@ -26,33 +26,35 @@ using namespace protocol;
 
 constexpr int8_t kTopicResource = 2;
 
-// Prints per-item results ({name, error}) as a table or JSON; returns the exit code of the worst
-// failure (not-found wins over other errors only when it is the only kind).
-int report_results(Context& ctx, const std::string& verb,
-                   const std::vector<std::pair<std::string, Status>>& results) {
+// One topic's outcome: its status, and the word the table shows when it succeeded (CREATED,
+// EXISTS, DELETED, NOT FOUND, VALID).
+struct Outcome {
+  std::string name;
+  Status status;
+  std::string label;
+};
+
+// Prints per-item results as a table or JSON; returns the exit code of the worst failure
+// (not-found wins over other errors only when it is the only kind).
+int report_results(Context& ctx, const std::vector<Outcome>& results) {
   int code = kExitOk;
   Json arr = Json::array();
-  for (const auto& [name, status] : results) {
+  Table t({"TOPIC", "STATUS"});
+  for (const auto& [name, status, label] : results) {
     if (!status.is_ok()) {
       int c = status.code() == StatusCode::kNotFound ? kExitNotFound : kExitError;
       if (code == kExitOk || c == kExitError) code = c;
       ctx.err << "eddyctl: " << status.message() << "\n";
     }
+    std::string shown = status.is_ok() ? label : "FAILED";
     arr.push(Json::object()
                  .set("name", name)
                  .set("ok", status.is_ok())
+                 .set("status", shown)
                  .set("error", status.is_ok() ? Json() : Json(status.message())));
+    t.add({name, shown});
   }
-  if (ctx.global.json()) {
-    ctx.out << arr.dump() << "\n";
-  } else {
-    Table t({"TOPIC", "STATUS"});
-    for (const auto& [name, status] : results) {
-      std::string s = status.is_ok() ? verb : "FAILED";
-      t.add({name, s});
-    }
-    ctx.out << t.render();
-  }
+  ctx.out << (ctx.global.json() ? arr.dump() + "\n" : t.render());
   return code;
 }
 
@@ -81,15 +83,19 @@ int topic_create(Context& ctx) {
   // v4 is the first version that takes -1 for "the broker's default" partitions and replicas.
   auto resp = (*admin)->bootstrap().call<CreateTopicsResponse>(req);
   if (!resp.is_ok()) return ctx.fail(resp.status());
-  std::vector<std::pair<std::string, Status>> results;
+  std::vector<Outcome> results;
   bool if_not_exists = ctx.args.has("if-not-exists");
   for (const auto& r : resp->topics) {
     int16_t code = r.error_code;
-    if (if_not_exists && code == to_int(ErrorCode::kTopicAlreadyExists)) code = 0;
-    results.emplace_back(r.name,
-                         kafka_error(code, "create topic '" + r.name + "'", r.error_message));
+    std::string label = req.validate_only ? "VALID" : "CREATED";
+    if (if_not_exists && code == to_int(ErrorCode::kTopicAlreadyExists)) {
+      code = 0;
+      label = "EXISTS";
+    }
+    results.push_back(
+        {r.name, kafka_error(code, "create topic '" + r.name + "'", r.error_message), label});
   }
-  return report_results(ctx, req.validate_only ? "VALID" : "CREATED", results);
+  return report_results(ctx, results);
 }
 
 int topic_list(Context& ctx) {
@@ -133,14 +139,19 @@ int topic_delete(Context& ctx) {
   auto resp = (*admin)->bootstrap().call<DeleteTopicsResponse>(req);
   if (!resp.is_ok()) return ctx.fail(resp.status());
   bool if_exists = ctx.args.has("if-exists");
-  std::vector<std::pair<std::string, Status>> results;
+  std::vector<Outcome> results;
   for (const auto& r : resp->responses) {
     int16_t code = r.error_code;
-    if (if_exists && code == to_int(ErrorCode::kUnknownTopicOrPartition)) code = 0;
+    std::string label = "DELETED";
+    if (if_exists && code == to_int(ErrorCode::kUnknownTopicOrPartition)) {
+      code = 0;
+      label = "NOT FOUND";
+    }
     std::string name = r.name.value_or("");
-    results.emplace_back(name, kafka_error(code, "delete topic '" + name + "'", r.error_message));
+    results.push_back(
+        {name, kafka_error(code, "delete topic '" + name + "'", r.error_message), label});
   }
-  return report_results(ctx, "DELETED", results);
+  return report_results(ctx, results);
 }
 
 int topic_alter_config(Context& ctx) {
@@ -164,14 +175,14 @@ int topic_alter_config(Context& ctx) {
   if (!admin.is_ok()) return ctx.fail(admin.status());
   auto resp = (*admin)->bootstrap().call<IncrementalAlterConfigsResponse>(req);
   if (!resp.is_ok()) return ctx.fail(resp.status());
-  std::vector<std::pair<std::string, Status>> results;
+  std::vector<Outcome> results;
   for (const auto& r : resp->responses) {
-    results.emplace_back(
-        r.resource_name,
-        kafka_error(r.error_code, "alter configs of topic '" + r.resource_name + "'",
-                    r.error_message));
+    results.push_back({r.resource_name,
+                       kafka_error(r.error_code, "alter configs of topic '" + r.resource_name + "'",
+                                   r.error_message),
+                       req.validate_only ? "VALID" : "ALTERED"});
   }
-  return report_results(ctx, req.validate_only ? "VALID" : "ALTERED", results);
+  return report_results(ctx, results);
 }
 
 int topic_add_partitions(Context& ctx) {
@@ -203,13 +214,14 @@ int topic_add_partitions(Context& ctx) {
   req.topics.push_back(std::move(t));
   auto resp = (*admin)->bootstrap().call<CreatePartitionsResponse>(req);
   if (!resp.is_ok()) return ctx.fail(resp.status());
-  std::vector<std::pair<std::string, Status>> results;
+  std::vector<Outcome> results;
   for (const auto& r : resp->results) {
-    results.emplace_back(
-        r.name,
-        kafka_error(r.error_code, "add partitions to topic '" + r.name + "'", r.error_message));
+    results.push_back(
+        {r.name,
+         kafka_error(r.error_code, "add partitions to topic '" + r.name + "'", r.error_message),
+         "NOW " + std::to_string(total) + " PARTITIONS"});
   }
-  return report_results(ctx, "NOW " + std::to_string(total) + " PARTITIONS", results);
+  return report_results(ctx, results);
 }
 
 int topic_delete_records(Context& ctx) {
@@ -299,11 +311,13 @@ void register_topic_commands(std::vector<CommandSpec>& out) {
                  topic_list});
   out.push_back({{"topic", "describe"},
                  "show partitions, leaders, replicas, ISR, offsets, sizes and configs",
-                 "TOPIC",
-                 "",
-                 {{"all-configs", 'a', "", "list every config, not only those set on the topic"}},
-                 1,
-                 1,
+                 "[TOPIC...]",
+                 "Several topics: name them, or match their whole names with --regex "
+                 "(repeatable).\nJSON: an object for one named topic, else an array.",
+                 {{"all-configs", 'a', "", "list every config, not only those set on the topic"},
+                  {"regex", 'E', "RE", "also every topic whose whole name matches RE"}},
+                 0,
+                 1000,
                  topic_describe});
   out.push_back({{"topic", "delete"},
                  "delete topics",

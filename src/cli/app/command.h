@@ -99,6 +99,8 @@ struct CommandSpec {
 };
 
 std::vector<CommandSpec>& command_registry();
+// -b, --format, --timeout-ms, --help: accepted by every command.
+const std::vector<OptionSpec>& global_options();
 void register_cluster_commands(std::vector<CommandSpec>& out);
 void register_topic_commands(std::vector<CommandSpec>& out);
 void register_group_commands(std::vector<CommandSpec>& out);
@@ -107,11 +109,15 @@ void register_perf_commands(std::vector<CommandSpec>& out);
 void register_leader_commands(std::vector<CommandSpec>& out);
 void register_broker_commands(std::vector<CommandSpec>& out);
 void register_partition_commands(std::vector<CommandSpec>& out);
+void register_offsets_commands(std::vector<CommandSpec>& out);
+void register_completion_commands(std::vector<CommandSpec>& out);
 
 // Runs eddyctl with argv (without the program name); returns the exit code.
 int run_eddyctl(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err);
 
-// The bash completion script, generated from the registry so it never goes stale.
+// The bash, zsh and fish completion scripts, generated from the registry so they never go stale.
 std::string bash_completion();
+std::string zsh_completion();
+std::string fish_completion();
 
 }  // namespace eddy::cli

@@ -1,13 +1,15 @@
 #pragma once
-// A small JSON value for `--format json`: objects keep insertion order so output reads in the
-// order the command built it, and dump() escapes strings per RFC 8259.
+// JSON for `--format json`, on nlohmann::json (Debian's nlohmann-json3-dev): objects keep
+// insertion order so output reads in the order the command built it, integers stay exact
+// (int64), and the output is always valid JSON: a string that is not valid UTF-8 has its bad
+// bytes replaced by U+FFFD. Record keys and values, which may be binary, go through
+// record_bytes() instead, which keeps them exact (docs/eddyctl.md, "JSON output").
 
 #include <cstdint>
-#include <map>
-#include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <utility>
-#include <variant>
 #include <vector>
 
 namespace eddy::cli {
@@ -17,16 +19,16 @@ class Json {
   using Array = std::vector<Json>;
   using Object = std::vector<std::pair<std::string, Json>>;
 
-  Json() : v_(nullptr) {}
-  Json(std::nullptr_t) : v_(nullptr) {}                           // NOLINT
-  Json(bool b) : v_(b) {}                                         // NOLINT
-  Json(int v) : v_(static_cast<int64_t>(v)) {}                    // NOLINT
-  Json(int64_t v) : v_(v) {}                                      // NOLINT
-  Json(double v) : v_(v) {}                                       // NOLINT
-  Json(const char* s) : v_(std::string(s)) {}                     // NOLINT
-  Json(std::string s) : v_(std::move(s)) {}                       // NOLINT
-  Json(Array a) : v_(std::make_shared<Array>(std::move(a))) {}    // NOLINT
-  Json(Object o) : v_(std::make_shared<Object>(std::move(o))) {}  // NOLINT
+  Json() = default;
+  Json(std::nullptr_t) {}                       // NOLINT
+  Json(bool b) : j_(b) {}                       // NOLINT
+  Json(int v) : j_(static_cast<int64_t>(v)) {}  // NOLINT
+  Json(int64_t v) : j_(v) {}                    // NOLINT
+  Json(double v) : j_(v) {}                     // NOLINT
+  Json(const char* s) : j_(std::string(s)) {}   // NOLINT
+  Json(std::string s) : j_(std::move(s)) {}     // NOLINT
+  Json(Array a);                                // NOLINT
+  Json(Object o);                               // NOLINT
 
   static Json array() { return Json(Array{}); }
   static Json object() { return Json(Object{}); }
@@ -36,15 +38,18 @@ class Json {
   // Adds a member to an object.
   Json& set(std::string key, Json v);
 
+  // The first element of a non-empty array.
+  Json first() const;
+
+  // indent <= 0: one line.
   std::string dump(int indent = 2) const;
 
  private:
-  void dump_to(std::string& out, int indent, int depth) const;
-  std::variant<std::nullptr_t, bool, int64_t, double, std::string, std::shared_ptr<Array>,
-               std::shared_ptr<Object>>
-      v_;
+  nlohmann::ordered_json j_;
 };
 
-std::string json_escape(const std::string& s);
+// A record key or value: a JSON string when the bytes are valid UTF-8, else an object
+// {"base64": "..."} holding them exactly (RFC 4648 base64).
+Json record_bytes(std::string_view bytes);
 
 }  // namespace eddy::cli

@@ -2,9 +2,11 @@
 // and configs with their sources, in one view like `kafka-topics.sh --describe` plus
 // `kafka-configs.sh --describe` plus `kafka-log-dirs.sh`.
 
+#include <algorithm>
 #include <ostream>
 
 #include "cli/app/command.h"
+#include "cli/app/describe_many.h"
 #include "cli/app/json.h"
 #include "cli/app/table.h"
 #include "cli/app/util.h"
@@ -85,11 +87,8 @@ std::map<int32_t, int64_t> partition_sizes(AdminClient& admin,
 
 }  // namespace
 
-int topic_describe(Context& ctx) {
-  const std::string& name = ctx.args.positionals[0];
-  auto admin = ctx.admin();
-  if (!admin.is_ok()) return ctx.fail(admin.status());
-  AdminClient& a = **admin;
+// One topic: to ctx.out as a table, or (json != nullptr) as an object appended to *json.
+int describe_one(Context& ctx, AdminClient& a, const std::string& name, Json* json) {
   auto topic = a.topic_metadata(name);
   if (!topic.is_ok()) return ctx.fail(topic.status());
   std::vector<TopicPartition> tps;
@@ -121,7 +120,7 @@ int topic_describe(Context& ctx) {
     auto it = sizes.find(p);
     return it == sizes.end() ? int64_t{-1} : it->second;
   };
-  if (ctx.global.json()) {
+  if (json != nullptr) {
     Json parts = Json::array();
     for (const auto& p : sorted) {
       TopicPartition tp{name, p.partition_index};
@@ -146,13 +145,11 @@ int topic_describe(Context& ctx) {
                    .set("read_only", c.read_only)
                    .set("sensitive", c.is_sensitive));
     }
-    ctx.out << Json::object()
+    json->push(Json::object()
                    .set("name", name)
                    .set("internal", topic->is_internal)
                    .set("partitions", parts)
-                   .set("configs", cfg)
-                   .dump()
-            << "\n";
+                   .set("configs", cfg));
     return kExitOk;
   }
   size_t rf = sorted.empty() ? 0 : sorted.front().replica_nodes.size();
@@ -181,6 +178,32 @@ int topic_describe(Context& ctx) {
     ctx.out << ct.render();
   }
   return kExitOk;
+}
+
+// topic describe TOPIC... [--regex RE]...: each named topic, then every topic whose whole name
+// matches a regex (ECMAScript, as std::regex), in name order. JSON: one object for a single
+// name, else an array.
+int topic_describe(Context& ctx) {
+  auto admin = ctx.admin();
+  if (!admin.is_ok()) return ctx.fail(admin.status());
+  std::vector<std::string> patterns = ctx.args.all("regex");
+  if (ctx.args.positionals.empty() && patterns.empty()) {
+    return ctx.usage_error("name a TOPIC or give --regex");
+  }
+  std::vector<std::string> topics;
+  if (!patterns.empty()) {
+    auto md = (*admin)->metadata(std::nullopt);
+    if (!md.is_ok()) return ctx.fail(md.status());
+    for (const auto& t : md->topics) {
+      if (t.name) topics.push_back(*t.name);
+    }
+    std::sort(topics.begin(), topics.end());
+  }
+  auto names = with_regex_matches(ctx.args.positionals, patterns, topics);
+  if (!names.is_ok()) return ctx.fail(names.status());
+  return describe_many(
+      ctx, *names, ctx.args.positionals.size() == 1 && patterns.empty(),
+      [&](const std::string& name, Json* json) { return describe_one(ctx, **admin, name, json); });
 }
 
 }  // namespace eddy::cli
