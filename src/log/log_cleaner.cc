@@ -268,11 +268,13 @@ int64_t uncleanable_from(const std::vector<std::shared_ptr<LogSegment>>& segs, c
 // ---- Cleaner ----
 
 Cleaner::Cleaner(uint64_t map_bytes, double load_factor, IoThrottle* throttle, Clock* clock,
-                 std::function<void(const std::string&, const CleanerCorruption&)> on_corrupt)
+                 std::function<void(const std::string&, const CleanerCorruption&)> on_corrupt,
+                 const std::atomic<bool>* stop)
     : map_(map_bytes, load_factor),
       throttle_(throttle),
       clock_(clock),
-      on_corrupt_(std::move(on_corrupt)) {}
+      on_corrupt_(std::move(on_corrupt)),
+      stop_(stop) {}
 
 Result<CleanStats> Cleaner::clean(PartitionLog& log) {
   CleanStats stats;
@@ -295,6 +297,7 @@ Result<CleanStats> Cleaner::clean(PartitionLog& log) {
     EDDY_ASSIGN_OR_RETURN(File f, File::open(log_path(log, *s), /*create=*/false));
     SegmentBatches batches(f, s->size(), s->base_offset(), max_batch, throttle_);
     while (true) {
+      if (stopping()) return Status(StatusCode::kCancelled, "the cleaner is stopping");
       EDDY_ASSIGN_OR_RETURN(ByteSpan b, batches.next());
       if (b.empty()) break;
       const BatchHeader& h = batches.header();
@@ -378,6 +381,10 @@ Result<CleanStats> Cleaner::clean(PartitionLog& log) {
       EDDY_ASSIGN_OR_RETURN(File f, File::open(log_path(log, *s), /*create=*/false));
       SegmentBatches batches(f, s->size(), s->base_offset(), max_batch, throttle_);
       while (st.is_ok()) {
+        if (stopping()) {
+          st = Status(StatusCode::kCancelled, "the cleaner is stopping");
+          break;
+        }
         auto b = batches.next();
         if (!b.is_ok()) {
           st = b.status();
@@ -464,6 +471,7 @@ void LogCleaner::stop() {
     std::lock_guard lock(mu_);
     stopping_ = true;
   }
+  stop_flag_ = true;
   cv_.notify_all();
   for (auto& t : threads_) t.join();
   threads_.clear();
@@ -510,7 +518,11 @@ Result<bool> LogCleaner::clean_dirtiest(Cleaner& cleaner) {
   std::lock_guard lock(mu_);
   in_progress_.erase(log->dir());
   if (!r.is_ok()) {
-    if (r.status().code() == StatusCode::kCorruption) uncleanable_.insert(log->dir());
+    // Framing damage, or a batch larger than the map: no later pass can do better.
+    if (r.status().code() == StatusCode::kCorruption ||
+        r.status().code() == StatusCode::kFailedPrecondition) {
+      uncleanable_.insert(log->dir());
+    }
     return Status(r.status().code(), log->dir() + ": " + r.status().message());
   }
   passes_++;
@@ -534,7 +546,7 @@ Result<bool> LogCleaner::clean_dirtiest(Cleaner& cleaner) {
 
 void LogCleaner::thread_loop() {
   Cleaner cleaner(map_bytes_per_thread(), options_.io_buffer_load_factor, &throttle_,
-                  options_.clock, options_.on_corrupt);
+                  options_.clock, options_.on_corrupt, &stop_flag_);
   while (true) {
     {
       std::lock_guard lock(mu_);

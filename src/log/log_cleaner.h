@@ -41,21 +41,12 @@
 #include "common/bytes.h"
 #include "common/clock.h"
 #include "common/status.h"
+#include "log/cleaner_options.h"
 #include "log/offset_map.h"
 #include "log/partition_log.h"
 #include "protocol/records/batch_header.h"
 
 namespace eddy::log {
-
-// A batch the cleaner could not read (CRC, records that do not decode): its offsets become a
-// filler and its records are never served again. Framing damage (a header that does not parse)
-// stops the log's cleaning instead: nothing after it in the segment can be framed.
-struct CleanerCorruption {
-  std::string segment;  // the segment file
-  int64_t base_offset = -1;
-  int64_t last_offset = -1;
-  std::string why;
-};
 
 struct CleanStats {
   uint64_t bytes_read = 0;
@@ -73,19 +64,6 @@ struct CleanStats {
   // The earliest delete horizon of a tombstone kept, INT64_MAX when none: the log needs a pass
   // then even if nothing new is dirty.
   int64_t next_delete_horizon_ms = INT64_MAX;
-};
-
-struct CleanerOptions {
-  bool enable = true;                           // log.cleaner.enable
-  int threads = 1;                              // log.cleaner.threads
-  uint64_t dedupe_buffer_bytes = 128ULL << 20;  // log.cleaner.dedupe.buffer.size (all threads)
-  double io_buffer_load_factor = 0.9;           // log.cleaner.io.buffer.load.factor
-  double io_max_bytes_per_second = 1.7976931348623157e308;  // log.cleaner.io.max.bytes.per.second
-  int64_t backoff_ms = 15'000;  // log.cleaner.backoff.ms: idle wait between rounds
-  Clock* clock = &SystemClock::instance();
-  // Must not throw or block; runs on a cleaner thread.
-  std::function<void(const std::string& log_dir, const CleanerCorruption&)> on_corrupt;
-  std::function<void(const std::string& log_dir, const Status&)> on_error;
 };
 
 // Kafka's Throttler: every byte the cleaners read or write is paid from a token bucket of
@@ -138,18 +116,22 @@ class SegmentRewriter {
 
 class Cleaner {
  public:
+  // `stop`, when set, ends a pass early (kCancelled, nothing changed but the swaps done).
   Cleaner(uint64_t map_bytes, double load_factor, IoThrottle* throttle, Clock* clock,
-          std::function<void(const std::string&, const CleanerCorruption&)> on_corrupt = nullptr);
+          std::function<void(const std::string&, const CleanerCorruption&)> on_corrupt = nullptr,
+          const std::atomic<bool>* stop = nullptr);
   // One pass over `log` (steps 1-4 above). kCancelled when the log changed under it (nothing
   // lost: the next pass repeats it); kCorruption when a segment's framing is damaged.
   Result<CleanStats> clean(PartitionLog& log);
   const OffsetMap& offset_map() const { return map_; }
 
  private:
+  bool stopping() const { return stop_ != nullptr && stop_->load(std::memory_order_relaxed); }
   OffsetMap map_;
   IoThrottle* throttle_;
   Clock* clock_;
   std::function<void(const std::string&, const CleanerCorruption&)> on_corrupt_;
+  const std::atomic<bool>* stop_;
 };
 
 // How dirty a log is, as the cleaner sees it now (LogCleanerManager.cleanableOffsets).
@@ -197,6 +179,7 @@ class LogCleaner {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
+  std::atomic<bool> stop_flag_{false};           // tells a pass in progress to end
   std::set<std::string> in_progress_;            // dirs being cleaned, guarded by mu_
   std::set<std::string> uncleanable_;            // framing damage: skipped until restart
   std::map<std::string, int64_t> next_horizon_;  // dir -> earliest tombstone horizon
