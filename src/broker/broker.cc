@@ -210,6 +210,22 @@ Status Broker::open_components() {
   lo.scrubber.enable = config_.get_bool("log.scrubber.enable");
   lo.scrubber.bytes_per_second =
       static_cast<uint64_t>(config_.get_long("log.scrubber.io.max.bytes.per.second"));
+  lo.cleaner.enable = config_.get_bool("log.cleaner.enable");
+  lo.cleaner.threads = static_cast<int>(config_.get_long("log.cleaner.threads"));
+  lo.cleaner.dedupe_buffer_bytes =
+      static_cast<uint64_t>(config_.get_long("log.cleaner.dedupe.buffer.size"));
+  lo.cleaner.io_max_bytes_per_second =
+      static_cast<double>(config_.get_long("log.cleaner.io.max.bytes.per.second"));
+  lo.cleaner.backoff_ms = config_.get_long("log.cleaner.backoff.ms");
+  lo.cleaner.on_corrupt = [](const std::string& dir, const log::CleanerCorruption& c) {
+    spdlog::error(
+        "log cleaner: {}: corrupt batch at offsets [{}, {}] in {} ({}); its records are dropped "
+        "from the cleaned segment and never served",
+        dir, c.base_offset, c.last_offset, c.segment, c.why);
+  };
+  lo.cleaner.on_error = [](const std::string&, const Status& s) {
+    spdlog::warn("log cleaner: {}", s.to_string());
+  };
   lo.on_damage = [](const log::TopicPartition& tp, const log::DamagedRange& d) {
     spdlog::error(
         "partition {}-{}: damaged records at offsets [{}, {}) in {} ({}); not served, fetches "

@@ -111,6 +111,12 @@ PartitionSettings BrokerContext::partition_settings(const metadata::MetadataImag
   // The log's own default for an unset preallocate is the same policy rule (docs/storage.md,
   // "Preallocation").
   if (!set_nowhere("preallocate")) c.preallocate = t.preallocate;
+  c.cleanup_compact = t.cleanup_compact;
+  c.cleanup_delete = t.cleanup_delete;
+  c.min_cleanable_dirty_ratio = t.min_cleanable_dirty_ratio;
+  c.delete_retention_ms = t.delete_retention_ms;
+  c.min_compaction_lag_ms = t.min_compaction_lag_ms;
+  c.max_compaction_lag_ms = t.max_compaction_lag_ms;
   s.min_insync_replicas = static_cast<int32_t>(t.min_insync_replicas);
   s.compacted = t.cleanup_compact;
   return s;

@@ -6,7 +6,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 
 #include "common/bytes.h"
 #include "common/status.h"
@@ -42,6 +44,16 @@ class FaultInjector {
     sync_count_ = 0;
   }
 
+  // Crash points: a multi-step protocol (the log cleaner's swap) names each step before it takes
+  // it, and a test's hook sees the files as a crash right there would leave them (it copies the
+  // directory, say). Set before the protocol runs; not synchronised.
+  void set_crash_point_hook(std::function<void(std::string_view step)> hook) {
+    crash_point_hook_ = std::move(hook);
+  }
+  void crash_point(std::string_view step) const {
+    if (crash_point_hook_) crash_point_hook_(step);
+  }
+
   // Used by File: 0, or the errno to fail this write with (and how much of it to write first).
   int take_write_fault(uint64_t* partial_bytes);
   int take_sync_fault();
@@ -56,6 +68,7 @@ class FaultInjector {
   std::atomic<int> sync_skip_{0};
   std::atomic<int64_t> file_syncs_{0};
   std::atomic<int64_t> dir_syncs_{0};
+  std::function<void(std::string_view)> crash_point_hook_;
 };
 
 class File {

@@ -36,6 +36,17 @@ Status LogConfig::validate() const {
     return bad("preallocate.ahead.bytes", preallocate_ahead_bytes,
                "must be within [4096, 2147483647]");
   }
+  if (min_cleanable_dirty_ratio < 0 || min_cleanable_dirty_ratio > 1) {
+    return invalid_argument("min.cleanable.dirty.ratio must be within [0, 1]");
+  }
+  if (delete_retention_ms < 0)
+    return bad("delete.retention.ms", delete_retention_ms, "must be >= 0");
+  if (min_compaction_lag_ms < 0) {
+    return bad("min.compaction.lag.ms", min_compaction_lag_ms, "must be >= 0");
+  }
+  if (max_compaction_lag_ms < 1) {
+    return bad("max.compaction.lag.ms", max_compaction_lag_ms, "must be positive");
+  }
   return Status::ok();
 }
 

@@ -4,6 +4,7 @@
 // one at runtime through PartitionLog::update_config (AlterConfigs); a change applies to the next
 // append, roll, flush or retention pass, never retroactively to data already written.
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -43,6 +44,22 @@ struct LogConfig {
   // preallocate.ahead.bytes); topped up once less than half of it is left. Never past
   // segment.bytes.
   int64_t preallocate_ahead_bytes = 1LL << 20;
+
+  // cleanup.policy: delete (retention.ms / retention.bytes remove old segments), compact (the log
+  // cleaner keeps the latest record of every key; docs/storage.md, "Compaction"), or both.
+  bool cleanup_delete = true;
+  bool cleanup_compact = false;
+  double min_cleanable_dirty_ratio = 0.5;     // min.cleanable.dirty.ratio
+  int64_t delete_retention_ms = 86'400'000;   // delete.retention.ms: how long tombstones stay
+  int64_t min_compaction_lag_ms = 0;          // min.compaction.lag.ms
+  int64_t max_compaction_lag_ms = INT64_MAX;  // max.compaction.lag.ms
+
+  // How long the active segment may stay open: segment.ms, or max.compaction.lag.ms when smaller
+  // on a compacted log, since the cleaner never touches the active segment (Kafka's
+  // LogConfig.maxSegmentMs).
+  int64_t max_segment_ms() const {
+    return cleanup_compact ? std::min(segment_ms, max_compaction_lag_ms) : segment_ms;
+  }
 
   bool preallocate_enabled() const {
     return preallocate.value_or(flush_policy == FlushPolicy::kSync);

@@ -20,6 +20,12 @@ inline constexpr const char* kLeaderEpochCheckpointFile = "leader-epoch-checkpoi
 inline constexpr const char* kCleanShutdownFile = ".clean_shutdown";
 inline constexpr const char* kDeleteDirSuffix = "-delete";
 inline constexpr const char* kTempSuffix = ".tmp";
+// Log compaction (docs/storage.md, "Compaction"): the cleaner's checkpoint of where the dirty
+// section starts, and the suffixes of its swap protocol.
+inline constexpr const char* kCleanerCheckpointFile = "cleaner-offset-checkpoint";
+inline constexpr const char* kCleanedSuffix = ".cleaned";
+inline constexpr const char* kSwapSuffix = ".swap";
+inline constexpr const char* kDeletedSuffix = ".deleted";
 // Damaged offset ranges of a partition (checkpoint format, "from"/"to" pairs), and the
 // directories, "quarantine-<20-digit damaged offset>", that hold the segments recovery kept aside.
 inline constexpr const char* kDamageFile = "partition.damage";

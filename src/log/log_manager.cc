@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <set>
 
+#include "log/log_cleaner.h"
 #include "log/log_format.h"
 
 namespace eddy::log {
@@ -170,6 +171,16 @@ void LogManager::start() {
   background_ = std::thread([this] { background_loop(); });
   if (options_.scrubber.enable && options_.scrubber.bytes_per_second > 0) {
     scrubber_thread_ = std::thread([this] { scrubber_loop(); });
+  }
+  if (options_.cleaner.enable) {
+    CleanerOptions co = options_.cleaner;
+    co.clock = options_.clock;
+    cleaner_ = std::make_unique<LogCleaner>(co, [this] {
+      std::vector<std::shared_ptr<PartitionLog>> logs;
+      for (auto& [tp, log] : snapshot()) logs.push_back(std::move(log));
+      return logs;
+    });
+    cleaner_->start();
   }
 }
 
@@ -336,6 +347,8 @@ Status LogManager::shutdown() {
   bg_cv_.notify_all();
   if (background_.joinable()) background_.join();
   if (scrubber_thread_.joinable()) scrubber_thread_.join();
+  // A pass in progress finishes its current swap (or abandons its .cleaned file) first.
+  if (cleaner_) cleaner_->stop();
   flusher_->stop();
   auto logs = snapshot();
   std::vector<Status> closed(logs.size());

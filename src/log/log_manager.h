@@ -15,7 +15,8 @@
 // retention_check_interval_ms), rolls segments on segment.ms, flushes FlushPolicy::kInterval logs
 // on flush.ms and writes checkpoints; one Flusher pool runs the group-commit fsyncs of
 // FlushPolicy::kSync logs. Every segment file shares one FileHandleBudget. One more thread runs the
-// Scrubber (CRC checks of sealed segments at log.scrubber.io.max.bytes.per.second).
+// Scrubber (CRC checks of sealed segments at log.scrubber.io.max.bytes.per.second), and
+// log.cleaner.threads more the LogCleaner (compaction).
 //
 // Thread-safe. The returned shared_ptrs stay usable after remove() (reads of a removed log still
 // see their open files; appends fail) and after shutdown().
@@ -35,6 +36,7 @@
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "log/cleaner_options.h"
 #include "log/file_handle_budget.h"
 #include "log/flusher.h"
 #include "log/log_config.h"
@@ -43,6 +45,8 @@
 #include "log/scrubber.h"
 
 namespace eddy::log {
+
+class LogCleaner;
 
 struct TopicPartition {
   std::string topic;
@@ -83,6 +87,9 @@ struct LogManagerOptions {
   // The CRC scrubber of sealed segments (its thread starts with start(); clock and tick are the
   // LogManager's).
   ScrubberOptions scrubber;
+  // The log cleaner (compaction of cleanup.policy=compact logs); its threads start with start()
+  // and stop before shutdown() closes the logs. The clock is the LogManager's.
+  CleanerOptions cleaner;
 };
 
 class LogManager {
@@ -123,6 +130,8 @@ class LogManager {
   Status shutdown();
 
   Flusher& flusher() { return *flusher_; }
+  // The log cleaner; null until start(), and when log.cleaner.enable is off.
+  LogCleaner* cleaner() { return cleaner_.get(); }
   FileHandleBudget& file_budget() { return budget_; }
   const PreallocationBudget& preallocation_budget() const { return *preallocation_budget_; }
   const LogManagerOptions& options() const { return options_; }
@@ -158,6 +167,7 @@ class LogManager {
   bool loaded_ = false;  // open() opened every partition of every log dir
   std::thread background_;
   std::thread scrubber_thread_;
+  std::unique_ptr<LogCleaner> cleaner_;
 };
 
 }  // namespace eddy::log

@@ -294,7 +294,7 @@ Result<AppendResult> PartitionLog::append_locked(ByteSpan records,
   bool roll =
       !seg->empty() &&
       (seg->size() + records.size() > static_cast<uint64_t>(cfg.segment_bytes) ||
-       now_ms - seg->created_ms() >= cfg.segment_ms ||
+       now_ms - seg->created_ms() >= cfg.max_segment_ms() ||
        static_cast<int64_t>(seg->offset_index_bytes() + infos.size() * kOffsetIndexEntrySize) >
            cfg.segment_index_bytes ||
        last - seg->base_offset() > kMaxRelativeOffset);
@@ -496,7 +496,7 @@ Status PartitionLog::maybe_roll_and_flush() {
     int64_t now = options_.clock->wall_ms();
     auto seg = active_segment();
     if (!closed_.load() && !failed_.load() && seg && !seg->empty() &&
-        now - seg->created_ms() >= cfg.segment_ms) {
+        now - seg->created_ms() >= cfg.max_segment_ms()) {
       EDDY_RETURN_IF_ERROR(roll_locked(now));
     }
     // Indexes a read found wrong are rebuilt here, under the writer lock.
@@ -640,6 +640,8 @@ Status PartitionLog::truncate_to(Offset offset) {
     // A recovery point on disk above the cut would vouch, after a crash, for batches appended
     // here later and never synced: lower it (durably) before any of them exists.
     EDDY_RETURN_IF_ERROR(write_checkpoints());
+    // Offsets appended here again are dirty (Kafka's maybeTruncateCheckpoint).
+    if (first_dirty_.load() > leo) EDDY_RETURN_IF_ERROR(set_first_dirty_offset(Offset(leo)));
     // Damage past the cut went with it: a replica refetches those offsets from its leader.
     drop_damage_from(leo);
   }
@@ -659,6 +661,7 @@ Status PartitionLog::truncate_fully_and_start_at(Offset offset) {
     epochs_->clear();
     EDDY_RETURN_IF_ERROR(roll_locked(options_.clock->wall_ms()));
     EDDY_RETURN_IF_ERROR(write_checkpoints());
+    if (first_dirty_.load() > offset.value()) EDDY_RETURN_IF_ERROR(set_first_dirty_offset(offset));
     drop_damage_from(INT64_MIN);
   }
   complete_waiters(INT64_MIN, INT64_MIN, unavailable("log truncated fully"));
@@ -695,9 +698,12 @@ Result<int> PartitionLog::enforce_retention() {
   for (; n + 1 < segs.size(); ++n) {
     const auto& s = segs[n];
     bool below_start = segs[n + 1]->base_offset() <= start;
-    bool expired = cfg.retention_ms >= 0 && now - s->retention_timestamp_ms() > cfg.retention_ms;
-    bool over_size =
-        cfg.retention_bytes >= 0 && total - s->size() >= static_cast<uint64_t>(cfg.retention_bytes);
+    // cleanup.policy=compact alone keeps every segment: the cleaner, not age or size, decides
+    // what goes (Kafka's LogConfig.delete).
+    bool expired = cfg.cleanup_delete && cfg.retention_ms >= 0 &&
+                   now - s->retention_timestamp_ms() > cfg.retention_ms;
+    bool over_size = cfg.cleanup_delete && cfg.retention_bytes >= 0 &&
+                     total - s->size() >= static_cast<uint64_t>(cfg.retention_bytes);
     if (!below_start && !expired && !over_size) break;
     total -= s->size();
   }

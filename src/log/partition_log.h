@@ -290,6 +290,24 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
   std::vector<Offset> segment_base_offsets() const;
   const std::string& dir() const { return options_.dir; }
 
+  // Log compaction (log/log_cleaner.h; docs/storage.md, "Compaction"). The segments a cleaner
+  // may rewrite: every sealed segment wholly below the recovery point, oldest first (never the
+  // active one).
+  std::vector<std::shared_ptr<LogSegment>> cleanable_segments() const;
+  // Where the dirty section (not yet cleaned) starts: cleaner-offset-checkpoint, never below
+  // the log start offset.
+  Offset first_dirty_offset() const;
+  // Moves it (after a cleaning pass) and writes cleaner-offset-checkpoint atomically.
+  Status set_first_dirty_offset(Offset offset);
+  // Replaces `sources` (consecutive segments of this log, as cleanable_segments() gave them) by
+  // the segment the cleaner wrote and fsynced at cleaned_log_path(sources.front()), which holds
+  // exactly their offsets. Takes the append lock for the renames only. kAborted, with nothing
+  // changed, when a source is no longer in the log or changed (retention, truncation); after
+  // the commit point an error fails the log and the next open finishes the swap.
+  Status swap_cleaned(const std::vector<std::shared_ptr<LogSegment>>& sources);
+  std::string cleaned_log_path(int64_t base_offset) const;
+  FaultInjector* faults() const { return options_.faults; }
+
   // Leader-epoch cache (persisted in leader-epoch-checkpoint).
   LeaderEpoch latest_epoch() const;
   // Kafka's OffsetForLeaderEpoch semantics, see LeaderEpochCache::end_offset_for.
@@ -322,6 +340,11 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
   Status load_damage();
   void hold_unreadable_damage_at(int64_t leo);
   Status delete_segment_files_now(int64_t base);
+  // Compaction (partition_log_clean.cc): at open, before the segments are listed, removes what
+  // an interrupted cleaning left and finishes (or, for an unreadable .swap, rolls back) an
+  // interrupted swap; then reads cleaner-offset-checkpoint.
+  Status finish_cleaner_swaps();
+  void load_cleaner_checkpoint();
 
   // Writers; the caller holds append_mu_.
   Result<AppendResult> append_locked(ByteSpan records, const std::vector<BatchInfo>& infos,
@@ -421,6 +444,9 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
   std::multimap<int64_t, DurableCallback> durable_waiters_;  // guarded by durable_mu_
 
   std::unique_ptr<LeaderEpochCache> epochs_;
+
+  // cleaner-offset-checkpoint's value, -1 when there is none (the dirty section is everything).
+  std::atomic<int64_t> first_dirty_{-1};
 
   // Damaged ranges, sorted by `from`; has_damage_ lets reads skip the lock while there is none.
   mutable std::mutex damage_mu_;

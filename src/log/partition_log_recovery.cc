@@ -114,6 +114,10 @@ Status PartitionLog::load(RecoveryReport* r) {
 
   EDDY_RETURN_IF_ERROR(load_damage());
 
+  // A cleaner's interrupted swap is finished (or undone) before the segments are listed.
+  EDDY_RETURN_IF_ERROR(finish_cleaner_swaps());
+  load_cleaner_checkpoint();
+
   std::vector<int64_t> bases;
   std::vector<std::string> leftovers;
   EDDY_RETURN_IF_ERROR(scan_dir(dir, &bases, &leftovers));

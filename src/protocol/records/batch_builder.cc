@@ -25,7 +25,7 @@ void BatchBuilder::append_at(int32_t offset_delta, int64_t timestamp_ms,
   if (options_.timestamp_type == TimestampType::kLogAppendTime) {
     timestamp_ms = options_.log_append_time_ms;
   }
-  if (count_ == 0) base_timestamp_ = timestamp_ms;
+  if (count_ == 0) base_timestamp_ = options_.delete_horizon_ms.value_or(timestamp_ms);
   max_timestamp_ = count_ == 0 ? timestamp_ms : std::max(max_timestamp_, timestamp_ms);
   RecordFields fields{timestamp_ms - base_timestamp_, offset_delta, key, value, headers};
   append_record(fields, records_);
@@ -53,8 +53,9 @@ Result<Bytes> BatchBuilder::build() const {
   if (options_.timestamp_type == TimestampType::kLogAppendTime) h.attributes |= kTimestampTypeBit;
   if (options_.transactional) h.attributes |= kTransactionalBit;
   if (options_.control) h.attributes |= kControlBit;
-  h.last_offset_delta = std::max(last_offset_delta_, 0);
-  h.base_timestamp = base_timestamp_;
+  if (options_.delete_horizon_ms) h.attributes |= kDeleteHorizonBit;
+  h.last_offset_delta = std::max(options_.last_offset_delta.value_or(last_offset_delta_), 0);
+  h.base_timestamp = options_.delete_horizon_ms.value_or(base_timestamp_);
   h.max_timestamp = options_.timestamp_type == TimestampType::kLogAppendTime
                         ? options_.log_append_time_ms
                         : max_timestamp_;

@@ -37,6 +37,13 @@ struct BatchOptions {
   int32_t base_sequence = kNoSequence;
   bool transactional = false;
   bool control = false;
+  // The log cleaner's rewrite of a batch (Kafka's MemoryRecordsBuilder overrides): the original
+  // batch's last offset delta, kept although its last records were removed, so that the batch
+  // still covers its offsets and the producer's last sequence survives.
+  std::optional<int32_t> last_offset_delta = std::nullopt;
+  // KIP-534's delete horizon: the base timestamp holds it (records' timestamp deltas are taken
+  // from it, so their timestamps are unchanged) and attribute bit 6 says so.
+  std::optional<int64_t> delete_horizon_ms = std::nullopt;
 };
 
 class BatchBuilder {

@@ -1,0 +1,65 @@
+#pragma once
+// OffsetMap: the log cleaner's bounded map from a record key to the last offset at which the
+// dirty section holds it (Kafka's SkimpyOffsetMap). It never grows: the memory is given up front
+// (log.cleaner.dedupe.buffer.size divided among the cleaner threads) and holds slots of a 128-bit
+// key hash plus an offset, 24 bytes each, open-addressed. Keys are never stored, only their hash:
+// two keys with the same 128 bits would be taken for one (a chance of about n^2 / 2^129 for n
+// keys, as in Kafka, whose map keeps an MD5 of the key). full() turns true at `load_factor` of
+// the slots; the cleaner then stops reading the dirty section and cleans what the map covers, and
+// the next pass starts where this one ended (docs/storage.md, "Compaction").
+//
+// Not thread-safe: one cleaner thread owns one map.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "common/bytes.h"
+
+namespace eddy::log {
+
+class OffsetMap {
+ public:
+  static constexpr size_t kSlotBytes = 24;
+
+  // `memory_bytes` bounds the slots' memory (two slots at least: one entry and an empty slot).
+  explicit OffsetMap(size_t memory_bytes, double load_factor = 0.9);
+
+  // Records that `key` is at `offset` (offsets are put in increasing order, so the last put wins).
+  // Callers check has_room_for() first; a put into a full map of a new key is refused (false).
+  bool put(ByteSpan key, int64_t offset);
+  // The offset last put for `key`, if any.
+  std::optional<int64_t> get(ByteSpan key) const;
+  // Whether `n` more new keys fit under the load factor.
+  bool has_room_for(size_t n) const { return entries_ + n <= max_entries_; }
+  bool full() const { return entries_ >= max_entries_; }
+  void clear();
+
+  size_t size() const { return entries_; }
+  size_t slots() const { return slots_.size(); }
+  size_t max_entries() const { return max_entries_; }
+  size_t memory_bytes() const { return slots_.size() * sizeof(Slot); }
+  // The largest offset put since clear(), -1 when none.
+  int64_t latest_offset() const { return latest_offset_; }
+
+ private:
+  struct Slot {
+    uint64_t h1 = 0;
+    uint64_t h2 = 0;  // 0 in both halves marks an empty slot (a hash of 0 is remapped)
+    int64_t offset = -1;
+  };
+  static_assert(sizeof(Slot) == kSlotBytes);
+  // The slot holding the hash, or the empty slot where it would go.
+  size_t find(uint64_t h1, uint64_t h2) const;
+
+  std::vector<Slot> slots_;
+  size_t max_entries_;
+  size_t entries_ = 0;
+  int64_t latest_offset_ = -1;
+};
+
+// The 128-bit key hash the map uses (two independent 64-bit mixes of the bytes).
+void hash_key_128(ByteSpan key, uint64_t* h1, uint64_t* h2);
+
+}  // namespace eddy::log

@@ -1,0 +1,499 @@
+// The log cleaner (log/log_cleaner.h): what a pass keeps, offsets and holes, tombstones,
+// producer state, bounded memory, corrupt batches, codecs, and the crash-safe swap.
+
+#include "log/log_cleaner.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+#include <set>
+#include <string>
+
+#include "log/log_format.h"
+#include "log/log_segment.h"
+#include "protocol/records/batch_builder.h"
+#include "protocol/records/batch_reader.h"
+#include "tests/unit/log/log_fixture.h"
+
+namespace eddy::log::testing {
+namespace {
+
+struct Rec {
+  int64_t offset;
+  std::string key;
+  std::optional<std::string> value;  // nullopt: a tombstone
+};
+
+std::string str(ByteSpan b) {
+  return std::string(reinterpret_cast<const char*>(b.data()), b.size());
+}
+
+class CleanerTest : public LogFixture {
+ protected:
+  CleanerTest() {
+    config_.segment_bytes = 4096;
+    config_.cleanup_compact = true;
+    config_.cleanup_delete = false;
+    config_.delete_retention_ms = 10'000;
+    config_.segment_ms = 100;  // seal() rolls by segment.ms
+  }
+
+  // One batch of `records` (key, value) pairs; a nullopt value is a tombstone.
+  int64_t append_kv(PartitionLog& log,
+                    const std::vector<std::pair<std::string, std::optional<std::string>>>& kvs,
+                    records::BatchOptions o = {}) {
+    records::BatchBuilder b(o);
+    for (const auto& [k, v] : kvs) {
+      std::optional<ByteSpan> value;
+      if (v) value = as_bytes(*v);
+      b.append(clock_.wall_ms(), as_bytes(k), value);
+    }
+    Bytes batch = *b.build();
+    auto r = log.append(batch, LeaderEpoch(0));
+    EXPECT_TRUE(r.is_ok()) << r.status().to_string();
+    return r.is_ok() ? r->base_offset.value() : -1;
+  }
+
+  // Every record readable, in offset order, and checks that the batches' offsets are contiguous
+  // from the log start (fillers cover the holes).
+  std::vector<Rec> read_records(const PartitionLog& log) {
+    std::vector<Rec> out;
+    int64_t cur = log.log_start_offset().value();
+    int64_t expect_next = cur;
+    for (int i = 0; i < 1000000 && cur < log.log_end_offset().value(); ++i) {
+      auto r = log.read(Offset(cur), 1 << 20, log.log_end_offset());
+      EXPECT_TRUE(r.is_ok()) << r.status().to_string();
+      if (!r.is_ok() || r->records.empty()) break;
+      Bytes bytes = *r->records.read_all();
+      size_t pos = 0;
+      while (pos < bytes.size()) {
+        auto h = records::read_batch_header(bytes.data() + pos);
+        EXPECT_EQ(h.base_offset, expect_next);
+        expect_next = h.next_offset();
+        auto d = records::decode_batch(ByteSpan(bytes.data() + pos, h.size_bytes()));
+        EXPECT_TRUE(d.is_ok()) << d.status().to_string();
+        if (d.is_ok()) {
+          for (const auto& rec : d->records) {
+            std::optional<std::string> v;
+            if (rec.value) v = str(*rec.value);
+            out.push_back({rec.offset, rec.key ? str(*rec.key) : "", v});
+          }
+        }
+        pos += h.size_bytes();
+      }
+      cur = r->next_offset.value();
+    }
+    EXPECT_EQ(expect_next, log.log_end_offset().value());
+    return out;
+  }
+
+  // The latest record per key among `recs`.
+  static std::map<std::string, Rec> latest(const std::vector<Rec>& recs) {
+    std::map<std::string, Rec> m;
+    for (const Rec& r : recs) m.insert_or_assign(r.key, r);
+    return m;
+  }
+
+  // Writes `updates` records over `keys` keys, 10 per batch, and rolls so that all is sealed.
+  std::map<std::string, Rec> write_updates(PartitionLog& log, int updates, int keys) {
+    std::vector<Rec> written;
+    std::vector<std::pair<std::string, std::optional<std::string>>> batch;
+    for (int i = 0; i < updates; ++i) {
+      std::string k = "key-" + std::to_string(i % keys);
+      batch.emplace_back(k, "value-" + std::to_string(i) + std::string(20, 'x'));
+      if (batch.size() == 10 || i + 1 == updates) {
+        int64_t base = append_kv(log, batch);
+        for (size_t j = 0; j < batch.size(); ++j) {
+          written.push_back({base + static_cast<int64_t>(j), batch[j].first, batch[j].second});
+        }
+        batch.clear();
+      }
+    }
+    seal(log);
+    return latest(written);
+  }
+
+  // Rolls the active segment (segment.ms passes) and flushes: everything written is cleanable.
+  void seal(PartitionLog& log) {
+    clock_.advance_ms(config_.segment_ms + 1);
+    append_kv(log, {{"roll", "r"}});
+    ASSERT_TRUE(log.flush().is_ok());
+  }
+
+  CleanStats clean(PartitionLog& log, uint64_t map_bytes = 1 << 20) {
+    Cleaner c(map_bytes, 0.9, nullptr, &clock_,
+              [this](const std::string&, const CleanerCorruption& e) { corrupt_.push_back(e); });
+    auto r = c.clean(log);
+    EXPECT_TRUE(r.is_ok()) << r.status().to_string();
+    return r.is_ok() ? *r : CleanStats{};
+  }
+
+  void expect_latest(const PartitionLog& log, const std::map<std::string, Rec>& want) {
+    std::vector<Rec> got = read_records(log);
+    std::map<std::string, Rec> got_latest = latest(got);
+    for (const auto& [k, r] : want) {
+      if (k == "roll") continue;
+      ASSERT_TRUE(got_latest.count(k)) << k;
+      EXPECT_EQ(got_latest[k].offset, r.offset) << k;
+      EXPECT_EQ(got_latest[k].value, r.value) << k;
+    }
+  }
+
+  std::vector<CleanerCorruption> corrupt_;
+};
+
+TEST_F(CleanerTest, KeepsTheLatestValueOfEveryKeyAcrossManySegments) {
+  auto log = open();
+  auto want = write_updates(*log, 2000, 50);
+  int segments_before = log->segment_count();
+  ASSERT_GT(segments_before, 10);
+  uint64_t size_before = log->size_bytes();
+  int64_t leo = log->log_end_offset().value();
+  CleanStats s = clean(*log);
+  EXPECT_EQ(s.first_dirty_after, log->cleanable_segments().back()->next_offset());
+  EXPECT_EQ(log->log_end_offset().value(), leo);
+  EXPECT_LT(log->size_bytes(), size_before / 5);
+  // Full segments are cleaned one to one; the next pass merges the small cleaned ones (groups
+  // of at most segment.bytes, Kafka's groupSegmentsBySize).
+  auto more = write_updates(*log, 20, 50);
+  for (auto& [k, r] : more) want.insert_or_assign(k, r);
+  leo = log->log_end_offset().value();
+  clean(*log);
+  EXPECT_LT(log->segment_count(), segments_before / 3);
+  std::vector<Rec> got = read_records(*log);
+  // Exactly one record per key below the active segment: the latest.
+  std::map<std::string, int> count;
+  for (const Rec& r : got) ++count[r.key];
+  for (const auto& [k, n] : count) {
+    if (k != "roll") {
+      EXPECT_EQ(n, 1) << k;
+    }
+  }
+  expect_latest(*log, want);
+  // The same after a restart, and the checkpoint survives it.
+  int64_t dirty = log->first_dirty_offset().value();
+  ASSERT_TRUE(log->close().is_ok());
+  log.reset();
+  auto again = open();
+  EXPECT_EQ(again->first_dirty_offset().value(), dirty);
+  expect_latest(*again, want);
+  EXPECT_EQ(again->log_end_offset().value(), leo);
+}
+
+TEST_F(CleanerTest, NeverTouchesTheActiveSegment) {
+  auto log = open();
+  append_kv(*log, {{"a", "1"}, {"a", "2"}, {"a", "3"}});
+  CleanStats s = clean(*log);
+  EXPECT_EQ(s.segments_in, 0);
+  EXPECT_EQ(read_records(*log).size(), 3u);
+}
+
+TEST_F(CleanerTest, AnOffsetMapSmallerThanTheKeySetCleansInSeveralPasses) {
+  auto log = open();
+  auto want = write_updates(*log, 3000, 300);
+  // Room for 40 keys: the dirty section takes several passes.
+  uint64_t map_bytes = 45 * OffsetMap::kSlotBytes;
+  int passes = 0;
+  int64_t end = log->cleanable_segments().back()->next_offset();
+  while (log->first_dirty_offset().value() < end && passes < 1000) {
+    CleanStats s = clean(*log, map_bytes);
+    EXPECT_LE(s.map_entries, 40);
+    EXPECT_GT(s.first_dirty_after, s.first_dirty_before);
+    ++passes;
+  }
+  EXPECT_GT(passes, 5);
+  // One more pass over the whole log with a map that holds the keys the last dirty part had is
+  // not needed: every key's latest value is there, and older ones of keys seen in a later pass
+  // are gone.
+  expect_latest(*log, want);
+  std::map<std::string, int> count;
+  for (const Rec& r : read_records(*log)) ++count[r.key];
+  int duplicated = 0;
+  for (const auto& [k, n] : count) duplicated += n > 1;
+  // A key whose last update came before a later pass's range keeps one older copy per pass at
+  // most; most keys end with one.
+  EXPECT_LT(duplicated, 300);
+}
+
+TEST_F(CleanerTest, TombstonesStayForDeleteRetentionThenGo) {
+  auto log = open();
+  append_kv(*log, {{"a", "1"}, {"b", "1"}});
+  append_kv(*log, {{"a", std::nullopt}});
+  seal(*log);
+  clean(*log);
+  auto recs = read_records(*log);
+  auto l = latest(recs);
+  ASSERT_TRUE(l.count("a"));
+  EXPECT_FALSE(l["a"].value.has_value());  // the tombstone, the value before it gone
+  EXPECT_EQ(std::count_if(recs.begin(), recs.end(), [](const Rec& r) { return r.key == "a"; }), 1);
+  // Before delete.retention.ms has passed, another pass keeps it.
+  clock_.advance_ms(config_.delete_retention_ms - 1000);
+  append_kv(*log, {{"c", "1"}});
+  seal(*log);
+  CleanStats s = clean(*log);
+  EXPECT_EQ(s.tombstones_removed, 0);
+  EXPECT_TRUE(latest(read_records(*log)).count("a"));
+  clock_.advance_ms(1000);
+  s = clean(*log);
+  EXPECT_EQ(s.tombstones_removed, 1);
+  EXPECT_FALSE(latest(read_records(*log)).count("a"));
+  EXPECT_TRUE(latest(read_records(*log)).count("b"));
+}
+
+TEST_F(CleanerTest, HolesAreServedByReadAndOffsetForTimestamp) {
+  auto log = open();
+  // a@0..9 superseded by a@10; b@11 kept.
+  for (int i = 0; i < 10; ++i) {
+    append_kv(*log, {{"a", "v" + std::to_string(i)}});
+    clock_.advance_ms(10);
+  }
+  int64_t ts_a10 = clock_.wall_ms();
+  append_kv(*log, {{"a", "last"}, {"b", "b"}});
+  seal(*log);
+  clean(*log);
+  // A read at an offset that was removed answers the batch covering it (an empty filler), and
+  // the next read goes on to the next record.
+  auto r = log->read(Offset(3), 1 << 20, log->log_end_offset());
+  ASSERT_TRUE(r.is_ok());
+  auto recs = read_records(*log);
+  ASSERT_GE(recs.size(), 2u);
+  EXPECT_EQ(recs[0].offset, 10);
+  EXPECT_EQ(recs[1].offset, 11);
+  // ListOffsets by the timestamp of a removed record: the first kept record at or after it.
+  auto t = log->offset_for_timestamp(ts_a10 - 50);
+  ASSERT_TRUE(t.is_ok());
+  ASSERT_TRUE(t->has_value());
+  EXPECT_EQ((*t)->offset.value(), 10);
+  // Earliest and latest are unchanged.
+  EXPECT_EQ(log->log_start_offset().value(), 0);
+}
+
+TEST_F(CleanerTest, KeepsTheLastBatchOfEachProducer) {
+  auto log = open();
+  records::BatchOptions p;
+  p.producer_id = 42;
+  p.producer_epoch = 3;
+  p.base_sequence = 0;
+  append_kv(*log, {{"a", "1"}}, p);
+  p.base_sequence = 1;
+  append_kv(*log, {{"a", "2"}, {"a", "3"}}, p);
+  append_kv(*log, {{"a", "4"}});  // no producer id: supersedes both
+  seal(*log);
+  clean(*log);
+  auto r = log->read(Offset(0), 1 << 20, log->log_end_offset());
+  Bytes bytes = *r->records.read_all();
+  bool found = false;
+  for (const auto& h : parse_batches(bytes)) {
+    if (h.producer_id == 42) {
+      EXPECT_FALSE(found) << "only the last batch of producer 42 stays";
+      found = true;
+      EXPECT_EQ(h.base_offset, 1);
+      EXPECT_EQ(h.last_offset(), 2);
+      EXPECT_EQ(h.base_sequence, 1);
+      EXPECT_EQ(h.producer_epoch, 3);
+      EXPECT_EQ(h.records_count, 0);
+    }
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST_F(CleanerTest, RecompressesWithTheBatchCodec) {
+  for (auto codec : {records::Compression::kGzip, records::Compression::kSnappy,
+                     records::Compression::kLz4, records::Compression::kZstd}) {
+    TempDir t;
+    auto o = options();
+    o.dir = t.path() + "/c-0";
+    auto log = *PartitionLog::open(o);
+    records::BatchOptions bo;
+    bo.compression = codec;
+    append_kv(*log, {{"a", "1"}, {"b", "1"}, {"c", "1"}}, bo);
+    append_kv(*log, {{"a", "2"}});
+    seal(*log);
+    clean(*log);
+    auto r = log->read(Offset(0), 1 << 20, log->log_end_offset());
+    Bytes bytes = *r->records.read_all();
+    auto hs = parse_batches(bytes);
+    ASSERT_FALSE(hs.empty());
+    EXPECT_EQ(hs[0].compression(), codec);
+    EXPECT_EQ(hs[0].records_count, 2);
+    EXPECT_EQ(hs[0].last_offset_delta, 2);
+    auto recs = read_records(*log);
+    ASSERT_GE(recs.size(), 3u);
+    EXPECT_EQ(recs[0].key, "b");
+    EXPECT_EQ(recs[1].key, "c");
+    EXPECT_EQ(recs[2].key, "a");
+    EXPECT_EQ(recs[2].value, "2");
+  }
+}
+
+TEST_F(CleanerTest, RecordsWithoutKeyAreRemoved) {
+  auto log = open();
+  records::BatchBuilder b;
+  b.append(clock_.wall_ms(), std::nullopt, as_bytes(std::string_view("no key")));
+  Bytes batch = *b.build();
+  ASSERT_TRUE(log->append(batch, LeaderEpoch(0)).is_ok());
+  append_kv(*log, {{"a", "1"}});
+  seal(*log);
+  clean(*log);
+  auto recs = read_records(*log);
+  ASSERT_FALSE(recs.empty());
+  EXPECT_EQ(recs[0].key, "a");
+}
+
+TEST_F(CleanerTest, ACorruptBatchIsSkippedAndReportedNeverServed) {
+  auto log = open();
+  append_kv(*log, {{"a", "1"}, {"b", "1"}});
+  append_kv(*log, {{"c", "1"}});
+  seal(*log);
+  ASSERT_TRUE(log->close().is_ok());
+  log.reset();
+  // Flip a byte inside the first batch's records: its CRC no longer matches.
+  std::string path = segment_path(dir(), 0, ".log");
+  Bytes data = read_file(path);
+  data[records::kBatchHeaderSize + 5] ^= 0xff;
+  write_file(path, data);
+  log = open();
+  CleanStats s = clean(*log);
+  EXPECT_EQ(s.corrupt_batches, 1);
+  ASSERT_EQ(corrupt_.size(), 1u);
+  EXPECT_EQ(corrupt_[0].base_offset, 0);
+  EXPECT_EQ(corrupt_[0].last_offset, 1);
+  auto recs = read_records(*log);
+  ASSERT_FALSE(recs.empty());
+  EXPECT_EQ(recs[0].key, "c");
+  EXPECT_EQ(recs[0].offset, 2);
+}
+
+TEST_F(CleanerTest, ACrashAtEveryStepOfTheSwapRecoversOldOrNewSegments) {
+  auto log = open();
+  auto want = write_updates(*log, 600, 40);
+  uint64_t size_before = log->size_bytes();
+  auto sizes = [](const std::string& d, const std::vector<Offset>& bases) {
+    std::set<std::pair<int64_t, uint64_t>> out;
+    for (Offset b : bases) out.insert({b.value(), file_size(segment_path(d, b.value(), ".log"))});
+    return out;
+  };
+  auto old_segments = sizes(dir(), log->segment_base_offsets());
+  std::vector<std::pair<std::string, std::string>> snapshots;  // step, directory
+  int n = 0;
+  faults_.set_crash_point_hook([&](std::string_view step) {
+    std::string copy = tmp_.path() + "/crash-" + std::to_string(n++) + "-" + std::string(step);
+    std::filesystem::copy(dir(), copy, std::filesystem::copy_options::recursive);
+    snapshots.emplace_back(std::string(step), copy);
+  });
+  clean(*log);
+  faults_.set_crash_point_hook(nullptr);
+  ASSERT_LT(log->size_bytes(), size_before / 2);
+  auto new_segments = sizes(dir(), log->segment_base_offsets());
+  std::set<std::string> steps;
+  for (const auto& [step, copy] : snapshots) steps.insert(step);
+  EXPECT_EQ(steps, (std::set<std::string>{"cleaned", "swap", "retire", "install", "unlink"}));
+  for (const auto& [step, copy] : snapshots) {
+    SCOPED_TRACE(copy);
+    auto o = options();
+    o.dir = copy;
+    auto r = PartitionLog::open(o);
+    ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+    auto& reopened = *r;
+    expect_latest(*reopened, want);
+    EXPECT_EQ(reopened->log_end_offset(), log->log_end_offset());
+    // Never a mix: each segment is a source or a cleaned one whole, and nothing the protocol
+    // leaves behind stays.
+    for (const auto& seg : sizes(copy, reopened->segment_base_offsets())) {
+      EXPECT_TRUE(old_segments.count(seg) || new_segments.count(seg))
+          << seg.first << " " << seg.second;
+    }
+    for (const auto& e : std::filesystem::directory_iterator(copy)) {
+      std::string name = e.path().filename().string();
+      EXPECT_FALSE(name.ends_with(kCleanedSuffix) || name.ends_with(kSwapSuffix) ||
+                   name.ends_with(kDeletedSuffix))
+          << name;
+    }
+    // A later pass over the recovered log reaches the same result.
+    Cleaner c(1 << 20, 0.9, nullptr, &clock_);
+    ASSERT_TRUE(c.clean(*reopened).is_ok());
+    expect_latest(*reopened, want);
+  }
+}
+
+TEST_F(CleanerTest, RetentionKeepsSegmentsOfACompactOnlyLog) {
+  config_.retention_ms = 1;
+  auto log = open();
+  write_updates(*log, 200, 10);
+  clock_.advance_ms(1000);
+  auto r = log->enforce_retention();
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(*r, 0);
+  LogConfig both = config_;
+  both.cleanup_delete = true;
+  log->update_config(both);
+  r = log->enforce_retention();
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_GT(*r, 0);
+}
+
+TEST_F(CleanerTest, TheDirtiestLogIsCleanedFirstAndOnlyPastTheRatio) {
+  auto a = open();
+  write_updates(*a, 400, 10);
+  CleanerOptions co;
+  co.clock = &clock_;
+  std::vector<std::shared_ptr<PartitionLog>> logs{a};
+  LogCleaner lc(co, [&] { return logs; });
+  Cleaner c(1 << 20, 0.9, nullptr, &clock_);
+  auto r = lc.clean_dirtiest(c);
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_TRUE(*r);
+  // Everything is clean now: below min.cleanable.dirty.ratio, nothing to do.
+  r = lc.clean_dirtiest(c);
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_FALSE(*r);
+  EXPECT_EQ(lc.passes(), 1);
+  // A policy change without compact (IncrementalAlterConfigs) stops the cleaning of the log.
+  write_updates(*a, 400, 10);
+  LogConfig del = config_;
+  del.cleanup_compact = false;
+  a->update_config(del);
+  r = lc.clean_dirtiest(c);
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_FALSE(*r);
+  a->update_config(config_);
+  EXPECT_GT(cleanable_view(*a, clock_.wall_ms()).dirty_ratio(), 0.5);
+  r = lc.clean_dirtiest(c);
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_TRUE(*r);
+}
+
+TEST(IoThrottleTest, BytesChargedNeverOutrunTheRate) {
+  ManualClock clock;
+  int64_t slept_ns = 0;
+  IoThrottle t(1000.0, &clock, [&](int64_t ns) {
+    slept_ns += ns;
+    clock.advance_ms(ns / 1'000'000);
+  });
+  for (int i = 0; i < 100; ++i) t.charge(100);  // 10,000 bytes at 1,000 bytes/s
+  // One second's burst, then the rest paid by waiting: at least 9 s.
+  EXPECT_GE(slept_ns, 9'000'000'000LL - 100'000'000LL);
+  EXPECT_EQ(t.charged(), 10'000u);
+}
+
+TEST(OffsetMapTest, BoundedAndLastPutWins) {
+  OffsetMap m(100 * OffsetMap::kSlotBytes, 0.5);
+  EXPECT_EQ(m.slots(), 100u);
+  EXPECT_EQ(m.max_entries(), 50u);
+  for (int i = 0; i < 50; ++i) {
+    std::string k = "k" + std::to_string(i);
+    EXPECT_TRUE(m.put(as_bytes(k), i));
+  }
+  EXPECT_TRUE(m.full());
+  EXPECT_FALSE(m.put(as_bytes(std::string_view("new")), 99));
+  EXPECT_TRUE(m.put(as_bytes(std::string_view("k3")), 100));
+  EXPECT_EQ(*m.get(as_bytes(std::string_view("k3"))), 100);
+  EXPECT_FALSE(m.get(as_bytes(std::string_view("new"))).has_value());
+  EXPECT_EQ(m.latest_offset(), 100);
+  m.clear();
+  EXPECT_EQ(m.size(), 0u);
+}
+
+}  // namespace
+}  // namespace eddy::log::testing
