@@ -18,8 +18,6 @@ of the internal topics are 1); the JVM flags are those of Kafka's kafka-server-s
 import base64
 import os
 import signal
-import socket
-import struct
 import subprocess
 import sys
 import tempfile
@@ -27,6 +25,9 @@ import time
 import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# One free-port picker and one "answers ApiVersions" probe for Eddy and Kafka alike.
+sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "tests", "integration", "broker"))
+from eddy_harness import free_port, serving  # noqa: E402
 
 # kafka-server-start.sh's KAFKA_HEAP_OPTS and kafka-run-class.sh's KAFKA_JVM_PERFORMANCE_OPTS.
 KAFKA_JVM_FLAGS = [
@@ -47,25 +48,6 @@ def kafka_libs():
 
 def classpath():
     return os.path.join(kafka_libs(), "*")
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-# ApiVersions v0, correlation id 1, client id "h".
-_API_VERSIONS_V0 = struct.pack(">ihhih", 2 + 2 + 4 + 2 + 1, 18, 0, 1, 1) + b"h"
-
-
-def serving(port, timeout_s=1):
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=timeout_s) as s:
-            s.sendall(_API_VERSIONS_V0)
-            return len(s.recv(4)) == 4
-    except OSError:
-        return False
 
 
 class KafkaNode:
