@@ -209,5 +209,65 @@ TEST_F(ProducerSnapshotTest, TruncationDeletesTheSnapshotsPastTheNewLogEnd) {
   EXPECT_EQ(append(*p, make_batch(1, kPid, 0, 3)).error, 0);
 }
 
+records::BatchHeader header(int64_t pid, int16_t epoch, int32_t seq) {
+  records::BatchHeader h;
+  h.producer_id = pid;
+  h.producer_epoch = epoch;
+  h.base_sequence = seq;
+  h.last_offset_delta = 0;
+  h.records_count = 1;
+  return h;
+}
+
+TEST(ProducerStateSerialization, RoundTripKeepsBatchesEpochsAndEvictionOrder) {
+  ProducerStateTable t;
+  for (int32_t seq = 0; seq < 7; ++seq) t.record(header(1, 3, seq), Offset(seq), Offset(seq));
+  t.record(header(2, 0, 0), Offset(7), Offset(7));
+  ProducerStateTable back;
+  ASSERT_TRUE(ProducerStateTable::parse(t.serialize(), &back).is_ok());
+  ASSERT_EQ(back.producer_count(), 2u);
+  const ProducerEntry* e = back.find(1);
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(e->epoch, 3);
+  ASSERT_EQ(e->batches.size(), kBatchesPerProducer);
+  EXPECT_EQ(e->batches.front().first_sequence, 2);
+  EXPECT_EQ(e->batches.back().last_offset, Offset(6));
+  // Producer 1 was written least recently: it is still the older of the two.
+  EXPECT_LT(back.find(1)->last_write_seq, back.find(2)->last_write_seq);
+  EXPECT_TRUE(back.check(header(1, 3, 6)).duplicate);
+}
+
+TEST(ProducerStateSerialization, MalformedBodiesAreCorruptionAndLeaveTheTableAlone) {
+  ProducerStateTable t;
+  t.record(header(1, 0, 0), Offset(0), Offset(0));
+  const Bytes good = t.serialize();
+  ProducerStateTable out;
+  out.record(header(9, 0, 0), Offset(0), Offset(0));
+  auto expect_corrupt = [&](Bytes bytes) {
+    Status s = ProducerStateTable::parse(bytes, &out);
+    EXPECT_EQ(s.code(), StatusCode::kCorruption) << s.to_string();
+  };
+  expect_corrupt(Bytes(good.begin(), good.end() - 1));  // cut short
+  Bytes extra = good;
+  extra.push_back(0);
+  expect_corrupt(extra);  // trailing bytes
+  Bytes count = good;
+  store_be32(count.data(), 2);
+  expect_corrupt(count);  // more producers than present
+  Bytes huge = good;
+  store_be32(huge.data(), 0xFFFFFFFF);
+  expect_corrupt(huge);  // a count no partition keeps
+  Bytes no_batches = good;
+  store_be32(no_batches.data() + 4 + 10, 0);
+  expect_corrupt(no_batches);  // a producer without batches
+  Bytes twice(4 + 2 * (good.size() - 4));
+  store_be32(twice.data(), 2);
+  std::copy(good.begin() + 4, good.end(), twice.begin() + 4);
+  std::copy(good.begin() + 4, good.end(), twice.begin() + good.size());
+  expect_corrupt(twice);  // one producer id twice
+  EXPECT_EQ(out.producer_count(), 1u);
+  EXPECT_NE(out.find(9), nullptr);
+}
+
 }  // namespace
 }  // namespace eddy::broker
