@@ -563,7 +563,14 @@ Status Partition::take_producer_snapshot() {
 
 Status Partition::take_producer_snapshot_locked() {
   snapshot_segment_base_ = log_->active_segment_base();
-  return write_producer_snapshot(log_->dir(), log_->log_end_offset(), producers_);
+  const Offset end = log_->log_end_offset();
+  EDDY_ASSIGN_OR_RETURN(std::vector<Offset> existing, list_producer_snapshots(log_->dir()));
+  // Nothing to add, and no fsync spent: the state at the log end is on disk already (a restart
+  // with no append since), or there is no state and no snapshot (the replay at start finds the
+  // same nothing). A clean stop of many partitions without idempotent producers writes nothing.
+  if (!existing.empty() && existing.back() == end) return Status::ok();
+  if (existing.empty() && producers_.producer_count() == 0) return Status::ok();
+  return write_producer_snapshot(log_->dir(), end, producers_);
 }
 
 void Partition::maybe_snapshot_after_roll_locked() {

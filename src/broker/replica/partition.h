@@ -148,7 +148,8 @@ class Partition : public std::enable_shared_from_this<Partition> {
   // (roughly: whole segments, newest first) are replayed instead.
   Status rebuild_producer_state(uint64_t scan_bytes);
   // Writes the producer state at the log end offset to a snapshot (clean shutdown; the appends
-  // write one themselves each time the log rolls).
+  // write one themselves each time the log rolls). Writes nothing when a snapshot at the log end
+  // exists already, or when there is neither producer state nor any snapshot.
   Status take_producer_snapshot();
   size_t producer_count() const;
 

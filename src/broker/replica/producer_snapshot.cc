@@ -90,9 +90,11 @@ Result<std::optional<Offset>> load_producer_snapshot(const std::string& dir, Off
   for (auto it = snapshots.rbegin(); it != snapshots.rend(); ++it) {
     Status read = read_producer_snapshot(dir, *it, table);
     if (read) return std::optional<Offset>(*it);
-    // The state is rebuilt from an older snapshot and a longer replay instead.
-    spdlog::warn("{}: ignoring producer-state snapshot {}: {}", dir, producer_snapshot_name(*it),
-                 read.to_string());
+    // The state is rebuilt from an older snapshot and a longer replay instead; the file goes, so
+    // that the next snapshot at this offset is written anew rather than taken as already there.
+    spdlog::warn("{}: deleting unreadable producer-state snapshot {}: {}", dir,
+                 producer_snapshot_name(*it), read.to_string());
+    EDDY_RETURN_IF_ERROR(log::remove_file(dir + "/" + producer_snapshot_name(*it)));
   }
   return std::optional<Offset>();
 }

@@ -32,7 +32,7 @@ Status write_producer_snapshot(const std::string& dir, Offset offset,
 Status read_producer_snapshot(const std::string& dir, Offset offset, ProducerStateTable* table);
 // At load: deletes the snapshots past `log_end` (offsets a crash took back or a truncation
 // removed), then reads the newest readable one into *table and returns its offset; unreadable
-// ones are logged and skipped. nullopt when none was readable (*table untouched).
+// ones are logged and deleted. nullopt when none was readable (*table untouched).
 Result<std::optional<Offset>> load_producer_snapshot(const std::string& dir, Offset log_end,
                                                      ProducerStateTable* table);
 // Deletes the snapshots past `offset` (the log was truncated there, or lost those offsets).

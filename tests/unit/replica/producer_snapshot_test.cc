@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <deque>
 #include <filesystem>
 #include <fstream>
@@ -130,6 +131,28 @@ TEST_F(ProducerSnapshotTest, CleanShutdownWritesASnapshotAtTheLogEnd) {
   EXPECT_TRUE(append(*p, make_batch(1, kPid, 0, 4)).duplicate);
 }
 
+TEST_F(ProducerSnapshotTest, AStopThatWouldAddNothingWritesNoSnapshot) {
+  {
+    // No idempotent producer: no state, so no snapshot, at a roll or at the stop.
+    auto p = open();
+    while (log_->segment_count() < 3) ASSERT_EQ(append(*p, make_batch(4)).error, 0);
+    ASSERT_TRUE(p->take_producer_snapshot().is_ok());
+    EXPECT_TRUE(snapshot_files().empty());
+    ASSERT_EQ(append(*p, make_batch(1, kPid, 0, 0)).error, 0);
+    ASSERT_TRUE(p->take_producer_snapshot().is_ok());
+    ASSERT_EQ(snapshot_files().size(), 1u);
+    crash();
+  }
+  // Restarted with no append since: the snapshot at the log end is the state; not rewritten.
+  const std::string path = log_dir() + "/" + snapshot_files().back();
+  const auto written = fs::last_write_time(path);
+  auto p = open();
+  fs::last_write_time(path, written - std::chrono::hours(1));
+  ASSERT_TRUE(p->take_producer_snapshot().is_ok());
+  EXPECT_EQ(fs::last_write_time(path), written - std::chrono::hours(1));
+  EXPECT_EQ(snapshot_files().size(), 1u);
+}
+
 TEST_F(ProducerSnapshotTest, ACorruptSnapshotIsIgnoredAndAnOlderOneIsReplayedFrom) {
   {
     auto p = open();
@@ -146,6 +169,8 @@ TEST_F(ProducerSnapshotTest, ACorruptSnapshotIsIgnoredAndAnOlderOneIsReplayedFro
   }
   auto p = open();
   EXPECT_TRUE(append(*p, make_batch(1, kPid, 0, 4)).duplicate);
+  // The unreadable file is gone: a later snapshot at its offset is written anew.
+  for (const std::string& n : snapshot_files()) EXPECT_NE(n, names.back());
 }
 
 TEST_F(ProducerSnapshotTest, SnapshotsPastTheLogEndAreDeletedAtLoad) {
