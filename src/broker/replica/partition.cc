@@ -534,9 +534,20 @@ Status Partition::rebuild_producer_state(uint64_t scan_bytes) {
   uint64_t scanned = 0;
   Offset next = from;
   while (next < end && scanned < budget) {
-    EDDY_ASSIGN_OR_RETURN(log::ReadResult read, log_->read(next, kChunkBytes, end));
-    if (read.records.empty()) break;
-    EDDY_ASSIGN_OR_RETURN(Bytes bytes, read.records.read_all());
+    Result<log::ReadResult> read = log_->read(next, kChunkBytes, end);
+    Result<Bytes> chunk = read.is_ok() ? read->records.read_all() : read.status();
+    if (!chunk.is_ok()) {
+      // Damage (the log records and reports it): the state from the rest of this segment is
+      // lost, not the partition; the replay goes on at the next segment.
+      spdlog::warn("partition {}-{}: producer-state replay skips from offset {}: {}", tp_.topic,
+                   tp_.partition, next.value(), chunk.status().to_string());
+      auto later = std::upper_bound(bases.begin(), bases.end(), next);
+      if (later == bases.end()) break;
+      next = *later;
+      continue;
+    }
+    if (read->records.empty()) break;
+    const Bytes& bytes = *chunk;
     size_t pos = 0;
     while (bytes.size() - pos >= records::kBatchHeaderSize) {
       records::BatchHeader h = records::read_batch_header(bytes.data() + pos);
@@ -549,8 +560,8 @@ Status Partition::rebuild_producer_state(uint64_t scan_bytes) {
       pos += h.size_bytes();
     }
     scanned += bytes.size();
-    if (read.next_offset <= next) break;
-    next = read.next_offset;
+    if (read->next_offset <= next) break;
+    next = read->next_offset;
   }
   snapshot_segment_base_ = log_->active_segment_base();
   return Status::ok();
