@@ -30,6 +30,9 @@ inline constexpr const char* kDeletedSuffix = ".deleted";
 // directories, "quarantine-<20-digit damaged offset>", that hold the segments recovery kept aside.
 inline constexpr const char* kDamageFile = "partition.damage";
 inline constexpr const char* kQuarantineDirPrefix = "quarantine-";
+// Idempotent-producer state at an offset, "<20-digit offset>.snapshot" (written by the broker's
+// partition, src/broker/replica/producer_snapshot.h).
+inline constexpr const char* kProducerSnapshotSuffix = ".snapshot";
 
 // .index entry: relative offset u32 (the batch's last offset minus the segment base offset), then
 // the file position u32 of the batch, both big-endian.

@@ -123,6 +123,11 @@ int PartitionLog::segment_count() const {
   return static_cast<int>(segments_.size());
 }
 
+Offset PartitionLog::active_segment_base() const {
+  std::shared_lock lock(segments_mu_);
+  return Offset(segments_.empty() ? -1 : segments_.rbegin()->first);
+}
+
 std::vector<Offset> PartitionLog::segment_base_offsets() const {
   std::shared_lock lock(segments_mu_);
   std::vector<Offset> out;

@@ -288,6 +288,8 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
   uint64_t size_bytes() const;
   int segment_count() const;
   std::vector<Offset> segment_base_offsets() const;
+  // The base offset of the segment appends go to (it changes when the log rolls); -1 when none.
+  Offset active_segment_base() const;
   const std::string& dir() const { return options_.dir; }
 
   // Log compaction (log/log_cleaner.h; docs/storage.md, "Compaction"). The segments a cleaner

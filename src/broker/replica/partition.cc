@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "broker/replica/producer_snapshot.h"
 #include "protocol/errors.h"
 #include "protocol/records/batch_header.h"
 #include "protocol/records/batch_reader.h"
@@ -42,10 +43,9 @@ int16_t append_error(const Status& s, size_t request_bytes, const log::LogConfig
 }  // namespace
 
 Partition::Partition(TopicPartition tp, std::shared_ptr<log::PartitionLog> log, NodeId local_node)
-    : tp_(std::move(tp)),
-      log_(std::move(log)),
-      local_node_(local_node),
-      repl_(local_node.value()) {}
+    : tp_(std::move(tp)), log_(std::move(log)), local_node_(local_node), repl_(local_node.value()) {
+  snapshot_segment_base_ = log_->active_segment_base();
+}
 
 Status Partition::become_leader(LeaderEpoch epoch, std::vector<NodeId> isr,
                                 PartitionSettings settings) {
@@ -264,6 +264,7 @@ LeaderAppendInfo Partition::append_as_leader(MutableByteSpan records, int16_t ac
     records::BatchHeader h = records::read_batch_header(records.data());
     producers_.record(h, Offset(h.base_offset), Offset(h.last_offset()));
     note_batch_timestamp(h);
+    maybe_snapshot_after_roll_locked();
   }
 
   wake_fetch_waiters();
@@ -396,6 +397,7 @@ Result<log::AppendResult> Partition::append_as_follower(ByteSpan records) {
     note_batch_timestamp(h);
     pos += h.size_bytes();
   }
+  maybe_snapshot_after_roll_locked();
   return appended;
 }
 
@@ -405,6 +407,7 @@ Status Partition::truncate_to(Offset offset) {
   if (offset >= log_->log_end_offset()) return Status::ok();
   EDDY_RETURN_IF_ERROR(log_->truncate_to(offset));
   producers_.truncate_from(log_->log_end_offset());
+  EDDY_RETURN_IF_ERROR(delete_producer_snapshots_after(log_->dir(), log_->log_end_offset()));
   std::lock_guard lock(mu_);
   durable_end_ = std::min(durable_end_, log_->log_end_offset().value());
   if (high_watermark_.load() > log_->log_end_offset().value()) {
@@ -418,6 +421,7 @@ Status Partition::truncate_fully_and_start_at(Offset offset) {
   if (is_leader_.load()) return failed_precondition("this replica leads the partition now");
   EDDY_RETURN_IF_ERROR(log_->truncate_fully_and_start_at(offset));
   producers_.truncate_from(Offset(0));
+  EDDY_RETURN_IF_ERROR(delete_producer_snapshots_after(log_->dir(), Offset(-1)));
   std::lock_guard lock(mu_);
   durable_end_ = offset.value();
   high_watermark_.store(offset.value());
@@ -506,34 +510,91 @@ void Partition::add_fetch_waiter(std::weak_ptr<DelayedOperation> op) {
 }
 
 Status Partition::rebuild_producer_state(uint64_t scan_bytes) {
-  // Replays the newest segment, at most scan_bytes of it: a producer that has not written since
-  // the segment rolled is unknown after a restart, which Kafka tolerates (any sequence starts
-  // the state of an unknown producer).
+  std::lock_guard append_lock(append_mu_);
+  const std::string& dir = log_->dir();
+  const Offset end = log_->log_end_offset();
+  const Offset log_start = log_->log_start_offset();
+  EDDY_ASSIGN_OR_RETURN(std::optional<Offset> loaded,
+                        load_producer_snapshot(dir, end, &producers_));
   const std::vector<Offset> bases = log_->segment_base_offsets();
   if (bases.empty()) return Status::ok();
-  Offset start = std::max(bases.back(), log_->log_start_offset());
-  const Offset end = log_->log_end_offset();
+  // The newest segment is read in any case: it gives the max timestamp (ListOffsets).
+  Offset from = std::max(bases.back(), log_start);
+  uint64_t budget = scan_bytes;
+  if (loaded) {
+    from = std::max(std::min(from, *loaded), log_start);
+    budget = UINT64_MAX;  // snapshots are taken at each roll: about one segment to replay
+  } else {
+    // Whole segments, newest first, as many as scan_bytes holds at their average size.
+    const uint64_t average = log_->size_bytes() / bases.size() + 1;
+    const size_t count = std::clamp<uint64_t>(scan_bytes / average, 1, bases.size());
+    from = std::max(bases[bases.size() - count], log_start);
+  }
   constexpr uint64_t kChunkBytes = 1 << 20;
   uint64_t scanned = 0;
-  std::lock_guard append_lock(append_mu_);
-  Offset next = start;
-  while (next < end && scanned < scan_bytes) {
-    EDDY_ASSIGN_OR_RETURN(log::ReadResult read, log_->read(next, kChunkBytes, end));
-    if (read.records.empty()) break;
-    EDDY_ASSIGN_OR_RETURN(Bytes bytes, read.records.read_all());
+  Offset next = from;
+  while (next < end && scanned < budget) {
+    Result<log::ReadResult> read = log_->read(next, kChunkBytes, end);
+    Result<Bytes> chunk = read.is_ok() ? read->records.read_all() : read.status();
+    if (!chunk.is_ok()) {
+      // Damage (the log records and reports it): the state from the rest of this segment is
+      // lost, not the partition; the replay goes on at the next segment.
+      spdlog::warn("partition {}-{}: producer-state replay skips from offset {}: {}", tp_.topic,
+                   tp_.partition, next.value(), chunk.status().to_string());
+      auto later = std::upper_bound(bases.begin(), bases.end(), next);
+      if (later == bases.end()) break;
+      next = *later;
+      continue;
+    }
+    if (read->records.empty()) break;
+    const Bytes& bytes = *chunk;
     size_t pos = 0;
     while (bytes.size() - pos >= records::kBatchHeaderSize) {
       records::BatchHeader h = records::read_batch_header(bytes.data() + pos);
       if (h.size_bytes() > bytes.size() - pos) break;
-      producers_.record(h, Offset(h.base_offset), Offset(h.last_offset()));
+      // Batches below the snapshot's offset are in it already.
+      if (!loaded || Offset(h.base_offset) >= *loaded) {
+        producers_.record(h, Offset(h.base_offset), Offset(h.last_offset()));
+      }
       note_batch_timestamp(h);
       pos += h.size_bytes();
     }
     scanned += bytes.size();
-    if (read.next_offset <= next) break;
-    next = read.next_offset;
+    if (read->next_offset <= next) break;
+    next = read->next_offset;
   }
+  snapshot_segment_base_ = log_->active_segment_base();
   return Status::ok();
+}
+
+Status Partition::take_producer_snapshot() {
+  std::lock_guard append_lock(append_mu_);
+  return take_producer_snapshot_locked();
+}
+
+Status Partition::take_producer_snapshot_locked() {
+  snapshot_segment_base_ = log_->active_segment_base();
+  const Offset end = log_->log_end_offset();
+  EDDY_ASSIGN_OR_RETURN(std::vector<Offset> existing, list_producer_snapshots(log_->dir()));
+  // Nothing to add, and no fsync spent: the state at the log end is on disk already (a restart
+  // with no append since), or there is no state and no snapshot (the replay at start finds the
+  // same nothing). A clean stop of many partitions without idempotent producers writes nothing.
+  if (!existing.empty() && existing.back() == end) return Status::ok();
+  if (existing.empty() && producers_.producer_count() == 0) return Status::ok();
+  return write_producer_snapshot(log_->dir(), end, producers_);
+}
+
+void Partition::maybe_snapshot_after_roll_locked() {
+  if (log_->active_segment_base() != snapshot_segment_base_) snapshot_after_roll_locked();
+}
+
+void Partition::snapshot_after_roll_locked() {
+  // A failed snapshot costs a longer replay at the next start, not this append.
+  Status s = take_producer_snapshot_locked();
+  if (!s) {
+    spdlog::warn("partition {}-{}: writing a producer-state snapshot: {}", tp_.topic, tp_.partition,
+                 s.to_string());
+  }
 }
 
 void Partition::note_batch_timestamp(const records::BatchHeader& h) {

@@ -143,8 +143,15 @@ class Partition : public std::enable_shared_from_this<Partition> {
   std::optional<log::TimestampOffset> first_record_at_or_after(Offset batch_offset,
                                                                int64_t timestamp) const;
 
-  // Replays the batch headers of the log's tail into the producer state (at load).
+  // Loads the producer state at start: the newest readable producer-state snapshot at or below
+  // the log end offset (newer ones are deleted, unreadable ones skipped), then the batch headers
+  // of the log from the snapshot's offset. With no snapshot, the last scan_bytes of the log
+  // (roughly: whole segments, newest first) are replayed instead.
   Status rebuild_producer_state(uint64_t scan_bytes);
+  // Writes the producer state at the log end offset to a snapshot (clean shutdown; the appends
+  // write one themselves each time the log rolls). Writes nothing when a snapshot at the log end
+  // exists already, or when there is neither producer state nor any snapshot.
+  Status take_producer_snapshot();
   size_t producer_count() const;
 
  private:
@@ -163,6 +170,12 @@ class Partition : public std::enable_shared_from_this<Partition> {
   // Recomputes the HW; when it moved, tries the waiters it may satisfy.
   void maybe_advance_high_watermark();
   void note_batch_timestamp(const records::BatchHeader& h);
+  // After an append (append_mu_ held): when the log rolled since the last snapshot, snapshots the
+  // producer state at the log end, so a restart replays about one segment, not the whole log.
+  void maybe_snapshot_after_roll_locked();
+  // Once per segment: cold, kept out of the append path.
+  [[gnu::cold, gnu::noinline]] void snapshot_after_roll_locked();
+  Status take_producer_snapshot_locked();
 
   const TopicPartition tp_;
   const std::shared_ptr<log::PartitionLog> log_;
@@ -175,6 +188,7 @@ class Partition : public std::enable_shared_from_this<Partition> {
 
   mutable std::mutex append_mu_;
   ProducerStateTable producers_;  // guarded by append_mu_
+  Offset snapshot_segment_base_;  // guarded by append_mu_: the active segment at the last snapshot
 
   mutable std::mutex mu_;
   PartitionSettings settings_;                         // guarded by mu_

@@ -1,6 +1,8 @@
 #include "broker/replica/producer_state.h"
 
+#include <algorithm>
 #include <limits>
+#include <vector>
 
 #include "protocol/errors.h"
 
@@ -87,6 +89,78 @@ void ProducerStateTable::evict_oldest() {
     if (it->second.last_write_seq < oldest->second.last_write_seq) oldest = it;
   }
   if (oldest != producers_.end()) producers_.erase(oldest);
+}
+
+// Body layout, big-endian: int32 producer count, then per producer (least recently written
+// first) int64 producer id, int16 epoch, int32 batch count, then per batch (oldest first) int32
+// first sequence, int32 last sequence, int64 first offset, int64 last offset, int64 timestamp.
+namespace {
+constexpr size_t kProducerBytes = 8 + 2 + 4;
+constexpr size_t kBatchBytes = 4 + 4 + 8 + 8 + 8;
+}  // namespace
+
+Bytes ProducerStateTable::serialize() const {
+  std::vector<std::pair<int64_t, const ProducerEntry*>> order;
+  order.reserve(producers_.size());
+  size_t size = 4;
+  for (const auto& [pid, e] : producers_) {
+    order.emplace_back(pid, &e);
+    size += kProducerBytes + e.batches.size() * kBatchBytes;
+  }
+  std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+    return a.second->last_write_seq < b.second->last_write_seq;
+  });
+  Bytes out(size);
+  uint8_t* p = out.data();
+  store_be32(p, static_cast<uint32_t>(order.size()));
+  p += 4;
+  for (const auto& [pid, e] : order) {
+    store_be64(p, static_cast<uint64_t>(pid));
+    store_be16(p + 8, static_cast<uint16_t>(e->epoch));
+    store_be32(p + 10, static_cast<uint32_t>(e->batches.size()));
+    p += kProducerBytes;
+    for (const BatchMetadata& b : e->batches) {
+      store_be32(p, static_cast<uint32_t>(b.first_sequence));
+      store_be32(p + 4, static_cast<uint32_t>(b.last_sequence));
+      store_be64(p + 8, static_cast<uint64_t>(b.first_offset.value()));
+      store_be64(p + 16, static_cast<uint64_t>(b.last_offset.value()));
+      store_be64(p + 24, static_cast<uint64_t>(b.timestamp_ms));
+      p += kBatchBytes;
+    }
+  }
+  return out;
+}
+
+Status ProducerStateTable::parse(ByteSpan data, ProducerStateTable* out) {
+  auto bad = [](const std::string& why) { return corruption("producer-state snapshot: " + why); };
+  if (data.size() < 4) return bad("shorter than its producer count");
+  const uint32_t count = load_be32(data.data());
+  if (count > kMaxProducersPerPartition) return bad("more producers than a partition keeps");
+  ProducerStateTable t;
+  size_t pos = 4;
+  for (uint32_t i = 0; i < count; ++i) {
+    if (data.size() - pos < kProducerBytes) return bad("a producer entry is cut short");
+    const uint8_t* p = data.data() + pos;
+    const auto pid = load_be_i64(p);
+    ProducerEntry e;
+    e.epoch = load_be_i16(p + 8);
+    const uint32_t batches = load_be32(p + 10);
+    pos += kProducerBytes;
+    if (pid < 0 || batches == 0 || batches > kBatchesPerProducer)
+      return bad("a bad producer entry");
+    if ((data.size() - pos) / kBatchBytes < batches) return bad("a batch entry is cut short");
+    for (uint32_t j = 0; j < batches; ++j, pos += kBatchBytes) {
+      const uint8_t* b = data.data() + pos;
+      e.batches.push_back(BatchMetadata{load_be_i32(b), load_be_i32(b + 4),
+                                        Offset(load_be_i64(b + 8)), Offset(load_be_i64(b + 16)),
+                                        load_be_i64(b + 24)});
+    }
+    e.last_write_seq = ++t.write_seq_;
+    if (!t.producers_.emplace(pid, std::move(e)).second) return bad("a producer appears twice");
+  }
+  if (pos != data.size()) return bad("bytes after the last producer");
+  *out = std::move(t);
+  return Status::ok();
 }
 
 }  // namespace eddy::broker

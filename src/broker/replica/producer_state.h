@@ -5,10 +5,11 @@
 // duplicate: the leader answers with the offsets it was first written at and appends nothing. A
 // batch that does not continue the last sequence is out of order and rejected.
 //
-// Where the state comes from after a restart: ReplicaManager rebuilds it by replaying the batch
-// headers of the tail of the log (the last producer_state_scan_bytes), so a producer retrying
-// across a broker restart is still deduplicated. A producer whose last batch lies before that tail
-// is unknown again, and Kafka accepts any sequence from an unknown producer, as we do.
+// Where the state comes from after a restart: the partition writes it to a snapshot file at each
+// segment roll and at clean shutdown (producer_snapshot.h), loads the newest valid one at start
+// and replays the log's batch headers from the snapshot's offset, so a producer retrying across a
+// restart is deduplicated however old its last batch is (Kafka's ProducerStateManager). An
+// unknown producer (none in the state) may start at any sequence, as in Kafka.
 //
 // Not thread-safe: the owning Partition calls it under its append lock, so that the check and the
 // append that follows are one step.
@@ -18,7 +19,9 @@
 #include <optional>
 #include <unordered_map>
 
+#include "common/bytes.h"
 #include "common/ids.h"
+#include "common/status.h"
 #include "protocol/records/batch_header.h"
 
 namespace eddy::broker {
@@ -59,6 +62,11 @@ class ProducerStateTable {
   void record(const records::BatchHeader& h, Offset first_offset, Offset last_offset);
   // Forgets every batch at or after `offset` (the log was truncated there).
   void truncate_from(Offset offset);
+
+  // The table as the bytes of a snapshot file's body, and back into *out (kCorruption when they
+  // do not parse, *out untouched). Producers keep their eviction order.
+  Bytes serialize() const;
+  static Status parse(ByteSpan data, ProducerStateTable* out);
 
   size_t producer_count() const { return producers_.size(); }
   const ProducerEntry* find(int64_t producer_id) const;

@@ -41,7 +41,8 @@ struct ReplicaManagerOptions {
   // Bound on produce and fetch requests waiting at once; past it, fetches answer at once and
   // acks=all produces answer REQUEST_TIMED_OUT.
   size_t max_delayed_operations = 100'000;
-  // How much of the newest segment is replayed at load to rebuild idempotent-producer state.
+  // How much of the log's tail is replayed at load to rebuild idempotent-producer state when the
+  // partition has no usable producer-state snapshot (with one, the replay starts at its offset).
   uint64_t producer_state_scan_bytes = 64ULL << 20;
   FetchSessionOptions fetch_sessions;  // max.incremental.fetch.session.cache.slots, ...
   // Proposes an ISR change of a partition this node leads to the controller (AlterPartition);

@@ -50,3 +50,15 @@ def closed_by_peer(sock):
         return sock.recv(65536) == b""
     except ConnectionResetError:
         return True
+
+
+def uvarint(n):
+    """An unsigned varint (protobuf style: 7 bits a byte, low bits first)."""
+    out = b""
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out += bytes([b | 0x80])
+        else:
+            return out + bytes([b])
