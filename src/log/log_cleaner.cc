@@ -277,6 +277,12 @@ Cleaner::Cleaner(uint64_t map_bytes, double load_factor, IoThrottle* throttle, C
       stop_(stop) {}
 
 Result<CleanStats> Cleaner::clean(PartitionLog& log) {
+  // The map lives for one pass: between passes (and on a broker with no compacted log at all)
+  // the dedupe buffer costs no memory.
+  struct ReleaseMap {
+    OffsetMap& map;
+    ~ReleaseMap() { map.release(); }
+  } release_map{map_};
   CleanStats stats;
   const LogConfig cfg = log.config();
   const int64_t now = clock_->wall_ms();

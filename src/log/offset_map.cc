@@ -39,11 +39,21 @@ void hash_key_128(ByteSpan key, uint64_t* h1, uint64_t* h2) {
 }
 
 OffsetMap::OffsetMap(size_t memory_bytes, double load_factor)
-    : slots_(std::max<size_t>(memory_bytes / sizeof(Slot), 2)) {
+    : slot_count_(std::max<size_t>(memory_bytes / sizeof(Slot), 2)) {
   // At least one entry, and always one empty slot, which ends every probe.
   max_entries_ = std::clamp<size_t>(
-      static_cast<size_t>(static_cast<double>(slots_.size()) * std::clamp(load_factor, 0.0, 1.0)),
-      1, slots_.size() - 1);
+      static_cast<size_t>(static_cast<double>(slot_count_) * std::clamp(load_factor, 0.0, 1.0)), 1,
+      slot_count_ - 1);
+}
+
+void OffsetMap::allocate() {
+  if (slots_.empty()) slots_.assign(slot_count_, Slot{});
+}
+
+void OffsetMap::release() {
+  std::vector<Slot>().swap(slots_);
+  entries_ = 0;
+  latest_offset_ = -1;
 }
 
 size_t OffsetMap::find(uint64_t h1, uint64_t h2) const {
@@ -60,6 +70,7 @@ size_t OffsetMap::find(uint64_t h1, uint64_t h2) const {
 bool OffsetMap::put(ByteSpan key, int64_t offset) {
   uint64_t h1, h2;
   hash_key_128(key, &h1, &h2);
+  allocate();
   Slot& s = slots_[find(h1, h2)];
   bool fresh = s.h1 == 0 && s.h2 == 0;
   if (fresh && full()) return false;
@@ -70,6 +81,7 @@ bool OffsetMap::put(ByteSpan key, int64_t offset) {
 }
 
 std::optional<int64_t> OffsetMap::get(ByteSpan key) const {
+  if (slots_.empty()) return std::nullopt;
   uint64_t h1, h2;
   hash_key_128(key, &h1, &h2);
   const Slot& s = slots_[find(h1, h2)];
@@ -78,7 +90,11 @@ std::optional<int64_t> OffsetMap::get(ByteSpan key) const {
 }
 
 void OffsetMap::clear() {
-  std::fill(slots_.begin(), slots_.end(), Slot{});
+  if (slots_.empty()) {
+    allocate();
+  } else {
+    std::fill(slots_.begin(), slots_.end(), Slot{});
+  }
   entries_ = 0;
   latest_offset_ = -1;
 }

@@ -24,6 +24,8 @@ class OffsetMap {
   static constexpr size_t kSlotBytes = 24;
 
   // `memory_bytes` bounds the slots' memory (two slots at least: one entry and an empty slot).
+  // Nothing is allocated until the first put() or clear(): a broker without compacted logs never
+  // pays for log.cleaner.dedupe.buffer.size, and release() gives it back after a pass.
   explicit OffsetMap(size_t memory_bytes, double load_factor = 0.9);
 
   // Records that `key` is at `offset` (offsets are put in increasing order, so the last put wins).
@@ -35,11 +37,15 @@ class OffsetMap {
   bool has_room_for(size_t n) const { return entries_ + n <= max_entries_; }
   bool full() const { return entries_ >= max_entries_; }
   void clear();
+  // Frees the slots (the next put() or clear() allocates them again).
+  void release();
 
   size_t size() const { return entries_; }
-  size_t slots() const { return slots_.size(); }
+  size_t slots() const { return slot_count_; }
   size_t max_entries() const { return max_entries_; }
-  size_t memory_bytes() const { return slots_.size() * sizeof(Slot); }
+  size_t memory_bytes() const { return slot_count_ * sizeof(Slot); }
+  // Whether the slots are allocated now.
+  bool allocated() const { return !slots_.empty(); }
   // The largest offset put since clear(), -1 when none.
   int64_t latest_offset() const { return latest_offset_; }
 
@@ -52,8 +58,10 @@ class OffsetMap {
   static_assert(sizeof(Slot) == kSlotBytes);
   // The slot holding the hash, or the empty slot where it would go.
   size_t find(uint64_t h1, uint64_t h2) const;
+  void allocate();
 
-  std::vector<Slot> slots_;
+  size_t slot_count_;
+  std::vector<Slot> slots_;  // empty until used, and after release()
   size_t max_entries_;
   size_t entries_ = 0;
   int64_t latest_offset_ = -1;

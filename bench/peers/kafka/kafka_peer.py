@@ -97,7 +97,11 @@ class KafkaNode:
         return cmd
 
     def format(self):
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        # As Kafka's Uuid.randomUuid: never one that starts with '-', which the tool's argument
+        # parser would take for an option (1 run in 64 failed with a usage message).
+        cluster_id = "-"
+        while cluster_id.startswith("-"):
+            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
         cmd = ["java", "-cp", classpath(), "kafka.tools.StorageTool", "format",
                "-t", cluster_id, "-c", self.config_path]
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)

@@ -162,7 +162,6 @@ const std::map<std::string_view, std::string_view>& ignored_kafka_keys() {
   static constexpr std::string_view kQuota = "Eddy has no client quotas of this kind";
   static const std::map<std::string_view, std::string_view> kKeys = {
       {"num.network.threads", kThreads},
-      {"num.replica.fetchers", kThreads},
       {"num.recovery.threads.per.data.dir", kThreads},
       {"num.replica.alter.log.dirs.threads", kThreads},
       {"background.threads", kThreads},
@@ -217,10 +216,6 @@ const std::map<std::string_view, std::string_view>& ignored_kafka_keys() {
       {"producer.purgatory.purge.interval.requests", kInternal},
       {"fetch.purgatory.purge.interval.requests", kInternal},
       {"delete.records.purgatory.purge.interval.requests", kInternal},
-      {"auto.leader.rebalance.enable", kInternal},
-      {"leader.imbalance.check.interval.seconds", kInternal},
-      {"leader.imbalance.per.broker.percentage", kInternal},
-      {"controlled.shutdown.enable", kInternal},
       {"controlled.shutdown.max.retries", kInternal},
       {"controlled.shutdown.retry.backoff.ms", kInternal},
       {"metric.reporters", kMetrics},

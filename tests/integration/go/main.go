@@ -141,9 +141,28 @@ func produceConsumeGroupCase() error {
 			return fmt.Errorf("commit: %w", err)
 		}
 	}
-	groups, err := adm.DescribeGroups(c, "franz-group")
-	if err != nil {
-		return err
+	// The records may all be read before the second member's join completes: keep both members
+	// polling (so they take part in the rebalance) until the group is Stable with both in it.
+	var groups kadm.DescribedGroups
+	for {
+		var err error
+		groups, err = adm.DescribeGroups(c, "franz-group")
+		if err != nil {
+			return err
+		}
+		if g := groups["franz-group"]; g.State == "Stable" && len(g.Members) == len(members) {
+			break
+		}
+		if c.Err() != nil {
+			g := groups["franz-group"]
+			return fmt.Errorf("group state %q with %d members, want Stable with %d", g.State,
+				len(g.Members), len(members))
+		}
+		for _, m := range members {
+			pc, pcancel := context.WithTimeout(c, 200*time.Millisecond)
+			m.PollFetches(pc)
+			pcancel()
+		}
 	}
 	if g := groups["franz-group"]; g.State != "Stable" {
 		return fmt.Errorf("group state %q, want Stable", g.State)

@@ -17,6 +17,7 @@ import unittest
 import kafka_wire as wire
 from eddy_harness import Broker
 
+FIND_COORDINATOR = 10
 JOIN_GROUP = 11
 LEAVE_GROUP = 13
 DESCRIBE_GROUPS = 15
@@ -116,10 +117,13 @@ def wait_answered(sock, timeout_s):
 
 def wait_coordinator(b, group):
     """Until the group's coordinator is loaded: a JoinGroup with a 1 ms session timeout answers
-    INVALID_SESSION_TIMEOUT (26) then, and leaves nothing behind."""
+    INVALID_SESSION_TIMEOUT (26) then, and leaves nothing behind. A FindCoordinator goes first,
+    as every client's does: the first one creates __consumer_offsets."""
     deadline = time.monotonic() + 60
     while True:
         with socket.create_connection(("127.0.0.1", b.port), timeout=30) as s:
+            s.sendall(wire.frame(wire.header(FIND_COORDINATOR, 0) + kstring(group)))
+            wire.read_frame(s)
             s.sendall(join_v3(group, b"", session_ms=1))
             error = join_error(wire.read_frame(s))
         if error == 26:

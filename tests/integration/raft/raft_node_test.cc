@@ -7,6 +7,7 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "../../testing/temp_dir.h"
@@ -42,10 +43,15 @@ class RaftNodeTest : public ::testing::Test {
     c.request_timeout_ms = 2000;
     return c;
   }
+  // Distinct free ports: two calls of free_port() may hand out the same one.
   std::map<NodeId, PeerAddress> voters(int n) {
     std::map<NodeId, PeerAddress> out;
-    for (int id = 1; id <= n; ++id)
-      out[NodeId(id)] = PeerAddress{"127.0.0.1", testing::free_port()};
+    std::set<uint16_t> used;
+    for (int id = 1; id <= n; ++id) {
+      uint16_t port = testing::free_port();
+      while (!used.insert(port).second) port = testing::free_port();
+      out[NodeId(id)] = PeerAddress{"127.0.0.1", port};
+    }
     return out;
   }
 
@@ -165,7 +171,21 @@ TEST_F(RaftNodeTest, ProposalFailsWhenTheQuorumIsGone) {
 // Three nodes whose leader-change callbacks are recorded, for the controller-facing tests.
 class RaftNodeLeadershipTest : public RaftNodeTest {
  protected:
+  // Another test running beside this one may take a port between free_port() and the bind:
+  // then the three nodes start again on new ports.
   void start(int n) {
+    Status started;
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      started = try_start(n);
+      if (started.is_ok()) return;
+      nodes_.clear();
+      sms_.clear();
+      std::lock_guard lock(mu_);
+      changes_.clear();
+    }
+    FAIL() << "three nodes did not start: " << started.to_string();
+  }
+  Status try_start(int n) {
     auto v = voters(n);
     for (int id = 1; id <= n; ++id) {
       sms_.push_back(std::make_unique<KvStateMachine>());
@@ -174,8 +194,10 @@ class RaftNodeLeadershipTest : public RaftNodeTest {
         std::lock_guard lock(mu_);
         changes_[id].push_back(c);
       });
-      ASSERT_TRUE(nodes_.back()->start().is_ok());
+      Status s = nodes_.back()->start();
+      if (!s.is_ok()) return s;
     }
+    return Status::ok();
   }
   // The index (0-based) of the node that is leader and ready, once every node agrees on it.
   int ready_leader() {

@@ -98,7 +98,7 @@ TEST(KafkaCompat, TimeUnitVariantsSetTheirTargetFinestWins) {
 
 TEST(KafkaCompat, KafkaKeyWarnsUnknownKeyStillRefused) {
   auto c =
-      BrokerConfig::from_yaml("zookeeper.connect: localhost:2181\n", {"num.replica.fetchers=4"});
+      BrokerConfig::from_yaml("zookeeper.connect: localhost:2181\n", {"num.network.threads=4"});
   ASSERT_TRUE(c.is_ok()) << c.status().to_string();
   EXPECT_EQ(c->warnings().size(), 2u);
   EXPECT_FALSE(c->is_explicit("zookeeper.connect"));

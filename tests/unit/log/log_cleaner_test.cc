@@ -495,5 +495,25 @@ TEST(OffsetMapTest, BoundedAndLastPutWins) {
   EXPECT_EQ(m.size(), 0u);
 }
 
+// The dedupe buffer is memory only while a pass uses it: a broker with no compacted log holds
+// none of log.cleaner.dedupe.buffer.size (the hostile ControllerQueueTest's RSS bound saw 128 MiB
+// appear when the cleaner threads started).
+TEST(OffsetMapTest, HoldsMemoryOnlyWhileUsed) {
+  OffsetMap m(1 << 20);
+  EXPECT_FALSE(m.allocated());
+  EXPECT_FALSE(m.get(as_bytes(std::string_view("k"))).has_value());
+  EXPECT_FALSE(m.allocated());
+  EXPECT_TRUE(m.put(as_bytes(std::string_view("k")), 7));
+  EXPECT_TRUE(m.allocated());
+  EXPECT_EQ(*m.get(as_bytes(std::string_view("k"))), 7);
+  m.release();
+  EXPECT_FALSE(m.allocated());
+  EXPECT_EQ(m.size(), 0u);
+  EXPECT_FALSE(m.get(as_bytes(std::string_view("k"))).has_value());
+  m.clear();
+  EXPECT_TRUE(m.allocated());
+  EXPECT_EQ(m.slots(), (1u << 20) / OffsetMap::kSlotBytes);
+}
+
 }  // namespace
 }  // namespace eddy::log::testing
