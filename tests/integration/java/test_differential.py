@@ -27,6 +27,16 @@ KNOWN = [
     ("CreateTopics compacted",
      ".topics[diff-compacted].configs[min.insync.replicas].configSource"),
     ("DescribeConfigs topic defaults", ".results[0].configs[min.insync.replicas].configSource"),
+    # Eddy's defaults under log.flush.policy=sync: every append fsynced (flush.ms 0), a
+    # preallocated segment tail (preallocate true); Kafka's are the page cache and no preallocation.
+    ("CreateTopics valid", ".topics[diff-a].configs[flush.ms].value"),
+    ("CreateTopics valid", ".topics[diff-a].configs[preallocate].value"),
+    ("CreateTopics compacted", ".topics[diff-compacted].configs[flush.ms].value"),
+    ("CreateTopics compacted", ".topics[diff-compacted].configs[preallocate].value"),
+    ("CreateTopics for configs", ".topics[diff-cfg].configs[flush.ms].value"),
+    ("CreateTopics for configs", ".topics[diff-cfg].configs[preallocate].value"),
+    ("DescribeConfigs topic defaults", ".results[0].configs[flush.ms].value"),
+    ("DescribeConfigs topic defaults", ".results[0].configs[preallocate].value"),
     # Eddy's Produce auto-creates a missing topic (auto.create.topics.enable); Kafka's does not.
     ("Produce unknown topic", ".responses[diff-missing].partitionResponses[0]"),
     # A failed partition's log_start_offset: Kafka -1, Eddy the partition's.
