@@ -14,7 +14,7 @@ void register_allocate_producer_ids(HandlerRegistry& registry, const BrokerConte
   using protocol::AllocateProducerIdsRequest;
   using protocol::AllocateProducerIdsResponse;
   const BrokerContext* ctx = &context;
-  add_controller_handler<AllocateProducerIdsRequest>(
+  add_broker_to_controller_handler<AllocateProducerIdsRequest, AllocateProducerIdsResponse>(
       registry, context, protocol::ApiKey::kAllocateProducerIds,
       [ctx](const AllocateProducerIdsRequest& req, int16_t version, Responder& responder) {
         int64_t first = -1;

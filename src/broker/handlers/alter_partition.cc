@@ -25,26 +25,17 @@ void register_alter_partition(HandlerRegistry& registry, const BrokerContext& co
   using protocol::AlterPartitionRequest;
   using protocol::AlterPartitionResponse;
   const BrokerContext* ctx = &context;
-  registry.add(api_spec(kAlterPartitionKey), [ctx](Request request, Responder responder) {
-    auto req = decode_or_close<AlterPartitionRequest>(request, responder);
-    if (!req) return;
-    const int16_t version = request.api_version();
-    AlterPartitionResponse resp;
-    if (!is_from_broker(*ctx, request)) {
-      resp.error_code = error_code(protocol::ErrorCode::kClusterAuthorizationFailed);
-      return responder.respond(encode_response(resp, version));
-    }
-    if (ctx->quorum == nullptr) {
-      resp.error_code = error_code(protocol::ErrorCode::kNotController);
-      return responder.respond(encode_response(resp, version));
-    }
-    run_on_controller(*ctx, request.frame.size(), std::move(responder),
-                      [ctx, req = std::move(*req), version](Responder& r) {
-                        metadata::AlterPartitionReply reply =
-                            ctx->quorum->alter_partition(from_wire(req, version));
-                        r.respond(encode_response(to_wire(reply), version));
-                      });
-  });
+  add_broker_to_controller_handler<AlterPartitionRequest, AlterPartitionResponse>(
+      registry, context, kAlterPartitionKey,
+      [ctx](const AlterPartitionRequest& req, int16_t version, Responder& r) {
+        if (ctx->quorum == nullptr) {
+          AlterPartitionResponse resp;
+          resp.error_code = error_code(protocol::ErrorCode::kNotController);
+          return r.respond(encode_response(resp, version));
+        }
+        metadata::AlterPartitionReply reply = ctx->quorum->alter_partition(from_wire(req, version));
+        r.respond(encode_response(to_wire(reply), version));
+      });
 }
 
 }  // namespace eddy::broker

@@ -1,10 +1,12 @@
 // BrokerRegistration (key 62) and BrokerHeartbeat (key 63): KRaft's broker-to-controller APIs.
 // Eddy's brokers send them to the active controller (clients never do); they run on the
-// controller thread against the quorum controller's cluster decisions (docs/controller.md). A node
-// that is not the active controller forwards them there (ControllerChannel), or answers
-// NOT_CONTROLLER when it cannot; the broker then asks again where the metadata says the
-// controller is. A single node has no quorum and answers NOT_CONTROLLER: its broker registers
-// itself.
+// controller thread against the quorum controller's cluster decisions (docs/controller.md). A
+// heartbeat is served only from a registered broker's principal (add_broker_to_controller_handler:
+// a client cannot fence or shut down a broker); a node that is not the active controller answers
+// NOT_CONTROLLER and the broker asks again where the metadata says the controller is. A
+// registration comes from a broker not yet in the metadata, so anyone may send one, as anyone
+// who reaches a Kafka controller listener may (docs/hostile-inputs.md). A single node has no
+// quorum and answers NOT_CONTROLLER: its broker registers itself.
 #include "protocol/generated/broker_registration.h"
 
 #include "broker/handlers/all_handlers.h"
@@ -45,7 +47,7 @@ void register_broker_heartbeat(HandlerRegistry& registry, const BrokerContext& c
   using protocol::BrokerHeartbeatRequest;
   using protocol::BrokerHeartbeatResponse;
   const BrokerContext* ctx = &context;
-  add_controller_handler<BrokerHeartbeatRequest>(
+  add_broker_to_controller_handler<BrokerHeartbeatRequest, BrokerHeartbeatResponse>(
       registry, context, protocol::ApiKey::kBrokerHeartbeat,
       [ctx](const BrokerHeartbeatRequest& req, int16_t version, Responder& responder) {
         BrokerHeartbeatResponse resp;

@@ -179,4 +179,28 @@ inline int16_t error_code(metadata::ErrorCode e) { return static_cast<int16_t>(e
 
 inline int16_t error_code(protocol::ErrorCode e) { return protocol::to_int(e); }
 
+// Registers the handler of a broker-to-controller API (AlterPartition, BrokerHeartbeat,
+// AllocateProducerIds): like add_controller_handler, but only a registered broker of the cluster
+// (its principal, ControllerChannel) is served, and no node forwards one for a client, since a
+// node forwards with its own broker principal, which the controller trusts. Anyone else gets
+// CLUSTER_AUTHORIZATION_FAILED in Response's top-level error code, and nothing changes.
+template <typename Message, typename Response, typename Fn>
+void add_broker_to_controller_handler(HandlerRegistry& registry, const BrokerContext& context,
+                                      protocol::ApiKey key, Fn fn) {
+  const BrokerContext* ctx = &context;
+  registry.add(api_spec(key), [ctx, fn](Request request, Responder responder) {
+    auto message = decode_or_close<Message>(request, responder);
+    if (!message) return;
+    const int16_t version = request.api_version();
+    if (!is_from_broker(*ctx, request)) {
+      Response resp;
+      resp.error_code = error_code(protocol::ErrorCode::kClusterAuthorizationFailed);
+      return responder.respond(encode_response(resp, version));
+    }
+    run_on_controller(
+        *ctx, request.frame.size(), std::move(responder),
+        [fn, message = std::move(*message), version](Responder& r) { fn(message, version, r); });
+  });
+}
+
 }  // namespace eddy::broker

@@ -365,22 +365,39 @@ class ReplicationTest(unittest.TestCase):
             self.assertEqual(p.returncode, 0, p.stdout.decode())
             self.assertEqual(p.stdout.decode().split(), ["k%d" % i for i in range(50)])
 
-    def test_alter_partition_from_a_client_is_refused_on_every_node(self):
-        # Only a broker may change an ISR; a node that is not the controller must not forward a
-        # client's AlterPartition (it would go out with the node's own broker principal).
+    def test_broker_to_controller_apis_from_a_client_are_refused_on_every_node(self):
+        # Only a broker may change an ISR, fence or shut down a broker, or take producer ids; a
+        # node that is not the controller must not forward a client's request for it (it would go
+        # out with the node's own broker principal).
         with Cluster(3, overrides=FAST) as c:
             create(c.bootstrap, "guarded")
             leader, isr = wait_isr(c, "guarded", [1, 2, 3])
-            # AlterPartition v2: BrokerId, BrokerEpoch, Topics (empty compact array), no tags.
-            body = struct.pack(">iq", leader, -1) + b"\x01" + b"\x00"
-            for node in c.nodes.values():
-                with socket.create_connection(("127.0.0.1", node.port), timeout=30) as sock:
-                    sock.sendall(frame(header_v2(56, 2) + body))
-                    resp = read_frame(sock)
-                # correlation id, header tags, throttle time, error code
-                error = struct.unpack_from(">h", resp, 4 + 1 + 4)[0]
-                self.assertEqual(error, 31, "node %d: CLUSTER_AUTHORIZATION_FAILED" % node.node_id)
+            requests = {
+                # AlterPartition v2: BrokerId, BrokerEpoch, Topics (empty compact array), no tags.
+                "AlterPartition": (56, 2, struct.pack(">iq", leader, -1) + b"\x01" + b"\x00"),
+                # BrokerHeartbeat v0 for the leader, every epoch it could have: BrokerId,
+                # BrokerEpoch, CurrentMetadataOffset, WantFence, WantShutDown, no tags.
+                "BrokerHeartbeat": (63, 0, None),
+                # AllocateProducerIds v0: BrokerId, BrokerEpoch, no tags.
+                "AllocateProducerIds": (67, 0, struct.pack(">iq", leader, -1) + b"\x00"),
+            }
+            for name, (key, version, body) in requests.items():
+                bodies = [body] if body is not None else [
+                    struct.pack(">iqq??", leader, epoch, 1 << 40, True, True) + b"\x00"
+                    for epoch in range(0, 64)]
+                for node in c.nodes.values():
+                    for b in bodies:
+                        with socket.create_connection(("127.0.0.1", node.port),
+                                                      timeout=30) as sock:
+                            sock.sendall(frame(header_v2(key, version) + b))
+                            resp = read_frame(sock)
+                        # correlation id, header tags, throttle time, error code
+                        error = struct.unpack_from(">h", resp, 4 + 1 + 4)[0]
+                        self.assertEqual(error, 31, "%s to node %d: CLUSTER_AUTHORIZATION_FAILED"
+                                         % (name, node.node_id))
+            # Nothing moved: the ISR and its leader are as they were, and no broker was fenced.
             self.assertEqual(partition_state(c, "guarded"), (leader, isr))
+            self.assertEqual(wait_isr(c, "guarded", [1, 2, 3]), (leader, isr))
 
     def test_kafka_python_produces_and_consumes_with_rf3(self):
         from kafka import KafkaConsumer, KafkaProducer
