@@ -55,13 +55,17 @@ ControllerResult apply_changes(const std::map<std::string, std::string>& current
   *next = replace_all ? std::map<std::string, std::string>{} : current;
   std::set<std::string> seen;
   for (const auto& ch : changes) {
-    const ConfigDef* def = lookup(ch.name);
-    if (def == nullptr) {
-      return ControllerResult::error(E::kInvalidConfig, "unknown config key '" + ch.name + "'");
-    }
     if (!seen.insert(ch.name).second) {
       return ControllerResult::error(E::kInvalidRequest,
                                      "config key '" + ch.name + "' appears twice");
+    }
+    const ConfigDef* def = lookup(ch.name);
+    // A key Eddy does not know can never be set, so deleting it changes nothing, as in Kafka,
+    // which validates the resulting configs: kafka-reassign-partitions --verify deletes the
+    // replication throttle keys of every broker and topic it touched.
+    if (def == nullptr && ch.op == ConfigChange::Op::kDelete) continue;
+    if (def == nullptr) {
+      return ControllerResult::error(E::kInvalidConfig, "unknown config key '" + ch.name + "'");
     }
     switch (ch.op) {
       case ConfigChange::Op::kSet: {

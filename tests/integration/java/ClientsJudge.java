@@ -555,6 +555,47 @@ public class ClientsJudge {
       long voters = out.lines().filter(l -> l.contains("Leader") || l.contains("Follower")).count();
       checkEq(3L, voters, "voters listed:\n" + out);
     });
+    String rf3 = "cluster-tools";
+    run("kafka-topics --create --replication-factor 3, --describe until the ISR holds all three",
+        () -> {
+          tool(T + "TopicCommand", null, "--bootstrap-server", bootstrap, "--create", "--topic",
+              rf3, "--partitions", "1", "--replication-factor", "3");
+          String d = "";
+          for (int i = 0; i < 300; i++) {
+            d = tool(T + "TopicCommand", null, "--bootstrap-server", bootstrap, "--describe",
+                "--topic", rf3);
+            if (d.matches("(?s).*Isr: \\d,\\d,\\d.*")) break;
+            Thread.sleep(200);
+          }
+          check(d.contains("ReplicationFactor: 3"), "described:\n" + d);
+          check(d.matches("(?s).*Isr: \\d,\\d,\\d.*"), "ISR of three:\n" + d);
+        });
+    run("kafka-leader-election --election-type PREFERRED", () -> {
+      tool(T + "LeaderElectionCommand", null, "--bootstrap-server", bootstrap,
+          "--election-type", "PREFERRED", "--topic", rf3, "--partition", "0");
+    });
+    run("kafka-reassign-partitions --execute, --verify, --list", () -> {
+      java.nio.file.Path plan = java.nio.file.Files.createTempFile("reassign", ".json");
+      java.nio.file.Files.writeString(plan, "{\"version\":1,\"partitions\":[{\"topic\":\"" + rf3
+          + "\",\"partition\":0,\"replicas\":[3,1,2]}]}");
+      tool(T + "reassign.ReassignPartitionsCommand", null, "--bootstrap-server", bootstrap,
+          "--reassignment-json-file", plan.toString(), "--execute");
+      String v = "";
+      for (int i = 0; i < 300; i++) {
+        v = tool(T + "reassign.ReassignPartitionsCommand", null, "--bootstrap-server", bootstrap,
+            "--reassignment-json-file", plan.toString(), "--verify");
+        if (v.contains("is complete")) break;
+        Thread.sleep(200);
+      }
+      check(v.contains("is complete"), "verified:\n" + v);
+      String list = tool(T + "reassign.ReassignPartitionsCommand", null, "--bootstrap-server",
+          bootstrap, "--list");
+      check(!list.contains(rf3 + "-0"), "still listed as reassigning:\n" + list);
+      String d = tool(T + "TopicCommand", null, "--bootstrap-server", bootstrap, "--describe",
+          "--topic", rf3);
+      check(d.contains("Replicas: 3,1,2"), "replicas after the reassignment:\n" + d);
+      java.nio.file.Files.delete(plan);
+    });
   }
 
   public static void main(String[] args) throws Exception {

@@ -90,6 +90,24 @@ TEST(ConfigDefTest, AlterBrokerConfigsRefusesWhatTheTopicKeyRefusesNamingTheBrok
   EXPECT_TRUE(r.ok()) << r.message;
 }
 
+// Deleting a key Eddy does not know changes nothing and succeeds (it can never have been set),
+// as Kafka validates the resulting configs; kafka-reassign-partitions --verify deletes the
+// replication throttle keys. Setting one is still refused, naming it.
+TEST(ConfigDefTest, DeletingAnUnknownKeyIsANoOpButSettingOneIsRefused) {
+  Controller controller(ControllerDefaults{});
+  MetadataImage image;
+  pb::MetadataBatch out;
+  ControllerResult r = controller.alter_broker_configs(
+      image, "", {{"leader.replication.throttled.rate", ConfigChange::Op::kDelete, ""}}, false,
+      &out);
+  EXPECT_TRUE(r.ok()) << r.message;
+  r = controller.alter_broker_configs(
+      image, "", {{"leader.replication.throttled.rate", ConfigChange::Op::kSet, "1000"}}, false,
+      &out);
+  EXPECT_EQ(r.code, ErrorCode::kInvalidConfig);
+  EXPECT_NE(r.message.find("'leader.replication.throttled.rate'"), std::string::npos) << r.message;
+}
+
 // A value stored before a bound was tightened (a metadata log written by an older eddyd) never
 // reaches a partition log: resolution passes over it to the broker value, then the default.
 TEST(ConfigDefTest, ResolutionPassesOverStoredValuesTheDefinitionRefuses) {
