@@ -153,8 +153,7 @@ std::vector<FetchPartitionResult> DelayedFetch::read_all(uint64_t* bytes, bool* 
 ReplicaManager::ReplicaManager(ReplicaManagerOptions options)
     : options_(std::move(options)),
       purgatory_(options_.clock, options_.max_delayed_operations),
-      fetch_sessions_(options_.fetch_sessions, options_.clock),
-      next_producer_id_(options_.clock->wall_ms() << kProducerIdCounterBits) {}
+      fetch_sessions_(options_.fetch_sessions, options_.clock) {}
 
 ReplicaManager::~ReplicaManager() { shutdown(); }
 
@@ -568,7 +567,5 @@ OffsetForLeaderEpochResult ReplicaManager::offset_for_leader_epoch(const TopicPa
   r.end_offset = e.end_offset;
   return r;
 }
-
-int64_t ReplicaManager::allocate_producer_id() { return next_producer_id_.fetch_add(1); }
 
 }  // namespace eddy::broker

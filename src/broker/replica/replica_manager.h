@@ -136,10 +136,6 @@ class ReplicaManager {
                                                      LeaderEpoch current_leader_epoch,
                                                      LeaderEpoch leader_epoch) const;
 
-  // InitProducerId without a transactional id: a fresh producer id with epoch 0. Ids are unique
-  // across restarts: the high bits are the boot time in ms, the low kProducerIdCounterBits count.
-  int64_t allocate_producer_id();
-
   Purgatory& purgatory() { return purgatory_; }
   FetchSessionCache& fetch_sessions() const { return fetch_sessions_; }
   const ReplicaManagerOptions& options() const { return options_; }
@@ -165,9 +161,6 @@ class ReplicaManager {
   mutable std::shared_mutex mu_;
   std::map<TopicPartition, std::shared_ptr<Partition>> partitions_;
   std::map<TopicPartition, std::string> offline_;  // guarded by mu_; see become_leader
-  std::atomic<int64_t> next_producer_id_;
 };
-
-inline constexpr int kProducerIdCounterBits = 16;
 
 }  // namespace eddy::broker

@@ -336,13 +336,6 @@ TEST_F(ReplicaManagerTest, OffsetForLeaderEpochAnswersFromTheEpochCache) {
             to_int(ErrorCode::kFencedLeaderEpoch));
 }
 
-TEST_F(ReplicaManagerTest, ProducerIdsAreUnique) {
-  int64_t a = rm_->allocate_producer_id();
-  int64_t b = rm_->allocate_producer_id();
-  EXPECT_NE(a, b);
-  EXPECT_GE(a, 0);
-}
-
 // ---- The leader's side of a follower's fetch.
 
 FetchParams follower_params(int32_t id) {
