@@ -27,7 +27,7 @@ import uuid
 HERE = os.path.dirname(os.path.abspath(__file__))
 # One free-port picker and one "answers ApiVersions" probe for Eddy and Kafka alike.
 sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "tests", "integration", "broker"))
-from eddy_harness import free_port, serving  # noqa: E402
+from eddy_harness import ServerProcess, free_port  # noqa: E402
 
 # kafka-server-start.sh's KAFKA_HEAP_OPTS and kafka-run-class.sh's KAFKA_JVM_PERFORMANCE_OPTS.
 KAFKA_JVM_FLAGS = [
@@ -50,7 +50,9 @@ def classpath():
     return os.path.join(kafka_libs(), "*")
 
 
-class KafkaNode:
+class KafkaNode(ServerProcess):
+    NAME = "kafka"
+
     def __init__(self, overrides=None, durable=False, start_timeout_s=120, data_dir=None):
         self.overrides = dict(overrides or {})
         if durable:
@@ -117,49 +119,7 @@ class KafkaNode:
                 f.write("%s=%s\n" % (k, v))
         if not os.path.isdir(os.path.join(self.data_dir, "logs")):
             self.format()
-        log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT,
-                                     cwd=self.data_dir)
-        log.close()
-        deadline = time.monotonic() + self.start_timeout_s
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("kafka exited with %d during start-up:\n%s"
-                                   % (self.proc.returncode, self.log()))
-            if serving(self.port):
-                return self
-            time.sleep(0.1)
-        self.kill9()
-        raise RuntimeError("kafka did not serve within %ds:\n%s" % (self.start_timeout_s, self.log()))
-
-    def stop(self, timeout_s=60):
-        if self.proc is None:
-            return None
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            rc = self.proc.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            self.kill9()
-            raise RuntimeError("kafka did not exit within %ds of SIGTERM" % timeout_s)
-        self.proc = None
-        return rc
-
-    def kill9(self):
-        if self.proc is None:
-            return
-        self.proc.kill()
-        self.proc.wait(timeout=30)
-        self.proc = None
-
-    def log(self):
-        try:
-            with open(self.log_path, "rb") as f:
-                return f.read().decode("utf-8", "replace")[-20000:]
-        except OSError:
-            return ""
-
-    def __enter__(self):
-        return self.start()
+        return self.launch()
 
     def __exit__(self, *exc):
         try:

@@ -47,7 +47,64 @@ def serving(port, timeout_s=1):
         return False
 
 
-class Broker:
+class ServerProcess:
+    """A Kafka-protocol server process (eddyd, or Apache Kafka for the peer tests): started from
+    command() with its output in log_path, served once it answers ApiVersions on `port`, stopped
+    with SIGTERM or kill -9. Subclasses set NAME, port, log_path, start_timeout_s, proc = None."""
+
+    NAME = "server"
+
+    def launch(self):
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT,
+                                     cwd=self.data_dir)
+        log.close()
+        deadline = time.monotonic() + self.start_timeout_s
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("%s exited with %d during start-up:\n%s"
+                                   % (self.NAME, self.proc.returncode, self.log()))
+            if serving(self.port):
+                return self
+            time.sleep(0.05)
+        self.kill9()
+        raise RuntimeError("%s did not accept connections within %ds:\n%s"
+                           % (self.NAME, self.start_timeout_s, self.log()))
+
+    def stop(self, timeout_s=60):
+        """SIGTERM, then wait; returns the exit code (kill -9 and raise if it hangs)."""
+        if self.proc is None:
+            return None
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            self.kill9()
+            raise RuntimeError("%s did not exit within %ds of SIGTERM" % (self.NAME, timeout_s))
+        self.proc = None
+        return rc
+
+    def kill9(self):
+        if self.proc is None:
+            return
+        self.proc.kill()
+        self.proc.wait(timeout=30)
+        self.proc = None
+
+    def log(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def __enter__(self):
+        return self.start()
+
+
+class Broker(ServerProcess):
+    NAME = "eddyd"
+
     def __init__(self, overrides=None, data_dir=None, node_id=1, start_timeout_s=60):
         self.overrides = dict(overrides or {})
         self._tmp = None
@@ -92,41 +149,7 @@ class Broker:
 
     def start(self):
         self.write_config()
-        log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT,
-                                     cwd=self.data_dir)
-        log.close()
-        deadline = time.monotonic() + self.start_timeout_s
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("eddyd exited with %d during start-up:\n%s"
-                                   % (self.proc.returncode, self.log()))
-            if serving(self.port):
-                return self
-            time.sleep(0.05)
-        self.kill9()
-        raise RuntimeError("eddyd did not accept connections within %ds:\n%s"
-                           % (self.start_timeout_s, self.log()))
-
-    def stop(self, timeout_s=60):
-        """SIGTERM, then wait; returns the exit code (kill -9 and raise if it hangs)."""
-        if self.proc is None:
-            return None
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            rc = self.proc.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            self.kill9()
-            raise RuntimeError("eddyd did not exit within %ds of SIGTERM" % timeout_s)
-        self.proc = None
-        return rc
-
-    def kill9(self):
-        if self.proc is None:
-            return
-        self.proc.kill()
-        self.proc.wait(timeout=30)
-        self.proc = None
+        return self.launch()
 
     def restart(self):
         self.stop()
@@ -134,16 +157,6 @@ class Broker:
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
-
-    def log(self):
-        try:
-            with open(self.log_path, "rb") as f:
-                return f.read().decode("utf-8", "replace")
-        except OSError:
-            return ""
-
-    def __enter__(self):
-        return self.start()
 
     def __exit__(self, *exc):
         try:
