@@ -164,21 +164,9 @@ void Family<M>::remove(const LabelValues& values) {
   if (it != children_.end()) it->second.visible = false;
 }
 
-template <>
-void Family<Counter>::render(std::string& out) const {
-  std::lock_guard lock(mu_);
-  for (const auto& [values, child] : children_) {
-    if (!child.visible) continue;
-    out += name_;
-    append_labels(out, label_names_, values);
-    out += ' ';
-    out += fmt::format("{}", child.metric->value());
-    out += '\n';
-  }
-}
-
-template <>
-void Family<Gauge>::render(std::string& out) const {
+// Counters and gauges: one sample line per visible child (histograms have their own below).
+template <class M>
+void Family<M>::render(std::string& out) const {
   std::lock_guard lock(mu_);
   for (const auto& [values, child] : children_) {
     if (!child.visible) continue;
