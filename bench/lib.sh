@@ -1,12 +1,24 @@
 # Shell helpers shared by the benchmark scripts (bench/run, bench/broker/run.sh,
-# bench/broker/e2e_ab.sh): a free loopback port, waiting for a server to listen, and the
-# single-node eddyd config every benchmark starts its broker with. Sourced, not run.
+# bench/broker/e2e_ab.sh, bench/metrics/overhead.sh): a free loopback port, waiting for a server
+# to listen, stopping it, and the single-node eddyd config every benchmark starts its broker
+# with. Sourced, not run.
 
 bench_py=/usr/bin/python3  # Debian's interpreter: the scripts need nothing beyond its stdlib
 
 # Prints a free TCP port on 127.0.0.1.
 free_port() {
   $bench_py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# stop_server: stops the server whose pid is in $server_pid (SIGTERM, up to 10 s, then kill -9),
+# reaps it and clears server_pid; nothing when it is empty.
+stop_server() {
+  [ -n "${server_pid:-}" ] || return 0
+  kill "$server_pid" 2>/dev/null || true
+  for _ in $(seq 1 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=""
 }
 
 # wait_port PORT PID LOG NAME: waits (at most 10 s) until something listens on PORT; fails, with

@@ -30,14 +30,6 @@ mkdir -p "$out"
 : >"$out/results.txt"
 work=$(mktemp -d /tmp/eddy-metrics-overhead-XXXXXX)
 server_pid=""
-stop_server() {
-  [ -n "$server_pid" ] || return 0
-  kill "$server_pid" 2>/dev/null || true
-  for _ in $(seq 1 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-  kill -9 "$server_pid" 2>/dev/null || true
-  wait "$server_pid" 2>/dev/null || true
-  server_pid=""
-}
 trap 'stop_server; rm -rf "$work"' EXIT
 
 # shellcheck source=bench/lib.sh
