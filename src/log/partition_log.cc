@@ -774,6 +774,11 @@ Status PartitionLog::close() {
 
 LeaderEpoch PartitionLog::latest_epoch() const { return epochs_->latest_epoch(); }
 
+void PartitionLog::assign_leader_epoch(LeaderEpoch epoch) {
+  std::lock_guard lock(append_mu_);  // the log end does not move meanwhile
+  epochs_->assign(epoch, log_end_offset());
+}
+
 EpochEndOffset PartitionLog::end_offset_for_epoch(LeaderEpoch epoch) const {
   auto [e, o] = epochs_->end_offset_for(epoch, log_end_offset());
   return {e, o};

@@ -314,6 +314,11 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
   LeaderEpoch latest_epoch() const;
   // Kafka's OffsetForLeaderEpoch semantics, see LeaderEpochCache::end_offset_for.
   EpochEndOffset end_offset_for_epoch(LeaderEpoch epoch) const;
+  // Records that `epoch` starts at the log end (Kafka's becomeLeader): a new leader knows where
+  // its epoch starts before it appends anything, so its latest cached epoch is always the
+  // largest a follower can ask about, and a follower from a later epoch than any batch here is
+  // told where to truncate. Persisted with the next flush.
+  void assign_leader_epoch(LeaderEpoch epoch);
   std::vector<std::pair<LeaderEpoch, Offset>> epoch_entries() const;
 
  private:

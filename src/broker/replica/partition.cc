@@ -64,6 +64,8 @@ Status Partition::become_leader(const ReplicaAssignment& assignment, PartitionSe
     return invalid_argument("the ISR of a partition led here must hold this node");
   }
   log_->update_config(settings.log_config);
+  // The epoch's start first, so that the flush below makes it durable with the log.
+  log_->assign_leader_epoch(LeaderEpoch(assignment.leader_epoch));
   EDDY_RETURN_IF_ERROR(log_->flush());
   {
     std::lock_guard append_lock(append_mu_);

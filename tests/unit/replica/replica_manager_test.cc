@@ -395,6 +395,25 @@ TEST_F(ReplicaManagerTest, FollowerWhoseLastFetchedEpochDivergesIsToldWhereToTru
   EXPECT_EQ(rm_->get_partition({"t", 0})->high_watermark(), Offset(3));
 }
 
+// A leader that has appended nothing in its epoch still knows where its epoch starts (Kafka's
+// becomeLeader assigns it at the log end). A follower whose log outlived this one's (a power cut
+// under log.flush.policy=interval emptied the leader's) fetches with an epoch newer than any
+// batch here: it must be told to truncate, not get (-1, -1), which the wire reads as "no
+// divergence" and which left the chaos harness's partitions without an acked write for good.
+TEST_F(ReplicaManagerTest, ANewLeaderWithAnEmptyLogTellsAFollowerFromALaterEpochToTruncate) {
+  lead("t", log::FlushPolicy::kInterval, {NodeId(0), NodeId(1)});  // epoch 3, empty log
+  FetchPartitionInput in = at("t", 40);
+  in.current_leader_epoch = LeaderEpoch(3);
+  in.last_fetched_epoch = LeaderEpoch(2);
+  FetchOutcome out;
+  rm_->fetch(follower_params(1), {in}, out.callback());
+  auto r = out.wait();
+  EXPECT_EQ(r[0].error, 0);
+  ASSERT_TRUE(r[0].diverging_epoch.has_value());
+  EXPECT_GE(r[0].diverging_epoch->epoch, 0);
+  EXPECT_EQ(r[0].diverging_epoch->end_offset, 0);
+}
+
 TEST_F(ReplicaManagerTest, FollowerJoinsTheIsrOnceItReachesTheHighWatermark) {
   PartitionSettings s;
   s.log_config.flush_policy = log::FlushPolicy::kInterval;
