@@ -626,8 +626,13 @@ Status PartitionLog::truncate_to(Offset offset) {
   {
     std::lock_guard lock(append_mu_);
     if (offset >= log_end_offset()) {
-      // Nothing to cut, but damage recorded past the end (kept aside by recovery) is given up:
-      // the caller refetches those offsets.
+      // No batch to cut, but an epoch that starts at the log end has no batch either: this
+      // replica led that epoch and appended nothing before leadership moved on (Kafka's
+      // truncateTo does the same). Kept, it would stay this follower's latest epoch, the leader
+      // would answer every fetch with the same divergence, and the follower would never fetch.
+      epochs_->truncate_from_end(Offset(log_end_offset()));
+      // Damage recorded past the end (kept aside by recovery) is given up: the caller refetches
+      // those offsets.
       drop_damage_from(offset.value());
       return Status::ok();
     }

@@ -20,17 +20,24 @@ then the cluster has a quiet gap before the next. Fault classes (FAULTS):
   power-one        kill -9 one node and drop what it had not fsynced; restart at heal
   power-all        the same for every node at once
   clock            one node's wall clock jumps ahead, then behind (libfaketime); back at heal
+  churn            leadership churn: about every second one partition's replicas are rotated
+                   (eddyctl partition reassign) and its new first replica elected
+                   (eddyctl leader elect --preferred), until heal
 
 A fault's "node" may be "controller": the active controller when the fault starts.
 """
 
 import json
+import os
 import random
 import signal
+import subprocess
+import tempfile
+import threading
 import time
 
 FAULTS = ["kill", "controller-kill", "pause", "isolate", "halves", "bridge", "one-way", "loss",
-          "cut", "enospc", "eio", "power-one", "power-all", "clock"]
+          "cut", "enospc", "eio", "power-one", "power-all", "clock", "churn"]
 DISK_FAULTS = {"enospc", "eio", "power-one", "power-all"}
 
 
@@ -75,6 +82,8 @@ def make_schedule(seed, nodes, faults, seconds, min_duration=4.0, max_duration=1
         if name == "clock":
             f["offsets"] = [rng.choice(["+%d" % s, "-%d" % s]) for s in
                             (rng.randint(30, 600), rng.randint(30, 600))]
+        if name == "churn":
+            f["seed"] = rng.randint(0, 2**31)
         out.append(f)
         t += duration + gap
     return out
@@ -86,12 +95,14 @@ def print_schedule(schedule, out):
 
 
 class Nemesis:
-    def __init__(self, cluster, history, log):
+    def __init__(self, cluster, history, log, topic="chaos"):
         self.c = cluster
         self.history = history
         self.log = log
+        self.topic = topic
         self.counts = {}
         self.power_undone = 0
+        self.churn = None  # (thread, stop event) while a churn fault runs
 
     def controller(self):
         from confluent_kafka.admin import AdminClient
@@ -139,6 +150,11 @@ class Nemesis:
             self.power_undone += c.power_cut(list(c.nodes))
         elif name == "clock":
             c.set_clock(node, f["offsets"][0])
+        elif name == "churn":
+            stop = threading.Event()
+            t = threading.Thread(target=self.churn_leaders, args=(f["seed"], stop), daemon=True)
+            t.start()
+            self.churn = (t, stop)
         self.history.add(type="nemesis", phase="start", fault=f, started=started)
         self.log("nemesis: start %s" % json.dumps(f))
 
@@ -167,9 +183,57 @@ class Nemesis:
             c.start_node(node)
         elif name == "clock":
             c.set_clock(node, "+0")
+        elif name == "churn":
+            self.stop_churn()
         self.history.add(type="nemesis", phase="heal", fault=f)
         self.log("nemesis: heal  %s" % f["fault"])
         self.restart_exited()
+
+    def churn_leaders(self, seed, stop):
+        """Moves leaderships the way an operator does, through the admin APIs: one partition at
+        a time, its replica list rotated (a reassignment that moves no data) and its new first
+        replica elected. Each move is recorded; a refused one is not a finding by itself (the
+        election may race the reassignment), the checker judges the data."""
+        from confluent_kafka.admin import AdminClient
+        from eddy_harness import eddyd_path
+        rng = random.Random(seed)
+        ctl = os.environ.get("EDDYCTL") or os.path.join(os.path.dirname(eddyd_path()), "eddyctl")
+        moves = 0
+        boot = self.c.bootstrap
+        while not stop.is_set():
+            try:
+                md = AdminClient({"bootstrap.servers": boot}).list_topics(self.topic, timeout=5)
+                parts = sorted(md.topics[self.topic].partitions.values(), key=lambda p: p.id)
+                p = rng.choice(parts)
+                replicas = list(p.replicas)
+                k = rng.randrange(1, len(replicas)) if len(replicas) > 1 else 0
+                replicas = replicas[k:] + replicas[:k]
+                with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as plan:
+                    json.dump({"version": 1, "partitions": [
+                        {"topic": self.topic, "partition": p.id, "replicas": replicas}]}, plan)
+                try:
+                    run = [ctl, "-b", boot, "--timeout-ms", "5000"]
+                    moved = subprocess.run(run + ["partition", "reassign", "--plan", plan.name],
+                                           capture_output=True, timeout=15).returncode == 0
+                    elected = moved and subprocess.run(
+                        run + ["leader", "elect", "--preferred", "%s/%d" % (self.topic, p.id)],
+                        capture_output=True, timeout=15).returncode == 0
+                finally:
+                    os.unlink(plan.name)
+                self.history.add(type="churn", partition=p.id, replicas=replicas, moved=moved,
+                                 elected=elected)
+                moves += elected
+            except Exception as e:  # a node down mid-call: try again next round
+                self.log("nemesis: churn round failed: %r" % e)
+            stop.wait(1.0)
+        self.log("nemesis: churn moved %d leaderships" % moves)
+
+    def stop_churn(self):
+        if self.churn is not None:
+            t, stop = self.churn
+            stop.set()
+            t.join(60)
+            self.churn = None
 
     def restart_exited(self):
         """A node that exited on its own (not by the nemesis) is a finding: recorded, restarted."""
@@ -185,6 +249,7 @@ class Nemesis:
     def heal_all(self):
         """Whatever state a fault left (or an interrupted run): every link, disk, clock and
         process back to normal."""
+        self.stop_churn()
         self.c.net.heal()
         for i, node in self.c.nodes.items():
             self.c.set_disk(i, None)

@@ -58,9 +58,14 @@ class CheckerTest(unittest.TestCase):
         self.assertEqual(self.classes(h), set())
         self.assertEqual(info["duplicated-allowed"], 1)
 
-    def test_reordered(self):
+    def test_reordered_only_for_idempotent_producers(self):
         h = [send("a", 0), send("b", 1), ack("a", 1), ack("b", 0), final([[0, "b"], [1, "a"]])]
         self.assertEqual(self.classes(h), {"reordered"})
+        h = [send("a", 0, producer="n0", idem=False), send("b", 1, producer="n0", idem=False),
+             ack("a", 1), ack("b", 0), final([[0, "b"], [1, "a"]])]
+        anomalies, info = checker.check(h)
+        self.assertEqual(self.classes(h), set())
+        self.assertEqual(info["reordered-allowed"], 1)
 
     def test_phantom(self):
         h = [send("a", 0), ack("a", 0), read("x", 1), final([[0, "a"], [1, "x"]])]

@@ -2,7 +2,8 @@
 thread that records every operation into one History (checker.py describes the events):
 
   Producers  acks=all, keyed, every value unique ("<producer>-<seq>"): idempotent ones and plain
-             ones (max.in.flight 1, so their order is promised too). A producer that hits a fatal
+             ones (max.in.flight 1; their retries may still duplicate and, across a leader
+             change, reorder: checker.py). A producer that hits a fatal
              error is replaced by a new one with a new name.
   Readers    assigned consumers reading every partition from the beginning.
   Group      members of one consumer group, committing offsets synchronously; each successful
