@@ -7,7 +7,8 @@ A history is a list of events (dicts), as the workload records them:
   {"type": "read",  "reader": R, "topic": T, "partition": p, "offset": o, "value": V, "t": s}
   {"type": "commit", "group": G, "topic": T, "partition": p, "offset": o, "t": s}
   {"type": "final", "topic": T, "partition": p, "records": [[o, V], ...], "complete": bool}
-  {"type": "replicas", "topic": T, "partition": p, "hw": h, "logs": {node: [[base, last, hex], ...]}}
+  {"type": "replicas", "topic": T, "partition": p, "hw": h,
+   "logs": {node: [[base, last, hex, producer id, producer epoch], ...]}}
   {"type": "liveness", "ok": bool, "seconds": s}
   {"type": "admin", "op": "create"|"partitions"|"delete", "topic": T, "count": n, "ok": bool}
   {"type": "topics", "topics": {T: partition count}}                (after the heal)
@@ -16,8 +17,10 @@ checks are per partition and need no search (unlike a linearizability checker).
 
 Classes (each a list of anomaly descriptions):
   lost          acked, absent from the final read of its partition after the cluster healed
-  duplicated    one value of an idempotent producer at two offsets (a plain producer's retries may
-                duplicate: counted under duplicated-allowed, not an anomaly)
+  duplicated    one value of an idempotent producer at two offsets in batches of one producer
+                session (id and epoch). A plain producer's retries may duplicate, and so may an
+                idempotent one's across an epoch bump: counted under duplicated-allowed and
+                duplicated-new-epoch, not anomalies (see _same_session)
   reordered     two values of an idempotent producer in one partition at offsets against their
                 send order (a plain producer's may reorder across a leader change: counted under
                 reordered-allowed, not an anomaly; see per_producer below)
@@ -59,6 +62,7 @@ def check(history):
     commits = collections.defaultdict(list)
     admin = []
     final_topics = None
+    sessions = {}  # (topic, partition) -> [(base, last, producer id, epoch)] from the replicas
     for e in history:
         t = e["type"]
         info[t] += 1
@@ -76,6 +80,9 @@ def check(history):
             commits[(e["group"], e["topic"], e["partition"])].append(e)
         elif t == "replicas":
             _divergence(e, out)
+            for batches in e["logs"].values():
+                sessions.setdefault((e["topic"], e["partition"]),
+                                    [(b[0], b[1], b[3], b[4]) for b in batches if len(b) >= 5])
         elif t == "admin":
             admin.append(e)
         elif t == "topics":
@@ -146,11 +153,13 @@ def check(history):
         if v in fails:
             info["failed-then-present"] += 1
         if len(offsets) > 1:
-            if s["idem"]:
+            if not s["idem"]:
+                info["duplicated-allowed"] += 1
+            elif not _same_session(sessions.get(tp), offsets):
+                info["duplicated-new-epoch"] += 1
+            else:
                 out["duplicated"].append("%r of idempotent %s at %s-%d offsets %s"
                                          % (v, s["producer"], tp[0], tp[1], sorted(offsets)))
-            else:
-                info["duplicated-allowed"] += 1
         per_producer[(s["producer"], tp)].append((min(offsets), s["seq"], v))
     # Only the idempotent producer promises order. librdkafka's max.in.flight is per connection,
     # not per partition (librdkafka issue 1969): when a partition's leader moves, a plain
@@ -195,6 +204,28 @@ def _metadata(admin, final_topics, out):
             elif have < e["count"]:
                 out["metadata"].append("%s: %d partitions acknowledged, %d there"
                                        % (topic, e["count"], have))
+
+
+def _same_session(batches, offsets):
+    """Whether the batches holding `offsets` were written by one producer id and epoch (or that
+    cannot be told: no replica's batches cover them).
+
+    The broker deduplicates within a producer session only. librdkafka bumps the epoch after
+    messages time out in flight (its "Message timeout considerations"): the messages of the same
+    request that had not timed out are sent again under the new epoch with new sequence numbers,
+    and if the timed-out request was in fact written, they are written twice. No broker can tell
+    those apart; two copies within one session it must."""
+    if not batches:
+        return True
+    found = set()
+    for o in offsets:
+        for base, last, pid, epoch in batches:
+            if base <= o <= last:
+                found.add((pid, epoch))
+                break
+        else:
+            return True
+    return len(found) == 1
 
 
 def _divergence(e, out):
@@ -264,7 +295,7 @@ def table(faults, info, anomalies, lossy, unavailable=None):
         lines.append("  %-22s %6d%s" % (name, n, figure))
     lines.append("operations:")
     for name in ("send", "ack", "fail", "read", "commit", "admin", "final", "failed-then-present",
-                 "duplicated-allowed", "reordered-allowed"):
+                 "duplicated-allowed", "duplicated-new-epoch", "reordered-allowed"):
         lines.append("  %-22s %6d" % (name, info.get(name, 0)))
     lines.append("anomalies:              count  promised  verdict")
     p = promised(lossy)

@@ -68,7 +68,8 @@ def base_overrides(rf):
 
 
 def read_batches(path):
-    """[base offset, last offset, sha1 of the batch's bytes] of every whole batch in a segment."""
+    """[base offset, last offset, sha1 of the batch's bytes, producer id, producer epoch] of every
+    whole batch in a segment."""
     out = []
     with open(path, "rb") as f:
         data = f.read()
@@ -78,8 +79,10 @@ def read_batches(path):
         if length <= 0 or pos + 12 + length > len(data):
             break
         last_delta = struct.unpack_from(">i", data, pos + 23)[0]
+        producer_id, producer_epoch = struct.unpack_from(">qh", data, pos + 43)
         out.append([base, base + last_delta,
-                    hashlib.sha1(data[pos:pos + 12 + length]).hexdigest()])
+                    hashlib.sha1(data[pos:pos + 12 + length]).hexdigest(), producer_id,
+                    producer_epoch])
         pos += 12 + length
     return out
 

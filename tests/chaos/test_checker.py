@@ -58,6 +58,17 @@ class CheckerTest(unittest.TestCase):
         self.assertEqual(self.classes(h), set())
         self.assertEqual(info["duplicated-allowed"], 1)
 
+    def test_an_idempotent_duplicate_across_an_epoch_bump_is_the_clients(self):
+        def replicas(epochs):
+            return {"type": "replicas", "topic": "t", "partition": 0, "hw": 2,
+                    "logs": {"1": [[o, o, "h%d" % o, 7, epochs[o]] for o in range(2)]}}
+        h = [send("a", 0), ack("a", 1), final([[0, "a"], [1, "a"]]), replicas([0, 1])]
+        anomalies, info = checker.check(h)
+        self.assertEqual(self.classes(h), set())
+        self.assertEqual(info["duplicated-new-epoch"], 1)
+        h = [send("a", 0), ack("a", 1), final([[0, "a"], [1, "a"]]), replicas([1, 1])]
+        self.assertEqual(self.classes(h), {"duplicated"})
+
     def test_reordered_only_for_idempotent_producers(self):
         h = [send("a", 0), send("b", 1), ack("a", 1), ack("b", 0), final([[0, "b"], [1, "a"]])]
         self.assertEqual(self.classes(h), {"reordered"})

@@ -59,9 +59,28 @@ FetchResponse::PartitionData to_wire(const FetchPartitionResult& r) {
   return pd;
 }
 
-// Groups results by topic, keeping the order of first appearance (the session's order).
+// Every partition of a requested topic answered with one error, nothing read.
+FetchResponse::FetchableTopicResponse refused_topic(const FetchRequest::FetchTopic& t,
+                                                    ErrorCode code) {
+  FetchResponse::FetchableTopicResponse tr;
+  tr.topic = t.topic;
+  tr.topic_id = t.topic_id;
+  for (const auto& p : t.partitions) {
+    FetchResponse::PartitionData pd;
+    pd.partition_index = p.partition;
+    pd.error_code = error_code(code);
+    pd.high_watermark = -1;
+    pd.records = protocol::Records(Bytes{});
+    tr.partitions.push_back(std::move(pd));
+  }
+  return tr;
+}
+
+// Groups results by topic, keeping the order of first appearance (the session's order), then
+// the topics refused before reading (`refused`).
 Response build(const BrokerContext& ctx, int16_t version, int32_t session_id, int16_t top_error,
-               const std::vector<FetchPartitionResult>& results) {
+               const std::vector<FetchPartitionResult>& results,
+               std::vector<FetchResponse::FetchableTopicResponse> refused = {}) {
   FetchResponse resp;
   resp.error_code = top_error;
   resp.session_id = session_id;
@@ -83,6 +102,7 @@ Response build(const BrokerContext& ctx, int16_t version, int32_t session_id, in
                       &resp.node_endpoints);
     }
   }
+  for (auto& t : refused) resp.responses.push_back(std::move(t));
   return encode_response(resp, version);
 }
 
@@ -91,20 +111,7 @@ Response build(const BrokerContext& ctx, int16_t version, int32_t session_id, in
 Response refuse(const FetchRequest& req, int16_t version, ErrorCode code, bool top_level = true) {
   FetchResponse resp;
   resp.error_code = top_level ? error_code(code) : 0;
-  for (const auto& t : req.topics) {
-    FetchResponse::FetchableTopicResponse tr;
-    tr.topic = t.topic;
-    tr.topic_id = t.topic_id;
-    for (const auto& p : t.partitions) {
-      FetchResponse::PartitionData pd;
-      pd.partition_index = p.partition;
-      pd.error_code = error_code(code);
-      pd.high_watermark = -1;
-      pd.records = protocol::Records(Bytes{});
-      tr.partitions.push_back(std::move(pd));
-    }
-    resp.responses.push_back(std::move(tr));
-  }
+  for (const auto& t : req.topics) resp.responses.push_back(refused_topic(t, code));
   return encode_response(resp, version);
 }
 
@@ -166,6 +173,10 @@ void register_fetch(HandlerRegistry& registry, const BrokerContext& context) {
 
     std::vector<FetchPartitionInput> inputs;
     std::vector<TopicPartition> forgotten;
+    // A topic id this node does not know (deleted, or created after this node's metadata) fails
+    // that topic's partitions only, as in Kafka: a follower fetching many partitions, or a
+    // consumer, keeps reading the others.
+    std::vector<FetchResponse::FetchableTopicResponse> unknown;
     {
       std::shared_ptr<const metadata::MetadataImage> image;
       if (version >= 13) image = ctx->metadata->image();
@@ -175,8 +186,8 @@ void register_fetch(HandlerRegistry& registry, const BrokerContext& context) {
       for (const auto& t : req->topics) {
         const std::string name = name_of(t.topic, t.topic_id);
         if (name.empty()) {
-          responder.respond(refuse(*req, version, ErrorCode::kUnknownTopicId));
-          return;
+          unknown.push_back(refused_topic(t, ErrorCode::kUnknownTopicId));
+          continue;
         }
         for (const auto& p : t.partitions) {
           FetchPartitionInput in;
@@ -199,7 +210,7 @@ void register_fetch(HandlerRegistry& registry, const BrokerContext& context) {
       session = ctx->replicas->fetch_sessions().begin(req->session_id, req->session_epoch,
                                                       std::move(inputs), forgotten);
       if (session.error != 0) {
-        responder.respond(build(*ctx, version, 0, session.error, {}));
+        responder.respond(build(*ctx, version, 0, session.error, {}, std::move(unknown)));
         return;
       }
     } else {
@@ -209,13 +220,15 @@ void register_fetch(HandlerRegistry& registry, const BrokerContext& context) {
     auto shared_responder = std::make_shared<Responder>(std::move(responder));
     ctx->replicas->fetch(
         params, std::move(to_read),
-        [ctx, version, session = std::move(session), shared_responder,
-         from_follower = params.replica_id >= 0](std::vector<FetchPartitionResult> results) {
+        [ctx, version, session = std::move(session), shared_responder, unknown = std::move(unknown),
+         from_follower =
+             params.replica_id >= 0](std::vector<FetchPartitionResult> results) mutable {
           count_fetch(results, from_follower);
           if (version >= 7) {
             results = ctx->replicas->fetch_sessions().finish(session, std::move(results));
           }
-          shared_responder->respond(build(*ctx, version, session.session_id, 0, results));
+          shared_responder->respond(
+              build(*ctx, version, session.session_id, 0, results, std::move(unknown)));
         });
   });
 }

@@ -62,3 +62,39 @@ def uvarint(n):
             out += bytes([b | 0x80])
         else:
             return out + bytes([b])
+
+
+class Reader:
+    """Reads a response body field by field (the flexible versions' compact forms included)."""
+
+    def __init__(self, data, pos=0):
+        self.data, self.pos = data, pos
+
+    def take(self, n):
+        out = self.data[self.pos:self.pos + n]
+        assert len(out) == n, "response ends early"
+        self.pos += n
+        return out
+
+    def fixed(self, fmt):
+        (v,) = struct.unpack(fmt, self.take(struct.calcsize(fmt)))
+        return v
+
+    def uvarint(self):
+        shift = n = 0
+        while True:
+            b = self.take(1)[0]
+            n |= (b & 0x7F) << shift
+            shift += 7
+            if not b & 0x80:
+                return n
+
+    def compact_bytes(self):
+        """None for null, else the bytes (compact strings and records alike)."""
+        n = self.uvarint()
+        return None if n == 0 else self.take(n - 1)
+
+    def skip_tags(self):
+        for _ in range(self.uvarint()):
+            self.uvarint()
+            self.take(self.uvarint())

@@ -20,6 +20,7 @@ import confluent_kafka.admin
 import kafka
 
 from eddy_harness import Broker
+from kafka_wire import Reader, compact_string, frame, header_v2, read_frame, uvarint
 
 WAIT_S = 30
 
@@ -193,6 +194,62 @@ class DataPathTest(unittest.TestCase):
         produce_all(p, topic, [(b"k", b"keyed", None)])
         got = consume_all(self.broker, topic, 1)
         self.assertEqual([(m.key(), m.value()) for m in got], [(b"k", b"keyed")])
+
+    def topic_id(self, topic):
+        """The topic's id from a Metadata v12 response."""
+        body = (uvarint(2) + b"\x00" * 16 + compact_string(topic.encode()) + b"\x00"
+                + b"\x00\x00\x00")  # one topic; no auto-create; no authorized ops; no tags
+        with socket.create_connection(("127.0.0.1", self.broker.port), timeout=WAIT_S) as s:
+            s.sendall(frame(header_v2(3, 12) + body))
+            r = Reader(read_frame(s), 4)
+        r.skip_tags()
+        r.fixed(">i")  # throttle
+        for _ in range(r.uvarint() - 1):  # brokers
+            r.fixed(">i"), r.compact_bytes(), r.fixed(">i"), r.compact_bytes(), r.skip_tags()
+        r.compact_bytes(), r.fixed(">i")  # cluster id, controller
+        self.assertEqual(r.uvarint() - 1, 1)
+        self.assertEqual(r.fixed(">h"), 0)
+        self.assertEqual(r.compact_bytes(), topic.encode())
+        return r.take(16)
+
+    def test_a_fetch_naming_an_unknown_topic_id_fails_that_topic_only(self):
+        # As Kafka: UNKNOWN_TOPIC_ID for the unknown topic's partitions, records for the others.
+        # Refusing the whole fetch stalled a follower's every partition while one topic it
+        # fetched was deleted on its leader (found by the chaos harness's topic churn).
+        topic = topic_name()
+        produce_all(producer(self.broker), topic, [(b"k", b"v", None)])
+        known = self.topic_id(topic)
+        unknown = uuid.uuid4().bytes
+
+        def fetch_topic(tid):
+            part = struct.pack(">iiqiqi", 0, -1, 0, -1, 0, 1 << 20) + b"\x00"
+            return tid + uvarint(2) + part + b"\x00"
+
+        body = (struct.pack(">iiiibii", -1, 100, 1, 1 << 20, 0, 0, -1) + uvarint(3)
+                + fetch_topic(unknown) + fetch_topic(known) + uvarint(1) + uvarint(1) + b"\x00")
+        with socket.create_connection(("127.0.0.1", self.broker.port), timeout=WAIT_S) as s:
+            s.sendall(frame(header_v2(1, 13) + body))
+            r = Reader(read_frame(s), 4)
+        r.skip_tags()
+        r.fixed(">i")  # throttle
+        self.assertEqual(r.fixed(">h"), 0, "the whole fetch was refused")
+        r.fixed(">i")  # session id
+        answers = {}
+        for _ in range(r.uvarint() - 1):
+            tid = r.take(16)
+            for _ in range(r.uvarint() - 1):
+                r.fixed(">i")
+                error = r.fixed(">h")
+                r.fixed(">q"), r.fixed(">q"), r.fixed(">q")  # hw, last stable, log start
+                for _ in range(max(r.uvarint() - 1, 0)):  # aborted transactions
+                    r.fixed(">q"), r.fixed(">q"), r.skip_tags()
+                r.fixed(">i")  # preferred read replica
+                answers[tid] = (error, r.compact_bytes())
+                r.skip_tags()
+            r.skip_tags()
+        self.assertEqual(answers[unknown][0], 100)  # UNKNOWN_TOPIC_ID
+        self.assertEqual(answers[known][0], 0)
+        self.assertIn(b"v", answers[known][1] or b"")
 
     def test_delete_records_moves_the_low_watermark(self):
         topic = topic_name()
