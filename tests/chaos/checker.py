@@ -117,19 +117,22 @@ def check(history):
     for (tp, o), v in sorted(final_at.items()):
         observe(tp, o, v, "final read")
     for v, a in acks.items():
-        observe((a["topic"], a["partition"]), a["offset"], v, "ack")
+        if a["offset"] is not None:
+            observe((a["topic"], a["partition"]), a["offset"], v, "ack")
     for r in reads:
         observe((r["topic"], r["partition"]), r["offset"], r["value"], "read by " + r["reader"])
 
+    # An ack may carry no offset: librdkafka's idempotent producer reports the messages of a
+    # timed-out request as delivered, offset unknown, once the broker has acked a later sequence.
     for v, a in sorted(acks.items(), key=lambda kv: kv[1]["t"]):
         tp = (a["topic"], a["partition"])
+        at = "?" if a["offset"] is None else a["offset"]
         if tp not in finals:
-            out["lost"].append("%r acked at %s-%d@%d: its partition was never read at the end"
-                               % (v, tp[0], tp[1], a["offset"]))
+            out["lost"].append("%r acked at %s-%d@%s: its partition was never read at the end"
+                               % (v, tp[0], tp[1], at))
         elif not final_offsets.get((tp, v)):
-            out["lost"].append("%r acked at %s-%d@%d, absent after heal"
-                               % (v, tp[0], tp[1], a["offset"]))
-        elif a["offset"] not in final_offsets[(tp, v)]:
+            out["lost"].append("%r acked at %s-%d@%s, absent after heal" % (v, tp[0], tp[1], at))
+        elif a["offset"] is not None and a["offset"] not in final_offsets[(tp, v)]:
             out["inconsistent"].append("%r acked at %s-%d@%d, stored at %s"
                                        % (v, tp[0], tp[1], a["offset"], final_offsets[(tp, v)]))
 

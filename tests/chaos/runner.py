@@ -46,6 +46,8 @@ def parse_args(argv):
     p.add_argument("--override", action="append", default=[], metavar="KEY=VALUE",
                    help="an eddyd setting for every node (e.g. log.flush.policy=interval)")
     p.add_argument("--liveness-s", type=float, default=60.0)
+    p.add_argument("--client-debug", default="", metavar="CONTEXTS",
+                   help="librdkafka debug contexts for the producers (e.g. eos), in clients.log")
     p.add_argument("--dir", help="where the history, schedule, table and node logs go")
     p.add_argument("--keep", action="store_true", help="keep the nodes' data dirs")
     p.add_argument("--cleanup", action="store_true",
@@ -217,6 +219,7 @@ class Run:
 
     def start_workers(self, cluster, stop):
         a, b, h, lg = self.args, cluster.bootstrap, self.history, self.logger
+        workload.ProducerWorker.debug = a.client_debug
         ws = [workload.ProducerWorker("i%d" % k, h, stop, b, TOPIC, True, a.rate, lg)
               for k in range(2)]
         ws.append(workload.ProducerWorker("n0", h, stop, b, TOPIC, False, a.rate, lg))

@@ -78,6 +78,12 @@ class CheckerTest(unittest.TestCase):
         self.assertEqual(self.classes(h), set())
         self.assertEqual(info["reordered-allowed"], 1)
 
+    def test_an_ack_without_an_offset_is_checked_for_presence_only(self):
+        h = [send("a", 0), ack("a", None), final([[0, "a"]])]
+        self.assertEqual(self.classes(h), set())
+        h = [send("a", 0), ack("a", None), final([])]
+        self.assertEqual(self.classes(h), {"lost"})
+
     def test_phantom(self):
         h = [send("a", 0), ack("a", 0), read("x", 1), final([[0, "a"], [1, "x"]])]
         self.assertEqual(self.classes(h), {"phantom"})

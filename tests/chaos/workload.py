@@ -99,6 +99,8 @@ class Worker(threading.Thread):
 
 
 class ProducerWorker(Worker):
+    debug = ""  # librdkafka debug contexts (runner --client-debug)
+
     def __init__(self, name, history, stop, bootstrap, topic, idem, rate, logger):
         super().__init__(name, history, stop)
         self.bootstrap, self.topic, self.idem, self.rate, self.logger = \
@@ -114,6 +116,8 @@ class ProducerWorker(Worker):
                 "linger.ms": 5, "error_cb": self.on_error}
         if not self.idem:
             conf["max.in.flight.requests.per.connection"] = 1
+        if self.debug:
+            conf["debug"] = self.debug
         return Producer(conf)
 
     def on_error(self, err):
