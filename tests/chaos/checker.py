@@ -30,7 +30,8 @@ Classes (each a list of anomaly descriptions):
   unstable      a value read at an offset that the final read no longer has there
   divergence    replicas whose batches below the high watermark are not byte-identical
   commit-backwards  a group's committed offset for a partition lower than one committed before
-  liveness      the cluster did not accept writes (or serve the final read) within the bound
+  liveness      the cluster did not accept writes (or serve the final read) within the bound, or
+                a replica's log did not reach the final high watermark within it
   metadata      an acknowledged topic change undone after the heal: a created topic (never asked
                 to be deleted) missing, an acknowledged partition count not reached, or a topic
                 whose deletion was acknowledged still there

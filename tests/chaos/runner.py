@@ -263,6 +263,12 @@ class Run:
         md = AdminClient({"bootstrap.servers": cluster.bootstrap,
                           "logger": self.logger}).list_topics(TOPIC, timeout=10)
         replicas = {p.id: p.replicas for p in md.topics[TOPIC].partitions.values()}
+        behind = self.wait_replicas(cluster, hws, replicas, a.liveness_s)
+        for part, r, end, hw in behind:
+            detail = ("%s-%d: node %d's replica ends at %d, below the high watermark %d, %.0f s "
+                      "after the final read" % (TOPIC, part, r, end, hw, a.liveness_s))
+            self.log("liveness: " + detail)
+            self.history.add(type="liveness", ok=False, seconds=a.liveness_s, detail=detail)
         self.copy_logs(cluster)
         codes = cluster.stop_nodes()
         for i, rc in codes.items():
@@ -287,6 +293,27 @@ class Run:
             json.dump(self.result, f)
         self.log("verdict: %s" % ("FAIL: " + ", ".join(bad) if bad else "ok"))
         return 1 if bad else 0
+
+    def wait_replicas(self, cluster, hws, replicas, bound_s):
+        """Waits until every replica's log on disk reaches the high watermark the final read saw;
+        returns the replicas still behind after `bound_s`: [(partition, node, end, hw)]. A
+        follower lags for a while after a heal (TCP backs off under loss; a fenced broker
+        rejoins), so the byte comparison of the replicas waits for it; one that never catches up
+        is a liveness anomaly (a stuck follower), not a divergence."""
+        deadline = time.monotonic() + bound_s
+        while True:
+            behind = []
+            for part, hw in sorted(hws.items()):
+                for r in replicas.get(part, []):
+                    batches = replica_logs(cluster, TOPIC, part, [r]).get(str(r))
+                    if batches is None:
+                        continue
+                    end = batches[-1][1] + 1 if batches else 0
+                    if end < hw:
+                        behind.append((part, r, end, hw))
+            if not behind or time.monotonic() > deadline:
+                return behind
+            time.sleep(1)
 
     def copy_logs(self, cluster):
         for i, node in cluster.nodes.items():
