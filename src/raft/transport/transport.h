@@ -54,6 +54,9 @@ struct TransportConfig {
   size_t max_batch_bytes = 4u << 20;
   int reconnect_initial_ms = 20;
   int reconnect_max_ms = 1000;
+  // TCP_USER_TIMEOUT of the outbound connections: sent bytes unacknowledged this long close the
+  // connection (0: the kernel's default, many minutes). Twice an election timeout by default.
+  int unacked_timeout_ms = 2000;
   // Inbound connections beyond this are closed on accept.
   size_t max_inbound_connections = 64;
 };
