@@ -161,7 +161,8 @@ class ClusterAdmin(unittest.TestCase):
     def test_logdirs_describe(self):
         self.ctl("topic", "create", "dirs", "-p", "2", "-r", "3")
         self.ctl("topic", "create", "other", "-p", "1", "-r", "1")
-        self.ctl("produce", "dirs", stdin="".join("line-%d\n" % i for i in range(50)))
+        self.ctl("produce", "dirs", "-k", ":",
+                 stdin="".join("k%d:line-%d\n" % (i, i) for i in range(50)))
 
         def described(*args):
             return self.ctl("logdirs", "describe", "--format", "json", *args).json()
