@@ -154,9 +154,10 @@ class ClusterAdmin(unittest.TestCase):
         for node in self.cluster.nodes.values():
             node.spawn()
         self.cluster.wait_formed(WAIT_S)
-        # Every broker unfenced again, so that the next test can place replicas on all three.
-        wait_for(lambda: not any(b["fenced"] for b in self.ctl(
-            "broker", "list", "--format", "json").json()["brokers"]), WAIT_S, "unfenced brokers")
+        # Every broker active again in the controller's view (unfenced, out of controlled
+        # shutdown), so that the next test can place replicas on all three.
+        wait_for(lambda: eddyctl(self.b, "topic", "create", "probe", "-r", "3",
+                                 "--validate-only").code == 0, WAIT_S, "three active brokers")
         for n in self.cluster.nodes:
             self.wait_value(n, "log.segment.bytes", ("2097152", "DYNAMIC_DEFAULT_BROKER_CONFIG"))
         self.assertEqual(self.broker_value(3, "log.retention.bytes"),
