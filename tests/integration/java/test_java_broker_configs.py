@@ -47,8 +47,10 @@ class KafkaToolsOnBrokerConfigs(unittest.TestCase):
                 r = eddyctl(c.bootstrap, "cluster", "config", "set", "--broker", str(n),
                             "log.retention.ms=%d" % (3600000 + n))
                 self.assertEqual(r.code, 0, r)
-            self.assertEqual(self.configs(),
-                             {"log.retention.ms": ("7200000", "DYNAMIC_DEFAULT_BROKER_CONFIG")})
+            # The node eddyctl asks may apply the metadata record a moment after the controller.
+            wait_for(lambda: self.configs() ==
+                     {"log.retention.ms": ("7200000", "DYNAMIC_DEFAULT_BROKER_CONFIG")}, 60,
+                     "the cluster default, and nothing else, on the cluster-wide resource")
             wait_for(lambda: self.configs("--broker", "2") ==
                      {"log.retention.ms": ("3600002", "DYNAMIC_BROKER_CONFIG")}, 60,
                      "broker 2's own value")
@@ -66,7 +68,7 @@ class KafkaToolsOnBrokerConfigs(unittest.TestCase):
             # default must be listed as such even by a broker with its own value (failed before).
             self.tool("ConfigCommand", "--entity-type", "brokers", "--entity-default",
                       "--alter", "--delete-config", "log.retention.ms")
-            self.assertEqual(self.configs(), {})
+            wait_for(lambda: self.configs() == {}, 60, "no cluster default")
             self.tool("ConfigCommand", "--entity-type", "brokers", "--entity-name", "2",
                       "--alter", "--delete-config", "log.retention.ms")
             wait_for(lambda: self.configs("--broker", "2") == {}, 60, "broker 2's value gone")
