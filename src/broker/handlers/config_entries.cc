@@ -78,17 +78,27 @@ std::vector<ConfigEntry> topic_config_entries(const BrokerContext& ctx,
 
 std::vector<ConfigEntry> broker_config_entries(const BrokerContext& ctx,
                                                const metadata::MetadataImage& image,
-                                               const std::set<std::string>& keys) {
+                                               const std::set<std::string>& keys, bool per_broker) {
   std::vector<ConfigEntry> out;
+  const auto* cluster_defaults = image.broker_configs("");
   for (const auto& def : broker_config_defs()) {
     std::string name(def.name);
     if (!keys.empty() && keys.count(name) == 0) continue;
+    if (!per_broker && (cluster_defaults == nullptr || cluster_defaults->count(name) == 0)) {
+      continue;
+    }
     ConfigEntry e;
     e.name = name;
     e.type = def.type;
     e.documentation = std::string(def.doc);
     e.read_only = metadata::dynamic_broker_config(name) == nullptr;
     e.synonyms = broker_chain(ctx, image, name, std::nullopt);
+    if (!per_broker) {
+      // The cluster-wide resource knows no per-broker value: its chain starts at the default.
+      std::erase_if(e.synonyms, [](const ConfigSynonym& s) {
+        return s.source == ConfigSource::kDynamicBroker;
+      });
+    }
     e.value = e.synonyms.front().value;
     e.source = e.synonyms.front().source;
     out.push_back(std::move(e));

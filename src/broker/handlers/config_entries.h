@@ -28,13 +28,16 @@ struct ConfigEntry {
   std::vector<ConfigSynonym> synonyms;  // strongest first, the entry's own source included
 };
 
-// `keys` empty means every key.
+// `keys` empty means every key. per_broker: this node's resource ("1"), every key with its
+// effective value; otherwise the cluster-wide resource (""), which, as in Kafka, lists only the
+// keys set as dynamic cluster defaults (source DYNAMIC_DEFAULT_BROKER_CONFIG), so
+// `kafka-configs --entity-default` sees those and nothing else.
 std::vector<ConfigEntry> topic_config_entries(const BrokerContext& ctx,
                                               const metadata::MetadataImage& image,
                                               const metadata::TopicImage& topic,
                                               const std::set<std::string>& keys);
 std::vector<ConfigEntry> broker_config_entries(const BrokerContext& ctx,
                                                const metadata::MetadataImage& image,
-                                               const std::set<std::string>& keys);
+                                               const std::set<std::string>& keys, bool per_broker);
 
 }  // namespace eddy::broker

@@ -1,7 +1,7 @@
 // DescribeConfigs (key 32): TOPIC (2) and BROKER (4) resources. Every topic key is listed with
 // its effective value and source (override, broker synonym or built-in default); with
-// include_synonyms, the whole chain. BROKER resources must name this node (or be "" for the
-// cluster-wide dynamic defaults).
+// include_synonyms, the whole chain. BROKER resources must name this node (every broker key) or
+// be "" (only the keys set as cluster-wide dynamic defaults).
 #include "protocol/generated/describe_configs.h"
 
 #include <set>
@@ -42,7 +42,7 @@ DescribeConfigsResponse::DescribeConfigsResult describe(
       out.error_message = "unexpected broker id, expected " + std::to_string(ctx.node_id);
       return out;
     }
-    entries = broker_config_entries(ctx, image, keys);
+    entries = broker_config_entries(ctx, image, keys, !res.resource_name.empty());
   } else {
     out.error_code = error_code(protocol::ErrorCode::kInvalidRequest);
     out.error_message = "unsupported resource type " + std::to_string(res.resource_type);

@@ -1,14 +1,17 @@
 // DescribeLogDirs (key 35): every log dir with the partitions it holds and their sizes (null
-// topics = all). Offset lag is 0: a leader's log is the log.
+// topics = all). Offset lag is Kafka's (ReplicaManager.getLogEndOffsetLag): how far the log end is
+// behind the partition's high watermark, never below 0, or -1 when the replica is not online.
 #include "protocol/generated/describe_log_dirs.h"
 
 #include <sys/statvfs.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
 #include "broker/handlers/all_handlers.h"
 #include "broker/handlers/handler_util.h"
+#include "broker/replica/replica_manager.h"
 #include "log/log_manager.h"
 
 namespace eddy::broker {
@@ -44,6 +47,12 @@ DescribeLogDirsResponse describe(const BrokerContext& ctx, const DescribeLogDirs
       DescribeLogDirsResponse::DescribeLogDirsPartition p;
       p.partition_index = tp.partition;
       p.partition_size = static_cast<int64_t>(log->size_bytes());
+      auto partition = ctx.replicas != nullptr ? ctx.replicas->get_partition(tp) : nullptr;
+      p.offset_lag =
+          partition == nullptr
+              ? -1
+              : std::max<int64_t>(
+                    partition->high_watermark().value() - partition->log_end_offset().value(), 0);
       t.partitions.push_back(p);
     }
     for (auto& [name, t] : topics) result.topics.push_back(std::move(t));

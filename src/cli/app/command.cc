@@ -2,7 +2,6 @@
 
 #include <cstdlib>
 #include <iostream>
-#include <set>
 
 #include "common/build_info.h"
 
@@ -156,6 +155,7 @@ std::vector<CommandSpec>& command_registry() {
   static std::vector<CommandSpec> registry = [] {
     std::vector<CommandSpec> r;
     register_cluster_commands(r);
+    register_config_commands(r);
     register_topic_commands(r);
     register_group_commands(r);
     register_io_commands(r);
@@ -164,6 +164,7 @@ std::vector<CommandSpec>& command_registry() {
     register_broker_commands(r);
     register_partition_commands(r);
     register_offsets_commands(r);
+    register_logdirs_commands(r);
     register_completion_commands(r);
     return r;
   }();
@@ -205,10 +206,13 @@ int run_eddyctl(const std::vector<std::string>& argv, std::ostream& out, std::os
   }
   std::vector<std::string> prefix;
   if (cmd == nullptr) {
-    // Help for "eddyctl", "eddyctl topic", or an unknown word.
-    std::set<std::string> groups;
-    for (const auto& c : command_registry()) groups.insert(c.path[0]);
-    if (!words.empty() && groups.contains(words[0])) prefix.push_back(words[0]);
+    // Help for "eddyctl", a group ("eddyctl topic", "eddyctl cluster config"), or an unknown
+    // word: the prefix is the longest run of leading words that begins some command's path.
+    for (const auto& c : command_registry()) {
+      size_t n = 0;
+      while (n < words.size() && n + 1 < c.path.size() && c.path[n] == words[n]) ++n;
+      if (n > prefix.size()) prefix.assign(words.begin(), words.begin() + static_cast<long>(n));
+    }
     bool asked = words.empty() && argv.empty();
     for (const auto& a : argv) asked = asked || a == "--help" || a == "-h";
     asked = asked && words.size() == prefix.size();

@@ -102,6 +102,8 @@ std::vector<CommandSpec>& command_registry();
 // -b, --format, --timeout-ms, --help: accepted by every command.
 const std::vector<OptionSpec>& global_options();
 void register_cluster_commands(std::vector<CommandSpec>& out);
+void register_config_commands(std::vector<CommandSpec>& out);
+void register_logdirs_commands(std::vector<CommandSpec>& out);
 void register_topic_commands(std::vector<CommandSpec>& out);
 void register_group_commands(std::vector<CommandSpec>& out);
 void register_io_commands(std::vector<CommandSpec>& out);

@@ -20,26 +20,6 @@ using namespace protocol;
 
 namespace {
 
-// Kafka's ConfigSource enum (DescribeConfigs v1+).
-const char* config_source_name(int8_t source) {
-  switch (source) {
-    case 1:
-      return "DYNAMIC_TOPIC_CONFIG";
-    case 2:
-      return "DYNAMIC_BROKER_CONFIG";
-    case 3:
-      return "DYNAMIC_DEFAULT_BROKER_CONFIG";
-    case 4:
-      return "STATIC_BROKER_CONFIG";
-    case 5:
-      return "DEFAULT_CONFIG";
-    case 6:
-      return "DYNAMIC_BROKER_LOGGER_CONFIG";
-    default:
-      return "UNKNOWN";
-  }
-}
-
 std::string join_ids(const std::vector<int32_t>& ids) {
   std::string s;
   for (int32_t id : ids) {

@@ -139,4 +139,24 @@ std::string format_timestamp_ms(int64_t ms) {
   return buf;
 }
 
+// Kafka's ConfigSource enum (DescribeConfigs v1+).
+const char* config_source_name(int8_t source) {
+  switch (source) {
+    case 1:
+      return "DYNAMIC_TOPIC_CONFIG";
+    case 2:
+      return "DYNAMIC_BROKER_CONFIG";
+    case 3:
+      return "DYNAMIC_DEFAULT_BROKER_CONFIG";
+    case 4:
+      return "STATIC_BROKER_CONFIG";
+    case 5:
+      return "DEFAULT_CONFIG";
+    case 6:
+      return "DYNAMIC_BROKER_LOGGER_CONFIG";
+    default:
+      return "UNKNOWN";
+  }
+}
+
 }  // namespace eddy::cli

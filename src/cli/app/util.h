@@ -26,5 +26,7 @@ Result<int64_t> parse_timestamp_ms(const std::string& text);
 Result<int64_t> parse_duration_ms(const std::string& text);
 // Milliseconds since the epoch -> "2024-05-01T12:00:00.000Z".
 std::string format_timestamp_ms(int64_t ms);
+// A DescribeConfigs config_source number -> Kafka's ConfigSource name ("DYNAMIC_TOPIC_CONFIG").
+const char* config_source_name(int8_t source);
 
 }  // namespace eddy::cli
