@@ -16,9 +16,10 @@ import statistics
 import subprocess
 import sys
 
-# Chart colours: Eddy in blues, the mock grey, Redis in reds, NATS in greens.
+# Chart colours: Eddy in blues, Kafka in purples, the mock grey, Redis in reds, NATS in greens.
 COLOURS = {
     "eddy-acksall": "#08306b", "eddy-acks1": "#2171b5", "eddy-interval": "#6baed6",
+    "kafka-fsync": "#3f007d", "kafka-acksall": "#6a51a3", "kafka-acks1": "#9e9ac8",
     "kafka-mock": "#969696", "redis-always": "#a50f15", "redis-everysec": "#ef3b2c",
     "redis-no": "#fc9272", "nats-file": "#006d2c", "nats-memory": "#74c476",
 }
@@ -28,6 +29,12 @@ TARGETS = {
     "eddy-acksall": ("Eddy acks=all, flush sync", "durable", "eddy-acksall"),
     "eddy-acks1": ("Eddy acks=1, flush sync (default)", "default", "eddy-acks1"),
     "eddy-interval": ("Eddy acks=1, flush interval", "fastest", "eddy-interval"),
+    # Apache Kafka: acks=1 on its defaults (page cache) is Eddy's interval mode's peer; its
+    # flush.messages=1 (an fsync per append) with acks=all is the durable peer; acks=all on its
+    # defaults is held against Eddy acks=all too, the same client settings, though it fsyncs not.
+    "kafka-fsync": ("Kafka acks=all, flush.messages=1", "durable", "eddy-acksall"),
+    "kafka-acksall": ("Kafka acks=all, defaults", "default", "eddy-acksall"),
+    "kafka-acks1": ("Kafka acks=1, defaults", "fastest", "eddy-interval"),
     "kafka-mock": ("librdkafka mock cluster, acks=1", "ceiling", "eddy-acks1"),
     "redis-always": ("Redis appendfsync always", "durable", "eddy-acksall"),
     "redis-everysec": ("Redis appendfsync everysec", "middle", "eddy-acks1"),
@@ -43,8 +50,23 @@ WORKLOAD_TITLES = {
     "consume-1KiB": "Consume the 1 KiB records, 1 consumer",
     "produce-4x12": "Produce 100 B records, 4 producers, 12 partitions",
     "e2e": "End-to-end latency at a fixed rate, 100 B records",
+    "kperf-produce": "Kafka's kafka-producer-perf-test, 100 B records, 1 partition",
+    "kperf-consume": "Kafka's kafka-consumer-perf-test, the same records",
 }
-DURABLE_PEERS = ["redis-always", "nats-file"]
+KPERF = ["kperf-produce", "kperf-consume"]
+DURABLE_PEERS = ["kafka-fsync", "redis-always", "nats-file"]
+# Eddy against Apache Kafka, like for like: (Eddy target, Kafka target, what they share).
+KAFKA_PAIRS = [
+    ("eddy-acksall", "kafka-fsync", "acks=all, an fsync before the acknowledgement"),
+    ("eddy-interval", "kafka-acks1", "acks=1, page cache (no fsync)"),
+    ("eddy-acksall", "kafka-acksall", "acks=all (Eddy fsyncs, Kafka does not)"),
+]
+
+
+def applies(target, workload):
+    """Kafka's perf tools speak only the Kafka protocol, to a server of its own."""
+    return workload not in KPERF or target.split("-")[0] in ("eddy", "kafka") and \
+        target != "kafka-mock"
 
 
 def parse_results(path):
@@ -60,6 +82,12 @@ def parse_results(path):
             if not line.startswith("run="):
                 continue
             kv = dict(field.split("=", 1) for field in line.split() if "=" in field)
+            # Server CPU seconds per million records moved (end to end: received).
+            try:
+                n = float(kv.get("records") or kv.get("received"))
+                kv["cpu_s_per_m"] = str(float(kv["server_cpu_s"]) / n * 1e6) if n > 0 else "n/a"
+            except (TypeError, ValueError, KeyError):
+                pass
             rows.setdefault((kv["target"], kv["workload"]), []).append(kv)
     return rows, warnings
 
@@ -196,6 +224,66 @@ plot for [i=2:4] "{lat}" using i:xtic(1) title columnheader(i)
         subprocess.run(["gnuplot"], input=script, text=True, check=True)
 
 
+def startup_table(rows, targets):
+    """Start-up: from starting the server process to its first answer (Kafka-protocol servers:
+    an ApiVersions answer; Redis and NATS: an accepted connection), and its RSS then."""
+    have = [t for t in targets if rows.get((t, "startup"))]
+    if not have:
+        return []
+    lines = ["", "### Start-up (`startup`)", "",
+             "From starting the server process to its first ApiVersions answer (Redis, NATS: an",
+             "accepted connection); Kafka's log-dir format (`kafka-storage format`, its own JVM)",
+             "comes before and is not counted. RSS: the idle server's, just after start-up.", "",
+             "| system | vs | start-up s | RSS MB |", "|---|---|---|---|"]
+    for t in have:
+        label, _, ref_t = TARGETS[t]
+        r, ref = rows[(t, "startup")], rows.get((ref_t, "startup"), [])
+        is_ref = ref_t == t
+        lines.append(f"| {label} | {'' if is_ref else ref_t} | "
+                     f"{cell(median(r, 'startup_s'), median(ref, 'startup_s'), 3, is_ref)} | "
+                     f"{cell(median(r, 'server_rss_mb'), median(ref, 'server_rss_mb'), 1, is_ref)} |")
+    return lines
+
+
+def kafka_section(rows, workloads):
+    """The lead table: Eddy against Apache Kafka, like for like, medians and Eddy's ratio."""
+    pairs = [p for p in KAFKA_PAIRS if any(k[0] == p[1] for k in rows)]
+    if not pairs:
+        return []
+    lines = ["### Eddy against Apache Kafka", "",
+             "Medians of the runs. Ratio: Eddy's advantage (throughput Eddy/Kafka; latency, CPU",
+             "and memory Kafka/Eddy), so above 1 Eddy is ahead, below 1 Kafka is. Throughput in",
+             "records/s; p50/p99/p99.9 in ms; CPU s/M: server CPU seconds per million records;",
+             "RSS: peak MB during the workload.", ""]
+    metrics = []
+    for w in workloads:
+        if w == "e2e":
+            metrics += [(w, "p50_ms", "e2e p50 ms", 2, True), (w, "p99_ms", "e2e p99 ms", 2, True),
+                        (w, "p999_ms", "e2e p99.9 ms", 2, True)]
+        elif w != "startup":
+            metrics.append((w, "rec_per_s", f"{w} records/s", 0, False))
+        metrics.append((w, "cpu_s_per_m", f"{w} CPU s/M", 2, True))
+        metrics.append((w, "server_rss_mb", f"{w} RSS MB", 1, True))
+    if any(k[1] == "startup" for k in rows):
+        metrics += [("startup", "startup_s", "start-up s", 3, True),
+                    ("startup", "server_rss_mb", "idle RSS MB", 1, True)]
+    lines.append("| figure | " + " | ".join(f"{TARGETS[e][0]} | {TARGETS[k][0]} | ratio"
+                                            for e, k, _ in pairs) + " |")
+    lines.append("|---|" + "---|---|---|" * len(pairs))
+    for w, key, name, digits, lower_better in metrics:
+        cols = []
+        for e, k, _ in pairs:
+            a, b = median(rows.get((e, w), []), key), median(rows.get((k, w), []), key)
+            ratio = "n/a"
+            if a and b:
+                ratio = f"{(b / a if lower_better else a / b):.2f}"
+            cols.append(f"{fmt(a, digits)} | {fmt(b, digits)} | {ratio}")
+        lines.append(f"| {name} | " + " | ".join(cols) + " |")
+    lines.append("")
+    lines.extend(f"- {TARGETS[e][0]} / {TARGETS[k][0]}: {what}" for e, k, what in pairs)
+    return lines
+
+
 def main():
     out = sys.argv[1]
     rows, warnings = parse_results(os.path.join(out, "results.txt"))
@@ -208,24 +296,34 @@ def main():
         lines.extend(l.rstrip() for l in f)
         lines.append("```")
     lines.append("")
+    lines.extend(kafka_section(rows, workloads))
+    lines.append("")
     lines.append("Each cell: the median of the runs, and in parentheses its ratio to the Eddy row")
     lines.append("named in the `vs` column (durable peers against Eddy's durable mode, fastest")
     lines.append("against fastest). Server CPU is user+system seconds of the server process during")
     lines.append("the workload; peak RSS is its VmHWM, reset before each workload. The mock runs")
-    lines.append("inside the client process, so it has no server figures.")
+    lines.append("inside the client process, so it has no server figures. CPU s/M: server CPU")
+    lines.append("seconds per million records (end to end: received).")
+    lines.extend(startup_table(rows, targets))
     for w in workloads:
         lines.append("")
         lines.append(f"### {WORKLOAD_TITLES[w]} (`{w}`)")
         lines.append("")
         if w == "e2e":
             lines.append("| system | vs | p50 ms | p99 ms | p99.9 ms | received/sent "
-                         "| server CPU s | peak RSS MB |")
-            lines.append("|---|---|---|---|---|---|---|---|")
+                         "| server CPU s | CPU s/M | peak RSS MB |")
+            lines.append("|---|---|---|---|---|---|---|---|---|")
+        elif w == "kperf-produce":
+            lines.append("| system | vs | records/s | MB/s | ack p50 ms | ack p99 ms "
+                         "| server CPU s | CPU s/M | peak RSS MB |")
+            lines.append("|---|---|---|---|---|---|---|---|---|")
         else:
-            lines.append("| system | vs | records/s | MB/s | server CPU s | peak RSS MB |")
-            lines.append("|---|---|---|---|---|---|")
+            lines.append("| system | vs | records/s | MB/s | server CPU s | CPU s/M | peak RSS MB |")
+            lines.append("|---|---|---|---|---|---|---|")
         for t in targets:
             r = rows.get((t, w))
+            if not applies(t, w):
+                continue
             if not r:
                 missing.append(f"{t} {w}")
                 continue
@@ -241,10 +339,15 @@ def main():
                 got = f"{fmt(median(r, 'received'))}/{fmt(median(r, 'sent'))}"
                 lines.append(f"| {label} | {vs} | {c('p50_ms', 2)} | {c('p99_ms', 2)} | "
                              f"{c('p999_ms', 2)} | {got} | {c('server_cpu_s', 2)} | "
-                             f"{c('server_rss_mb', 1)} |")
+                             f"{c('cpu_s_per_m', 2)} | {c('server_rss_mb', 1)} |")
+            elif w == "kperf-produce":
+                lines.append(f"| {label} | {vs} | {c('rec_per_s')} | {c('mb_per_s', 1)} | "
+                             f"{c('p50_ms')} | {c('p99_ms')} | {c('server_cpu_s', 2)} | "
+                             f"{c('cpu_s_per_m', 2)} | {c('server_rss_mb', 1)} |")
             else:
                 lines.append(f"| {label} | {vs} | {c('rec_per_s')} | {c('mb_per_s', 1)} | "
-                             f"{c('server_cpu_s', 2)} | {c('server_rss_mb', 1)} |")
+                             f"{c('server_cpu_s', 2)} | {c('cpu_s_per_m', 2)} | "
+                             f"{c('server_rss_mb', 1)} |")
 
     lines.append("")
     lines.append("### Goals: Eddy durable (acks=all, sync) against each durable peer; "
@@ -256,7 +359,7 @@ def main():
     lines.append("| workload | " + " | ".join(f"Eddy / {TARGETS[p][0]}" for p in DURABLE_PEERS) +
                  " | Eddy acks=1 / mock |")
     lines.append("|---|" + "---|" * (len(DURABLE_PEERS) + 1))
-    for w in workloads:
+    for w in [w for w in workloads if w not in KPERF]:
         key = "p99_ms" if w == "e2e" else "rec_per_s"
         eddy = rows.get(("eddy-acksall", w), [])
         cols = [goal_ratio(eddy, rows.get((p, w), []), key, w == "e2e") for p in DURABLE_PEERS]

@@ -7,7 +7,9 @@ loopback, on free ports, with its data in a temporary directory. Used by the dif
         ... k.bootstrap ...
     with KafkaNode(durable=True) as k:        # flush.messages=1: an fsync per batch, like Eddy
 
-    python3 kafka_peer.py start [--durable]   # prints the bootstrap, runs until SIGTERM/SIGINT
+    python3 kafka_peer.py start [--durable] [--data-dir DIR]
+        # prints the bootstrap, "pid PID" (the JVM's) and "startup_s=S format_s=F", then runs
+        # until SIGTERM/SIGINT; DIR (default: a temporary directory) must be empty or absent
 
 The jars come from bench/peers/kafka/fetch (pinned in pom.xml, cached under build/kafka). The
 settings are Kafka's defaults except what a single node forces (replication factors and min ISR
@@ -114,12 +116,20 @@ class KafkaNode(ServerProcess):
         return self._java("kafka.Kafka", [self.config_path])
 
     def start(self):
+        """Formats the log dir when it is new, then starts the node. Sets format_s (the storage
+        tool's run, 0 when the dir was formatted before) and startup_s (from starting the JVM to
+        the first ApiVersions answer), which bench/run reports as Kafka's start-up time."""
         with open(self.config_path, "w") as f:
             for k, v in self.properties().items():
                 f.write("%s=%s\n" % (k, v))
+        t0 = time.monotonic()
         if not os.path.isdir(os.path.join(self.data_dir, "logs")):
             self.format()
-        return self.launch()
+        t1 = time.monotonic()
+        self.launch()
+        self.format_s = t1 - t0
+        self.startup_s = time.monotonic() - t1
+        return self
 
     def __exit__(self, *exc):
         try:
@@ -131,16 +141,22 @@ class KafkaNode(ServerProcess):
 
 
 def main(argv):
-    if len(argv) < 2 or argv[1] != "start":
-        sys.stderr.write("usage: kafka_peer.py start [--durable]\n")
+    args = argv[2:]
+    data_dir = None
+    if "--data-dir" in args and args.index("--data-dir") + 1 < len(args):
+        data_dir = args[args.index("--data-dir") + 1]
+        os.makedirs(data_dir, exist_ok=True)
+    if len(argv) < 2 or argv[1] != "start" or ("--data-dir" in args and data_dir is None):
+        sys.stderr.write("usage: kafka_peer.py start [--durable] [--data-dir DIR]\n")
         return 2
-    node = KafkaNode(durable="--durable" in argv[2:])
+    node = KafkaNode(durable="--durable" in args, data_dir=data_dir)
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     signal.signal(signal.SIGINT, lambda *_: stop.append(1))
     with node:
         print(node.bootstrap, flush=True)
         print("pid %d" % node.proc.pid, flush=True)
+        print("startup_s=%.3f format_s=%.3f" % (node.startup_s, node.format_s), flush=True)
         while not stop and node.proc.poll() is None:
             time.sleep(0.2)
     return 0
