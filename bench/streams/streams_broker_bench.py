@@ -11,13 +11,14 @@
    and, for the windowed count, also with its default 10 MiB cache. Medians and the Eddy/Kafka
    Streams ratio at the end.
 3. End-to-end latency of map-filter at LATENCY_RATE records/s (default 10,000) for LATENCY_SECONDS
-   (default 30): input timestamp (set at produce time) to the output record's arrival at a
-   consumer, per library.
+   (default 30) after LATENCY_WARMUP_SECONDS (default 10) at that rate: input timestamp (set at
+   produce time) to the output record's arrival at a consumer, for Eddy Streams, Kafka Streams, and Kafka Streams with Eddy Streams' producer
+   linger.ms (5; Kafka Streams' default is 100).
 4. The restore rate of a RESTORE_MIB MiB changelog (default 1024: 1 GiB of 1 KiB values) into
    Eddy Streams' RocksDB store (0 skips it).
 
     /usr/bin/python3 bench/streams/streams_broker_bench.py [RECORDS [RESTORE_MIB]]
-        [--rounds N] [--latency-rate R] [--latency-seconds S]
+        [--rounds N] [--latency-rate R] [--latency-seconds S] [--latency-warmup-seconds W]
 
 The Kafka Streams jars come from bench/peers/kafka/fetch (kafka-streams/pom.xml, the Kafka
 release of bench/peers/kafka, cached under build/kafka/kafka-streams); the Java source is
@@ -40,7 +41,7 @@ from eddy_harness import Broker, REPO  # noqa: E402
 from confluent_kafka import Consumer, Producer, TopicPartition  # noqa: E402
 from confluent_kafka.admin import AdminClient, NewTopic  # noqa: E402
 
-BENCH = os.path.join(REPO, "build", "bin", "streams_bench")
+BENCH = os.environ.get("STREAMS_BENCH") or os.path.join(REPO, "build", "bin", "streams_bench")
 JAVA_SRC = os.path.join(HERE, "kafka-streams", "KafkaStreamsBench.java")
 KS_DEFAULT_CACHE = 10 * 1024 * 1024
 WARMUP = 600  # the most records of the latency run's warm-up (see latency())
@@ -65,9 +66,9 @@ def eddy_cmd(bootstrap, topic, records, topology):
             "--topology", topology]
 
 
-def ks_cmd(cp, bootstrap, topic, records, topology, cache):
+def ks_cmd(cp, bootstrap, topic, records, topology, cache, linger_ms=None):
     return ["java", "-cp", cp, "KafkaStreamsBench", bootstrap, topic, str(records), topology,
-            str(cache)]
+            str(cache)] + ([str(linger_ms)] if linger_ms is not None else [])
 
 
 def run(cmd):
@@ -97,34 +98,32 @@ def produce(p, topic, n, timestamp=None, partition=None, key=None, value=None):
 def latency_consumer(bootstrap, topic, n, measured_from_ms, ready, produced, result):
     """Reads `topic` (in its own process, away from the producer's GIL) and returns the latencies
     (ms) of the records with an input timestamp from `measured_from_ms` on: all `n` of them, or
-    what arrived until 10 s after the producer set `produced`."""
+    those that arrived before 30 s passed without any record, once the producer has set `produced` (a
+    library that falls behind the rate still delivers its backlog, late)."""
     c = Consumer({"bootstrap.servers": bootstrap, "group.id": "lat-" + topic,
                   "enable.auto.commit": False, "fetch.wait.max.ms": 5})
     c.assign([TopicPartition(topic, p, 0) for p in range(4)])
-    lat, done_at = [], None
-    while len(lat) < n:
+    lat, last = [], time.time()
+    while len(lat) < n and not (produced.is_set() and time.time() - last > 30):
         m = c.poll(0.1)
         now = time.time() * 1000
         if m is not None and not m.error():
             ready.set()
+            last = now / 1000
             ts = m.timestamp()[1]
             if measured_from_ms.value > 0 and ts >= measured_from_ms.value:
                 lat.append(now - ts)
-        if produced.is_set():
-            done_at = done_at or now
-            if now - done_at > 10000:
-                break
     c.close()
     result.put(lat)
 
 
-def latency(b, admin, name, cmd_for, rate, seconds):
+def latency(b, admin, name, cmd_for, rate, seconds, warm_s):
     """End-to-end latency of map-filter at `rate` records/s: records paced at 10/s (at most WARMUP)
-    until the first output shows the application is running, a 2 s pause,
-    then rate*seconds records with their produce time as timestamp; latency = arrival at the
-    output consumer - input timestamp, for the measured records only."""
-    topic = "lat-in-" + name
-    out = topic + "-out-map-filter" + ("-java" if name == "kstreams" else "")
+    until the first output shows the application is running, a 2 s pause, warm_s seconds at the
+    rate, then rate*seconds measured records, each with its produce time as timestamp; latency =
+    arrival at the output consumer - input timestamp, for the measured records only."""
+    topic = "lat-in-" + name.replace(" ", "-")
+    out = topic + "-out-map-filter" + ("-java" if name.startswith("kstreams") else "")
     fs = admin.create_topics([NewTopic(topic, 4, 1), NewTopic(out, 4, 1)])
     for f in fs.values():
         f.result(30)
@@ -148,19 +147,24 @@ def latency(b, admin, name, cmd_for, rate, seconds):
         cons.terminate()
         sys.exit("%s: no output after %d warm-up records:\n%s" % (name, sent, proc.communicate()[1][-5000:]))
     time.sleep(2)
+    # warm_s seconds at the rate, unmeasured (a JVM compiles its hot code meanwhile), then n
+    # measured records: those with a timestamp from measured_from on.
+    warm = rate * warm_s
     t0 = time.time()
-    measured_from.value = int(t0 * 1000)
-    for i in range(n):
+    for i in range(warm + n):
+        if i == warm:
+            t_measured = time.time()
+            measured_from.value = int(t_measured * 1000)
         ahead = t0 + i / rate - time.time()
         if ahead > 0:
             time.sleep(ahead)
         produce(p, topic, 1, lambda _: int(time.time() * 1000), key=lambda _: ("key-%d" % (i % 1000)).encode(),
-                value=lambda _: str(2 * i).encode())  # even: every measured record reaches the output
+                value=lambda _: str(2 * i).encode())  # even: every record reaches the output
         p.poll(0)
     p.flush(30)
-    achieved = n / (time.time() - t0)
+    achieved = n / (time.time() - t_measured)
     produced.set()
-    lat = result.get(timeout=120)
+    lat = result.get()  # the consumer ends by itself (see latency_consumer)
     cons.join(30)
     proc.terminate()
     stdout, stderr = proc.communicate(timeout=120)
@@ -168,7 +172,7 @@ def latency(b, admin, name, cmd_for, rate, seconds):
         sys.exit("%s: no measured record arrived:\n%s" % (name, stderr[-5000:]))
     lat.sort()
     q = lambda f: lat[min(len(lat) - 1, int(f * len(lat)))]  # noqa: E731
-    print("latency    %-8s map-filter      %d records at %.0f/s: received %d  p50 %.1f ms  p99 %.1f ms  "
+    print("latency    %-17s map-filter      %d records at %.0f/s: received %d  p50 %.1f ms  p99 %.1f ms  "
           "max %.1f ms" % (name, n, achieved, len(lat), q(0.5), q(0.99), lat[-1]), flush=True)
     if len(lat) != n:
         sys.exit("%s: %d of %d measured records arrived:\n%s" % (name, len(lat), n, stderr[-5000:]))
@@ -181,6 +185,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--latency-rate", type=int, default=10000)
     ap.add_argument("--latency-seconds", type=int, default=30)
+    ap.add_argument("--latency-warmup-seconds", type=int, default=10)
     a = ap.parse_args()
     cp = kafka_streams_classpath()
     print(subprocess.run([BENCH, "--records", str(a.records)], check=True, capture_output=True, text=True).stdout,
@@ -202,8 +207,9 @@ def main():
             for _ in range(a.rounds):
                 for name, cmd in variants:
                     runs.setdefault((name, topology), []).append(run(cmd))
-        print("\nmedians of %d rounds, %d records (records per CPU-second of the processing process):" %
-              (a.rounds, a.records))
+        if runs:
+            print("\nmedians of %d rounds, %d records (records per CPU-second of the processing "
+                  "process):" % (a.rounds, a.records))
         for (name, topology), v in runs.items():
             med = statistics.median(v)
             print("  %-15s %-22s %10.0f records/cpu-s  eddy/this %.2f" %
@@ -211,9 +217,12 @@ def main():
 
         if a.latency_rate and a.latency_seconds:
             latency(b, admin, "eddy", lambda t, n: eddy_cmd(b.bootstrap, t, n, "map-filter"),
-                    a.latency_rate, a.latency_seconds)
+                    a.latency_rate, a.latency_seconds, a.latency_warmup_seconds)
             latency(b, admin, "kstreams", lambda t, n: ks_cmd(cp, b.bootstrap, t, n, "map-filter", 0),
-                    a.latency_rate, a.latency_seconds)
+                    a.latency_rate, a.latency_seconds, a.latency_warmup_seconds)
+            # Kafka Streams with Eddy Streams' producer linger (5 ms instead of its default 100).
+            latency(b, admin, "kstreams linger 5", lambda t, n: ks_cmd(cp, b.bootstrap, t, n, "map-filter", 0, 5),
+                    a.latency_rate, a.latency_seconds, a.latency_warmup_seconds)
 
         if a.restore_mib:
             # Restore: a changelog of RESTORE_MIB MiB (1 KiB values, distinct keys) read back into

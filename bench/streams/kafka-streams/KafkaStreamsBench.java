@@ -7,10 +7,11 @@
 // CPU-second of the whole JVM (all its threads: stream thread, clients, JIT, GC), measured from
 // start() as streams_bench measures Eddy Streams, in the same line format.
 //
-//   java -cp CLASSES:LIBS/* KafkaStreamsBench BOOTSTRAP INPUT RECORDS TOPOLOGY CACHE_BYTES
+//   java -cp CLASSES:LIBS/* KafkaStreamsBench BOOTSTRAP INPUT RECORDS TOPOLOGY CACHE_BYTES [LINGER_MS]
 //
 // CACHE_BYTES is statestore.cache.max.bytes: 0 forwards every window update as Eddy Streams
 // does (it has no record cache); Kafka Streams' default (10 MiB) folds updates of one key.
+// LINGER_MS sets the producer's linger.ms (Kafka Streams' default is 100; Eddy Streams' 5).
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -83,6 +84,7 @@ public class KafkaStreamsBench {
     p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
     p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
     p.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
+    if (args.length > 5) p.put(StreamsConfig.producerPrefix("linger.ms"), Integer.parseInt(args[5]));
     KafkaStreams s = new KafkaStreams(build(which, input, input + "-out-" + which + "-java"), p);
     Throwable[] failure = {null};
     s.setUncaughtExceptionHandler(e -> {
