@@ -12,8 +12,8 @@
    Streams ratio at the end.
 3. End-to-end latency of map-filter at LATENCY_RATE records/s (default 10,000) for LATENCY_SECONDS
    (default 30) after LATENCY_WARMUP_SECONDS (default 10) at that rate: input timestamp (set at
-   produce time) to the output record's arrival at a consumer, for Eddy Streams, Kafka Streams, and Kafka Streams with Eddy Streams' producer
-   linger.ms (5; Kafka Streams' default is 100).
+   produce time) to the output record's arrival at a consumer, for Eddy Streams, Kafka Streams,
+   and Kafka Streams with Eddy Streams' producer linger.ms (5; Kafka Streams' default is 100).
 4. The restore rate of a RESTORE_MIB MiB changelog (default 1024: 1 GiB of 1 KiB values) into
    Eddy Streams' RocksDB store (0 skips it).
 

@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
@@ -55,14 +56,20 @@ public class KafkaStreamsBench {
   }
 
   // The stream thread's process-total: records taken from the input and run through the topology.
-  static double processed(KafkaStreams s) {
+  // Looked up once (metrics() copies every metric), then read directly, so that polling it costs
+  // the JVM about what reading Eddy Streams' counter costs its process.
+  static Metric processTotal(KafkaStreams s) {
     for (java.util.Map.Entry<MetricName, ? extends Metric> e : s.metrics().entrySet()) {
       MetricName n = e.getKey();
       if (n.group().equals("stream-thread-metrics") && n.name().equals("process-total")) {
-        return ((Number) e.getValue().metricValue()).doubleValue();
+        return e.getValue();
       }
     }
-    return 0;
+    return null;
+  }
+
+  static double processed(Metric m) {
+    return m == null ? 0 : ((Number) m.metricValue()).doubleValue();
   }
 
   static double cpuSeconds() {
@@ -86,9 +93,9 @@ public class KafkaStreamsBench {
     p.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
     if (args.length > 5) p.put(StreamsConfig.producerPrefix("linger.ms"), Integer.parseInt(args[5]));
     KafkaStreams s = new KafkaStreams(build(which, input, input + "-out-" + which + "-java"), p);
-    Throwable[] failure = {null};
+    AtomicReference<Throwable> failure = new AtomicReference<>();
     s.setUncaughtExceptionHandler(e -> {
-      failure[0] = e;
+      failure.set(e);
       return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse
           .SHUTDOWN_CLIENT;
     });
@@ -105,15 +112,17 @@ public class KafkaStreamsBench {
     double c0 = cpuSeconds();
     long w0 = System.nanoTime();
     s.start();
-    while (processed(s) < n && failure[0] == null && s.state() != KafkaStreams.State.ERROR
-        && s.state() != KafkaStreams.State.NOT_RUNNING) {
+    Metric total = null;
+    while ((total == null || processed(total) < n) && failure.get() == null
+        && s.state() != KafkaStreams.State.ERROR && s.state() != KafkaStreams.State.NOT_RUNNING) {
+      if (total == null) total = processTotal(s);
       Thread.sleep(5);
     }
     double cpu = cpuSeconds() - c0, wall = (System.nanoTime() - w0) / 1e9;
-    long done = (long) processed(s);
-    if (failure[0] != null || done < n) {
+    long done = (long) processed(total);
+    if (failure.get() != null || done < n) {
       System.err.println("error: processed " + done + " of " + n + ", state " + s.state());
-      if (failure[0] != null) failure[0].printStackTrace();
+      if (failure.get() != null) failure.get().printStackTrace();
       System.exit(1);
     }
     System.out.printf("%-10s %-15s records %10d  cpu %7.3f s  wall %7.3f s  %10.0f records/cpu-s%n",
