@@ -95,6 +95,49 @@ def produce(p, topic, n, timestamp=None, partition=None, key=None, value=None):
                 p.poll(0.05)
 
 
+def read_topic(bootstrap, topic, timeout_s=120):
+    """Every (key, value) of `topic` up to its high watermarks when called."""
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "check-" + topic, "enable.auto.commit": False})
+    parts = list(c.list_topics(topic, timeout=10).topics[topic].partitions)
+    high = {p: c.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in parts}
+    pos = {p: 0 for p in parts}
+    c.assign([TopicPartition(topic, p, 0) for p in parts])
+    out, deadline = [], time.time() + timeout_s
+    while any(pos[p] < high[p] for p in parts) and time.time() < deadline:
+        m = c.poll(0.5)
+        if m is not None and not m.error() and m.offset() < high[m.partition()]:
+            out.append((m.key(), m.value()))
+            pos[m.partition()] = m.offset() + 1
+    c.close()
+    return out
+
+
+def check_outputs(bootstrap, records):
+    """Known answers for the throughput runs' outputs of both libraries: map-filter emitted exactly
+    the even values; the windowed count's highest count per key is the most records of that key in
+    one 1 s window of the input (every update is emitted; one instance that does not crash
+    reprocesses nothing)."""
+    per_window = {}
+    for i in range(records):
+        kw = ("key-%d" % (i % 1000), (1 + i // 100) // 1000)
+        per_window[kw] = per_window.get(kw, 0) + 1
+    want = {}
+    for (k, _), n in per_window.items():
+        want[k] = max(want.get(k, 0), n)
+    for lib, suffix in (("eddy", ""), ("kstreams", "-java")):
+        got = {int.from_bytes(v, "big", signed=True) for _, v in read_topic(bootstrap, "bench-in-out-map-filter" + suffix)}
+        if got != set(range(0, records, 2)):
+            sys.exit("%s map-filter: %d distinct values, want the %d even ones" % (lib, len(got), records // 2))
+        top = {}
+        for k, v in read_topic(bootstrap, "bench-in-out-windowed-count" + suffix):
+            top[k.decode()] = max(top.get(k.decode(), 0), int.from_bytes(v, "big", signed=True))
+        if top != want:
+            bad = sorted(k for k in set(top) | set(want) if top.get(k) != want.get(k))
+            sys.exit("%s windowed-count: %d keys differ, e.g. %s: %s, want %s" %
+                     (lib, len(bad), bad[0], top.get(bad[0]), want.get(bad[0])))
+        print("check      %-8s map-filter and windowed-count outputs as expected" % lib, flush=True)
+
+
 def latency_consumer(bootstrap, topic, n, measured_from_ms, ready, produced, result):
     """Reads `topic` (in its own process, away from the producer's GIL) and returns the latencies
     (ms) of the records with an input timestamp from `measured_from_ms` on: all `n` of them, or
@@ -186,6 +229,7 @@ def main():
     ap.add_argument("--latency-rate", type=int, default=10000)
     ap.add_argument("--latency-seconds", type=int, default=30)
     ap.add_argument("--latency-warmup-seconds", type=int, default=10)
+    ap.add_argument("--check", action="store_true", help="check both libraries' outputs (small RECORDS)")
     a = ap.parse_args()
     cp = kafka_streams_classpath()
     print(subprocess.run([BENCH, "--records", str(a.records)], check=True, capture_output=True, text=True).stdout,
@@ -210,6 +254,8 @@ def main():
         if runs:
             print("\nmedians of %d rounds, %d records (records per CPU-second of the processing "
                   "process):" % (a.rounds, a.records))
+        if a.check and runs:
+            check_outputs(b.bootstrap, a.records)
         for (name, topology), v in runs.items():
             med = statistics.median(v)
             print("  %-15s %-22s %10.0f records/cpu-s  eddy/this %.2f" %
