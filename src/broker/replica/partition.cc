@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "broker/replica/high_watermark_checkpoint.h"
 #include "broker/replica/producer_snapshot.h"
 #include "protocol/errors.h"
 #include "protocol/records/batch_header.h"
@@ -45,6 +46,13 @@ int16_t append_error(const Status& s, size_t request_bytes, const log::LogConfig
 Partition::Partition(TopicPartition tp, std::shared_ptr<log::PartitionLog> log, NodeId local_node)
     : tp_(std::move(tp)), log_(std::move(log)), local_node_(local_node), repl_(local_node.value()) {
   snapshot_segment_base_ = log_->active_segment_base();
+}
+
+void Partition::restore_high_watermark(Offset checkpointed) {
+  std::lock_guard lock(mu_);
+  const int64_t hw = clamp_high_watermark(checkpointed.value(), log_->log_start_offset().value(),
+                                          log_->log_end_offset().value());
+  if (hw > high_watermark_.load()) high_watermark_.store(hw);
 }
 
 Status Partition::become_leader(LeaderEpoch epoch, std::vector<NodeId> isr,
