@@ -627,9 +627,12 @@ Status PartitionLog::truncate_to(Offset offset) {
     std::lock_guard lock(append_mu_);
     if (offset >= log_end_offset()) {
       // Nothing to cut, but damage recorded past the end (kept aside by recovery) is given up:
-      // the caller refetches those offsets.
+      // the caller refetches those offsets. An epoch recorded at the log end by a leadership
+      // that appended nothing goes too (Kafka's truncateTo): a follower would otherwise keep
+      // fetching with it, and its leader, which never knew it, keep answering the divergence.
       drop_damage_from(offset.value());
-      return Status::ok();
+      epochs_->truncate_from_end(log_end_offset());
+      return write_checkpoints();
     }
     TruncationMark mark(truncations_);
     // Later segments go first and at once: a crash must not bring their batches back.

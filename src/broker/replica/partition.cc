@@ -414,7 +414,7 @@ Result<log::AppendResult> Partition::append_as_follower(ByteSpan records) {
 Status Partition::truncate_to(Offset offset) {
   std::lock_guard append_lock(append_mu_);
   if (is_leader_.load()) return failed_precondition("this replica leads the partition now");
-  if (offset >= log_->log_end_offset()) return Status::ok();
+  // At or past the log end too: the log drops the epochs recorded there (PartitionLog).
   EDDY_RETURN_IF_ERROR(log_->truncate_to(offset));
   producers_.truncate_from(log_->log_end_offset());
   EDDY_RETURN_IF_ERROR(delete_producer_snapshots_after(log_->dir(), log_->log_end_offset()));

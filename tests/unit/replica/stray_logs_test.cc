@@ -80,7 +80,9 @@ TEST(DeleteStrayLogs, DeletesTheStrayLogsAndKeepsTheRest) {
        {TopicPartition{"t", 0}, TopicPartition{"t", 1}, TopicPartition{"old", 0}}) {
     auto log = (*logs)->get_or_create(tp);
     ASSERT_TRUE(log.is_ok());
-    if (tp.topic == "t") ASSERT_TRUE(write_partition_topic_id(log.value()->dir(), id).is_ok());
+    if (tp.topic == "t") {
+      ASSERT_TRUE(write_partition_topic_id(log.value()->dir(), id).is_ok());
+    }
   }
   // A log whose topic id cannot be read is kept: deleting needs certainty.
   auto unreadable = (*logs)->get_or_create({"x", 0});
