@@ -15,7 +15,7 @@ import struct
 import time
 import unittest
 
-from confluent_kafka import KafkaException
+from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from cluster_harness import Cluster, wait_for
@@ -70,6 +70,30 @@ def stop_all(c):
         rc = node.proc.wait(timeout=90)
         node.proc = None
         assert rc == 0, "node %d exited %s on SIGTERM" % (node.node_id, rc)
+
+
+def delete_topic(bootstrap, name):
+    """Deletes the topic, asking again while no controller answers (one that stops while a
+    DeleteTopics is forwarded to it leaves the request unanswered)."""
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+
+    def attempt():
+        try:
+            admin.delete_topics([name], request_timeout=10)[name].result(15)
+        except KafkaException as e:
+            if e.args[0].code() != KafkaError.UNKNOWN_TOPIC_OR_PART:  # an earlier try did it
+                raise
+        return True
+    wait_for(attempt, 90, "topic %s to be deleted" % name)
+
+
+def stop_a_follower_node(c):
+    """Stops (SIGTERM) a node that is not the active controller, so that the others go on
+    without a controller failover; returns it and the bootstrap of the others."""
+    controller = c.controller_id()
+    down = next(n for i, n in sorted(c.nodes.items(), reverse=True) if i != controller)
+    down.stop()
+    return down, ",".join(n.bootstrap for n in c.nodes.values() if n is not down)
 
 
 def topic_dirs(node, topic):
@@ -133,12 +157,9 @@ class RestartTest(unittest.TestCase):
             prod.send(0, 500)
             prod.flush()
             del prod  # its metadata refreshes would create the topic again (auto-creation)
-            down = c.nodes[3]
-            down.stop()
+            down, up = stop_a_follower_node(c)
             self.assertEqual(topic_dirs(down, "doomed"), ["doomed-0", "doomed-1"])
-            up = ",".join(c.nodes[i].bootstrap for i in (1, 2))
-            admin = AdminClient({"bootstrap.servers": up})
-            admin.delete_topics(["doomed"])["doomed"].result(30)
+            delete_topic(up, "doomed")
             down.spawn()
             c.wait_formed(60)
             self.assertEqual(topic_dirs(down, "doomed"), [])
@@ -156,32 +177,31 @@ class RestartTest(unittest.TestCase):
                 old.send(first, 10)
                 old.flush()
             del old  # its metadata refreshes would create the topic again (auto-creation)
-            down = c.nodes[3]
-            down.stop()
-            up = ",".join(c.nodes[i].bootstrap for i in (1, 2))
+            down, up = stop_a_follower_node(c)
+            others = [i for i in c.nodes if i != down.node_id]
+            delete_topic(up, "again")
             admin = AdminClient({"bootstrap.servers": up})
-            admin.delete_topics(["again"])["again"].result(30)
 
             def recreate():
-                f = admin.create_topics([NewTopic("again", 1, replica_assignment=[[3, 1, 2]])],
+                f = admin.create_topics([NewTopic("again", 1, replica_assignment=[[down.node_id] + others])],
                                         request_timeout=30)["again"]
                 try:
                     f.result()
                     return True
-                except KafkaException:  # the deletion is still being applied
-                    return False
-            wait_for(recreate, 30, "topic again to be re-created with node 3 among its replicas")
+                except KafkaException as e:  # the deletion is still being applied
+                    return e.args[0].code() == KafkaError.TOPIC_ALREADY_EXISTS and "again"
+            wait_for(recreate, 60, "topic again to be re-created with the stopped node among its replicas")
             new = AckedProducer(up, "again")
             new.send(5000, 100)
             new.flush()
             self.assertEqual(len(new.acked), 100)
-            # Node 3 still holds the old topic's log under the same directory name.
+            # The stopped node still holds the old topic's log under the same directory name.
             self.assertEqual(topic_dirs(down, "again"), ["again-0"])
             down.spawn()
             c.wait_formed(60)
             wait_isr(c, "again", [1, 2, 3])
-            wait_for(lambda: log_bytes(down, "again") == log_bytes(c.nodes[1], "again"), 60,
-                     "node 3 to hold the new topic's records only")
+            wait_for(lambda: log_bytes(down, "again") == log_bytes(c.nodes[others[0]], "again"),
+                     60, "the returning node to hold the new topic's records only")
             self.assertNotIn(b"v0000000", log_bytes(down, "again"))  # no old record left
             self.assertIn("deleting its stray log", down.log())
 
@@ -189,7 +209,7 @@ class RestartTest(unittest.TestCase):
                 path = os.path.join(node.data_dir, "logs", "again-0", "partition.metadata")
                 with open(path) as f:
                     return f.read()
-            self.assertEqual(topic_id(down), topic_id(c.nodes[1]))
+            self.assertEqual(topic_id(down), topic_id(c.nodes[others[0]]))
             values, high = read_all(c.bootstrap, "again")
             self.assertEqual(high, 100)
             self.assertEqual(set(values), new.acked)
