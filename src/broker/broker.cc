@@ -18,6 +18,7 @@
 #include "broker/meta_properties.h"
 #include "broker/producer_id_manager.h"
 #include "broker/replica/replica_manager.h"
+#include "broker/replica/stray_logs.h"
 #include "broker/replica_fetcher.h"
 #include "broker/topic_metrics.h"
 #include "controller/quorum_controller.h"
@@ -311,6 +312,8 @@ Status Broker::open_components() {
   ro.node_id = NodeId(node_id);
   ro.logs = logs_.get();
   ro.replica_lag_time_max_ms = config_.get_long("replica.lag.time.max.ms");
+  ro.high_watermark_checkpoint_interval_ms =
+      config_.get_long("replica.high.watermark.checkpoint.interval.ms");
   ro.partition_exists = [metadata = metadata_.get()](const TopicPartition& tp) {
     const auto image = metadata->image();  // held while `t` is read
     const metadata::TopicImage* t = image->topic(tp.topic);
@@ -366,6 +369,9 @@ Status Broker::open_components() {
   groups_ = std::make_unique<group::GroupService>(std::move(go));
   context_.groups = groups_.get();
 
+  // Logs the committed metadata no longer places here (deleted, re-created or moved away while
+  // this node was down) go before anything is served; the image is caught up (open_metadata).
+  delete_stray_logs(*logs_, node_id, *metadata_->image());
   // Partitions the image already assigns us, then every later change, in commit order.
   metadata::MetadataImage empty;
   apply_image_change(empty, *metadata_->image(), /*loading=*/true);

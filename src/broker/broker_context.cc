@@ -84,6 +84,7 @@ PartitionSettings BrokerContext::partition_settings(const metadata::MetadataImag
                                                     const metadata::TopicImage& topic) const {
   metadata::TopicConfig t = metadata::resolve_topic_config(topic.configs, broker_lookup(image));
   PartitionSettings s;
+  s.topic_id = topic.id;
   log::LogConfig& c = s.log_config;
   c.segment_bytes = t.segment_bytes;
   c.segment_ms = t.segment_ms;

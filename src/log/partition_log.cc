@@ -626,15 +626,13 @@ Status PartitionLog::truncate_to(Offset offset) {
   {
     std::lock_guard lock(append_mu_);
     if (offset >= log_end_offset()) {
-      // No batch to cut, but an epoch that starts at the log end has no batch either: this
-      // replica led that epoch and appended nothing before leadership moved on (Kafka's
-      // truncateTo does the same). Kept, it would stay this follower's latest epoch, the leader
-      // would answer every fetch with the same divergence, and the follower would never fetch.
-      epochs_->truncate_from_end(Offset(log_end_offset()));
-      // Damage recorded past the end (kept aside by recovery) is given up: the caller refetches
-      // those offsets.
+      // Nothing to cut, but damage recorded past the end (kept aside by recovery) is given up:
+      // the caller refetches those offsets. An epoch recorded at the log end by a leadership
+      // that appended nothing goes too (Kafka's truncateTo): a follower would otherwise keep
+      // fetching with it, and its leader, which never knew it, keep answering the divergence.
       drop_damage_from(offset.value());
-      return Status::ok();
+      epochs_->truncate_from_end(log_end_offset());
+      return write_checkpoints();
     }
     TruncationMark mark(truncations_);
     // Later segments go first and at once: a crash must not bring their batches back.

@@ -150,6 +150,10 @@ std::vector<ConfigDef> make_defs() {
       // Replication.
       {"replica.lag.time.max.ms", T::kLong, "30000",
        "A follower that has not caught up for this long leaves the ISR.", 1},
+      {"replica.high.watermark.checkpoint.interval.ms", T::kLong, "5000",
+       "How often each log dir's replication-offset-checkpoint (the partitions' high watermarks) "
+       "is written; also at clean shutdown.",
+       1},
       {"num.replica.fetchers", T::kInt, "1",
        "Replica fetcher threads per source broker (partitions are spread over them).", 1, 64},
       {"replica.fetch.max.bytes", T::kInt, "1048576",

@@ -212,7 +212,6 @@ const std::map<std::string_view, std::string_view>& ignored_kafka_keys() {
       {"log.flush.offset.checkpoint.interval.ms", kInternal},
       {"log.flush.start.offset.checkpoint.interval.ms", kInternal},
       {"log.message.downconversion.enable", kInternal},
-      {"replica.high.watermark.checkpoint.interval.ms", kInternal},
       {"producer.purgatory.purge.interval.requests", kInternal},
       {"fetch.purgatory.purge.interval.requests", kInternal},
       {"delete.records.purgatory.purge.interval.requests", kInternal},

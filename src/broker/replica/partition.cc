@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "broker/replica/high_watermark_checkpoint.h"
 #include "broker/replica/producer_snapshot.h"
 #include "protocol/errors.h"
 #include "protocol/records/batch_header.h"
@@ -45,6 +46,13 @@ int16_t append_error(const Status& s, size_t request_bytes, const log::LogConfig
 Partition::Partition(TopicPartition tp, std::shared_ptr<log::PartitionLog> log, NodeId local_node)
     : tp_(std::move(tp)), log_(std::move(log)), local_node_(local_node), repl_(local_node.value()) {
   snapshot_segment_base_ = log_->active_segment_base();
+}
+
+void Partition::restore_high_watermark(Offset checkpointed) {
+  std::lock_guard lock(mu_);
+  const int64_t hw = clamp_high_watermark(checkpointed.value(), log_->log_start_offset().value(),
+                                          log_->log_end_offset().value());
+  if (hw > high_watermark_.load()) high_watermark_.store(hw);
 }
 
 Status Partition::become_leader(LeaderEpoch epoch, std::vector<NodeId> isr,
@@ -406,7 +414,8 @@ Result<log::AppendResult> Partition::append_as_follower(ByteSpan records) {
 Status Partition::truncate_to(Offset offset) {
   std::lock_guard append_lock(append_mu_);
   if (is_leader_.load()) return failed_precondition("this replica leads the partition now");
-  EDDY_RETURN_IF_ERROR(log_->truncate_to(offset));  // at or past the end: only epochs there go
+  // At or past the log end too: the log drops the epochs recorded there (PartitionLog).
+  EDDY_RETURN_IF_ERROR(log_->truncate_to(offset));
   producers_.truncate_from(log_->log_end_offset());
   EDDY_RETURN_IF_ERROR(delete_producer_snapshots_after(log_->dir(), log_->log_end_offset()));
   std::lock_guard lock(mu_);

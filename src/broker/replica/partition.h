@@ -57,10 +57,13 @@ class Partition : public std::enable_shared_from_this<Partition> {
   const TopicPartition& tp() const { return tp_; }
   const std::shared_ptr<log::PartitionLog>& log() const { return log_; }
 
+  // Starts the HW from a checkpointed one (high_watermark_checkpoint.h), clamped to the log, before
+  // the partition takes a role; a HW that is higher already stays.
+  void restore_high_watermark(Offset checkpointed);
   // Makes this node the leader of the assignment (whose ISR must hold the local node) at its
   // leader epoch, which starts at the current LEO. Everything already in the log is made durable
-  // first. A sole replica's HW starts at the LEO: what survived a restart is what Kafka's HW
-  // checkpoint would have let consumers read; with followers it moves once they fetch.
+  // first. The HW carries over (from the previous role, or restore_high_watermark() at start-up);
+  // a sole replica's moves to the LEO at once, with followers it moves once they fetch.
   Status become_leader(const ReplicaAssignment& assignment, PartitionSettings settings,
                        int64_t now_ms);
   // The single-replica form: this node alone leads at `epoch` (replicas = ISR = `isr`).

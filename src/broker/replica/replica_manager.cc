@@ -4,8 +4,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <mutex>
 
+#include "broker/replica/partition_metadata_file.h"
 #include "metadata/topic_name.h"
 #include "protocol/errors.h"
 #include "protocol/records/batch_reader.h"
@@ -153,13 +155,92 @@ std::vector<FetchPartitionResult> DelayedFetch::read_all(uint64_t* bytes, bool* 
 ReplicaManager::ReplicaManager(ReplicaManagerOptions options)
     : options_(std::move(options)),
       purgatory_(options_.clock, options_.max_delayed_operations),
-      fetch_sessions_(options_.fetch_sessions, options_.clock) {}
+      fetch_sessions_(options_.fetch_sessions, options_.clock) {
+  if (options_.logs == nullptr) return;
+  for (const std::string& dir : options_.logs->options().log_dirs) {
+    auto hws = read_high_watermarks(dir);
+    if (!hws.is_ok()) {
+      // Kafka fails the log dir here; its HWs then start low and follow the ISR, as before.
+      spdlog::warn("log dir {}: ignoring the high-watermark checkpoint: {}", dir,
+                   hws.status().to_string());
+      continue;
+    }
+    restored_hws_[dir] = std::move(hws).value();
+  }
+}
 
 ReplicaManager::~ReplicaManager() { shutdown(); }
 
-void ReplicaManager::start() { purgatory_.start(); }
+void ReplicaManager::start() {
+  purgatory_.start();
+  if (options_.logs != nullptr && options_.high_watermark_checkpoint_interval_ms > 0 &&
+      !checkpoint_thread_.joinable()) {
+    checkpoint_thread_ = std::thread([this] { checkpoint_loop(); });
+  }
+}
+
+void ReplicaManager::checkpoint_loop() {
+  const auto period = std::chrono::milliseconds(options_.high_watermark_checkpoint_interval_ms);
+  std::unique_lock lock(checkpoint_thread_mu_);
+  while (!checkpoint_cv_.wait_for(lock, period, [this] { return checkpoint_stop_; })) {
+    lock.unlock();
+    Status s = checkpoint_high_watermarks();
+    if (!s) spdlog::error("high-watermark checkpoint: {}", s.to_string());
+    lock.lock();
+  }
+}
+
+std::string ReplicaManager::log_dir_of(const TopicPartition& tp, const log::PartitionLog& log) {
+  // LogManager places a partition at <log dir>/<topic>-<partition>.
+  const std::string& path = log.dir();
+  return path.substr(0, path.size() - tp.dir_name().size() - 1);
+}
+
+Status ReplicaManager::checkpoint_high_watermarks() {
+  if (options_.logs == nullptr) return Status::ok();
+  std::map<std::string, HighWatermarks> now;
+  for (const std::string& dir : options_.logs->options().log_dirs) now[dir];
+  {
+    std::shared_lock lock(mu_);
+    for (const auto& [tp, p] : partitions_) {
+      now[log_dir_of(tp, *p->log())][tp] = p->high_watermark().value();
+    }
+  }
+  std::lock_guard lock(checkpoint_mu_);
+  // Entries read at start-up that no partition took yet: kept while their log is still here.
+  for (auto& [dir, hws] : restored_hws_) {
+    for (auto it = hws.begin(); it != hws.end();) {
+      auto log = options_.logs->get(it->first);
+      if (log == nullptr || log_dir_of(it->first, *log) != dir) {
+        it = hws.erase(it);
+        continue;
+      }
+      now[dir].emplace(it->first, it->second);
+      ++it;
+    }
+  }
+  Status first;
+  for (auto& [dir, hws] : now) {
+    auto written = written_hws_.find(dir);
+    if (written != written_hws_.end() && written->second == hws) continue;
+    Status s = write_high_watermarks(dir, hws);
+    if (!s) {
+      if (first) first = s;
+      continue;
+    }
+    written_hws_[dir] = std::move(hws);
+  }
+  return first;
+}
 
 void ReplicaManager::shutdown() {
+  if (shut_down_.exchange(true)) return;
+  {
+    std::lock_guard lock(checkpoint_thread_mu_);
+    checkpoint_stop_ = true;
+  }
+  checkpoint_cv_.notify_all();
+  if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
   purgatory_.stop();
   // Clean shutdown: each partition's producer state is written at its log end, so the next start
   // replays nothing to know every idempotent producer.
@@ -170,6 +251,8 @@ void ReplicaManager::shutdown() {
       spdlog::warn("{}-{}: producer-state snapshot at shutdown: {}", tp.topic, tp.partition,
                    s.to_string());
   }
+  Status s = checkpoint_high_watermarks();
+  if (!s) spdlog::error("high-watermark checkpoint at shutdown: {}", s.to_string());
 }
 
 Result<std::shared_ptr<Partition>> ReplicaManager::get_or_create_partition(
@@ -182,13 +265,39 @@ Result<std::shared_ptr<Partition>> ReplicaManager::get_or_create_partition(
   };
   auto log = options_.logs->get_or_create(tp, settings.log_config);
   if (!log.is_ok()) return offline(log.status());
+  if (!settings.topic_id.is_zero()) {
+    Status s = record_topic_id(tp, *log.value(), settings.topic_id);
+    if (!s) return offline(s);
+  }
   auto created = std::make_shared<Partition>(tp, std::move(log).value(), options_.node_id);
   Status rebuilt = created->rebuild_producer_state(options_.producer_state_scan_bytes);
   if (!rebuilt) return offline(rebuilt);
+  {
+    std::lock_guard lock(checkpoint_mu_);
+    auto dir = restored_hws_.find(log_dir_of(tp, *created->log()));
+    if (dir != restored_hws_.end()) {
+      if (auto hw = dir->second.find(tp); hw != dir->second.end()) {
+        created->restore_high_watermark(Offset(hw->second));
+        dir->second.erase(hw);
+      }
+    }
+  }
   std::unique_lock lock(mu_);
   offline_.erase(tp);
   auto [it, inserted] = partitions_.emplace(tp, created);
   return it->second;
+}
+
+Status ReplicaManager::record_topic_id(const TopicPartition& tp, const log::PartitionLog& log,
+                                       const metadata::Uuid& topic_id) {
+  EDDY_ASSIGN_OR_RETURN(std::optional<metadata::Uuid> recorded, read_partition_topic_id(log.dir()));
+  if (!recorded) return write_partition_topic_id(log.dir(), topic_id);
+  if (*recorded == topic_id) return Status::ok();
+  // Kafka's InconsistentTopicIdException: the log is another topic's of the same name (start-up
+  // deletes such stray logs; this guards whatever escaped it).
+  return failed_precondition(fmt::format("the log of {}-{} belongs to topic id {}, not {}",
+                                         tp.topic, tp.partition, recorded->to_base64(),
+                                         topic_id.to_base64()));
 }
 
 Status ReplicaManager::become_leader(const TopicPartition& tp, LeaderEpoch epoch,
@@ -263,6 +372,11 @@ Status ReplicaManager::remove_partition(const TopicPartition& tp, bool delete_lo
     }
   }
   if (partition) partition->stop_leading();
+  if (delete_log) {
+    // A checkpointed HW belongs to the log it was taken of, never to a later one of the name.
+    std::lock_guard lock(checkpoint_mu_);
+    for (auto& [dir, hws] : restored_hws_) hws.erase(tp);
+  }
   if (delete_log && options_.logs->get(tp)) return options_.logs->remove(tp);
   return Status::ok();
 }

@@ -17,16 +17,19 @@
 // Thread-safe.
 
 #include <atomic>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <shared_mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "broker/replica/delayed_operation.h"
 #include "broker/replica/fetch_session_cache.h"
+#include "broker/replica/high_watermark_checkpoint.h"
 #include "broker/replica/partition.h"
 #include "broker/replica/replica_types.h"
 #include "common/clock.h"
@@ -55,6 +58,9 @@ struct ReplicaManagerOptions {
   // than UNKNOWN_TOPIC_OR_PARTITION). Null: unknown.
   std::function<bool(const TopicPartition& tp)> partition_exists;
   int64_t replica_lag_time_max_ms = 30'000;  // replica.lag.time.max.ms
+  // How often the high watermarks are checkpointed (replica.high.watermark.checkpoint.interval.ms;
+  // high_watermark_checkpoint.h); also at shutdown(). 0: only at shutdown().
+  int64_t high_watermark_checkpoint_interval_ms = 5'000;
 };
 
 // Why this node's replica of a partition is offline (docs/broker.md, "Offline replicas"). The one
@@ -80,10 +86,16 @@ class ReplicaManager {
   ReplicaManager(const ReplicaManager&) = delete;
   ReplicaManager& operator=(const ReplicaManager&) = delete;
 
-  // Starts the purgatory reaper thread (timeouts of delayed produce and fetch requests).
+  // Starts the purgatory reaper thread (timeouts of delayed produce and fetch requests) and the
+  // high-watermark checkpoint thread.
   void start();
-  // Stops the reaper; every waiting request is answered (timed out).
+  // Stops both; every waiting request is answered (timed out); then writes the producer-state
+  // snapshots and the high-watermark checkpoints (clean shutdown). Idempotent.
   void shutdown();
+  // Writes the high watermark of every partition hosted here to its log dir's checkpoint, for the
+  // dirs whose entries changed since the last write (what the checkpoint thread runs). The first
+  // error is returned; the other dirs are written all the same.
+  Status checkpoint_high_watermarks();
 
   // Leads `tp` at `epoch` from now on (creating its log when missing). Idempotent for the same
   // epoch; a new epoch re-runs the leader transition. When the log cannot be opened (out of file
@@ -154,6 +166,13 @@ class ReplicaManager {
   // A follower's validated fetch moved its state: an ISR expansion goes to the controller.
   void record_follower_fetch(const FetchParams& params, const FetchPartitionInput& in);
   void propose(const Partition& p, std::vector<int32_t> isr);
+  void checkpoint_loop();
+  // Records the topic id in the partition's directory, or checks the one recorded there.
+  static Status record_topic_id(const TopicPartition& tp, const log::PartitionLog& log,
+                                const metadata::Uuid& topic_id);
+
+  // The log dir holding a partition's log (its directory's parent).
+  static std::string log_dir_of(const TopicPartition& tp, const log::PartitionLog& log);
 
   ReplicaManagerOptions options_;
   Purgatory purgatory_;
@@ -161,6 +180,18 @@ class ReplicaManager {
   mutable std::shared_mutex mu_;
   std::map<TopicPartition, std::shared_ptr<Partition>> partitions_;
   std::map<TopicPartition, std::string> offline_;  // guarded by mu_; see become_leader
+
+  // High-watermark checkpoints, per log dir: what start-up read and no partition has taken yet
+  // (kept in the next writes while the log is still there, so a partition not opened yet loses
+  // nothing), and what was last written (an unchanged dir is not written again).
+  std::mutex checkpoint_mu_;
+  std::map<std::string, HighWatermarks> restored_hws_;  // guarded by checkpoint_mu_
+  std::map<std::string, HighWatermarks> written_hws_;   // guarded by checkpoint_mu_
+  std::mutex checkpoint_thread_mu_;
+  std::condition_variable checkpoint_cv_;
+  bool checkpoint_stop_ = false;  // guarded by checkpoint_thread_mu_
+  std::thread checkpoint_thread_;
+  std::atomic<bool> shut_down_{false};
 };
 
 }  // namespace eddy::broker

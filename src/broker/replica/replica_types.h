@@ -15,6 +15,7 @@
 #include "log/log_config.h"
 #include "log/log_manager.h"
 #include "log/partition_log.h"
+#include "metadata/uuid.h"
 #include "protocol/records/batch_validator.h"
 
 namespace eddy::broker {
@@ -30,6 +31,9 @@ struct PartitionSettings {
   int32_t min_insync_replicas = 1;  // min.insync.replicas
   // cleanup.policy includes compact: every produced record needs a key (Kafka: INVALID_RECORD).
   bool compacted = false;
+  // The topic's id (zero: none known). Recorded in the partition's partition.metadata when its
+  // replica is created; a log recording another id is not this topic's (partition_metadata_file.h).
+  metadata::Uuid topic_id;
 };
 
 // ---- Produce ----

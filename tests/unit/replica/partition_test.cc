@@ -308,5 +308,28 @@ TEST_F(PartitionTest, LeaderEpochFencing) {
   EXPECT_EQ(p->check_leader_epoch(LeaderEpoch(2)), to_int(ErrorCode::kUnknownLeaderEpoch));
 }
 
+TEST_F(PartitionTest, AFollowerDropsAnEpochItRecordedAtItsLogEndAsALeaderThatAppendedNothing) {
+  // Led at epoch 1 with two records, then at epoch 5 without appending (the epoch is recorded at
+  // the log end), then follows a leader that never knew epoch 5: the leader answers the
+  // divergence with the end of epoch 1, which is this log's end. Truncating there must drop
+  // epoch 5, or every later fetch would ask with it again and never move (Kafka's truncateTo
+  // always truncates the epoch cache).
+  auto p = open(log::FlushPolicy::kInterval);
+  ASSERT_EQ(append(*p, make_batch(2)).error, 0);
+  ReplicaAssignment a;
+  a.leader = 0;
+  a.leader_epoch = 5;
+  a.replicas = {0, 1};
+  a.isr = {0, 1};
+  ASSERT_TRUE(p->become_leader(a, {}, 0).is_ok());
+  ASSERT_EQ(log_->latest_epoch(), LeaderEpoch(5));
+  a.leader = 1;
+  a.leader_epoch = 6;
+  p->become_follower(a, {});
+  ASSERT_TRUE(p->truncate_to(Offset(2)).is_ok());
+  EXPECT_EQ(log_->latest_epoch(), LeaderEpoch(1));
+  EXPECT_EQ(p->log_end_offset(), Offset(2));
+}
+
 }  // namespace
 }  // namespace eddy::broker

@@ -414,36 +414,6 @@ TEST_F(ReplicaManagerTest, ANewLeaderWithAnEmptyLogTellsAFollowerFromALaterEpoch
   EXPECT_EQ(r[0].diverging_epoch->end_offset, 0);
 }
 
-// The other side of the test above: this replica led epoch 5 and appended nothing before it
-// became a follower again. The leader answers its fetch (last fetched epoch 5) with the end of
-// an earlier epoch, at this log's end; truncating there must drop epoch 5, or the next fetch
-// says epoch 5 again and gets the same answer forever (found by the chaos harness, seed 7).
-TEST_F(ReplicaManagerTest, TruncatingAtTheLogEndDropsAnEpochThatHasNoBatch) {
-  PartitionSettings s;
-  s.log_config.flush_policy = log::FlushPolicy::kInterval;
-  ReplicaAssignment a;
-  a.leader = 1;
-  a.leader_epoch = 4;
-  a.replicas = {0, 1};
-  a.isr = {0, 1};
-  auto p = rm_->apply_assignment({"t", 0}, a, s);
-  ASSERT_TRUE(p.is_ok());
-  Bytes batch = make_batch(3);
-  ASSERT_TRUE((*p)->append_as_follower(batch).is_ok());
-  const LeaderEpoch before = (*p)->log()->latest_epoch();
-  a.leader = 0;
-  a.leader_epoch = 5;
-  ASSERT_TRUE(rm_->apply_assignment({"t", 0}, a, s).is_ok());
-  EXPECT_EQ((*p)->log()->latest_epoch(), LeaderEpoch(5));
-  a.leader = 1;
-  a.leader_epoch = 6;
-  ASSERT_TRUE(rm_->apply_assignment({"t", 0}, a, s).is_ok());
-  ASSERT_FALSE((*p)->is_leader());
-  ASSERT_TRUE((*p)->truncate_to(Offset(3)).is_ok());
-  EXPECT_EQ((*p)->log_end_offset(), Offset(3));
-  EXPECT_EQ((*p)->log()->latest_epoch(), before);
-}
-
 TEST_F(ReplicaManagerTest, FollowerJoinsTheIsrOnceItReachesTheHighWatermark) {
   PartitionSettings s;
   s.log_config.flush_policy = log::FlushPolicy::kInterval;
