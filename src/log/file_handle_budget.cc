@@ -46,6 +46,7 @@ CachedFile::~CachedFile() {
 
 Result<std::shared_ptr<File>> CachedFile::get(bool create) {
   std::shared_ptr<File> file;
+  bool pinned = false;
   {
     std::lock_guard lock(mu_);
     if (!file_) {
@@ -53,15 +54,30 @@ Result<std::shared_ptr<File>> CachedFile::get(bool create) {
       file_ = std::make_shared<File>(std::move(f));
     }
     file = file_;
+    pinned = pinned_;
   }
   // Outside mu_: the budget's lock is taken before a file's, never after.
-  if (budget_ != nullptr) budget_->touch(this);
+  if (budget_ != nullptr && !pinned) budget_->touch(this);
   return file;
+}
+
+Status CachedFile::pin() {
+  {
+    std::lock_guard lock(mu_);
+    if (!file_) {
+      EDDY_ASSIGN_OR_RETURN(File f, File::open(path_, /*create=*/false, faults_));
+      file_ = std::make_shared<File>(std::move(f));
+    }
+    pinned_ = true;
+  }
+  if (budget_ != nullptr) budget_->forget(this);
+  return Status::ok();
 }
 
 bool CachedFile::close_if_idle() {
   std::lock_guard lock(mu_);
   if (!file_) return true;
+  if (pinned_) return false;
   if (file_.use_count() > 1) return false;
   file_.reset();
   return true;

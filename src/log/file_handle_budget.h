@@ -56,8 +56,12 @@ class CachedFile {
 
   // The open file, reopened when the budget closed it. `create` only for a new segment.
   Result<std::shared_ptr<File>> get(bool create = false);
-  // Closes the fd unless someone holds the File. Returns true when it is closed now.
+  // Closes the fd unless someone holds the File or it is pinned. Returns true when it is closed.
   bool close_if_idle();
+  // Opens the file (if the budget closed it) and keeps it open until this object goes, outside
+  // the budget: for a file whose name is about to name another file or none (a segment the
+  // cleaner replaced), which must never be reopened by name.
+  Status pin();
   bool is_open() const;
   const std::string& path() const { return path_; }
 
@@ -68,6 +72,7 @@ class CachedFile {
   FaultInjector* const faults_;
   mutable std::mutex mu_;
   std::shared_ptr<File> file_;
+  bool pinned_ = false;  // guarded by mu_
   // Owned by the budget's mutex: the position in its LRU list while open.
   std::list<CachedFile*>::iterator lru_pos_;
   bool in_lru_ = false;

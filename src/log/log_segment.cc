@@ -475,7 +475,14 @@ Status LogSegment::flush(bool with_indexes) {
   return Status::ok();
 }
 
+Status LogSegment::retire() {
+  EDDY_RETURN_IF_ERROR(log_file_.pin());
+  retired_.store(true);
+  return Status::ok();
+}
+
 void LogSegment::persist_indexes(bool sync) {
+  if (retired_.load()) return;
   // The data is what is durable; an index that fails to reach the disk is retried by the next
   // call and otherwise rebuilt or rescanned later (any prefix of it is valid), so its errors
   // fail nothing.

@@ -203,6 +203,11 @@ class LogSegment {
   Result<std::optional<SegmentTimestamp>> find_timestamp(int64_t timestamp_ms) const;
 
   void mark_deleted() { deleted_.store(true); }
+  // The cleaner's swap replaced this segment (PartitionLog::swap_cleaned), before its files are
+  // renamed: the .log stays open for readers that still hold the segment, since its name is
+  // about to belong to the cleaned file (or to none), and the indexes are never written again
+  // (their names too). Its files are not deleted when it goes: the swap removes them.
+  Status retire();
   // Unlinks the files now (a truncation that must not leave them for the next open to find).
   Status delete_files();
 
@@ -251,6 +256,7 @@ class LogSegment {
   std::atomic<int64_t> last_append_ms_{0};
   mutable std::atomic<bool> index_suspect_{false};
   std::atomic<bool> deleted_{false};
+  std::atomic<bool> retired_{false};
 };
 
 }  // namespace eddy::log

@@ -133,6 +133,10 @@ struct ScrubCursor {
   int64_t segment_base = -1;  // -1: the pass starts at the first segment
   uint64_t position = 0;
   int64_t next_offset = -1;
+  // The segment that position and next_offset belong to. The base alone does not name it: the
+  // cleaner's swap puts a new file at the base of the segments it replaces, and a position in
+  // the old file means nothing in the new one.
+  std::weak_ptr<const LogSegment> segment;
 };
 
 struct ScrubProgress {

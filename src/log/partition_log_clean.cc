@@ -151,6 +151,9 @@ Status PartitionLog::swap_cleaned(const std::vector<std::shared_ptr<LogSegment>>
   // From here on the swap is decided: an error fails the log, the next open finishes it.
   auto after_commit = [&]() -> Status {
     crash_point("retire");
+    // Readers that found a source keep reading its bytes: its file stays open whatever the
+    // file-handle budget does, and is never reopened by a name that is about to change.
+    for (const auto& src : sources) EDDY_RETURN_IF_ERROR(src->retire());
     for (const auto& src : sources) {
       std::string p = LogSegment::file_prefix(dir, src->base_offset());
       EDDY_RETURN_IF_ERROR(rename_path(p + kLogSuffix, p + kLogSuffix + kDeletedSuffix));
@@ -178,7 +181,7 @@ Status PartitionLog::swap_cleaned(const std::vector<std::shared_ptr<LogSegment>>
       segments_[base] = std::move(seg);
     }
     // The replaced segments' objects are not mark_deleted(): <B>.log is the new file now. A
-    // reader still holding one keeps its open descriptor; the names go here.
+    // reader still holding one keeps its pinned descriptor; the names go here.
     crash_point("unlink");
     for (const auto& src : sources) {
       std::string p = LogSegment::file_prefix(dir, src->base_offset());

@@ -227,7 +227,7 @@ Result<ScrubProgress> PartitionLog::scrub(ScrubCursor* c, uint64_t budget) {
   for (const auto& seg : segs) {
     int64_t base = seg->base_offset();
     if (base < c->segment_base) continue;
-    if (base != c->segment_base) *c = ScrubCursor{base, 0, base};
+    if (base != c->segment_base || c->segment.lock() != seg) *c = ScrubCursor{base, 0, base, seg};
     bool known_damaged = false;
     if (has_damage_.load(std::memory_order_acquire)) {
       std::lock_guard lock(damage_mu_);
