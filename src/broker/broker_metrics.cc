@@ -86,22 +86,67 @@ void BrokerMetrics::collect_storage(metrics::Writer& w) const {
 void BrokerMetrics::collect_cluster(metrics::Writer& w) const {
   auto image = s_.metadata->image();
   const int32_t self = s_.node_id;
-  double leaders = 0, replicas = 0, under_replicated = 0, under_min_isr = 0;
+  double leaders = 0, replicas = 0, under_replicated = 0, under_min_isr = 0, at_min_isr = 0;
   double offline = 0, global_partitions = 0;
+  // Kafka's kafka.cluster:type=Partition gauges, one series per partition with a replica here;
+  // as in Kafka, only the leader reports non-zero values (a follower's view of the ISR is the
+  // leader's business).
+  struct Row {
+    metrics::LabelValues labels;
+    double under_replicated = 0, under_min_isr = 0, at_min_isr = 0, replicas = 0, isr = 0;
+  };
+  std::vector<Row> rows;
   for (const auto& [name, topic] : image->topics()) {
     for (const auto& p : topic->partitions) {
       ++global_partitions;
       if (p.leader == metadata::kNoLeader) ++offline;
-      if (contains(p.replicas, self)) ++replicas;
+      if (!contains(p.replicas, self)) continue;
+      ++replicas;
+      Row& row = rows.emplace_back(Row{{name, std::to_string(p.partition)}});
       if (p.leader != self) continue;
       ++leaders;
-      if (p.isr.size() < p.replicas.size()) ++under_replicated;
+      // Kafka's replication factor during a reassignment leaves out the replicas being added.
+      size_t factor = p.replicas.size() - std::min(p.adding_replicas.size(), p.replicas.size());
+      row.replicas = static_cast<double>(factor);
+      row.isr = static_cast<double>(p.isr.size());
+      if (p.isr.size() < factor) row.under_replicated = 1;
       auto part = s_.replicas->get_partition({name, p.partition});
-      if (part && static_cast<int32_t>(p.isr.size()) < part->settings().min_insync_replicas) {
-        ++under_min_isr;
+      if (part) {
+        const auto min_isr = static_cast<size_t>(std::max(part->settings().min_insync_replicas, 1));
+        if (p.isr.size() < min_isr) row.under_min_isr = 1;
+        if (p.isr.size() == min_isr) row.at_min_isr = 1;
       }
+      under_replicated += row.under_replicated;
+      under_min_isr += row.under_min_isr;
+      at_min_isr += row.at_min_isr;
     }
   }
+  const std::vector<std::string> labels = {"topic", "partition"};
+  auto per_partition = [&](const char* name, const char* help, double Row::*field) {
+    w.family(name, help, Type::kGauge, labels);
+    for (const Row& row : rows) w.sample(row.labels, row.*field);
+  };
+  per_partition("kafka_cluster_partition_underreplicated",
+                "1 if this broker leads the partition and its ISR is smaller than its replica "
+                "set (Kafka's Partition UnderReplicated)",
+                &Row::under_replicated);
+  per_partition("kafka_cluster_partition_underminisr",
+                "1 if this broker leads the partition and its ISR is smaller than "
+                "min.insync.replicas (Kafka's Partition UnderMinIsr)",
+                &Row::under_min_isr);
+  per_partition("kafka_cluster_partition_atminisr",
+                "1 if this broker leads the partition and its ISR is exactly min.insync.replicas "
+                "(Kafka's Partition AtMinIsr)",
+                &Row::at_min_isr);
+  per_partition("kafka_cluster_partition_replicascount",
+                "Replicas of the partition, reported by its leader (Kafka's Partition "
+                "ReplicasCount)",
+                &Row::replicas);
+  per_partition("kafka_cluster_partition_insyncreplicascount",
+                "In-sync replicas of the partition, reported by its leader (Kafka's Partition "
+                "InSyncReplicasCount)",
+                &Row::isr);
+
   auto gauge = [&](const char* name, const char* help, double v) {
     w.family(name, help, Type::kGauge, {});
     w.sample({}, v);
@@ -113,6 +158,10 @@ void BrokerMetrics::collect_cluster(metrics::Writer& w) const {
         "Partitions led here whose ISR is smaller than their replica set", under_replicated);
   gauge("kafka_server_replicamanager_underminisrpartitioncount",
         "Partitions led here whose ISR is smaller than min.insync.replicas", under_min_isr);
+  gauge("kafka_server_replicamanager_atminisrpartitioncount",
+        "Partitions led here whose ISR is exactly min.insync.replicas (one more loss refuses "
+        "acks=all)",
+        at_min_isr);
   gauge("kafka_server_replicamanager_offlinereplicacount",
         "Replicas on this broker that are offline (log not openable, or damaged offsets)",
         static_cast<double>(s_.replicas->offline_partitions().size()));

@@ -6,7 +6,9 @@
 //             eddy_partition_high_watermark {topic,partition}; eddy_log_open_segment_files and
 //             eddy_log_segment_files_max (the file-handle budget)
 //   replicas  kafka_server_replicamanager_leadercount, _partitioncount,
-//             _underreplicatedpartitions, _underminisrpartitioncount, _offlinereplicacount
+//             _underreplicatedpartitions, _underminisrpartitioncount, _atminisrpartitioncount,
+//             _offlinereplicacount; per partition kafka_cluster_partition_underreplicated,
+//             _underminisr, _atminisr, _replicascount, _insyncreplicascount {topic,partition}
 //   cluster   kafka_controller_kafkacontroller_activecontrollercount, _offlinepartitionscount,
 //             _globaltopiccount, _globalpartitioncount (non-zero on the active controller only, as
 //             in Kafka); kafka_server_broker_metadata_metrics_last_applied_record_offset;

@@ -299,12 +299,12 @@ void GroupCoordinator::static_member_rejoin(ClassicGroup& g, JoinGroupParams& p,
         return;
       }
       m.awaiting_join = std::move(done);
-      prepare_rebalance(g, fx);
+      prepare_rebalance(g, {metrics::RebalanceTrigger::kStaticMemberRejoined, p.reason}, fx);
       return;
     case GroupState::kCompletingRebalance:
       // The leader may already be assigning to the old member id: start over.
       m.awaiting_join = std::move(done);
-      prepare_rebalance(g, fx);
+      prepare_rebalance(g, {metrics::RebalanceTrigger::kStaticMemberRejoined, p.reason}, fx);
       return;
     case GroupState::kPreparingRebalance:
       m.awaiting_join = std::move(done);
@@ -351,20 +351,27 @@ void GroupCoordinator::current_member_join(ClassicGroup& g, JoinGroupParams& p, 
   }
   switch (g.state()) {
     case GroupState::kPreparingRebalance:
-      update_member_and_rebalance(g, *m, p, std::move(done), fx);
+      // Already rebalancing: nothing new starts, the trigger is not counted.
+      update_member_and_rebalance(g, *m, p, metrics::RebalanceTrigger::kMemberMetadataChanged,
+                                  std::move(done), fx);
       return;
     case GroupState::kCompletingRebalance:
       if (m->same_protocols(p.protocols)) {
         // A retried JoinGroup whose answer was lost: answer it again.
         answer_join(fx, done, current_generation_answer(g, *m, g.is_leader(m->member_id)));
       } else {
-        update_member_and_rebalance(g, *m, p, std::move(done), fx);
+        update_member_and_rebalance(g, *m, p, metrics::RebalanceTrigger::kMemberMetadataChanged,
+                                    std::move(done), fx);
       }
       return;
     case GroupState::kStable:
       if (g.is_leader(m->member_id) || !m->same_protocols(p.protocols)) {
         // The leader rejoins to make the group reassign (its metadata changed, say).
-        update_member_and_rebalance(g, *m, p, std::move(done), fx);
+        update_member_and_rebalance(g, *m, p,
+                                    g.is_leader(m->member_id)
+                                        ? metrics::RebalanceTrigger::kLeaderRejoined
+                                        : metrics::RebalanceTrigger::kMemberMetadataChanged,
+                                    std::move(done), fx);
       } else {
         schedule_session(*m);
         answer_join(fx, done, current_generation_answer(g, *m, false));
@@ -393,13 +400,14 @@ void GroupCoordinator::add_member_and_rebalance(ClassicGroup& g, JoinGroupParams
   g.add_member(std::move(m));
   active_groups_.insert(g.group_id());
   if (g.is(GroupState::kPreparingRebalance)) g.rebalance().new_member_added = true;
-  maybe_prepare_rebalance(g, fx);
+  maybe_prepare_rebalance(g, {metrics::RebalanceTrigger::kMemberJoined, p.reason}, fx);
   maybe_complete_join(g, fx);
 }
 
 void GroupCoordinator::update_member_and_rebalance(ClassicGroup& g, MemberState& m,
-                                                   JoinGroupParams& p, JoinCallback done,
-                                                   Effects& fx) {
+                                                   JoinGroupParams& p,
+                                                   metrics::RebalanceTrigger trigger,
+                                                   JoinCallback done, Effects& fx) {
   // Moved, not copied: a member's metadata may be large.
   g.set_protocols(m, std::move(p.protocols));
   refresh_from_join(m, p);
@@ -408,20 +416,21 @@ void GroupCoordinator::update_member_and_rebalance(ClassicGroup& g, MemberState&
     answer_join_error(fx, m.awaiting_join, err::kRebalanceInProgress, m.member_id);
   }
   m.awaiting_join = std::move(done);
-  maybe_prepare_rebalance(g, fx);
+  maybe_prepare_rebalance(g, {trigger, p.reason}, fx);
   maybe_complete_join(g, fx);
 }
 
 // ---- the rebalance ----------------------------------------------------------------------------
 
-void GroupCoordinator::maybe_prepare_rebalance(ClassicGroup& g, Effects& fx) {
+void GroupCoordinator::maybe_prepare_rebalance(ClassicGroup& g, RebalanceCause cause, Effects& fx) {
   if (g.is(GroupState::kEmpty) || g.is(GroupState::kStable) ||
       g.is(GroupState::kCompletingRebalance)) {
-    prepare_rebalance(g, fx);
+    prepare_rebalance(g, cause, fx);
   }
 }
 
-void GroupCoordinator::prepare_rebalance(ClassicGroup& g, Effects& fx) {
+void GroupCoordinator::prepare_rebalance(ClassicGroup& g, RebalanceCause cause, Effects& fx) {
+  metrics::count_rebalance(cause.trigger, cause.client_reason);
   if (g.is(GroupState::kCompletingRebalance)) {
     reset_and_propagate_assignment_error(g, err::kRebalanceInProgress, fx);
   }
@@ -527,7 +536,8 @@ void GroupCoordinator::schedule_session(MemberState& m) const {
 }
 
 void GroupCoordinator::remove_member_and_update_group(ClassicGroup& g, const std::string& member_id,
-                                                      ErrorCode answer, Effects& fx) {
+                                                      ErrorCode answer, RebalanceCause cause,
+                                                      Effects& fx) {
   MemberState* m = g.member(member_id);
   if (m == nullptr) return;
   if (m->awaiting_join) answer_join_error(fx, m->awaiting_join, answer, member_id);
@@ -536,7 +546,7 @@ void GroupCoordinator::remove_member_and_update_group(ClassicGroup& g, const std
   switch (g.state()) {
     case GroupState::kStable:
     case GroupState::kCompletingRebalance:
-      prepare_rebalance(g, fx);
+      prepare_rebalance(g, cause, fx);
       maybe_complete_join(g, fx);
       return;
     case GroupState::kPreparingRebalance:
@@ -619,7 +629,7 @@ void GroupCoordinator::sync_group(SyncGroupParams p, SyncCallback done) {
               }
               if (error != err::kNone) {
                 reset_and_propagate_assignment_error(*g, error, fx);
-                prepare_rebalance(*g, fx);
+                prepare_rebalance(*g, {metrics::RebalanceTrigger::kAssignmentWriteFailed, {}}, fx);
                 maybe_complete_join(*g, fx);
                 return;
               }
@@ -690,14 +700,16 @@ LeaveGroupResult GroupCoordinator::leave_group(const std::string& group_id,
           } else if (!lm.member_id.empty() && lm.member_id != *owner) {
             r.error_code = err::kFencedInstanceId;
           } else {
-            remove_member_and_update_group(*g, *owner, err::kUnknownMemberId, fx);
+            remove_member_and_update_group(*g, *owner, err::kUnknownMemberId,
+                                           {metrics::RebalanceTrigger::kMemberLeft, lm.reason}, fx);
           }
         } else if (g->pending_members().count(lm.member_id) != 0) {
           remove_pending_member_and_update_group(*g, lm.member_id, fx);
         } else if (!g->has_member(lm.member_id)) {
           r.error_code = err::kUnknownMemberId;
         } else {
-          remove_member_and_update_group(*g, lm.member_id, err::kUnknownMemberId, fx);
+          remove_member_and_update_group(*g, lm.member_id, err::kUnknownMemberId,
+                                         {metrics::RebalanceTrigger::kMemberLeft, lm.reason}, fx);
         }
         result.members.push_back(std::move(r));
       }
@@ -770,7 +782,8 @@ void GroupCoordinator::tick_group(ClassicGroup& g, int64_t now, Effects& fx) {
     }
   }
   for (const std::string& id : expired) {
-    remove_member_and_update_group(g, id, err::kUnknownMemberId, fx);
+    remove_member_and_update_group(g, id, err::kUnknownMemberId,
+                                   {metrics::RebalanceTrigger::kSessionExpired, {}}, fx);
   }
 
   ClassicGroup::Rebalance& r = g.rebalance();

@@ -35,6 +35,7 @@
 #include "broker/group/coordinator_log.h"
 #include "broker/group/group_types.h"
 #include "common/clock.h"
+#include "metrics/group_metrics.h"
 
 namespace eddy::group {
 
@@ -157,14 +158,20 @@ class GroupCoordinator {
   void current_member_join(ClassicGroup& g, JoinGroupParams& p, JoinCallback& done, Effects& fx);
   void add_member_and_rebalance(ClassicGroup& g, JoinGroupParams& p, std::string member_id,
                                 JoinCallback done, Effects& fx);
+  // Why a rebalance starts, for eddy_group_rebalances_total (metrics/group_metrics.h).
+  struct RebalanceCause {
+    metrics::RebalanceTrigger trigger;
+    std::string_view client_reason;  // the request's KIP-800 reason; "" if none
+  };
   void update_member_and_rebalance(ClassicGroup& g, MemberState& m, JoinGroupParams& p,
-                                   JoinCallback done, Effects& fx);
-  void prepare_rebalance(ClassicGroup& g, Effects& fx);
-  void maybe_prepare_rebalance(ClassicGroup& g, Effects& fx);
+                                   metrics::RebalanceTrigger trigger, JoinCallback done,
+                                   Effects& fx);
+  void prepare_rebalance(ClassicGroup& g, RebalanceCause cause, Effects& fx);
+  void maybe_prepare_rebalance(ClassicGroup& g, RebalanceCause cause, Effects& fx);
   void maybe_complete_join(ClassicGroup& g, Effects& fx);
   void complete_join(ClassicGroup& g, Effects& fx);
   void remove_member_and_update_group(ClassicGroup& g, const std::string& member_id,
-                                      ErrorCode answer, Effects& fx);
+                                      ErrorCode answer, RebalanceCause cause, Effects& fx);
   void remove_pending_member_and_update_group(ClassicGroup& g, const std::string& member_id,
                                               Effects& fx);
   void propagate_assignment(ClassicGroup& g, ErrorCode error, Effects& fx);

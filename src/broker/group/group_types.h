@@ -8,6 +8,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/bytes.h"
@@ -43,6 +44,7 @@ struct JoinGroupParams {
   std::string client_host;
   bool require_known_member_id = false;   // JoinGroup v4+: MEMBER_ID_REQUIRED round trip
   bool supports_skip_assignment = false;  // JoinGroup v9+
+  std::string reason;                     // JoinGroup v8+ (KIP-800): why it joins; "" if not said
 };
 
 struct JoinGroupMember {
@@ -87,8 +89,13 @@ struct HeartbeatParams {
 };
 
 struct LeaveMember {
+  LeaveMember(std::string member, std::optional<std::string> instance, std::string why = {})
+      : member_id(std::move(member)),
+        group_instance_id(std::move(instance)),
+        reason(std::move(why)) {}
   std::string member_id;
   std::optional<std::string> group_instance_id;
+  std::string reason;  // LeaveGroup v5+ (KIP-800): why it leaves; "" if not said
 };
 
 struct LeaveMemberResult {

@@ -64,6 +64,7 @@ void register_join_group(HandlerRegistry& registry, const BrokerContext& context
         p.client_host = group_client_host(*call.request);
         p.require_known_member_id = version >= 4;
         p.supports_skip_assignment = version >= 9;
+        p.reason = req.reason.value_or("");  // v8+ (KIP-800)
         coordinator.join_group(std::move(p),
                                [reply = call.reply, version](group::JoinGroupResult r) {
                                  reply(to_response(std::move(r), version));

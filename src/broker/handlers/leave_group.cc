@@ -22,8 +22,9 @@ void register_leave_group(HandlerRegistry& registry, const BrokerContext& contex
           members.push_back(group::LeaveMember{std::move(req.member_id), std::nullopt});
         } else {
           for (auto& m : req.members) {
-            members.push_back(
-                group::LeaveMember{std::move(m.member_id), std::move(m.group_instance_id)});
+            members.push_back(group::LeaveMember{std::move(m.member_id),
+                                                 std::move(m.group_instance_id),
+                                                 m.reason.value_or("")});  // v5+ (KIP-800)
           }
         }
         group::LeaveGroupResult r = coordinator.leave_group(req.group_id, members);

@@ -8,6 +8,8 @@ Prometheus server from Debian scraping eddyd during a produce/consume run, and w
 - `promtool check metrics` passes on the exposition (valid format, Prometheus' naming rules).
 - /ready answers 503 with the step under way while start-up waits (here: for a controller quorum
   that never answers), and never 200 before the logs are opened and the partitions loaded.
+- A JoinGroup v8 with a KIP-800 reason counts its rebalance in eddy_group_rebalances_total under
+  the reason's label.
 - Bad HTTP requests get 4xx and the listener stays up (docs/hostile-inputs.md, "Admin HTTP
   listener").
 
@@ -21,6 +23,7 @@ import re
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import tempfile
 import time
@@ -32,6 +35,7 @@ import urllib.request
 import confluent_kafka
 
 from eddy_harness import Broker, eddyd_path, free_port
+from kafka_wire import compact_string, frame, header, header_v2, read_frame
 from test_data_path import WAIT_S, consume_all, produce_all, producer, topic_name
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
@@ -279,6 +283,59 @@ class MetricsTest(unittest.TestCase):
             self.assertLess(time.monotonic(), deadline, "the admin listener stopped answering")
             time.sleep(0.1)
         self.assertTrue(self.broker.alive())
+
+    def test_a_join_groups_kip800_reason_counts_its_rebalance_by_reason(self):
+        group = "reasons-" + topic_name()
+        member = join_group_v8(self.broker.port, group, "", b"need to re-join with the given "
+                               b"member-id: consumer-x-1")
+        self.assertNotEqual(member, "")
+        text = self.metrics()
+        label = ('eddy_group_rebalances_total{trigger="member_joined",'
+                 'reason="need to re-join with the given member-id"} ')
+        before = sample_value(text, label)
+        join_group_v8(self.broker.port, group, member, b"need to re-join with the given "
+                      b"member-id: " + member.encode())
+        self.assertEqual(sample_value(self.metrics(), label), before + 1)
+
+
+def sample_value(text, prefix):
+    """The value of the exposition line starting with `prefix` (0 when absent)."""
+    for line in text.splitlines():
+        if line.startswith(prefix):
+            return float(line[len(prefix):])
+    return 0.0
+
+
+def join_group_v8(port, group, member_id, reason):
+    """JoinGroup v8 (flexible, with KIP-800's Reason) of a consumer with one protocol; returns
+    the member id answered (MEMBER_ID_REQUIRED hands out one for a new member). A FindCoordinator
+    first creates the offsets topic, as a client's does; retries while the coordinator is still
+    starting (COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR)."""
+    body = (compact_string(group.encode()) + struct.pack(">ii", 10000, 10000) +
+            compact_string(member_id.encode()) + b"\x00" + compact_string(b"consumer") +
+            b"\x02" + compact_string(b"range") + b"\x01" + b"\x00" +
+            compact_string(reason) + b"\x00")
+    deadline = time.monotonic() + WAIT_S
+    while True:
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+            s.sendall(frame(header(10, 0) + struct.pack(">h", len(group)) + group.encode()))
+            read_frame(s)
+            s.sendall(frame(header_v2(11, 8) + body))
+            resp = read_frame(s)
+        # correlation id, header tags, throttle, error, generation, then compact strings:
+        # protocol type, protocol name, leader, member id
+        error = struct.unpack_from(">h", resp, 9)[0]
+        pos = 15
+        fields = []
+        for _ in range(4):
+            n = resp[pos] - 1
+            fields.append(resp[pos + 1:pos + 1 + max(n, 0)].decode())
+            pos += 1 + max(n, 0)
+        if error in (0, 79):  # NONE, MEMBER_ID_REQUIRED
+            return fields[3]
+        if error not in (14, 15, 16) or time.monotonic() > deadline:
+            raise AssertionError("JoinGroup v8 answered error %d" % error)
+        time.sleep(0.2)
 
 
 class ReadinessTest(unittest.TestCase):

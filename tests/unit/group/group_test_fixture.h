@@ -41,6 +41,7 @@ struct JoinOptions {
   int32_t rebalance_timeout_ms = 30'000;
   std::string protocol_type = "consumer";
   std::string group = kGroup;
+  std::string reason;  // JoinGroup v8+ (KIP-800)
 };
 
 // ConsumerProtocolSubscription v0 naming `topics`.
@@ -85,6 +86,7 @@ class GroupCoordinatorTest : public ::testing::Test {
     p.client_host = "/127.0.0.1";
     p.require_known_member_id = o.require_known_member_id;
     p.supports_skip_assignment = o.supports_skip_assignment;
+    p.reason = o.reason;
     coord->join_group(std::move(p), [call](JoinGroupResult r) {
       call->result = std::move(r);
       ++call->answers;

@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "metrics/group_metrics.h"
 #include "metrics/registry.h"
 
 namespace eddy::metrics {
@@ -164,6 +165,47 @@ TEST(Metrics, ScrapesWhileThreadsUpdateStayValid) {
   for (int i = 0; i < 50; ++i) expect_valid_exposition(r.expose());
   stop = true;
   for (auto& t : threads) t.join();
+}
+
+TEST(Metrics, ClientRebalanceReasonsBecomeBoundedLabels) {
+  EXPECT_EQ(client_reason_label(""), "none");
+  EXPECT_EQ(client_reason_label("group is already rebalancing"), "group is already rebalancing");
+  // Kafka's Java client: exception message and class, member ids, metadata snapshots.
+  EXPECT_EQ(client_reason_label("rebalance failed due to 'The coordinator is not aware of this "
+                                "member.' (UnknownMemberIdException)"),
+            "rebalance failed due to");
+  EXPECT_EQ(client_reason_label("need to re-join with the given member-id: consumer-g-1-4f2a"),
+            "need to re-join with the given member-id");
+  EXPECT_EQ(client_reason_label("cached metadata has changed from (version5: {t=[0]})"),
+            "cached metadata has changed from");
+  EXPECT_EQ(client_reason_label("member 12 left."), "member");
+  EXPECT_EQ(client_reason_label("bad\nline"), "bad");
+  EXPECT_EQ(client_reason_label(std::string("bad\0x", 5)), "bad");
+  EXPECT_EQ(client_reason_label("\xff\xfe"), "other");
+  EXPECT_EQ(client_reason_label("(Exception)"), "other");
+  EXPECT_EQ(client_reason_label(std::string(200, 'a')), std::string(kMaxReasonLabelBytes, 'a'));
+}
+
+TEST(Metrics, RebalanceReasonSeriesAreBoundedWithTheRestCountedAsOther) {
+  if (!kEnabled) GTEST_SKIP() << "metrics compiled out";
+  Family<Counter>& family = rebalances();
+  // More distinct reasons than the bound: the first ones get their own series, the rest "other".
+  for (size_t i = 0; i < kMaxRebalanceSeries + 10; ++i) {
+    std::string reason =
+        "reason " + std::string(1, static_cast<char>('a' + i % 26)) + std::string(1 + i / 26, 'x');
+    count_rebalance(RebalanceTrigger::kMemberLeft, reason);
+    count_rebalance(RebalanceTrigger::kMemberLeft, reason);
+  }
+  std::string text = registry().expose();
+  size_t series = 0;
+  for (size_t at = 0; (at = text.find("eddy_group_rebalances_total{", at)) != std::string::npos;
+       ++at) {
+    ++series;
+  }
+  EXPECT_EQ(series, kMaxRebalanceSeries + 1) << text;
+  EXPECT_EQ(family.labels({"member_left", "reason ax"}).value(), 2u);
+  EXPECT_EQ(family.labels({"member_left", "other"}).value(), 2u * 10);
+  expect_valid_exposition(text);
 }
 
 }  // namespace
