@@ -239,6 +239,14 @@ bool Simulation::plan(ControllerNode& c, Rpc& rpc, pb::MetadataBatch* batch) {
   } else if (auto* m = std::get_if<Reassign>(&rpc.request)) {
     reply.result = control_.alter_partition_reassignment(*image, m->topic, m->partition, m->target,
                                                          false, batch);
+  } else if (auto* g = std::get_if<CreatePartitions>(&rpc.request)) {
+    reply.result = planner_.create_partitions(*image, g->topic, g->count, {}, batch);
+  } else if (auto* l = std::get_if<ElectLeaders>(&rpc.request)) {
+    // Per-partition answers (ELECTION_NOT_NEEDED, ...) are the client's business; what is
+    // checked here is what the elections leave in the image.
+    (void)control_.elect_leaders(*image, l->election, {}, batch);
+  } else if (auto* u = std::get_if<UnregisterBroker>(&rpc.request)) {
+    reply.result = control_.unregister_broker(*image, c.sessions, u->broker, batch);
   } else {
     reply.fenced_broker = control_.fence_one_expired(*image, c.sessions, now_, batch);
   }

@@ -53,6 +53,7 @@ struct ControllerSimResult {
   uint64_t fences = 0;          // brokers fenced for an expired session
   uint64_t isr_changes = 0;     // AlterPartition changes accepted
   uint64_t reassignments = 0;   // reassignments accepted
+  uint64_t other_admin = 0;     // partitions added, leader elections, unregistrations committed
   uint64_t shutdowns = 0;       // controlled shutdowns completed
   uint64_t controller_crashes = 0;
   uint64_t broker_crashes = 0;

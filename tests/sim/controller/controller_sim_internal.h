@@ -50,10 +50,20 @@ struct Reassign {
   int32_t partition = 0;
   std::optional<std::vector<int32_t>> target;  // nullopt: cancel
 };
+struct CreatePartitions {
+  std::string topic;
+  int32_t count = 1;
+};
+struct ElectLeaders {
+  Election election = Election::kPreferred;
+};
+struct UnregisterBroker {
+  int32_t broker = 0;
+};
 struct FenceExpired {};  // the active controller's own timer, not sent over the network
-using Request =
-    std::variant<BrokerRegistrationRequest, BrokerHeartbeatRequest, AlterPartitionRequest,
-                 CreateTopic, DeleteTopic, Reassign, FenceExpired>;
+using Request = std::variant<BrokerRegistrationRequest, BrokerHeartbeatRequest,
+                             AlterPartitionRequest, CreateTopic, DeleteTopic, Reassign,
+                             CreatePartitions, ElectLeaders, UnregisterBroker, FenceExpired>;
 
 struct Reply {
   ControllerResult result;
@@ -122,7 +132,8 @@ class Simulation {
       : o_(o),
         rng_(o.seed * 0x9e3779b97f4a7c15ULL + 13),
         ids_(o.seed * 0x2545f4914f6cdd1dULL + 5),
-        control_(ClusterSettings{kClusterId, kSessionTimeoutMs, false, 10}),
+        // unclean.leader.election.enable in a quarter of the seeds.
+        control_(ClusterSettings{kClusterId, kSessionTimeoutMs, o.seed % 4 == 3, 10}),
         planner_(ControllerDefaults{}, [this] { return next_uuid(); }) {}
   ControllerSimResult run();
 

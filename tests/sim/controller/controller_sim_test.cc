@@ -49,6 +49,7 @@ std::string summary(const ControllerSimResult& r) {
          " registrations=" + std::to_string(r.registrations) +
          " fences=" + std::to_string(r.fences) + " isr_changes=" + std::to_string(r.isr_changes) +
          " reassignments=" + std::to_string(r.reassignments) +
+         " other_admin=" + std::to_string(r.other_admin) +
          " shutdowns=" + std::to_string(r.shutdowns) +
          " controller_crashes=" + std::to_string(r.controller_crashes) +
          " broker_crashes=" + std::to_string(r.broker_crashes) +
@@ -86,6 +87,7 @@ TEST(ControllerSimulation, SeedsHoldEveryInvariant) {
     total.fences += r.fences;
     total.isr_changes += r.isr_changes;
     total.reassignments += r.reassignments;
+    total.other_admin += r.other_admin;
     total.shutdowns += r.shutdowns;
     total.controller_crashes += r.controller_crashes;
     total.broker_crashes += r.broker_crashes;
@@ -104,6 +106,7 @@ TEST(ControllerSimulation, SeedsHoldEveryInvariant) {
   EXPECT_GT(total.fences, count / 2);
   EXPECT_GT(total.isr_changes, count);
   EXPECT_GT(total.reassignments, 0u);
+  EXPECT_GT(total.other_admin, 0u);
   EXPECT_GT(total.shutdowns, 0u);
   EXPECT_GT(total.controller_crashes, count / 2);
   EXPECT_GT(total.snapshots_installed, 0u);

@@ -161,6 +161,19 @@ void Simulation::client_act(int ci) {
     DeleteTopic d{topic_names_[rng_.uniform(topic_names_.size())]};
     checker_.deletion_requested(d.name);
     send_rpc(sender, c.controller, std::move(d));
+  } else if (r < 70) {
+    CreatePartitions g;
+    g.topic = topic_names_[rng_.uniform(topic_names_.size())];
+    g.count = 2 + static_cast<int32_t>(rng_.uniform(3));
+    send_rpc(sender, c.controller, std::move(g));
+  } else if (r < 78) {
+    // Unclean elections only where they are enabled: elsewhere they would only be refused.
+    send_rpc(sender, c.controller,
+             ElectLeaders{o_.seed % 4 == 3 && rng_.chance(1, 2) ? Election::kUnclean
+                                                                : Election::kPreferred});
+  } else if (r < 80) {
+    send_rpc(sender, c.controller,
+             UnregisterBroker{static_cast<int32_t>(1 + rng_.uniform(brokers_.size()))});
   } else {
     Reassign m;
     m.topic = topic_names_[rng_.uniform(topic_names_.size())];
@@ -197,6 +210,8 @@ void Simulation::client_reply(int ci, const Rpc& rpc) {
     result_.topics_deleted++;
   } else if (std::holds_alternative<Reassign>(rpc.request)) {
     result_.reassignments++;
+  } else if (rpc.reply.offset >= 0) {
+    result_.other_admin++;
   }
 }
 
