@@ -113,6 +113,9 @@ void Simulation::apply_entry(int i, const raft::pb::Entry& e) {
     pb::MetadataBatch batch;
     if (batch.ParseFromString(e.data())) {
       checker_.committed_batch(c.id, static_cast<int64_t>(e.index()), batch);
+      if (o_.trace && static_cast<int64_t>(e.index()) > max_offset_) {
+        note("offset " + std::to_string(e.index()) + ": " + batch.ShortDebugString());
+      }
     }
     const std::string refused = c.sm->apply(e);
     if (!refused.empty()) {

@@ -21,8 +21,16 @@ std::string where(int node, const MetadataImage& image) {
   return "node " + std::to_string(node) + " offset " + std::to_string(image.last_offset());
 }
 
+std::string list(const std::vector<int32_t>& v) {
+  std::string out = "[";
+  for (int32_t x : v) out += (out.size() > 1 ? "," : "") + std::to_string(x);
+  return out + "]";
+}
+
 std::string partition_name(const TopicImage& t, const PartitionState& p) {
-  return t.name + "-" + std::to_string(p.partition);
+  return t.name + "-" + std::to_string(p.partition) + " (replicas " + list(p.replicas) + " isr " +
+         list(p.isr) + " leader " + std::to_string(p.leader) + " adding " +
+         list(p.adding_replicas) + " removing " + list(p.removing_replicas) + ")";
 }
 
 // The image as one string: two images are the same metadata exactly when these are equal
@@ -66,6 +74,8 @@ void InvariantChecker::check_partitions(int node, const MetadataImage& image) {
       const std::string what = partition_name(*t, p) + " at " + where(node, image);
       if (!distinct_subset(p.replicas, p.replicas)) fail(what + ": duplicate replicas");
       if (!distinct_subset(p.isr, p.replicas)) fail(what + ": ISR not a subset of the replicas");
+      // Kafka never writes an empty ISR: the last member stays in it, leaderless.
+      if (p.isr.empty()) fail(what + ": empty ISR");
       if (!distinct_subset(p.adding_replicas, p.replicas) ||
           !distinct_subset(p.removing_replicas, p.replicas)) {
         fail(what + ": adding/removing replicas not a subset of the replicas");

@@ -9,8 +9,8 @@
 //  - at most one active controller per Raft term;
 //  - every node's image is identical at the same committed offset;
 //  - a partition leader is a registered, unfenced broker not in controlled shutdown, and a member
-//    of the ISR; the ISR and the adding/removing replicas are duplicate-free subsets of the
-//    replicas;
+//    of the ISR; the ISR is not empty; the ISR and the adding/removing replicas are
+//    duplicate-free subsets of the replicas;
 //  - along each node's images, leader and partition epochs never go backwards; the partition
 //    epoch grows with every change of the partition and the leader epoch with every new leader;
 //  - a broker's epoch is the offset of its registration record;

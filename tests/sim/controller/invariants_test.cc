@@ -134,6 +134,13 @@ TEST(ControllerInvariants, AnIsrOutsideTheReplicasIsCaught) {
   EXPECT_NE(c.failure().find("ISR not a subset"), std::string::npos) << c.failure();
 }
 
+TEST(ControllerInvariants, AnEmptyIsrIsCaught) {
+  InvariantChecker c;
+  c.published(1, image_of({broker(1, 1, false), topic("a", 7), partition(7, {1}, {}, -1, 0, 0)}, 3),
+              false);
+  EXPECT_NE(c.failure().find("empty ISR"), std::string::npos) << c.failure();
+}
+
 TEST(ControllerInvariants, EpochsGoingBackOrStandingStillAreCaught) {
   {
     InvariantChecker c;
