@@ -45,7 +45,7 @@ void Simulation::start_controller(int i) {
     return;
   }
   c.up = true;
-  c.sessions_term = 0;
+  c.sessions = BrokerHeartbeatManager(kSessionTimeoutMs);
   c.queue.clear();
   c.in_flight.reset();
   note("start controller " + std::to_string(c.id));
@@ -212,12 +212,8 @@ void Simulation::plant_bug(pb::MetadataBatch* batch) const {
 bool Simulation::plan(ControllerNode& c, Rpc& rpc, pb::MetadataBatch* batch) {
   auto image = c.sm->image();
   const uint64_t term = c.raft->status().term.value();
-  if (c.sessions_term != term) {
-    // A new active controller starts every registered broker's session afresh.
-    c.sessions_term = term;
-    c.sessions = BrokerHeartbeatManager(kSessionTimeoutMs);
-    for (const auto& [id, broker] : image->brokers()) c.sessions.touch(id, now_);
-  }
+  // As QuorumController::refresh_sessions.
+  c.sessions.start_term(term, *image, now_);
   Reply& reply = rpc.reply;
   if (auto* r = std::get_if<BrokerRegistrationRequest>(&rpc.request)) {
     // As QuorumController: requests are served one at a time and each waits for its entry, so

@@ -102,7 +102,6 @@ struct ControllerNode : raft::sim::SimRaftNode {
   // The active controller's soft state (QuorumController's): broker sessions started afresh in
   // each term it becomes active, and the requests it serves one at a time.
   BrokerHeartbeatManager sessions{kSessionTimeoutMs};
-  uint64_t sessions_term = 0;
   std::deque<Rpc> queue;
   std::optional<Pending> in_flight;
   bool fence_queued = false;
