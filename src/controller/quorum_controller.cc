@@ -113,11 +113,7 @@ Status QuorumController::transfer_leadership(int32_t to) {
 }
 
 void QuorumController::refresh_sessions(int64_t now_ms) {
-  const uint64_t term = term_.load();
-  if (sessions_term_ == term) return;
-  sessions_term_ = term;
-  sessions_ = metadata::BrokerHeartbeatManager(options_.cluster.session_timeout_ms);
-  for (const auto& [id, broker] : image()->brokers()) sessions_.touch(id, now_ms);
+  sessions_.start_term(term_.load(), *image(), now_ms);
 }
 
 metadata::BrokerRegistrationReply QuorumController::register_broker(

@@ -102,7 +102,6 @@ class QuorumController final : public metadata::MetadataService {
   // Controller-thread state.
   metadata::ClusterControl cluster_control_;
   metadata::BrokerHeartbeatManager sessions_;
-  uint64_t sessions_term_ = 0;
 };
 
 }  // namespace eddy::controller

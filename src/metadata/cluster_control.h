@@ -40,11 +40,16 @@ class BrokerHeartbeatManager {
   void touch(int32_t broker, int64_t now_ms) { last_contact_ms_[broker] = now_ms; }
   void remove(int32_t broker) { last_contact_ms_.erase(broker); }
   bool has_valid_session(int32_t broker, int64_t now_ms) const;
+  // A controller that becomes active in `term` starts every registered broker's session afresh
+  // at `now_ms`, once per term: it heard nothing that the previous controller heard. Returns
+  // whether `term` was new.
+  bool start_term(uint64_t term, const MetadataImage& image, int64_t now_ms);
   // Brokers whose session expired, the longest-silent first.
   std::vector<int32_t> expired(int64_t now_ms) const;
 
  private:
   int64_t timeout_ms_;
+  uint64_t term_ = 0;
   std::map<int32_t, int64_t> last_contact_ms_;
 };
 

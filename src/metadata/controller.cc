@@ -209,8 +209,8 @@ ControllerResult Controller::create_topic(const MetadataImage& image, const Crea
   if (Status s = validate_topic_configs(spec.configs); !s) {
     return ControllerResult::error(E::kInvalidConfig, s.message());
   }
-  Uuid id = Uuid::random();
-  while (image.topic_by_id(id) != nullptr) id = Uuid::random();
+  Uuid id = new_topic_id_();
+  while (id.is_zero() || image.topic_by_id(id) != nullptr) id = new_topic_id_();
   auto* t = out->add_records()->mutable_topic();
   t->set_name(spec.name);
   t->set_topic_id(id.raw());

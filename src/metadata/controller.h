@@ -7,6 +7,7 @@
 // see a topic as absent.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -85,7 +86,11 @@ struct ConfigChange {
 
 class Controller {
  public:
-  explicit Controller(ControllerDefaults defaults) : defaults_(defaults) {}
+  // New topic ids come from `new_topic_id` (a random Uuid by default); a deterministic
+  // simulation passes a seeded source so that a run is a function of its seed.
+  using IdSource = std::function<Uuid()>;
+  explicit Controller(ControllerDefaults defaults, IdSource new_topic_id = &Uuid::random)
+      : defaults_(defaults), new_topic_id_(std::move(new_topic_id)) {}
 
   const ControllerDefaults& defaults() const { return defaults_; }
 
@@ -114,6 +119,7 @@ class Controller {
 
  private:
   ControllerDefaults defaults_;
+  IdSource new_topic_id_;
 };
 
 // The topic config that `name` (a broker key such as log.retention.ms) is the default of, or

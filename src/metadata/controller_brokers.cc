@@ -37,6 +37,14 @@ bool BrokerHeartbeatManager::has_valid_session(int32_t broker, int64_t now_ms) c
   return it != last_contact_ms_.end() && now_ms - it->second < timeout_ms_;
 }
 
+bool BrokerHeartbeatManager::start_term(uint64_t term, const MetadataImage& image, int64_t now_ms) {
+  if (term == term_) return false;
+  term_ = term;
+  last_contact_ms_.clear();
+  for (const auto& [id, broker] : image.brokers()) touch(id, now_ms);
+  return true;
+}
+
 std::vector<int32_t> BrokerHeartbeatManager::expired(int64_t now_ms) const {
   std::vector<std::pair<int64_t, int32_t>> lapsed;
   for (const auto& [broker, last] : last_contact_ms_) {

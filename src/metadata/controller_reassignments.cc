@@ -92,8 +92,18 @@ ControllerResult ClusterControl::alter_partition_reassignment(
       .set_target_removing(minus(original, want))
       .set_target_adding(minus(want, original));
   // Replaced: replicas that an earlier reassignment was adding and this one does not want leave
-  // the ISR with it.
-  b.set_target_isr(minus(p.isr, minus(p.adding_replicas, want)));
+  // the ISR with it. When they are the whole ISR, nothing in sync would be left: refused (the
+  // builder would otherwise keep the old ISR, outside the new replicas), as Kafka refuses a
+  // revert that would need an unclean election.
+  std::vector<int32_t> isr = minus(p.isr, minus(p.adding_replicas, want));
+  if (isr.empty()) {
+    return ControllerResult::error(
+        E::kInvalidReplicaAssignment,
+        "Unable to reassign partition " + partition_name(topic, partition) +
+            " because every in-sync replica is one the ongoing reassignment is adding and the "
+            "new target leaves out.");
+  }
+  b.set_target_isr(std::move(isr));
   if (auto change = b.build()) *out->add_records()->mutable_partition_change() = *change;
   return {};
 }

@@ -4,7 +4,6 @@
 #include <deque>
 #include <memory>
 #include <optional>
-#include <queue>
 #include <unordered_map>
 #include <vector>
 
@@ -13,6 +12,7 @@
 #include "raft/core/memory_storage.h"
 #include "raft/core/random.h"
 #include "raft/core/raw_node.h"
+#include "sim_node.h"
 
 namespace eddy::raft::sim {
 namespace {
@@ -42,15 +42,9 @@ struct ClientOp {
   int node = -1;
 };
 
-struct Node {
+struct Node : SimRaftNode {
   int32_t id = 0;
   bool up = false;
-  uint64_t incarnation = 0;
-  MemoryStorage durable;  // what survives a crash
-  std::unique_ptr<MemoryStorage> live;
-  std::unique_ptr<RawNode> raft;
-  bool syncing = false;
-  Ready pending;
   // The register state machine.
   int64_t value = 0;
   uint64_t applied = 0;
@@ -71,23 +65,10 @@ class Simulation {
 
  private:
   enum class Kind { kTick, kDeliver, kSyncDone, kRestart, kFault, kAdmin, kClient, kOpTimeout };
-  struct Event {
-    int64_t time;
-    uint64_t seq;
-    Kind kind;
-    int node;
-    uint64_t arg;
-  };
-  struct Later {
-    bool operator()(const Event& a, const Event& b) const {
-      return a.time != b.time ? a.time > b.time : a.seq > b.seq;
-    }
-  };
+  using Event = EventQueue<Kind>::Event;
 
   uint64_t schedule(int64_t delay, Kind kind, int node, uint64_t arg = 0) {
-    uint64_t seq = next_seq_++;
-    queue_.push(Event{now_ + delay, seq, kind, node, arg});
-    return seq;
+    return events_.schedule(now_ + delay, kind, node, arg);
   }
   bool faults_on() const { return o_.faults && now_ < o_.duration_ms * 8 / 10; }
   void fail(const std::string& what);
@@ -117,8 +98,7 @@ class Simulation {
   Random rng_;
   SimResult result_;
   int64_t now_ = 0;
-  uint64_t next_seq_ = 0;
-  std::priority_queue<Event, std::vector<Event>, Later> queue_;
+  EventQueue<Kind> events_;
   std::unordered_map<uint64_t, pb::Message> in_flight_;
   std::vector<Node> nodes_;
   std::vector<std::vector<bool>> blocked_;  // blocked_[from][to]
@@ -150,12 +130,10 @@ void Simulation::note(const std::string& line) {
 
 void Simulation::start_node(int i) {
   Node& n = nodes_[i];
-  n.live = std::make_unique<MemoryStorage>(n.durable);
   Config cfg;
   cfg.id = NodeId(n.id);
   cfg.election_ticks = 10;
   cfg.heartbeat_ticks = 2;
-  cfg.storage = n.live.get();
   auto snap = n.durable.snapshot();
   cfg.applied = snap->metadata().index();
   // Small limits so flow control, chunking and paging all happen.
@@ -169,14 +147,11 @@ void Simulation::start_node(int i) {
   cfg.pre_vote = o_.seed % 4 != 1;
   cfg.check_quorum = o_.seed % 4 != 2;
   cfg.random_seed = o_.seed * 1000003 + static_cast<uint64_t>(n.id) * 7919 + n.incarnation;
-  auto node = RawNode::create(cfg);
-  if (!node.is_ok()) {
-    fail("node " + std::to_string(n.id) + " cannot restart: " + node.status().to_string());
+  if (Status s = n.start(cfg); !s.is_ok()) {
+    fail("node " + std::to_string(n.id) + " cannot restart: " + s.to_string());
     return;
   }
-  n.raft = std::move(node).value();
   n.up = true;
-  n.syncing = false;
   n.value = decode_state(snap->data());
   n.applied = snap->metadata().index();
   n.applied_conf = snap->metadata().conf_state();
@@ -192,19 +167,8 @@ void Simulation::start_node(int i) {
 
 void Simulation::crash(int i) {
   Node& n = nodes_[i];
-  if (n.syncing && !n.pending.snapshot && !n.pending.entries.empty() && rng_.chance(1, 2)) {
-    // A torn write: the log reached the disk in order, but only partly; the hard state not.
-    size_t k = rng_.uniform(n.pending.entries.size() + 1);
-    std::vector<pb::Entry> prefix(n.pending.entries.begin(),
-                                  n.pending.entries.begin() + static_cast<std::ptrdiff_t>(k));
-    (void)n.durable.append(prefix);
-  }
+  n.crash(rng_);
   n.up = false;
-  n.incarnation++;
-  n.raft.reset();
-  n.live.reset();
-  n.syncing = false;
-  n.pending = Ready{};
   result_.crashes++;
   note("crash node " + std::to_string(n.id));
   schedule(20 + static_cast<int64_t>(rng_.uniform(300)), Kind::kRestart, i);
@@ -212,31 +176,22 @@ void Simulation::crash(int i) {
 
 void Simulation::drive(int i) {
   Node& n = nodes_[i];
-  if (!n.up || n.syncing || !n.raft->has_ready()) return;
-  n.pending = n.raft->ready();
-  Ready& rd = n.pending;
-  // Write (not yet durable): the process sees its own writes at once.
-  if (rd.snapshot) (void)n.live->apply_snapshot(*rd.snapshot);
-  if (Status s = n.live->append(rd.entries); !s.is_ok()) fail("storage append: " + s.to_string());
-  if (rd.hard_state) n.live->set_hard_state(*rd.hard_state);
-  n.syncing = true;
+  Status append;
+  if (!n.up || !n.write_ready(append)) return;
+  if (!append.is_ok()) fail("storage append: " + append.to_string());
   schedule(static_cast<int64_t>(rng_.uniform(3)), Kind::kSyncDone, i, n.incarnation);
 }
 
 void Simulation::sync_done(int i) {
   Node& n = nodes_[i];
-  Ready rd = std::move(n.pending);
-  n.pending = Ready{};
   // fsync: the durable copy catches up with what the process wrote.
-  if (rd.snapshot) (void)n.durable.apply_snapshot(*rd.snapshot);
-  (void)n.durable.append(rd.entries);
+  Ready rd = n.sync();
   if (rd.hard_state) {
     if (rd.hard_state->term() < n.durable_term) {
       fail("node " + std::to_string(n.id) + " durable term went back from " +
            std::to_string(n.durable_term) + " to " + std::to_string(rd.hard_state->term()));
     }
     n.durable_term = rd.hard_state->term();
-    n.durable.set_hard_state(*rd.hard_state);
     check_committed(i, rd.hard_state->commit());
   }
   // Only now may the node speak: its votes and acknowledgements are durable.
@@ -260,8 +215,7 @@ void Simulation::sync_done(int i) {
   }
   for (const auto& e : rd.committed_entries) apply_entry(n, e);
   for (auto& rs : rd.read_states) n.reads_waiting.push_back(std::move(rs));
-  n.raft->advance();
-  n.syncing = false;
+  n.advance();
   serve_reads(n);
   maybe_snapshot(n);
 }
@@ -309,18 +263,11 @@ void Simulation::serve_reads(Node& n) {
 void Simulation::maybe_snapshot(Node& n) {
   const uint64_t snap_index = n.live->snapshot()->metadata().index();
   if (n.applied < snap_index + 12 + rng_.uniform(12)) return;
-  const std::string data = encode_state(n.value);
-  for (MemoryStorage* s : {n.live.get(), &n.durable}) {
-    if (Status st = s->create_snapshot(RaftIndex(n.applied), n.applied_conf, data); !st.is_ok()) {
-      fail("create_snapshot: " + st.to_string());
-      return;
-    }
-  }
   // Keep a few entries behind the snapshot sometimes, so both catch-up paths run.
   const uint64_t compact_to = n.applied - rng_.uniform(4);
-  if (compact_to >= n.live->first_index()->value()) {
-    (void)n.live->compact(RaftIndex(compact_to));
-    (void)n.durable.compact(RaftIndex(compact_to));
+  if (Status st = n.snapshot(n.applied, n.applied_conf, encode_state(n.value), compact_to);
+      !st.is_ok()) {
+    fail("create_snapshot: " + st.to_string());
   }
 }
 
@@ -600,9 +547,8 @@ SimResult Simulation::run() {
   schedule(200, Kind::kFault, -1);
   schedule(300, Kind::kAdmin, -1);
 
-  while (!queue_.empty() && result_.ok) {
-    Event ev = queue_.top();
-    queue_.pop();
+  while (!events_.empty() && result_.ok) {
+    const Event ev = events_.pop();
     if (ev.time > o_.duration_ms) break;
     now_ = ev.time;
     result_.events++;

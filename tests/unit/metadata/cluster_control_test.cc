@@ -123,6 +123,21 @@ TEST_F(ClusterControlTest, SessionExpiryFencesAndMovesLeadershipsAndIsrs) {
   EXPECT_EQ(control_.fence_one_expired(image_, sessions_, now_, &again), -1);
 }
 
+TEST_F(ClusterControlTest, ANewTermStartsEverySessionAfreshOnce) {
+  start_brokers(2);
+  now_ += 8000;
+  heartbeat(1);  // broker 2 silent for 8 s of its 9
+  EXPECT_TRUE(sessions_.start_term(2, image_, now_));
+  now_ += 5000;  // 13 s of silence, but only 5 s since the new controller took over
+  pb::MetadataBatch b;
+  EXPECT_EQ(control_.fence_one_expired(image_, sessions_, now_, &b), -1);
+  // Later calls in the same term change nothing.
+  EXPECT_FALSE(sessions_.start_term(2, image_, now_));
+  now_ += 5000;
+  heartbeat(1);
+  EXPECT_EQ(control_.fence_one_expired(image_, sessions_, now_, &b), 2);
+}
+
 TEST_F(ClusterControlTest, AnUnfencedBrokerLeadsThePartitionsThatHadNoLeader) {
   start_brokers(2);
   CreateTopicSpec spec;

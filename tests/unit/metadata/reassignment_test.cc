@@ -126,6 +126,34 @@ TEST_F(ReassignmentTest, ANewTargetReplacesTheOngoingOneFromTheOriginalReplicas)
   EXPECT_EQ(p.isr, (V{1, 2, 3}));
 }
 
+// Found by the controller simulation (tests/sim/controller, seed 411 of 3 controllers, seed 155
+// of 5): a new target that drops the adding replicas that make up the whole ISR used to leave
+// that ISR in place, outside the new replicas.
+TEST_F(ReassignmentTest, ANewTargetThatLeavesNoInSyncReplicaIsRefused) {
+  ASSERT_TRUE(reassign(V{4, 5, 1}).ok());
+  ASSERT_EQ(expand_isr({1, 2, 3, 4}), ErrorCode::kNone);
+  // Brokers 1-3 fall silent: fenced one by one, the ISR ends as the adding replica 4 alone.
+  now_ += 10'000;
+  for (int32_t id : {4, 5}) heartbeat(id);
+  for (int k = 0; k < 3; ++k) {
+    pb::MetadataBatch b;
+    ASSERT_GE(control_.fence_one_expired(image_, sessions_, now_, &b), 0);
+    commit(b);
+  }
+  ASSERT_EQ(partition("t", 0).isr, V{4});
+  const PartitionState before = partition("t", 0);
+  EXPECT_EQ(reassign(V{1, 2, 3}).code, ErrorCode::kInvalidReplicaAssignment);
+  const PartitionState& p = partition("t", 0);
+  EXPECT_EQ(p.replicas, before.replicas);
+  EXPECT_EQ(p.isr, V{4});
+  EXPECT_EQ(p.partition_epoch, before.partition_epoch);
+  // Keeping replica 4 in the target is fine.
+  EXPECT_TRUE(reassign(V{4, 2, 3}).ok());
+  for (int32_t r : partition("t", 0).isr)
+    EXPECT_NE(std::count(partition("t", 0).replicas.begin(), partition("t", 0).replicas.end(), r),
+              0);
+}
+
 TEST_F(ReassignmentTest, BadTargetsAreRefusedWithKafkasCodes) {
   const int32_t epoch = partition("t", 0).partition_epoch;
   EXPECT_EQ(reassign(V{}).code, ErrorCode::kInvalidReplicaAssignment);
