@@ -1,14 +1,18 @@
 """Log compaction with a real client (confluent-kafka): a compacted topic reads back exactly the
-latest value of each key once the cleaner ran; kill -9 in the middle of a cleaning pass loses
-nothing; __consumer_offsets stays bounded under many commits (40,000 by default, scaled down
-from 1,000,000 to keep CI short; EDDY_COMPACTION_COMMITS sets it; the bound is what is checked).
+latest value of each key, read while the cleaner swaps segments and after; kill -9 in the middle
+of a cleaning pass loses nothing; __consumer_offsets stays bounded under many commits (40,000 by
+default, scaled down from 1,000,000 to keep CI short; EDDY_COMPACTION_COMMITS sets it; the bound
+is what is checked). No test may leave eddyd reporting damage: a cleaner swap is not damage.
 
-  EDDYD=build/bin/eddyd /usr/bin/python3 tests/integration/broker/compaction_check.py -v
+  EDDYD=build/bin/eddyd /usr/bin/python3 compaction_check.py -v   (in this directory)
 
-Not registered with ctest (the CMake glob takes test_*.py only): on the loaded development VM
-it fails intermittently, a reader started during a cleaner swap stalling at offset 0 and the
-throttled pass being missed by the kill test (docs/storage.md, Limits). Rename it back to
-test_compaction.py once that is fixed.
+Not registered with ctest (the CMake glob takes test_*.py only) while the kill -9 test fails 4
+runs in 10: its consumer, reading right after the restart, crosses about ten segments that the
+cleaner left holding only fillers; each fetch answers one segment, so ten responses in a row hold
+no record, and librdkafka 2.0.2, which doubles its fetch size after each and gives up at its cap,
+reports MSG_SIZE_TOO_LARGE at offset 90000 (docs/storage.md, Limits). Rename it back to
+test_compaction.py once a read crosses filler-only segments (the other two tests and the
+stall at offset 0 it was parked for pass 10 of 10).
 """
 
 import glob
@@ -94,17 +98,10 @@ def read_all(b, topic):
 
 
 def wait_compacted(test, b, topic, latest):
-    """Until partition 0 holds each key exactly once, with its latest value. Reads start once
-    the cleaner is done (one cleaned segment and the active one, no swap in progress): a consumer
-    that starts while a swap runs has been seen to stall at offset 0 (an open bug, see
-    docs/storage.md, Limits)."""
-    d = partition_dir(b, topic)
+    """Until partition 0 holds each key exactly once, with its latest value. The first reads
+    start while the cleaner is still at work (segments being cleaned and swapped): each read
+    must get every offset up to the high watermark whatever the cleaner does meanwhile."""
     deadline = time.time() + WAIT_S
-    while time.time() < deadline:
-        busy = glob.glob(d + "/*.cleaned") + glob.glob(d + "/*.swap")
-        if not busy and len(glob.glob(d + "/*.log")) <= 2:
-            break
-        time.sleep(0.2)
     records = []
     while time.time() < deadline:
         records = read_all(b, topic)
@@ -113,6 +110,11 @@ def wait_compacted(test, b, topic, latest):
         time.sleep(0.5)
     test.assertEqual(len(records), len(latest), "the cleaner did not compact the topic")
     test.assertEqual(dict(records), latest)
+    assert_no_damage(test, b)
+
+
+def assert_no_damage(test, b):
+    test.assertNotIn("damaged records", b.log())
 
 
 def partition_dir(b, topic):
@@ -131,9 +133,11 @@ class CompactionTest(unittest.TestCase):
             self.assertLess(size, UPDATES * 100 // 10)
 
     def test_kill_9_during_cleaning_loses_nothing(self):
-        # A slow cleaner (256 KiB/s), so that the kill lands inside a pass.
+        # A slow cleaner (1 MiB/s): a .cleaned file lives about a second per segment, so that
+        # the kill lands inside a pass, and the pass starts well within WAIT_S even on a loaded
+        # machine.
         b = Broker(overrides=dict(FAST_CLEANER, **{
-            "log.cleaner.io.max.bytes.per.second": "262144"}))
+            "log.cleaner.io.max.bytes.per.second": "1048576"}))
         with b:
             topic = topic_name()
             create_topic(b, topic, COMPACT_TOPIC)
@@ -198,6 +202,7 @@ class CompactionTest(unittest.TestCase):
             committed = c.committed([confluent_kafka.TopicPartition(topic, 0)], timeout=30)
             self.assertEqual(committed[0].offset, commits + 1)
             c.close()
+            assert_no_damage(self, b)
 
 
 if __name__ == "__main__":

@@ -309,6 +309,28 @@ TEST_F(CleanerTest, AScrubInASegmentTheCleanerReplacedStartsItOver) {
   EXPECT_TRUE(r.is_ok()) << r.status().to_string();
 }
 
+// A segment that holds one offset (a compacted __consumer_offsets rolls by segment.ms after
+// a single commit): once the scrubber finished it, the next segment's base is the finished
+// one's plus one, and the scrubber must not take the finished segment's cursor for the next
+// one's (it recorded damage at offset 0 of segment 1: "batch base offset 1 where 0 was
+// expected").
+TEST_F(CleanerTest, AScrubOfASegmentOfOneOffsetStartsTheNextOneAfresh) {
+  auto log = open();
+  append_kv(*log, {{"a", "1"}});
+  seal(*log);
+  ASSERT_EQ(log->segment_base_offsets().at(1).value(), 1);
+  write_updates(*log, 50, 5);
+  ScrubCursor cursor;
+  bool complete = false;
+  for (int i = 0; i < 100 && !complete; ++i) {
+    auto p = log->scrub(&cursor, 1 << 20);
+    ASSERT_TRUE(p.is_ok()) << p.status().to_string();
+    complete = p->pass_complete;
+  }
+  EXPECT_TRUE(complete);
+  EXPECT_FALSE(log->has_damage());
+}
+
 // Readers read from the start while the cleaner swaps segments under them, with a file-handle
 // budget so small that the replaced segments' files get closed: every read succeeds and moves
 // on, none reopens a replaced segment's file by a name that now names the cleaned file (or
