@@ -23,7 +23,10 @@ std::string where(int node, const MetadataImage& image) {
 
 std::string list(const std::vector<int32_t>& v) {
   std::string out = "[";
-  for (int32_t x : v) out += (out.size() > 1 ? "," : "") + std::to_string(x);
+  for (int32_t x : v) {
+    if (out.size() > 1) out += ',';
+    out += std::to_string(x);
+  }
   return out + "]";
 }
 

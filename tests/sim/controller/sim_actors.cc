@@ -152,7 +152,8 @@ void Simulation::client_act(int ci) {
   const uint64_t r = rng_.uniform(100);
   if (r < 45 || topic_names_.empty()) {
     CreateTopic t;
-    t.name = "t" + std::to_string(next_topic_++);
+    t.name = std::to_string(next_topic_++);
+    t.name.insert(0, 1, 't');
     t.partitions = 1 + static_cast<int32_t>(rng_.uniform(3));
     t.replication_factor = static_cast<int16_t>(1 + rng_.uniform(3));
     topic_names_.push_back(t.name);
