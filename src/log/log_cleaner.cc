@@ -93,10 +93,33 @@ Status SegmentRewriter::add(ByteSpan batch, bool producer_last, Bytes& out) {
       (h.partition_leader_epoch != filler_epoch_ || h.last_offset() - filler_base_ > INT32_MAX)) {
     EDDY_RETURN_IF_ERROR(flush_filler(out));
   }
-  if (records::compute_batch_crc(batch) != h.crc) {
+  // The one batch validator readers use (magic, length, CRC, counts): what it refuses is never
+  // copied into the cleaned segment, control batches included.
+  const records::BatchCheckResult checked = records::check_batch(batch, batch.size());
+  if (checked.check != records::BatchCheck::kValid) {
     ++stats_->corrupt_batches;
     extend_filler(h);
-    return corruption("CRC mismatch");
+    return corruption(checked.status.message());
+  }
+  records::ReadOptions ro;
+  ro.verify_crc = false;  // checked above
+  auto decoded = records::decode_batch(batch, ro);
+  if (!decoded.is_ok()) {
+    ++stats_->corrupt_batches;
+    extend_filler(h);
+    return corruption(decoded.status().message());
+  }
+  // Record offsets must rise inside the batch's span: a batch whose records do not is damaged
+  // past what its CRC covers (written so by a bad peer), and rebuilding it would produce a batch
+  // no reader accepts. Kafka's cleaner fails the whole log on one; here it is skipped, as above.
+  int32_t previous_delta = -1;
+  for (const records::Record& r : decoded->records) {
+    if (r.offset_delta <= previous_delta || r.offset_delta > h.last_offset_delta) {
+      ++stats_->corrupt_batches;
+      extend_filler(h);
+      return corruption("record offsets do not rise within the batch");
+    }
+    previous_delta = r.offset_delta;
   }
   // The seam for transactions: transactional and control batches are kept whole until the
   // cleaner knows the transaction index (aborted data, markers past their horizon).
@@ -106,14 +129,6 @@ Status SegmentRewriter::add(ByteSpan batch, bool producer_last, Bytes& out) {
     stats_->records_kept += h.records_count;
     append_bytes(out, batch);
     return Status::ok();
-  }
-  records::ReadOptions ro;
-  ro.verify_crc = false;  // checked above
-  auto decoded = records::decode_batch(batch, ro);
-  if (!decoded.is_ok()) {
-    ++stats_->corrupt_batches;
-    extend_filler(h);
-    return corruption(decoded.status().message());
   }
   const bool horizon_set = (h.attributes & records::kDeleteHorizonBit) != 0;
   const bool drop_tombstones = horizon_set && ctx_.now_ms >= h.base_timestamp;
