@@ -84,6 +84,25 @@ Status SegmentRewriter::flush_filler(Bytes& out) {
 
 Status SegmentRewriter::finish(Bytes& out) { return flush_filler(out); }
 
+Result<records::DecodedBatch> decode_cleanable(ByteSpan batch) {
+  const records::BatchCheckResult checked = records::check_batch(batch, batch.size());
+  if (checked.check != records::BatchCheck::kValid) return corruption(checked.status.message());
+  records::ReadOptions ro;
+  ro.verify_crc = false;  // check_batch did
+  auto decoded = records::decode_batch(batch, ro);
+  if (!decoded.is_ok()) return corruption(decoded.status().message());
+  // Rebuilding a batch whose record offsets do not rise would produce one no reader accepts;
+  // Kafka's cleaner fails the whole log on one, here it is skipped.
+  int32_t previous_delta = -1;
+  for (const records::Record& r : decoded->records) {
+    if (r.offset_delta <= previous_delta || r.offset_delta > checked.header.last_offset_delta) {
+      return corruption("record offsets do not rise within the batch");
+    }
+    previous_delta = r.offset_delta;
+  }
+  return decoded;
+}
+
 Status SegmentRewriter::add(ByteSpan batch, bool producer_last, Bytes& out) {
   const BatchHeader h = records::read_batch_header(batch.data());
   ++stats_->batches_read;
@@ -93,33 +112,11 @@ Status SegmentRewriter::add(ByteSpan batch, bool producer_last, Bytes& out) {
       (h.partition_leader_epoch != filler_epoch_ || h.last_offset() - filler_base_ > INT32_MAX)) {
     EDDY_RETURN_IF_ERROR(flush_filler(out));
   }
-  // The one batch validator readers use (magic, length, CRC, counts): what it refuses is never
-  // copied into the cleaned segment, control batches included.
-  const records::BatchCheckResult checked = records::check_batch(batch, batch.size());
-  if (checked.check != records::BatchCheck::kValid) {
-    ++stats_->corrupt_batches;
-    extend_filler(h);
-    return corruption(checked.status.message());
-  }
-  records::ReadOptions ro;
-  ro.verify_crc = false;  // checked above
-  auto decoded = records::decode_batch(batch, ro);
+  auto decoded = decode_cleanable(batch);
   if (!decoded.is_ok()) {
     ++stats_->corrupt_batches;
     extend_filler(h);
-    return corruption(decoded.status().message());
-  }
-  // Record offsets must rise inside the batch's span: a batch whose records do not is damaged
-  // past what its CRC covers (written so by a bad peer), and rebuilding it would produce a batch
-  // no reader accepts. Kafka's cleaner fails the whole log on one; here it is skipped, as above.
-  int32_t previous_delta = -1;
-  for (const records::Record& r : decoded->records) {
-    if (r.offset_delta <= previous_delta || r.offset_delta > h.last_offset_delta) {
-      ++stats_->corrupt_batches;
-      extend_filler(h);
-      return corruption("record offsets do not rise within the batch");
-    }
-    previous_delta = r.offset_delta;
+    return decoded.status();
   }
   // The seam for transactions: transactional and control batches are kept whole until the
   // cleaner knows the transaction index (aborted data, markers past their horizon).

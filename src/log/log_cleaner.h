@@ -45,6 +45,7 @@
 #include "log/offset_map.h"
 #include "log/partition_log.h"
 #include "protocol/records/batch_header.h"
+#include "protocol/records/batch_reader.h"
 
 namespace eddy::log {
 
@@ -85,6 +86,11 @@ class IoThrottle {
   int64_t last_ns_;
   std::atomic<uint64_t> charged_{0};
 };
+
+// The cleaner's rule for a sound batch, which its fuzz target checks the output against: the one
+// batch validator accepts it (magic, length, CRC, counts), its records decode, and their offsets
+// rise within its span. Anything else is skipped as corrupt (kCorruption, why in the message).
+Result<records::DecodedBatch> decode_cleanable(ByteSpan batch);
 
 // What a pass decides for the batches of one output segment, in offset order (shared by the
 // Cleaner and the fuzz target). Appends the output's bytes to `out`.

@@ -34,21 +34,6 @@ void check(bool ok, const char* what) {
   }
 }
 
-// Whether the cleaner takes the batch as sound rather than skipping it as corrupt: the batch
-// validator accepts it, its records decode, and their offsets rise within it.
-bool intact(ByteSpan b) {
-  if (records::check_batch(b, b.size()).check != records::BatchCheck::kValid) return false;
-  auto d = records::decode_batch(b);
-  if (!d.is_ok()) return false;
-  const records::BatchHeader h = records::read_batch_header(b.data());
-  int32_t previous = -1;
-  for (const records::Record& r : d->records) {
-    if (r.offset_delta <= previous || r.offset_delta > h.last_offset_delta) return false;
-    previous = r.offset_delta;
-  }
-  return true;
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -83,9 +68,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (ByteSpan b : batches) {
     records::BatchHeader h = records::read_batch_header(b.data());
     if (h.producer_id != records::kNoProducerId) producer_last[h.producer_id] = h.base_offset;
-    if (h.is_control() || !intact(b)) continue;
+    if (h.is_control()) continue;
+    auto d = decode_cleanable(b);
+    if (!d.is_ok()) continue;
     if (!map.has_room_for(static_cast<size_t>(std::max(h.records_count, 0)))) break;
-    auto d = records::decode_batch(b);
     for (const records::Record& r : d->records) {
       if (r.key) map.put(*r.key, r.offset);
     }
@@ -123,8 +109,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Every key's latest offset in the map is kept, unless it was a tombstone past its horizon or
   // its batch was transactional... (those are kept whole anyway).
   for (ByteSpan b : batches) {
-    if (!intact(b)) continue;
-    auto d = records::decode_batch(b);
+    auto d = decode_cleanable(b);
+    if (!d.is_ok()) continue;
     for (const records::Record& r : d->records) {
       if (!r.key || !r.value) continue;
       auto latest = map.get(*r.key);
