@@ -102,6 +102,19 @@ def replica_logs(cluster, topic, partition, replicas):
     return logs
 
 
+def replica_end(cluster, topic, partition, r):
+    """A replica's log end from its last segment alone (a segment is named by its base offset),
+    None when the node or its log is not there."""
+    if r not in cluster.nodes:
+        return None
+    segs = sorted(glob.glob(os.path.join(cluster.nodes[r].logs_dir, "%s-%d" % (topic, partition),
+                                         "*.log")))
+    if not segs:
+        return None
+    batches = read_batches(segs[-1])
+    return batches[-1][1] + 1 if batches else int(os.path.basename(segs[-1]).split(".")[0])
+
+
 class Run:
     def __init__(self, args):
         self.args = args
@@ -305,11 +318,8 @@ class Run:
             behind = []
             for part, hw in sorted(hws.items()):
                 for r in replicas.get(part, []):
-                    batches = replica_logs(cluster, TOPIC, part, [r]).get(str(r))
-                    if batches is None:
-                        continue
-                    end = batches[-1][1] + 1 if batches else 0
-                    if end < hw:
+                    end = replica_end(cluster, TOPIC, part, r)
+                    if end is not None and end < hw:
                         behind.append((part, r, end, hw))
             if not behind or time.monotonic() > deadline:
                 return behind
