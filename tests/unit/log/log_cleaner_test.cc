@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -39,6 +40,24 @@ class CleanerTest : public LogFixture {
     config_.cleanup_delete = false;
     config_.delete_retention_ms = 10'000;
     config_.segment_ms = 100;  // seal() rolls by segment.ms
+  }
+
+  // A log of two batches, `first` then {c: 1}, sealed; `damage` rewrites the segment's bytes on
+  // disk (past what a bad disk or peer leaves), and the log is opened again.
+  std::shared_ptr<PartitionLog> with_first_batch_damaged(
+      const std::vector<std::pair<std::string, std::optional<std::string>>>& first,
+      const std::function<void(Bytes&)>& damage) {
+    auto log = open();
+    append_kv(*log, first);
+    append_kv(*log, {{"c", "1"}});
+    seal(*log);
+    EXPECT_TRUE(log->close().is_ok());
+    log.reset();
+    std::string path = segment_path(dir(), 0, ".log");
+    Bytes data = read_file(path);
+    damage(data);
+    write_file(path, data);
+    return open();
   }
 
   // One batch of `records` (key, value) pairs; a nullopt value is a tombstone.
@@ -462,18 +481,9 @@ TEST_F(CleanerTest, RecordsWithoutKeyAreRemoved) {
 }
 
 TEST_F(CleanerTest, ACorruptBatchIsSkippedAndReportedNeverServed) {
-  auto log = open();
-  append_kv(*log, {{"a", "1"}, {"b", "1"}});
-  append_kv(*log, {{"c", "1"}});
-  seal(*log);
-  ASSERT_TRUE(log->close().is_ok());
-  log.reset();
   // Flip a byte inside the first batch's records: its CRC no longer matches.
-  std::string path = segment_path(dir(), 0, ".log");
-  Bytes data = read_file(path);
-  data[records::kBatchHeaderSize + 5] ^= 0xff;
-  write_file(path, data);
-  log = open();
+  auto log = with_first_batch_damaged(
+      {{"a", "1"}, {"b", "1"}}, [](Bytes& data) { data[records::kBatchHeaderSize + 5] ^= 0xff; });
   CleanStats s = clean(*log);
   EXPECT_EQ(s.corrupt_batches, 1);
   ASSERT_EQ(corrupt_.size(), 1u);
@@ -489,36 +499,28 @@ TEST_F(CleanerTest, ACorruptBatchIsSkippedAndReportedNeverServed) {
 // cleaner rebuilt it with offsets a reader refuses (an assertion in debug builds; found by
 // log_cleaner_fuzz). It is skipped and reported like a batch with a bad CRC.
 TEST_F(CleanerTest, ABatchWhoseRecordOffsetsDoNotRiseIsSkippedAndReported) {
-  auto log = open();
-  append_kv(*log, {{"a", "1"}, {"a", "2"}});
-  append_kv(*log, {{"c", "1"}});
-  seal(*log);
-  ASSERT_TRUE(log->close().is_ok());
-  log.reset();
-  std::string path = segment_path(dir(), 0, ".log");
-  Bytes data = read_file(path);
-  auto varint = [&](size_t* pos) {
-    uint64_t v = 0;
-    for (int shift = 0;; shift += 7) {
-      const uint8_t x = data[(*pos)++];
-      v |= static_cast<uint64_t>(x & 0x7f) << shift;
-      if ((x & 0x80) == 0) break;
-    }
-    return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1);
-  };
-  size_t pos = records::kBatchHeaderSize;
-  const int64_t first_length = varint(&pos);
-  pos += static_cast<size_t>(first_length);  // the second record
-  varint(&pos);                              // its length
-  ++pos;                                     // attributes
-  varint(&pos);                              // timestamp delta
-  ASSERT_EQ(data[pos], 2);                   // offset delta 1, zigzag
-  data[pos] = 0;                             // now 0, as the first record's
-  const size_t batch_size = 12 + load_be32(data.data() + 8);
-  store_be32(data.data() + records::kCrcPos,
-             records::compute_batch_crc(ByteSpan(data.data(), batch_size)));
-  write_file(path, data);
-  log = open();
+  auto log = with_first_batch_damaged({{"a", "1"}, {"a", "2"}}, [](Bytes& data) {
+    auto varint = [&](size_t* pos) {
+      uint64_t v = 0;
+      for (int shift = 0;; shift += 7) {
+        const uint8_t x = data[(*pos)++];
+        v |= static_cast<uint64_t>(x & 0x7f) << shift;
+        if ((x & 0x80) == 0) break;
+      }
+      return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1);
+    };
+    size_t pos = records::kBatchHeaderSize;
+    const int64_t first_length = varint(&pos);
+    pos += static_cast<size_t>(first_length);  // the second record
+    varint(&pos);                              // its length
+    ++pos;                                     // attributes
+    varint(&pos);                              // timestamp delta
+    ASSERT_EQ(data[pos], 2);                   // offset delta 1, zigzag
+    data[pos] = 0;                             // now 0, as the first record's
+    const size_t batch_size = 12 + load_be32(data.data() + 8);
+    store_be32(data.data() + records::kCrcPos,
+               records::compute_batch_crc(ByteSpan(data.data(), batch_size)));
+  });
   CleanStats s = clean(*log);
   EXPECT_EQ(s.corrupt_batches, 1);
   ASSERT_EQ(corrupt_.size(), 1u);

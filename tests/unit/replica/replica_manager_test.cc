@@ -56,6 +56,13 @@ class Outcome {
 using ProduceOutcome = Outcome<std::vector<ProducePartitionResult>>;
 using FetchOutcome = Outcome<std::vector<FetchPartitionResult>>;
 
+// A fetch from follower broker `id`.
+FetchParams follower_params(int32_t id) {
+  FetchParams fp;
+  fp.replica_id = id;
+  return fp;
+}
+
 class ReplicaManagerTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -91,6 +98,17 @@ class ReplicaManagerTest : public ::testing::Test {
     batches_.push_back(std::move(batch));
     rm_->append_records({{TopicPartition{topic, 0}, MutableByteSpan(batches_.back())}}, acks,
                         30'000, out.callback());
+    return out.wait();
+  }
+
+  // Follower 1's fetch at `offset`, in `current` epoch, its log last written in `last_fetched`.
+  std::vector<FetchPartitionResult> follower_fetch(const std::string& topic, int64_t offset,
+                                                   LeaderEpoch current, LeaderEpoch last_fetched) {
+    FetchPartitionInput in = at(topic, offset);
+    in.current_leader_epoch = current;
+    in.last_fetched_epoch = last_fetched;
+    FetchOutcome out;
+    rm_->fetch(follower_params(1), {in}, out.callback());
     return out.wait();
   }
 
@@ -338,12 +356,6 @@ TEST_F(ReplicaManagerTest, OffsetForLeaderEpochAnswersFromTheEpochCache) {
 
 // ---- The leader's side of a follower's fetch.
 
-FetchParams follower_params(int32_t id) {
-  FetchParams fp;
-  fp.replica_id = id;
-  return fp;
-}
-
 TEST_F(ReplicaManagerTest, FollowerFetchFromOutsideTheReplicaSetMovesNothing) {
   lead("t", log::FlushPolicy::kInterval, {NodeId(0), NodeId(1)});
   ASSERT_EQ(produce("t", make_batch(3))[0].error, 0);
@@ -374,12 +386,7 @@ TEST_F(ReplicaManagerTest, FollowerWhoseLastFetchedEpochDivergesIsToldWhereToTru
   lead("t", log::FlushPolicy::kInterval, {NodeId(0), NodeId(1)});  // epoch 3 from offset 0
   ASSERT_EQ(produce("t", make_batch(3))[0].error, 0);
   // The follower wrote offsets 0-4 in epoch 2, which this leader never had.
-  FetchPartitionInput in = at("t", 5);
-  in.current_leader_epoch = LeaderEpoch(3);
-  in.last_fetched_epoch = LeaderEpoch(2);
-  FetchOutcome out;
-  rm_->fetch(follower_params(1), {in}, out.callback());
-  auto r = out.wait();
+  auto r = follower_fetch("t", 5, LeaderEpoch(3), LeaderEpoch(2));
   EXPECT_EQ(r[0].error, 0);
   ASSERT_TRUE(r[0].diverging_epoch.has_value());
   EXPECT_EQ(r[0].diverging_epoch->epoch, 2);
@@ -402,12 +409,7 @@ TEST_F(ReplicaManagerTest, FollowerWhoseLastFetchedEpochDivergesIsToldWhereToTru
 // divergence" and which left the chaos harness's partitions without an acked write for good.
 TEST_F(ReplicaManagerTest, ANewLeaderWithAnEmptyLogTellsAFollowerFromALaterEpochToTruncate) {
   lead("t", log::FlushPolicy::kInterval, {NodeId(0), NodeId(1)});  // epoch 3, empty log
-  FetchPartitionInput in = at("t", 40);
-  in.current_leader_epoch = LeaderEpoch(3);
-  in.last_fetched_epoch = LeaderEpoch(2);
-  FetchOutcome out;
-  rm_->fetch(follower_params(1), {in}, out.callback());
-  auto r = out.wait();
+  auto r = follower_fetch("t", 40, LeaderEpoch(3), LeaderEpoch(2));
   EXPECT_EQ(r[0].error, 0);
   ASSERT_TRUE(r[0].diverging_epoch.has_value());
   EXPECT_GE(r[0].diverging_epoch->epoch, 0);
