@@ -12,6 +12,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <deque>
+#include <fstream>
 #include <sstream>
 #include <thread>
 
@@ -343,6 +345,23 @@ bool KvCluster::put(const std::string& key, const std::string& value,
 std::optional<std::string> KvCluster::dump(int id) {
   if (!running(id)) return std::nullopt;
   return kv_request(client_port(id), "DUMP", 2000);
+}
+
+std::string KvCluster::describe() {
+  std::string out;
+  for (int id : ids()) {
+    out += "node " + std::to_string(id) + (running(id) ? "" : " (not running)") + ": ";
+    auto reply = running(id) ? kv_request(client_port(id), "STATUS", 1000) : std::nullopt;
+    out += reply.value_or("no STATUS answer") + "\n";
+    std::ifstream log(options_.root / ("node" + std::to_string(id)) / "node.log");
+    std::deque<std::string> tail;
+    for (std::string line; std::getline(log, line);) {
+      tail.push_back(std::move(line));
+      if (tail.size() > 30) tail.pop_front();
+    }
+    for (const std::string& line : tail) out += "  " + line + "\n";
+  }
+  return out;
 }
 
 }  // namespace eddy::raft::testing

@@ -82,6 +82,9 @@ class KvCluster {
   bool put(const std::string& key, const std::string& value, std::chrono::milliseconds timeout);
   // The DUMP line of a node (its applied state).
   std::optional<std::string> dump(int id);
+  // Each node's STATUS line and the tail of its log: what a failed wait prints, since the
+  // logs go away with the test's temporary directory.
+  std::string describe();
 
  private:
   struct Node {

@@ -74,7 +74,7 @@ TEST_F(RaftClusterTest, SurvivesLeaderKillAndRestartedNodeCatchesUp) {
   KvCluster cluster(options());
   ASSERT_TRUE(cluster.start_all());
   auto leader = cluster.wait_for_leader(15s);
-  ASSERT_TRUE(leader.has_value()) << "no leader elected";
+  ASSERT_TRUE(leader.has_value()) << "no leader elected\n" << cluster.describe();
 
   std::map<std::string, std::string> acked;
   for (int i = 0; i < 30; ++i) {
@@ -88,7 +88,8 @@ TEST_F(RaftClusterTest, SurvivesLeaderKillAndRestartedNodeCatchesUp) {
 
   cluster.kill(*leader);
   auto new_leader = cluster.wait_for_leader(15s);
-  ASSERT_TRUE(new_leader.has_value()) << "no new leader after killing " << *leader;
+  ASSERT_TRUE(new_leader.has_value()) << "no new leader after killing " << *leader << "\n"
+                                      << cluster.describe();
   EXPECT_NE(*new_leader, *leader);
   auto after = cluster.status(*new_leader);
   ASSERT_TRUE(after.has_value());
@@ -126,7 +127,7 @@ TEST_F(RaftClusterTest, SurvivesLeaderKillAndRestartedNodeCatchesUp) {
 TEST_F(RaftClusterTest, WholeClusterRestartKeepsEveryAcknowledgedWrite) {
   KvCluster cluster(options());
   ASSERT_TRUE(cluster.start_all());
-  ASSERT_TRUE(cluster.wait_for_leader(15s).has_value());
+  ASSERT_TRUE(cluster.wait_for_leader(15s).has_value()) << cluster.describe();
   std::map<std::string, std::string> acked;
   for (int i = 0; i < 40; ++i) {
     std::string k = numbered("r", i);
@@ -136,7 +137,7 @@ TEST_F(RaftClusterTest, WholeClusterRestartKeepsEveryAcknowledgedWrite) {
   for (int id : cluster.ids()) cluster.kill(id);
   for (int id : cluster.ids()) ASSERT_TRUE(cluster.start(id));
   auto leader = cluster.wait_for_leader(15s);
-  ASSERT_TRUE(leader.has_value());
+  ASSERT_TRUE(leader.has_value()) << cluster.describe();
   // A write in the new term commits everything before it on every node.
   ASSERT_TRUE(cluster.put("after", "restart", 10s));
   auto st = cluster.status(*leader);
@@ -150,7 +151,7 @@ TEST_F(RaftClusterTest, WriteToAFollowerIsRefusedWithALeaderHint) {
   KvCluster cluster(options());
   ASSERT_TRUE(cluster.start_all());
   auto leader = cluster.wait_for_leader(15s);
-  ASSERT_TRUE(leader.has_value());
+  ASSERT_TRUE(leader.has_value()) << cluster.describe();
   int follower = *leader == 1 ? 2 : 1;
   auto reply = kv_request(cluster.client_port(follower), "PUT a b", 5000);
   ASSERT_TRUE(reply.has_value());

@@ -176,10 +176,13 @@ class WordCount(unittest.TestCase):
         expected = expected_counts(LINES)
         self.assertEqual(self.read_counts(), expected)
         # Interactive queries: each instance reports the words in its own part of counts-store
-        # at shutdown; together they hold every word once, with every occurrence.
-        words = occurrences = 0
+        # at shutdown; together they hold every word once, with every occurrence. Both are
+        # stopped at once: stopped one after the other, the second would be rebalancing onto the
+        # first one's tasks when asked, holding either no settled part or all of it.
         for p in (a, b):
             p.send_signal(signal.SIGTERM)
+        words = occurrences = 0
+        for p in (a, b):
             self.assertEqual(p.wait(60), 0, self.log_of(p))
             lines = [l.split() for l in self.log_of(p).splitlines() if l.startswith("counts-store here:")]
             self.assertEqual(len(lines), 1, self.log_of(p))
