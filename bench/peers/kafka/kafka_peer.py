@@ -39,10 +39,11 @@ KAFKA_JVM_FLAGS = [
 ]
 
 
-def kafka_libs():
-    """Fetches the pinned jars once (flock-serialised) and returns their directory."""
-    p = subprocess.run([os.path.join(HERE, "fetch")], stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, timeout=900)
+def kafka_libs(pom=None):
+    """Fetches the pinned jars once (flock-serialised) and returns their directory: those of
+    this folder's pom.xml, or of `pom` (see `fetch`)."""
+    p = subprocess.run([os.path.join(HERE, "fetch")] + ([pom] if pom else []),
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=900)
     if p.returncode != 0:
         raise RuntimeError("bench/peers/kafka/fetch failed:\n" + p.stderr.decode("utf-8", "replace"))
     return p.stdout.decode().strip().splitlines()[-1]
