@@ -154,6 +154,9 @@ class ControllerOpsTest(unittest.TestCase):
             create(c.bootstrap, NewTopic("r1", 1, replica_assignment=[[a]]))
             create(c.bootstrap, NewTopic("r2", 1, replica_assignment=[[a, b]]))
             ctl = c.nodes[a].bootstrap  # not the controller: it forwards
+            # b is down while r1 moves to it, so the reassignment stays in progress (b would
+            # otherwise catch up with the empty partition at once and complete it).
+            c.nodes[b].stop()
             rc, out, err = eddyctl(ctl, "partition", "reassign", "--plan",
                                    write_plan([("r1", 0, [b])]))
             self.assertEqual(rc, 0, out + err)
@@ -161,7 +164,7 @@ class ControllerOpsTest(unittest.TestCase):
             self.assertEqual(json.loads(out)["reassignments"], [
                 {"topic": "r1", "partition": 0, "replicas": [b, a], "adding_replicas": [b],
                  "removing_replicas": [a]}], err)
-            # Until b is in the ISR (nothing replicates here), a keeps leading.
+            # Until b is in the ISR, a keeps leading.
             p = partitions(c.nodes[controller], "r1")[0]
             self.assertEqual((p.leader, p.isrs), (a, [a]))
 
@@ -181,6 +184,9 @@ class ControllerOpsTest(unittest.TestCase):
             self.assertEqual(rc, 1)
             self.assertIn("NO_REASSIGNMENT_IN_PROGRESS", out)
 
+            c.nodes[b].spawn()
+            wait_for(lambda: sorted(partitions(c.nodes[controller], "r2")[0].isrs) == [a, b], 60,
+                     "b back in r2's ISR")
             # Only removing a replica: every target replica is in the ISR, so it completes at
             # once, and the leaving leader hands over.
             rc, out, err = eddyctl(ctl, "partition", "reassign", "--plan",
