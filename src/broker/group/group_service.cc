@@ -209,6 +209,14 @@ GroupService::Coordinator GroupService::find_coordinator(std::string_view group_
     return c;
   }
   c.node_id = topic->partitions[static_cast<size_t>(p)].leader;
+  // The metadata can name this broker before its coordinator has loaded the partition (the
+  // background thread follows leadership every tick_ms). A client sent here now would get
+  // NOT_COORDINATOR, which librdkafka's committed() does not retry; COORDINATOR_NOT_AVAILABLE
+  // makes every client ask again.
+  if (c.node_id == options_.node_id && !coordinator_.is_loaded(p)) {
+    c.error = err::kCoordinatorNotAvailable;
+    c.node_id = -1;
+  }
   return c;
 }
 

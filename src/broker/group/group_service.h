@@ -62,7 +62,7 @@ class GroupService {
 
   // The node that coordinates `group_id` now: the leader of its __consumer_offsets partition.
   // Creates the topic when it does not exist yet; COORDINATOR_NOT_AVAILABLE until it has a
-  // leader.
+  // leader and, when that leader is this broker, until its coordinator has loaded the partition.
   struct Coordinator {
     ErrorCode error = err::kNone;
     int32_t node_id = -1;
