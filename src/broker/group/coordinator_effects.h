@@ -5,6 +5,7 @@
 // cannot deadlock with it. Private to the group coordinator's .cc files.
 
 #include <functional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -51,5 +52,28 @@ class GroupCoordinator::Effects {
   std::vector<Append> appends_;
   std::vector<std::function<void()>> calls_;
 };
+
+// Answers a waiting JoinGroup or SyncGroup once the lock is released.
+inline void answer_join(GroupCoordinator::Effects& fx, JoinCallback& done, JoinGroupResult r) {
+  fx.call([d = std::move(done), r = std::move(r)]() mutable { d(std::move(r)); });
+}
+
+inline void answer_join_error(GroupCoordinator::Effects& fx, JoinCallback& done, ErrorCode error,
+                              std::string member_id) {
+  JoinGroupResult r;
+  r.error_code = error;
+  r.member_id = std::move(member_id);
+  answer_join(fx, done, std::move(r));
+}
+
+inline void answer_sync(GroupCoordinator::Effects& fx, SyncCallback& done, SyncGroupResult r) {
+  fx.call([d = std::move(done), r = std::move(r)]() mutable { d(std::move(r)); });
+}
+
+inline void answer_sync_error(GroupCoordinator::Effects& fx, SyncCallback& done, ErrorCode error) {
+  SyncGroupResult r;
+  r.error_code = error;
+  answer_sync(fx, done, std::move(r));
+}
 
 }  // namespace eddy::group
