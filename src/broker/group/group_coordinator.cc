@@ -16,6 +16,16 @@ namespace eddy::group {
 
 namespace {
 
+// Kafka's line for a member that left through LeaveGroup, with the client's KIP-800 reason.
+void log_member_left(const ClassicGroup& g, const std::string& member_id, const LeaveMember& lm,
+                     GroupCoordinator::Effects& fx) {
+  log_info(fx,
+           "Member[group.instance.id {}, member.id {}] in group {} has left, removing it from "
+           "the group; client reason: {}",
+           lm.group_instance_id ? log_text(*lm.group_instance_id) : "None", log_text(member_id),
+           log_text(g.group_id()), lm.reason.empty() ? "not provided" : log_text(lm.reason));
+}
+
 uint64_t splitmix64(uint64_t x) {
   x += 0x9E3779B97F4A7C15ULL;
   x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
@@ -277,12 +287,14 @@ void GroupCoordinator::static_member_rejoin(ClassicGroup& g, JoinGroupParams& p,
         return;
       }
       m.awaiting_join = std::move(done);
-      prepare_rebalance(g, {metrics::RebalanceTrigger::kStaticMemberRejoined, p.reason}, fx);
+      prepare_rebalance(g, {metrics::RebalanceTrigger::kStaticMemberRejoined, new_id, p.reason},
+                        fx);
       return;
     case GroupState::kCompletingRebalance:
       // The leader may already be assigning to the old member id: start over.
       m.awaiting_join = std::move(done);
-      prepare_rebalance(g, {metrics::RebalanceTrigger::kStaticMemberRejoined, p.reason}, fx);
+      prepare_rebalance(g, {metrics::RebalanceTrigger::kStaticMemberRejoined, new_id, p.reason},
+                        fx);
       return;
     case GroupState::kPreparingRebalance:
       m.awaiting_join = std::move(done);
@@ -375,10 +387,11 @@ void GroupCoordinator::add_member_and_rebalance(ClassicGroup& g, JoinGroupParams
   refresh_from_join(m, p);
   m.awaiting_join = std::move(done);
   schedule_session(m);
+  std::string id = m.member_id;
   g.add_member(std::move(m));
   active_groups_.insert(g.group_id());
   if (g.is(GroupState::kPreparingRebalance)) g.rebalance().new_member_added = true;
-  maybe_prepare_rebalance(g, {metrics::RebalanceTrigger::kMemberJoined, p.reason}, fx);
+  maybe_prepare_rebalance(g, {metrics::RebalanceTrigger::kMemberJoined, id, p.reason}, fx);
   maybe_complete_join(g, fx);
 }
 
@@ -394,7 +407,7 @@ void GroupCoordinator::update_member_and_rebalance(ClassicGroup& g, MemberState&
     answer_join_error(fx, m.awaiting_join, err::kRebalanceInProgress, m.member_id);
   }
   m.awaiting_join = std::move(done);
-  maybe_prepare_rebalance(g, {trigger, p.reason}, fx);
+  maybe_prepare_rebalance(g, {trigger, m.member_id, p.reason}, fx);
   maybe_complete_join(g, fx);
 }
 
@@ -442,6 +455,11 @@ void GroupCoordinator::sync_group(SyncGroupParams p, SyncCallback done) {
       m->awaiting_sync = std::move(done);
       schedule_session(*m);
       if (g->is_leader(p.member_id)) {
+        log_info(fx,
+                 "Assignment received from leader {} for group {} for generation {}. The group "
+                 "has {} members, {} of which are static.",
+                 log_text(p.member_id), log_text(g->group_id()), g->generation(),
+                 g->members().size(), g->static_member_count());
         std::map<std::string, Bytes> assignments;
         for (auto& [id, a] : p.assignments) {
           if (g->has_member(id)) assignments[id] = std::move(a);
@@ -462,7 +480,9 @@ void GroupCoordinator::sync_group(SyncGroupParams p, SyncCallback done) {
               }
               if (error != err::kNone) {
                 reset_and_propagate_assignment_error(*g, error, fx);
-                prepare_rebalance(*g, {metrics::RebalanceTrigger::kAssignmentWriteFailed, {}}, fx);
+                std::string leader = g->leader_id().value_or("");
+                prepare_rebalance(
+                    *g, {metrics::RebalanceTrigger::kAssignmentWriteFailed, leader, {}}, fx);
                 maybe_complete_join(*g, fx);
                 return;
               }
@@ -533,16 +553,22 @@ LeaveGroupResult GroupCoordinator::leave_group(const std::string& group_id,
           } else if (!lm.member_id.empty() && lm.member_id != *owner) {
             r.error_code = err::kFencedInstanceId;
           } else {
-            remove_member_and_update_group(*g, *owner, err::kUnknownMemberId,
-                                           {metrics::RebalanceTrigger::kMemberLeft, lm.reason}, fx);
+            log_member_left(*g, *owner, lm, fx);
+            remove_member_and_update_group(
+                *g, *owner, err::kUnknownMemberId,
+                {metrics::RebalanceTrigger::kMemberLeft, *owner, lm.reason}, fx);
           }
         } else if (g->pending_members().count(lm.member_id) != 0) {
+          log_info(fx, "Pending member {} has left group {} through explicit LeaveGroup",
+                   log_text(lm.member_id), log_text(group_id));
           remove_pending_member_and_update_group(*g, lm.member_id, fx);
         } else if (!g->has_member(lm.member_id)) {
           r.error_code = err::kUnknownMemberId;
         } else {
-          remove_member_and_update_group(*g, lm.member_id, err::kUnknownMemberId,
-                                         {metrics::RebalanceTrigger::kMemberLeft, lm.reason}, fx);
+          log_member_left(*g, lm.member_id, lm, fx);
+          remove_member_and_update_group(
+              *g, lm.member_id, err::kUnknownMemberId,
+              {metrics::RebalanceTrigger::kMemberLeft, lm.member_id, lm.reason}, fx);
         }
         result.members.push_back(std::move(r));
       }

@@ -168,9 +168,11 @@ class GroupCoordinator {
   uint64_t epoch_of(int32_t partition) const;
 
   // The rebalance and the timers that drive it (group_rebalance.cc).
-  // Why a rebalance starts, for eddy_group_rebalances_total (metrics/group_metrics.h).
+  // Why a rebalance starts, for eddy_group_rebalances_total (metrics/group_metrics.h) and the
+  // "Preparing to rebalance" log line.
   struct RebalanceCause {
     metrics::RebalanceTrigger trigger;
+    std::string_view member_id;      // the member whose join, leave or expiry triggered it
     std::string_view client_reason;  // the request's KIP-800 reason; "" if none
   };
   void prepare_rebalance(ClassicGroup& g, RebalanceCause cause, Effects& fx);

@@ -2,15 +2,82 @@
 // onCompleteJoin, removeMemberAndUpdateGroup) and the timers that drive it (sessions, pending
 // members, the rebalance deadline). The requests that start it are in group_coordinator.cc.
 
+//
+// Logs: each rebalance writes Kafka's GroupCoordinator INFO lines (docs/consumer-groups.md,
+// "Rebalance log"): "Preparing to rebalance group ...", "Stabilized group ..." or "... is now
+// empty", and a line for each member removed by the coordinator. They come from state changes,
+// never from a heartbeat or a steady group's requests.
+
 #include <algorithm>
+#include <cstdio>
 #include <limits>
 #include <string>
 #include <vector>
 
 #include "broker/group/coordinator_effects.h"
 #include "broker/group/group_coordinator.h"
+#include "broker/group/group_records.h"
 
 namespace eddy::group {
+
+namespace {
+
+// Kafka's "(reason: ...)" of a rebalance, from what triggered it.
+std::string rebalance_reason(metrics::RebalanceTrigger trigger, std::string_view member_id,
+                             std::string_view client_reason, GroupState state) {
+  std::string member = log_text(member_id);
+  std::string reason;
+  switch (trigger) {
+    case metrics::RebalanceTrigger::kMemberJoined:
+      reason = "Adding new member " + member;
+      break;
+    case metrics::RebalanceTrigger::kMemberMetadataChanged:
+      reason = "Updating metadata for member " + member + " during " + group_state_name(state);
+      break;
+    case metrics::RebalanceTrigger::kLeaderRejoined:
+      reason = "Leader " + member + " re-joining group during " + group_state_name(state);
+      break;
+    case metrics::RebalanceTrigger::kStaticMemberRejoined:
+      reason = "Static member " + member + " rejoined during " + group_state_name(state);
+      break;
+    case metrics::RebalanceTrigger::kMemberLeft:
+      reason = "removing member " + member + " on LeaveGroup";
+      break;
+    case metrics::RebalanceTrigger::kSessionExpired:
+      reason = "removing member " + member + " on heartbeat expiration";
+      break;
+    case metrics::RebalanceTrigger::kAssignmentWriteFailed:
+      reason = "storing the assignment of leader " + member + " failed";
+      break;
+  }
+  if (!client_reason.empty()) reason += "; client reason: " + log_text(client_reason);
+  return reason;
+}
+
+// At most this many member ids named in one line; the rest are counted.
+constexpr size_t kMaxMembersLogged = 10;
+
+}  // namespace
+
+std::string log_text(std::string_view text) {
+  std::string out;
+  out.reserve(std::min(text.size(), kMaxLogTextBytes));
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (out.size() >= kMaxLogTextBytes) {
+      out += "...(" + std::to_string(text.size()) + " bytes)";
+      break;
+    }
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c < 0x7F && c != '\\') {
+      out += static_cast<char>(c);
+    } else {
+      char escaped[5];
+      std::snprintf(escaped, sizeof(escaped), "\\x%02x", c);
+      out += escaped;
+    }
+  }
+  return out;
+}
 
 // ---- the rebalance ----------------------------------------------------------------------------
 
@@ -41,6 +108,13 @@ void GroupCoordinator::prepare_rebalance(ClassicGroup& g, RebalanceCause cause, 
     r.deadline_ms = now + g.max_rebalance_timeout_ms();
   }
   r.new_member_added = false;
+  // Kafka names the state after the transition (always PreparingRebalance); the state the group
+  // left says more.
+  log_info(
+      fx, "Preparing to rebalance group {} in state {} with old generation {} ({}-{}) (reason: {})",
+      log_text(g.group_id()), group_state_name(g.state()), g.generation(), kOffsetsTopic,
+      g.partition(),
+      rebalance_reason(cause.trigger, cause.member_id, cause.client_reason, g.state()));
   g.transition_to(GroupState::kPreparingRebalance, clock_.wall_ms());
   active_groups_.insert(g.group_id());
 }
@@ -58,14 +132,29 @@ void GroupCoordinator::complete_join(ClassicGroup& g, Effects& fx) {
     if (!m.is_awaiting_join() && !m.group_instance_id) missing.push_back(id);
   }
   for (const std::string& id : missing) g.remove_member(id);
+  if (!missing.empty()) {
+    std::string names;
+    for (size_t i = 0; i < missing.size() && i < kMaxMembersLogged; ++i) {
+      names += (i == 0 ? "" : ", ") + log_text(missing[i]);
+    }
+    if (missing.size() > kMaxMembersLogged) {
+      names += " and " + std::to_string(missing.size() - kMaxMembersLogged) + " more";
+    }
+    log_info(fx, "Group {} removed {} dynamic members who haven't joined: {}",
+             log_text(g.group_id()), missing.size(), names);
+  }
 
   g.rebalance() = ClassicGroup::Rebalance{};
   g.init_next_generation(clock_.wall_ms());
   if (g.is(GroupState::kEmpty)) {
+    log_info(fx, "Group {} with generation {} is now empty ({}-{})", log_text(g.group_id()),
+             g.generation(), kOffsetsTopic, g.partition());
     store_group(
         g, [](ErrorCode, Effects&) {}, fx);
     return;
   }
+  log_info(fx, "Stabilized group {} generation {} ({}-{}) with {} members", log_text(g.group_id()),
+           g.generation(), kOffsetsTopic, g.partition(), g.members().size());
   for (auto& [id, m] : g.members()) {
     if (!m.awaiting_join) continue;
     answer_join(fx, m.awaiting_join, current_generation_answer(g, m, g.is_leader(id)));
@@ -210,7 +299,11 @@ void GroupCoordinator::tick_group(ClassicGroup& g, int64_t now, Effects& fx) {
   for (const auto& [id, deadline] : g.pending_members()) {
     if (deadline <= now) expired_pending.push_back(id);
   }
-  for (const std::string& id : expired_pending) remove_pending_member_and_update_group(g, id, fx);
+  for (const std::string& id : expired_pending) {
+    log_info(fx, "Pending member {} in group {} has been removed after session timeout expiration",
+             log_text(id), log_text(g.group_id()));
+    remove_pending_member_and_update_group(g, id, fx);
+  }
 
   // A member waiting in JoinGroup or SyncGroup is alive by definition; the others must heartbeat.
   std::vector<std::string> expired;
@@ -220,8 +313,10 @@ void GroupCoordinator::tick_group(ClassicGroup& g, int64_t now, Effects& fx) {
     }
   }
   for (const std::string& id : expired) {
+    log_info(fx, "Member {} in group {} has failed, removing it from the group", log_text(id),
+             log_text(g.group_id()));
     remove_member_and_update_group(g, id, err::kUnknownMemberId,
-                                   {metrics::RebalanceTrigger::kSessionExpired, {}}, fx);
+                                   {metrics::RebalanceTrigger::kSessionExpired, id, {}}, fx);
   }
 
   ClassicGroup::Rebalance& r = g.rebalance();
