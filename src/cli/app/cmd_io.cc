@@ -2,8 +2,10 @@
 
 #include <chrono>
 #include <iostream>
+#include <memory>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "cli/app/command.h"
 #include "cli/app/json.h"
@@ -241,8 +243,10 @@ int consume(Context& ctx) {
   auto conf = make_rdkafka_conf(ctx);
   if (!conf.is_ok()) return ctx.fail(conf.status());
   Status s = conf_set(conf->get(), "enable.partition.eof", "true");
-  if (s.is_ok()) s = conf_set(conf->get(), "group.id", group.empty() ? "eddyctl-consume" : group);
-  if (s.is_ok()) s = conf_set(conf->get(), "enable.auto.commit", group.empty() ? "false" : "true");
+  // Without a group, librdkafka's simple consumer reads the partitions (as kcat without -G): the
+  // high-level consumer needs a group.id, and looking its coordinator up makes the broker create
+  // __consumer_offsets (50 partitions) for a user who never used a group.
+  if (s.is_ok() && !group.empty()) s = conf_set(conf->get(), "group.id", group);
   if (s.is_ok()) {
     // A tail longer than the partition starts at its beginning.
     bool earliest = from == "beginning" || from[0] == '-';
@@ -254,9 +258,27 @@ int consume(Context& ctx) {
   if (!s.is_ok()) return ctx.fail(s);
   auto rk = make_rdkafka(RD_KAFKA_CONSUMER, std::move(*conf));
   if (!rk.is_ok()) return ctx.fail(rk.status());
-  rd_kafka_poll_set_consumer(rk->get());
-  rd_kafka_resp_err_t err;
-  if (subscribe) {
+  auto start_of = [&](int32_t p) {
+    if (by_time.empty()) return from == "stored" && group.empty() ? RD_KAFKA_OFFSET_END : start;
+    return by_time[{topic, p}] < 0 ? RD_KAFKA_OFFSET_END : by_time[{topic, p}];
+  };
+  rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+  std::unique_ptr<rd_kafka_queue_t, void (*)(rd_kafka_queue_t*)> queue(nullptr,
+                                                                       rd_kafka_queue_destroy);
+  std::unique_ptr<rd_kafka_topic_t, void (*)(rd_kafka_topic_t*)> rkt(nullptr,
+                                                                     rd_kafka_topic_destroy);
+  std::vector<int32_t> started;
+  if (group.empty()) {
+    queue.reset(rd_kafka_queue_new(rk->get()));
+    rkt.reset(rd_kafka_topic_new(rk->get(), topic.c_str(), nullptr));
+    for (int32_t p : partitions) {
+      if (rd_kafka_consume_start_queue(rkt.get(), p, start_of(p), queue.get()) == -1) {
+        err = rd_kafka_last_error();
+        break;
+      }
+      started.push_back(p);
+    }
+  } else if (subscribe) {
     rd_kafka_topic_partition_list_t* sub = rd_kafka_topic_partition_list_new(1);
     rd_kafka_topic_partition_list_add(sub, topic.c_str(), RD_KAFKA_PARTITION_UA);
     err = rd_kafka_subscribe(rk->get(), sub);
@@ -265,15 +287,19 @@ int consume(Context& ctx) {
     rd_kafka_topic_partition_list_t* assign =
         rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size()));
     for (int32_t p : partitions) {
-      int64_t off = from == "stored" && group.empty() ? RD_KAFKA_OFFSET_END : start;
-      if (!by_time.empty())
-        off = by_time[{topic, p}] < 0 ? RD_KAFKA_OFFSET_END : by_time[{topic, p}];
-      rd_kafka_topic_partition_list_add(assign, topic.c_str(), p)->offset = off;
+      rd_kafka_topic_partition_list_add(assign, topic.c_str(), p)->offset = start_of(p);
     }
     err = rd_kafka_assign(rk->get(), assign);
     rd_kafka_topic_partition_list_destroy(assign);
   }
+  if (!group.empty()) rd_kafka_poll_set_consumer(rk->get());
+  // The simple consumer's partitions stop before the queue and the topic handle go.
+  auto stop_partitions = [&] {
+    for (int32_t p : started) rd_kafka_consume_stop(rkt.get(), p);
+    started.clear();
+  };
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    stop_partitions();
     ctx.err << "eddyctl: cannot start consuming " << topic << ": " << rd_kafka_err2str(err) << "\n";
     return exit_code_for(err);
   }
@@ -285,7 +311,9 @@ int consume(Context& ctx) {
   // nothing new.
   auto idle_since = std::chrono::steady_clock::now();
   while (!g_stop_requested.load() && (*count < 0 || received < *count)) {
-    rd_kafka_message_t* m = rd_kafka_consumer_poll(rk->get(), 200);
+    rd_kafka_message_t* m =
+        queue ? rd_kafka_consume_queue(queue.get(), 200) : rd_kafka_consumer_poll(rk->get(), 200);
+    if (queue) rd_kafka_poll(rk->get(), 0);  // the client's error and log callbacks
     if (m == nullptr) {
       auto idle = std::chrono::steady_clock::now() - idle_since;
       if (!follow && idle > std::chrono::milliseconds(ctx.global.timeout_ms)) break;
@@ -311,8 +339,12 @@ int consume(Context& ctx) {
     rd_kafka_message_destroy(m);
   }
   ctx.out.flush();
-  if (!group.empty()) rd_kafka_commit(rk->get(), nullptr, 0);
-  rd_kafka_consumer_close(rk->get());
+  if (group.empty()) {
+    stop_partitions();
+  } else {
+    rd_kafka_commit(rk->get(), nullptr, 0);
+    rd_kafka_consumer_close(rk->get());
+  }
   return code;
 }
 
