@@ -155,6 +155,13 @@ class DescribeSeveral(CliTestCase):
         self.assertEqual(eddyctl(self.b, "topic", "describe", "-E", "(").code, USAGE)
         self.assertEqual(eddyctl(self.b, "topic", "describe", "ux-d-a", "ux-none").code,
                          NOT_FOUND)
+        # A regex that matches nothing says so and is not found (it printed nothing, exit 0).
+        r = eddyctl(self.b, "topic", "describe", "-E", "ux-zz-.*")
+        self.assertEqual((r.code, r.out), (NOT_FOUND, ""), r)
+        self.assertIn("no topic matches --regex 'ux-zz-.*'", r.err)
+        r = eddyctl(self.b, "topic", "describe", "ux-d-a", "-E", "ux-zz-.*", "--format", "json")
+        self.assertEqual(r.code, NOT_FOUND, r)
+        self.assertEqual([t["name"] for t in r.json()], ["ux-d-a"])
 
 
     def test_group_describe_several_names_and_a_regex(self):
@@ -170,6 +177,9 @@ class DescribeSeveral(CliTestCase):
         self.assertNotIn("-", [g["protocol_type"] for g in listed])
         self.assertEqual(eddyctl(self.b, "group", "describe", "ux-g1", "ux-nope").code,
                          NOT_FOUND)
+        r = eddyctl(self.b, "group", "describe", "-E", "ux-zz.*")
+        self.assertEqual(r.code, NOT_FOUND, r)
+        self.assertIn("no group matches --regex 'ux-zz.*'", r.err)
 
 
 class OffsetsGet(CliTestCase):
