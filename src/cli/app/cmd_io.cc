@@ -193,8 +193,8 @@ int consume(Context& ctx) {
   bool follow = ctx.args.has("follow");
   std::string key_sep = ctx.args.get_or("key-separator", "\t");
   std::string group = ctx.args.get_or("group", "");
-  // In a group the default is the committed offset (auto.offset.reset for partitions without one).
-  // Otherwise, as rpk and kcat do: from the beginning, or, with --follow, only what comes next.
+  // In a group the default is the committed offset; partitions without one start as a consumer
+  // without a group does (as rpk's): from the beginning, or, with --follow, only what comes next.
   std::string from = ctx.args.get_or("offset", !group.empty() ? "stored"
                                                : follow       ? "end"
                                                               : "beginning");
@@ -248,8 +248,9 @@ int consume(Context& ctx) {
   // __consumer_offsets (50 partitions) for a user who never used a group.
   if (s.is_ok() && !group.empty()) s = conf_set(conf->get(), "group.id", group);
   if (s.is_ok()) {
-    // A tail longer than the partition starts at its beginning.
-    bool earliest = from == "beginning" || from[0] == '-';
+    // A tail longer than the partition starts at its beginning. A new group that is not
+    // following would otherwise start at the end and print nothing.
+    bool earliest = from == "beginning" || from[0] == '-' || (from == "stored" && !follow);
     s = conf_set(conf->get(), "auto.offset.reset", earliest ? "earliest" : "latest");
   }
   // A group consumer with no explicit position subscribes and lets the group assign partitions.

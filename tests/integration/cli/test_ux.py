@@ -59,6 +59,18 @@ class ConsumeDefaults(CliTestCase):
         self.assertEqual([t["name"] for t in topics], ["ux-consume"])
 
 
+class GroupConsumeDefaults(CliTestCase):
+    overrides = {"num.partitions": "1", "group.initial.rebalance.delay.ms": "0"}
+
+    def test_a_new_group_without_follow_reads_from_the_beginning_then_from_its_commit(self):
+        # It started at the end (Kafka's auto.offset.reset=latest) and printed nothing.
+        self.run_ok("produce", "ux-gc", stdin="".join("g%d\n" % i for i in range(5)))
+        self.assertEqual(self.run_ok("consume", "ux-gc", "-g", "ux-new", "-n", "3").out.split(),
+                         ["g0", "g1", "g2"])
+        self.assertEqual(self.run_ok("consume", "ux-gc", "-g", "ux-new", "-n", "2").out.split(),
+                         ["g3", "g4"])
+
+
 class IdempotentCreateDelete(CliTestCase):
     def test_if_not_exists_reports_exists(self):
         self.assertIn("CREATED", self.run_ok("topic", "create", "ux-idem").out)
