@@ -1,5 +1,6 @@
 // eddyctl produce | consume, on librdkafka so records go through the standard client path.
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <memory>
@@ -211,6 +212,14 @@ int consume(Context& ctx) {
     auto parsed = parse_int_list(*list, "--partitions");
     if (!parsed.is_ok()) return ctx.fail(parsed.status());
     partitions = *parsed;
+    // The simple consumer would wait on a partition that does not exist instead of failing.
+    for (int32_t p : partitions) {
+      bool exists = std::any_of(md->partitions.begin(), md->partitions.end(),
+                                [p](const auto& known) { return known.partition_index == p; });
+      if (!exists) {
+        return ctx.fail(not_found("topic '" + topic + "' has no partition " + std::to_string(p)));
+      }
+    }
   } else {
     for (const auto& p : md->partitions) partitions.push_back(p.partition_index);
   }
@@ -257,52 +266,35 @@ int consume(Context& ctx) {
   bool subscribe = !group.empty() && !ctx.args.has("partitions") && by_time.empty() &&
                    (from == "beginning" || from == "end" || from == "stored");
   if (!s.is_ok()) return ctx.fail(s);
-  auto rk = make_rdkafka(RD_KAFKA_CONSUMER, std::move(*conf));
-  if (!rk.is_ok()) return ctx.fail(rk.status());
-  auto start_of = [&](int32_t p) {
-    if (by_time.empty()) return from == "stored" && group.empty() ? RD_KAFKA_OFFSET_END : start;
-    return by_time[{topic, p}] < 0 ? RD_KAFKA_OFFSET_END : by_time[{topic, p}];
-  };
-  rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
-  std::unique_ptr<rd_kafka_queue_t, void (*)(rd_kafka_queue_t*)> queue(nullptr,
-                                                                       rd_kafka_queue_destroy);
-  std::unique_ptr<rd_kafka_topic_t, void (*)(rd_kafka_topic_t*)> rkt(nullptr,
-                                                                     rd_kafka_topic_destroy);
-  std::vector<int32_t> started;
-  if (group.empty()) {
-    queue.reset(rd_kafka_queue_new(rk->get()));
-    rkt.reset(rd_kafka_topic_new(rk->get(), topic.c_str(), nullptr));
-    for (int32_t p : partitions) {
-      if (rd_kafka_consume_start_queue(rkt.get(), p, start_of(p), queue.get()) == -1) {
-        err = rd_kafka_last_error();
-        break;
-      }
-      started.push_back(p);
-    }
-  } else if (subscribe) {
+  // A group's subscription, or the chosen partitions from their start offsets.
+  RdKafkaHandle subscriber;
+  std::unique_ptr<PartitionReader> reader;
+  if (subscribe) {
+    auto rk = make_rdkafka(RD_KAFKA_CONSUMER, std::move(*conf));
+    if (!rk.is_ok()) return ctx.fail(rk.status());
+    subscriber = std::move(*rk);
+    rd_kafka_poll_set_consumer(subscriber.get());
     rd_kafka_topic_partition_list_t* sub = rd_kafka_topic_partition_list_new(1);
     rd_kafka_topic_partition_list_add(sub, topic.c_str(), RD_KAFKA_PARTITION_UA);
-    err = rd_kafka_subscribe(rk->get(), sub);
+    rd_kafka_resp_err_t err = rd_kafka_subscribe(subscriber.get(), sub);
     rd_kafka_topic_partition_list_destroy(sub);
-  } else {
-    rd_kafka_topic_partition_list_t* assign =
-        rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size()));
-    for (int32_t p : partitions) {
-      rd_kafka_topic_partition_list_add(assign, topic.c_str(), p)->offset = start_of(p);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      ctx.err << "eddyctl: cannot start consuming " << topic << ": " << rd_kafka_err2str(err)
+              << "\n";
+      return exit_code_for(err);
     }
-    err = rd_kafka_assign(rk->get(), assign);
-    rd_kafka_topic_partition_list_destroy(assign);
-  }
-  if (!group.empty()) rd_kafka_poll_set_consumer(rk->get());
-  // The simple consumer's partitions stop before the queue and the topic handle go.
-  auto stop_partitions = [&] {
-    for (int32_t p : started) rd_kafka_consume_stop(rkt.get(), p);
-    started.clear();
-  };
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    stop_partitions();
-    ctx.err << "eddyctl: cannot start consuming " << topic << ": " << rd_kafka_err2str(err) << "\n";
-    return exit_code_for(err);
+  } else {
+    std::vector<std::pair<int32_t, int64_t>> starts;
+    for (int32_t p : partitions) {
+      int64_t off = from == "stored" && group.empty() ? RD_KAFKA_OFFSET_END : start;
+      if (!by_time.empty()) {
+        off = by_time[{topic, p}] < 0 ? RD_KAFKA_OFFSET_END : by_time[{topic, p}];
+      }
+      starts.emplace_back(p, off);
+    }
+    auto opened = PartitionReader::open(std::move(*conf), group, topic, starts);
+    if (!opened.is_ok()) return ctx.fail(opened.status());
+    reader = std::move(*opened);
   }
   install_stop_signals();
   int64_t received = 0;
@@ -313,8 +305,7 @@ int consume(Context& ctx) {
   auto idle_since = std::chrono::steady_clock::now();
   while (!g_stop_requested.load() && (*count < 0 || received < *count)) {
     rd_kafka_message_t* m =
-        queue ? rd_kafka_consume_queue(queue.get(), 200) : rd_kafka_consumer_poll(rk->get(), 200);
-    if (queue) rd_kafka_poll(rk->get(), 0);  // the client's error and log callbacks
+        reader ? reader->poll(200) : rd_kafka_consumer_poll(subscriber.get(), 200);
     if (m == nullptr) {
       auto idle = std::chrono::steady_clock::now() - idle_since;
       if (!follow && idle > std::chrono::milliseconds(ctx.global.timeout_ms)) break;
@@ -340,11 +331,11 @@ int consume(Context& ctx) {
     rd_kafka_message_destroy(m);
   }
   ctx.out.flush();
-  if (group.empty()) {
-    stop_partitions();
+  if (reader) {
+    reader->close(/*commit=*/!group.empty());
   } else {
-    rd_kafka_commit(rk->get(), nullptr, 0);
-    rd_kafka_consumer_close(rk->get());
+    rd_kafka_commit(subscriber.get(), nullptr, 0);
+    rd_kafka_consumer_close(subscriber.get());
   }
   return code;
 }

@@ -52,9 +52,12 @@ class ConsumeDefaults(CliTestCase):
 
     def test_consume_without_a_group_leaves_no_consumer_offsets_topic(self):
         # __consumer_offsets is created on first group use (FindCoordinator); reading partitions
-        # without -g uses no group, so the broker's metadata keeps only the user's topics.
+        # without -g (consume, perf consume) uses no group, so the broker's metadata keeps only the
+        # user's topics.
         self.assertEqual(self.run_ok("consume", "ux-consume", "-o", "-1").out, "m19\n")
         self.run_ok("consume", "ux-consume", "-p", "0", "-o", "5", "-n", "1")
+        self.assertEqual(self.run_ok("perf", "consume", "ux-consume", "--json").json()["records"],
+                         20)
         topics = self.run_ok("topic", "list", "--internal", "--format", "json").json()
         self.assertEqual([t["name"] for t in topics], ["ux-consume"])
 
