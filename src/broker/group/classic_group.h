@@ -107,6 +107,7 @@ class ClassicGroup {
   const std::optional<std::string>& protocol_type() const { return protocol_type_; }
   const std::optional<std::string>& protocol_name() const { return protocol_name_; }
   const std::optional<std::string>& leader_id() const { return leader_id_; }
+  size_t static_member_count() const { return static_members_.size(); }
   bool is_leader(std::string_view member_id) const {
     return leader_id_ && *leader_id_ == member_id;
   }

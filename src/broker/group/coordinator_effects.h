@@ -4,7 +4,12 @@
 // callback may call back into the coordinator and a log that completes appends synchronously
 // cannot deadlock with it. Private to the group coordinator's .cc files.
 
+#include <spdlog/spdlog.h>
+
+#include <cstddef>
 #include <functional>
+#include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -51,5 +56,41 @@ class GroupCoordinator::Effects {
   std::vector<Append> appends_;
   std::vector<std::function<void()>> calls_;
 };
+
+// Answers a waiting JoinGroup or SyncGroup once the lock is released.
+inline void answer_join(GroupCoordinator::Effects& fx, JoinCallback& done, JoinGroupResult r) {
+  fx.call([d = std::move(done), r = std::move(r)]() mutable { d(std::move(r)); });
+}
+
+inline void answer_join_error(GroupCoordinator::Effects& fx, JoinCallback& done, ErrorCode error,
+                              std::string member_id) {
+  JoinGroupResult r;
+  r.error_code = error;
+  r.member_id = std::move(member_id);
+  answer_join(fx, done, std::move(r));
+}
+
+inline void answer_sync(GroupCoordinator::Effects& fx, SyncCallback& done, SyncGroupResult r) {
+  fx.call([d = std::move(done), r = std::move(r)]() mutable { d(std::move(r)); });
+}
+
+inline void answer_sync_error(GroupCoordinator::Effects& fx, SyncCallback& done, ErrorCode error) {
+  SyncGroupResult r;
+  r.error_code = error;
+  answer_sync(fx, done, std::move(r));
+}
+
+// Client-chosen text (group and member ids, instance ids, KIP-800 reasons) as it goes into a log
+// line: bytes outside printable ASCII escaped as \xNN and the whole cut at kMaxLogTextBytes, so
+// that a client can neither forge log lines nor write kilobytes into the log with one request.
+inline constexpr size_t kMaxLogTextBytes = 256;
+std::string log_text(std::string_view text);
+
+// Logs one info line once the lock is released: writing a log line is I/O, which the
+// coordinator's lock must not wait on.
+template <typename... Args>
+void log_info(GroupCoordinator::Effects& fx, fmt::format_string<Args...> format, Args&&... args) {
+  fx.call([line = fmt::format(format, std::forward<Args>(args)...)] { spdlog::info("{}", line); });
+}
 
 }  // namespace eddy::group

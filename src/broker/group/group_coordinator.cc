@@ -1,12 +1,12 @@
-// Membership: JoinGroup, SyncGroup, Heartbeat, LeaveGroup and the rebalance timers. Offsets and
-// administration are in group_offsets.cc, taking __consumer_offsets partitions over in
-// group_loading.cc.
+// Membership requests: JoinGroup, SyncGroup, Heartbeat and LeaveGroup, and what they share
+// (ownership, member ids, appends). The rebalance they start and the timers that end it are in
+// group_rebalance.cc, offsets and administration in group_offsets.cc, taking __consumer_offsets
+// partitions over in group_loading.cc.
 
 #include "broker/group/group_coordinator.h"
 
 #include <algorithm>
 #include <cstdio>
-#include <limits>
 #include <random>
 #include <utility>
 
@@ -16,26 +16,14 @@ namespace eddy::group {
 
 namespace {
 
-void answer_join(GroupCoordinator::Effects& fx, JoinCallback& done, JoinGroupResult r) {
-  fx.call([d = std::move(done), r = std::move(r)]() mutable { d(std::move(r)); });
-}
-
-void answer_join_error(GroupCoordinator::Effects& fx, JoinCallback& done, ErrorCode error,
-                       std::string member_id) {
-  JoinGroupResult r;
-  r.error_code = error;
-  r.member_id = std::move(member_id);
-  answer_join(fx, done, std::move(r));
-}
-
-void answer_sync(GroupCoordinator::Effects& fx, SyncCallback& done, SyncGroupResult r) {
-  fx.call([d = std::move(done), r = std::move(r)]() mutable { d(std::move(r)); });
-}
-
-void answer_sync_error(GroupCoordinator::Effects& fx, SyncCallback& done, ErrorCode error) {
-  SyncGroupResult r;
-  r.error_code = error;
-  answer_sync(fx, done, std::move(r));
+// Kafka's line for a member that left through LeaveGroup, with the client's KIP-800 reason.
+void log_member_left(const ClassicGroup& g, const std::string& member_id, const LeaveMember& lm,
+                     GroupCoordinator::Effects& fx) {
+  log_info(fx,
+           "Member[group.instance.id {}, member.id {}] in group {} has left, removing it from "
+           "the group; client reason: {}",
+           lm.group_instance_id ? log_text(*lm.group_instance_id) : "None", log_text(member_id),
+           log_text(g.group_id()), lm.reason.empty() ? "not provided" : log_text(lm.reason));
 }
 
 uint64_t splitmix64(uint64_t x) {
@@ -299,12 +287,14 @@ void GroupCoordinator::static_member_rejoin(ClassicGroup& g, JoinGroupParams& p,
         return;
       }
       m.awaiting_join = std::move(done);
-      prepare_rebalance(g, {metrics::RebalanceTrigger::kStaticMemberRejoined, p.reason}, fx);
+      prepare_rebalance(g, {metrics::RebalanceTrigger::kStaticMemberRejoined, new_id, p.reason},
+                        fx);
       return;
     case GroupState::kCompletingRebalance:
       // The leader may already be assigning to the old member id: start over.
       m.awaiting_join = std::move(done);
-      prepare_rebalance(g, {metrics::RebalanceTrigger::kStaticMemberRejoined, p.reason}, fx);
+      prepare_rebalance(g, {metrics::RebalanceTrigger::kStaticMemberRejoined, new_id, p.reason},
+                        fx);
       return;
     case GroupState::kPreparingRebalance:
       m.awaiting_join = std::move(done);
@@ -397,10 +387,11 @@ void GroupCoordinator::add_member_and_rebalance(ClassicGroup& g, JoinGroupParams
   refresh_from_join(m, p);
   m.awaiting_join = std::move(done);
   schedule_session(m);
+  std::string id = m.member_id;
   g.add_member(std::move(m));
   active_groups_.insert(g.group_id());
   if (g.is(GroupState::kPreparingRebalance)) g.rebalance().new_member_added = true;
-  maybe_prepare_rebalance(g, {metrics::RebalanceTrigger::kMemberJoined, p.reason}, fx);
+  maybe_prepare_rebalance(g, {metrics::RebalanceTrigger::kMemberJoined, id, p.reason}, fx);
   maybe_complete_join(g, fx);
 }
 
@@ -416,152 +407,7 @@ void GroupCoordinator::update_member_and_rebalance(ClassicGroup& g, MemberState&
     answer_join_error(fx, m.awaiting_join, err::kRebalanceInProgress, m.member_id);
   }
   m.awaiting_join = std::move(done);
-  maybe_prepare_rebalance(g, {trigger, p.reason}, fx);
-  maybe_complete_join(g, fx);
-}
-
-// ---- the rebalance ----------------------------------------------------------------------------
-
-void GroupCoordinator::maybe_prepare_rebalance(ClassicGroup& g, RebalanceCause cause, Effects& fx) {
-  if (g.is(GroupState::kEmpty) || g.is(GroupState::kStable) ||
-      g.is(GroupState::kCompletingRebalance)) {
-    prepare_rebalance(g, cause, fx);
-  }
-}
-
-void GroupCoordinator::prepare_rebalance(ClassicGroup& g, RebalanceCause cause, Effects& fx) {
-  metrics::count_rebalance(cause.trigger, cause.client_reason);
-  if (g.is(GroupState::kCompletingRebalance)) {
-    reset_and_propagate_assignment_error(g, err::kRebalanceInProgress, fx);
-  }
-  ClassicGroup::Rebalance& r = g.rebalance();
-  int64_t now = clock_.monotonic_ms();
-  if (g.is(GroupState::kEmpty) && config_.initial_rebalance_delay_ms > 0) {
-    // A new group waits a little so that consumers starting together join one generation
-    // instead of rebalancing once per arrival; each arrival extends the wait, up to the
-    // rebalance timeout.
-    r.initial_delay = true;
-    r.delay_remaining_ms =
-        std::max<int64_t>(0, g.max_rebalance_timeout_ms() - config_.initial_rebalance_delay_ms);
-    r.deadline_ms = now + config_.initial_rebalance_delay_ms;
-  } else {
-    r.initial_delay = false;
-    r.deadline_ms = now + g.max_rebalance_timeout_ms();
-  }
-  r.new_member_added = false;
-  g.transition_to(GroupState::kPreparingRebalance, clock_.wall_ms());
-  active_groups_.insert(g.group_id());
-}
-
-void GroupCoordinator::maybe_complete_join(ClassicGroup& g, Effects& fx) {
-  if (!g.is(GroupState::kPreparingRebalance) || g.rebalance().initial_delay) return;
-  if (g.has_all_members_joined()) complete_join(g, fx);
-}
-
-void GroupCoordinator::complete_join(ClassicGroup& g, Effects& fx) {
-  // Dynamic members that did not rejoin in time are gone. Static members stay: a restarting
-  // static member keeps its place (and its partitions) until its session times out.
-  std::vector<std::string> missing;
-  for (const auto& [id, m] : g.members()) {
-    if (!m.is_awaiting_join() && !m.group_instance_id) missing.push_back(id);
-  }
-  for (const std::string& id : missing) g.remove_member(id);
-
-  g.rebalance() = ClassicGroup::Rebalance{};
-  g.init_next_generation(clock_.wall_ms());
-  if (g.is(GroupState::kEmpty)) {
-    store_group(
-        g, [](ErrorCode, Effects&) {}, fx);
-    return;
-  }
-  for (auto& [id, m] : g.members()) {
-    if (!m.awaiting_join) continue;
-    answer_join(fx, m.awaiting_join, current_generation_answer(g, m, g.is_leader(id)));
-    m.awaiting_join = nullptr;
-    schedule_session(m);
-  }
-}
-
-JoinGroupResult GroupCoordinator::current_generation_answer(const ClassicGroup& g,
-                                                            const MemberState& m,
-                                                            bool with_members) const {
-  JoinGroupResult r;
-  r.generation_id = g.generation();
-  r.protocol_type = g.protocol_type();
-  r.protocol_name = g.protocol_name();
-  r.leader = g.leader_id().value_or("");
-  r.member_id = m.member_id;
-  if (with_members && g.protocol_name()) {
-    for (const auto& [id, other] : g.members()) {
-      const Bytes* md = other.metadata_for(*g.protocol_name());
-      r.members.push_back(
-          JoinGroupMember{id, other.group_instance_id, md != nullptr ? *md : Bytes{}});
-    }
-  }
-  return r;
-}
-
-void GroupCoordinator::reset_and_propagate_assignment_error(ClassicGroup& g, ErrorCode error,
-                                                            Effects& fx) {
-  for (auto& [id, m] : g.members()) m.assignment.clear();
-  propagate_assignment(g, error, fx);
-}
-
-void GroupCoordinator::propagate_assignment(ClassicGroup& g, ErrorCode error, Effects& fx) {
-  for (auto& [id, m] : g.members()) {
-    if (!m.awaiting_sync) continue;
-    SyncGroupResult r;
-    r.error_code = error;
-    r.protocol_type = g.protocol_type();
-    r.protocol_name = g.protocol_name();
-    if (error == err::kNone) r.assignment = m.assignment;
-    answer_sync(fx, m.awaiting_sync, std::move(r));
-    m.awaiting_sync = nullptr;
-    // The member's session restarts from the moment it got its assignment.
-    schedule_session(m);
-  }
-}
-
-void GroupCoordinator::answer_all_waiting(ClassicGroup& g, ErrorCode error, Effects& fx) {
-  for (auto& [id, m] : g.members()) {
-    if (m.awaiting_join) answer_join_error(fx, m.awaiting_join, error, id);
-    m.awaiting_join = nullptr;
-    if (m.awaiting_sync) answer_sync_error(fx, m.awaiting_sync, error);
-    m.awaiting_sync = nullptr;
-  }
-}
-
-void GroupCoordinator::schedule_session(MemberState& m) const {
-  m.session_deadline_ms = clock_.monotonic_ms() + m.session_timeout_ms;
-}
-
-void GroupCoordinator::remove_member_and_update_group(ClassicGroup& g, const std::string& member_id,
-                                                      ErrorCode answer, RebalanceCause cause,
-                                                      Effects& fx) {
-  MemberState* m = g.member(member_id);
-  if (m == nullptr) return;
-  if (m->awaiting_join) answer_join_error(fx, m->awaiting_join, answer, member_id);
-  if (m->awaiting_sync) answer_sync_error(fx, m->awaiting_sync, answer);
-  g.remove_member(member_id);
-  switch (g.state()) {
-    case GroupState::kStable:
-    case GroupState::kCompletingRebalance:
-      prepare_rebalance(g, cause, fx);
-      maybe_complete_join(g, fx);
-      return;
-    case GroupState::kPreparingRebalance:
-      maybe_complete_join(g, fx);
-      return;
-    case GroupState::kEmpty:
-    case GroupState::kDead:
-      return;
-  }
-}
-
-void GroupCoordinator::remove_pending_member_and_update_group(ClassicGroup& g,
-                                                              const std::string& member_id,
-                                                              Effects& fx) {
-  g.pending_members().erase(member_id);
+  maybe_prepare_rebalance(g, {trigger, m.member_id, p.reason}, fx);
   maybe_complete_join(g, fx);
 }
 
@@ -609,6 +455,11 @@ void GroupCoordinator::sync_group(SyncGroupParams p, SyncCallback done) {
       m->awaiting_sync = std::move(done);
       schedule_session(*m);
       if (g->is_leader(p.member_id)) {
+        log_info(fx,
+                 "Assignment received from leader {} for group {} for generation {}. The group "
+                 "has {} members, {} of which are static.",
+                 log_text(p.member_id), log_text(g->group_id()), g->generation(),
+                 g->members().size(), g->static_member_count());
         std::map<std::string, Bytes> assignments;
         for (auto& [id, a] : p.assignments) {
           if (g->has_member(id)) assignments[id] = std::move(a);
@@ -629,7 +480,9 @@ void GroupCoordinator::sync_group(SyncGroupParams p, SyncCallback done) {
               }
               if (error != err::kNone) {
                 reset_and_propagate_assignment_error(*g, error, fx);
-                prepare_rebalance(*g, {metrics::RebalanceTrigger::kAssignmentWriteFailed, {}}, fx);
+                std::string leader = g->leader_id().value_or("");
+                prepare_rebalance(
+                    *g, {metrics::RebalanceTrigger::kAssignmentWriteFailed, leader, {}}, fx);
                 maybe_complete_join(*g, fx);
                 return;
               }
@@ -700,16 +553,22 @@ LeaveGroupResult GroupCoordinator::leave_group(const std::string& group_id,
           } else if (!lm.member_id.empty() && lm.member_id != *owner) {
             r.error_code = err::kFencedInstanceId;
           } else {
-            remove_member_and_update_group(*g, *owner, err::kUnknownMemberId,
-                                           {metrics::RebalanceTrigger::kMemberLeft, lm.reason}, fx);
+            log_member_left(*g, *owner, lm, fx);
+            remove_member_and_update_group(
+                *g, *owner, err::kUnknownMemberId,
+                {metrics::RebalanceTrigger::kMemberLeft, *owner, lm.reason}, fx);
           }
         } else if (g->pending_members().count(lm.member_id) != 0) {
+          log_info(fx, "Pending member {} has left group {} through explicit LeaveGroup",
+                   log_text(lm.member_id), log_text(group_id));
           remove_pending_member_and_update_group(*g, lm.member_id, fx);
         } else if (!g->has_member(lm.member_id)) {
           r.error_code = err::kUnknownMemberId;
         } else {
-          remove_member_and_update_group(*g, lm.member_id, err::kUnknownMemberId,
-                                         {metrics::RebalanceTrigger::kMemberLeft, lm.reason}, fx);
+          log_member_left(*g, lm.member_id, lm, fx);
+          remove_member_and_update_group(
+              *g, lm.member_id, err::kUnknownMemberId,
+              {metrics::RebalanceTrigger::kMemberLeft, lm.member_id, lm.reason}, fx);
         }
         result.members.push_back(std::move(r));
       }
@@ -717,85 +576,6 @@ LeaveGroupResult GroupCoordinator::leave_group(const std::string& group_id,
   }
   fx.run(*this);
   return result;
-}
-
-// ---- time -------------------------------------------------------------------------------------
-
-int64_t GroupCoordinator::tick() {
-  Effects fx;
-  int64_t next = std::numeric_limits<int64_t>::max();
-  {
-    std::lock_guard l(mu_);
-    int64_t now = clock_.monotonic_ms();
-    std::vector<std::string> active(active_groups_.begin(), active_groups_.end());
-    for (const std::string& id : active) {
-      ClassicGroup* g = find_group(id);
-      if (g != nullptr) tick_group(*g, now, fx);
-      g = find_group(id);
-      if (g == nullptr || (g->members().empty() && g->pending_members().empty() &&
-                           !g->is(GroupState::kPreparingRebalance))) {
-        active_groups_.erase(id);
-      }
-    }
-    if (now >= next_offset_expiry_ms_) {
-      expire_offsets(fx);
-      next_offset_expiry_ms_ = now + config_.offsets_retention_check_interval_ms;
-    }
-    next = next_offset_expiry_ms_;
-    for (const std::string& id : active_groups_) {
-      if (const ClassicGroup* g = find_group(id)) next = std::min(next, next_deadline(*g));
-    }
-  }
-  fx.run(*this);
-  return next;
-}
-
-// The deadlines tick_group() acts on: pending members', sessions of members that owe a
-// heartbeat, and the rebalance's.
-int64_t GroupCoordinator::next_deadline(const ClassicGroup& g) {
-  int64_t next = std::numeric_limits<int64_t>::max();
-  for (const auto& [id, deadline] : g.pending_members()) next = std::min(next, deadline);
-  for (const auto& [id, m] : g.members()) {
-    if (!m.is_awaiting_join() && !m.is_awaiting_sync()) {
-      next = std::min(next, m.session_deadline_ms);
-    }
-  }
-  const ClassicGroup::Rebalance& r = g.rebalance();
-  if (g.is(GroupState::kPreparingRebalance) && r.deadline_ms >= 0) {
-    next = std::min(next, r.deadline_ms);
-  }
-  return next;
-}
-
-void GroupCoordinator::tick_group(ClassicGroup& g, int64_t now, Effects& fx) {
-  std::vector<std::string> expired_pending;
-  for (const auto& [id, deadline] : g.pending_members()) {
-    if (deadline <= now) expired_pending.push_back(id);
-  }
-  for (const std::string& id : expired_pending) remove_pending_member_and_update_group(g, id, fx);
-
-  // A member waiting in JoinGroup or SyncGroup is alive by definition; the others must heartbeat.
-  std::vector<std::string> expired;
-  for (const auto& [id, m] : g.members()) {
-    if (!m.is_awaiting_join() && !m.is_awaiting_sync() && m.session_deadline_ms <= now) {
-      expired.push_back(id);
-    }
-  }
-  for (const std::string& id : expired) {
-    remove_member_and_update_group(g, id, err::kUnknownMemberId,
-                                   {metrics::RebalanceTrigger::kSessionExpired, {}}, fx);
-  }
-
-  ClassicGroup::Rebalance& r = g.rebalance();
-  if (!g.is(GroupState::kPreparingRebalance) || r.deadline_ms < 0 || now < r.deadline_ms) return;
-  if (r.initial_delay && r.new_member_added && r.delay_remaining_ms > 0) {
-    int64_t delay = std::min<int64_t>(config_.initial_rebalance_delay_ms, r.delay_remaining_ms);
-    r.delay_remaining_ms -= delay;
-    r.deadline_ms = now + delay;
-    r.new_member_added = false;
-    return;
-  }
-  complete_join(g, fx);
 }
 
 // ---- introspection ----------------------------------------------------------------------------

@@ -151,21 +151,30 @@ class GroupCoordinator {
   void remove_group(const std::string& group_id);
   std::string new_member_id(std::string_view client_id);
 
-  // Membership (group_coordinator.cc).
+  // Membership requests (group_coordinator.cc).
   void new_member_join(ClassicGroup& g, JoinGroupParams& p, JoinCallback& done, Effects& fx);
   void static_member_rejoin(ClassicGroup& g, JoinGroupParams& p, const std::string& old_id,
                             JoinCallback& done, Effects& fx);
   void current_member_join(ClassicGroup& g, JoinGroupParams& p, JoinCallback& done, Effects& fx);
   void add_member_and_rebalance(ClassicGroup& g, JoinGroupParams& p, std::string member_id,
                                 JoinCallback done, Effects& fx);
-  // Why a rebalance starts, for eddy_group_rebalances_total (metrics/group_metrics.h).
-  struct RebalanceCause {
-    metrics::RebalanceTrigger trigger;
-    std::string_view client_reason;  // the request's KIP-800 reason; "" if none
-  };
   void update_member_and_rebalance(ClassicGroup& g, MemberState& m, JoinGroupParams& p,
                                    metrics::RebalanceTrigger trigger, JoinCallback done,
                                    Effects& fx);
+  void store_group(ClassicGroup& g, AppendDone then, Effects& fx);
+  void store_group_record(ClassicGroup& g, const GroupMetadataValue& value, AppendDone then,
+                          Effects& fx);
+  void finish_append(int32_t partition, uint64_t epoch, const Status& s, const AppendDone& then);
+  uint64_t epoch_of(int32_t partition) const;
+
+  // The rebalance and the timers that drive it (group_rebalance.cc).
+  // Why a rebalance starts, for eddy_group_rebalances_total (metrics/group_metrics.h) and the
+  // "Preparing to rebalance" log line.
+  struct RebalanceCause {
+    metrics::RebalanceTrigger trigger;
+    std::string_view member_id;      // the member whose join, leave or expiry triggered it
+    std::string_view client_reason;  // the request's KIP-800 reason; "" if none
+  };
   void prepare_rebalance(ClassicGroup& g, RebalanceCause cause, Effects& fx);
   void maybe_prepare_rebalance(ClassicGroup& g, RebalanceCause cause, Effects& fx);
   void maybe_complete_join(ClassicGroup& g, Effects& fx);
@@ -179,11 +188,6 @@ class GroupCoordinator {
   JoinGroupResult current_generation_answer(const ClassicGroup& g, const MemberState& m,
                                             bool with_members) const;
   void answer_all_waiting(ClassicGroup& g, ErrorCode error, Effects& fx);
-  void store_group(ClassicGroup& g, AppendDone then, Effects& fx);
-  void store_group_record(ClassicGroup& g, const GroupMetadataValue& value, AppendDone then,
-                          Effects& fx);
-  void finish_append(int32_t partition, uint64_t epoch, const Status& s, const AppendDone& then);
-  uint64_t epoch_of(int32_t partition) const;
   void schedule_session(MemberState& m) const;
   void tick_group(ClassicGroup& g, int64_t now_ms, Effects& fx);
   static int64_t next_deadline(const ClassicGroup& g);

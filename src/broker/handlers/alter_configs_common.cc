@@ -1,6 +1,7 @@
 #include "broker/handlers/alter_configs_common.h"
 
 #include "broker/config/broker_config.h"
+#include "broker/config/kafka_compat.h"
 #include "broker/handlers/handler_util.h"
 
 namespace eddy::broker {
@@ -23,6 +24,14 @@ AlterOutcome alter_resource(const BrokerContext& ctx, int8_t resource_type,
     // rather than the controller's "unknown config key".
     std::string read_only;
     for (const auto& ch : changes) {
+      // A Kafka key Eddy ignores in its config file (num.network.threads, ...) is refused with
+      // the reason the file's warning gives, not as an unknown key.
+      auto ignored = ignored_kafka_keys().find(ch.name);
+      if (ignored != ignored_kafka_keys().end()) {
+        return {error_code(protocol::ErrorCode::kInvalidRequest),
+                ch.name + " is a Kafka broker config that does not apply to Eddy (" +
+                    std::string(ignored->second) + ")"};
+      }
       if (find_broker_config(ch.name) != nullptr &&
           metadata::dynamic_broker_config(ch.name) == nullptr) {
         read_only += (read_only.empty() ? "" : ", ") + ch.name;

@@ -204,7 +204,7 @@ int group_describe(Context& ctx) {
   }
   auto names = with_regex_matches(ctx.args.positionals, patterns, ids);
   if (!names.is_ok()) return ctx.fail(names.status());
-  return describe_many(ctx, *names, ctx.args.positionals.size() == 1 && patterns.empty(),
+  return describe_many(ctx, *names, "group", ctx.args.positionals.size() == 1 && patterns.empty(),
                        [&](const std::string& group, Json* json) {
                          return describe_one_group(ctx, *admin, group, json);
                        });

@@ -1,9 +1,12 @@
 // eddyctl produce | consume, on librdkafka so records go through the standard client path.
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
+#include <memory>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "cli/app/command.h"
 #include "cli/app/json.h"
@@ -191,8 +194,8 @@ int consume(Context& ctx) {
   bool follow = ctx.args.has("follow");
   std::string key_sep = ctx.args.get_or("key-separator", "\t");
   std::string group = ctx.args.get_or("group", "");
-  // In a group the default is the committed offset (auto.offset.reset for partitions without one).
-  // Otherwise, as rpk and kcat do: from the beginning, or, with --follow, only what comes next.
+  // In a group the default is the committed offset; partitions without one start as a consumer
+  // without a group does (as rpk's): from the beginning, or, with --follow, only what comes next.
   std::string from = ctx.args.get_or("offset", !group.empty() ? "stored"
                                                : follow       ? "end"
                                                               : "beginning");
@@ -209,6 +212,14 @@ int consume(Context& ctx) {
     auto parsed = parse_int_list(*list, "--partitions");
     if (!parsed.is_ok()) return ctx.fail(parsed.status());
     partitions = *parsed;
+    // The simple consumer would wait on a partition that does not exist instead of failing.
+    for (int32_t p : partitions) {
+      bool exists = std::any_of(md->partitions.begin(), md->partitions.end(),
+                                [p](const auto& known) { return known.partition_index == p; });
+      if (!exists) {
+        return ctx.fail(not_found("topic '" + topic + "' has no partition " + std::to_string(p)));
+      }
+    }
   } else {
     for (const auto& p : md->partitions) partitions.push_back(p.partition_index);
   }
@@ -241,41 +252,49 @@ int consume(Context& ctx) {
   auto conf = make_rdkafka_conf(ctx);
   if (!conf.is_ok()) return ctx.fail(conf.status());
   Status s = conf_set(conf->get(), "enable.partition.eof", "true");
-  if (s.is_ok()) s = conf_set(conf->get(), "group.id", group.empty() ? "eddyctl-consume" : group);
-  if (s.is_ok()) s = conf_set(conf->get(), "enable.auto.commit", group.empty() ? "false" : "true");
+  // Without a group, librdkafka's simple consumer reads the partitions (as kcat without -G): the
+  // high-level consumer needs a group.id, and looking its coordinator up makes the broker create
+  // __consumer_offsets (50 partitions) for a user who never used a group.
+  if (s.is_ok() && !group.empty()) s = conf_set(conf->get(), "group.id", group);
   if (s.is_ok()) {
-    // A tail longer than the partition starts at its beginning.
-    bool earliest = from == "beginning" || from[0] == '-';
+    // A tail longer than the partition starts at its beginning. A new group that is not
+    // following would otherwise start at the end and print nothing.
+    bool earliest = from == "beginning" || from[0] == '-' || (from == "stored" && !follow);
     s = conf_set(conf->get(), "auto.offset.reset", earliest ? "earliest" : "latest");
   }
   // A group consumer with no explicit position subscribes and lets the group assign partitions.
   bool subscribe = !group.empty() && !ctx.args.has("partitions") && by_time.empty() &&
                    (from == "beginning" || from == "end" || from == "stored");
   if (!s.is_ok()) return ctx.fail(s);
-  auto rk = make_rdkafka(RD_KAFKA_CONSUMER, std::move(*conf));
-  if (!rk.is_ok()) return ctx.fail(rk.status());
-  rd_kafka_poll_set_consumer(rk->get());
-  rd_kafka_resp_err_t err;
+  // A group's subscription, or the chosen partitions from their start offsets.
+  RdKafkaHandle subscriber;
+  std::unique_ptr<PartitionReader> reader;
   if (subscribe) {
+    auto rk = make_rdkafka(RD_KAFKA_CONSUMER, std::move(*conf));
+    if (!rk.is_ok()) return ctx.fail(rk.status());
+    subscriber = std::move(*rk);
+    rd_kafka_poll_set_consumer(subscriber.get());
     rd_kafka_topic_partition_list_t* sub = rd_kafka_topic_partition_list_new(1);
     rd_kafka_topic_partition_list_add(sub, topic.c_str(), RD_KAFKA_PARTITION_UA);
-    err = rd_kafka_subscribe(rk->get(), sub);
+    rd_kafka_resp_err_t err = rd_kafka_subscribe(subscriber.get(), sub);
     rd_kafka_topic_partition_list_destroy(sub);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      ctx.err << "eddyctl: cannot start consuming " << topic << ": " << rd_kafka_err2str(err)
+              << "\n";
+      return exit_code_for(err);
+    }
   } else {
-    rd_kafka_topic_partition_list_t* assign =
-        rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size()));
+    std::vector<std::pair<int32_t, int64_t>> starts;
     for (int32_t p : partitions) {
       int64_t off = from == "stored" && group.empty() ? RD_KAFKA_OFFSET_END : start;
-      if (!by_time.empty())
+      if (!by_time.empty()) {
         off = by_time[{topic, p}] < 0 ? RD_KAFKA_OFFSET_END : by_time[{topic, p}];
-      rd_kafka_topic_partition_list_add(assign, topic.c_str(), p)->offset = off;
+      }
+      starts.emplace_back(p, off);
     }
-    err = rd_kafka_assign(rk->get(), assign);
-    rd_kafka_topic_partition_list_destroy(assign);
-  }
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    ctx.err << "eddyctl: cannot start consuming " << topic << ": " << rd_kafka_err2str(err) << "\n";
-    return exit_code_for(err);
+    auto opened = PartitionReader::open(std::move(*conf), group, topic, starts);
+    if (!opened.is_ok()) return ctx.fail(opened.status());
+    reader = std::move(*opened);
   }
   install_stop_signals();
   int64_t received = 0;
@@ -285,7 +304,8 @@ int consume(Context& ctx) {
   // nothing new.
   auto idle_since = std::chrono::steady_clock::now();
   while (!g_stop_requested.load() && (*count < 0 || received < *count)) {
-    rd_kafka_message_t* m = rd_kafka_consumer_poll(rk->get(), 200);
+    rd_kafka_message_t* m =
+        reader ? reader->poll(200) : rd_kafka_consumer_poll(subscriber.get(), 200);
     if (m == nullptr) {
       auto idle = std::chrono::steady_clock::now() - idle_since;
       if (!follow && idle > std::chrono::milliseconds(ctx.global.timeout_ms)) break;
@@ -311,8 +331,12 @@ int consume(Context& ctx) {
     rd_kafka_message_destroy(m);
   }
   ctx.out.flush();
-  if (!group.empty()) rd_kafka_commit(rk->get(), nullptr, 0);
-  rd_kafka_consumer_close(rk->get());
+  if (reader) {
+    reader->close(/*commit=*/!group.empty());
+  } else {
+    rd_kafka_commit(subscriber.get(), nullptr, 0);
+    rd_kafka_consumer_close(subscriber.get());
+  }
   return code;
 }
 

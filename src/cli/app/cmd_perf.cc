@@ -197,25 +197,19 @@ Result<std::map<TopicPartition, int64_t>> partition_offsets(Context& ctx, const 
   return admin->list_offsets(tps, timestamp);
 }
 
-Result<RdKafkaHandle> assigned_consumer(Context& ctx,
-                                        const std::map<TopicPartition, int64_t>& offsets) {
+// A reader of every partition in `offsets` from that offset; in no group unless -g names one.
+Result<std::unique_ptr<PartitionReader>> partition_reader(
+    Context& ctx, const std::map<TopicPartition, int64_t>& offsets) {
   EDDY_ASSIGN_OR_RETURN(RdKafkaConf conf, make_rdkafka_conf(ctx));
-  EDDY_RETURN_IF_ERROR(conf_set(conf.get(), "group.id", ctx.args.get_or("group", "eddyctl-perf")));
   EDDY_RETURN_IF_ERROR(conf_set(conf.get(), "enable.auto.commit", "false"));
   EDDY_RETURN_IF_ERROR(conf_set(conf.get(), "fetch.wait.max.ms", "100"));
-  EDDY_ASSIGN_OR_RETURN(RdKafkaHandle rk, make_rdkafka(RD_KAFKA_CONSUMER, std::move(conf)));
-  rd_kafka_poll_set_consumer(rk.get());
-  rd_kafka_topic_partition_list_t* list =
-      rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size()));
+  std::string topic;
+  std::vector<std::pair<int32_t, int64_t>> starts;
   for (const auto& [tp, off] : offsets) {
-    rd_kafka_topic_partition_list_add(list, tp.topic.c_str(), tp.partition)->offset = off;
+    topic = tp.topic;
+    starts.emplace_back(tp.partition, off);
   }
-  rd_kafka_resp_err_t err = rd_kafka_assign(rk.get(), list);
-  rd_kafka_topic_partition_list_destroy(list);
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return unavailable(std::string("assign: ") + rd_kafka_err2str(err));
-  }
-  return rk;
+  return PartitionReader::open(std::move(conf), ctx.args.get_or("group", ""), topic, starts);
 }
 
 int perf_consume(Context& ctx) {
@@ -229,8 +223,8 @@ int perf_consume(Context& ctx) {
   auto wanted = ctx.args.get_int("num-records", available, 1, INT64_MAX);
   if (!wanted.is_ok()) return ctx.fail(wanted.status());
   if (*wanted == 0) return ctx.fail(failed_precondition("topic '" + topic + "' is empty"));
-  auto rk = assigned_consumer(ctx, *start);
-  if (!rk.is_ok()) return ctx.fail(rk.status());
+  auto reader = partition_reader(ctx, *start);
+  if (!reader.is_ok()) return ctx.fail(reader.status());
   install_stop_signals();
   ProgressLine progress(ctx.err, !ctx.args.has("no-progress"));
   LatencyStats none;
@@ -238,7 +232,7 @@ int perf_consume(Context& ctx) {
   int64_t start_ns = steady_ns();
   auto idle_since = SteadyClock::now();
   while (received < *wanted && !g_stop_requested.load()) {
-    rd_kafka_message_t* m = rd_kafka_consumer_poll(rk->get(), 100);
+    rd_kafka_message_t* m = (*reader)->poll(100);
     progress.tick(received, bytes, none);
     if (m == nullptr) {
       if (SteadyClock::now() - idle_since > std::chrono::milliseconds(ctx.global.timeout_ms)) {
@@ -256,7 +250,7 @@ int perf_consume(Context& ctx) {
     rd_kafka_message_destroy(m);
   }
   progress.finish();
-  rd_kafka_consumer_close(rk->get());
+  (*reader)->close(/*commit=*/false);
   PerfResult r;
   r.mode = "consume";
   r.topic = topic;
@@ -285,7 +279,7 @@ int perf_e2e(Context& ctx) {
   if (s.record_size < 8) return ctx.usage_error("--record-size must be at least 8 for e2e");
   auto end = partition_offsets(ctx, s.topic, kLatestTimestamp);
   if (!end.is_ok()) return ctx.fail(end.status());
-  auto consumer = assigned_consumer(ctx, *end);
+  auto consumer = partition_reader(ctx, *end);
   if (!consumer.is_ok()) return ctx.fail(consumer.status());
   auto conf = make_rdkafka_conf(ctx);
   if (!conf.is_ok()) return ctx.fail(conf.status());
@@ -304,7 +298,7 @@ int perf_e2e(Context& ctx) {
   std::thread reader([&] {
     auto idle_since = SteadyClock::now();
     while (received.load() < s.records && !g_stop_requested.load()) {
-      rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer->get(), 100);
+      rd_kafka_message_t* m = (*consumer)->poll(100);
       if (m == nullptr) {
         if (producer_done.load() &&
             SteadyClock::now() - idle_since > std::chrono::milliseconds(ctx.global.timeout_ms)) {
@@ -349,7 +343,7 @@ int perf_e2e(Context& ctx) {
   reader.join();
   progress.finish();
   rd_kafka_topic_destroy(rkt);
-  rd_kafka_consumer_close(consumer->get());
+  (*consumer)->close(/*commit=*/false);
   PerfResult r;
   r.mode = "e2e";
   r.topic = s.topic;
@@ -396,7 +390,8 @@ void register_perf_commands(std::vector<CommandSpec>& out) {
                  "TOPIC",
                  "",
                  {{"num-records", 'n', "N", "records to read (default: all in the topic)"},
-                  {"group", 'g', "GROUP", "consumer group id (offsets are not committed)"},
+                  {"group", 'g', "GROUP",
+                   "consume in this consumer group (default none; offsets are not committed)"},
                   {"json", 0, "", "print the summary as JSON"},
                   {"no-progress", 0, "", "no live progress line"},
                   rdkafka_property_option()},

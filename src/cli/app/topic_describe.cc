@@ -182,7 +182,7 @@ int topic_describe(Context& ctx) {
   auto names = with_regex_matches(ctx.args.positionals, patterns, topics);
   if (!names.is_ok()) return ctx.fail(names.status());
   return describe_many(
-      ctx, *names, ctx.args.positionals.size() == 1 && patterns.empty(),
+      ctx, *names, "topic", ctx.args.positionals.size() == 1 && patterns.empty(),
       [&](const std::string& name, Json* json) { return describe_one(ctx, **admin, name, json); });
 }
 

@@ -67,6 +67,15 @@ class KafkaConfigTest(unittest.TestCase):
             self.assertIn("read-only", msg)
             self.assertIn("restart required", msg)
             self.assertNotIn("unknown config key", msg)
+            # A Kafka key that Eddy ignores in its config file says so (it was "unknown config
+            # key"): kafka-configs scripts carried over from Kafka get the reason.
+            kafka_only = ConfigResource(ConfigResource.Type.BROKER, "1",
+                                        set_config={"num.network.threads": "4"})
+            with self.assertRaises(KafkaException) as e:
+                admin.alter_configs([kafka_only])[kafka_only].result(TIMEOUT_S)
+            msg = str(e.exception.args[0])
+            self.assertIn("num.network.threads is a Kafka broker config that does not apply to "
+                          "Eddy (Eddy sizes its threads with num.io.threads)", msg)
             # A dynamic key still changes.
             ok = ConfigResource(ConfigResource.Type.BROKER, "1",
                                 set_config={"log.retention.ms": "3600000"})

@@ -58,6 +58,12 @@ class ProduceConsume(CliTestCase):
         r = eddyctl(self.b, "consume", "io-missing", "--from-beginning")
         self.assertEqual(r.code, NOT_FOUND, r)
 
+    def test_consume_unknown_partition_is_not_found(self):
+        self.run_ok("topic", "create", "io-one", "-p", "1")
+        r = eddyctl(self.b, "consume", "io-one", "-p", "0,7")
+        self.assertEqual(r.code, NOT_FOUND, r)
+        self.assertIn("topic 'io-one' has no partition 7", r.err)
+
     def test_produce_to_unreachable_broker_fails_fast(self):
         self.assert_unreachable("produce", "t", stdin="x\n")
 

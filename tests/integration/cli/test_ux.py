@@ -50,6 +50,29 @@ class ConsumeDefaults(CliTestCase):
                          ["m17", "m18", "m19"])
         self.assertEqual(len(self.run_ok("consume", "ux-consume", "-o", "-50").out.split()), 20)
 
+    def test_consume_without_a_group_leaves_no_consumer_offsets_topic(self):
+        # __consumer_offsets is created on first group use (FindCoordinator); reading partitions
+        # without -g (consume, perf consume) uses no group, so the broker's metadata keeps only the
+        # user's topics.
+        self.assertEqual(self.run_ok("consume", "ux-consume", "-o", "-1").out, "m19\n")
+        self.run_ok("consume", "ux-consume", "-p", "0", "-o", "5", "-n", "1")
+        self.assertEqual(self.run_ok("perf", "consume", "ux-consume", "--json").json()["records"],
+                         20)
+        topics = self.run_ok("topic", "list", "--internal", "--format", "json").json()
+        self.assertEqual([t["name"] for t in topics], ["ux-consume"])
+
+
+class GroupConsumeDefaults(CliTestCase):
+    overrides = {"num.partitions": "1", "group.initial.rebalance.delay.ms": "0"}
+
+    def test_a_new_group_without_follow_reads_from_the_beginning_then_from_its_commit(self):
+        # It started at the end (Kafka's auto.offset.reset=latest) and printed nothing.
+        self.run_ok("produce", "ux-gc", stdin="".join("g%d\n" % i for i in range(5)))
+        self.assertEqual(self.run_ok("consume", "ux-gc", "-g", "ux-new", "-n", "3").out.split(),
+                         ["g0", "g1", "g2"])
+        self.assertEqual(self.run_ok("consume", "ux-gc", "-g", "ux-new", "-n", "2").out.split(),
+                         ["g3", "g4"])
+
 
 class IdempotentCreateDelete(CliTestCase):
     def test_if_not_exists_reports_exists(self):
@@ -147,6 +170,13 @@ class DescribeSeveral(CliTestCase):
         self.assertEqual(eddyctl(self.b, "topic", "describe", "-E", "(").code, USAGE)
         self.assertEqual(eddyctl(self.b, "topic", "describe", "ux-d-a", "ux-none").code,
                          NOT_FOUND)
+        # A regex that matches nothing says so and is not found (it printed nothing, exit 0).
+        r = eddyctl(self.b, "topic", "describe", "-E", "ux-zz-.*")
+        self.assertEqual((r.code, r.out), (NOT_FOUND, ""), r)
+        self.assertIn("no topic matches --regex 'ux-zz-.*'", r.err)
+        r = eddyctl(self.b, "topic", "describe", "ux-d-a", "-E", "ux-zz-.*", "--format", "json")
+        self.assertEqual(r.code, NOT_FOUND, r)
+        self.assertEqual([t["name"] for t in r.json()], ["ux-d-a"])
 
 
     def test_group_describe_several_names_and_a_regex(self):
@@ -162,6 +192,9 @@ class DescribeSeveral(CliTestCase):
         self.assertNotIn("-", [g["protocol_type"] for g in listed])
         self.assertEqual(eddyctl(self.b, "group", "describe", "ux-g1", "ux-nope").code,
                          NOT_FOUND)
+        r = eddyctl(self.b, "group", "describe", "-E", "ux-zz.*")
+        self.assertEqual(r.code, NOT_FOUND, r)
+        self.assertIn("no group matches --regex 'ux-zz.*'", r.err)
 
 
 class OffsetsGet(CliTestCase):

@@ -34,12 +34,23 @@ class RebalanceTest(unittest.TestCase):
         wait_for_assignments([a, b, c], [2, 2, 2])
         c.close()
         wait_for_assignments([a, b], [3, 3])
+        # The rebalance log (docs/consumer-groups.md): each member that joined, the one that left.
+        log = self.broker.log()
+        self.assertIn("Stabilized group split generation", log)
+        self.assertRegex(log, r"Member\[group.instance.id None, member.id [^\]]+\] in group split "
+                              r"has left, removing it from the group")
+        self.assertRegex(log, r"Preparing to rebalance group split in state \w+ with old generation "
+                              r"\d+ \(__consumer_offsets-\d+\) \(reason: removing member \S+ on "
+                              r"LeaveGroup")
 
     def test_partitions_of_a_killed_member_move_after_the_session_timeout(self):
         a, b, c = (self.member("killed") for _ in range(3))
         wait_for_assignments([a, b, c], [2, 2, 2])
         c.kill()
         wait_for_assignments([a, b], [3, 3], timeout_s=SESSION_MS / 1000 + 60)
+        log = self.broker.log()
+        self.assertRegex(log, r"Member \S+ in group killed has failed, removing it from the group")
+        self.assertRegex(log, r"\(reason: removing member \S+ on heartbeat expiration\)")
 
     def test_cooperative_sticky_survivors_keep_their_partitions(self):
         a, b, c = (self.member("coop", assignor="cooperative-sticky") for _ in range(3))
