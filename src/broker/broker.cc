@@ -443,7 +443,7 @@ Status Broker::open_components() {
 metadata::BrokerRegistration Broker::self_registration() const {
   metadata::BrokerRegistration reg;
   reg.id = config_.node_id();
-  reg.incarnation = metadata::Uuid::random();
+  reg.incarnation = Uuid::random();
   for (const auto& l : config_.advertised_listeners()) {
     std::string host = l.host;
     if (host.empty() || host == "0.0.0.0" || host == "::") host = local_host_name();

@@ -136,7 +136,7 @@ Status BrokerLifecycle::send_registration(int32_t controller_id) {
     protocol::BrokerRegistrationRequest req;
     req.broker_id = reg.broker_id;
     req.cluster_id = reg.cluster_id;
-    req.incarnation_id.bytes = reg.incarnation.bytes;
+    req.incarnation_id = reg.incarnation;
     for (const auto& e : reg.endpoints) {
       protocol::BrokerRegistrationRequest::Listener l;
       l.name = e.listener;

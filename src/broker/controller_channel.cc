@@ -29,7 +29,7 @@ Result<Bytes> with_client_id(ByteSpan frame, const std::string& client_id) {
 }  // namespace
 
 ControllerChannel::ControllerChannel(metadata::MetadataService* metadata, int32_t node_id,
-                                     const metadata::Uuid& incarnation, int timeout_ms)
+                                     const Uuid& incarnation, int timeout_ms)
     : metadata_(metadata),
       principal_(std::string(kPrincipalPrefix) + std::to_string(node_id) + "/" +
                  incarnation.to_base64()),
@@ -42,7 +42,7 @@ bool ControllerChannel::is_broker_principal(const std::optional<std::string>& cl
   size_t slash = rest.find('/');
   if (slash == std::string::npos) return false;
   auto id = metadata::parse_config_long(rest.substr(0, slash));
-  auto incarnation = metadata::Uuid::from_base64(rest.substr(slash + 1));
+  auto incarnation = Uuid::from_base64(rest.substr(slash + 1));
   if (!id || !incarnation) return false;
   auto it = image.brokers().find(static_cast<int32_t>(*id));
   return it != image.brokers().end() && it->second.incarnation == *incarnation;
