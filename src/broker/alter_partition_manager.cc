@@ -10,7 +10,7 @@
 
 namespace eddy::broker {
 
-using metadata::ErrorCode;
+using protocol::ErrorCode;
 
 protocol::AlterPartitionRequest to_wire(const metadata::AlterPartitionRequest& req) {
   protocol::AlterPartitionRequest out;
@@ -64,7 +64,7 @@ metadata::AlterPartitionRequest from_wire(const protocol::AlterPartitionRequest&
 
 protocol::AlterPartitionResponse to_wire(const metadata::AlterPartitionReply& reply) {
   protocol::AlterPartitionResponse out;
-  out.error_code = static_cast<int16_t>(reply.error);
+  out.error_code = protocol::to_int(reply.error);
   for (const auto& p : reply.partitions) {
     if (out.topics.empty() || out.topics.back().topic_id != p.topic_id) {
       protocol::AlterPartitionResponse::TopicData t;
@@ -73,7 +73,7 @@ protocol::AlterPartitionResponse to_wire(const metadata::AlterPartitionReply& re
     }
     protocol::AlterPartitionResponse::PartitionData pd;
     pd.partition_index = p.partition;
-    pd.error_code = static_cast<int16_t>(p.error);
+    pd.error_code = protocol::to_int(p.error);
     pd.leader_id = p.leader;
     pd.leader_epoch = p.leader_epoch;
     pd.isr = p.isr;
@@ -209,11 +209,9 @@ void AlterPartitionManager::send(std::vector<Proposal> round) {
   if (req.partitions.empty()) return;
   Result<metadata::AlterPartitionReply> reply = call_controller(req);
   if (!reply.is_ok() || reply->error != ErrorCode::kNone) {
-    spdlog::info(
-        "AlterPartition of {} partitions: {}", req.partitions.size(),
-        reply.is_ok()
-            ? std::string(protocol::error_name(static_cast<protocol::ErrorCode>(reply->error)))
-            : reply.status().to_string());
+    spdlog::info("AlterPartition of {} partitions: {}", req.partitions.size(),
+                 reply.is_ok() ? std::string(protocol::error_name(reply->error))
+                               : reply.status().to_string());
     backoff();
     for (const auto& [key, tp] : by_id) fail(tp);
     return;
@@ -227,7 +225,7 @@ void AlterPartitionManager::send(std::vector<Proposal> round) {
     if (p.error != ErrorCode::kNone) {
       any_failed = true;
       spdlog::info("AlterPartition {}-{}: {}", it->second.topic, it->second.partition,
-                   protocol::error_name(static_cast<protocol::ErrorCode>(p.error)));
+                   protocol::error_name(p.error));
       continue;
     }
     spdlog::info("partition {}-{}: ISR now [{}] at partition epoch {}", it->second.topic,

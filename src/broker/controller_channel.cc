@@ -76,7 +76,7 @@ Result<Bytes> ControllerChannel::forward(ByteSpan frame, int16_t api_key, int16_
 
 metadata::ControllerResult ControllerChannel::create_topic(const metadata::CreateTopicSpec& spec) {
   using metadata::ControllerResult;
-  using metadata::ErrorCode;
+  using protocol::ErrorCode;
   protocol::CreateTopicsRequest req;
   protocol::CreateTopicsRequest::CreatableTopic t;
   t.name = spec.name;
@@ -103,7 +103,7 @@ metadata::ControllerResult ControllerChannel::create_topic(const metadata::Creat
         "CreateTopics answered for " + std::to_string(resp->topics.size()) + " topics, not 1");
   }
   const auto& r = resp->topics.front();
-  if (r.error_code == 0 || r.error_code == static_cast<int16_t>(ErrorCode::kTopicAlreadyExists)) {
+  if (r.error_code == 0 || r.error_code == protocol::to_int(ErrorCode::kTopicAlreadyExists)) {
     return ControllerResult{};
   }
   return ControllerResult::error(static_cast<ErrorCode>(r.error_code),
