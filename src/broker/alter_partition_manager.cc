@@ -10,16 +10,16 @@
 
 namespace eddy::broker {
 
-using metadata::ErrorCode;
+using protocol::ErrorCode;
 
 protocol::AlterPartitionRequest to_wire(const metadata::AlterPartitionRequest& req) {
   protocol::AlterPartitionRequest out;
   out.broker_id = req.broker_id;
   out.broker_epoch = req.broker_epoch;
   for (const auto& p : req.partitions) {
-    if (out.topics.empty() || out.topics.back().topic_id.bytes != p.topic_id.bytes) {
+    if (out.topics.empty() || out.topics.back().topic_id != p.topic_id) {
       protocol::AlterPartitionRequest::TopicData t;
-      t.topic_id.bytes = p.topic_id.bytes;
+      t.topic_id = p.topic_id;
       out.topics.push_back(std::move(t));
     }
     protocol::AlterPartitionRequest::PartitionData pd;
@@ -46,7 +46,7 @@ metadata::AlterPartitionRequest from_wire(const protocol::AlterPartitionRequest&
   for (const auto& t : req.topics) {
     for (const auto& p : t.partitions) {
       metadata::AlterPartitionRequest::Partition& part = out.partitions.emplace_back();
-      part.topic_id.bytes = t.topic_id.bytes;
+      part.topic_id = t.topic_id;
       part.partition = p.partition_index;
       part.leader_epoch = p.leader_epoch;
       part.partition_epoch = p.partition_epoch;
@@ -64,16 +64,16 @@ metadata::AlterPartitionRequest from_wire(const protocol::AlterPartitionRequest&
 
 protocol::AlterPartitionResponse to_wire(const metadata::AlterPartitionReply& reply) {
   protocol::AlterPartitionResponse out;
-  out.error_code = static_cast<int16_t>(reply.error);
+  out.error_code = protocol::to_int(reply.error);
   for (const auto& p : reply.partitions) {
-    if (out.topics.empty() || out.topics.back().topic_id.bytes != p.topic_id.bytes) {
+    if (out.topics.empty() || out.topics.back().topic_id != p.topic_id) {
       protocol::AlterPartitionResponse::TopicData t;
-      t.topic_id.bytes = p.topic_id.bytes;
+      t.topic_id = p.topic_id;
       out.topics.push_back(std::move(t));
     }
     protocol::AlterPartitionResponse::PartitionData pd;
     pd.partition_index = p.partition;
-    pd.error_code = static_cast<int16_t>(p.error);
+    pd.error_code = protocol::to_int(p.error);
     pd.leader_id = p.leader;
     pd.leader_epoch = p.leader_epoch;
     pd.isr = p.isr;
@@ -89,7 +89,7 @@ metadata::AlterPartitionReply from_wire(const protocol::AlterPartitionResponse& 
   for (const auto& t : resp.topics) {
     for (const auto& p : t.partitions) {
       metadata::AlterPartitionReply::Partition& part = out.partitions.emplace_back();
-      part.topic_id.bytes = t.topic_id.bytes;
+      part.topic_id = t.topic_id;
       part.partition = p.partition_index;
       part.error = static_cast<ErrorCode>(p.error_code);
       part.leader = p.leader_id;
@@ -175,7 +175,7 @@ void AlterPartitionManager::send(std::vector<Proposal> round) {
   const metadata::BrokerRegistration* self = image->broker(options_.node_id);
   req.broker_epoch = self != nullptr ? self->epoch : -1;
   // Answers go back by (topic id, partition).
-  std::map<std::pair<std::array<uint8_t, 16>, int32_t>, TopicPartition> by_id;
+  std::map<std::pair<Uuid, int32_t>, TopicPartition> by_id;
   std::vector<Proposal> unknown;
   for (Proposal& p : round) {
     const metadata::TopicImage* topic = image->topic(p.tp.topic);
@@ -192,7 +192,7 @@ void AlterPartitionManager::send(std::vector<Proposal> round) {
       const metadata::BrokerRegistration* b = image->broker(r);
       part.new_isr.push_back({r, b != nullptr ? b->epoch : -1});
     }
-    by_id[{topic->id.bytes, p.tp.partition}] = p.tp;
+    by_id[{topic->id, p.tp.partition}] = p.tp;
   }
   auto fail = [&](const TopicPartition& tp) {
     if (auto partition = options_.replicas->get_partition(tp)) {
@@ -209,25 +209,23 @@ void AlterPartitionManager::send(std::vector<Proposal> round) {
   if (req.partitions.empty()) return;
   Result<metadata::AlterPartitionReply> reply = call_controller(req);
   if (!reply.is_ok() || reply->error != ErrorCode::kNone) {
-    spdlog::info(
-        "AlterPartition of {} partitions: {}", req.partitions.size(),
-        reply.is_ok()
-            ? std::string(protocol::error_name(static_cast<protocol::ErrorCode>(reply->error)))
-            : reply.status().to_string());
+    spdlog::info("AlterPartition of {} partitions: {}", req.partitions.size(),
+                 reply.is_ok() ? std::string(protocol::error_name(reply->error))
+                               : reply.status().to_string());
     backoff();
     for (const auto& [key, tp] : by_id) fail(tp);
     return;
   }
   bool any_failed = false;
   for (const auto& p : reply->partitions) {
-    auto it = by_id.find({p.topic_id.bytes, p.partition});
+    auto it = by_id.find({p.topic_id, p.partition});
     if (it == by_id.end()) continue;
     auto partition = options_.replicas->get_partition(it->second);
     if (!partition) continue;
     if (p.error != ErrorCode::kNone) {
       any_failed = true;
       spdlog::info("AlterPartition {}-{}: {}", it->second.topic, it->second.partition,
-                   protocol::error_name(static_cast<protocol::ErrorCode>(p.error)));
+                   protocol::error_name(p.error));
       continue;
     }
     spdlog::info("partition {}-{}: ISR now [{}] at partition epoch {}", it->second.topic,

@@ -41,7 +41,7 @@ class AlterPartitionManager {
  public:
   struct Options {
     int32_t node_id = -1;
-    metadata::Uuid incarnation;  // this broker's registration (the channel's principal)
+    Uuid incarnation;  // this broker's registration (the channel's principal)
     metadata::MetadataService* metadata = nullptr;
     controller::QuorumController* quorum = nullptr;
     // Runs `fn` on this node's controller thread and waits for it.

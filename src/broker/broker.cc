@@ -93,7 +93,8 @@ Result<std::unique_ptr<Broker>> Broker::open(BrokerConfig config,
   return b;
 }
 
-Status Broker::open_metadata(const std::vector<VoterSpec>& voters, const std::string& cluster_id) {
+Status Broker::open_metadata(const std::map<NodeId, raft::PeerAddress>& voters,
+                             const std::string& cluster_id) {
   if (voters.size() <= 1) {
     metadata::MetadataStore::Options mo;
     mo.dir = config_.metadata_log_dir() + "/" + kMetadataDirName;
@@ -109,7 +110,7 @@ Status Broker::open_metadata(const std::vector<VoterSpec>& voters, const std::st
   }
   controller::QuorumControllerOptions qo;
   qo.raft.id = NodeId(config_.node_id());
-  for (const auto& v : voters) qo.raft.voters[NodeId(v.id)] = raft::PeerAddress{v.host, v.port};
+  qo.raft.voters = voters;
   qo.raft.data_dir = config_.metadata_log_dir() + "/" + kQuorumMetadataDirName;
   qo.cluster = cluster_settings(cluster_id);
   qo.raft.transport.cluster_id = cluster_id;
@@ -195,7 +196,8 @@ std::string Broker::not_ready_reason() const {
 Status Broker::open_components() {
   auto start = std::chrono::steady_clock::now();
   int32_t node_id = config_.node_id();
-  EDDY_ASSIGN_OR_RETURN(auto voters, parse_voters(config_.get_string("controller.quorum.voters")));
+  // Validated when the config was loaded.
+  const std::map<NodeId, raft::PeerAddress> voters = config_.quorum_voters();
   // A cluster's nodes share the cluster id that `eddyd format` wrote; a single node makes its
   // own on first start.
   EDDY_ASSIGN_OR_RETURN(MetaProperties meta,
@@ -443,7 +445,7 @@ Status Broker::open_components() {
 metadata::BrokerRegistration Broker::self_registration() const {
   metadata::BrokerRegistration reg;
   reg.id = config_.node_id();
-  reg.incarnation = metadata::Uuid::random();
+  reg.incarnation = Uuid::random();
   for (const auto& l : config_.advertised_listeners()) {
     std::string host = l.host;
     if (host.empty() || host == "0.0.0.0" || host == "::") host = local_host_name();

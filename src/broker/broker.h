@@ -30,6 +30,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -99,7 +100,8 @@ class Broker {
   void set_not_ready(std::string reason);
   std::string not_ready_reason() const;
   Status open_components();
-  Status open_metadata(const std::vector<VoterSpec>& voters, const std::string& cluster_id);
+  Status open_metadata(const std::map<NodeId, raft::PeerAddress>& voters,
+                       const std::string& cluster_id);
   metadata::BrokerRegistration self_registration() const;
   // broker.session.timeout.ms, unclean.leader.election.enable, leader.imbalance.* of the config.
   metadata::ClusterSettings cluster_settings(const std::string& cluster_id) const;

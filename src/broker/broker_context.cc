@@ -17,7 +17,7 @@ void BrokerContext::commit(metadata::MetadataService::Plan plan, bool validate_o
     (*shared_done)(store->commit(plan, validate_only));
   };
   task.drop = [shared_done] {
-    (*shared_done)(metadata::ControllerResult::error(metadata::ErrorCode::kUnknownServerError,
+    (*shared_done)(metadata::ControllerResult::error(protocol::ErrorCode::kUnknownServerError,
                                                      "controller queue is full or stopping"));
   };
   controller_queue->submit(std::move(task));
@@ -38,7 +38,7 @@ void BrokerContext::create_topic(metadata::CreateTopicSpec spec,
         }));
   };
   task.drop = [shared_done] {
-    (*shared_done)(metadata::ControllerResult::error(metadata::ErrorCode::kUnknownServerError,
+    (*shared_done)(metadata::ControllerResult::error(protocol::ErrorCode::kUnknownServerError,
                                                      "controller queue is full or stopping"));
   };
   controller_queue->submit(std::move(task));

@@ -129,14 +129,14 @@ Status BrokerLifecycle::send_registration(int32_t controller_id) {
   if (controller_id == reg.broker_id) {
     metadata::BrokerRegistrationReply reply;
     options_.on_controller_thread([&] { reply = options_.quorum->register_broker(reg); });
-    error = static_cast<int16_t>(reply.result.code);
+    error = protocol::to_int(reply.result.code);
     epoch = reply.broker_epoch;
   } else {
     EDDY_ASSIGN_OR_RETURN(client::Connection * conn, channel_.connection());
     protocol::BrokerRegistrationRequest req;
     req.broker_id = reg.broker_id;
     req.cluster_id = reg.cluster_id;
-    req.incarnation_id.bytes = reg.incarnation.bytes;
+    req.incarnation_id = reg.incarnation;
     for (const auto& e : reg.endpoints) {
       protocol::BrokerRegistrationRequest::Listener l;
       l.name = e.listener;
@@ -177,7 +177,7 @@ Status BrokerLifecycle::send_heartbeat(int32_t controller_id) {
   if (controller_id == self) {
     metadata::BrokerHeartbeatReply reply;
     options_.on_controller_thread([&] { reply = options_.quorum->heartbeat(hb); });
-    error = static_cast<int16_t>(reply.result.code);
+    error = protocol::to_int(reply.result.code);
     fenced = reply.is_fenced;
     should_shut_down = reply.should_shut_down;
   } else {

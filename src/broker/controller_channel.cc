@@ -29,7 +29,7 @@ Result<Bytes> with_client_id(ByteSpan frame, const std::string& client_id) {
 }  // namespace
 
 ControllerChannel::ControllerChannel(metadata::MetadataService* metadata, int32_t node_id,
-                                     const metadata::Uuid& incarnation, int timeout_ms)
+                                     const Uuid& incarnation, int timeout_ms)
     : metadata_(metadata),
       principal_(std::string(kPrincipalPrefix) + std::to_string(node_id) + "/" +
                  incarnation.to_base64()),
@@ -42,7 +42,7 @@ bool ControllerChannel::is_broker_principal(const std::optional<std::string>& cl
   size_t slash = rest.find('/');
   if (slash == std::string::npos) return false;
   auto id = metadata::parse_config_long(rest.substr(0, slash));
-  auto incarnation = metadata::Uuid::from_base64(rest.substr(slash + 1));
+  auto incarnation = Uuid::from_base64(rest.substr(slash + 1));
   if (!id || !incarnation) return false;
   auto it = image.brokers().find(static_cast<int32_t>(*id));
   return it != image.brokers().end() && it->second.incarnation == *incarnation;
@@ -76,7 +76,7 @@ Result<Bytes> ControllerChannel::forward(ByteSpan frame, int16_t api_key, int16_
 
 metadata::ControllerResult ControllerChannel::create_topic(const metadata::CreateTopicSpec& spec) {
   using metadata::ControllerResult;
-  using metadata::ErrorCode;
+  using protocol::ErrorCode;
   protocol::CreateTopicsRequest req;
   protocol::CreateTopicsRequest::CreatableTopic t;
   t.name = spec.name;
@@ -103,7 +103,7 @@ metadata::ControllerResult ControllerChannel::create_topic(const metadata::Creat
         "CreateTopics answered for " + std::to_string(resp->topics.size()) + " topics, not 1");
   }
   const auto& r = resp->topics.front();
-  if (r.error_code == 0 || r.error_code == static_cast<int16_t>(ErrorCode::kTopicAlreadyExists)) {
+  if (r.error_code == 0 || r.error_code == protocol::to_int(ErrorCode::kTopicAlreadyExists)) {
     return ControllerResult{};
   }
   return ControllerResult::error(static_cast<ErrorCode>(r.error_code),

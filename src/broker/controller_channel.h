@@ -26,8 +26,8 @@ namespace eddy::broker {
 
 class ControllerChannel {
  public:
-  ControllerChannel(metadata::MetadataService* metadata, int32_t node_id,
-                    const metadata::Uuid& incarnation, int timeout_ms);
+  ControllerChannel(metadata::MetadataService* metadata, int32_t node_id, const Uuid& incarnation,
+                    int timeout_ms);
 
   // This broker's principal, the client id of what it forwards.
   const std::string& principal() const { return principal_; }

@@ -9,8 +9,8 @@
 #include <map>
 #include <optional>
 
+#include "common/uuid.h"
 #include "metadata/config_def.h"
-#include "metadata/uuid.h"
 
 namespace eddy::broker {
 namespace {
@@ -111,14 +111,14 @@ Result<MetaProperties> ensure_meta_properties(const std::vector<std::string>& lo
         "the log dirs are not formatted for a cluster: give every node the same cluster id with "
         "`eddyd format --cluster-id ID --config FILE` (`eddyd random-uuid` makes one)");
   }
-  MetaProperties out{cluster_id.value_or(metadata::Uuid::random().to_base64()), node_id};
+  MetaProperties out{cluster_id.value_or(Uuid::random().to_base64()), node_id};
   for (const auto& dir : missing) EDDY_RETURN_IF_ERROR(write_meta_properties(dir, out));
   return out;
 }
 
 Status format_storage(const std::vector<std::string>& dirs, int32_t node_id,
                       const std::string& cluster_id) {
-  auto parsed = metadata::Uuid::from_base64(cluster_id);
+  auto parsed = Uuid::from_base64(cluster_id);
   if (!parsed || parsed->is_zero()) {
     return invalid_argument(
         "cluster id '" + cluster_id +

@@ -158,7 +158,7 @@ Status ReplicaFetcherManager::Fetcher::fetch_once(const std::map<TopicPartition,
     if (req.topics.empty() || req.topics.back().topic != tp.topic) {
       protocol::FetchRequest::FetchTopic t;
       t.topic = tp.topic;
-      t.topic_id.bytes = topic->id.bytes;
+      t.topic_id = topic->id;
       req.topics.push_back(std::move(t));
     }
     protocol::FetchRequest::FetchPartition fp;
@@ -186,7 +186,7 @@ Status ReplicaFetcherManager::Fetcher::fetch_once(const std::map<TopicPartition,
     std::string name = t.topic;
     if (!t.topic_id.is_zero()) {
       for (const auto& [n, topic] : image->topics()) {
-        if (topic->id.bytes == t.topic_id.bytes) name = n;
+        if (topic->id == t.topic_id) name = n;
       }
     }
     for (const auto& pd : t.partitions) {

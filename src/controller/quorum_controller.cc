@@ -9,7 +9,7 @@
 namespace eddy::controller {
 
 using metadata::ControllerResult;
-using metadata::ErrorCode;
+using protocol::ErrorCode;
 
 QuorumController::QuorumController(QuorumControllerOptions options)
     : options_(std::move(options)),
@@ -55,7 +55,7 @@ void QuorumController::add_listener(Listener listener) {
 
 ControllerResult QuorumController::not_controller() const {
   int32_t leader = leader_.load();
-  return ControllerResult::error(ErrorCode::kNotController,
+  return ControllerResult::error(protocol::ErrorCode::kNotController,
                                  leader < 0
                                      ? "no active controller is known"
                                      : "the active controller is node " + std::to_string(leader));
@@ -71,7 +71,7 @@ ControllerResult QuorumController::commit(const Plan& plan, bool validate_only) 
   // reach the replicated log, where every node would have to skip it.
   metadata::MetadataImage check(*before);
   if (Status s = check.apply_batch(batch); !s) {
-    return ControllerResult::error(ErrorCode::kUnknownServerError,
+    return ControllerResult::error(protocol::ErrorCode::kUnknownServerError,
                                    "controller emitted records that do not apply: " + s.message());
   }
   // RaftNode answers every proposal within its request timeout.
@@ -80,13 +80,14 @@ ControllerResult QuorumController::commit(const Plan& plan, bool validate_only) 
     if (done.status().code() == StatusCode::kUnavailable) return not_controller();
     if (done.status().code() == StatusCode::kTimeout) {
       return ControllerResult::error(
-          ErrorCode::kRequestTimedOut,
+          protocol::ErrorCode::kRequestTimedOut,
           "metadata change not committed in time (it may still be): " + done.status().message());
     }
-    return ControllerResult::error(ErrorCode::kUnknownServerError, done.status().to_string());
+    return ControllerResult::error(protocol::ErrorCode::kUnknownServerError,
+                                   done.status().to_string());
   }
   if (!done->result.empty()) {
-    return ControllerResult::error(ErrorCode::kUnknownServerError, done->result);
+    return ControllerResult::error(protocol::ErrorCode::kUnknownServerError, done->result);
   }
   return r;
 }
@@ -158,7 +159,7 @@ metadata::AlterPartitionReply QuorumController::alter_partition(
     const metadata::AlterPartitionRequest& req) {
   metadata::AlterPartitionReply reply;
   if (!ready_.load()) {
-    reply.error = metadata::ErrorCode::kNotController;
+    reply.error = protocol::ErrorCode::kNotController;
     return reply;
   }
   ControllerResult r =

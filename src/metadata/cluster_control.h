@@ -102,21 +102,21 @@ struct AlterPartitionReply {
   struct Partition {
     Uuid topic_id;
     int32_t partition = 0;
-    ErrorCode error = ErrorCode::kNone;
+    protocol::ErrorCode error = protocol::ErrorCode::kNone;
     // The partition's state once the change applies (on NONE).
     int32_t leader = kNoLeader;
     std::vector<int32_t> isr;
     int32_t leader_epoch = 0;
     int32_t partition_epoch = 0;
   };
-  ErrorCode error = ErrorCode::kNone;  // request-level: STALE_BROKER_EPOCH
+  protocol::ErrorCode error = protocol::ErrorCode::kNone;  // request-level: STALE_BROKER_EPOCH
   std::vector<Partition> partitions;
 };
 
 struct ElectionResult {
   std::string topic;
   int32_t partition = 0;
-  ErrorCode error = ErrorCode::kNone;
+  protocol::ErrorCode error = protocol::ErrorCode::kNone;
   std::string message;
 };
 

@@ -9,7 +9,7 @@
 namespace eddy::metadata {
 namespace {
 
-using E = ErrorCode;
+using E = protocol::ErrorCode;
 
 // A new partition's ISR is its active replicas and its leader the first of them, as Kafka's
 // buildPartitionRegistration: a fenced or shutting-down broker named in a manual assignment
@@ -159,7 +159,7 @@ ControllerResult check_assignment(const MetadataImage& image, const std::vector<
 ControllerResult Controller::create_topic(const MetadataImage& image, const CreateTopicSpec& spec,
                                           pb::MetadataBatch* out) const {
   if (Status s = validate_topic_name(spec.name); !s) {
-    return ControllerResult::error(E::kInvalidTopic, s.message());
+    return ControllerResult::error(E::kInvalidTopicException, s.message());
   }
   if (image.topic(spec.name) != nullptr) {
     return ControllerResult::error(E::kTopicAlreadyExists,
@@ -167,7 +167,8 @@ ControllerResult Controller::create_topic(const MetadataImage& image, const Crea
   }
   if (auto other = colliding_topic(image, spec.name)) {
     return ControllerResult::error(
-        E::kInvalidTopic, "Topic '" + spec.name + "' collides with existing topic: " + *other);
+        E::kInvalidTopicException,
+        "Topic '" + spec.name + "' collides with existing topic: " + *other);
   }
   std::vector<std::vector<int32_t>> replicas;
   if (!spec.assignments.empty()) {

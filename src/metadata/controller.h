@@ -16,48 +16,18 @@
 #include "metadata/metadata.pb.h"
 #include "metadata/metadata_image.h"
 #include "metadata/topic_config.h"
+#include "protocol/errors.h"
 
 namespace eddy::metadata {
 
-// The Kafka error codes the controller can answer with (numbers as on the wire, so the broker
-// passes them through unchanged). The cluster decisions' codes are in docs/controller.md.
-enum class ErrorCode : int16_t {
-  kNone = 0,
-  kUnknownServerError = -1,
-  kUnknownTopicOrPartition = 3,
-  kNotLeaderOrFollower = 6,
-  kRequestTimedOut = 7,
-  kInvalidTopic = 17,
-  kTopicAlreadyExists = 36,
-  kInvalidPartitions = 37,
-  kInvalidReplicationFactor = 38,
-  kInvalidReplicaAssignment = 39,
-  kInvalidConfig = 40,
-  kNotController = 41,
-  kInvalidRequest = 42,
-  kPolicyViolation = 44,
-  kKafkaStorageError = 56,
-  kTopicDeletionDisabled = 73,
-  kFencedLeaderEpoch = 74,
-  kStaleBrokerEpoch = 77,
-  kPreferredLeaderNotAvailable = 80,
-  kEligibleLeadersNotAvailable = 83,
-  kElectionNotNeeded = 84,
-  kNoReassignmentInProgress = 85,
-  kThrottlingQuotaExceeded = 89,
-  kInvalidUpdateVersion = 95,
-  kUnknownTopicId = 100,
-  kDuplicateBrokerRegistration = 101,
-  kBrokerIdNotRegistered = 102,
-  kInconsistentClusterId = 104,
-  kIneligibleReplica = 107,
-};
-
+// A decision's outcome: Kafka's error code (protocol::ErrorCode, the one enum every layer uses,
+// so the broker puts it on the wire as is) and a message. The cluster decisions' codes are in
+// docs/controller.md.
 struct ControllerResult {
-  ErrorCode code = ErrorCode::kNone;
+  protocol::ErrorCode code = protocol::ErrorCode::kNone;
   std::string message;
-  bool ok() const { return code == ErrorCode::kNone; }
-  static ControllerResult error(ErrorCode c, std::string m) { return {c, std::move(m)}; }
+  bool ok() const { return code == protocol::ErrorCode::kNone; }
+  static ControllerResult error(protocol::ErrorCode c, std::string m) { return {c, std::move(m)}; }
 };
 
 struct ControllerDefaults {

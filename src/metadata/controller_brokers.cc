@@ -7,7 +7,7 @@
 namespace eddy::metadata {
 namespace {
 
-using E = ErrorCode;
+using E = protocol::ErrorCode;
 
 void add_fence(const BrokerRegistration& b, bool fenced, pb::MetadataBatch* out) {
   if (fenced) {

@@ -9,7 +9,7 @@
 namespace eddy::metadata {
 namespace {
 
-using E = ErrorCode;
+using E = protocol::ErrorCode;
 
 bool contains(const std::vector<int32_t>& v, int32_t x) {
   return std::find(v.begin(), v.end(), x) != v.end();

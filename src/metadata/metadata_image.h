@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "common/status.h"
+#include "common/uuid.h"
 #include "metadata/metadata.pb.h"
-#include "metadata/uuid.h"
 
 namespace eddy::metadata {
 

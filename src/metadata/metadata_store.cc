@@ -52,12 +52,12 @@ ControllerResult MetadataStore::commit(const Plan& plan, bool validate_only) {
   // the log where it would stop every later start-up.
   auto next = std::make_shared<MetadataImage>(*before);
   if (Status s = next->apply_batch(batch); !s) {
-    return ControllerResult::error(ErrorCode::kUnknownServerError,
+    return ControllerResult::error(protocol::ErrorCode::kUnknownServerError,
                                    "controller emitted records that do not apply: " + s.message());
   }
   auto offset = log_->append(batch);
   if (!offset) {
-    return ControllerResult::error(ErrorCode::kKafkaStorageError,
+    return ControllerResult::error(protocol::ErrorCode::kKafkaStorageError,
                                    "metadata log append failed: " + offset.status().message());
   }
   next->set_last_offset(*offset);

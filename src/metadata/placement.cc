@@ -43,13 +43,13 @@ ControllerResult place_replicas(const MetadataImage& image, int32_t count,
                                 int16_t replication_factor,
                                 std::vector<std::vector<int32_t>>* out) {
   if (replication_factor <= 0) {
-    return ControllerResult::error(ErrorCode::kInvalidReplicationFactor,
+    return ControllerResult::error(protocol::ErrorCode::kInvalidReplicationFactor,
                                    "Replication factor must be larger than 0.");
   }
   std::vector<Candidate> brokers = rack_alternated(image);
   const size_t n = brokers.size();
   if (static_cast<size_t>(replication_factor) > n) {
-    return ControllerResult::error(ErrorCode::kInvalidReplicationFactor,
+    return ControllerResult::error(protocol::ErrorCode::kInvalidReplicationFactor,
                                    "Replication factor: " + std::to_string(replication_factor) +
                                        " larger than available brokers: " + std::to_string(n) +
                                        ".");

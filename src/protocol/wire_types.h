@@ -1,8 +1,9 @@
 #pragma once
-// Small value types that the generated message structs hold: Uuid, the unknown tagged fields of a
+// Small value types that the generated message structs hold: the unknown tagged fields of a
 // flexible struct (kept so that a message we only pass through keeps every tag), FileSlice and
 // Records, the payload of Produce and Fetch, which is bytes in memory or ranges of segment files
-// that the broker sends with sendfile.
+// that the broker sends with sendfile. Uuid fields are eddy::Uuid (common/uuid.h), the one type
+// the metadata and the broker use too.
 
 #include <algorithm>
 #include <array>
@@ -12,20 +13,9 @@
 #include <vector>
 
 #include "common/bytes.h"
+#include "common/uuid.h"
 
 namespace eddy::protocol {
-
-struct Uuid {
-  std::array<uint8_t, 16> bytes{};
-
-  bool is_zero() const {
-    for (uint8_t b : bytes) {
-      if (b != 0) return false;
-    }
-    return true;
-  }
-  bool operator==(const Uuid&) const = default;
-};
 
 // A tagged field whose tag this version does not know. Re-emitted unchanged on encode.
 struct RawTaggedField {

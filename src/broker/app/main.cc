@@ -33,7 +33,7 @@
 #include "broker/logging.h"
 #include "broker/meta_properties.h"
 #include "common/build_info.h"
-#include "metadata/uuid.h"
+#include "common/uuid.h"
 
 namespace {
 
@@ -104,7 +104,7 @@ int main(int argc, char** argv) {
   }
   if (command == "random-uuid") {
     if (argc != 2) return usage();
-    std::printf("%s\n", eddy::metadata::Uuid::random().to_base64().c_str());
+    std::printf("%s\n", eddy::Uuid::random().to_base64().c_str());
     return 0;
   }
   for (int i = first; i < argc; ++i) {

@@ -92,22 +92,15 @@ Result<std::vector<ListenerSpec>> parse_listeners(std::string_view key, std::str
   return out;
 }
 
-Result<std::vector<VoterSpec>> parse_voters(std::string_view value) {
-  std::vector<VoterSpec> out;
-  for (const auto& item : metadata::split_config_list(value)) {
-    auto bad = invalid_argument("config key 'controller.quorum.voters': entry '" + item +
-                                "' is not id@host:port");
-    size_t at = item.find('@');
-    size_t colon = item.rfind(':');
-    if (at == std::string::npos || colon == std::string::npos || colon < at) return bad;
-    auto id = metadata::parse_config_long(item.substr(0, at));
-    if (!id || *id < 0 || *id > std::numeric_limits<int32_t>::max()) return bad;
-    auto port = parse_port("controller.quorum.voters", item.substr(colon + 1));
-    if (!port) return port.status();
-    out.push_back({static_cast<int32_t>(*id), item.substr(at + 1, colon - at - 1), *port});
-  }
-  return out;
+namespace {
+
+// Empty means a single node with a local metadata log; anything else is a Raft quorum.
+Result<std::map<NodeId, raft::PeerAddress>> parse_voters_value(const std::string& value) {
+  if (metadata::split_config_list(value).empty()) return std::map<NodeId, raft::PeerAddress>();
+  return raft::parse_quorum_voters(value);
 }
+
+}  // namespace
 
 Status BrokerConfig::set(std::string_view name, std::string value) {
   const ConfigDef* def = find_broker_config(name);
@@ -132,11 +125,10 @@ Status BrokerConfig::validate_all() const {
   }
   EDDY_RETURN_IF_ERROR(
       parse_listeners("admin.listeners", get_string("admin.listeners"), "http").status());
-  EDDY_ASSIGN_OR_RETURN(auto voters, parse_voters(get_string("controller.quorum.voters")));
+  EDDY_ASSIGN_OR_RETURN(auto voters, parse_voters_value(get_string("controller.quorum.voters")));
   // A single voter must be this node; in a quorum this node must be one of the voters (broker-only
   // nodes, which follow the metadata without voting, are not served yet: process.roles).
-  bool self_is_voter = false;
-  for (const auto& v : voters) self_is_voter = self_is_voter || v.id == node_id();
+  bool self_is_voter = voters.contains(NodeId(node_id()));
   {
     auto roles = get_list("process.roles");
     std::sort(roles.begin(), roles.end());
@@ -267,6 +259,11 @@ std::vector<ListenerSpec> BrokerConfig::advertised_listeners() const {
   if (!adv || adv->empty()) return listeners();
   auto l = parse_listeners("advertised.listeners", *adv);
   return l ? *l : std::vector<ListenerSpec>{};
+}
+
+std::map<NodeId, raft::PeerAddress> BrokerConfig::quorum_voters() const {
+  auto v = parse_voters_value(get_string("controller.quorum.voters"));
+  return v ? *v : std::map<NodeId, raft::PeerAddress>{};
 }
 
 std::vector<ListenerSpec> BrokerConfig::admin_listeners() const {

@@ -16,6 +16,7 @@
 
 #include "common/status.h"
 #include "metadata/config_def.h"
+#include "raft/transport/peer_address.h"
 
 namespace eddy::broker {
 
@@ -33,14 +34,6 @@ struct ListenerSpec {
 // Kafka listeners name PLAINTEXT (and must not be empty); admin listeners name http (empty: off).
 Result<std::vector<ListenerSpec>> parse_listeners(std::string_view key, std::string_view value,
                                                   std::string_view protocol = "PLAINTEXT");
-
-// A controller.quorum.voters entry "id@host:port".
-struct VoterSpec {
-  int32_t id = -1;
-  std::string host;
-  uint16_t port = 0;
-};
-Result<std::vector<VoterSpec>> parse_voters(std::string_view value);
 
 class BrokerConfig {
  public:
@@ -79,6 +72,8 @@ class BrokerConfig {
   std::vector<ListenerSpec> advertised_listeners() const;
   // admin.listeners: the HTTP endpoints of /metrics, /health and /ready (none when empty).
   std::vector<ListenerSpec> admin_listeners() const;
+  // controller.quorum.voters (raft::parse_quorum_voters); empty when unset: a single node.
+  std::map<NodeId, raft::PeerAddress> quorum_voters() const;
   std::vector<std::string> log_dirs() const { return get_list("log.dirs"); }
   // metadata.log.dir, or the first log dir.
   std::string metadata_log_dir() const;

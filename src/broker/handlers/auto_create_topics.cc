@@ -14,11 +14,11 @@ namespace {
 
 using protocol::ErrorCode;
 
-ErrorCode refusal_of(metadata::ErrorCode code) {
+ErrorCode refusal_of(ErrorCode code) {
   switch (code) {
-    case metadata::ErrorCode::kThrottlingQuotaExceeded:
+    case ErrorCode::kThrottlingQuotaExceeded:
       return ErrorCode::kLeaderNotAvailable;
-    case metadata::ErrorCode::kInvalidTopic:
+    case ErrorCode::kInvalidTopicException:
       return ErrorCode::kInvalidTopicException;
     default:
       return ErrorCode::kUnknownTopicOrPartition;
@@ -55,7 +55,7 @@ void create_each(const BrokerContext& ctx, const std::vector<std::string>& names
                   },
                   QuotaMode::kStrict, /*validate_only=*/false, &throttle_ms));
     // TOPIC_ALREADY_EXISTS: a concurrent create won, and the topic is there to describe.
-    if (!r.ok() && r.code != metadata::ErrorCode::kTopicAlreadyExists) {
+    if (!r.ok() && r.code != ErrorCode::kTopicAlreadyExists) {
       (*refused)[name] = refusal_of(r.code);
     }
   }

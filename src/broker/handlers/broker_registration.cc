@@ -31,7 +31,7 @@ void register_broker_registration(HandlerRegistry& registry, const BrokerContext
         metadata::BrokerRegistrationRequest r;
         r.broker_id = req.broker_id;
         r.cluster_id = req.cluster_id;
-        r.incarnation.bytes = req.incarnation_id.bytes;
+        r.incarnation = req.incarnation_id;
         for (const auto& l : req.listeners) {
           r.endpoints.push_back({l.name, l.host, l.port, l.security_protocol});
         }

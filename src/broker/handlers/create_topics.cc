@@ -113,7 +113,7 @@ CreateTopicsResponse::CreatableTopicResult create_one(const BrokerContext& ctx,
     out.error_message = std::move(offline);
     return out;
   }
-  out.topic_id.bytes = created->id.bytes;
+  out.topic_id = created->id;
   out.num_partitions = static_cast<int32_t>(created->partitions.size());
   out.replication_factor = created->partitions.empty()
                                ? 0

@@ -22,9 +22,8 @@ void register_offset_for_leader_epoch(HandlerRegistry& registry, const BrokerCon
 void register_data_handlers(HandlerRegistry& registry, const BrokerContext& context);
 
 // A topic named by id (Produce v13+, Fetch v13+): its name, or nullopt when unknown.
-std::optional<std::string> topic_name_for_id(const metadata::MetadataImage& image,
-                                             const protocol::Uuid& id);
+std::optional<std::string> topic_name_for_id(const metadata::MetadataImage& image, const Uuid& id);
 // The wire id of a topic (zero when unknown).
-protocol::Uuid topic_id_for_name(const metadata::MetadataImage& image, const std::string& name);
+Uuid topic_id_for_name(const metadata::MetadataImage& image, const std::string& name);
 
 }  // namespace eddy::broker

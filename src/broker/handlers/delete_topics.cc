@@ -20,7 +20,7 @@ using protocol::DeleteTopicsResponse;
 
 DeleteTopicsResponse::DeletableTopicResult delete_one(const BrokerContext& ctx,
                                                       const std::optional<std::string>& name,
-                                                      const protocol::Uuid& id) {
+                                                      const Uuid& id) {
   DeleteTopicsResponse::DeletableTopicResult out;
   out.name = name;
   out.topic_id = id;
@@ -33,11 +33,9 @@ DeleteTopicsResponse::DeletableTopicResult delete_one(const BrokerContext& ctx,
       return out;
     }
   } else {
-    metadata::Uuid uid;
-    uid.bytes = id.bytes;
     // Held while `t` is read: a newer image may replace it meanwhile.
     const auto image = ctx.metadata->image();
-    const metadata::TopicImage* t = image->topic_by_id(uid);
+    const metadata::TopicImage* t = image->topic_by_id(id);
     if (id.is_zero() || t == nullptr) {
       out.error_code = error_code(protocol::ErrorCode::kUnknownTopicId);
       out.error_message = "unknown topic id";
@@ -52,7 +50,7 @@ DeleteTopicsResponse::DeletableTopicResult delete_one(const BrokerContext& ctx,
     return out;
   }
   if (const auto image = ctx.metadata->image(); const auto* t = image->topic(topic)) {
-    out.topic_id.bytes = t->id.bytes;
+    out.topic_id = t->id;
   }
   metadata::ControllerResult r = ctx.metadata->commit(
       [&](const metadata::MetadataImage& image, metadata::pb::MetadataBatch* batch) {

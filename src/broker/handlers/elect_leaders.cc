@@ -51,7 +51,7 @@ ElectLeadersResponse elect(const BrokerContext& ctx, const ElectLeadersRequest& 
     // Nothing was elected (not the controller any more, or the commit failed): every partition
     // answers the commit's error, so the client retries them.
     for (auto& res : results) {
-      if (res.error == metadata::ErrorCode::kNone) {
+      if (res.error == protocol::ErrorCode::kNone) {
         res.error = r.code;
         res.message = r.message;
       }
@@ -65,7 +65,7 @@ ElectLeadersResponse elect(const BrokerContext& ctx, const ElectLeadersRequest& 
     ElectLeadersResponse::PartitionResult pr;
     pr.partition_id = res.partition;
     pr.error_code = error_code(res.error);
-    if (res.error == metadata::ErrorCode::kNone) {
+    if (res.error == protocol::ErrorCode::kNone) {
       pr.error_message = std::nullopt;
     } else if (!res.message.empty()) {
       pr.error_message = res.message;

@@ -180,7 +180,7 @@ void register_fetch(HandlerRegistry& registry, const BrokerContext& context) {
     {
       std::shared_ptr<const metadata::MetadataImage> image;
       if (version >= 13) image = ctx->metadata->image();
-      auto name_of = [&](const std::string& name, const protocol::Uuid& id) {
+      auto name_of = [&](const std::string& name, const Uuid& id) {
         return image ? topic_name_for_id(*image, id).value_or("") : name;
       };
       for (const auto& t : req->topics) {

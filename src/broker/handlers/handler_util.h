@@ -174,9 +174,6 @@ std::vector<WireBroker> wire_brokers(const metadata::MetadataImage& image,
   return out;
 }
 
-// A controller error as the Kafka code that goes on the wire (the numbers are Kafka's).
-inline int16_t error_code(metadata::ErrorCode e) { return static_cast<int16_t>(e); }
-
 inline int16_t error_code(protocol::ErrorCode e) { return protocol::to_int(e); }
 
 // Registers the handler of a broker-to-controller API (AlterPartition, BrokerHeartbeat,

@@ -28,12 +28,6 @@ using protocol::ErrorCode;
 using protocol::MetadataRequest;
 using protocol::MetadataResponse;
 
-protocol::Uuid to_wire(const metadata::Uuid& id) {
-  protocol::Uuid u;
-  u.bytes = id.bytes;
-  return u;
-}
-
 // `offline`: this node's offline replicas (ReplicaManager::offline_partitions). The replica is
 // listed in offline_replicas, as Kafka lists a replica in an offline log dir, so that clients and
 // `eddyctl cluster health` see it. A partition this node leads but could not open also answers
@@ -44,7 +38,7 @@ MetadataResponse::MetadataResponseTopic describe_topic(
     const std::map<TopicPartition, OfflineReplica>& offline) {
   MetadataResponse::MetadataResponseTopic out;
   out.name = t.name;
-  out.topic_id = to_wire(t.id);
+  out.topic_id = t.id;
   out.is_internal = metadata::is_internal_topic(t.name);
   for (const auto& p : t.partitions) {
     MetadataResponse::MetadataResponsePartition mp;
@@ -65,8 +59,8 @@ MetadataResponse::MetadataResponseTopic describe_topic(
   return out;
 }
 
-MetadataResponse::MetadataResponseTopic topic_error(std::optional<std::string> name,
-                                                    protocol::Uuid id, ErrorCode code) {
+MetadataResponse::MetadataResponseTopic topic_error(std::optional<std::string> name, Uuid id,
+                                                    ErrorCode code) {
   MetadataResponse::MetadataResponseTopic out;
   out.name = std::move(name);
   out.topic_id = id;
@@ -104,9 +98,7 @@ Response build(const BrokerContext& ctx, const MetadataRequest& req, int16_t ver
   for (const auto& rt : *req.topics) {
     if (!rt.name) {
       const metadata::TopicImage* t = nullptr;
-      metadata::Uuid id;
-      id.bytes = rt.topic_id.bytes;
-      if (!rt.topic_id.is_zero()) t = image->topic_by_id(id);
+      if (!rt.topic_id.is_zero()) t = image->topic_by_id(rt.topic_id);
       resp.topics.push_back(t ? describe(*t)
                               : topic_error(std::nullopt, rt.topic_id, ErrorCode::kUnknownTopicId));
       continue;

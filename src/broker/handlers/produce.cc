@@ -163,18 +163,15 @@ void append(const BrokerContext& ctx, std::shared_ptr<ProduceCall> call) {
 
 }  // namespace
 
-std::optional<std::string> topic_name_for_id(const metadata::MetadataImage& image,
-                                             const protocol::Uuid& id) {
-  metadata::Uuid mid;
-  mid.bytes = id.bytes;
-  const metadata::TopicImage* t = image.topic_by_id(mid);
+std::optional<std::string> topic_name_for_id(const metadata::MetadataImage& image, const Uuid& id) {
+  const metadata::TopicImage* t = image.topic_by_id(id);
   if (t == nullptr) return std::nullopt;
   return t->name;
 }
 
-protocol::Uuid topic_id_for_name(const metadata::MetadataImage& image, const std::string& name) {
-  protocol::Uuid id;
-  if (const metadata::TopicImage* t = image.topic(name)) id.bytes = t->id.bytes;
+Uuid topic_id_for_name(const metadata::MetadataImage& image, const std::string& name) {
+  Uuid id;
+  if (const metadata::TopicImage* t = image.topic(name)) id = t->id;
   return id;
 }
 

@@ -11,7 +11,7 @@ namespace eddy::broker {
 namespace {
 
 using metadata::ControllerResult;
-using metadata::ErrorCode;
+using protocol::ErrorCode;
 
 int64_t new_partitions(const metadata::pb::MetadataBatch& batch) {
   int64_t n = 0;

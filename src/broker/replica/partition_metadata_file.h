@@ -10,7 +10,7 @@
 #include <string>
 
 #include "common/status.h"
-#include "metadata/uuid.h"
+#include "common/uuid.h"
 
 namespace eddy::broker {
 
@@ -19,7 +19,7 @@ inline constexpr const char* kPartitionMetadataFile = "partition.metadata";
 // The topic id of the partition directory; nullopt when it has no partition.metadata (a log
 // created before topic ids were recorded, or by a single node without one). kCorruption when the
 // file does not parse.
-Result<std::optional<metadata::Uuid>> read_partition_topic_id(const std::string& partition_dir);
-Status write_partition_topic_id(const std::string& partition_dir, const metadata::Uuid& id);
+Result<std::optional<Uuid>> read_partition_topic_id(const std::string& partition_dir);
+Status write_partition_topic_id(const std::string& partition_dir, const Uuid& id);
 
 }  // namespace eddy::broker

@@ -289,8 +289,8 @@ Result<std::shared_ptr<Partition>> ReplicaManager::get_or_create_partition(
 }
 
 Status ReplicaManager::record_topic_id(const TopicPartition& tp, const log::PartitionLog& log,
-                                       const metadata::Uuid& topic_id) {
-  EDDY_ASSIGN_OR_RETURN(std::optional<metadata::Uuid> recorded, read_partition_topic_id(log.dir()));
+                                       const Uuid& topic_id) {
+  EDDY_ASSIGN_OR_RETURN(std::optional<Uuid> recorded, read_partition_topic_id(log.dir()));
   if (!recorded) return write_partition_topic_id(log.dir(), topic_id);
   if (*recorded == topic_id) return Status::ok();
   // Kafka's InconsistentTopicIdException: the log is another topic's of the same name (start-up

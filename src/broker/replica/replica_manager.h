@@ -169,7 +169,7 @@ class ReplicaManager {
   void checkpoint_loop();
   // Records the topic id in the partition's directory, or checks the one recorded there.
   static Status record_topic_id(const TopicPartition& tp, const log::PartitionLog& log,
-                                const metadata::Uuid& topic_id);
+                                const Uuid& topic_id);
 
   // The log dir holding a partition's log (its directory's parent).
   static std::string log_dir_of(const TopicPartition& tp, const log::PartitionLog& log);

@@ -12,10 +12,10 @@
 #include "broker/replica/replication_state.h"
 #include "common/bytes.h"
 #include "common/ids.h"
+#include "common/uuid.h"
 #include "log/log_config.h"
 #include "log/log_manager.h"
 #include "log/partition_log.h"
-#include "metadata/uuid.h"
 #include "protocol/records/batch_validator.h"
 
 namespace eddy::broker {
@@ -33,7 +33,7 @@ struct PartitionSettings {
   bool compacted = false;
   // The topic's id (zero: none known). Recorded in the partition's partition.metadata when its
   // replica is created; a log recording another id is not this topic's (partition_metadata_file.h).
-  metadata::Uuid topic_id;
+  Uuid topic_id;
 };
 
 // ---- Produce ----

@@ -12,7 +12,7 @@ namespace eddy::broker {
 
 std::optional<std::string> stray_reason(int32_t node_id, const metadata::MetadataImage& image,
                                         const TopicPartition& tp,
-                                        const std::optional<metadata::Uuid>& topic_id) {
+                                        const std::optional<Uuid>& topic_id) {
   const metadata::TopicImage* topic = image.topic(tp.topic);
   if (topic == nullptr) return std::string("its topic no longer exists");
   if (topic_id && *topic_id != topic->id) {

@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "broker/replica/replica_types.h"
+#include "common/uuid.h"
 #include "log/log_manager.h"
 #include "metadata/metadata_image.h"
-#include "metadata/uuid.h"
 
 namespace eddy::broker {
 
@@ -21,7 +21,7 @@ namespace eddy::broker {
 // (written before ids were recorded) is judged by its name alone.
 std::optional<std::string> stray_reason(int32_t node_id, const metadata::MetadataImage& image,
                                         const TopicPartition& tp,
-                                        const std::optional<metadata::Uuid>& topic_id);
+                                        const std::optional<Uuid>& topic_id);
 
 // Deletes every stray log of `logs` (each logged at warn with the partition and why); returns the
 // partitions deleted. A log whose partition.metadata cannot be read is kept (and logged): deleting

@@ -1,6 +1,7 @@
 #pragma once
 // Configuration of a RaftNode: who the voters are, where they listen, where the log lives, and
-// how fast time runs. The broker fills it from `node.id` and `controller.quorum.voters`.
+// how fast time runs. The broker fills it from `node.id` and `controller.quorum.voters`
+// (parse_quorum_voters, raft/transport/peer_address.h).
 
 #include <cstdint>
 #include <filesystem>
@@ -39,8 +40,5 @@ struct RaftNodeConfig {
 
   Status validate() const;
 };
-
-// Parses Kafka's `controller.quorum.voters` syntax: "1@host1:9093,2@host2:9093".
-Result<std::map<NodeId, PeerAddress>> parse_quorum_voters(const std::string& voters);
 
 }  // namespace eddy::raft

@@ -27,13 +27,9 @@
 #include "common/status.h"
 #include "raft/raft.pb.h"
 #include "raft/transport/frame.h"
+#include "raft/transport/peer_address.h"
 
 namespace eddy::raft {
-
-struct PeerAddress {
-  std::string host;
-  uint16_t port = 0;
-};
 
 struct TransportConfig {
   NodeId self = kNoNode;

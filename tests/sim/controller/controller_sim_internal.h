@@ -24,7 +24,7 @@ namespace eddy::metadata::sim::internal {
 using raft::MemoryStorage;
 using raft::Random;
 using raft::Ready;
-using E = ErrorCode;
+using E = protocol::ErrorCode;
 
 constexpr int64_t kTickMs = 10;
 constexpr int64_t kHeartbeatMs = 100;       // broker.heartbeat.interval.ms, scaled down

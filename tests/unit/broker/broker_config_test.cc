@@ -93,13 +93,26 @@ TEST(BrokerConfig, ListenerWithoutPortIsRefused) {
   EXPECT_FALSE(parse_listeners("listeners", "SSL://localhost:9093").is_ok());
 }
 
+// controller.quorum.voters is read by raft::parse_quorum_voters, the one parser the Raft node
+// uses too; a bad value is refused at load with the key named.
 TEST(BrokerConfig, VotersParse) {
-  auto v = parse_voters("1@127.0.0.1:9093, 2@host:9094");
-  ASSERT_TRUE(v.is_ok()) << v.status().to_string();
-  ASSERT_EQ(v->size(), 2u);
-  EXPECT_EQ((*v)[1].id, 2);
-  EXPECT_EQ((*v)[1].host, "host");
-  EXPECT_FALSE(parse_voters("x@host:1").is_ok());
+  auto c = BrokerConfig::from_yaml(
+      "node.id: 1\ncontroller.quorum.voters: 1@127.0.0.1:9093, 2@host:9094\n", {});
+  ASSERT_TRUE(c.is_ok()) << c.status().to_string();
+  auto v = c->quorum_voters();
+  ASSERT_EQ(v.size(), 2u);
+  EXPECT_EQ(v.at(NodeId(2)).host, "host");
+  EXPECT_EQ(v.at(NodeId(2)).port, 9094);
+  auto bad = BrokerConfig::from_yaml("node.id: 1\ncontroller.quorum.voters: x@host:1\n", {});
+  ASSERT_FALSE(bad.is_ok());
+  EXPECT_NE(bad.status().message().find("controller.quorum.voters"), std::string::npos)
+      << bad.status().to_string();
+  EXPECT_FALSE(
+      BrokerConfig::from_yaml("node.id: 1\ncontroller.quorum.voters: 1@h:1,1@h:2\n", {}).is_ok());
+  // Unset: a single node with a local metadata log.
+  auto single = BrokerConfig::from_yaml("node.id: 1\n", {});
+  ASSERT_TRUE(single.is_ok()) << single.status().to_string();
+  EXPECT_TRUE(single->quorum_voters().empty());
 }
 
 TEST(BrokerConfig, AdvertisedListenersDefaultToListeners) {

@@ -53,13 +53,13 @@ TEST_F(ControllerTest, CreateTopicUsesDefaultPartitionCount) {
 
 TEST_F(ControllerTest, CreateExistingTopicIsTopicAlreadyExists) {
   ASSERT_TRUE(create(named("t")).ok());
-  EXPECT_EQ(create(named("t")).code, ErrorCode::kTopicAlreadyExists);
+  EXPECT_EQ(create(named("t")).code, protocol::ErrorCode::kTopicAlreadyExists);
 }
 
 TEST_F(ControllerTest, IllegalNamesAreInvalidTopic) {
   for (const std::string& name :
        std::vector<std::string>{".", "..", std::string(250, 'a'), "a b", "a/b", ""}) {
-    EXPECT_EQ(create(named(name)).code, ErrorCode::kInvalidTopic) << name;
+    EXPECT_EQ(create(named(name)).code, protocol::ErrorCode::kInvalidTopicException) << name;
   }
   EXPECT_TRUE(create(named(std::string(249, 'a'))).ok());
 }
@@ -67,29 +67,29 @@ TEST_F(ControllerTest, IllegalNamesAreInvalidTopic) {
 TEST_F(ControllerTest, ReplicationFactorAboveBrokersIsInvalidReplicationFactor) {
   CreateTopicSpec spec = named("t");
   spec.replication_factor = 2;
-  EXPECT_EQ(create(spec).code, ErrorCode::kInvalidReplicationFactor);
+  EXPECT_EQ(create(spec).code, protocol::ErrorCode::kInvalidReplicationFactor);
 }
 
 TEST_F(ControllerTest, ZeroPartitionsIsInvalidPartitions) {
   CreateTopicSpec spec = named("t");
   spec.num_partitions = 0;
-  EXPECT_EQ(create(spec).code, ErrorCode::kInvalidPartitions);
+  EXPECT_EQ(create(spec).code, protocol::ErrorCode::kInvalidPartitions);
   spec.num_partitions = 1001;
-  EXPECT_EQ(create(spec).code, ErrorCode::kInvalidPartitions);
+  EXPECT_EQ(create(spec).code, protocol::ErrorCode::kInvalidPartitions);
 }
 
 TEST_F(ControllerTest, AssignmentToUnknownBrokerIsInvalidReplicaAssignment) {
   CreateTopicSpec spec = named("t");
   spec.assignments[0] = {7};
-  EXPECT_EQ(create(spec).code, ErrorCode::kInvalidReplicaAssignment);
+  EXPECT_EQ(create(spec).code, protocol::ErrorCode::kInvalidReplicaAssignment);
 }
 
 TEST_F(ControllerTest, BadTopicConfigIsInvalidConfig) {
   CreateTopicSpec spec = named("t");
   spec.configs["retention.ms"] = "soon";
-  EXPECT_EQ(create(spec).code, ErrorCode::kInvalidConfig);
+  EXPECT_EQ(create(spec).code, protocol::ErrorCode::kInvalidConfig);
   spec.configs = {{"no.such.config", "1"}};
-  EXPECT_EQ(create(spec).code, ErrorCode::kInvalidConfig);
+  EXPECT_EQ(create(spec).code, protocol::ErrorCode::kInvalidConfig);
   EXPECT_EQ(image_.topic("t"), nullptr);
 }
 
@@ -100,7 +100,7 @@ TEST_F(ControllerTest, DeleteTopicRemovesItAndUnknownIsError) {
   };
   EXPECT_TRUE(del("t").ok());
   EXPECT_EQ(image_.topic("t"), nullptr);
-  EXPECT_EQ(del("t").code, ErrorCode::kUnknownTopicOrPartition);
+  EXPECT_EQ(del("t").code, protocol::ErrorCode::kUnknownTopicOrPartition);
 }
 
 TEST_F(ControllerTest, CreatePartitionsGrowsAndRefusesShrink) {
@@ -111,8 +111,8 @@ TEST_F(ControllerTest, CreatePartitionsGrowsAndRefusesShrink) {
   };
   EXPECT_TRUE(grow(5).ok());
   EXPECT_EQ(image_.topic("t")->partitions.size(), 5u);
-  EXPECT_EQ(grow(5).code, ErrorCode::kInvalidPartitions);
-  EXPECT_EQ(grow(2).code, ErrorCode::kInvalidPartitions);
+  EXPECT_EQ(grow(5).code, protocol::ErrorCode::kInvalidPartitions);
+  EXPECT_EQ(grow(2).code, protocol::ErrorCode::kInvalidPartitions);
 }
 
 TEST_F(ControllerTest, IncrementalConfigOpsSetDeleteAppendSubtract) {
@@ -129,7 +129,7 @@ TEST_F(ControllerTest, IncrementalConfigOpsSetDeleteAppendSubtract) {
   EXPECT_EQ(image_.topic("t")->configs.at("cleanup.policy"), "delete,compact");
   EXPECT_TRUE(alter({{"cleanup.policy", Op::kSubtract, "delete"}}).ok());
   EXPECT_EQ(image_.topic("t")->configs.at("cleanup.policy"), "compact");
-  EXPECT_EQ(alter({{"retention.ms", Op::kAppend, "5"}}).code, ErrorCode::kInvalidConfig);
+  EXPECT_EQ(alter({{"retention.ms", Op::kAppend, "5"}}).code, protocol::ErrorCode::kInvalidConfig);
   EXPECT_TRUE(alter({{"retention.ms", Op::kDelete, ""}}).ok());
   EXPECT_EQ(image_.topic("t")->configs.count("retention.ms"), 0u);
   // Legacy AlterConfigs replaces the whole set.
@@ -146,7 +146,7 @@ TEST_F(ControllerTest, BrokerDynamicConfigsOnlyForTopicDefaults) {
   };
   EXPECT_TRUE(alter("log.retention.ms").ok());
   EXPECT_EQ(image_.broker_configs("1")->at("log.retention.ms"), "5");
-  EXPECT_EQ(alter("node.id").code, ErrorCode::kInvalidConfig);
+  EXPECT_EQ(alter("node.id").code, protocol::ErrorCode::kInvalidConfig);
 }
 
 TEST_F(ControllerTest, ImageRoundTripsThroughRecords) {

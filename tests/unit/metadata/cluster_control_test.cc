@@ -9,7 +9,7 @@ namespace eddy::metadata::testing {
 namespace {
 
 using ClusterControlTest = ClusterFixture;
-using E = ErrorCode;
+using E = protocol::ErrorCode;
 
 // --- registration
 
@@ -284,7 +284,7 @@ class AlterPartitionTest : public ClusterFixture {
     req.partitions.push_back(part);
     return req;
   }
-  ErrorCode send(const AlterPartitionRequest& req) {
+  protocol::ErrorCode send(const AlterPartitionRequest& req) {
     pb::MetadataBatch b;
     AlterPartitionReply reply = control_.alter_partition(image_, req, &b);
     if (reply.error != E::kNone) return reply.error;

@@ -10,7 +10,7 @@
 namespace eddy::metadata::testing {
 namespace {
 
-using E = ErrorCode;
+using E = protocol::ErrorCode;
 
 class ClusterStory : public ClusterFixture {
  protected:

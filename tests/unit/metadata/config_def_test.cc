@@ -82,7 +82,7 @@ TEST(ConfigDefTest, AlterBrokerConfigsRefusesWhatTheTopicKeyRefusesNamingTheBrok
   pb::MetadataBatch out;
   ControllerResult r = controller.alter_broker_configs(
       image, "", {{"log.segment.bytes", ConfigChange::Op::kSet, "60"}}, false, &out);
-  EXPECT_EQ(r.code, ErrorCode::kInvalidConfig);
+  EXPECT_EQ(r.code, protocol::ErrorCode::kInvalidConfig);
   EXPECT_NE(r.message.find("'log.segment.bytes'"), std::string::npos) << r.message;
   EXPECT_EQ(out.records_size(), 0);
   r = controller.alter_broker_configs(
@@ -104,7 +104,7 @@ TEST(ConfigDefTest, DeletingAnUnknownKeyIsANoOpButSettingOneIsRefused) {
   r = controller.alter_broker_configs(
       image, "", {{"leader.replication.throttled.rate", ConfigChange::Op::kSet, "1000"}}, false,
       &out);
-  EXPECT_EQ(r.code, ErrorCode::kInvalidConfig);
+  EXPECT_EQ(r.code, protocol::ErrorCode::kInvalidConfig);
   EXPECT_NE(r.message.find("'leader.replication.throttled.rate'"), std::string::npos) << r.message;
 }
 

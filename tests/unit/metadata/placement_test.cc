@@ -61,13 +61,14 @@ TEST_F(PlacementTest, OnlyActiveBrokersAndRfAboveThemIsInvalidReplicationFactor)
   ASSERT_TRUE(register_broker(4).result.ok());  // registered, still fenced
   std::vector<std::vector<int32_t>> placed;
   ControllerResult r = place_replicas(image_, 1, 4, &placed);
-  EXPECT_EQ(r.code, ErrorCode::kInvalidReplicationFactor);
+  EXPECT_EQ(r.code, protocol::ErrorCode::kInvalidReplicationFactor);
   EXPECT_EQ(r.message, "Replication factor: 4 larger than available brokers: 3.");
   ASSERT_TRUE(place_replicas(image_, 30, 3, &placed).ok());
   for (const auto& rs : placed) {
     for (int32_t b : rs) EXPECT_NE(b, 4);
   }
-  EXPECT_EQ(place_replicas(image_, 1, 0, &placed).code, ErrorCode::kInvalidReplicationFactor);
+  EXPECT_EQ(place_replicas(image_, 1, 0, &placed).code,
+            protocol::ErrorCode::kInvalidReplicationFactor);
 
   // CreateTopics uses the same placement: default.replication.factor applies when RF is -1.
   Controller rf3(ControllerDefaults{1, 3, true, 1000});
@@ -98,7 +99,7 @@ TEST_F(PlacementTest, AManualAssignmentLeavesFencedBrokersOutOfTheIsrAndLeadersh
   fenced_only.assignments[0] = {3};
   pb::MetadataBatch refused;
   EXPECT_EQ(topics_.create_topic(image_, fenced_only, &refused).code,
-            ErrorCode::kInvalidReplicationFactor);
+            protocol::ErrorCode::kInvalidReplicationFactor);
 }
 
 }  // namespace

@@ -30,7 +30,7 @@ class ReassignmentTest : public testing::ClusterFixture {
     return r;
   }
   // The leader reports `isr` (AlterPartition), as it does when a follower catches up.
-  ErrorCode expand_isr(const V& isr) {
+  protocol::ErrorCode expand_isr(const V& isr) {
     const PartitionState& p = partition("t", 0);
     AlterPartitionRequest req;
     req.broker_id = p.leader;
@@ -45,7 +45,7 @@ class ReassignmentTest : public testing::ClusterFixture {
     pb::MetadataBatch b;
     AlterPartitionReply reply = control_.alter_partition(image_, req, &b);
     commit(b);
-    return reply.error != ErrorCode::kNone ? reply.error : reply.partitions.at(0).error;
+    return reply.error != protocol::ErrorCode::kNone ? reply.error : reply.partitions.at(0).error;
   }
 };
 
@@ -63,7 +63,7 @@ TEST_F(ReassignmentTest, AddingReplicasJoinTheIsrThenTheRemovingOnesLeave) {
 
   // Broker 4 caught up: the leader adds it to the ISR, and that change completes the
   // reassignment: broker 1 leaves the replicas, the ISR and the leadership.
-  ASSERT_EQ(expand_isr({1, 2, 3, 4}), ErrorCode::kNone);
+  ASSERT_EQ(expand_isr({1, 2, 3, 4}), protocol::ErrorCode::kNone);
   const PartitionState& done = partition("t", 0);
   EXPECT_EQ(done.replicas, (V{2, 3, 4}));
   EXPECT_EQ(done.isr, (V{2, 3, 4}));
@@ -75,12 +75,12 @@ TEST_F(ReassignmentTest, AddingReplicasJoinTheIsrThenTheRemovingOnesLeave) {
 
 TEST_F(ReassignmentTest, AnIsrChangeShortOfTheTargetLeavesItInProgress) {
   ASSERT_TRUE(reassign(V{1, 4, 5}).ok());
-  ASSERT_EQ(expand_isr({1, 2, 3, 4}), ErrorCode::kNone);
+  ASSERT_EQ(expand_isr({1, 2, 3, 4}), protocol::ErrorCode::kNone);
   const PartitionState& p = partition("t", 0);
   EXPECT_EQ(p.replicas, (V{1, 4, 5, 2, 3}));
   EXPECT_EQ(p.adding_replicas, (V{4, 5}));
   EXPECT_EQ(p.removing_replicas, (V{2, 3}));
-  ASSERT_EQ(expand_isr({1, 2, 3, 4, 5}), ErrorCode::kNone);
+  ASSERT_EQ(expand_isr({1, 2, 3, 4, 5}), protocol::ErrorCode::kNone);
   EXPECT_EQ(partition("t", 0).replicas, (V{1, 4, 5}));
   EXPECT_EQ(partition("t", 0).isr, (V{1, 4, 5}));
   EXPECT_EQ(partition("t", 0).leader, 1);
@@ -104,7 +104,7 @@ TEST_F(ReassignmentTest, TheSameReplicasChangeNothing) {
 
 TEST_F(ReassignmentTest, CancelGoesBackToTheOriginalReplicas) {
   ASSERT_TRUE(reassign(V{2, 3, 4}).ok());
-  ASSERT_EQ(expand_isr({1, 2, 3}), ErrorCode::kNone);
+  ASSERT_EQ(expand_isr({1, 2, 3}), protocol::ErrorCode::kNone);
   ASSERT_TRUE(reassign(std::nullopt).ok());
   const PartitionState& p = partition("t", 0);
   // Kafka's PartitionReassignmentRevert: the replicas minus the adding ones, in their order.
@@ -113,7 +113,7 @@ TEST_F(ReassignmentTest, CancelGoesBackToTheOriginalReplicas) {
   EXPECT_TRUE(p.adding_replicas.empty());
   EXPECT_TRUE(p.removing_replicas.empty());
   EXPECT_EQ(p.leader, 1);
-  EXPECT_EQ(reassign(std::nullopt).code, ErrorCode::kNoReassignmentInProgress);
+  EXPECT_EQ(reassign(std::nullopt).code, protocol::ErrorCode::kNoReassignmentInProgress);
 }
 
 TEST_F(ReassignmentTest, ANewTargetReplacesTheOngoingOneFromTheOriginalReplicas) {
@@ -131,7 +131,7 @@ TEST_F(ReassignmentTest, ANewTargetReplacesTheOngoingOneFromTheOriginalReplicas)
 // that ISR in place, outside the new replicas.
 TEST_F(ReassignmentTest, ANewTargetThatLeavesNoInSyncReplicaIsRefused) {
   ASSERT_TRUE(reassign(V{4, 5, 1}).ok());
-  ASSERT_EQ(expand_isr({1, 2, 3, 4}), ErrorCode::kNone);
+  ASSERT_EQ(expand_isr({1, 2, 3, 4}), protocol::ErrorCode::kNone);
   // Brokers 1-3 fall silent: fenced one by one, the ISR ends as the adding replica 4 alone.
   now_ += 10'000;
   for (int32_t id : {4, 5}) heartbeat(id);
@@ -142,7 +142,7 @@ TEST_F(ReassignmentTest, ANewTargetThatLeavesNoInSyncReplicaIsRefused) {
   }
   ASSERT_EQ(partition("t", 0).isr, V{4});
   const PartitionState before = partition("t", 0);
-  EXPECT_EQ(reassign(V{1, 2, 3}).code, ErrorCode::kInvalidReplicaAssignment);
+  EXPECT_EQ(reassign(V{1, 2, 3}).code, protocol::ErrorCode::kInvalidReplicaAssignment);
   const PartitionState& p = partition("t", 0);
   EXPECT_EQ(p.replicas, before.replicas);
   EXPECT_EQ(p.isr, V{4});
@@ -156,13 +156,13 @@ TEST_F(ReassignmentTest, ANewTargetThatLeavesNoInSyncReplicaIsRefused) {
 
 TEST_F(ReassignmentTest, BadTargetsAreRefusedWithKafkasCodes) {
   const int32_t epoch = partition("t", 0).partition_epoch;
-  EXPECT_EQ(reassign(V{}).code, ErrorCode::kInvalidReplicaAssignment);
-  EXPECT_EQ(reassign(V{1, 1, 2}).code, ErrorCode::kInvalidReplicaAssignment);
-  EXPECT_EQ(reassign(V{1, 2, 9}).code, ErrorCode::kInvalidReplicaAssignment);
+  EXPECT_EQ(reassign(V{}).code, protocol::ErrorCode::kInvalidReplicaAssignment);
+  EXPECT_EQ(reassign(V{1, 1, 2}).code, protocol::ErrorCode::kInvalidReplicaAssignment);
+  EXPECT_EQ(reassign(V{1, 2, 9}).code, protocol::ErrorCode::kInvalidReplicaAssignment);
   EXPECT_EQ(reassign(V{1, 2}, /*allow_rf_change=*/false).code,
-            ErrorCode::kInvalidReplicationFactor);
-  EXPECT_EQ(reassign(V{1, 2}, true, "nosuch").code, ErrorCode::kUnknownTopicOrPartition);
-  EXPECT_EQ(reassign(V{1, 2}, true, "t", 1).code, ErrorCode::kUnknownTopicOrPartition);
+            protocol::ErrorCode::kInvalidReplicationFactor);
+  EXPECT_EQ(reassign(V{1, 2}, true, "nosuch").code, protocol::ErrorCode::kUnknownTopicOrPartition);
+  EXPECT_EQ(reassign(V{1, 2}, true, "t", 1).code, protocol::ErrorCode::kUnknownTopicOrPartition);
   EXPECT_EQ(partition("t", 0).partition_epoch, epoch) << "nothing changed";
 }
 
@@ -179,7 +179,7 @@ TEST_F(ReassignmentTest, ARemovingLeaderThatIsFencedHandsOverBeforeCompletion) {
   EXPECT_EQ(p.leader, 2);
   EXPECT_EQ(p.isr, (V{2, 3}));
   EXPECT_EQ(p.adding_replicas, V{4});
-  ASSERT_EQ(expand_isr({2, 3, 4}), ErrorCode::kNone);
+  ASSERT_EQ(expand_isr({2, 3, 4}), protocol::ErrorCode::kNone);
   EXPECT_EQ(partition("t", 0).replicas, (V{2, 3, 4}));
   EXPECT_TRUE(partition("t", 0).removing_replicas.empty());
 }

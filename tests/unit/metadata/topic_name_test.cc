@@ -46,7 +46,7 @@ TEST_F(TopicNameTest, CreateTopicRefusesACollidingNameAsInvalidTopic) {
   spec.name = "orders_eu";
   pb::MetadataBatch out;
   ControllerResult r = controller.create_topic(image_, spec, &out);
-  EXPECT_EQ(r.code, ErrorCode::kInvalidTopic);
+  EXPECT_EQ(r.code, protocol::ErrorCode::kInvalidTopicException);
   EXPECT_EQ(r.message, "Topic 'orders_eu' collides with existing topic: orders.eu");
   EXPECT_EQ(out.records_size(), 0);
 }

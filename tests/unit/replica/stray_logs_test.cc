@@ -14,7 +14,7 @@ namespace eddy::broker {
 namespace {
 
 // An image with one topic `name` of id `id` whose partitions have the given replicas.
-metadata::MetadataImage image_with(const std::string& name, const metadata::Uuid& id,
+metadata::MetadataImage image_with(const std::string& name, const Uuid& id,
                                    const std::vector<std::vector<int32_t>>& replicas) {
   metadata::pb::MetadataBatch batch;
   auto* t = batch.add_records()->mutable_topic();
@@ -43,7 +43,7 @@ TEST(PartitionMetadataFile, RoundTripsTheTopicIdInKafkasFormat) {
   auto none = read_partition_topic_id(dir.path());
   ASSERT_TRUE(none.is_ok());
   EXPECT_FALSE(none.value().has_value());
-  const metadata::Uuid id = metadata::Uuid::random();
+  const Uuid id = Uuid::random();
   ASSERT_TRUE(write_partition_topic_id(dir.path(), id).is_ok());
   std::ifstream in(dir.path() + "/partition.metadata");
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -56,7 +56,7 @@ TEST(PartitionMetadataFile, RoundTripsTheTopicIdInKafkasFormat) {
 }
 
 TEST(StrayReason, OnlyALogTheImagePlacesHereUnderItsTopicIdIsKept) {
-  const metadata::Uuid id = metadata::Uuid::random();
+  const Uuid id = Uuid::random();
   const auto image = image_with("t", id, {{1, 2, 3}, {2, 3, 4}});
   EXPECT_EQ(stray_reason(1, image, {"t", 0}, id), std::nullopt);
   EXPECT_EQ(stray_reason(1, image, {"t", 0}, std::nullopt), std::nullopt);  // no id: by name
@@ -64,7 +64,7 @@ TEST(StrayReason, OnlyALogTheImagePlacesHereUnderItsTopicIdIsKept) {
   EXPECT_NE(stray_reason(1, image, {"t", 1}, id), std::nullopt);
   EXPECT_NE(stray_reason(1, image, {"t", 2}, id), std::nullopt);
   EXPECT_NE(stray_reason(1, image, {"gone", 0}, std::nullopt), std::nullopt);
-  auto recreated = stray_reason(1, image, {"t", 0}, metadata::Uuid::random());
+  auto recreated = stray_reason(1, image, {"t", 0}, Uuid::random());
   ASSERT_NE(recreated, std::nullopt);
   EXPECT_NE(recreated->find("re-created"), std::string::npos) << *recreated;
 }
@@ -75,7 +75,7 @@ TEST(DeleteStrayLogs, DeletesTheStrayLogsAndKeepsTheRest) {
   lo.log_dirs = {dir.path()};
   auto logs = log::LogManager::open(lo);
   ASSERT_TRUE(logs.is_ok()) << logs.status().to_string();
-  const metadata::Uuid id = metadata::Uuid::random();
+  const Uuid id = Uuid::random();
   for (const TopicPartition& tp :
        {TopicPartition{"t", 0}, TopicPartition{"t", 1}, TopicPartition{"old", 0}}) {
     auto log = (*logs)->get_or_create(tp);

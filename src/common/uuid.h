@@ -1,6 +1,8 @@
 #pragma once
-// Kafka's 16-byte UUID (topic ids, incarnation ids) and the cluster id text form: URL-safe
-// base64 without padding, 22 characters, as Kafka's Uuid.toString() prints it.
+// Kafka's 16-byte UUID (topic ids, incarnation ids, cluster ids), the one type every layer uses:
+// the wire protocol encodes it, the metadata records and image hold it, the broker keys maps by
+// it. Its text form is URL-safe base64 without padding, 22 characters, as Kafka's
+// Uuid.toString() prints it.
 
 #include <array>
 #include <cstdint>
@@ -9,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-namespace eddy::metadata {
+namespace eddy {
 
 struct Uuid {
   std::array<uint8_t, 16> bytes{};
@@ -26,11 +28,11 @@ struct Uuid {
   auto operator<=>(const Uuid&) const = default;
 };
 
-}  // namespace eddy::metadata
+}  // namespace eddy
 
 template <>
-struct std::hash<eddy::metadata::Uuid> {
-  size_t operator()(const eddy::metadata::Uuid& u) const noexcept {
+struct std::hash<eddy::Uuid> {
+  size_t operator()(const eddy::Uuid& u) const noexcept {
     return std::hash<std::string_view>{}(
         std::string_view(reinterpret_cast<const char*>(u.bytes.data()), u.bytes.size()));
   }

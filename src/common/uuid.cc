@@ -1,9 +1,9 @@
-#include "metadata/uuid.h"
+#include "common/uuid.h"
 
 #include <algorithm>
 #include <random>
 
-namespace eddy::metadata {
+namespace eddy {
 namespace {
 constexpr std::string_view kAlphabet =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -73,4 +73,4 @@ Uuid Uuid::random() {
   }
 }
 
-}  // namespace eddy::metadata
+}  // namespace eddy
