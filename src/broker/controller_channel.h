@@ -11,6 +11,7 @@
 // connection to the active controller is kept while it stays the controller. Every call is bounded
 // by timeout_ms.
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -38,6 +39,14 @@ class ControllerChannel {
   // Sends `frame` (a request as received, without its size prefix) to the active controller with
   // this broker's principal as client id; returns the response body (after the header).
   Result<Bytes> forward(ByteSpan frame, int16_t api_key, int16_t version);
+  // forward(), retried until `deadline` while it fails (no active controller known, connection
+  // refused, broken or silent: the controller stopping or gone), each time to the active
+  // controller the metadata names then, a short backoff apart; at least one try. Fails at once
+  // when this node is the active controller (the caller serves the request itself), and when the
+  // deadline passed.
+  Result<Bytes> forward_until(ByteSpan frame, int16_t api_key, int16_t version,
+                              std::chrono::steady_clock::time_point deadline);
+  int timeout_ms() const { return timeout_ms_; }
   // Creates one topic at the active controller (CreateTopics); TOPIC_ALREADY_EXISTS counts as
   // done.
   metadata::ControllerResult create_topic(const metadata::CreateTopicSpec& spec);

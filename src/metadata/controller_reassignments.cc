@@ -51,11 +51,23 @@ ControllerResult ClusterControl::alter_partition_reassignment(
           E::kNoReassignmentInProgress,
           "No ongoing reassignment for partition " + partition_name(topic, partition));
     }
-    // Kafka's PartitionReassignmentRevert: the ISR keeps the original replicas only; when none
-    // of them is left in it, the first original replica (it may lose records: the price of
-    // cancelling).
+    // Kafka's PartitionReassignmentRevert: the ISR keeps the original replicas only. It is a
+    // revert even when every adding replica has caught up (only a completion, which needs every
+    // target replica in the ISR, keeps them). When no original replica is left in the ISR (all
+    // its members are adding replicas), going back means an ISR of the first original replica,
+    // which may lack acknowledged records: an unclean election, refused as Kafka's
+    // cancelPartitionReassignment refuses it unless unclean.leader.election.enable.
     std::vector<int32_t> isr = minus(p.isr, p.adding_replicas);
-    if (isr.empty()) isr.push_back(original.front());
+    if (isr.empty()) {
+      if (!settings_.unclean_leader_election_enable) {
+        return ControllerResult::error(E::kInvalidReplicaAssignment,
+                                       "Unable to revert partition assignment for " + topic + ":" +
+                                           std::to_string(partition) +
+                                           " because it would require an unclean leader election.");
+      }
+      isr.push_back(original.front());
+      b.set_election(Election::kUnclean);
+    }
     b.set_target_replicas(original).set_target_isr(isr).set_target_removing({}).set_target_adding(
         {});
     if (auto change = b.build()) *out->add_records()->mutable_partition_change() = *change;

@@ -49,10 +49,14 @@ ControllerResult place_replicas(const MetadataImage& image, int32_t count,
   std::vector<Candidate> brokers = rack_alternated(image);
   const size_t n = brokers.size();
   if (static_cast<size_t>(replication_factor) > n) {
+    // Kafka's text (ReplicationControlManager around StripedReplicaPlacer's check), naming what
+    // Eddy counts: brokers that may hold a new replica (registered, unfenced, not shutting down).
+    const std::string rf = std::to_string(replication_factor);
     return ControllerResult::error(protocol::ErrorCode::kInvalidReplicationFactor,
-                                   "Replication factor: " + std::to_string(replication_factor) +
-                                       " larger than available brokers: " + std::to_string(n) +
-                                       ".");
+                                   "Unable to replicate the partition " + rf +
+                                       " time(s): The target replication factor of " + rf +
+                                       " cannot be reached because only " + std::to_string(n) +
+                                       " broker(s) are registered and unfenced.");
   }
   std::map<int32_t, size_t> index;
   for (size_t i = 0; i < n; ++i) index[brokers[i].id] = i;

@@ -6,6 +6,7 @@
 
 #include "broker/handlers/all_handlers.h"
 #include "broker/handlers/handler_util.h"
+#include "broker/handlers/listed_brokers.h"
 #include "protocol/acl.h"
 
 namespace eddy::broker {
@@ -24,7 +25,8 @@ void register_describe_cluster(HandlerRegistry& registry, const BrokerContext& c
         DescribeClusterResponse resp;
         resp.endpoint_type = req.endpoint_type;
         resp.cluster_id = ctx->cluster_id;
-        resp.controller_id = ctx->metadata->active_controller();
+        auto image = ctx->metadata->image();
+        resp.controller_id = client_controller_id(*ctx, *image);
         if (version >= 1 && req.endpoint_type != kBrokersEndpointType) {
           resp.error_code = error_code(protocol::ErrorCode::kUnsupportedEndpointType);
           resp.error_message = "only the BROKERS endpoint type is served";
@@ -32,7 +34,6 @@ void register_describe_cluster(HandlerRegistry& registry, const BrokerContext& c
         }
         resp.cluster_authorized_operations = protocol::authorized_operations(
             req.include_cluster_authorized_operations, protocol::AclResourceType::kCluster);
-        auto image = ctx->metadata->image();
         if (version >= 2 && req.include_fenced_brokers) {
           // KIP-1073: every registered broker, each with whether it is fenced.
           for (const auto& [id, b] : image->brokers()) {
@@ -42,13 +43,16 @@ void register_describe_cluster(HandlerRegistry& registry, const BrokerContext& c
             w.host = b.endpoints.front().host;
             w.port = b.endpoints.front().port;
             w.rack = b.rack;
-            w.is_fenced = b.fenced;
+            w.is_fenced = !listed_broker(*ctx, *image, b.id);
             resp.brokers.push_back(std::move(w));
           }
           return resp;
         }
         resp.brokers =
             wire_brokers(*image, &DescribeClusterResponse::DescribeClusterBroker::broker_id);
+        std::erase_if(resp.brokers, [&](const DescribeClusterResponse::DescribeClusterBroker& b) {
+          return !listed_broker(*ctx, *image, b.broker_id);
+        });
         return resp;
       });
 }

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "broker/controller_channel.h"
+#include "broker/handlers/listed_brokers.h"
 
 namespace eddy::broker {
 
@@ -31,6 +32,17 @@ void run_on_controller(const BrokerContext& ctx, size_t request_bytes, Responder
   ctx.controller_queue->submit(std::move(t));
 }
 
+int32_t client_controller_id(const BrokerContext& ctx, const metadata::MetadataImage& image) {
+  auto listed = [&](int32_t id) { return listed_broker(ctx, image, id); };
+  const int32_t active = ctx.metadata->active_controller();
+  if (active >= 0 && listed(active)) return active;
+  if (listed(ctx.node_id)) return ctx.node_id;
+  for (const auto& [id, b] : image.brokers()) {
+    if (listed(id)) return id;
+  }
+  return -1;
+}
+
 bool is_from_broker(const BrokerContext& ctx, const Request& request) {
   return ctx.controller_channel != nullptr &&
          ControllerChannel::is_broker_principal(request.header.client_id, *ctx.metadata->image());
@@ -41,14 +53,18 @@ bool should_forward(const BrokerContext& ctx, const Request& request) {
          !is_from_broker(ctx, request);
 }
 
-void forward_to_controller(const BrokerContext& ctx, Request request, Responder responder) {
-  auto shared = std::make_shared<Request>(std::move(request));
-  const size_t bytes = shared->frame.size();
-  run_on_controller(ctx, bytes, std::move(responder), [ctx = &ctx, shared](Responder& r) {
-    auto body = ctx->controller_channel->forward(ByteSpan(shared->frame), shared->api_key(),
-                                                 shared->api_version());
-    r.respond(body ? Response::bytes(std::move(*body)) : Response::close());
-  });
+std::chrono::milliseconds controller_forward_timeout(const BrokerContext& ctx) {
+  return std::chrono::milliseconds(
+      ctx.controller_channel != nullptr ? ctx.controller_channel->timeout_ms() : 0);
+}
+
+bool forward_to_controller(const BrokerContext& ctx, const Request& request,
+                           std::chrono::steady_clock::time_point deadline, Responder& responder) {
+  auto body = ctx.controller_channel->forward_until(ByteSpan(request.frame), request.api_key(),
+                                                    request.api_version(), deadline);
+  if (!body) return false;
+  responder.respond(Response::bytes(std::move(*body)));
+  return true;
 }
 
 }  // namespace eddy::broker

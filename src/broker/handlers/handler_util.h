@@ -2,6 +2,7 @@
 // Shared plumbing of the Kafka API handlers: decode a request body into its generated struct,
 // encode a response struct into a Response, and the ApiSpec of an API from protocol/api.h.
 
+#include <chrono>
 #include <functional>
 #include <iterator>
 #include <map>
@@ -69,16 +70,24 @@ void run_on_controller(const BrokerContext& ctx, size_t request_bytes, Responder
 // True when `request` carries the principal of a broker of this cluster (ControllerChannel).
 bool is_from_broker(const BrokerContext& ctx, const Request& request);
 
-// Forwards a request to the active controller (a cluster node that is not it, for a client's
-// request): on the controller thread, the frame goes out as it came (ControllerChannel) and the
-// controller's answer comes back as it is. A forward that fails closes the connection, so the
-// client retries (and finds the controller through Metadata meanwhile).
-void forward_to_controller(const BrokerContext& ctx, Request request, Responder responder);
+// Forwards a client's request to the active controller (on a cluster node that is not it), on
+// the controller thread: the frame goes out as it came (ControllerChannel) and the controller's
+// answer is given to `responder` as it is. A forward that fails (no controller known, connection
+// refused or broken, no answer) is retried against the active controller the metadata names
+// then, as Kafka's forwarding retries after a disconnect, until `deadline` (the arrival plus the
+// controller channel's timeout). Returns false, having answered nothing, when this node became
+// the active controller or the deadline passed: the caller serves the request here then, which
+// answers it (NOT_CONTROLLER in every entry when this node is still not the controller), so that
+// a client is never left without an answer.
+bool forward_to_controller(const BrokerContext& ctx, const Request& request,
+                           std::chrono::steady_clock::time_point deadline, Responder& responder);
 
 // True when this node must forward `request` rather than serve it: a cluster node that is not
 // the active controller, and the request is a client's (one a broker forwarded is answered here,
 // NOT_CONTROLLER if need be, so that forwarding never loops).
 bool should_forward(const BrokerContext& ctx, const Request& request);
+// How long a forwarded request is retried (the controller channel's timeout).
+std::chrono::milliseconds controller_forward_timeout(const BrokerContext& ctx);
 
 // Registers the handler of an admin API whose work is a metadata commit: the body is decoded
 // into Message on the network thread (a malformed body closes the connection), then
@@ -90,16 +99,21 @@ void add_controller_handler(HandlerRegistry& registry, const BrokerContext& cont
                             protocol::ApiKey key, Fn fn) {
   const BrokerContext* ctx = &context;
   registry.add(api_spec(key), [ctx, fn](Request request, Responder responder) {
-    if (should_forward(*ctx, request)) {
-      return forward_to_controller(*ctx, std::move(request), std::move(responder));
-    }
     auto message = decode_or_close<Message>(request, responder);
     if (!message) return;
     int16_t version = request.api_version();
     bool from_broker = is_from_broker(*ctx, request);
+    // The frame goes along only when it is to be forwarded.
+    std::shared_ptr<const Request> forward;
+    const auto deadline = std::chrono::steady_clock::now() + controller_forward_timeout(*ctx);
+    const size_t bytes = request.frame.size();
+    if (should_forward(*ctx, request))
+      forward = std::make_shared<const Request>(std::move(request));
     run_on_controller(
-        *ctx, request.frame.size(), std::move(responder),
-        [fn, message = std::move(*message), version, from_broker](Responder& r) {
+        *ctx, bytes, std::move(responder),
+        [ctx, fn, message = std::move(*message), version, from_broker, forward,
+         deadline](Responder& r) {
+          if (forward && forward_to_controller(*ctx, *forward, deadline, r)) return;
           if constexpr (std::is_invocable_v<Fn, const Message&, int16_t, Responder&, bool>) {
             fn(message, version, r, from_broker);
           } else {
@@ -173,6 +187,15 @@ std::vector<WireBroker> wire_brokers(const metadata::MetadataImage& image,
   }
   return out;
 }
+
+// The controller id a client is told (Metadata, DescribeCluster): the active controller while
+// it is a broker those answers list (registered, unfenced, with an endpoint); else this node when
+// listed, else the first listed broker (any node forwards admin requests to the active
+// controller, and Kafka's KRaft brokers name a live broker too); -1 when none is listed. Clients
+// send admin requests to the broker named and wait for it: librdkafka waited for an active
+// controller that was fenced in its controlled shutdown until its next periodic metadata refresh
+// (5 minutes), every admin request timing out meanwhile.
+int32_t client_controller_id(const BrokerContext& ctx, const metadata::MetadataImage& image);
 
 inline int16_t error_code(protocol::ErrorCode e) { return protocol::to_int(e); }
 

@@ -16,6 +16,7 @@
 #include "broker/handlers/all_handlers.h"
 #include "broker/handlers/auto_create_topics.h"
 #include "broker/handlers/handler_util.h"
+#include "broker/handlers/listed_brokers.h"
 #include "broker/replica/replica_manager.h"
 #include "metadata/topic_name.h"
 #include "protocol/acl.h"
@@ -85,8 +86,11 @@ Response build(const BrokerContext& ctx, const MetadataRequest& req, int16_t ver
   auto image = ctx.metadata->image();
   MetadataResponse resp;
   resp.brokers = wire_brokers(*image, &MetadataResponse::MetadataResponseBroker::node_id);
+  std::erase_if(resp.brokers, [&](const MetadataResponse::MetadataResponseBroker& b) {
+    return !listed_broker(ctx, *image, b.node_id);
+  });
   resp.cluster_id = ctx.cluster_id;
-  resp.controller_id = ctx.metadata->active_controller();
+  resp.controller_id = client_controller_id(ctx, *image);
   const auto offline = ctx.replicas != nullptr ? ctx.replicas->offline_partitions()
                                                : std::map<TopicPartition, OfflineReplica>{};
   auto describe = [&](const metadata::TopicImage& t) { return describe_topic(ctx, t, offline); };

@@ -125,6 +125,19 @@ int cluster_health(Context& ctx) {
     auto conn = a.broker(b.node_id);
     if (!conn.is_ok()) down.push_back(std::to_string(b.node_id));
   }
+  // Registered but fenced brokers (DescribeCluster v2, KIP-1073), which Metadata leaves out: a
+  // broker that (re)started is fenced until it has caught up, and takes no new replica until
+  // then, so a cluster is healthy only once every registered broker is unfenced.
+  std::vector<std::string> fenced;
+  protocol::DescribeClusterRequest dc;
+  dc.include_fenced_brokers = true;
+  auto cluster = a.bootstrap().call<protocol::DescribeClusterResponse>(dc);
+  // A broker without DescribeCluster has no fenced brokers to tell (cluster info's fallback).
+  if (cluster.is_ok()) {
+    for (const auto& b : cluster->brokers) {
+      if (b.is_fenced) fenced.push_back(std::to_string(b.broker_id));
+    }
+  }
   std::vector<std::string> leaderless, under_replicated;
   std::vector<OfflinePartition> offline;
   int partitions = 0;
@@ -139,7 +152,8 @@ int cluster_health(Context& ctx) {
       if (p.isr_nodes.size() < p.replica_nodes.size()) under_replicated.push_back(name);
     }
   }
-  bool healthy = down.empty() && leaderless.empty() && offline.empty() && under_replicated.empty();
+  bool healthy = down.empty() && fenced.empty() && leaderless.empty() && offline.empty() &&
+                 under_replicated.empty();
   auto list = [](const std::vector<std::string>& v) {
     Json j = Json::array();
     for (const auto& s : v) j.push(s);
@@ -153,6 +167,7 @@ int cluster_health(Context& ctx) {
                    .set("topics", static_cast<int64_t>(md->topics.size()))
                    .set("partitions", partitions)
                    .set("unreachable_brokers", list(down))
+                   .set("fenced_brokers", list(fenced))
                    .set("leaderless_partitions", list(leaderless))
                    .set("offline_partitions", offline_json(offline))
                    .set("under_replicated_partitions", list(under_replicated))
@@ -170,6 +185,7 @@ int cluster_health(Context& ctx) {
             << "TOPICS:                       " << md->topics.size() << "\n"
             << "PARTITIONS:                   " << partitions << "\n";
     line("UNREACHABLE BROKERS:          ", down);
+    line("FENCED BROKERS:               ", fenced);
     line("LEADERLESS PARTITIONS:        ", leaderless);
     std::vector<std::string> offline_text;
     for (const auto& o : offline) {

@@ -218,6 +218,9 @@ class ControllerOpsTest(unittest.TestCase):
             rc, out, _ = eddyctl(ctl, "broker", "list")
             self.assertIn((victim, True), [(x["node_id"], x["fenced"])
                                            for x in json.loads(out)["brokers"]])
+            # cluster health: unhealthy while a registered broker is fenced.
+            rc, out, err = eddyctl(ctl, "cluster", "health")
+            self.assertEqual((rc, json.loads(out)["fenced_brokers"]), (1, [str(victim)]), err)
             other = next(i for i in c.nodes if i not in (controller, victim))
             rc, out, err = eddyctl(c.nodes[other].bootstrap, "broker", "unregister", str(victim))
             self.assertEqual(rc, 0, out + err)

@@ -260,6 +260,10 @@ bool Simulation::plan(ControllerNode& c, Rpc& rpc, pb::MetadataBatch* batch) {
     result_.failure = "t=" + std::to_string(now_) + "ms: " + reply.result.message;
     return false;
   }
+  const auto* elect = std::get_if<ElectLeaders>(&rpc.request);
+  checker_.planned(*image, *batch, std::holds_alternative<AlterPartitionRequest>(rpc.request),
+                   control_.settings().unclean_leader_election_enable ||
+                       (elect != nullptr && elect->election == Election::kUnclean));
   return true;
 }
 

@@ -71,6 +71,30 @@ void InvariantChecker::committed_batch(int node, int64_t offset, const pb::Metad
   }
 }
 
+void InvariantChecker::planned(const MetadataImage& image, const pb::MetadataBatch& batch,
+                               bool leader_vouched, bool unclean_allowed) {
+  if (leader_vouched || unclean_allowed) return;
+  for (const auto& r : batch.records()) {
+    if (!r.has_partition_change() || !r.partition_change().has_isr()) continue;
+    const pb::PartitionChangeRecord& c = r.partition_change();
+    auto id = Uuid::from_bytes(c.topic_id());
+    const TopicImage* t = id ? image.topic_by_id(*id) : nullptr;
+    if (t == nullptr || c.partition_id() < 0 ||
+        static_cast<size_t>(c.partition_id()) >= t->partitions.size()) {
+      continue;
+    }
+    const PartitionState& p = t->partitions[static_cast<size_t>(c.partition_id())];
+    const std::vector<int32_t> isr(c.isr().ids().begin(), c.isr().ids().end());
+    for (int32_t b : isr) {
+      if (contains(p.isr, b)) continue;
+      fail(partition_name(*t, p) + " at offset " + std::to_string(image.last_offset()) +
+           ": broker " + std::to_string(b) + " joins the ISR (new ISR " + list(isr) +
+           ") without an AlterPartition from the leader and without unclean election");
+      return;
+    }
+  }
+}
+
 void InvariantChecker::check_partitions(int node, const MetadataImage& image) {
   for (const auto& [name, t] : image.topics()) {
     for (const auto& p : t->partitions) {

@@ -14,6 +14,9 @@
 //  - along each node's images, leader and partition epochs never go backwards; the partition
 //    epoch grows with every change of the partition and the leader epoch with every new leader;
 //  - a broker's epoch is the offset of its registration record;
+//  - a planned batch adds a broker to a partition's ISR only when the partition's leader said it
+//    caught up (an AlterPartition) or an unclean election is allowed: anything else may make a
+//    replica that lacks acknowledged records eligible to lead;
 //  - no acknowledged topic creation is lost (an image at or after the acknowledged offset holds
 //    the topic with the acknowledged id unless a deletion of that name was ever asked for), and
 //    no name is acknowledged as created twice without a deletion in between.
@@ -40,6 +43,11 @@ class InvariantChecker {
   // `node` published `image` (after an apply or a snapshot restore). `restored`: rebuilt from a
   // snapshot or log at start-up, so it is not a successor of the node's previous image.
   void published(int node, const MetadataImage& image, bool restored);
+  // The active controller planned `batch` against `image` (before proposing it).
+  // `leader_vouched`: the batch answers an AlterPartition; `unclean_allowed`: the cluster has
+  // unclean.leader.election.enable or the request is an unclean ElectLeaders.
+  void planned(const MetadataImage& image, const pb::MetadataBatch& batch, bool leader_vouched,
+               bool unclean_allowed);
   // A client was told that topic `name` was created with `id` by the entry at `offset`.
   void creation_acknowledged(const std::string& name, const Uuid& id, int64_t offset);
   // A client asked for `name` to be deleted (whatever the answer).

@@ -1,7 +1,8 @@
 // The controller simulation's checker run on made-up histories: a correct one passes, and each
 // corruption of it (a second active controller in a term, diverging images, a fenced or absent
 // leader, a leader outside its ISR, an ISR outside the replicas, epochs going back or not moving,
-// a wrong broker epoch, a lost or duplicated acknowledged topic) is reported.
+// a wrong broker epoch, a lost or duplicated acknowledged topic, a broker joining an ISR without
+// its leader's AlterPartition) is reported.
 
 #include "invariants.h"
 
@@ -199,6 +200,33 @@ TEST(ControllerInvariants, ATopicAcknowledgedTwiceIsCaught) {
   c.creation_acknowledged("a", id_of(7), 5);
   c.creation_acknowledged("a", id_of(8), 9);
   EXPECT_NE(c.failure().find("acknowledged as created twice"), std::string::npos) << c.failure();
+}
+
+TEST(ControllerInvariants, AnIsrMemberAddedWithoutTheLeadersWordIsCaught) {
+  // Partition a-0 on brokers 1, 2 with ISR {1}; a change that puts 2 in the ISR.
+  const MetadataImage before = image_of(
+      {broker(1, 1, false), broker(2, 2, false), topic("a", 7), partition(7, {1, 2}, {1}, 1, 0, 0)},
+      5);
+  pb::MetadataBatch batch;
+  auto* change = batch.add_records()->mutable_partition_change();
+  change->set_topic_id(id_of(7).raw());
+  change->set_partition_id(0);
+  change->mutable_isr()->add_ids(2);
+  change->set_leader(2);
+  // Allowed from the leader's AlterPartition, or where unclean election is allowed.
+  InvariantChecker vouched;
+  vouched.planned(before, batch, /*leader_vouched=*/true, /*unclean_allowed=*/false);
+  vouched.planned(before, batch, /*leader_vouched=*/false, /*unclean_allowed=*/true);
+  EXPECT_TRUE(vouched.ok()) << vouched.failure();
+  // A shrink is fine from anyone.
+  InvariantChecker shrink;
+  pb::MetadataBatch shrink_batch = batch;
+  shrink_batch.mutable_records(0)->mutable_partition_change()->mutable_isr()->set_ids(0, 1);
+  shrink.planned(before, shrink_batch, false, false);
+  EXPECT_TRUE(shrink.ok()) << shrink.failure();
+  InvariantChecker c;
+  c.planned(before, batch, false, false);
+  EXPECT_NE(c.failure().find("broker 2 joins the ISR"), std::string::npos) << c.failure();
 }
 
 }  // namespace

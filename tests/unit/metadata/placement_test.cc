@@ -62,7 +62,9 @@ TEST_F(PlacementTest, OnlyActiveBrokersAndRfAboveThemIsInvalidReplicationFactor)
   std::vector<std::vector<int32_t>> placed;
   ControllerResult r = place_replicas(image_, 1, 4, &placed);
   EXPECT_EQ(r.code, protocol::ErrorCode::kInvalidReplicationFactor);
-  EXPECT_EQ(r.message, "Replication factor: 4 larger than available brokers: 3.");
+  EXPECT_EQ(r.message,
+            "Unable to replicate the partition 4 time(s): The target replication factor of 4 "
+            "cannot be reached because only 3 broker(s) are registered and unfenced.");
   ASSERT_TRUE(place_replicas(image_, 30, 3, &placed).ok());
   for (const auto& rs : placed) {
     for (int32_t b : rs) EXPECT_NE(b, 4);

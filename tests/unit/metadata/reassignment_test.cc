@@ -116,6 +116,68 @@ TEST_F(ReassignmentTest, CancelGoesBackToTheOriginalReplicas) {
   EXPECT_EQ(reassign(std::nullopt).code, protocol::ErrorCode::kNoReassignmentInProgress);
 }
 
+// Kafka's cancelPartitionReassignment reverts even when every adding replica is in sync: the
+// adding replicas leave the replicas and the ISR, and the leader stays if it is an original one.
+TEST_F(ReassignmentTest, CancelRevertsWhenEveryAddingReplicaIsInSync) {
+  ASSERT_TRUE(reassign(V{4, 5, 1}).ok());
+  // Broker 1 (the leader) falls silent and is fenced: broker 2 leads, the ISR is {2, 3}.
+  now_ += 10'000;
+  for (int32_t id : {2, 3, 4, 5}) heartbeat(id);
+  pb::MetadataBatch fence;
+  ASSERT_EQ(control_.fence_one_expired(image_, sessions_, now_, &fence), 1);
+  commit(fence);
+  ASSERT_EQ(partition("t", 0).leader, 2);
+  // Both adding replicas catch up; the target (4, 5, 1) still waits for broker 1.
+  ASSERT_EQ(expand_isr({2, 3, 4, 5}), protocol::ErrorCode::kNone);
+  ASSERT_EQ(partition("t", 0).adding_replicas, (V{4, 5}));
+  ASSERT_TRUE(reassign(std::nullopt).ok());
+  const PartitionState& p = partition("t", 0);
+  EXPECT_EQ(p.replicas, (V{1, 2, 3}));
+  EXPECT_EQ(p.isr, (V{2, 3}));
+  EXPECT_EQ(p.leader, 2);
+  EXPECT_TRUE(p.adding_replicas.empty());
+  EXPECT_TRUE(p.removing_replicas.empty());
+}
+
+// When the ISR holds adding replicas only, a cancel used to put the first original replica, out
+// of sync, in the ISR alone (the controller simulation checks that no decision but an
+// AlterPartition or an allowed unclean election adds an ISR member: InvariantChecker::planned).
+// Kafka refuses it (INVALID_REPLICA_ASSIGNMENT) unless unclean leader election is enabled.
+TEST_F(ReassignmentTest, CancelThatNeedsAnUncleanElectionIsRefusedUnlessEnabled) {
+  ASSERT_TRUE(reassign(V{4, 5, 1}).ok());
+  ASSERT_EQ(expand_isr({1, 2, 3, 4}), protocol::ErrorCode::kNone);
+  // Brokers 1-3 fall silent: fenced one by one, the ISR ends as the adding replica 4 alone.
+  now_ += 10'000;
+  for (int32_t id : {4, 5}) heartbeat(id);
+  for (int k = 0; k < 3; ++k) {
+    pb::MetadataBatch b;
+    ASSERT_GE(control_.fence_one_expired(image_, sessions_, now_, &b), 0);
+    commit(b);
+  }
+  const PartitionState before = partition("t", 0);
+  ASSERT_EQ(before.isr, V{4});
+  ControllerResult r = reassign(std::nullopt);
+  EXPECT_EQ(r.code, protocol::ErrorCode::kInvalidReplicaAssignment);
+  EXPECT_EQ(r.message,
+            "Unable to revert partition assignment for t:0 because it would require an unclean "
+            "leader election.");
+  EXPECT_EQ(partition("t", 0).partition_epoch, before.partition_epoch) << "nothing changed";
+
+  // With unclean.leader.election.enable: back to the original replicas, the ISR the first
+  // original replica (leaderless while it is fenced).
+  ClusterSettings s = settings();
+  s.unclean_leader_election_enable = true;
+  ClusterControl unclean(s);
+  pb::MetadataBatch b;
+  ASSERT_TRUE(unclean.alter_partition_reassignment(image_, "t", 0, std::nullopt, true, &b).ok());
+  commit(b);
+  const PartitionState& p = partition("t", 0);
+  EXPECT_EQ(p.replicas, (V{1, 2, 3}));
+  EXPECT_EQ(p.isr, V{1});
+  EXPECT_EQ(p.leader, kNoLeader);
+  EXPECT_TRUE(p.adding_replicas.empty());
+}
+
 TEST_F(ReassignmentTest, ANewTargetReplacesTheOngoingOneFromTheOriginalReplicas) {
   ASSERT_TRUE(reassign(V{2, 3, 4}).ok());
   ASSERT_TRUE(reassign(V{1, 2, 5}).ok());
