@@ -74,6 +74,14 @@ struct ReadResult {
   Offset log_end_offset;    // at the time of the read
 };
 
+// Who a read serves (PartitionLog::read). A replica (a follower, the log's own replays) gets
+// every batch: its copy of the log keeps the offsets contiguous. A consumer is served batches
+// with records: those that hold none (the cleaner's fillers, a producer's last batch emptied) are
+// passed over at the start of a read, however many segments they fill, the way Kafka's read
+// walks past cleaned segments that return nothing. A client that gets only record-less batches
+// takes it for a record too large for its fetch size (librdkafka doubles it, then gives up).
+enum class ReadFor : uint8_t { kReplica, kConsumer };
+
 struct AppendResult {
   Offset base_offset;          // first offset assigned
   Offset last_offset;          // last offset assigned (inclusive)
@@ -229,8 +237,12 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
   // offset is below upper_bound (the high watermark; pass log_end_offset() to read everything).
   // kOutOfRange when offset < log start offset or offset > LEO. Every batch header served is
   // checked first; kCorruption when `offset` lies in a damaged range (found now or before), and a
-  // run stops before one.
-  Result<ReadResult> read(Offset offset, uint64_t max_bytes, Offset upper_bound) const;
+  // run stops before one. For ReadFor::kConsumer, record-less batches at the start are passed
+  // over (at most max_bytes of them); when nothing with records follows below upper_bound, the
+  // last one passed over is served alone, so that the consumer's position still moves up to the
+  // bound instead of waiting below it for ever.
+  Result<ReadResult> read(Offset offset, uint64_t max_bytes, Offset upper_bound,
+                          ReadFor reader = ReadFor::kReplica) const;
 
   // Damage (DamagedRange): whether `offset` lies in a damaged range, and all of them.
   bool damaged_at(Offset offset) const;

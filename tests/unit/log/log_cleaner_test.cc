@@ -290,6 +290,66 @@ TEST_F(CleanerTest, HolesAreServedByReadAndOffsetForTimestamp) {
   EXPECT_EQ(log->log_start_offset().value(), 0);
 }
 
+// Segments whose records were all removed hold only record-less batches. A consumer's read at
+// their offsets is served, in one response, from the first batch with records however many such
+// segments come first (librdkafka took ten record-less responses in a row for a record too large
+// and gave up with MSG_SIZE_TOO_LARGE); a replica's read still gets every batch, contiguous.
+TEST_F(CleanerTest, AConsumerReadPassesOverSegmentsWithNoRecordsInOneResponse) {
+  auto log = open();
+  auto want = write_updates(*log, 2000, 10);
+  clean(*log);
+  // The batches of the first segments, as a replica reads them: none has a record left.
+  auto batches = [](const ReadResult& r) {
+    std::vector<records::BatchHeader> out;
+    Bytes bytes = *r.records.read_all();
+    for (size_t pos = 0; pos < bytes.size();) {
+      out.push_back(records::read_batch_header(bytes.data() + pos));
+      pos += out.back().size_bytes();
+    }
+    return out;
+  };
+  int64_t first_record = -1;
+  int empty_segments = 0;
+  for (int64_t cur = 0; first_record < 0 && cur < log->log_end_offset().value();) {
+    auto r = log->read(Offset(cur), 1 << 20, log->log_end_offset());
+    ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+    ASSERT_EQ(r->first_offset.value(), cur);  // contiguous
+    for (const auto& h : batches(*r)) {
+      if (h.records_count > 0) {
+        first_record = h.base_offset;
+        break;
+      }
+    }
+    if (first_record < 0) ++empty_segments;
+    cur = r->next_offset.value();
+  }
+  ASSERT_GT(first_record, 0);
+  ASSERT_GE(empty_segments, 10);
+  // A consumer at 0 gets the first batch with records at once.
+  auto r = log->read(Offset(0), 1 << 20, log->log_end_offset(), ReadFor::kConsumer);
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  ASSERT_FALSE(r->records.empty());
+  auto got = batches(*r);
+  EXPECT_EQ(got.front().base_offset, first_record);
+  EXPECT_GT(got.front().records_count, 0);
+  EXPECT_EQ(r->first_offset.value(), first_record);
+  // Nothing with records below the bound: the last record-less batch alone, which moves the
+  // consumer's position up to the bound instead of leaving it below with an empty answer.
+  r = log->read(Offset(0), 1 << 20, Offset(first_record), ReadFor::kConsumer);
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  got = batches(*r);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got.front().records_count, 0);
+  EXPECT_EQ(r->next_offset.value(), first_record);
+  // What is passed over is bounded by max_bytes: a small fetch passes over what its bytes allow
+  // and is served the batch after, which moves it on.
+  r = log->read(Offset(0), 100, log->log_end_offset(), ReadFor::kConsumer);
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  ASSERT_FALSE(r->records.empty());
+  EXPECT_GT(r->next_offset.value(), 0);
+  expect_latest(*log, want);
+}
+
 // The scrubber stopped inside a segment that a cleaner's swap then replaced by a new file at
 // the same base offset: the scrubber starts that segment over instead of reading the new file
 // at the old file's position, which made it report damage that was not there (and fetches of
