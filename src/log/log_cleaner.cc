@@ -363,6 +363,26 @@ Result<CleanStats> Cleaner::clean(PartitionLog& log) {
     }
     stats.bytes_read += batches.bytes_read();
   }
+  // Kafka keeps an emptied batch only when it is its producer's last in the whole log: a later
+  // batch of the producer (dirty, or in the active segment) holds the sequence state instead.
+  // A walk that stops early (a truncation cut the active segment under it) keeps more, never
+  // fewer.
+  bool walked = true;
+  for (const auto& s : log.segments_from(sources.back()->next_offset())) {
+    if (producer_last.empty() || !walked) break;
+    if (s->base_offset() < sources.back()->next_offset()) continue;
+    auto f = File::open(log_path(log, *s), /*create=*/false);
+    if (!f.is_ok()) break;
+    SegmentBatches batches(*f, s->size(), s->base_offset(), max_batch, throttle_);
+    while (true) {
+      if (stopping()) return Status(StatusCode::kCancelled, "the cleaner is stopping");
+      auto b = batches.next();
+      walked = b.is_ok();
+      if (!walked || b->empty()) break;
+      producer_last.erase(batches.header().producer_id);
+    }
+    stats.bytes_read += batches.bytes_read();
+  }
   SegmentRewriter::Context ctx{now, cfg.delete_retention_ms};
   size_t i = 0;
   while (i < sources.size()) {

@@ -312,6 +312,8 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
   // may rewrite: every sealed segment wholly below the recovery point, oldest first (never the
   // active one).
   std::vector<std::shared_ptr<LogSegment>> cleanable_segments() const;
+  // Every segment from the one holding `offset` on, the active one included.
+  std::vector<std::shared_ptr<LogSegment>> segments_from(int64_t offset) const;
   // Where the dirty section (not yet cleaned) starts: cleaner-offset-checkpoint, never below
   // the log start offset.
   Offset first_dirty_offset() const;
@@ -399,7 +401,6 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
   // The segment holding `offset`: the last one with base <= offset, else the first.
   std::shared_ptr<LogSegment> segment_for(int64_t offset) const;
   std::shared_ptr<LogSegment> segment_after(int64_t base) const;
-  std::vector<std::shared_ptr<LogSegment>> segments_from(int64_t offset) const;
 
   // Runs (outside every lock) the callbacks of offsets below `durable_end` with ok, and those at
   // or above `fail_from` with `error`.

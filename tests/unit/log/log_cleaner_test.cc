@@ -497,6 +497,31 @@ TEST_F(CleanerTest, KeepsTheLastBatchOfEachProducer) {
   EXPECT_TRUE(found);
 }
 
+// Kafka keeps an emptied batch only for a producer's last batch in the log: when the producer
+// wrote again later (here in the active segment), the emptied one goes into a filler.
+TEST_F(CleanerTest, AnEmptiedBatchOfAProducerThatWroteLaterIsNotKept) {
+  auto log = open();
+  records::BatchOptions p;
+  p.producer_id = 42;
+  p.producer_epoch = 3;
+  p.base_sequence = 0;
+  append_kv(*log, {{"a", "1"}}, p);
+  append_kv(*log, {{"a", "2"}});  // no producer id: supersedes it
+  seal(*log);
+  p.base_sequence = 1;
+  int64_t later = append_kv(*log, {{"b", "1"}}, p);  // the active segment
+  clean(*log);
+  auto r = log->read(Offset(0), 1 << 20, log->log_end_offset());
+  ASSERT_TRUE(r.is_ok());
+  Bytes bytes = *r->records.read_all();
+  for (const auto& h : parse_batches(bytes)) {
+    if (h.base_offset < later) {
+      EXPECT_NE(h.producer_id, 42) << "offset " << h.base_offset;
+    }
+  }
+  EXPECT_EQ(parse_batches(bytes).front().records_count, 0);  // the filler covering offset 0
+}
+
 TEST_F(CleanerTest, RecompressesWithTheBatchCodec) {
   for (auto codec : {records::Compression::kGzip, records::Compression::kSnappy,
                      records::Compression::kLz4, records::Compression::kZstd}) {
