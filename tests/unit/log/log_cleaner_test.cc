@@ -262,6 +262,38 @@ TEST_F(CleanerTest, TombstonesStayForDeleteRetentionThenGo) {
   EXPECT_TRUE(latest(read_records(*log)).count("b"));
 }
 
+// The delete horizon is kept in the batch (KIP-534), so a restart does not start it over, and a
+// cleaner started afresh reads it back: a log whose only work is a tombstone past its horizon is
+// cleaned without new dirty data.
+TEST_F(CleanerTest, TombstonesGoAtTheirHorizonAcrossARestart) {
+  auto log = open();
+  append_kv(*log, {{"a", "1"}, {"b", "1"}});
+  append_kv(*log, {{"a", std::nullopt}});
+  seal(*log);
+  clean(*log);
+  ASSERT_TRUE(latest(read_records(*log)).count("a"));
+  ASSERT_TRUE(log->close().is_ok());
+  log.reset();
+  clock_.advance_ms(config_.delete_retention_ms / 2);
+  log = open();
+  CleanerOptions co;
+  co.clock = &clock_;
+  std::vector<std::shared_ptr<PartitionLog>> logs{log};
+  LogCleaner lc(co, [&] { return logs; });
+  Cleaner c(1 << 20, 0.9, nullptr, &clock_);
+  // Before the horizon, nothing is due; the horizon is the first pass's, not restarted.
+  auto r = lc.clean_dirtiest(c);
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_FALSE(*r);
+  clock_.advance_ms(config_.delete_retention_ms / 2);
+  r = lc.clean_dirtiest(c);
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_TRUE(*r);
+  EXPECT_EQ(lc.totals().tombstones_removed, 1);
+  EXPECT_FALSE(latest(read_records(*log)).count("a"));
+  EXPECT_TRUE(latest(read_records(*log)).count("b"));
+}
+
 TEST_F(CleanerTest, HolesAreServedByReadAndOffsetForTimestamp) {
   auto log = open();
   // a@0..9 superseded by a@10; b@11 kept.
