@@ -3,9 +3,10 @@
 // "Compaction"), Kafka's LogCleaner with its names and semantics.
 //
 // A pass over one log (Cleaner::clean):
-//  1. The cleanable range is the sealed segments below the recovery point (never the active one),
-//     up to the first segment with a record younger than min.compaction.lag.ms. It splits at
-//     cleaner-offset-checkpoint into the clean section (cleaned before) and the dirty section.
+//  1. The cleanable range is the sealed segments below the recovery point and the high watermark
+//     (never the active one), up to the first segment with a record younger than
+//     min.compaction.lag.ms. It splits at cleaner-offset-checkpoint into the clean section
+//     (cleaned before) and the dirty section.
 //  2. The OffsetMap is filled with the last offset of every key of the dirty section, batch by
 //     batch, until the section ends or the map is full: a pass covers what the map holds, the
 //     next pass goes on from there (bounded memory, several passes).

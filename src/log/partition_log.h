@@ -309,9 +309,16 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
   const std::string& dir() const { return options_.dir; }
 
   // Log compaction (log/log_cleaner.h; docs/storage.md, "Compaction"). The segments a cleaner
-  // may rewrite: every sealed segment wholly below the recovery point, oldest first (never the
-  // active one).
+  // may rewrite: every sealed segment wholly below the recovery point and the high watermark,
+  // oldest first (never the active one).
   std::vector<std::shared_ptr<LogSegment>> cleanable_segments() const;
+  // The high watermark as the replica layer last reported it (Kafka's log holds it too). The
+  // cleaner never cleans at or past it, as Kafka's never cleans past the first unstable offset:
+  // a record above it may still be truncated away, and with it the later value of a key whose
+  // earlier one a pass removed. Unknown (-1, a log outside a broker) until set; then the recovery
+  // point alone bounds the cleaning.
+  void set_high_watermark(Offset hw) { high_watermark_.store(hw.value()); }
+  Offset high_watermark() const { return Offset(high_watermark_.load()); }
   // Every segment from the one holding `offset` on, the active one included.
   std::vector<std::shared_ptr<LogSegment>> segments_from(int64_t offset) const;
   // Where the dirty section (not yet cleaned) starts: cleaner-offset-checkpoint, never below
@@ -471,6 +478,7 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
 
   // cleaner-offset-checkpoint's value, -1 when there is none (the dirty section is everything).
   std::atomic<int64_t> first_dirty_{-1};
+  std::atomic<int64_t> high_watermark_{-1};  // set_high_watermark; -1: unknown
 
   // Damaged ranges, sorted by `from`; has_damage_ lets reads skip the lock while there is none.
   mutable std::mutex damage_mu_;

@@ -150,6 +150,21 @@ class CleanerTest : public LogFixture {
     return r.is_ok() ? *r : CleanStats{};
   }
 
+  // A LogCleaner over `logs` on the test clock, whose rounds the test runs (round()).
+  std::unique_ptr<LogCleaner> log_cleaner(const std::vector<std::shared_ptr<PartitionLog>>& logs) {
+    CleanerOptions co;
+    co.clock = &clock_;
+    return std::make_unique<LogCleaner>(co, [&logs] { return logs; });
+  }
+
+  // One round of `lc`: whether it cleaned a log.
+  bool round(LogCleaner& lc) {
+    Cleaner c(1 << 20, 0.9, nullptr, &clock_);
+    auto r = lc.clean_dirtiest(c);
+    EXPECT_TRUE(r.is_ok()) << r.status().to_string();
+    return r.is_ok() && *r;
+  }
+
   void expect_latest(const PartitionLog& log, const std::map<std::string, Rec>& want) {
     std::vector<Rec> got = read_records(log);
     std::map<std::string, Rec> got_latest = latest(got);
@@ -208,6 +223,30 @@ TEST_F(CleanerTest, NeverTouchesTheActiveSegment) {
   CleanStats s = clean(*log);
   EXPECT_EQ(s.segments_in, 0);
   EXPECT_EQ(read_records(*log).size(), 3u);
+}
+
+// Kafka's cleaner never cleans past the high watermark: a record above it may be truncated away
+// (a leader change), and the older value of its key must then still be there.
+TEST_F(CleanerTest, NothingAtOrPastTheHighWatermarkIsCleaned) {
+  auto log = open();
+  append_kv(*log, {{"a", "1"}});
+  seal(*log);
+  int64_t hw = log->log_end_offset().value() - 1;  // the roll record's segment starts here
+  append_kv(*log, {{"a", "2"}});
+  seal(*log);
+  ASSERT_GE(log->cleanable_segments().size(), 2u);
+  log->set_high_watermark(Offset(hw));
+  CleanStats s = clean(*log);
+  EXPECT_LE(s.first_dirty_after, hw);
+  auto recs = read_records(*log);
+  ASSERT_FALSE(recs.empty());
+  EXPECT_EQ(recs.front().offset, 0);  // a=1 stays: its later value is above the high watermark
+  EXPECT_EQ(recs.front().value, "1");
+  log->set_high_watermark(log->log_end_offset());
+  clean(*log);
+  recs = read_records(*log);
+  EXPECT_EQ(latest(recs)["a"].value, "2");
+  EXPECT_EQ(std::count_if(recs.begin(), recs.end(), [](const Rec& r) { return r.key == "a"; }), 1);
 }
 
 TEST_F(CleanerTest, AnOffsetMapSmallerThanTheKeySetCleansInSeveralPasses) {
@@ -276,20 +315,13 @@ TEST_F(CleanerTest, TombstonesGoAtTheirHorizonAcrossARestart) {
   log.reset();
   clock_.advance_ms(config_.delete_retention_ms / 2);
   log = open();
-  CleanerOptions co;
-  co.clock = &clock_;
   std::vector<std::shared_ptr<PartitionLog>> logs{log};
-  LogCleaner lc(co, [&] { return logs; });
-  Cleaner c(1 << 20, 0.9, nullptr, &clock_);
+  auto lc = log_cleaner(logs);
   // Before the horizon, nothing is due; the horizon is the first pass's, not restarted.
-  auto r = lc.clean_dirtiest(c);
-  ASSERT_TRUE(r.is_ok());
-  EXPECT_FALSE(*r);
+  EXPECT_FALSE(round(*lc));
   clock_.advance_ms(config_.delete_retention_ms / 2);
-  r = lc.clean_dirtiest(c);
-  ASSERT_TRUE(r.is_ok());
-  EXPECT_TRUE(*r);
-  EXPECT_EQ(lc.totals().tombstones_removed, 1);
+  EXPECT_TRUE(round(*lc));
+  EXPECT_EQ(lc->totals().tombstones_removed, 1);
   EXPECT_FALSE(latest(read_records(*log)).count("a"));
   EXPECT_TRUE(latest(read_records(*log)).count("b"));
 }
@@ -718,32 +750,21 @@ TEST_F(CleanerTest, RetentionKeepsSegmentsOfACompactOnlyLog) {
 TEST_F(CleanerTest, TheDirtiestLogIsCleanedFirstAndOnlyPastTheRatio) {
   auto a = open();
   write_updates(*a, 400, 10);
-  CleanerOptions co;
-  co.clock = &clock_;
   std::vector<std::shared_ptr<PartitionLog>> logs{a};
-  LogCleaner lc(co, [&] { return logs; });
-  Cleaner c(1 << 20, 0.9, nullptr, &clock_);
-  auto r = lc.clean_dirtiest(c);
-  ASSERT_TRUE(r.is_ok());
-  EXPECT_TRUE(*r);
+  auto lc = log_cleaner(logs);
+  EXPECT_TRUE(round(*lc));
   // Everything is clean now: below min.cleanable.dirty.ratio, nothing to do.
-  r = lc.clean_dirtiest(c);
-  ASSERT_TRUE(r.is_ok());
-  EXPECT_FALSE(*r);
-  EXPECT_EQ(lc.passes(), 1);
+  EXPECT_FALSE(round(*lc));
+  EXPECT_EQ(lc->passes(), 1);
   // A policy change without compact (IncrementalAlterConfigs) stops the cleaning of the log.
   write_updates(*a, 400, 10);
   LogConfig del = config_;
   del.cleanup_compact = false;
   a->update_config(del);
-  r = lc.clean_dirtiest(c);
-  ASSERT_TRUE(r.is_ok());
-  EXPECT_FALSE(*r);
+  EXPECT_FALSE(round(*lc));
   a->update_config(config_);
   EXPECT_GT(cleanable_view(*a, clock_.wall_ms()).dirty_ratio(), 0.5);
-  r = lc.clean_dirtiest(c);
-  ASSERT_TRUE(r.is_ok());
-  EXPECT_TRUE(*r);
+  EXPECT_TRUE(round(*lc));
 }
 
 TEST(IoThrottleTest, BytesChargedNeverOutrunTheRate) {
