@@ -603,8 +603,10 @@ Result<SegmentRead> LogSegment::read(int64_t offset, uint64_t max_bytes, int64_t
     expect = h.next_offset();
     last_size = size;
     last_base = h.base_offset;
-    if (out.length == 0 && h.records_count == 0 && !h.is_control() &&
-        out.skipped_bytes + size <= skip_budget) {
+    // Only a batch that is its header alone: one whose count says 0 but that carries record
+    // bytes is damage, and is served for the client's CRC check to find, never passed over.
+    if (out.length == 0 && h.records_count == 0 && size == records::kBatchHeaderSize &&
+        !h.is_control() && out.skipped_bytes + size <= skip_budget) {
       out.skipped_bytes += size;
       out.skipped_position = sc.position();
       out.skipped_length = size;

@@ -200,10 +200,10 @@ class LogSegment {
   // offset is below upper_bound. Every header of the run is checked (magic, a length inside the
   // segment, base offsets contiguous from the batch located), and the one after it when read:
   // damage ends the run before it and is returned in SegmentRead::damage.
-  // With a skip_budget, batches that hold no record (records_count 0, not a control batch: the
-  // cleaner's fillers and emptied producer batches) are passed over before the run starts, as
-  // long as their bytes fit the budget; past_end is set when every batch from `offset` to the
-  // end of the segment was passed over.
+  // With a skip_budget, batches that hold no record (records_count 0, the header alone, not a
+  // control batch: the cleaner's fillers and emptied producer batches) are passed over before the
+  // run starts, as long as their bytes fit the budget; past_end is set when every batch from
+  // `offset` to the end of the segment was passed over.
   Result<SegmentRead> read(int64_t offset, uint64_t max_bytes, int64_t upper_bound,
                            bool min_one_batch, uint64_t skip_budget = 0) const;
   // Verifies whole batches (CRC-32C, count, contiguous offsets) from `position`, where a batch
