@@ -229,6 +229,14 @@ Status Broker::open_components() {
   lo.cleaner.on_error = [](const std::string&, const Status& s) {
     spdlog::warn("log cleaner: {}", s.to_string());
   };
+  // The cleaner cleans below the high watermark only (the cleaner threads start after the
+  // replica manager exists and stop before it goes).
+  lo.high_watermark = [this](const log::TopicPartition& tp) -> std::optional<Offset> {
+    if (!replicas_) return std::nullopt;
+    std::shared_ptr<Partition> p = replicas_->get_partition(tp);
+    if (!p) return std::nullopt;
+    return p->high_watermark();
+  };
   lo.on_damage = [](const log::TopicPartition& tp, const log::DamagedRange& d) {
     spdlog::error(
         "partition {}-{}: damaged records at offsets [{}, {}) in {} ({}); not served, fetches "

@@ -363,6 +363,26 @@ Result<CleanStats> Cleaner::clean(PartitionLog& log) {
     }
     stats.bytes_read += batches.bytes_read();
   }
+  // Kafka keeps an emptied batch only when it is its producer's last in the whole log: a later
+  // batch of the producer (dirty, or in the active segment) holds the sequence state instead.
+  // A walk that stops early (a truncation cut the active segment under it) keeps more, never
+  // fewer.
+  bool walked = true;
+  for (const auto& s : log.segments_from(sources.back()->next_offset())) {
+    if (producer_last.empty() || !walked) break;
+    if (s->base_offset() < sources.back()->next_offset()) continue;
+    auto f = File::open(log_path(log, *s), /*create=*/false);
+    if (!f.is_ok()) break;
+    SegmentBatches batches(*f, s->size(), s->base_offset(), max_batch, throttle_);
+    while (true) {
+      if (stopping()) return Status(StatusCode::kCancelled, "the cleaner is stopping");
+      auto b = batches.next();
+      walked = b.is_ok();
+      if (!walked || b->empty()) break;
+      producer_last.erase(batches.header().producer_id);
+    }
+    stats.bytes_read += batches.bytes_read();
+  }
   SegmentRewriter::Context ctx{now, cfg.delete_retention_ms};
   size_t i = 0;
   while (i < sources.size()) {
@@ -466,6 +486,26 @@ CleanableView cleanable_view(const PartitionLog& log, int64_t now_ms) {
   return v;
 }
 
+Result<int64_t> earliest_delete_horizon(const PartitionLog& log, IoThrottle* throttle) {
+  int64_t earliest = INT64_MAX;
+  const int64_t first_dirty = log.first_dirty_offset().value();
+  for (const auto& s : log.cleanable_segments()) {
+    if (s->next_offset() > first_dirty) break;
+    EDDY_ASSIGN_OR_RETURN(File f, File::open(log_path(log, *s), /*create=*/false));
+    SegmentBatches batches(f, s->size(), s->base_offset(), static_cast<uint64_t>(kMaxSegmentBytes),
+                           throttle);
+    while (true) {
+      EDDY_ASSIGN_OR_RETURN(ByteSpan b, batches.next());
+      if (b.empty()) break;
+      const BatchHeader& h = batches.header();
+      if ((h.attributes & records::kDeleteHorizonBit) != 0 && h.records_count > 0) {
+        earliest = std::min(earliest, h.base_timestamp);
+      }
+    }
+  }
+  return earliest;
+}
+
 LogCleaner::LogCleaner(CleanerOptions options, LogSource logs)
     : options_(std::move(options)),
       logs_(std::move(logs)),
@@ -529,7 +569,30 @@ std::shared_ptr<PartitionLog> LogCleaner::grab_dirtiest() {
   return best;
 }
 
+void LogCleaner::learn_delete_horizons() {
+  for (const auto& log : logs_()) {
+    if (!log->config().cleanup_compact) continue;
+    {
+      std::lock_guard lock(mu_);
+      // A log being cleaned learns its horizon from the pass.
+      if (horizon_known_.count(log->dir()) || in_progress_.count(log->dir())) continue;
+      in_progress_.insert(log->dir());
+    }
+    // Outside the lock: a walk of the clean section. A failure (damage, a swap under it) leaves
+    // the horizon unknown: the log's next pass sets it.
+    Result<int64_t> h = earliest_delete_horizon(*log, &throttle_);
+    std::lock_guard lock(mu_);
+    in_progress_.erase(log->dir());
+    horizon_known_.insert(log->dir());
+    if (h.is_ok() && *h != INT64_MAX) {
+      auto [it, inserted] = next_horizon_.emplace(log->dir(), *h);
+      if (!inserted) it->second = std::min(it->second, *h);
+    }
+  }
+}
+
 Result<bool> LogCleaner::clean_dirtiest(Cleaner& cleaner) {
+  learn_delete_horizons();
   std::shared_ptr<PartitionLog> log = grab_dirtiest();
   if (!log) return false;
   Result<CleanStats> r = cleaner.clean(*log);
@@ -544,6 +607,7 @@ Result<bool> LogCleaner::clean_dirtiest(Cleaner& cleaner) {
     return Status(r.status().code(), log->dir() + ": " + r.status().message());
   }
   passes_++;
+  horizon_known_.insert(log->dir());
   if (r->next_delete_horizon_ms == INT64_MAX) {
     next_horizon_.erase(log->dir());
   } else {

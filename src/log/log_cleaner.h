@@ -3,9 +3,10 @@
 // "Compaction"), Kafka's LogCleaner with its names and semantics.
 //
 // A pass over one log (Cleaner::clean):
-//  1. The cleanable range is the sealed segments below the recovery point (never the active one),
-//     up to the first segment with a record younger than min.compaction.lag.ms. It splits at
-//     cleaner-offset-checkpoint into the clean section (cleaned before) and the dirty section.
+//  1. The cleanable range is the sealed segments below the recovery point and the high watermark
+//     (never the active one), up to the first segment with a record younger than
+//     min.compaction.lag.ms. It splits at cleaner-offset-checkpoint into the clean section
+//     (cleaned before) and the dirty section.
 //  2. The OffsetMap is filled with the last offset of every key of the dirty section, batch by
 //     batch, until the section ends or the map is full: a pass covers what the map holds, the
 //     next pass goes on from there (bounded memory, several passes).
@@ -154,6 +155,10 @@ struct CleanableView {
 };
 CleanableView cleanable_view(const PartitionLog& log, int64_t now_ms);
 
+// The earliest delete horizon (KIP-534: attribute bit 6, base timestamp) of a batch with records
+// in the log's clean section, INT64_MAX when none: a header walk, paid from `throttle`.
+Result<int64_t> earliest_delete_horizon(const PartitionLog& log, IoThrottle* throttle);
+
 class LogCleaner {
  public:
   using LogSource = std::function<std::vector<std::shared_ptr<PartitionLog>>()>;
@@ -178,6 +183,10 @@ class LogCleaner {
  private:
   void thread_loop();
   std::shared_ptr<PartitionLog> grab_dirtiest();
+  // A compacted log first seen by this cleaner (after a restart, or a policy change) has its
+  // clean section's delete horizons read back from the batches that carry one, so that
+  // tombstones past it go without new dirty data to trigger a pass.
+  void learn_delete_horizons();
 
   CleanerOptions options_;
   LogSource logs_;
@@ -189,6 +198,7 @@ class LogCleaner {
   std::set<std::string> in_progress_;            // dirs being cleaned, guarded by mu_
   std::set<std::string> uncleanable_;            // framing damage: skipped until restart
   std::map<std::string, int64_t> next_horizon_;  // dir -> earliest tombstone horizon
+  std::set<std::string> horizon_known_;          // dirs whose horizons were read or set
   CleanStats totals_;                            // guarded by mu_
   std::atomic<int64_t> passes_{0};
   std::vector<std::thread> threads_;

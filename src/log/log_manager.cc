@@ -177,7 +177,12 @@ void LogManager::start() {
     co.clock = options_.clock;
     cleaner_ = std::make_unique<LogCleaner>(co, [this] {
       std::vector<std::shared_ptr<PartitionLog>> logs;
-      for (auto& [tp, log] : snapshot()) logs.push_back(std::move(log));
+      for (auto& [tp, log] : snapshot()) {
+        if (options_.high_watermark) {
+          if (std::optional<Offset> hw = options_.high_watermark(tp)) log->set_high_watermark(*hw);
+        }
+        logs.push_back(std::move(log));
+      }
       return logs;
     });
     cleaner_->start();

@@ -90,6 +90,10 @@ struct LogManagerOptions {
   // The log cleaner (compaction of cleanup.policy=compact logs); its threads start with start()
   // and stop before shutdown() closes the logs. The clock is the LogManager's.
   CleanerOptions cleaner;
+  // The partition's high watermark (the replica layer's), nullopt when it has none: each cleaner
+  // round hands it to the log (PartitionLog::set_high_watermark) before picking a log, so that
+  // nothing at or past it is cleaned. Called on a cleaner thread with no LogManager lock held.
+  std::function<std::optional<Offset>(const TopicPartition&)> high_watermark;
 };
 
 class LogManager {

@@ -543,7 +543,7 @@ Result<LogSegment::Located> LogSegment::locate(int64_t offset, const File& f, ui
 }
 
 Result<SegmentRead> LogSegment::read(int64_t offset, uint64_t max_bytes, int64_t upper_bound,
-                                     bool min_one_batch) const {
+                                     bool min_one_batch, uint64_t skip_budget) const {
   SegmentRead out;
   EDDY_ASSIGN_OR_RETURN(out.file, log_file_.get());
   uint64_t end = size();
@@ -563,11 +563,14 @@ Result<SegmentRead> LogSegment::read(int64_t offset, uint64_t max_bytes, int64_t
   size_t window = static_cast<size_t>(std::clamp<uint64_t>(
       max_bytes + records::kBatchHeaderSize, records::kBatchHeaderSize, kScanWindowBytes));
   BatchScanner sc(*out.file, loc->first, end, window, env_.max_batch_bytes);
-  uint64_t last_size = 0;  // of the last batch taken into the run
+  uint64_t last_size = 0;  // of the last batch walked (taken into the run or passed over)
   int64_t last_base = -1;
   while (true) {
     EDDY_ASSIGN_OR_RETURN(ScanStep step, sc.next());
-    if (step == ScanStep::kEnd) break;
+    if (step == ScanStep::kEnd) {
+      out.past_end = out.length == 0 && out.skipped_bytes > 0;
+      break;
+    }
     if (step != ScanStep::kBatch) {
       out.damage = {expect, sc.position(), sc.why()};
     } else if (sc.header().base_offset != expect) {
@@ -582,7 +585,10 @@ Result<SegmentRead> LogSegment::read(int64_t offset, uint64_t max_bytes, int64_t
         int64_t prev_base = last_base;
         EDDY_ASSIGN_OR_RETURN(out.damage, blame_previous(*out.file, prev_pos, prev_base, end,
                                                          env_.max_batch_bytes, out.damage));
-        if (out.damage.offset == prev_base) {
+        if (out.damage.offset == prev_base && out.length == 0) {
+          // The batch passed over last is the damaged one: it is not served either.
+          out.skipped_length = 0;
+        } else if (out.damage.offset == prev_base) {
           // The last batch taken is the damaged one: the run ends before it.
           out.length -= last_size;
           out.next_offset = prev_base;
@@ -594,13 +600,28 @@ Result<SegmentRead> LogSegment::read(int64_t offset, uint64_t max_bytes, int64_t
     const records::BatchHeader& h = sc.header();
     if (h.last_offset() >= upper_bound) break;
     uint64_t size = h.size_bytes();
-    if (out.length + size > max_bytes && !(out.length == 0 && min_one_batch)) break;
-    if (out.length == 0) out.first_offset = h.base_offset;
-    out.length += size;
-    out.next_offset = h.next_offset();
     expect = h.next_offset();
     last_size = size;
     last_base = h.base_offset;
+    // Only a batch that is its header alone: one whose count says 0 but that carries record
+    // bytes is damage, and is served for the client's CRC check to find, never passed over.
+    if (out.length == 0 && h.records_count == 0 && size == records::kBatchHeaderSize &&
+        !h.is_control() && out.skipped_bytes + size <= skip_budget) {
+      out.skipped_bytes += size;
+      out.skipped_position = sc.position();
+      out.skipped_length = size;
+      out.skipped_first_offset = h.base_offset;
+      out.skipped_next_offset = h.next_offset();
+      sc.advance();
+      continue;
+    }
+    if (out.length + size > max_bytes && !(out.length == 0 && min_one_batch)) break;
+    if (out.length == 0) {
+      out.first_offset = h.base_offset;
+      out.position = sc.position();
+    }
+    out.length += size;
+    out.next_offset = h.next_offset();
     sc.advance();
   }
   return out;

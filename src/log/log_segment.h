@@ -75,6 +75,13 @@ struct SegmentRead {
   bool past_end = false;  // no batch in this segment has a last offset >= the wanted offset
   // Set when the walk met damage: at the first batch wanted (length 0), or after the run.
   SegmentDamage damage;
+  // Batches with no record passed over before the run (read's skip_budget): their bytes, and
+  // the last of them (length 0 when none), which a reader that finds nothing else serves.
+  uint64_t skipped_bytes = 0;
+  uint64_t skipped_position = 0;
+  uint64_t skipped_length = 0;
+  int64_t skipped_first_offset = -1;
+  int64_t skipped_next_offset = -1;
 };
 
 // How far a scrub of one segment got (LogSegment::scrub).
@@ -193,8 +200,12 @@ class LogSegment {
   // offset is below upper_bound. Every header of the run is checked (magic, a length inside the
   // segment, base offsets contiguous from the batch located), and the one after it when read:
   // damage ends the run before it and is returned in SegmentRead::damage.
+  // With a skip_budget, batches that hold no record (records_count 0, the header alone, not a
+  // control batch: the cleaner's fillers and emptied producer batches) are passed over before the
+  // run starts, as long as their bytes fit the budget; past_end is set when every batch from
+  // `offset` to the end of the segment was passed over.
   Result<SegmentRead> read(int64_t offset, uint64_t max_bytes, int64_t upper_bound,
-                           bool min_one_batch) const;
+                           bool min_one_batch, uint64_t skip_budget = 0) const;
   // Verifies whole batches (CRC-32C, count, contiguous offsets) from `position`, where a batch
   // starting at `next_offset` is expected, until the end or until `budget` bytes were read: a
   // batch is read whole, so the last one may run past the budget by its own size at most.

@@ -520,7 +520,8 @@ Status PartitionLog::maybe_roll_and_flush() {
   return Status::ok();
 }
 
-Result<ReadResult> PartitionLog::read(Offset offset, uint64_t max_bytes, Offset upper_bound) const {
+Result<ReadResult> PartitionLog::read(Offset offset, uint64_t max_bytes, Offset upper_bound,
+                                      ReadFor reader) const {
   ReadResult r;
   r.log_start_offset = log_start_offset();
   r.log_end_offset = log_end_offset();
@@ -548,9 +549,34 @@ Result<ReadResult> PartitionLog::read(Offset offset, uint64_t max_bytes, Offset 
   const uint64_t truncations = truncations_.load();
   int64_t cur = offset.value();
   auto seg = segment_for(cur);
+  // What a consumer's read passes over is bounded like what it serves, by max_bytes.
+  uint64_t skip_budget = reader == ReadFor::kConsumer ? std::max<uint64_t>(max_bytes, 1) : 0;
+  // Serves `run`'s batches (none when its length is 0).
+  auto serve = [&r](SegmentRead& run) {
+    if (run.length > 0) {
+      r.records.fd = run.file->fd();
+      r.records.position = run.position;
+      r.records.length = run.length;
+      r.records.keep_alive = std::move(run.file);
+      r.first_offset = Offset(run.first_offset);
+      r.next_offset = Offset(run.next_offset);
+    }
+    return r;
+  };
+  // The last record-less batch passed over, as a run of one: served alone when nothing else is.
+  SegmentRead passed;
   // Bounded by the segment count: each step moves to a later segment.
   while (seg && cur < bound) {
-    EDDY_ASSIGN_OR_RETURN(SegmentRead sr, seg->read(cur, max_bytes, bound, /*min_one_batch=*/true));
+    EDDY_ASSIGN_OR_RETURN(SegmentRead sr,
+                          seg->read(cur, max_bytes, bound, /*min_one_batch=*/true, skip_budget));
+    skip_budget -= std::min(skip_budget, sr.skipped_bytes);
+    if (sr.skipped_length > 0) {
+      passed.file = sr.file;
+      passed.position = sr.skipped_position;
+      passed.length = sr.skipped_length;
+      passed.first_offset = sr.skipped_first_offset;
+      passed.next_offset = sr.skipped_next_offset;
+    }
     // Retention may have moved the start past `offset` since the check above, and the segment
     // found may then begin after it: that is out of range, not a silent skip ahead.
     if (offset < log_start_offset()) {
@@ -567,25 +593,17 @@ Result<ReadResult> PartitionLog::read(Offset offset, uint64_t max_bytes, Offset 
             /*notify=*/true);
       }
       if (sr.length == 0) {
+        // What was passed over before the damage still moves the consumer up to it.
+        if (passed.length > 0) return serve(passed);
         return corruption("segment " + std::to_string(seg->base_offset()) + " of " + options_.dir +
                           ": " + sr.damage.why);
       }
     }
-    if (!sr.past_end) {
-      if (sr.length > 0) {
-        r.records.fd = sr.file->fd();
-        r.records.position = sr.position;
-        r.records.length = sr.length;
-        r.records.keep_alive = std::move(sr.file);
-        r.first_offset = Offset(sr.first_offset);
-        r.next_offset = Offset(sr.next_offset);
-      }
-      return r;
-    }
+    if (!sr.past_end) return serve(sr.length > 0 ? sr : passed);
     seg = segment_after(seg->base_offset());
     if (seg) cur = std::max(cur, seg->base_offset());
   }
-  return r;
+  return serve(passed);
 }
 
 Result<std::optional<TimestampOffset>> PartitionLog::offset_for_timestamp(

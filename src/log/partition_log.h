@@ -74,6 +74,14 @@ struct ReadResult {
   Offset log_end_offset;    // at the time of the read
 };
 
+// Who a read serves (PartitionLog::read). A replica (a follower, the log's own replays) gets
+// every batch: its copy of the log keeps the offsets contiguous. A consumer is served batches
+// with records: those that hold none (the cleaner's fillers, a producer's last batch emptied) are
+// passed over at the start of a read, however many segments they fill, the way Kafka's read
+// walks past cleaned segments that return nothing. A client that gets only record-less batches
+// takes it for a record too large for its fetch size (librdkafka doubles it, then gives up).
+enum class ReadFor : uint8_t { kReplica, kConsumer };
+
 struct AppendResult {
   Offset base_offset;          // first offset assigned
   Offset last_offset;          // last offset assigned (inclusive)
@@ -229,8 +237,12 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
   // offset is below upper_bound (the high watermark; pass log_end_offset() to read everything).
   // kOutOfRange when offset < log start offset or offset > LEO. Every batch header served is
   // checked first; kCorruption when `offset` lies in a damaged range (found now or before), and a
-  // run stops before one.
-  Result<ReadResult> read(Offset offset, uint64_t max_bytes, Offset upper_bound) const;
+  // run stops before one. For ReadFor::kConsumer, record-less batches at the start are passed
+  // over (at most max_bytes of them); when nothing with records follows below upper_bound, the
+  // last one passed over is served alone, so that the consumer's position still moves up to the
+  // bound instead of waiting below it for ever.
+  Result<ReadResult> read(Offset offset, uint64_t max_bytes, Offset upper_bound,
+                          ReadFor reader = ReadFor::kReplica) const;
 
   // Damage (DamagedRange): whether `offset` lies in a damaged range, and all of them.
   bool damaged_at(Offset offset) const;
@@ -297,9 +309,18 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
   const std::string& dir() const { return options_.dir; }
 
   // Log compaction (log/log_cleaner.h; docs/storage.md, "Compaction"). The segments a cleaner
-  // may rewrite: every sealed segment wholly below the recovery point, oldest first (never the
-  // active one).
+  // may rewrite: every sealed segment wholly below the recovery point and the high watermark,
+  // oldest first (never the active one).
   std::vector<std::shared_ptr<LogSegment>> cleanable_segments() const;
+  // The high watermark as the replica layer last reported it (Kafka's log holds it too). The
+  // cleaner never cleans at or past it, as Kafka's never cleans past the first unstable offset:
+  // a record above it may still be truncated away, and with it the later value of a key whose
+  // earlier one a pass removed. Unknown (-1, a log outside a broker) until set; then the recovery
+  // point alone bounds the cleaning.
+  void set_high_watermark(Offset hw) { high_watermark_.store(hw.value()); }
+  Offset high_watermark() const { return Offset(high_watermark_.load()); }
+  // Every segment from the one holding `offset` on, the active one included.
+  std::vector<std::shared_ptr<LogSegment>> segments_from(int64_t offset) const;
   // Where the dirty section (not yet cleaned) starts: cleaner-offset-checkpoint, never below
   // the log start offset.
   Offset first_dirty_offset() const;
@@ -387,7 +408,6 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
   // The segment holding `offset`: the last one with base <= offset, else the first.
   std::shared_ptr<LogSegment> segment_for(int64_t offset) const;
   std::shared_ptr<LogSegment> segment_after(int64_t base) const;
-  std::vector<std::shared_ptr<LogSegment>> segments_from(int64_t offset) const;
 
   // Runs (outside every lock) the callbacks of offsets below `durable_end` with ok, and those at
   // or above `fail_from` with `error`.
@@ -458,6 +478,7 @@ class PartitionLog : public std::enable_shared_from_this<PartitionLog> {
 
   // cleaner-offset-checkpoint's value, -1 when there is none (the dirty section is everything).
   std::atomic<int64_t> first_dirty_{-1};
+  std::atomic<int64_t> high_watermark_{-1};  // set_high_watermark; -1: unknown
 
   // Damaged ranges, sorted by `from`; has_damage_ lets reads skip the lock while there is none.
   mutable std::mutex damage_mu_;

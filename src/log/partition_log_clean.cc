@@ -70,6 +70,8 @@ std::string PartitionLog::cleaned_log_path(int64_t base_offset) const {
 
 std::vector<std::shared_ptr<LogSegment>> PartitionLog::cleanable_segments() const {
   int64_t bound = flushed_offset_.load();
+  const int64_t hw = high_watermark_.load();
+  if (hw >= 0) bound = std::min(bound, hw);
   std::shared_lock lock(segments_mu_);
   std::vector<std::shared_ptr<LogSegment>> out;
   if (segments_.empty()) return out;

@@ -521,7 +521,9 @@ FetchPartitionResult ReplicaManager::read_partition(const FetchParams& params,
   // A follower replicates up to the LEO; a consumer reads only what the HW has made safe.
   const Offset upper = params.replica_id >= 0 ? leo : hw;
   if (in.fetch_offset >= upper) return r;
-  Result<log::ReadResult> read = partition->log()->read(in.fetch_offset, max_bytes, upper);
+  Result<log::ReadResult> read = partition->log()->read(
+      in.fetch_offset, max_bytes, upper,
+      params.replica_id >= 0 ? log::ReadFor::kReplica : log::ReadFor::kConsumer);
   if (!read.is_ok()) {
     switch (read.status().code()) {
       case StatusCode::kOutOfRange:

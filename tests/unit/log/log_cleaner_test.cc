@@ -17,152 +17,10 @@
 #include "log/log_segment.h"
 #include "protocol/records/batch_builder.h"
 #include "protocol/records/batch_reader.h"
-#include "tests/unit/log/log_fixture.h"
+#include "tests/unit/log/cleaner_fixture.h"
 
 namespace eddy::log::testing {
 namespace {
-
-struct Rec {
-  int64_t offset;
-  std::string key;
-  std::optional<std::string> value;  // nullopt: a tombstone
-};
-
-std::string str(ByteSpan b) {
-  return std::string(reinterpret_cast<const char*>(b.data()), b.size());
-}
-
-class CleanerTest : public LogFixture {
- protected:
-  CleanerTest() {
-    config_.segment_bytes = 4096;
-    config_.cleanup_compact = true;
-    config_.cleanup_delete = false;
-    config_.delete_retention_ms = 10'000;
-    config_.segment_ms = 100;  // seal() rolls by segment.ms
-  }
-
-  // A log of two batches, `first` then {c: 1}, sealed; `damage` rewrites the segment's bytes on
-  // disk (past what a bad disk or peer leaves), and the log is opened again.
-  std::shared_ptr<PartitionLog> with_first_batch_damaged(
-      const std::vector<std::pair<std::string, std::optional<std::string>>>& first,
-      const std::function<void(Bytes&)>& damage) {
-    auto log = open();
-    append_kv(*log, first);
-    append_kv(*log, {{"c", "1"}});
-    seal(*log);
-    EXPECT_TRUE(log->close().is_ok());
-    log.reset();
-    std::string path = segment_path(dir(), 0, ".log");
-    Bytes data = read_file(path);
-    damage(data);
-    write_file(path, data);
-    return open();
-  }
-
-  // One batch of `records` (key, value) pairs; a nullopt value is a tombstone.
-  int64_t append_kv(PartitionLog& log,
-                    const std::vector<std::pair<std::string, std::optional<std::string>>>& kvs,
-                    records::BatchOptions o = {}) {
-    records::BatchBuilder b(o);
-    for (const auto& [k, v] : kvs) {
-      std::optional<ByteSpan> value;
-      if (v) value = as_bytes(*v);
-      b.append(clock_.wall_ms(), as_bytes(k), value);
-    }
-    Bytes batch = *b.build();
-    auto r = log.append(batch, LeaderEpoch(0));
-    EXPECT_TRUE(r.is_ok()) << r.status().to_string();
-    return r.is_ok() ? r->base_offset.value() : -1;
-  }
-
-  // Every record readable, in offset order, and checks that the batches' offsets are contiguous
-  // from the log start (fillers cover the holes).
-  std::vector<Rec> read_records(const PartitionLog& log) {
-    std::vector<Rec> out;
-    int64_t cur = log.log_start_offset().value();
-    int64_t expect_next = cur;
-    for (int i = 0; i < 1000000 && cur < log.log_end_offset().value(); ++i) {
-      auto r = log.read(Offset(cur), 1 << 20, log.log_end_offset());
-      EXPECT_TRUE(r.is_ok()) << r.status().to_string();
-      if (!r.is_ok() || r->records.empty()) break;
-      Bytes bytes = *r->records.read_all();
-      size_t pos = 0;
-      while (pos < bytes.size()) {
-        auto h = records::read_batch_header(bytes.data() + pos);
-        EXPECT_EQ(h.base_offset, expect_next);
-        expect_next = h.next_offset();
-        auto d = records::decode_batch(ByteSpan(bytes.data() + pos, h.size_bytes()));
-        EXPECT_TRUE(d.is_ok()) << d.status().to_string();
-        if (d.is_ok()) {
-          for (const auto& rec : d->records) {
-            std::optional<std::string> v;
-            if (rec.value) v = str(*rec.value);
-            out.push_back({rec.offset, rec.key ? str(*rec.key) : "", v});
-          }
-        }
-        pos += h.size_bytes();
-      }
-      cur = r->next_offset.value();
-    }
-    EXPECT_EQ(expect_next, log.log_end_offset().value());
-    return out;
-  }
-
-  // The latest record per key among `recs`.
-  static std::map<std::string, Rec> latest(const std::vector<Rec>& recs) {
-    std::map<std::string, Rec> m;
-    for (const Rec& r : recs) m.insert_or_assign(r.key, r);
-    return m;
-  }
-
-  // Writes `updates` records over `keys` keys, 10 per batch, and rolls so that all is sealed.
-  std::map<std::string, Rec> write_updates(PartitionLog& log, int updates, int keys) {
-    std::vector<Rec> written;
-    std::vector<std::pair<std::string, std::optional<std::string>>> batch;
-    for (int i = 0; i < updates; ++i) {
-      std::string k = "key-" + std::to_string(i % keys);
-      batch.emplace_back(k, "value-" + std::to_string(i) + std::string(20, 'x'));
-      if (batch.size() == 10 || i + 1 == updates) {
-        int64_t base = append_kv(log, batch);
-        for (size_t j = 0; j < batch.size(); ++j) {
-          written.push_back({base + static_cast<int64_t>(j), batch[j].first, batch[j].second});
-        }
-        batch.clear();
-      }
-    }
-    seal(log);
-    return latest(written);
-  }
-
-  // Rolls the active segment (segment.ms passes) and flushes: everything written is cleanable.
-  void seal(PartitionLog& log) {
-    clock_.advance_ms(config_.segment_ms + 1);
-    append_kv(log, {{"roll", "r"}});
-    ASSERT_TRUE(log.flush().is_ok());
-  }
-
-  CleanStats clean(PartitionLog& log, uint64_t map_bytes = 1 << 20) {
-    Cleaner c(map_bytes, 0.9, nullptr, &clock_,
-              [this](const std::string&, const CleanerCorruption& e) { corrupt_.push_back(e); });
-    auto r = c.clean(log);
-    EXPECT_TRUE(r.is_ok()) << r.status().to_string();
-    return r.is_ok() ? *r : CleanStats{};
-  }
-
-  void expect_latest(const PartitionLog& log, const std::map<std::string, Rec>& want) {
-    std::vector<Rec> got = read_records(log);
-    std::map<std::string, Rec> got_latest = latest(got);
-    for (const auto& [k, r] : want) {
-      if (k == "roll") continue;
-      ASSERT_TRUE(got_latest.count(k)) << k;
-      EXPECT_EQ(got_latest[k].offset, r.offset) << k;
-      EXPECT_EQ(got_latest[k].value, r.value) << k;
-    }
-  }
-
-  std::vector<CleanerCorruption> corrupt_;
-};
 
 TEST_F(CleanerTest, KeepsTheLatestValueOfEveryKeyAcrossManySegments) {
   auto log = open();
@@ -208,6 +66,30 @@ TEST_F(CleanerTest, NeverTouchesTheActiveSegment) {
   CleanStats s = clean(*log);
   EXPECT_EQ(s.segments_in, 0);
   EXPECT_EQ(read_records(*log).size(), 3u);
+}
+
+// Kafka's cleaner never cleans past the high watermark: a record above it may be truncated away
+// (a leader change), and the older value of its key must then still be there.
+TEST_F(CleanerTest, NothingAtOrPastTheHighWatermarkIsCleaned) {
+  auto log = open();
+  append_kv(*log, {{"a", "1"}});
+  seal(*log);
+  int64_t hw = log->log_end_offset().value() - 1;  // the roll record's segment starts here
+  append_kv(*log, {{"a", "2"}});
+  seal(*log);
+  ASSERT_GE(log->cleanable_segments().size(), 2u);
+  log->set_high_watermark(Offset(hw));
+  CleanStats s = clean(*log);
+  EXPECT_LE(s.first_dirty_after, hw);
+  auto recs = read_records(*log);
+  ASSERT_FALSE(recs.empty());
+  EXPECT_EQ(recs.front().offset, 0);  // a=1 stays: its later value is above the high watermark
+  EXPECT_EQ(recs.front().value, "1");
+  log->set_high_watermark(log->log_end_offset());
+  clean(*log);
+  recs = read_records(*log);
+  EXPECT_EQ(latest(recs)["a"].value, "2");
+  EXPECT_EQ(std::count_if(recs.begin(), recs.end(), [](const Rec& r) { return r.key == "a"; }), 1);
 }
 
 TEST_F(CleanerTest, AnOffsetMapSmallerThanTheKeySetCleansInSeveralPasses) {
@@ -262,150 +144,29 @@ TEST_F(CleanerTest, TombstonesStayForDeleteRetentionThenGo) {
   EXPECT_TRUE(latest(read_records(*log)).count("b"));
 }
 
-TEST_F(CleanerTest, HolesAreServedByReadAndOffsetForTimestamp) {
+// The delete horizon is kept in the batch (KIP-534), so a restart does not start it over, and a
+// cleaner started afresh reads it back: a log whose only work is a tombstone past its horizon is
+// cleaned without new dirty data.
+TEST_F(CleanerTest, TombstonesGoAtTheirHorizonAcrossARestart) {
   auto log = open();
-  // a@0..9 superseded by a@10; b@11 kept.
-  for (int i = 0; i < 10; ++i) {
-    append_kv(*log, {{"a", "v" + std::to_string(i)}});
-    clock_.advance_ms(10);
-  }
-  int64_t ts_a10 = clock_.wall_ms();
-  append_kv(*log, {{"a", "last"}, {"b", "b"}});
+  append_kv(*log, {{"a", "1"}, {"b", "1"}});
+  append_kv(*log, {{"a", std::nullopt}});
   seal(*log);
   clean(*log);
-  // A read at an offset that was removed answers the batch covering it (an empty filler), and
-  // the next read goes on to the next record.
-  auto r = log->read(Offset(3), 1 << 20, log->log_end_offset());
-  ASSERT_TRUE(r.is_ok());
-  auto recs = read_records(*log);
-  ASSERT_GE(recs.size(), 2u);
-  EXPECT_EQ(recs[0].offset, 10);
-  EXPECT_EQ(recs[1].offset, 11);
-  // ListOffsets by the timestamp of a removed record: the first kept record at or after it.
-  auto t = log->offset_for_timestamp(ts_a10 - 50);
-  ASSERT_TRUE(t.is_ok());
-  ASSERT_TRUE(t->has_value());
-  EXPECT_EQ((*t)->offset.value(), 10);
-  // Earliest and latest are unchanged.
-  EXPECT_EQ(log->log_start_offset().value(), 0);
-}
-
-// The scrubber stopped inside a segment that a cleaner's swap then replaced by a new file at
-// the same base offset: the scrubber starts that segment over instead of reading the new file
-// at the old file's position, which made it report damage that was not there (and fetches of
-// the offsets it named answered CORRUPT_MESSAGE: the confluent-kafka stall at offset 0).
-TEST_F(CleanerTest, AScrubInASegmentTheCleanerReplacedStartsItOver) {
-  auto log = open();
-  // Batches of 5 keys written once and 5 updated later: cleaning rewrites every batch shorter,
-  // so that the old file's positions fall inside the new file's batches.
-  for (int b = 0; b < 40; ++b) {
-    std::vector<std::pair<std::string, std::optional<std::string>>> kvs;
-    for (int i = 0; i < 10; ++i) {
-      std::string key =
-          i % 2 == 0 ? "once-" + std::to_string(b * 10 + i) : "hot-" + std::to_string(i);
-      kvs.emplace_back(key, std::string(30, 'x'));
-    }
-    append_kv(*log, kvs);
-  }
-  seal(*log);
-  ScrubCursor cursor;
-  auto p = log->scrub(&cursor, 500);
-  ASSERT_TRUE(p.is_ok()) << p.status().to_string();
-  ASSERT_EQ(cursor.segment_base, 0);
-  ASSERT_GT(cursor.position, 0u);
-  CleanStats s = clean(*log);
-  ASSERT_GT(s.segments_out, 0);
-  ASSERT_EQ(log->segment_base_offsets().front().value(), 0);
-  bool complete = false;
-  for (int i = 0; i < 100 && !complete; ++i) {
-    p = log->scrub(&cursor, 1 << 20);
-    ASSERT_TRUE(p.is_ok()) << p.status().to_string();
-    complete = p->pass_complete;
-  }
-  EXPECT_TRUE(complete);
-  EXPECT_FALSE(log->has_damage());
-  auto r = log->read(Offset(0), 1 << 20, log->log_end_offset());
-  EXPECT_TRUE(r.is_ok()) << r.status().to_string();
-}
-
-// A segment that holds one offset (a compacted __consumer_offsets rolls by segment.ms after
-// a single commit): once the scrubber finished it, the next segment's base is the finished
-// one's plus one, and the scrubber must not take the finished segment's cursor for the next
-// one's (it recorded damage at offset 0 of segment 1: "batch base offset 1 where 0 was
-// expected").
-TEST_F(CleanerTest, AScrubOfASegmentOfOneOffsetStartsTheNextOneAfresh) {
-  auto log = open();
-  append_kv(*log, {{"a", "1"}});
-  seal(*log);
-  ASSERT_EQ(log->segment_base_offsets().at(1).value(), 1);
-  write_updates(*log, 50, 5);
-  ScrubCursor cursor;
-  bool complete = false;
-  for (int i = 0; i < 100 && !complete; ++i) {
-    auto p = log->scrub(&cursor, 1 << 20);
-    ASSERT_TRUE(p.is_ok()) << p.status().to_string();
-    complete = p->pass_complete;
-  }
-  EXPECT_TRUE(complete);
-  EXPECT_FALSE(log->has_damage());
-}
-
-// Readers read from the start while the cleaner swaps segments under them, with a file-handle
-// budget so small that the replaced segments' files get closed: every read succeeds and moves
-// on, none reopens a replaced segment's file by a name that now names the cleaned file (or
-// nothing), and none takes a swap for damage.
-TEST_F(CleanerTest, ReadersDuringSwapsAlwaysMoveOn) {
-  FileHandleBudget budget(3);  // few descriptors: replaced segments' files get closed and reopened
-  PartitionLogOptions o = options();
-  o.file_budget = &budget;
-  auto opened = PartitionLog::open(o);
-  ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
-  std::shared_ptr<PartitionLog> log = std::move(opened).value();
-  write_updates(*log, 400, 20);
-  std::atomic<bool> stop{false};
-  std::atomic<int64_t> stalls{0}, errors{0}, scans{0};
-  std::mutex mu;
-  std::string first_problem;
-  auto problem = [&](const std::string& what) {
-    std::lock_guard lock(mu);
-    if (first_problem.empty()) first_problem = what;
-  };
-  auto reader = [&](uint64_t max_bytes) {
-    while (!stop.load()) {
-      int64_t cur = log->log_start_offset().value();
-      const int64_t end = log->log_end_offset().value();
-      while (cur < end) {
-        // Up to the log end as it is now, as a follower (or a consumer of a single replica)
-        // reads: everything the cleaner touched is below it.
-        auto r = log->read(Offset(cur), max_bytes, log->log_end_offset());
-        if (!r.is_ok()) {
-          ++errors;
-          problem("read at " + std::to_string(cur) + ": " + r.status().to_string());
-          break;
-        }
-        if (r->records.empty() || r->next_offset.value() <= cur) {
-          ++stalls;
-          problem("no progress at " + std::to_string(cur) + " of " + std::to_string(end));
-          break;
-        }
-        cur = r->next_offset.value();
-      }
-      ++scans;
-    }
-  };
-  std::thread small(reader, 100);
-  std::thread large(reader, 1 << 20);
-  for (int round = 0; round < 40; ++round) {
-    write_updates(*log, 200, 20);
-    clean(*log);
-  }
-  stop = true;
-  small.join();
-  large.join();
-  EXPECT_GT(scans.load(), 0);
-  EXPECT_EQ(errors.load(), 0) << first_problem;
-  EXPECT_EQ(stalls.load(), 0) << first_problem;
-  EXPECT_FALSE(log->has_damage());
+  ASSERT_TRUE(latest(read_records(*log)).count("a"));
+  ASSERT_TRUE(log->close().is_ok());
+  log.reset();
+  clock_.advance_ms(config_.delete_retention_ms / 2);
+  log = open();
+  std::vector<std::shared_ptr<PartitionLog>> logs{log};
+  auto lc = log_cleaner(logs);
+  // Before the horizon, nothing is due; the horizon is the first pass's, not restarted.
+  EXPECT_FALSE(round(*lc));
+  clock_.advance_ms(config_.delete_retention_ms / 2);
+  EXPECT_TRUE(round(*lc));
+  EXPECT_EQ(lc->totals().tombstones_removed, 1);
+  EXPECT_FALSE(latest(read_records(*log)).count("a"));
+  EXPECT_TRUE(latest(read_records(*log)).count("b"));
 }
 
 TEST_F(CleanerTest, KeepsTheLastBatchOfEachProducer) {
@@ -435,6 +196,31 @@ TEST_F(CleanerTest, KeepsTheLastBatchOfEachProducer) {
     }
   }
   EXPECT_TRUE(found);
+}
+
+// Kafka keeps an emptied batch only for a producer's last batch in the log: when the producer
+// wrote again later (here in the active segment), the emptied one goes into a filler.
+TEST_F(CleanerTest, AnEmptiedBatchOfAProducerThatWroteLaterIsNotKept) {
+  auto log = open();
+  records::BatchOptions p;
+  p.producer_id = 42;
+  p.producer_epoch = 3;
+  p.base_sequence = 0;
+  append_kv(*log, {{"a", "1"}}, p);
+  append_kv(*log, {{"a", "2"}});  // no producer id: supersedes it
+  seal(*log);
+  p.base_sequence = 1;
+  int64_t later = append_kv(*log, {{"b", "1"}}, p);  // the active segment
+  clean(*log);
+  auto r = log->read(Offset(0), 1 << 20, log->log_end_offset());
+  ASSERT_TRUE(r.is_ok());
+  Bytes bytes = *r->records.read_all();
+  for (const auto& h : parse_batches(bytes)) {
+    if (h.base_offset < later) {
+      EXPECT_NE(h.producer_id, 42) << "offset " << h.base_offset;
+    }
+  }
+  EXPECT_EQ(parse_batches(bytes).front().records_count, 0);  // the filler covering offset 0
 }
 
 TEST_F(CleanerTest, RecompressesWithTheBatchCodec) {
@@ -601,32 +387,21 @@ TEST_F(CleanerTest, RetentionKeepsSegmentsOfACompactOnlyLog) {
 TEST_F(CleanerTest, TheDirtiestLogIsCleanedFirstAndOnlyPastTheRatio) {
   auto a = open();
   write_updates(*a, 400, 10);
-  CleanerOptions co;
-  co.clock = &clock_;
   std::vector<std::shared_ptr<PartitionLog>> logs{a};
-  LogCleaner lc(co, [&] { return logs; });
-  Cleaner c(1 << 20, 0.9, nullptr, &clock_);
-  auto r = lc.clean_dirtiest(c);
-  ASSERT_TRUE(r.is_ok());
-  EXPECT_TRUE(*r);
+  auto lc = log_cleaner(logs);
+  EXPECT_TRUE(round(*lc));
   // Everything is clean now: below min.cleanable.dirty.ratio, nothing to do.
-  r = lc.clean_dirtiest(c);
-  ASSERT_TRUE(r.is_ok());
-  EXPECT_FALSE(*r);
-  EXPECT_EQ(lc.passes(), 1);
+  EXPECT_FALSE(round(*lc));
+  EXPECT_EQ(lc->passes(), 1);
   // A policy change without compact (IncrementalAlterConfigs) stops the cleaning of the log.
   write_updates(*a, 400, 10);
   LogConfig del = config_;
   del.cleanup_compact = false;
   a->update_config(del);
-  r = lc.clean_dirtiest(c);
-  ASSERT_TRUE(r.is_ok());
-  EXPECT_FALSE(*r);
+  EXPECT_FALSE(round(*lc));
   a->update_config(config_);
   EXPECT_GT(cleanable_view(*a, clock_.wall_ms()).dirty_ratio(), 0.5);
-  r = lc.clean_dirtiest(c);
-  ASSERT_TRUE(r.is_ok());
-  EXPECT_TRUE(*r);
+  EXPECT_TRUE(round(*lc));
 }
 
 TEST(IoThrottleTest, BytesChargedNeverOutrunTheRate) {

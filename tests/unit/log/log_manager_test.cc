@@ -130,6 +130,26 @@ TEST_F(LogManagerTest, BackgroundThreadFlushesIntervalLogs) {
   EXPECT_TRUE(eventually([&] { return (*log)->flushed_offset() == Offset(2); }));
 }
 
+// Each cleaner round hands every log its partition's high watermark from the broker's hook, so
+// that the cleaner bounds its range by it (PartitionLog::cleanable_segments).
+TEST_F(LogManagerTest, TheCleanerLearnsEachLogsHighWatermark) {
+  auto o = options();
+  o.cleaner.enable = true;
+  o.cleaner.backoff_ms = 5;
+  o.high_watermark = [](const TopicPartition& tp) -> std::optional<Offset> {
+    if (tp.partition == 0) return Offset(7);
+    return std::nullopt;
+  };
+  auto mgr = open(o);
+  auto with_hw = mgr->get_or_create({"t", 0});
+  auto without = mgr->get_or_create({"t", 1});
+  ASSERT_TRUE(with_hw.is_ok() && without.is_ok());
+  EXPECT_EQ((*with_hw)->high_watermark(), Offset(-1));
+  mgr->start();
+  EXPECT_TRUE(eventually([&] { return (*with_hw)->high_watermark() == Offset(7); }));
+  EXPECT_EQ((*without)->high_watermark(), Offset(-1));
+}
+
 TEST_F(LogManagerTest, SyncLogsReportDurabilityThroughTheFlusher) {
   auto mgr = open(options());
   auto log = mgr->get_or_create({"t", 0});

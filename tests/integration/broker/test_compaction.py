@@ -4,15 +4,12 @@ of a cleaning pass loses nothing; __consumer_offsets stays bounded under many co
 default, scaled down from 1,000,000 to keep CI short; EDDY_COMPACTION_COMMITS sets it; the bound
 is what is checked). No test may leave eddyd reporting damage: a cleaner swap is not damage.
 
-  EDDYD=build/bin/eddyd /usr/bin/python3 compaction_check.py -v   (in this directory)
+  EDDYD=build/bin/eddyd /usr/bin/python3 -m unittest -v test_compaction   (in this directory)
 
-Not registered with ctest (the CMake glob takes test_*.py only) while the kill -9 test fails 4
-runs in 10: its consumer, reading right after the restart, crosses about ten segments that the
-cleaner left holding only fillers; each fetch answers one segment, so ten responses in a row hold
-no record, and librdkafka 2.0.2, which doubles its fetch size after each and gives up at its cap,
-reports MSG_SIZE_TOO_LARGE at offset 90000 (docs/storage.md, Limits). Rename it back to
-test_compaction.py once a read crosses filler-only segments (the other two tests and the
-stall at offset 0 it was parked for pass 10 of 10).
+The kill -9 test's consumer, reading right after the restart, starts in about ten segments that
+the cleaner left holding only record-less batches; a consumer's fetch passes over them to the
+first batch with records in one response (docs/storage.md, "Compaction"), where librdkafka, given
+ten record-less responses in a row, reported MSG_SIZE_TOO_LARGE.
 """
 
 import glob
