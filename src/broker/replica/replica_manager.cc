@@ -576,7 +576,7 @@ void ReplicaManager::record_follower_fetch(const FetchParams& params,
       diverging) {
     return;  // refused or diverging: its fetch offset says nothing about what it holds
   }
-  if (auto isr = p->update_follower_fetch_state(follower, in.fetch_offset,
+  if (auto isr = p->update_follower_fetch_state(follower, in.fetch_offset, in.log_start_offset,
                                                 options_.clock->monotonic_ms())) {
     propose(*p, std::move(*isr));
   }
@@ -643,30 +643,6 @@ ListOffsetResult ReplicaManager::list_offset(const TopicPartition& tp, int64_t t
   } else {
     r.leader_epoch = LeaderEpoch(-1);
   }
-  return r;
-}
-
-DeleteRecordsResult ReplicaManager::delete_records(const TopicPartition& tp, int64_t offset) {
-  DeleteRecordsResult r;
-  if (metadata::is_internal_topic(tp.topic)) {
-    r.error = to_int(ErrorCode::kInvalidTopicException);
-    return r;
-  }
-  std::shared_ptr<Partition> partition = leader_partition(tp, std::nullopt, &r.error);
-  if (!partition) return r;
-  const Offset hw = partition->high_watermark();
-  const Offset target = offset == -1 ? hw : Offset(offset);
-  if (target.value() < 0 || target > hw) {
-    r.error = to_int(ErrorCode::kOffsetOutOfRange);
-    return r;
-  }
-  Status s = partition->log()->delete_records_before(target);
-  if (!s.is_ok()) {
-    r.error = s.code() == StatusCode::kOutOfRange ? to_int(ErrorCode::kOffsetOutOfRange)
-                                                  : to_int(ErrorCode::kKafkaStorageError);
-    return r;
-  }
-  r.low_watermark = partition->log_start_offset();
   return r;
 }
 
