@@ -44,7 +44,7 @@ ControllerResult ClusterControl::alter_partition_reassignment(
   // The replicas before any reassignment: those being added are not part of them.
   const std::vector<int32_t> original = minus(p.replicas, p.adding_replicas);
   PartitionChangeBuilder b(t->id, p, can_lead_in(image));
-  b.set_unclean_enabled(settings_.unclean_leader_election_enable);
+  b.set_unclean_enabled(unclean_enabled(image, *t));
   if (!target) {
     if (!in_progress) {
       return ControllerResult::error(
