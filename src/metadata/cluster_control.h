@@ -208,10 +208,6 @@ class ClusterControl {
   void elect_leaderless(const MetadataImage& image, int32_t broker, pb::MetadataBatch* out) const;
   void fence(const MetadataImage& image, const BrokerRegistration& broker,
              pb::MetadataBatch* out) const;
-  // unclean.leader.election.enable for `topic`: its override, else the cluster-wide dynamic
-  // default, else the static setting (the topic config and its broker synonym, as Kafka
-  // resolves it).
-  bool unclean_enabled(const MetadataImage& image, const TopicImage& topic) const;
 
   ClusterSettings settings_;
 };

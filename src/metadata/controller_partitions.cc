@@ -4,7 +4,7 @@
 #include <set>
 
 #include "metadata/cluster_control.h"
-#include "metadata/topic_config.h"
+#include "metadata/unclean_election.h"
 
 namespace eddy::metadata {
 namespace {
@@ -21,22 +21,6 @@ void add_change(std::optional<pb::PartitionChangeRecord> r, pb::MetadataBatch* o
 
 }  // namespace
 
-bool ClusterControl::unclean_enabled(const MetadataImage& image, const TopicImage& topic) const {
-  static const TopicConfigDef* def = find_topic_config("unclean.leader.election.enable");
-  const ResolvedValue v = resolve_topic_value(
-      *def, topic.configs, [&](std::string_view key) -> std::optional<ResolvedValue> {
-        if (const auto* dynamic = image.broker_configs("")) {
-          if (auto it = dynamic->find(std::string(key)); it != dynamic->end()) {
-            return ResolvedValue{it->second, ConfigSource::kDynamicDefaultBroker};
-          }
-        }
-        return ResolvedValue{settings_.unclean_leader_election_enable ? "true" : "false",
-                             ConfigSource::kStaticBroker};
-      });
-  const Result<bool> enabled = parse_config_bool(v.value.value_or(""));
-  return enabled.is_ok() && *enabled;
-}
-
 void ClusterControl::leave_isrs(const MetadataImage& image, int32_t broker,
                                 pb::MetadataBatch* out) const {
   auto can_lead = can_lead_in(image, /*except=*/broker);
@@ -48,7 +32,9 @@ void ClusterControl::leave_isrs(const MetadataImage& image, int32_t broker,
         if (r != broker) isr.push_back(r);
       }
       PartitionChangeBuilder b(t->id, p, can_lead);
-      b.set_target_isr(std::move(isr)).set_unclean_enabled(unclean_enabled(image, *t));
+      b.set_target_isr(std::move(isr))
+          .set_unclean_enabled(
+              unclean_election_enabled(image, *t, settings_.unclean_leader_election_enable));
       add_change(b.build(), out);
     }
   }
@@ -61,7 +47,8 @@ void ClusterControl::elect_leaderless(const MetadataImage& image, int32_t broker
     for (const auto& p : t->partitions) {
       if (p.leader != kNoLeader || !contains(p.replicas, broker)) continue;
       PartitionChangeBuilder b(t->id, p, can_lead);
-      b.set_unclean_enabled(unclean_enabled(image, *t));
+      b.set_unclean_enabled(
+          unclean_election_enabled(image, *t, settings_.unclean_leader_election_enable));
       add_change(b.build(), out);
     }
   }
@@ -163,7 +150,8 @@ std::vector<ElectionResult> ClusterControl::elect_leaders(
       return res;
     }
     PartitionChangeBuilder b(t->id, p, can_lead_in(image));
-    b.set_election(election).set_unclean_enabled(unclean_enabled(image, *t));
+    b.set_election(election).set_unclean_enabled(
+        unclean_election_enabled(image, *t, settings_.unclean_leader_election_enable));
     auto change = b.build();
     if (!change) {
       res.error = election == Election::kPreferred ? E::kPreferredLeaderNotAvailable
