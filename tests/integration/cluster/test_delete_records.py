@@ -14,12 +14,11 @@ import os
 import signal
 import socket
 import struct
-import subprocess
 import unittest
 
 from confluent_kafka import Consumer, Producer, TopicPartition
 
-from cluster_harness import Cluster, wait_for
+from cluster_harness import Cluster, eddyctl, wait_for
 from kafka_wire import frame, header, read_frame
 from test_replication import create, wait_isr
 
@@ -33,13 +32,6 @@ OVERRIDES = {
     "replica.lag.time.max.ms": "6000",
 }
 
-
-def eddyctl(*args):
-    path = os.environ.get("EDDYCTL") or os.path.join(
-        os.path.dirname(os.environ.get("EDDYD", "eddyd")), "eddyctl")
-    p = subprocess.run([path] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       timeout=90)
-    return p.returncode, p.stdout.decode(), p.stderr.decode()
 
 
 def delete_records(node, topic, offset, timeout_ms):
