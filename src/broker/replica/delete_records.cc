@@ -92,7 +92,7 @@ DeleteRecordsResult ReplicaManager::delete_records_on_leader(const TopicPartitio
     r.error = to_int(ErrorCode::kOffsetOutOfRange);
     return r;
   }
-  Status s = (*partition)->log()->delete_records_before(target);
+  Status s = (*partition)->delete_records_before(target);
   if (!s.is_ok()) {
     r.error = s.code() == StatusCode::kOutOfRange ? to_int(ErrorCode::kOffsetOutOfRange)
                                                   : to_int(ErrorCode::kKafkaStorageError);

@@ -449,6 +449,12 @@ Status Partition::truncate_fully_and_start_at(Offset offset) {
   return Status::ok();
 }
 
+Status Partition::delete_records_before(Offset offset) {
+  EDDY_RETURN_IF_ERROR(log_->delete_records_before(offset));
+  wake_fetch_waiters();
+  return Status::ok();
+}
+
 void Partition::update_follower_high_watermark(Offset leader_hw, Offset leader_log_start) {
   if (is_leader_.load()) return;
   if (leader_log_start > log_->log_start_offset() && leader_log_start <= log_->log_end_offset()) {

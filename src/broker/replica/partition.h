@@ -131,6 +131,10 @@ class Partition : public std::enable_shared_from_this<Partition> {
   void alter_partition_answered(int16_t error, std::vector<int32_t> isr, int32_t leader_epoch,
                                 int32_t partition_epoch);
 
+  // DeleteRecords on the leader: moves the log start to `offset` (checked against the HW by the
+  // caller), and answers the parked follower fetches at once so that they follow it now.
+  Status delete_records_before(Offset offset);
+
   // ---- Follower side (the replica fetcher).
 
   // Appends batches copied from the leader, with their offsets and epochs, and records them in

@@ -82,7 +82,13 @@ class DelayedFetch final : public DelayedOperation {
         rm_(rm),
         params_(params),
         inputs_(std::move(inputs)),
-        callback_(std::move(callback)) {}
+        callback_(std::move(callback)) {
+    if (params_.replica_id < 0) return;
+    for (const FetchPartitionInput& in : inputs_) {
+      std::shared_ptr<Partition> p = rm_->get_partition(in.tp);
+      log_starts_.push_back(p ? p->log_start_offset().value() : -1);
+    }
+  }
 
   // Reads every partition under the request's byte limits. Sets *bytes to the total and
   // *has_error when a partition answers with an error (which completes a fetch at once).
@@ -97,6 +103,7 @@ class DelayedFetch final : public DelayedOperation {
 
  protected:
   bool ready() override {
+    if (log_start_moved()) return true;
     uint64_t bytes = 0;
     bool has_error = false;
     read_all(&bytes, &has_error);
@@ -117,7 +124,19 @@ class DelayedFetch final : public DelayedOperation {
   }
 
  private:
+  // A follower's fetch answers as soon as the leader's log start moves (DeleteRecords): the
+  // follower follows it from the answer, and the DeleteRecords waits for that, not for
+  // replica.fetch.wait.max.ms.
+  bool log_start_moved() const {
+    for (size_t i = 0; i < log_starts_.size(); ++i) {
+      std::shared_ptr<Partition> p = rm_->get_partition(inputs_[i].tp);
+      if (p && p->log_start_offset().value() > log_starts_[i]) return true;
+    }
+    return false;
+  }
+
   std::optional<std::vector<FetchPartitionResult>> prepared_;  // set only before completing
+  std::vector<int64_t> log_starts_;  // a follower's fetch: each partition's log start when parked
   const ReplicaManager* rm_;
   FetchParams params_;
   std::vector<FetchPartitionInput> inputs_;

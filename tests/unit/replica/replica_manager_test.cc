@@ -449,6 +449,29 @@ TEST_F(ReplicaManagerTest, DeleteRecordsDoesNotWaitForAReplicaWhoseBrokerIsNotAl
   EXPECT_EQ(r[0].low_watermark, Offset(4));
 }
 
+// A parked follower fetch answers when the leader's log start moves, so the follower follows it
+// at once rather than after replica.fetch.wait.max.ms.
+TEST_F(ReplicaManagerTest, DeleteRecordsAnswersTheParkedFollowerFetches) {
+  lead_three("t", 5);
+  FetchPartitionInput in = at("t", 5);
+  in.log_start_offset = Offset(0);
+  FetchParams params = follower_params(1);
+  params.max_wait_ms = 30'000;
+  params.min_bytes = 1;
+  FetchOutcome parked;
+  rm_->fetch(params, {in}, parked.callback());
+  EXPECT_FALSE(parked.done());
+  DeleteOutcome out;
+  delete_records("t", 4, &out);
+  std::vector<FetchPartitionResult> r = parked.wait();
+  EXPECT_EQ(r[0].error, 0);
+  EXPECT_EQ(r[0].log_start_offset, Offset(4));
+  EXPECT_TRUE(r[0].records.empty());
+  report(1, "t", 5, 4);
+  report(2, "t", 5, 4);
+  EXPECT_EQ(out.wait()[0].low_watermark, Offset(4));
+}
+
 TEST_F(ReplicaManagerTest, WaitingDeleteRecordsAnswersNotLeaderWhenLeadershipMoves) {
   lead_three("t", 5);
   DeleteOutcome out;
