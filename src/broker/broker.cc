@@ -330,6 +330,12 @@ Status Broker::open_components() {
     return t != nullptr && tp.partition >= 0 &&
            static_cast<size_t>(tp.partition) < t->partitions.size();
   };
+  // Kafka's metadataCache.hasAliveBroker: registered and unfenced.
+  ro.broker_alive = [metadata = metadata_.get()](int32_t broker) {
+    const auto image = metadata->image();  // held while `b` is read
+    const metadata::BrokerRegistration* b = image->broker(broker);
+    return b != nullptr && !b->fenced;
+  };
   if (quorum_ != nullptr) {
     ro.propose_isr = [this](const TopicPartition& tp, int32_t leader_epoch, int32_t partition_epoch,
                             std::vector<int32_t> isr) {
@@ -494,6 +500,15 @@ void Broker::apply_image_change(const metadata::MetadataImage& before,
     return (a == nullptr || b == nullptr) ? a == b : *a == *b;
   };
   bool broker_configs_changed = !same_configs("") || !same_configs(std::to_string(self.value()));
+  // A broker fenced, unfenced or gone: waiting DeleteRecords count only live replicas.
+  const auto live = [](const metadata::MetadataImage& image) {
+    std::vector<int32_t> out;
+    for (const auto& [id, b] : image.brokers()) {
+      if (!b.fenced) out.push_back(id);
+    }
+    return out;
+  };
+  if (live(before) != live(after)) replicas_->broker_liveness_changed();
   // Deleted topics (by id: a topic deleted and re-created under its name is a new topic).
   for (const auto& [name, old_topic] : before.topics()) {
     const metadata::TopicImage* now = after.topic(name);

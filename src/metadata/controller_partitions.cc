@@ -4,6 +4,7 @@
 #include <set>
 
 #include "metadata/cluster_control.h"
+#include "metadata/unclean_election.h"
 
 namespace eddy::metadata {
 namespace {
@@ -32,7 +33,8 @@ void ClusterControl::leave_isrs(const MetadataImage& image, int32_t broker,
       }
       PartitionChangeBuilder b(t->id, p, can_lead);
       b.set_target_isr(std::move(isr))
-          .set_unclean_enabled(settings_.unclean_leader_election_enable);
+          .set_unclean_enabled(
+              unclean_election_enabled(image, *t, settings_.unclean_leader_election_enable));
       add_change(b.build(), out);
     }
   }
@@ -45,7 +47,8 @@ void ClusterControl::elect_leaderless(const MetadataImage& image, int32_t broker
     for (const auto& p : t->partitions) {
       if (p.leader != kNoLeader || !contains(p.replicas, broker)) continue;
       PartitionChangeBuilder b(t->id, p, can_lead);
-      b.set_unclean_enabled(settings_.unclean_leader_election_enable);
+      b.set_unclean_enabled(
+          unclean_election_enabled(image, *t, settings_.unclean_leader_election_enable));
       add_change(b.build(), out);
     }
   }
@@ -147,7 +150,8 @@ std::vector<ElectionResult> ClusterControl::elect_leaders(
       return res;
     }
     PartitionChangeBuilder b(t->id, p, can_lead_in(image));
-    b.set_election(election).set_unclean_enabled(settings_.unclean_leader_election_enable);
+    b.set_election(election).set_unclean_enabled(
+        unclean_election_enabled(image, *t, settings_.unclean_leader_election_enable));
     auto change = b.build();
     if (!change) {
       res.error = election == Election::kPreferred ? E::kPreferredLeaderNotAvailable

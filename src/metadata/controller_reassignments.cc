@@ -5,6 +5,7 @@
 #include <set>
 
 #include "metadata/cluster_control.h"
+#include "metadata/unclean_election.h"
 
 namespace eddy::metadata {
 namespace {
@@ -44,7 +45,8 @@ ControllerResult ClusterControl::alter_partition_reassignment(
   // The replicas before any reassignment: those being added are not part of them.
   const std::vector<int32_t> original = minus(p.replicas, p.adding_replicas);
   PartitionChangeBuilder b(t->id, p, can_lead_in(image));
-  b.set_unclean_enabled(settings_.unclean_leader_election_enable);
+  b.set_unclean_enabled(
+      unclean_election_enabled(image, *t, settings_.unclean_leader_election_enable));
   if (!target) {
     if (!in_progress) {
       return ControllerResult::error(

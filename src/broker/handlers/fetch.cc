@@ -196,6 +196,7 @@ void register_fetch(HandlerRegistry& registry, const BrokerContext& context) {
           in.partition_max_bytes = p.partition_max_bytes;
           in.current_leader_epoch = LeaderEpoch(p.current_leader_epoch);
           if (version >= 12) in.last_fetched_epoch = LeaderEpoch(p.last_fetched_epoch);
+          if (version >= 5) in.log_start_offset = Offset(p.log_start_offset);
           inputs.push_back(std::move(in));
         }
       }

@@ -112,6 +112,8 @@ void Partition::update_assignment(const ReplicaAssignment& assignment) {
     repl_.update_assignment(assignment);
   }
   maybe_advance_high_watermark();
+  // A replica removed from the set no longer holds the low watermark back.
+  try_delete_records_waiters();
 }
 
 void Partition::update_settings(const PartitionSettings& settings) {
@@ -140,6 +142,10 @@ void Partition::release_waiters() {
       if (auto op = w.lock()) waiters.push_back(std::move(op));
     }
     fetch_waiters_.clear();
+    for (auto& w : delete_records_waiters_) {
+      if (auto op = w.lock()) waiters.push_back(std::move(op));
+    }
+    delete_records_waiters_.clear();
   }
   for (auto& op : waiters) op->try_complete();
 }
@@ -352,14 +358,19 @@ int16_t Partition::check_follower_fetch(NodeId follower, LeaderEpoch current_lea
 
 std::optional<std::vector<int32_t>> Partition::update_follower_fetch_state(NodeId follower,
                                                                            Offset fetch_offset,
+                                                                           Offset log_start,
                                                                            int64_t now_ms) {
   std::optional<std::vector<int32_t>> proposal;
+  bool log_start_moved = false;
   {
     std::lock_guard lock(mu_);
-    repl_.update_follower(follower.value(), fetch_offset.value(), log_->log_end_offset().value(),
-                          now_ms);
+    const FollowerState* before = repl_.follower(follower.value());
+    log_start_moved = before != nullptr && before->log_start_offset != log_start.value();
+    repl_.update_follower(follower.value(), fetch_offset.value(), log_start.value(),
+                          log_->log_end_offset().value(), now_ms);
   }
   maybe_advance_high_watermark();
+  if (log_start_moved) try_delete_records_waiters();
   {
     std::lock_guard lock(mu_);
     if (!is_leader_.load()) return std::nullopt;
@@ -438,6 +449,12 @@ Status Partition::truncate_fully_and_start_at(Offset offset) {
   return Status::ok();
 }
 
+Status Partition::delete_records_before(Offset offset) {
+  EDDY_RETURN_IF_ERROR(log_->delete_records_before(offset));
+  wake_fetch_waiters();
+  return Status::ok();
+}
+
 void Partition::update_follower_high_watermark(Offset leader_hw, Offset leader_log_start) {
   if (is_leader_.load()) return;
   if (leader_log_start > log_->log_start_offset() && leader_log_start <= log_->log_end_offset()) {
@@ -467,7 +484,7 @@ void Partition::maybe_advance_high_watermark() {
     high_watermark_.store(hw);
     // Fetches first: they carry the records to consumers, so end-to-end latency waits on them,
     // while a producer's acks=all answer only frees its in-flight window (and it pipelines).
-    collect_fetch_waiters_locked(&to_try);
+    collect_waiters_locked(&fetch_waiters_, &to_try);
     auto end = produce_waiters_.upper_bound(hw);
     for (auto it = produce_waiters_.begin(); it != end; ++it) {
       if (auto op = it->second.lock()) to_try.push_back(std::move(op));
@@ -481,25 +498,54 @@ void Partition::wake_fetch_waiters() {
   std::vector<std::shared_ptr<DelayedOperation>> to_try;
   {
     std::lock_guard lock(mu_);
-    collect_fetch_waiters_locked(&to_try);
+    collect_waiters_locked(&fetch_waiters_, &to_try);
   }
   for (auto& op : to_try) op->try_complete();
 }
 
-void Partition::collect_fetch_waiters_locked(std::vector<std::shared_ptr<DelayedOperation>>* out) {
-  // Fetch waiters stay registered until they complete; dead ones are pruned here. No
-  // self-move: libstdc++'s weak_ptr move assignment empties a weak_ptr moved onto itself, and a
+void Partition::try_delete_records_waiters() {
+  std::vector<std::shared_ptr<DelayedOperation>> to_try;
+  {
+    std::lock_guard lock(mu_);
+    if (delete_records_waiters_.empty()) return;
+    collect_waiters_locked(&delete_records_waiters_, &to_try);
+  }
+  for (auto& op : to_try) op->try_complete();
+}
+
+Offset Partition::low_watermark(const std::function<bool(int32_t)>& alive) const {
+  // `alive` reads the metadata image: asked outside mu_, so that no lock of the metadata layer is
+  // ever taken under it.
+  std::vector<int32_t> replicas;
+  {
+    std::lock_guard lock(mu_);
+    replicas = repl_.assignment().replicas;
+  }
+  std::vector<int32_t> dead;
+  for (int32_t r : replicas) {
+    if (alive && !alive(r)) dead.push_back(r);
+  }
+  std::lock_guard lock(mu_);
+  return Offset(repl_.low_watermark(log_->log_start_offset().value(), [&](int32_t r) {
+    return std::find(dead.begin(), dead.end(), r) == dead.end();
+  }));
+}
+
+void Partition::collect_waiters_locked(std::vector<std::weak_ptr<DelayedOperation>>* waiters,
+                                       std::vector<std::shared_ptr<DelayedOperation>>* out) {
+  // Fetch and DeleteRecords waiters stay registered until they complete; dead ones are pruned here.
+  // No self-move: libstdc++'s weak_ptr move assignment empties a weak_ptr moved onto itself, and a
   // waiter tried but not ready (a follower fetch woken by an append, a fetch whose min_bytes are
   // not there yet) must stay registered.
   size_t kept = 0;
-  for (size_t i = 0; i < fetch_waiters_.size(); ++i) {
-    auto op = fetch_waiters_[i].lock();
+  for (size_t i = 0; i < waiters->size(); ++i) {
+    auto op = (*waiters)[i].lock();
     if (!op || op->is_completed()) continue;
     out->push_back(std::move(op));
-    if (kept != i) fetch_waiters_[kept] = std::move(fetch_waiters_[i]);
+    if (kept != i) (*waiters)[kept] = std::move((*waiters)[i]);
     ++kept;
   }
-  fetch_waiters_.resize(kept);
+  waiters->resize(kept);
 }
 
 void Partition::add_produce_waiter(Offset required_offset, std::weak_ptr<DelayedOperation> op) {
@@ -517,6 +563,18 @@ void Partition::add_produce_waiter(Offset required_offset, std::weak_ptr<Delayed
 void Partition::add_fetch_waiter(std::weak_ptr<DelayedOperation> op) {
   std::lock_guard lock(mu_);
   fetch_waiters_.push_back(std::move(op));
+}
+
+void Partition::add_delete_records_waiter(std::weak_ptr<DelayedOperation> op) {
+  {
+    std::lock_guard lock(mu_);
+    if (is_leader_.load()) {
+      delete_records_waiters_.push_back(std::move(op));
+      return;
+    }
+  }
+  // Not leading any more: the operation answers now.
+  if (auto strong = op.lock()) strong->try_complete();
 }
 
 Status Partition::rebuild_producer_state(uint64_t scan_bytes) {

@@ -15,15 +15,20 @@
 // see data a crash could take back.
 //
 // Waiters. Produce requests with acks=all wait for HW >= their last offset + 1; fetches wait for
-// new data. Both register here (weak references: the purgatory owns them); produce waiters are
-// tried when the HW moves, fetch waiters also on every leader append (a parked follower fetch
-// must see the new records at once, or acks=all would cost replica.fetch.wait.max.ms).
+// new data; DeleteRecords waits for the low watermark (the minimum log start over the leader and
+// the live followers, ReplicationState) to reach its offset. All register here (weak references:
+// the purgatory owns them); produce waiters are tried when the HW moves, fetch waiters also on
+// every leader append (a parked follower fetch must see the new records at once, or acks=all would
+// cost replica.fetch.wait.max.ms); DeleteRecords waiters are tried when a follower reports a new
+// log start, when the replicas change, and when a broker's liveness changes
+// (try_delete_records_waiters()).
 //
 // Threads: appends (leader or follower) and truncation serialise on append_mu_ (the producer
 // state and the log move together); everything else is safe from any thread. Lock order:
 // append_mu_, then mu_; callbacks of waiters run with no lock held.
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -109,18 +114,26 @@ class Partition : public std::enable_shared_from_this<Partition> {
   int16_t check_follower_fetch(NodeId follower, LeaderEpoch current_leader_epoch,
                                Offset fetch_offset, LeaderEpoch last_fetched_epoch,
                                std::optional<EpochAndOffset>* diverging) const;
-  // A follower fetched at `fetch_offset`: it holds everything below. Advances the HW when the
-  // follower is in the ISR. Returns the ISR to propose (AlterPartition) when it may join it;
-  // the proposal is pending from now on.
+  // A follower fetched at `fetch_offset`: it holds everything below, and its log starts at
+  // `log_start` (-1 when the fetch did not say). Advances the HW when the follower is in the ISR,
+  // and tries the DeleteRecords waiters when its log start moved. Returns the ISR to propose
+  // (AlterPartition) when it may join it; the proposal is pending from now on.
   std::optional<std::vector<int32_t>> update_follower_fetch_state(NodeId follower,
                                                                   Offset fetch_offset,
-                                                                  int64_t now_ms);
+                                                                  Offset log_start, int64_t now_ms);
+  // The leader's low watermark: the minimum log start over this replica and every follower
+  // whose broker `alive` accepts (null: all); -1 when one of them has not reported it yet.
+  Offset low_watermark(const std::function<bool(int32_t)>& alive) const;
   // The ISR to propose without the followers that lagged past replica.lag.time.max.ms (pending
   // from now on), or nothing.
   std::optional<std::vector<int32_t>> maybe_shrink_isr(int64_t now_ms, int64_t max_lag_ms);
   // The controller answered a proposal: committed (error 0, with the state it holds) or not.
   void alter_partition_answered(int16_t error, std::vector<int32_t> isr, int32_t leader_epoch,
                                 int32_t partition_epoch);
+
+  // DeleteRecords on the leader: moves the log start to `offset` (checked against the HW by the
+  // caller), and answers the parked follower fetches at once so that they follow it now.
+  Status delete_records_before(Offset offset);
 
   // ---- Follower side (the replica fetcher).
 
@@ -138,6 +151,11 @@ class Partition : public std::enable_shared_from_this<Partition> {
   // Produce and fetch waiters. A produce waiter is tried once the HW reaches `required_offset`.
   void add_produce_waiter(Offset required_offset, std::weak_ptr<DelayedOperation> op);
   void add_fetch_waiter(std::weak_ptr<DelayedOperation> op);
+  // A DeleteRecords waiter, tried whenever the low watermark may have moved, until it completes.
+  void add_delete_records_waiter(std::weak_ptr<DelayedOperation> op);
+  // Tries the DeleteRecords waiters (a broker's liveness changed: the low watermark counts
+  // only live ones).
+  void try_delete_records_waiters();
 
   // ListOffsets support. The record with the largest timestamp seen by appends and the load scan
   // (nullopt when none), and the first record at or after `timestamp` in the batch at
@@ -164,8 +182,9 @@ class Partition : public std::enable_shared_from_this<Partition> {
   void on_local_durable(Offset next_offset, const Status& status);
   // Tries every parked fetch (a leader append: followers wait for new data, not for the HW).
   void wake_fetch_waiters();
-  // Moves the live fetch waiters into *out (they stay registered); mu_ held.
-  void collect_fetch_waiters_locked(std::vector<std::shared_ptr<DelayedOperation>>* out);
+  // Moves the live waiters of `waiters` into *out (they stay registered); mu_ held.
+  static void collect_waiters_locked(std::vector<std::weak_ptr<DelayedOperation>>* waiters,
+                                     std::vector<std::shared_ptr<DelayedOperation>>* out);
   // Answers every produce and fetch waiter (the role changed).
   void release_waiters();
   // Marks the partition failed (appends answer KAFKA_STORAGE_ERROR) and logs why, once.
@@ -200,6 +219,7 @@ class Partition : public std::enable_shared_from_this<Partition> {
   std::optional<log::TimestampOffset> max_timestamp_;  // guarded by mu_; offset = batch base
   std::multimap<int64_t, std::weak_ptr<DelayedOperation>> produce_waiters_;  // guarded by mu_
   std::vector<std::weak_ptr<DelayedOperation>> fetch_waiters_;               // guarded by mu_
+  std::vector<std::weak_ptr<DelayedOperation>> delete_records_waiters_;      // guarded by mu_
 };
 
 }  // namespace eddy::broker

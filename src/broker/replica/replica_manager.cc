@@ -82,7 +82,13 @@ class DelayedFetch final : public DelayedOperation {
         rm_(rm),
         params_(params),
         inputs_(std::move(inputs)),
-        callback_(std::move(callback)) {}
+        callback_(std::move(callback)) {
+    if (params_.replica_id < 0) return;
+    for (const FetchPartitionInput& in : inputs_) {
+      std::shared_ptr<Partition> p = rm_->get_partition(in.tp);
+      log_starts_.push_back(p ? p->log_start_offset().value() : -1);
+    }
+  }
 
   // Reads every partition under the request's byte limits. Sets *bytes to the total and
   // *has_error when a partition answers with an error (which completes a fetch at once).
@@ -97,6 +103,7 @@ class DelayedFetch final : public DelayedOperation {
 
  protected:
   bool ready() override {
+    if (log_start_moved()) return true;
     uint64_t bytes = 0;
     bool has_error = false;
     read_all(&bytes, &has_error);
@@ -117,7 +124,19 @@ class DelayedFetch final : public DelayedOperation {
   }
 
  private:
+  // A follower's fetch answers as soon as the leader's log start moves (DeleteRecords): the
+  // follower follows it from the answer, and the DeleteRecords waits for that, not for
+  // replica.fetch.wait.max.ms.
+  bool log_start_moved() const {
+    for (size_t i = 0; i < log_starts_.size(); ++i) {
+      std::shared_ptr<Partition> p = rm_->get_partition(inputs_[i].tp);
+      if (p && p->log_start_offset().value() > log_starts_[i]) return true;
+    }
+    return false;
+  }
+
   std::optional<std::vector<FetchPartitionResult>> prepared_;  // set only before completing
+  std::vector<int64_t> log_starts_;  // a follower's fetch: each partition's log start when parked
   const ReplicaManager* rm_;
   FetchParams params_;
   std::vector<FetchPartitionInput> inputs_;
@@ -578,7 +597,7 @@ void ReplicaManager::record_follower_fetch(const FetchParams& params,
       diverging) {
     return;  // refused or diverging: its fetch offset says nothing about what it holds
   }
-  if (auto isr = p->update_follower_fetch_state(follower, in.fetch_offset,
+  if (auto isr = p->update_follower_fetch_state(follower, in.fetch_offset, in.log_start_offset,
                                                 options_.clock->monotonic_ms())) {
     propose(*p, std::move(*isr));
   }
@@ -645,30 +664,6 @@ ListOffsetResult ReplicaManager::list_offset(const TopicPartition& tp, int64_t t
   } else {
     r.leader_epoch = LeaderEpoch(-1);
   }
-  return r;
-}
-
-DeleteRecordsResult ReplicaManager::delete_records(const TopicPartition& tp, int64_t offset) {
-  DeleteRecordsResult r;
-  if (metadata::is_internal_topic(tp.topic)) {
-    r.error = to_int(ErrorCode::kInvalidTopicException);
-    return r;
-  }
-  std::shared_ptr<Partition> partition = leader_partition(tp, std::nullopt, &r.error);
-  if (!partition) return r;
-  const Offset hw = partition->high_watermark();
-  const Offset target = offset == -1 ? hw : Offset(offset);
-  if (target.value() < 0 || target > hw) {
-    r.error = to_int(ErrorCode::kOffsetOutOfRange);
-    return r;
-  }
-  Status s = partition->log()->delete_records_before(target);
-  if (!s.is_ok()) {
-    r.error = s.code() == StatusCode::kOutOfRange ? to_int(ErrorCode::kOffsetOutOfRange)
-                                                  : to_int(ErrorCode::kKafkaStorageError);
-    return r;
-  }
-  r.low_watermark = partition->log_start_offset();
   return r;
 }
 

@@ -13,6 +13,11 @@
 // or an error occurred; otherwise waits in the purgatory and is woken by high-watermark advances
 // of its partitions. Records are file slices for sendfile.
 //
+// DeleteRecords: the leader moves its log start at once, then the request waits in the purgatory
+// until the low watermark (the minimum log start over the leader and every replica whose broker
+// is alive, which followers report in their fetches) reaches the requested offset, or the
+// request timeout (REQUEST_TIMED_OUT), as Kafka's DelayedDeleteRecords.
+//
 // Callbacks run exactly once, on an arbitrary thread; receivers post to their own executor.
 // Thread-safe.
 
@@ -57,6 +62,9 @@ struct ReplicaManagerOptions {
   // Whether the metadata knows the partition (hosted elsewhere: NOT_LEADER_OR_FOLLOWER rather
   // than UNKNOWN_TOPIC_OR_PARTITION). Null: unknown.
   std::function<bool(const TopicPartition& tp)> partition_exists;
+  // Whether a broker is alive (registered and unfenced): only live replicas hold the low
+  // watermark back (DeleteRecords). Null: every replica counts.
+  std::function<bool(int32_t broker)> broker_alive;
   int64_t replica_lag_time_max_ms = 30'000;  // replica.lag.time.max.ms
   // How often the high watermarks are checkpointed (replica.high.watermark.checkpoint.interval.ms;
   // high_watermark_checkpoint.h); also at shutdown(). 0: only at shutdown().
@@ -141,9 +149,16 @@ class ReplicaManager {
   // the first offset whose timestamp >= it.
   ListOffsetResult list_offset(const TopicPartition& tp, int64_t timestamp,
                                IsolationLevel isolation, LeaderEpoch current_leader_epoch) const;
-  // DeleteRecords: offset -1 means the high watermark; above the HW is OFFSET_OUT_OF_RANGE; an
-  // internal topic is INVALID_TOPIC_EXCEPTION (its records are the broker's state, as in Kafka).
-  DeleteRecordsResult delete_records(const TopicPartition& tp, int64_t offset);
+  // DeleteRecords: moves the log start of each partition led here to its offset (-1 means the
+  // high watermark; above the HW is OFFSET_OUT_OF_RANGE; an internal topic is
+  // INVALID_TOPIC_EXCEPTION: its records are the broker's state, as in Kafka), then answers once
+  // the low watermark has reached it, with the low watermark, or at `timeout_ms` with
+  // REQUEST_TIMED_OUT (Kafka's DelayedDeleteRecords).
+  void delete_records(std::vector<DeleteRecordsInput> inputs, int32_t timeout_ms,
+                      DeleteRecordsCallback callback);
+  // A broker was fenced or unfenced: tries the waiting DeleteRecords, whose low watermark counts
+  // only live replicas.
+  void broker_liveness_changed();
   OffsetForLeaderEpochResult offset_for_leader_epoch(const TopicPartition& tp,
                                                      LeaderEpoch current_leader_epoch,
                                                      LeaderEpoch leader_epoch) const;
@@ -166,6 +181,11 @@ class ReplicaManager {
   // A follower's validated fetch moved its state: an ISR expansion goes to the controller.
   void record_follower_fetch(const FetchParams& params, const FetchPartitionInput& in);
   void propose(const Partition& p, std::vector<int32_t> isr);
+  // DeleteRecords on the leader's own log: the result, and the offset the low watermark must
+  // reach (*required) when it succeeded.
+  DeleteRecordsResult delete_records_on_leader(const TopicPartition& tp, int64_t offset,
+                                               std::shared_ptr<Partition>* partition,
+                                               Offset* required);
   void checkpoint_loop();
   // Records the topic id in the partition's directory, or checks the one recorded there.
   static Status record_topic_id(const TopicPartition& tp, const log::PartitionLog& log,

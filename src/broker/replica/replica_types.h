@@ -83,6 +83,7 @@ struct FetchPartitionInput {
   int32_t partition_max_bytes = 1'048'576;
   LeaderEpoch current_leader_epoch{-1};  // -1: the client does not fence
   LeaderEpoch last_fetched_epoch{-1};    // a follower's epoch of its last batch (v12+)
+  Offset log_start_offset{-1};           // a follower's log start (v5+); -1 unknown
 };
 
 struct FetchPartitionResult {
@@ -117,10 +118,19 @@ struct ListOffsetResult {
   LeaderEpoch leader_epoch{-1};
 };
 
+struct DeleteRecordsInput {
+  TopicPartition tp;
+  int64_t offset = -1;  // delete every record below it; -1: below the high watermark
+};
+
 struct DeleteRecordsResult {
+  TopicPartition tp;
   int16_t error = 0;
   Offset low_watermark{-1};
 };
+
+// Runs exactly once, on any thread; results are in the input order.
+using DeleteRecordsCallback = std::function<void(std::vector<DeleteRecordsResult>)>;
 
 struct OffsetForLeaderEpochResult {
   int16_t error = 0;

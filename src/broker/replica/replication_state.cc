@@ -64,8 +64,8 @@ std::vector<int32_t> ReplicationState::maximal_isr() const {
   return out;
 }
 
-void ReplicationState::update_follower(int32_t replica, int64_t fetch_offset, int64_t leader_leo,
-                                       int64_t now_ms) {
+void ReplicationState::update_follower(int32_t replica, int64_t fetch_offset, int64_t log_start,
+                                       int64_t leader_leo, int64_t now_ms) {
   auto it = followers_.find(replica);
   if (it == followers_.end()) return;
   FollowerState& f = it->second;
@@ -79,6 +79,7 @@ void ReplicationState::update_follower(int32_t replica, int64_t fetch_offset, in
   f.last_fetch_leader_leo = leader_leo;
   f.last_fetch_ms = now_ms;
   f.log_end_offset = fetch_offset;
+  f.log_start_offset = log_start;
 }
 
 const FollowerState* ReplicationState::follower(int32_t replica) const {
@@ -98,6 +99,15 @@ std::optional<int64_t> ReplicationState::high_watermark(int64_t local_safe_end,
   }
   if (hw < 0) return std::nullopt;
   return hw;
+}
+
+int64_t ReplicationState::low_watermark(int64_t local_log_start,
+                                        const std::function<bool(int32_t)>& alive) const {
+  int64_t lw = local_log_start;
+  for (const auto& [replica, f] : followers_) {
+    if (!alive || alive(replica)) lw = std::min(lw, f.log_start_offset);
+  }
+  return lw;
 }
 
 std::optional<std::vector<int32_t>> ReplicationState::isr_to_expand(int32_t replica,

@@ -12,6 +12,12 @@
 // the joining one at once (Kafka's PendingExpandIsr / PendingShrinkIsr), so the HW never
 // advances past what a committed ISR could lack. One AlterPartition is in flight per partition.
 //
+// Low watermark. Each follower's log start offset, as its fetches report it (Kafka's
+// FetchRequest log_start_offset): the low watermark is the minimum log start over the leader and
+// every replica whose broker is alive (registered and unfenced), in the ISR or not, as Kafka's
+// Partition.lowWatermarkIfLeader counts them. DeleteRecords completes once it reaches the
+// requested offset.
+//
 // ISR changes. A follower joins when its fetch offset reaches the high watermark and the start
 // of the current leader epoch; it leaves after replica.lag.time.max.ms without having caught up
 // with the leader's log end (Kafka's lastCaughtUpTimeMs rule).
@@ -21,6 +27,7 @@
 // follower fetch's LastFetchedEpoch.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <vector>
@@ -35,7 +42,8 @@ struct EpochAndOffset {
 };
 
 struct FollowerState {
-  int64_t log_end_offset = -1;  // the offset it last fetched at; -1 unknown
+  int64_t log_end_offset = -1;    // the offset it last fetched at; -1 unknown
+  int64_t log_start_offset = -1;  // its log start as its last fetch reported it; -1 unknown
   int64_t last_caught_up_ms = 0;
   int64_t last_fetch_leader_leo = -1;
   int64_t last_fetch_ms = 0;
@@ -71,13 +79,19 @@ class ReplicationState {
   // Committed ISR plus a pending expansion's newcomer.
   std::vector<int32_t> maximal_isr() const;
 
-  // A follower fetched at `fetch_offset` when the leader's log end was `leader_leo`.
-  void update_follower(int32_t replica, int64_t fetch_offset, int64_t leader_leo, int64_t now_ms);
+  // A follower whose log starts at `log_start` fetched at `fetch_offset` when the leader's log
+  // end was `leader_leo`.
+  void update_follower(int32_t replica, int64_t fetch_offset, int64_t log_start, int64_t leader_leo,
+                       int64_t now_ms);
   const FollowerState* follower(int32_t replica) const;
 
   // The high watermark the ISR allows: min over the maximal ISR of the follower offsets and
   // `local_safe_end`; nullopt while the maximal ISR is below `min_isr`.
   std::optional<int64_t> high_watermark(int64_t local_safe_end, int32_t min_isr) const;
+
+  // The low watermark: the minimum of `local_log_start` and the log start of every follower
+  // whose broker `alive` accepts (null: all), -1 while one of those has not reported it yet.
+  int64_t low_watermark(int64_t local_log_start, const std::function<bool(int32_t)>& alive) const;
 
   // The ISR to propose when `replica` may join it (it reached `hw` and the leader epoch's start),
   // nothing while a change is pending or when it is already a member.

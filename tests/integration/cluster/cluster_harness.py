@@ -146,6 +146,15 @@ class Cluster:
         return False
 
 
+def eddyctl(*args, timeout_s=90):
+    """Runs eddyctl (EDDYCTL, else next to EDDYD): (exit code, stdout, stderr)."""
+    path = os.environ.get("EDDYCTL") or os.path.join(
+        os.path.dirname(os.environ.get("EDDYD", "eddyd")), "eddyctl")
+    p = subprocess.run([path] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=timeout_s)
+    return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+
 def random_uuid():
     p = subprocess.run([eddyd_path(), "random-uuid"], stdout=subprocess.PIPE, timeout=30,
                        check=True)

@@ -146,17 +146,38 @@ TEST_F(ClusterControlTest, AnUnfencedBrokerLeadsThePartitionsThatHadNoLeader) {
   pb::MetadataBatch create;
   ASSERT_TRUE(topics_.create_topic(image_, spec, &create).ok());
   commit(create);
-  now_ += 10000;
-  heartbeat(2);
-  pb::MetadataBatch fence;
-  ASSERT_EQ(control_.fence_one_expired(image_, sessions_, now_, &fence), 1);
-  commit(fence);
+  fence_silent(1, 2);
   EXPECT_EQ(partition("only-1", 0).leader, kNoLeader);
   EXPECT_EQ(partition("only-1", 0).isr, std::vector<int32_t>({1}));  // kept: no unclean needed
   int32_t leader_epoch = partition("only-1", 0).leader_epoch;
   EXPECT_FALSE(heartbeat(1).is_fenced);
   EXPECT_EQ(partition("only-1", 0).leader, 1);
   EXPECT_EQ(partition("only-1", 0).leader_epoch, leader_epoch + 1);
+}
+
+// unclean.leader.election.enable as a topic override: with the only ISR member fenced, the
+// out-of-sync replica leads that topic's partition, and not the partition of a topic without it.
+TEST_F(ClusterControlTest, TopicUncleanLeaderElectionEnableLetsAnOutOfSyncReplicaLead) {
+  start_brokers(2);
+  for (const char* name : {"unclean", "clean"}) {
+    CreateTopicSpec spec;
+    spec.name = name;
+    spec.assignments[0] = {1, 2};
+    if (std::string(name) == "unclean") spec.configs["unclean.leader.election.enable"] = "true";
+    pb::MetadataBatch create;
+    ASSERT_TRUE(topics_.create_topic(image_, spec, &create).ok());
+    commit(create);
+  }
+  // Broker 2 is fenced (it leaves the ISRs), then comes back out of sync.
+  fence_silent(2, 1);
+  ASSERT_FALSE(heartbeat(2).is_fenced);
+  ASSERT_EQ(partition("unclean", 0).isr, std::vector<int32_t>({1}));
+  // Now broker 1, the only ISR member, is fenced.
+  fence_silent(1, 2);
+  EXPECT_EQ(partition("unclean", 0).leader, 2);
+  EXPECT_EQ(partition("unclean", 0).isr, std::vector<int32_t>({2}));
+  EXPECT_EQ(partition("clean", 0).leader, kNoLeader);
+  EXPECT_EQ(partition("clean", 0).isr, std::vector<int32_t>({1}));
 }
 
 // --- controlled shutdown

@@ -55,6 +55,15 @@ class ClusterFixture : public ::testing::Test {
     commit(b);
     return reply;
   }
+  // `silent` stops heartbeating while `alive` goes on: past the session timeout the controller
+  // fences `silent`.
+  void fence_silent(int32_t silent, int32_t alive) {
+    now_ += 10000;
+    heartbeat(alive);
+    pb::MetadataBatch b;
+    ASSERT_EQ(control_.fence_one_expired(image_, sessions_, now_, &b), silent);
+    commit(b);
+  }
   // Registers and unfences brokers 1..n.
   void start_brokers(int32_t n, bool racks = false) {
     for (int32_t id = 1; id <= n; ++id) {

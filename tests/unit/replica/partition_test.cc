@@ -122,9 +122,9 @@ TEST_F(PartitionTest, FollowerInTheIsrHoldsBackTheHighWatermark) {
   auto p = open(log::FlushPolicy::kInterval, {NodeId(0), NodeId(1)});
   ASSERT_EQ(append(*p, make_batch(3)).error, 0);
   EXPECT_EQ(p->high_watermark(), Offset(0));
-  p->update_follower_fetch_state(NodeId(1), Offset(2), 0);
+  p->update_follower_fetch_state(NodeId(1), Offset(2), Offset(0), 0);
   EXPECT_EQ(p->high_watermark(), Offset(2));
-  p->update_follower_fetch_state(NodeId(1), Offset(3), 0);
+  p->update_follower_fetch_state(NodeId(1), Offset(3), Offset(0), 0);
   EXPECT_EQ(p->high_watermark(), Offset(3));
 }
 

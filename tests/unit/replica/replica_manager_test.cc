@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "protocol/errors.h"
@@ -55,6 +56,7 @@ class Outcome {
 
 using ProduceOutcome = Outcome<std::vector<ProducePartitionResult>>;
 using FetchOutcome = Outcome<std::vector<FetchPartitionResult>>;
+using DeleteOutcome = Outcome<std::vector<DeleteRecordsResult>>;
 
 // A fetch from follower broker `id`.
 FetchParams follower_params(int32_t id) {
@@ -78,6 +80,7 @@ class ReplicaManagerTest : public ::testing::Test {
     ro.propose_isr = [this](const TopicPartition&, int32_t, int32_t, std::vector<int32_t> isr) {
       proposals_.push_back(std::move(isr));
     };
+    ro.broker_alive = [this](int32_t broker) { return !dead_.contains(broker); };
     rm_ = std::make_unique<ReplicaManager>(ro);
   }
   void TearDown() override {
@@ -112,6 +115,63 @@ class ReplicaManagerTest : public ::testing::Test {
     return out.wait();
   }
 
+  // DeleteRecords on partition 0 of `topic`, started (its answer comes later).
+  void delete_records(const std::string& topic, int64_t offset, DeleteOutcome* out,
+                      int32_t timeout_ms = 1000) {
+    rm_->delete_records({{TopicPartition{topic, 0}, offset}}, timeout_ms, out->callback());
+  }
+  DeleteRecordsResult delete_records(const std::string& topic, int64_t offset) {
+    DeleteOutcome out;
+    delete_records(topic, offset, &out);
+    return out.wait()[0];
+  }
+
+  // Follower `id`'s fetch at `offset` reporting that its log starts at `log_start`.
+  void report(int32_t id, const std::string& topic, int64_t offset, int64_t log_start) {
+    FetchPartitionInput in = at(topic, offset);
+    in.log_start_offset = Offset(log_start);
+    FetchOutcome out;
+    rm_->fetch(follower_params(id), {in}, out.callback());
+    out.wait();
+  }
+
+  // Leads partition 0 of `topic` with followers 1 and 2 in the ISR, holding `records` records
+  // the followers have fetched (so the HW covers them), their log starts at 0.
+  void lead_three(const std::string& topic, int records) {
+    ASSERT_TRUE(
+        rm_->apply_assignment({topic, 0}, led_here({0, 1, 2}, {0, 1, 2}), interval_settings())
+            .is_ok());
+    ASSERT_EQ(produce(topic, make_batch(records))[0].error, 0);
+    report(1, topic, records, 0);
+    report(2, topic, records, 0);
+    ASSERT_EQ(rm_->get_partition({topic, 0})->high_watermark(), Offset(records));
+  }
+
+  static PartitionSettings interval_settings() {
+    PartitionSettings s;
+    s.log_config.flush_policy = log::FlushPolicy::kInterval;
+    return s;
+  }
+  // Led by this node (0) at leader epoch 1, partition epoch 1.
+  static ReplicaAssignment led_here(std::vector<int32_t> replicas, std::vector<int32_t> isr) {
+    ReplicaAssignment a;
+    a.leader = 0;
+    a.leader_epoch = 1;
+    a.partition_epoch = 1;
+    a.replicas = std::move(replicas);
+    a.isr = std::move(isr);
+    return a;
+  }
+  // Replicas 0 (this node) and 1, led by 1 at epoch 4.
+  static ReplicaAssignment led_by_1() {
+    ReplicaAssignment a;
+    a.leader = 1;
+    a.leader_epoch = 4;
+    a.replicas = {0, 1};
+    a.isr = {0, 1};
+    return a;
+  }
+
   FetchPartitionInput at(const std::string& topic, int64_t offset) {
     FetchPartitionInput in;
     in.tp = TopicPartition{topic, 0};
@@ -125,6 +185,7 @@ class ReplicaManagerTest : public ::testing::Test {
   std::unique_ptr<ReplicaManager> rm_;
   std::deque<Bytes> batches_;
   std::vector<std::vector<int32_t>> proposals_;  // ISR changes proposed to the controller
+  std::set<int32_t> dead_;                       // brokers broker_alive says are not alive
 };
 
 TEST_F(ReplicaManagerTest, AcksOneAnswersWithTheBaseOffset) {
@@ -182,7 +243,7 @@ TEST_F(ReplicaManagerTest, OnlyTheCoordinatorAppendsToAnInternalTopic) {
   rm_->append_records({{TopicPartition{"__consumer_offsets", 0}, MutableByteSpan(batches_.back())}},
                       1, 30'000, out.callback(), AppendOrigin::kCoordinator);
   EXPECT_EQ(out.wait()[0].error, 0);
-  EXPECT_EQ(rm_->delete_records({"__consumer_offsets", 0}, -1).error,
+  EXPECT_EQ(delete_records("__consumer_offsets", -1).error,
             to_int(ErrorCode::kInvalidTopicException));
 }
 
@@ -333,13 +394,106 @@ TEST_F(ReplicaManagerTest, ListOffsetsEarliestLatestAndByTime) {
 TEST_F(ReplicaManagerTest, DeleteRecordsMovesTheLogStartOffset) {
   lead("t", log::FlushPolicy::kInterval);
   ASSERT_EQ(produce("t", make_batch(5))[0].error, 0);
-  EXPECT_EQ(rm_->delete_records({"t", 0}, 6).error, to_int(ErrorCode::kOffsetOutOfRange));
-  DeleteRecordsResult r = rm_->delete_records({"t", 0}, 3);
+  EXPECT_EQ(delete_records("t", 6).error, to_int(ErrorCode::kOffsetOutOfRange));
+  DeleteRecordsResult r = delete_records("t", 3);
   EXPECT_EQ(r.error, 0);
   EXPECT_EQ(r.low_watermark, Offset(3));
   FetchOutcome out;
   rm_->fetch(FetchParams{}, {at("t", 1)}, out.callback());
   EXPECT_EQ(out.wait()[0].error, to_int(ErrorCode::kOffsetOutOfRange));
+}
+
+// Kafka's DelayedDeleteRecords: the answer waits until every live replica moved its log start.
+TEST_F(ReplicaManagerTest, DeleteRecordsAnswersOnceEveryReplicaMovedItsLogStart) {
+  lead_three("t", 5);
+  DeleteOutcome out;
+  delete_records("t", 3, &out);
+  EXPECT_FALSE(out.done());
+  EXPECT_EQ(rm_->get_partition({"t", 0})->log_start_offset(), Offset(3));
+  report(1, "t", 5, 3);
+  EXPECT_FALSE(out.done());  // follower 2 still holds offsets 0..2
+  report(2, "t", 5, 3);
+  std::vector<DeleteRecordsResult> r = out.wait();
+  EXPECT_EQ(r[0].error, 0);
+  EXPECT_EQ(r[0].low_watermark, Offset(3));
+  EXPECT_EQ(out.calls(), 1);
+  // Already reached: the next one answers at once.
+  EXPECT_EQ(delete_records("t", 2).low_watermark, Offset(3));
+}
+
+TEST_F(ReplicaManagerTest, DeleteRecordsTimesOutWhileALiveReplicaKeepsItsLogStart) {
+  lead_three("t", 5);
+  DeleteOutcome out;
+  delete_records("t", -1, &out, /*timeout_ms=*/1000);
+  report(1, "t", 5, 5);
+  EXPECT_FALSE(out.done());
+  clock_.advance_ms(1000);
+  EXPECT_EQ(rm_->purgatory().expire_due(), 1u);
+  std::vector<DeleteRecordsResult> r = out.wait();
+  EXPECT_EQ(r[0].error, to_int(ErrorCode::kRequestTimedOut));
+  EXPECT_EQ(r[0].low_watermark, Offset(0));  // follower 2's
+  EXPECT_EQ(out.calls(), 1);
+}
+
+TEST_F(ReplicaManagerTest, DeleteRecordsDoesNotWaitForAReplicaWhoseBrokerIsNotAlive) {
+  lead_three("t", 5);
+  DeleteOutcome out;
+  delete_records("t", 4, &out);
+  report(1, "t", 5, 4);
+  EXPECT_FALSE(out.done());
+  // Broker 2 is fenced: the metadata tells the replica manager, and it no longer counts.
+  dead_.insert(2);
+  rm_->broker_liveness_changed();
+  std::vector<DeleteRecordsResult> r = out.wait();
+  EXPECT_EQ(r[0].error, 0);
+  EXPECT_EQ(r[0].low_watermark, Offset(4));
+}
+
+// A parked follower fetch answers when the leader's log start moves, so the follower follows it
+// at once rather than after replica.fetch.wait.max.ms.
+TEST_F(ReplicaManagerTest, DeleteRecordsAnswersTheParkedFollowerFetches) {
+  lead_three("t", 5);
+  FetchPartitionInput in = at("t", 5);
+  in.log_start_offset = Offset(0);
+  FetchParams params = follower_params(1);
+  params.max_wait_ms = 30'000;
+  params.min_bytes = 1;
+  FetchOutcome parked;
+  rm_->fetch(params, {in}, parked.callback());
+  EXPECT_FALSE(parked.done());
+  DeleteOutcome out;
+  delete_records("t", 4, &out);
+  std::vector<FetchPartitionResult> r = parked.wait();
+  EXPECT_EQ(r[0].error, 0);
+  EXPECT_EQ(r[0].log_start_offset, Offset(4));
+  EXPECT_TRUE(r[0].records.empty());
+  report(1, "t", 5, 4);
+  report(2, "t", 5, 4);
+  EXPECT_EQ(out.wait()[0].low_watermark, Offset(4));
+}
+
+TEST_F(ReplicaManagerTest, WaitingDeleteRecordsAnswersNotLeaderWhenLeadershipMoves) {
+  lead_three("t", 5);
+  DeleteOutcome out;
+  delete_records("t", 4, &out);
+  EXPECT_FALSE(out.done());
+  rm_->get_partition({"t", 0})->stop_leading();
+  std::vector<DeleteRecordsResult> r = out.wait();
+  EXPECT_EQ(r[0].error, to_int(ErrorCode::kNotLeaderOrFollower));
+  EXPECT_EQ(r[0].low_watermark, Offset(-1));
+}
+
+// Kafka's follower maybeIncrementLogStartOffset: a follower's log start follows the leader's from
+// the fetch answer, and never past its own log end.
+TEST_F(ReplicaManagerTest, FollowerMovesItsLogStartToTheLeaders) {
+  auto p = rm_->apply_assignment({"t", 0}, led_by_1(), interval_settings());
+  ASSERT_TRUE(p.is_ok());
+  Bytes batch = make_batch(5);
+  ASSERT_TRUE((*p)->append_as_follower(batch).is_ok());
+  (*p)->update_follower_high_watermark(Offset(5), Offset(3));
+  EXPECT_EQ((*p)->log_start_offset(), Offset(3));
+  (*p)->update_follower_high_watermark(Offset(5), Offset(2));  // never backwards
+  EXPECT_EQ((*p)->log_start_offset(), Offset(3));
 }
 
 TEST_F(ReplicaManagerTest, OffsetForLeaderEpochAnswersFromTheEpochCache) {
@@ -417,15 +571,8 @@ TEST_F(ReplicaManagerTest, ANewLeaderWithAnEmptyLogTellsAFollowerFromALaterEpoch
 }
 
 TEST_F(ReplicaManagerTest, FollowerJoinsTheIsrOnceItReachesTheHighWatermark) {
-  PartitionSettings s;
-  s.log_config.flush_policy = log::FlushPolicy::kInterval;
-  ReplicaAssignment a;
-  a.leader = 0;
-  a.leader_epoch = 1;
-  a.partition_epoch = 1;
-  a.replicas = {0, 1, 2};
-  a.isr = {0, 1};
-  ASSERT_TRUE(rm_->apply_assignment({"t", 0}, a, s).is_ok());
+  ASSERT_TRUE(
+      rm_->apply_assignment({"t", 0}, led_here({0, 1, 2}, {0, 1}), interval_settings()).is_ok());
   ASSERT_EQ(produce("t", make_batch(2))[0].error, 0);
   FetchOutcome f1;
   rm_->fetch(follower_params(1), {at("t", 2)}, f1.callback());
@@ -501,13 +648,8 @@ TEST_F(ReplicaManagerTest, AcksAllAnswersNotEnoughReplicasAfterAppendWhenTheIsrS
 }
 
 TEST_F(ReplicaManagerTest, FollowerAppendsTheLeadersBatchesAndIsNotWritableByClients) {
-  PartitionSettings s;
-  s.log_config.flush_policy = log::FlushPolicy::kInterval;
-  ReplicaAssignment a;
-  a.leader = 1;
-  a.leader_epoch = 4;
-  a.replicas = {0, 1};
-  a.isr = {0, 1};
+  const PartitionSettings s = interval_settings();
+  ReplicaAssignment a = led_by_1();
   auto p = rm_->apply_assignment({"t", 0}, a, s);
   ASSERT_TRUE(p.is_ok());
   EXPECT_FALSE((*p)->is_leader());

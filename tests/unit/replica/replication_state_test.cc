@@ -6,10 +6,13 @@
 // Commands (a leader's view, local replica 1 unless `local=` says otherwise):
 //   leader [local=1] epoch=E pepoch=P replicas=1,2,3 isr=1,2,3 start=S now=T
 //   follower epoch=E pepoch=P leader=L replicas=... isr=...
-//   fetch r=R offset=O leo=L now=T        a follower fetch at O when the leader's LEO is L
+//   fetch r=R offset=O leo=L now=T [start=S]  a follower fetch at O when the leader's LEO is L,
+//                                         reporting its log start S (-1, unknown, when absent)
 //   hw local=N min-isr=M                  the HW the ISR allows over the leader's safe end N
 //   expand r=R hw=H                       proposes (and marks pending) an expansion
 //   shrink leo=L now=T lag=MS             proposes (and marks pending) a shrink
+//   lw local=S [dead=2,3]                 the low watermark over the leader's log start S and
+//                                         the followers whose brokers are alive (not in dead)
 //   committed isr=... pepoch=P | failed   the controller's answer
 //   metadata pepoch=P replicas=... isr=...
 //   state
@@ -21,6 +24,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -113,12 +117,23 @@ class Driver {
       }
       out.push_back(describe());
     } else if (cmd == "fetch") {
-      state_->update_follower(static_cast<int32_t>(num("r")), num("offset"), num("leo"),
-                              num("now"));
+      state_->update_follower(static_cast<int32_t>(num("r")), num("offset"),
+                              kv.count("start") ? num("start") : -1, num("leo"), num("now"));
       const FollowerState* f = state_->follower(static_cast<int32_t>(num("r")));
-      out.push_back(f == nullptr ? "not a follower"
-                                 : "r" + kv.at("r") + " leo=" + std::to_string(f->log_end_offset) +
-                                       " caught_up=" + std::to_string(f->last_caught_up_ms));
+      std::string start = f != nullptr && f->log_start_offset >= 0
+                              ? " start=" + std::to_string(f->log_start_offset)
+                              : "";
+      out.push_back(f == nullptr
+                        ? "not a follower"
+                        : "r" + kv.at("r") + " leo=" + std::to_string(f->log_end_offset) + start +
+                              " caught_up=" + std::to_string(f->last_caught_up_ms));
+    } else if (cmd == "lw") {
+      const std::vector<int32_t> dead =
+          kv.count("dead") ? ints(kv.at("dead")) : std::vector<int32_t>{};
+      const int64_t lw = state_->low_watermark(num("local"), [&](int32_t broker) {
+        return std::find(dead.begin(), dead.end(), broker) == dead.end();
+      });
+      out.push_back("lw=" + std::to_string(lw));
     } else if (cmd == "hw") {
       auto hw = state_->high_watermark(num("local"), static_cast<int32_t>(num("min-isr")));
       out.push_back(hw ? "hw=" + std::to_string(*hw) : "hw frozen");
