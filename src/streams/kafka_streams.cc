@@ -51,6 +51,8 @@ struct KafkaStreams::Impl : internal::RecordCollector,
   std::map<TaskId, std::unique_ptr<StreamTask>> tasks;
   std::map<Tp, int64_t> consumed;  // next offset to commit per assigned partition
   std::map<std::string, int32_t> partition_counts;
+  // Changelog topic (resolved) -> the sub-topology and store it logs.
+  std::map<std::string, std::pair<int, std::string>> changelog_owner;
   std::shared_ptr<std::mutex> lock = std::make_shared<std::mutex>();
 
   std::thread thread;
@@ -117,9 +119,16 @@ struct KafkaStreams::Impl : internal::RecordCollector,
   }
 
   void dr_cb(RdKafka::Message& m) override {
-    if (m.err() != RdKafka::ERR_NO_ERROR && delivery_error.empty()) {
-      delivery_error = m.topic_name() + ": " + m.errstr();
+    if (m.err() != RdKafka::ERR_NO_ERROR) {
+      if (delivery_error.empty()) delivery_error = m.topic_name() + ": " + m.errstr();
+      return;
     }
+    // An acknowledged changelog record: its store's checkpoint may now cover it.
+    auto owner = changelog_owner.find(m.topic_name());
+    if (owner == changelog_owner.end()) return;
+    auto task = tasks.find(TaskId{owner->second.first, m.partition()});
+    if (task != tasks.end())
+      task->second->set_changelog_offset(owner->second.second, m.offset() + 1);
   }
 
   void create_internal_topics() {
@@ -224,8 +233,13 @@ struct KafkaStreams::Impl : internal::RecordCollector,
         throw std::runtime_error("offset commit failed: " + RdKafka::err2str(err));
       }
     }
+    // Kafka's postCommit: the stores are flushed and their changelog records acknowledged, so
+    // the offsets those records reached are what the local stores reflect.
+    for (auto& [id, t] : tasks) t->write_checkpoint();
   }
 
+  // Replays each changelog partition into its store, from the task's checkpointed offset (a
+  // store kept from an earlier run) or from the beginning, to the end offset it has now.
   void restore(StreamTask& task) {
     for (const auto& cl : task.changelogs()) {
       auto started = std::chrono::steady_clock::now();
@@ -235,14 +249,22 @@ struct KafkaStreams::Impl : internal::RecordCollector,
       if (err != RdKafka::ERR_NO_ERROR) {
         throw std::runtime_error("changelog " + cl.topic + " offsets: " + RdKafka::err2str(err));
       }
+      int64_t start = low;
+      if (cl.checkpointed && *cl.checkpointed >= low && *cl.checkpointed <= high) {
+        start = *cl.checkpointed;
+      } else if (cl.checkpointed) {
+        // Kafka's OffsetOutOfRange on restore: the checkpoint is of another changelog (the
+        // topic was recreated) or past its retention; the store starts over.
+        task.reset_store(cl.store);
+      }
       int64_t restored = 0;
-      if (high > low) {
+      int64_t next = start;
+      if (high > start) {
         std::vector<RdKafka::TopicPartition*> tps{
-            RdKafka::TopicPartition::create(cl.topic, p, RdKafka::Topic::OFFSET_BEGINNING)};
+            RdKafka::TopicPartition::create(cl.topic, p, start)};
         restorer->assign(tps);
         RdKafka::TopicPartition::destroy(tps);
         StateStore* store = task.store(cl.store);
-        int64_t next = low;
         while (next < high && !stop) {
           std::unique_ptr<RdKafka::Message> m(restorer->consume(500));
           if (m->err() == RdKafka::ERR__TIMED_OUT || m->err() == RdKafka::ERR__PARTITION_EOF)
@@ -259,6 +281,7 @@ struct KafkaStreams::Impl : internal::RecordCollector,
         }
         restorer->unassign();
       }
+      task.set_changelog_offset(cl.store, next);
       if (restore_listener) {
         restore_listener(cl.store, p, restored,
                          std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -274,6 +297,9 @@ struct KafkaStreams::Impl : internal::RecordCollector,
     set_state(State::kRebalancing);
     bool cooperative = c->rebalance_protocol() == "COOPERATIVE";
     if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
+      // Changelog records still in flight (of tasks just lost) land before a restore reads to
+      // the end offset, or the restored store would miss them.
+      producer->flush(10000);
       if (cooperative) {
         delete c->incremental_assign(partitions);
       } else {
@@ -381,6 +407,11 @@ KafkaStreams::KafkaStreams(const Topology& topology, StreamsConfig config)
   impl_->config = std::move(config);
   impl_->subs = impl_->topology.def().subtopologies();
   for (const auto& sub : impl_->subs) {
+    for (const auto& s : sub.stores) {
+      if (!impl_->topology.def().stores.at(s).logging) continue;
+      impl_->changelog_owner[internal::TopologyDef::changelog_topic(impl_->config.application_id,
+                                                                    s)] = {sub.id, s};
+    }
     for (const auto& t : sub.source_topics) {
       std::string r = impl_->topology.def().resolve(impl_->config.application_id, t);
       impl_->sub_of_topic[r] = sub.id;

@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "log/checkpoint_file.h"
+#include "log/file.h"
 #include "streams/stores.h"
 
 namespace eddy::streams::internal {
@@ -104,30 +106,102 @@ StreamTask::StreamTask(TaskId id, const TopologyDef& def, const SubtopologyDef& 
       source_by_topic_[resolved] = n.get();
     }
   }
-  std::string task_dir = env_.state_dir + "/" + env_.application_id + "/" + id.to_string();
-  for (const auto& s : sub.stores) {
-    const StoreSpec& spec = def.stores.at(s);
-    std::string topic = TopologyDef::changelog_topic(env_.application_id, s);
-    ChangelogSink log = [this, topic](std::string_view k, std::optional<std::string_view> v) {
-      std::optional<std::string> value;
-      if (v) value.emplace(*v);
-      env_.collector->send(topic, id_.partition, std::string(k), value,
-                           context_->record_timestamp_ms);
-    };
-    stores_[s] = make_store(spec, task_dir + "/" + s, std::move(log));
-  }
+  task_dir_ = env_.state_dir + "/" + env_.application_id + "/" + id.to_string();
+  load_checkpoint(sub);
 }
 
 StreamTask::~StreamTask() = default;
 
+std::string StreamTask::checkpoint_key(const std::string& store) const {
+  return TopologyDef::changelog_topic(env_.application_id, store) + "-" +
+         std::to_string(id_.partition);
+}
+
+// Kafka's ProcessorStateManager: a persistent, logged store whose directory and checkpoint entry
+// both survive keeps its contents; every other store starts empty. In-memory stores are never
+// checkpointed (nothing of them survives the process).
+void StreamTask::load_checkpoint(const SubtopologyDef& sub) {
+  std::map<std::string, int64_t> file;
+  // A missing or unreadable checkpoint means full restore of every store.
+  auto read = log::read_checkpoint_file(task_dir_, kTaskCheckpointFile);
+  if (read.is_ok()) {
+    for (const auto& [key, offset] : read.value()) file[key] = offset;
+  }
+  for (const auto& s : sub.stores) {
+    const StoreSpec& spec = def_.stores.at(s);
+    if (!spec.persistent || !spec.logging) continue;
+    auto it = file.find(checkpoint_key(s));
+    if (it != file.end() && it->second >= 0 && persistent_store_exists(task_dir_ + "/" + s)) {
+      offsets_[s] = it->second;
+    }
+  }
+  // The file must never vouch for a store about to be wiped: a crash during its restore would
+  // resume it from the old offset with the records before it missing. So it is rewritten with
+  // the surviving entries before any store is opened.
+  checkpointed_ = offsets_;
+  if (file.size() != offsets_.size()) {
+    checkpointed_.clear();
+    auto s = log::remove_file(task_dir_ + "/" + kTaskCheckpointFile);
+    if (!s.is_ok()) throw std::runtime_error("task checkpoint: " + s.to_string());
+    write_checkpoint();
+  }
+  for (const auto& s : sub.stores) open_store(s, offsets_.count(s) > 0);
+}
+
+void StreamTask::open_store(const std::string& name, bool keep_existing) {
+  std::string topic = TopologyDef::changelog_topic(env_.application_id, name);
+  ChangelogSink log = [this, topic](std::string_view k, std::optional<std::string_view> v) {
+    std::optional<std::string> value;
+    if (v) value.emplace(*v);
+    env_.collector->send(topic, id_.partition, std::string(k), value,
+                         context_->record_timestamp_ms);
+  };
+  stores_.erase(name);  // a RocksDB directory is opened by one handle at a time
+  stores_[name] =
+      make_store(def_.stores.at(name), task_dir_ + "/" + name, std::move(log), keep_existing);
+}
+
 std::vector<ChangelogInfo> StreamTask::changelogs() const {
   std::vector<ChangelogInfo> out;
   for (const auto& [name, store] : stores_) {
-    if (def_.stores.at(name).logging) {
-      out.push_back({name, TopologyDef::changelog_topic(env_.application_id, name)});
-    }
+    if (!def_.stores.at(name).logging) continue;
+    ChangelogInfo c{name, TopologyDef::changelog_topic(env_.application_id, name), std::nullopt};
+    if (auto it = offsets_.find(name); it != offsets_.end()) c.checkpointed = it->second;
+    out.push_back(std::move(c));
   }
   return out;
+}
+
+void StreamTask::set_changelog_offset(const std::string& store, int64_t next) {
+  const StoreSpec& spec = def_.stores.at(store);
+  if (!spec.persistent || !spec.logging) return;
+  auto [it, fresh] = offsets_.try_emplace(store, next);
+  if (!fresh) it->second = std::max(it->second, next);
+}
+
+void StreamTask::reset_store(const std::string& store) {
+  offsets_.erase(store);
+  if (checkpointed_.count(store)) write_checkpoint();
+  open_store(store, false);
+}
+
+void StreamTask::write_checkpoint() {
+  if (offsets_ == checkpointed_ && !offsets_.empty()) return;
+  if (offsets_.empty()) {
+    if (checkpointed_.empty()) return;
+    auto s = log::remove_file(task_dir_ + "/" + kTaskCheckpointFile);
+    if (!s.is_ok()) throw std::runtime_error("task checkpoint: " + s.to_string());
+    checkpointed_.clear();
+    return;
+  }
+  log::CheckpointEntries entries;
+  for (const auto& [store, offset] : offsets_) entries.emplace_back(checkpoint_key(store), offset);
+  // kContent: after a crash the file holds these offsets or the previous ones, and the previous
+  // ones are still true of the store (it only moves forward), so the name need not be synced.
+  auto s = log::write_checkpoint_file(task_dir_, kTaskCheckpointFile, entries,
+                                      log::Durability::kContent);
+  if (!s.is_ok()) throw std::runtime_error("task checkpoint: " + s.to_string());
+  checkpointed_ = offsets_;
 }
 
 StateStore* StreamTask::store(const std::string& name) {

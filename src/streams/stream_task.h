@@ -36,7 +36,14 @@ struct TaskEnv {
 struct ChangelogInfo {
   std::string store;
   std::string topic;  // resolved
+  // The changelog offset the local store is complete up to (excluded), from the task's
+  // checkpoint: restore goes on from there. Unset: the store is empty, restore from the beginning.
+  std::optional<int64_t> checkpointed;
 };
+
+// The task's checkpoint file, Kafka Streams' `.checkpoint`: for each persistent, logged store the
+// changelog offset its local contents reflect, keyed "<changelog topic>-<partition>".
+inline constexpr const char* kTaskCheckpointFile = ".checkpoint";
 
 class StreamTask {
  public:
@@ -50,6 +57,16 @@ class StreamTask {
   const std::vector<std::string>& source_topics() const { return source_topics_; }
   std::vector<ChangelogInfo> changelogs() const;
   StateStore* store(const std::string& name);
+  // The next changelog offset of `store` (after a restore, or a delivered changelog record);
+  // offsets only move forward.
+  void set_changelog_offset(const std::string& store, int64_t next);
+  // Empties `store` and forgets its checkpointed offset (a checkpoint the changelog does not
+  // have: restore from the beginning). Only before init_processors().
+  void reset_store(const std::string& store);
+  // Writes the checkpoint file with the offsets of the persistent stores, if they moved since
+  // the last write. Call once the stores are flushed and every changelog record is acknowledged
+  // (a commit, a clean close). Throws std::runtime_error when the file cannot be written.
+  void write_checkpoint();
 
   // Creates the processors and calls their init(); call after restoring the stores.
   void init_processors();
@@ -73,6 +90,9 @@ class StreamTask {
   void dispatch(Node* node, const Record& r);
   void punctuate(PunctuationType type, int64_t now_ms);
   void fire(Schedule& s, int64_t now);
+  void open_store(const std::string& name, bool keep_existing);
+  std::string checkpoint_key(const std::string& store) const;
+  void load_checkpoint(const SubtopologyDef& sub);
 
   TaskId id_;
   const TopologyDef& def_;
@@ -80,7 +100,11 @@ class StreamTask {
   std::vector<std::string> source_topics_;
   std::map<std::string, std::unique_ptr<Node>> nodes_;
   std::map<std::string, Node*> source_by_topic_;
+  std::string task_dir_;
   std::map<std::string, std::unique_ptr<StateStore>> stores_;
+  // Persistent, logged stores: the changelog offset the local contents reflect.
+  std::map<std::string, int64_t> offsets_;
+  std::map<std::string, int64_t> checkpointed_;  // as the checkpoint file says now
   std::vector<std::shared_ptr<Schedule>> schedules_;
   std::unique_ptr<Context> context_;
   int64_t stream_time_ms_ = -1;
