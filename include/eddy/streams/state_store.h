@@ -6,8 +6,8 @@
 // "<application.id>-<store>-changelog" whose partition is the task's partition: each write is also
 // sent there, and a task that starts (or moves to another instance) replays the changelog into
 // its stores before it processes: from the offset its checkpoint gives for a persistent store kept
-// from an earlier run, from the beginning into an empty store otherwise. Stores are owned by their task and used only from the task's
-// thread.
+// from an earlier run, from the beginning into an empty store otherwise. Stores are owned by their
+// task and used only from the task's thread.
 #pragma once
 
 #include <chrono>
