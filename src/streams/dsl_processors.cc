@@ -308,12 +308,13 @@ ProcessorSupplier toStreamProcessor() {
 // KStreamKTableJoin: the table side only updates the store; the stream side looks up.
 ProcessorSupplier streamTableJoinProcessor(std::string table_store, AnySerde key_serde,
                                            AnySerde table_value_serde, AnyValueJoiner joiner,
-                                           bool left_join) {
+                                           bool left_join, AnyKeySelector key_selector) {
   return lambda([=](ProcessorContext& c, const Record& r) {
-    if (!r.key.has_value() || !r.value.has_value()) return;
+    if (!r.value.has_value() || (!key_selector && !r.key.has_value())) return;
     auto* s = store_of<KeyValueStore>(c, table_store);
+    std::any lookup = key_selector ? key_selector(r.key, r.value) : r.key;
     std::any tv;
-    if (auto b = s->get(ser(key_serde, r.key))) tv = table_value_serde.deserialize(*b);
+    if (auto b = s->get(ser(key_serde, lookup))) tv = table_value_serde.deserialize(*b);
     if (!tv.has_value() && !left_join) return;
     c.forward(Record{r.key, joiner(r.value, tv), r.timestamp_ms, {}});
   });

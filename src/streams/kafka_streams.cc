@@ -47,6 +47,12 @@ struct KafkaStreams::Impl : internal::RecordCollector,
 
   std::unique_ptr<RdKafka::KafkaConsumer> consumer;
   std::unique_ptr<RdKafka::KafkaConsumer> restorer;
+  // Global stores: one task over every partition of their topics, fed by a consumer that only
+  // assigns (Kafka's GlobalStreamThread, run here on the stream thread between records).
+  std::vector<const internal::SubtopologyDef*> global_subs;
+  std::vector<std::unique_ptr<StreamTask>> global_tasks;
+  std::map<std::string, StreamTask*> global_by_topic;
+  std::unique_ptr<RdKafka::KafkaConsumer> global_consumer;
   std::unique_ptr<RdKafka::Producer> producer;
   std::map<TaskId, std::unique_ptr<StreamTask>> tasks;
   std::map<Tp, int64_t> consumed;  // next offset to commit per assigned partition
@@ -152,6 +158,7 @@ struct KafkaStreams::Impl : internal::RecordCollector,
                        {{"cleanup.policy", "delete"}, {"retention.ms", "-1"}}});
     }
     for (const auto& sub : subs) {
+      if (sub.global) continue;  // its topic is its changelog
       int32_t partitions = 1;
       for (const auto& t : sub.source_topics) {
         std::string rt = def.resolve(config.application_id, t);
@@ -309,7 +316,12 @@ struct KafkaStreams::Impl : internal::RecordCollector,
         TaskId id{sub_of_topic.at(tp->topic()), tp->partition()};
         consumed.erase({tp->topic(), tp->partition()});
         if (tasks.count(id)) continue;
-        internal::TaskEnv env{config.application_id, config.state_dir, this, wall_ms};
+        internal::TaskEnv env{config.application_id,
+                              config.state_dir,
+                              this,
+                              wall_ms,
+                              [this](const std::string& s) { return global_store(s); },
+                              false};
         auto task =
             std::make_unique<StreamTask>(id, topology.def(), subs[size_t(id.subtopology)], env);
         restore(*task);
@@ -337,6 +349,89 @@ struct KafkaStreams::Impl : internal::RecordCollector,
     }
   }
 
+  StateStore* global_store(const std::string& name) {
+    for (auto& t : global_tasks) {
+      if (auto* s = t->store(name)) return s;
+    }
+    return nullptr;
+  }
+
+  // Kafka's GlobalStateManager restore: every partition of the global topics read from the
+  // beginning to the end offset it has now, through the store's updater, before any task runs.
+  void bootstrap_global() {
+    internal::TaskEnv env{config.application_id, config.state_dir, this, wall_ms, nullptr, true};
+    std::map<std::string, std::string> store_of_topic;
+    for (const auto* sub : global_subs) {
+      auto task = std::make_unique<StreamTask>(TaskId{sub->id, 0}, topology.def(), *sub, env);
+      task->init_processors();
+      for (const auto& t : task->source_topics()) {
+        global_by_topic[t] = task.get();
+        store_of_topic[t] = sub->stores.at(0);  // subtopologies(): one store per global one
+      }
+      global_tasks.push_back(std::move(task));
+    }
+    std::map<Tp, int64_t> end, next, restored;
+    std::vector<RdKafka::TopicPartition*> tps;
+    for (const auto& [topic, task] : global_by_topic) {
+      for (int32_t p = 0; p < num_partitions(topic); ++p) {
+        int64_t low = 0, high = 0;
+        auto err = global_consumer->query_watermark_offsets(topic, p, &low, &high, 10000);
+        if (err != RdKafka::ERR_NO_ERROR) {
+          throw std::runtime_error("global topic " + topic + " offsets: " + RdKafka::err2str(err));
+        }
+        end[{topic, p}] = high;
+        next[{topic, p}] = low;
+        restored[{topic, p}] = 0;
+        tps.push_back(RdKafka::TopicPartition::create(topic, p, RdKafka::Topic::OFFSET_BEGINNING));
+      }
+    }
+    auto started = std::chrono::steady_clock::now();
+    global_consumer->assign(tps);
+    RdKafka::TopicPartition::destroy(tps);
+    auto behind = [&] {
+      for (const auto& [tp, e] : end) {
+        if (next[tp] < e) return true;
+      }
+      return false;
+    };
+    while (behind() && !stop) {
+      std::unique_ptr<RdKafka::Message> m(global_consumer->consume(500));
+      if (process_global(*m)) {
+        next[{m->topic_name(), m->partition()}] = m->offset() + 1;
+        ++restored[{m->topic_name(), m->partition()}];
+      }
+    }
+    int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::steady_clock::now() - started)
+                     .count();
+    if (restore_listener) {
+      for (const auto& [tp, n] : restored) {
+        restore_listener(store_of_topic.at(tp.first), tp.second, n, ms);
+      }
+    }
+  }
+
+  // Applies one message of the global consumer; false when it carried no record.
+  bool process_global(RdKafka::Message& m) {
+    if (m.err() == RdKafka::ERR__TIMED_OUT || m.err() == RdKafka::ERR__PARTITION_EOF) return false;
+    if (m.err() != RdKafka::ERR_NO_ERROR) throw std::runtime_error("global: " + m.errstr());
+    std::optional<std::string_view> k, v;
+    if (m.key()) k = *m.key();
+    if (m.payload()) v = std::string_view(static_cast<const char*>(m.payload()), m.len());
+    global_by_topic.at(m.topic_name())
+        ->process(m.topic_name(), m.partition(), m.offset(), k, v, m.timestamp().timestamp);
+    return true;
+  }
+
+  // The global topics' new records, a bounded batch per turn of the stream thread.
+  void poll_global() {
+    if (global_tasks.empty()) return;
+    for (int i = 0; i < 1000; ++i) {
+      std::unique_ptr<RdKafka::Message> m(global_consumer->consume(0));
+      if (!process_global(*m)) return;
+    }
+  }
+
   void run() {
     int64_t last_commit = wall_ms();
     try {
@@ -361,6 +456,7 @@ struct KafkaStreams::Impl : internal::RecordCollector,
                      m->err() != RdKafka::ERR__PARTITION_EOF) {
             throw std::runtime_error("consume: " + m->errstr());
           }
+          poll_global();
           producer->poll(0);
           int64_t now = wall_ms();
           bool requested = false;
@@ -407,6 +503,10 @@ KafkaStreams::KafkaStreams(const Topology& topology, StreamsConfig config)
   impl_->config = std::move(config);
   impl_->subs = impl_->topology.def().subtopologies();
   for (const auto& sub : impl_->subs) {
+    if (sub.global) {
+      impl_->global_subs.push_back(&sub);
+      continue;
+    }
     for (const auto& s : sub.stores) {
       if (!impl_->topology.def().stores.at(s).logging) continue;
       impl_->changelog_owner[internal::TopologyDef::changelog_topic(impl_->config.application_id,
@@ -471,6 +571,12 @@ void KafkaStreams::start() {
   if (!d.restorer) throw std::runtime_error("restore consumer: " + err);
 
   d.create_internal_topics();
+  if (!d.global_subs.empty()) {
+    auto gc = consumer_conf(d.config.application_id + "-global");
+    d.global_consumer.reset(RdKafka::KafkaConsumer::create(gc.get(), err));
+    if (!d.global_consumer) throw std::runtime_error("global consumer: " + err);
+    d.bootstrap_global();
+  }
   d.consumer.reset(RdKafka::KafkaConsumer::create(cc.get(), err));
   if (!d.consumer) throw std::runtime_error("consumer: " + err);
   auto serr = d.consumer->subscribe(d.source_topics);
@@ -497,6 +603,8 @@ void KafkaStreams::close() {
     d.tasks.clear();
   }
   if (d.restorer) d.restorer->close();
+  if (d.global_consumer) d.global_consumer->close();
+  for (auto& t : d.global_tasks) t->close();
   if (d.producer) d.producer->flush(10000);
   if (d.current_state() != State::kError) d.set_state(State::kNotRunning);
 }
@@ -523,6 +631,7 @@ std::vector<const StateStore*> KafkaStreams::localStores(const std::string& name
   for (auto& [id, t] : impl_->tasks) {
     if (auto* s = t->store(name)) out.push_back(s);
   }
+  if (auto* s = impl_->global_store(name)) out.push_back(s);
   return out;
 }
 

@@ -71,6 +71,9 @@ class StreamTask::Context final : public ProcessorContext {
     return s;
   }
   StateStore* state_store(const std::string& name) override {
+    if (task_.def_.global_stores.count(name) && task_.env_.global_store) {
+      return task_.env_.global_store(name);
+    }
     if (!current ||
         std::find(current->stores.begin(), current->stores.end(), name) == current->stores.end()) {
       return nullptr;
@@ -106,7 +109,8 @@ StreamTask::StreamTask(TaskId id, const TopologyDef& def, const SubtopologyDef& 
       source_by_topic_[resolved] = n.get();
     }
   }
-  task_dir_ = env_.state_dir + "/" + env_.application_id + "/" + id.to_string();
+  task_dir_ = env_.state_dir + "/" + env_.application_id + "/" +
+              (env_.global ? std::string("global") : id.to_string());
   load_checkpoint(sub);
 }
 

@@ -31,6 +31,10 @@ struct TaskEnv {
   std::string state_dir;  // the task's stores live in <state_dir>/<application_id>/<task id>/
   RecordCollector* collector = nullptr;
   std::function<int64_t()> wall_clock_ms;
+  // The instance's global stores, for every processor (null when the topology has none).
+  std::function<StateStore*(const std::string&)> global_store;
+  // The task of a global sub-topology: its stores live in <state_dir>/<application_id>/global/.
+  bool global = false;
 };
 
 struct ChangelogInfo {

@@ -113,6 +113,23 @@ class KTable;
 template <class K, class V>
 class KGroupedStream;
 
+// Kafka's GlobalKTable: a table kept in full on every instance, from every partition of its
+// topic, so a KStream joins it on any key it derives (no co-partitioning, no repartition).
+template <class K, class V>
+class GlobalKTable {
+ public:
+  GlobalKTable(std::string store, Serde<K> k, Serde<V> v)
+      : store_(std::move(store)), key_(std::move(k)), value_(std::move(v)) {}
+  const std::string& queryableStoreName() const { return store_; }
+  const Serde<K>& keySerde() const { return key_; }
+  const Serde<V>& valueSerde() const { return value_; }
+
+ private:
+  std::string store_;
+  Serde<K> key_;
+  Serde<V> value_;
+};
+
 class StreamsBuilder {
  public:
   template <class K, class V>
@@ -125,6 +142,10 @@ class StreamsBuilder {
   template <class K, class V>
   KTable<K, V> table(const std::string& topic, const Consumed<K, V>& c = {},
                      const Materialized<K, V>& m = {});
+  // A topic read into a GlobalKTable (its store is never logged: the topic is its changelog).
+  template <class K, class V>
+  GlobalKTable<K, V> globalTable(const std::string& topic, const Consumed<K, V>& c = {},
+                                 const Materialized<K, V>& m = {});
   Topology build() const { return topology_; }
 
   // Kafka's generated names: "KSTREAM-FILTER-0000000003".
@@ -136,6 +157,19 @@ class StreamsBuilder {
   Topology& topology() { return topology_; }
 
  private:
+  // A topic read into a table (KTable or GlobalKTable): its node and store names, Serdes and
+  // the processor that writes each record into the store.
+  template <class K, class V>
+  struct SourceTable {
+    std::string source, processor, store;
+    Serde<K> key;
+    Serde<V> value;
+    ProcessorSupplier updater;
+  };
+  template <class K, class V>
+  SourceTable<K, V> sourceTable(const std::string& topic, const Consumed<K, V>& c,
+                                const Materialized<K, V>& m);
+
   Topology topology_;
   int index_ = 0;
 };
@@ -276,6 +310,19 @@ class KStream {
   KStream<K, VR> leftJoin(const KTable<K, VT>& table, F joiner) const {
     return tableJoin<true, VT, VR>(table, joiner);
   }
+  // Stream-GlobalKTable joins: each stream record joins the table's current value for
+  // selector(key, value) -> GK; the output keeps the stream's key. leftJoin's joiner gets nullptr
+  // when the table has no value for that key.
+  template <class GK, class GV, class S, class F,
+            class VR = std::invoke_result_t<F, const V&, const GV&>>
+  KStream<K, VR> join(const GlobalKTable<GK, GV>& table, S selector, F joiner) const {
+    return globalJoin<false, GK, GV, VR>(table, selector, joiner);
+  }
+  template <class GK, class GV, class S, class F,
+            class VR = std::invoke_result_t<F, const V&, const GV*>>
+  KStream<K, VR> leftJoin(const GlobalKTable<GK, GV>& table, S selector, F joiner) const {
+    return globalJoin<true, GK, GV, VR>(table, selector, joiner);
+  }
   // Windowed stream-stream inner join; output timestamp is the later of the two records'.
   template <class VO, class F, class VR = std::invoke_result_t<F, const V&, const VO&>>
   KStream<K, VR> join(const KStream<K, VO>& other, F joiner, JoinWindows windows) const {
@@ -323,20 +370,40 @@ class KStream {
               key_, value_, false);
   }
   template <bool left, class VT, class VR, class F>
-  KStream<K, VR> tableJoin(const KTable<K, VT>& table, F joiner) const {
-    const std::string& store = table.queryableStoreName();
-    if (store.empty()) throw std::invalid_argument("join: the table must be materialized");
-    detail::AnyValueJoiner j;
+  static detail::AnyValueJoiner tableJoiner(F joiner) {
     if constexpr (left) {
-      j = [joiner](const std::any& v, const std::any& t) {
+      return [joiner](const std::any& v, const std::any& t) {
         return std::any(
             VR(joiner(detail::ref<V>(v), t.has_value() ? std::any_cast<VT>(&t) : nullptr)));
       };
     } else {
-      j = [joiner](const std::any& v, const std::any& t) {
+      return [joiner](const std::any& v, const std::any& t) {
         return std::any(VR(joiner(detail::ref<V>(v), detail::ref<VT>(t))));
       };
     }
+  }
+  template <bool left, class GK, class GV, class VR, class S, class F>
+  KStream<K, VR> globalJoin(const GlobalKTable<GK, GV>& table, S selector, F joiner) const {
+    std::string name = b_->newName(left ? "KSTREAM-LEFTJOIN" : "KSTREAM-JOIN");
+    // Not connected to the global store: every processor reads it (Kafka's describe() lists
+    // no store for this node either).
+    b_->topology().addProcessor(
+        name,
+        detail::streamTableJoinProcessor(
+            table.queryableStoreName(), erase(detail::need(table.keySerde(), "join key")),
+            erase(detail::need(table.valueSerde(), "join table value")),
+            tableJoiner<left, GV, VR>(joiner), left,
+            [selector](const std::any& k, const std::any& v) {
+              return std::any(GK(selector(detail::ref<K>(k), detail::ref<V>(v))));
+            }),
+        {node_});
+    return KStream<K, VR>(b_, name, key_, {}, repartition_required_);
+  }
+  template <bool left, class VT, class VR, class F>
+  KStream<K, VR> tableJoin(const KTable<K, VT>& table, F joiner) const {
+    const std::string& store = table.queryableStoreName();
+    if (store.empty()) throw std::invalid_argument("join: the table must be materialized");
+    detail::AnyValueJoiner j = tableJoiner<left, VT, VR>(joiner);
     std::string name = b_->newName(left ? "KSTREAM-LEFTJOIN" : "KSTREAM-JOIN");
     b_->topology().addProcessor(
         name,
@@ -715,19 +782,38 @@ KStream<K, V> StreamsBuilder::stream(const std::vector<std::string>& topics,
 }
 
 template <class K, class V>
+StreamsBuilder::SourceTable<K, V> StreamsBuilder::sourceTable(const std::string& topic,
+                                                              const Consumed<K, V>& c,
+                                                              const Materialized<K, V>& m) {
+  SourceTable<K, V> t;
+  t.source = newName("KSTREAM-SOURCE");
+  t.processor = newName("KTABLE-SOURCE");
+  t.store = m.name.empty() ? topic + "-STATE-STORE-" + t.processor.substr(t.processor.size() - 10)
+                           : m.name;
+  t.key = detail::need(m.key ? m.key : c.key, "table key");
+  t.value = detail::need(m.value ? m.value : c.value, "table value");
+  t.updater = detail::tableSourceProcessor(t.store, erase(t.key), erase(t.value));
+  return t;
+}
+
+template <class K, class V>
 KTable<K, V> StreamsBuilder::table(const std::string& topic, const Consumed<K, V>& c,
                                    const Materialized<K, V>& m) {
-  std::string source = newName("KSTREAM-SOURCE");
-  std::string name = newName("KTABLE-SOURCE");
-  std::string store =
-      m.name.empty() ? topic + "-STATE-STORE-" + name.substr(name.size() - 10) : m.name;
-  Serde<K> k = detail::need(m.key ? m.key : c.key, "table key");
-  Serde<V> v = detail::need(m.value ? m.value : c.value, "table value");
-  topology_.addSource(source, {topic}, erase(k), erase(v), c.extractor);
-  topology_.addProcessor(name, detail::tableSourceProcessor(store, erase(k), erase(v)), {source});
-  topology_.addStateStore(StoreSpec{store, StoreKind::kKeyValue, m.persistent, m.logging, 0},
-                          {name});
-  return KTable<K, V>(this, name, k, v, store);
+  auto t = sourceTable(topic, c, m);
+  topology_.addSource(t.source, {topic}, erase(t.key), erase(t.value), c.extractor);
+  topology_.addProcessor(t.processor, t.updater, {t.source});
+  topology_.addStateStore(StoreSpec{t.store, StoreKind::kKeyValue, m.persistent, m.logging, 0},
+                          {t.processor});
+  return KTable<K, V>(this, t.processor, t.key, t.value, t.store);
+}
+
+template <class K, class V>
+GlobalKTable<K, V> StreamsBuilder::globalTable(const std::string& topic, const Consumed<K, V>& c,
+                                               const Materialized<K, V>& m) {
+  auto t = sourceTable(topic, c, m);
+  topology_.addGlobalStore(StoreSpec{t.store, StoreKind::kKeyValue, m.persistent, false, 0},
+                           t.source, erase(t.key), erase(t.value), topic, t.processor, t.updater);
+  return GlobalKTable<K, V>(t.store, t.key, t.value);
 }
 
 template <class K, class V>

@@ -45,7 +45,7 @@ class TaskCheckpoint : public ::testing::Test {
     subs_ = topology_.def().subtopologies();
   }
   std::unique_ptr<StreamTask> open() {
-    TaskEnv env{"app", dir_, &collector_, [] { return int64_t(0); }};
+    TaskEnv env{"app", dir_, &collector_, [] { return int64_t(0); }, nullptr, false};
     auto t = std::make_unique<StreamTask>(TaskId{0, 0}, topology_.def(), subs_[0], env);
     t->init_processors();
     return t;

@@ -71,10 +71,13 @@ ProcessorSupplier tableFilterProcessor(AnyPredicate keep);
 ProcessorSupplier tableMapValuesProcessor(AnyMapper mapper);
 ProcessorSupplier toStreamProcessor();
 
-// Stream-table join: looks the stream record's key up in the table's store.
+// Stream-table join: looks the stream record's key up in the table's store. With a
+// `key_selector` (a join with a GlobalKTable) the lookup key is key_selector(key, value) instead,
+// and a record with a null key still joins (its selector gets K{}).
+using AnyKeySelector = std::function<std::any(const std::any& key, const std::any& value)>;
 ProcessorSupplier streamTableJoinProcessor(std::string table_store, AnySerde key_serde,
                                            AnySerde table_value_serde, AnyValueJoiner joiner,
-                                           bool left_join);
+                                           bool left_join, AnyKeySelector key_selector = {});
 // One side of a table-table join: on an update of this side, looks up the other side's store.
 // `this_is_left` orders the joiner's arguments.
 ProcessorSupplier tableTableJoinProcessor(std::string other_store, AnySerde key_serde,
