@@ -87,6 +87,11 @@ const T& ref(const std::any& a) {
   static const T empty{};
   return a.has_value() ? *std::any_cast<T>(&a) : empty;
 }
+// A value a join may lack (Kafka's null): nullptr when `a` is empty.
+template <class T>
+const T* ptr(const std::any& a) {
+  return a.has_value() ? std::any_cast<T>(&a) : nullptr;
+}
 template <class VA, class I>
 std::function<std::any()> anyInit(I init) {
   return [init] { return std::any(VA(init())); };
@@ -331,7 +336,7 @@ class KStream {
         [joiner](const std::any& a, const std::any& b) {
           return std::any(VR(joiner(detail::ref<V>(a), detail::ref<VO>(b))));
         },
-        windows, false);
+        windows, detail::JoinKind::kInner);
   }
   // Windowed stream-stream left join: a left record that no right record joins within the window
   // is emitted once with nullptr for the right value, after its window has closed.
@@ -340,10 +345,20 @@ class KStream {
     return streamJoin<VR>(
         other,
         [joiner](const std::any& a, const std::any& b) {
-          return std::any(
-              VR(joiner(detail::ref<V>(a), b.has_value() ? std::any_cast<VO>(&b) : nullptr)));
+          return std::any(VR(joiner(detail::ref<V>(a), detail::ptr<VO>(b))));
         },
-        windows, true);
+        windows, detail::JoinKind::kLeft);
+  }
+  // Windowed stream-stream outer join: records of either side that no record of the other side
+  // joins are emitted once, with nullptr for the missing side, after their window has closed.
+  template <class VO, class F, class VR = std::invoke_result_t<F, const V*, const VO*>>
+  KStream<K, VR> outerJoin(const KStream<K, VO>& other, F joiner, JoinWindows windows) const {
+    return streamJoin<VR>(
+        other,
+        [joiner](const std::any& a, const std::any& b) {
+          return std::any(VR(joiner(detail::ptr<V>(a), detail::ptr<VO>(b))));
+        },
+        windows, detail::JoinKind::kOuter);
   }
 
   const std::string& node() const { return node_; }
@@ -361,7 +376,7 @@ class KStream {
   }
   template <class VR, class VO>
   KStream<K, VR> streamJoin(const KStream<K, VO>& other, detail::AnyValueJoiner j, JoinWindows w,
-                            bool left) const;
+                            detail::JoinKind kind) const;
   template <class F>
   void peekLike(const std::string& prefix, F f) const {
     add<K, V>(prefix, detail::peekProcessor([f](const std::any& k, const std::any& v) {
@@ -373,8 +388,7 @@ class KStream {
   static detail::AnyValueJoiner tableJoiner(F joiner) {
     if constexpr (left) {
       return [joiner](const std::any& v, const std::any& t) {
-        return std::any(
-            VR(joiner(detail::ref<V>(v), t.has_value() ? std::any_cast<VT>(&t) : nullptr)));
+        return std::any(VR(joiner(detail::ref<V>(v), detail::ptr<VT>(t))));
       };
     } else {
       return [joiner](const std::any& v, const std::any& t) {
@@ -528,11 +542,30 @@ class KTable {
   template <class VO, class F, class VR = std::invoke_result_t<F, const V&, const VO&>>
   KTable<K, VR> join(const KTable<K, VO>& other, F joiner) const {
     return tableJoin<VO, VR>(
-        other, [joiner](const V& a, const VO* b) { return joiner(a, *b); }, false);
+        other,
+        [joiner](const std::any& a, const std::any& b) {
+          return std::any(VR(joiner(detail::ref<V>(a), detail::ref<VO>(b))));
+        },
+        detail::JoinKind::kInner);
   }
   template <class VO, class F, class VR = std::invoke_result_t<F, const V&, const VO*>>
   KTable<K, VR> leftJoin(const KTable<K, VO>& other, F joiner) const {
-    return tableJoin<VO, VR>(other, joiner, true);
+    return tableJoin<VO, VR>(
+        other,
+        [joiner](const std::any& a, const std::any& b) {
+          return std::any(VR(joiner(detail::ref<V>(a), detail::ptr<VO>(b))));
+        },
+        detail::JoinKind::kLeft);
+  }
+  // Either side's value may be missing (nullptr); a key that neither side has is deleted.
+  template <class VO, class F, class VR = std::invoke_result_t<F, const V*, const VO*>>
+  KTable<K, VR> outerJoin(const KTable<K, VO>& other, F joiner) const {
+    return tableJoin<VO, VR>(
+        other,
+        [joiner](const std::any& a, const std::any& b) {
+          return std::any(VR(joiner(detail::ptr<V>(a), detail::ptr<VO>(b))));
+        },
+        detail::JoinKind::kOuter);
   }
 
   const std::string& queryableStoreName() const { return store_; }
@@ -541,29 +574,30 @@ class KTable {
   const Serde<V>& valueSerde() const { return value_; }
 
  private:
-  template <class VO, class VR, class F>
-  KTable<K, VR> tableJoin(const KTable<K, VO>& other, F joiner, bool left) const {
+  template <class VO, class VR>
+  KTable<K, VR> tableJoin(const KTable<K, VO>& other, detail::AnyValueJoiner j,
+                          detail::JoinKind kind) const {
     if (store_.empty() || other.queryableStoreName().empty()) {
       throw std::invalid_argument("table-table join: both tables must be materialized");
     }
-    detail::AnyValueJoiner j = [joiner](const std::any& a, const std::any& b) {
-      return std::any(
-          VR(joiner(detail::ref<V>(a), b.has_value() ? std::any_cast<VO>(&b) : nullptr)));
-    };
     auto& t = b_->topology();
-    std::string this_side = b_->newName(left ? "KTABLE-LEFTJOIN-THIS" : "KTABLE-JOINTHIS");
-    std::string other_side = b_->newName(left ? "KTABLE-LEFTJOIN-OTHER" : "KTABLE-JOINOTHER");
+    static constexpr const char* kThis[] = {"KTABLE-JOINTHIS", "KTABLE-LEFTJOIN-THIS",
+                                            "KTABLE-OUTERTHIS"};
+    static constexpr const char* kOther[] = {"KTABLE-JOINOTHER", "KTABLE-LEFTJOIN-OTHER",
+                                             "KTABLE-OUTEROTHER"};
+    std::string this_side = b_->newName(kThis[int(kind)]);
+    std::string other_side = b_->newName(kOther[int(kind)]);
     std::string merge = b_->newName("KTABLE-MERGE");
     AnySerde k = erase(detail::need(key_, "table join key"));
     t.addProcessor(this_side,
                    detail::tableTableJoinProcessor(
                        other.queryableStoreName(), k,
-                       erase(detail::need(other.valueSerde(), "table join value")), j, true, left),
+                       erase(detail::need(other.valueSerde(), "table join value")), j, true, kind),
                    {node_});
     t.connectProcessorAndStateStores(this_side, {other.queryableStoreName()});
     t.addProcessor(other_side,
                    detail::tableTableJoinProcessor(
-                       store_, k, erase(detail::need(value_, "table join value")), j, false, left),
+                       store_, k, erase(detail::need(value_, "table join value")), j, false, kind),
                    {other.node()});
     t.connectProcessorAndStateStores(other_side, {store_});
     t.addProcessor(merge, detail::passThroughProcessor(), {this_side, other_side});
@@ -819,32 +853,42 @@ GlobalKTable<K, V> StreamsBuilder::globalTable(const std::string& topic, const C
 template <class K, class V>
 template <class VR, class VO>
 KStream<K, VR> KStream<K, V>::streamJoin(const KStream<K, VO>& other, detail::AnyValueJoiner j,
-                                         JoinWindows w, bool left) const {
+                                         JoinWindows w, detail::JoinKind kind) const {
   auto& t = b_->topology();
-  std::string this_win = b_->newName(left ? "KSTREAM-LEFTTHIS" : "KSTREAM-JOINTHIS");
-  std::string other_win = b_->newName(left ? "KSTREAM-LEFTOTHER" : "KSTREAM-JOINOTHER");
+  static constexpr const char* kThis[] = {"KSTREAM-JOINTHIS", "KSTREAM-LEFTTHIS",
+                                          "KSTREAM-OUTERTHIS"};
+  static constexpr const char* kOther[] = {"KSTREAM-JOINOTHER", "KSTREAM-LEFTOTHER",
+                                           "KSTREAM-OUTEROTHER"};
+  std::string this_win = b_->newName(kThis[int(kind)]);
+  std::string other_win = b_->newName(kOther[int(kind)]);
   std::string this_store = this_win + "-store";
   std::string other_store = other_win + "-store";
-  std::string pending = left ? b_->newName("KSTREAM-OUTERSHARED") + "-store" : "";
+  // Unjoined records wait here until their window closes: left ones for left and outer joins,
+  // right ones for outer joins.
+  std::string shared = kind == detail::JoinKind::kInner ? "" : b_->newName("KSTREAM-OUTERSHARED");
+  std::string left_pending = shared.empty() ? "" : shared + "-store";
+  std::string right_pending = kind == detail::JoinKind::kOuter ? shared + "-right-store" : "";
   std::string merge = b_->newName("KSTREAM-MERGE");
   AnySerde k = erase(detail::need(key_, "join key"));
   AnySerde tv = erase(detail::need(value_, "join left value"));
   AnySerde ov = erase(detail::need(other.valueSerde(), "join right value"));
-  t.addProcessor(
-      this_win,
-      detail::streamStreamJoinProcessor(this_store, other_store, k, tv, ov, j, w, true, pending),
-      {node_});
-  t.addProcessor(
-      other_win,
-      detail::streamStreamJoinProcessor(other_store, this_store, k, ov, tv, j, w, false, pending),
-      {other.node()});
+  t.addProcessor(this_win,
+                 detail::streamStreamJoinProcessor(this_store, other_store, k, tv, ov, j, w, true,
+                                                   left_pending, right_pending),
+                 {node_});
+  t.addProcessor(other_win,
+                 detail::streamStreamJoinProcessor(other_store, this_store, k, ov, tv, j, w, false,
+                                                   left_pending, right_pending),
+                 {other.node()});
   int64_t retention = w.before_ms + w.after_ms + w.grace_ms + 1;
   t.addStateStore(StoreSpec{this_store, StoreKind::kWindow, true, true, retention},
                   {this_win, other_win});
   t.addStateStore(StoreSpec{other_store, StoreKind::kWindow, true, true, retention},
                   {this_win, other_win});
-  if (left)
+  for (const auto& pending : {left_pending, right_pending}) {
+    if (pending.empty()) continue;
     t.addStateStore(StoreSpec{pending, StoreKind::kKeyValue, true, true, 0}, {this_win, other_win});
+  }
   t.addProcessor(merge, detail::passThroughProcessor(), {this_win, other_win});
   return KStream<K, VR>(b_, merge, key_, {}, repartition_required_);
 }
