@@ -142,12 +142,14 @@ void StreamTask::load_checkpoint(const SubtopologyDef& sub) {
   // The file must never vouch for a store about to be wiped: a crash during its restore would
   // resume it from the old offset with the records before it missing. So it is rewritten with
   // the surviving entries before any store is opened.
+  // Unlike a commit's, this write must survive a power loss too (the new name synced).
   checkpointed_ = offsets_;
   if (file.size() != offsets_.size()) {
     checkpointed_.clear();
-    auto s = log::remove_file(task_dir_ + "/" + kTaskCheckpointFile);
+    Status s = log::remove_file(task_dir_ + "/" + kTaskCheckpointFile);
+    if (s.is_ok()) s = log::sync_dir(task_dir_);
     if (!s.is_ok()) throw std::runtime_error("task checkpoint: " + s.to_string());
-    write_checkpoint();
+    write_checkpoint(log::Durability::kContentAndName);
   }
   for (const auto& s : sub.stores) open_store(s, offsets_.count(s) > 0);
 }
@@ -185,11 +187,11 @@ void StreamTask::set_changelog_offset(const std::string& store, int64_t next) {
 
 void StreamTask::reset_store(const std::string& store) {
   offsets_.erase(store);
-  if (checkpointed_.count(store)) write_checkpoint();
+  if (checkpointed_.count(store)) write_checkpoint(log::Durability::kContentAndName);
   open_store(store, false);
 }
 
-void StreamTask::write_checkpoint() {
+void StreamTask::write_checkpoint(log::Durability durability) {
   if (offsets_ == checkpointed_ && !offsets_.empty()) return;
   if (offsets_.empty()) {
     if (checkpointed_.empty()) return;
@@ -200,10 +202,7 @@ void StreamTask::write_checkpoint() {
   }
   log::CheckpointEntries entries;
   for (const auto& [store, offset] : offsets_) entries.emplace_back(checkpoint_key(store), offset);
-  // kContent: after a crash the file holds these offsets or the previous ones, and the previous
-  // ones are still true of the store (it only moves forward), so the name need not be synced.
-  auto s = log::write_checkpoint_file(task_dir_, kTaskCheckpointFile, entries,
-                                      log::Durability::kContent);
+  auto s = log::write_checkpoint_file(task_dir_, kTaskCheckpointFile, entries, durability);
   if (!s.is_ok()) throw std::runtime_error("task checkpoint: " + s.to_string());
   checkpointed_ = offsets_;
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "eddy/streams/processor.h"
+#include "log/file.h"
 #include "streams/topology_def.h"
 
 namespace eddy::streams::internal {
@@ -70,7 +71,9 @@ class StreamTask {
   // Writes the checkpoint file with the offsets of the persistent stores, if they moved since
   // the last write. Call once the stores are flushed and every changelog record is acknowledged
   // (a commit, a clean close). Throws std::runtime_error when the file cannot be written.
-  void write_checkpoint();
+  // kContent by default: after a crash the file holds these offsets or the previous ones, and the
+  // previous ones are still true of the stores (they only move forward).
+  void write_checkpoint(log::Durability durability = log::Durability::kContent);
 
   // Creates the processors and calls their init(); call after restoring the stores.
   void init_processors();
