@@ -52,6 +52,7 @@ struct KafkaStreams::Impl : internal::RecordCollector,
   std::vector<const internal::SubtopologyDef*> global_subs;
   std::vector<std::unique_ptr<StreamTask>> global_tasks;
   std::map<std::string, StreamTask*> global_by_topic;
+  std::map<std::string, std::string> store_of_topic;  // global topic -> its store
   std::unique_ptr<RdKafka::KafkaConsumer> global_consumer;
   std::unique_ptr<RdKafka::Producer> producer;
   std::map<TaskId, std::unique_ptr<StreamTask>> tasks;
@@ -222,7 +223,7 @@ struct KafkaStreams::Impl : internal::RecordCollector,
   // the records that caused them are committed. (exactly_once_v2 would commit the offsets inside
   // the producer's transaction here instead.)
   void commit() {
-    if (tasks.empty() && consumed.empty()) return;
+    if (tasks.empty() && consumed.empty() && global_tasks.empty()) return;
     for (auto& [id, t] : tasks) t->flush();
     while (producer->outq_len() > 0) {
       if (producer->flush(1000) == RdKafka::ERR_NO_ERROR) break;
@@ -241,8 +242,13 @@ struct KafkaStreams::Impl : internal::RecordCollector,
       }
     }
     // Kafka's postCommit: the stores are flushed and their changelog records acknowledged, so
-    // the offsets those records reached are what the local stores reflect.
+    // the offsets those records reached are what the local stores reflect. Global stores reflect
+    // the global records applied so far.
     for (auto& [id, t] : tasks) t->write_checkpoint();
+    for (auto& t : global_tasks) {
+      t->flush();
+      t->write_checkpoint();
+    }
   }
 
   // Replays each changelog partition into its store, from the task's checkpointed offset (a
@@ -356,11 +362,11 @@ struct KafkaStreams::Impl : internal::RecordCollector,
     return nullptr;
   }
 
-  // Kafka's GlobalStateManager restore: every partition of the global topics read from the
-  // beginning to the end offset it has now, through the store's updater, before any task runs.
+  // Kafka's GlobalStateManager restore: every partition of the global topics read to the end
+  // offset it has now, through the store's updater, before any task runs: from the store's
+  // checkpointed offset when a persistent store was kept, from the beginning otherwise.
   void bootstrap_global() {
     internal::TaskEnv env{config.application_id, config.state_dir, this, wall_ms, nullptr, true};
-    std::map<std::string, std::string> store_of_topic;
     for (const auto* sub : global_subs) {
       auto task = std::make_unique<StreamTask>(TaskId{sub->id, 0}, topology.def(), *sub, env);
       task->init_processors();
@@ -370,20 +376,31 @@ struct KafkaStreams::Impl : internal::RecordCollector,
       }
       global_tasks.push_back(std::move(task));
     }
-    std::map<Tp, int64_t> end, next, restored;
-    std::vector<RdKafka::TopicPartition*> tps;
+    std::map<Tp, int64_t> low, end, next, restored;
     for (const auto& [topic, task] : global_by_topic) {
+      const std::string& store = store_of_topic.at(topic);
+      bool in_range = true;
       for (int32_t p = 0; p < num_partitions(topic); ++p) {
-        int64_t low = 0, high = 0;
-        auto err = global_consumer->query_watermark_offsets(topic, p, &low, &high, 10000);
+        auto err = global_consumer->query_watermark_offsets(topic, p, &low[{topic, p}],
+                                                            &end[{topic, p}], 10000);
         if (err != RdKafka::ERR_NO_ERROR) {
           throw std::runtime_error("global topic " + topic + " offsets: " + RdKafka::err2str(err));
         }
-        end[{topic, p}] = high;
-        next[{topic, p}] = low;
+        auto c = task->checkpointed_offset(store, p);
+        next[{topic, p}] = c.value_or(low[{topic, p}]);
+        in_range &= !c || (*c >= low[{topic, p}] && *c <= end[{topic, p}]);
         restored[{topic, p}] = 0;
-        tps.push_back(RdKafka::TopicPartition::create(topic, p, RdKafka::Topic::OFFSET_BEGINNING));
       }
+      if (in_range) continue;
+      // A checkpoint the topic does not have (recreated, or past retention): start over.
+      task->reset_store(store);
+      for (auto& [tp, n] : next) {
+        if (tp.first == topic) n = low[tp];
+      }
+    }
+    std::vector<RdKafka::TopicPartition*> tps;
+    for (const auto& [tp, n] : next) {
+      tps.push_back(RdKafka::TopicPartition::create(tp.first, tp.second, n));
     }
     auto started = std::chrono::steady_clock::now();
     global_consumer->assign(tps);
@@ -404,6 +421,9 @@ struct KafkaStreams::Impl : internal::RecordCollector,
     int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                      std::chrono::steady_clock::now() - started)
                      .count();
+    for (const auto& [tp, n] : next) {
+      global_by_topic.at(tp.first)->set_changelog_offset(store_of_topic.at(tp.first), tp.second, n);
+    }
     if (restore_listener) {
       for (const auto& [tp, n] : restored) {
         restore_listener(store_of_topic.at(tp.first), tp.second, n, ms);
@@ -418,8 +438,10 @@ struct KafkaStreams::Impl : internal::RecordCollector,
     std::optional<std::string_view> k, v;
     if (m.key()) k = *m.key();
     if (m.payload()) v = std::string_view(static_cast<const char*>(m.payload()), m.len());
-    global_by_topic.at(m.topic_name())
-        ->process(m.topic_name(), m.partition(), m.offset(), k, v, m.timestamp().timestamp);
+    StreamTask* task = global_by_topic.at(m.topic_name());
+    task->process(m.topic_name(), m.partition(), m.offset(), k, v, m.timestamp().timestamp);
+    // The global store now reflects the topic partition up to this record.
+    task->set_changelog_offset(store_of_topic.at(m.topic_name()), m.partition(), m.offset() + 1);
     return true;
   }
 

@@ -111,32 +111,49 @@ StreamTask::StreamTask(TaskId id, const TopologyDef& def, const SubtopologyDef& 
   }
   task_dir_ = env_.state_dir + "/" + env_.application_id + "/" +
               (env_.global ? std::string("global") : id.to_string());
+  // Global stores share the global directory; each has its own file (one store per global task).
+  checkpoint_file_ = env_.global && !sub.stores.empty()
+                         ? std::string(kTaskCheckpointFile) + "-" + sub.stores.front()
+                         : kTaskCheckpointFile;
   load_checkpoint(sub);
 }
 
 StreamTask::~StreamTask() = default;
 
-std::string StreamTask::checkpoint_key(const std::string& store) const {
-  return TopologyDef::changelog_topic(env_.application_id, store) + "-" +
-         std::to_string(id_.partition);
+std::string StreamTask::offset_topic(const std::string& store) const {
+  // A global store's changelog is its source topic (subtopologies(): one per global store).
+  return env_.global ? source_topics_.at(0)
+                     : TopologyDef::changelog_topic(env_.application_id, store);
 }
 
-// Kafka's ProcessorStateManager: a persistent, logged store whose directory and checkpoint entry
-// both survive keeps its contents; every other store starts empty. In-memory stores are never
-// checkpointed (nothing of them survives the process).
+bool StreamTask::checkpointable(const std::string& store) const {
+  const StoreSpec& spec = def_.stores.at(store);
+  return spec.persistent && (spec.logging || env_.global);
+}
+
+// Kafka's ProcessorStateManager (GlobalStateManager for a global task): a persistent, logged
+// store whose directory and checkpoint entries both survive keeps its contents; every other
+// store starts empty. In-memory stores are never checkpointed (nothing of them survives the
+// process). A task's store has one changelog partition, the task's; a global store one entry per
+// partition of its topic.
 void StreamTask::load_checkpoint(const SubtopologyDef& sub) {
   std::map<std::string, int64_t> file;
   // A missing or unreadable checkpoint means full restore of every store.
-  auto read = log::read_checkpoint_file(task_dir_, kTaskCheckpointFile);
+  auto read = log::read_checkpoint_file(task_dir_, checkpoint_file_);
   if (read.is_ok()) {
     for (const auto& [key, offset] : read.value()) file[key] = offset;
   }
   for (const auto& s : sub.stores) {
-    const StoreSpec& spec = def_.stores.at(s);
-    if (!spec.persistent || !spec.logging) continue;
-    auto it = file.find(checkpoint_key(s));
-    if (it != file.end() && it->second >= 0 && persistent_store_exists(task_dir_ + "/" + s)) {
-      offsets_[s] = it->second;
+    if (!checkpointable(s) || !persistent_store_exists(task_dir_ + "/" + s)) continue;
+    std::string prefix = offset_topic(s) + "-";
+    for (const auto& [key, offset] : file) {
+      if (key.rfind(prefix, 0) != 0 || offset < 0) continue;
+      std::string p = key.substr(prefix.size());
+      if (p.empty() || p.size() > 9 || p.find_first_not_of("0123456789") != std::string::npos) {
+        continue;
+      }
+      int32_t partition = std::stoi(p);
+      if (env_.global || partition == id_.partition) offsets_[{s, partition}] = offset;
     }
   }
   // The file must never vouch for a store about to be wiped: a crash during its restore would
@@ -144,14 +161,11 @@ void StreamTask::load_checkpoint(const SubtopologyDef& sub) {
   // the surviving entries before any store is opened.
   // Unlike a commit's, this write must survive a power loss too (the new name synced).
   checkpointed_ = offsets_;
-  if (file.size() != offsets_.size()) {
-    checkpointed_.clear();
-    Status s = log::remove_file(task_dir_ + "/" + kTaskCheckpointFile);
-    if (s.is_ok()) s = log::sync_dir(task_dir_);
-    if (!s.is_ok()) throw std::runtime_error("task checkpoint: " + s.to_string());
-    write_checkpoint(log::Durability::kContentAndName);
+  if (file.size() != offsets_.size()) write_checkpoint(log::Durability::kContentAndName, true);
+  for (const auto& s : sub.stores) {
+    auto it = offsets_.lower_bound({s, INT32_MIN});
+    open_store(s, it != offsets_.end() && it->first.first == s);
   }
-  for (const auto& s : sub.stores) open_store(s, offsets_.count(s) > 0);
 }
 
 void StreamTask::open_store(const std::string& name, bool keep_existing) {
@@ -172,37 +186,49 @@ std::vector<ChangelogInfo> StreamTask::changelogs() const {
   for (const auto& [name, store] : stores_) {
     if (!def_.stores.at(name).logging) continue;
     ChangelogInfo c{name, TopologyDef::changelog_topic(env_.application_id, name), std::nullopt};
-    if (auto it = offsets_.find(name); it != offsets_.end()) c.checkpointed = it->second;
+    c.checkpointed = checkpointed_offset(name, id_.partition);
     out.push_back(std::move(c));
   }
   return out;
 }
 
+std::optional<int64_t> StreamTask::checkpointed_offset(const std::string& store,
+                                                       int32_t partition) const {
+  auto it = offsets_.find({store, partition});
+  if (it == offsets_.end()) return std::nullopt;
+  return it->second;
+}
+
 void StreamTask::set_changelog_offset(const std::string& store, int64_t next) {
-  const StoreSpec& spec = def_.stores.at(store);
-  if (!spec.persistent || !spec.logging) return;
-  auto [it, fresh] = offsets_.try_emplace(store, next);
+  set_changelog_offset(store, id_.partition, next);
+}
+
+void StreamTask::set_changelog_offset(const std::string& store, int32_t partition, int64_t next) {
+  if (!checkpointable(store)) return;
+  auto [it, fresh] = offsets_.try_emplace({store, partition}, next);
   if (!fresh) it->second = std::max(it->second, next);
 }
 
 void StreamTask::reset_store(const std::string& store) {
-  offsets_.erase(store);
-  if (checkpointed_.count(store)) write_checkpoint(log::Durability::kContentAndName);
+  bool listed = std::erase_if(checkpointed_, [&](const auto& e) { return e.first.first == store; });
+  std::erase_if(offsets_, [&](const auto& e) { return e.first.first == store; });
+  if (listed) write_checkpoint(log::Durability::kContentAndName, true);
   open_store(store, false);
 }
 
-void StreamTask::write_checkpoint(log::Durability durability) {
-  if (offsets_ == checkpointed_ && !offsets_.empty()) return;
+void StreamTask::write_checkpoint(log::Durability durability, bool force) {
+  if (!force && offsets_ == checkpointed_) return;
+  Status s;
   if (offsets_.empty()) {
-    if (checkpointed_.empty()) return;
-    auto s = log::remove_file(task_dir_ + "/" + kTaskCheckpointFile);
-    if (!s.is_ok()) throw std::runtime_error("task checkpoint: " + s.to_string());
-    checkpointed_.clear();
-    return;
+    s = log::remove_file(task_dir_ + "/" + checkpoint_file_);
+    if (s.is_ok() && durability == log::Durability::kContentAndName) s = log::sync_dir(task_dir_);
+  } else {
+    log::CheckpointEntries entries;
+    for (const auto& [sp, offset] : offsets_) {
+      entries.emplace_back(offset_topic(sp.first) + "-" + std::to_string(sp.second), offset);
+    }
+    s = log::write_checkpoint_file(task_dir_, checkpoint_file_, entries, durability);
   }
-  log::CheckpointEntries entries;
-  for (const auto& [store, offset] : offsets_) entries.emplace_back(checkpoint_key(store), offset);
-  auto s = log::write_checkpoint_file(task_dir_, kTaskCheckpointFile, entries, durability);
   if (!s.is_ok()) throw std::runtime_error("task checkpoint: " + s.to_string());
   checkpointed_ = offsets_;
 }

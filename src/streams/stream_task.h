@@ -47,7 +47,8 @@ struct ChangelogInfo {
 };
 
 // The task's checkpoint file, Kafka Streams' `.checkpoint`: for each persistent, logged store the
-// changelog offset its local contents reflect, keyed "<changelog topic>-<partition>".
+// changelog offset its local contents reflect, keyed "<changelog topic>-<partition>". A global
+// store's is `.checkpoint-<store>` in the global directory, one entry per partition of its topic.
 inline constexpr const char* kTaskCheckpointFile = ".checkpoint";
 
 class StreamTask {
@@ -63,8 +64,11 @@ class StreamTask {
   std::vector<ChangelogInfo> changelogs() const;
   StateStore* store(const std::string& name);
   // The next changelog offset of `store` (after a restore, or a delivered changelog record);
-  // offsets only move forward.
+  // offsets only move forward. A global task's store counts each partition of its topic.
   void set_changelog_offset(const std::string& store, int64_t next);
+  void set_changelog_offset(const std::string& store, int32_t partition, int64_t next);
+  // The offset `store`'s checkpoint says its local contents reflect for `partition`, if kept.
+  std::optional<int64_t> checkpointed_offset(const std::string& store, int32_t partition) const;
   // Empties `store` and forgets its checkpointed offset (a checkpoint the changelog does not
   // have: restore from the beginning). Only before init_processors().
   void reset_store(const std::string& store);
@@ -72,8 +76,9 @@ class StreamTask {
   // the last write. Call once the stores are flushed and every changelog record is acknowledged
   // (a commit, a clean close). Throws std::runtime_error when the file cannot be written.
   // kContent by default: after a crash the file holds these offsets or the previous ones, and the
-  // previous ones are still true of the stores (they only move forward).
-  void write_checkpoint(log::Durability durability = log::Durability::kContent);
+  // previous ones are still true of the stores (they only move forward). `force` writes even
+  // when nothing moved (the file lists entries that must go).
+  void write_checkpoint(log::Durability durability = log::Durability::kContent, bool force = false);
 
   // Creates the processors and calls their init(); call after restoring the stores.
   void init_processors();
@@ -98,7 +103,10 @@ class StreamTask {
   void punctuate(PunctuationType type, int64_t now_ms);
   void fire(Schedule& s, int64_t now);
   void open_store(const std::string& name, bool keep_existing);
-  std::string checkpoint_key(const std::string& store) const;
+  // The topic whose offsets a store's checkpoint entries count: its changelog, or for a global
+  // store its source topic.
+  std::string offset_topic(const std::string& store) const;
+  bool checkpointable(const std::string& store) const;
   void load_checkpoint(const SubtopologyDef& sub);
 
   TaskId id_;
@@ -108,10 +116,12 @@ class StreamTask {
   std::map<std::string, std::unique_ptr<Node>> nodes_;
   std::map<std::string, Node*> source_by_topic_;
   std::string task_dir_;
+  std::string checkpoint_file_;  // in task_dir_
   std::map<std::string, std::unique_ptr<StateStore>> stores_;
-  // Persistent, logged stores: the changelog offset the local contents reflect.
-  std::map<std::string, int64_t> offsets_;
-  std::map<std::string, int64_t> checkpointed_;  // as the checkpoint file says now
+  // Persistent, logged (or global) stores: per (store, partition) the offset of the changelog (or
+  // global topic) partition the local contents reflect.
+  std::map<std::pair<std::string, int32_t>, int64_t> offsets_;
+  std::map<std::pair<std::string, int32_t>, int64_t> checkpointed_;  // as the file says now
   std::vector<std::shared_ptr<Schedule>> schedules_;
   std::unique_ptr<Context> context_;
   int64_t stream_time_ms_ = -1;

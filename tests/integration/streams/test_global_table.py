@@ -1,7 +1,9 @@
 """The GlobalKTable example (streams_global_enrichment) with two instances against eddyd: the users
 topic (3 partitions) and the orders topic (4 partitions) are not co-partitioned, yet every order
 is joined with its user's region, because each instance restores the whole users table (all 3
-partitions, every user) before it processes, and keeps applying the table's later updates."""
+partitions, every user) before it processes, and keeps applying the table's later updates. An
+instance restarted after a clean stop keeps its global store and restores nothing (its checkpoint
+holds an offset per users partition)."""
 
 import os
 import signal
@@ -31,6 +33,16 @@ def binary():
 def read(path):
     with open(path) as f:
         return f.read()
+
+
+def restored_of(log):
+    """{partition: records} from an instance's "restored users-store partition p: n records"."""
+    restored = {}
+    for line in read(log.name).splitlines():
+        if line.startswith("restored users-store partition"):
+            words = line.split()
+            restored[int(words[3].rstrip(":"))] = int(words[4])
+    return restored
 
 
 class GlobalTable(unittest.TestCase):
@@ -73,11 +85,7 @@ class GlobalTable(unittest.TestCase):
                     time.sleep(0.2)
                 # Each instance restored the whole table, from every partition of its topic.
                 for _, log in procs:
-                    restored = {}
-                    for line in read(log.name).splitlines():
-                        if line.startswith("restored users-store partition"):
-                            words = line.split()
-                            restored[int(words[3].rstrip(":"))] = int(words[4])
+                    restored = restored_of(log)
                     self.assertEqual(sorted(restored), [0, 1, 2], read(log.name))
                     self.assertEqual(sum(restored.values()), USERS, read(log.name))
                 # Between them the instances run the 4 order tasks (global ones make no tasks).
@@ -116,6 +124,29 @@ class GlobalTable(unittest.TestCase):
                         break
                     time.sleep(0.5)
                 self.assertTrue(moved, "the update of user-0 did not reach every instance")
+
+                # Restarted after a clean stop, an instance keeps its global store: its checkpoint
+                # (one offset per users partition) covers everything, so it restores nothing and
+                # still has the update.
+                a, a_log = procs[0]
+                a.send_signal(signal.SIGTERM)
+                self.assertEqual(a.wait(60), 0, read(a_log.name))
+                log = open(os.path.join(tmp, "a-restarted.log"), "w")
+                procs.append((subprocess.Popen(
+                    [binary(), "--bootstrap", b.bootstrap, "--orders", "orders", "--users", "users",
+                     "--output", "enriched", "--app-id", "global-it", "--state-dir", os.path.join(tmp, "a"),
+                     "--commit-interval-ms", "500"], stdout=log, stderr=subprocess.STDOUT), log))
+                deadline = time.time() + WAIT_S
+                while "\ntasks " not in "\n" + read(log.name) and time.time() < deadline:
+                    time.sleep(0.2)
+                self.assertEqual(restored_of(log), {0: 0, 1: 0, 2: 0}, read(log.name))
+                keys = ["after-restart-%d" % part for part in range(4)]
+                for part, k in enumerate(keys):
+                    p.produce("orders", b"user-0:probe", k.encode(), partition=part)
+                self.assertEqual(p.flush(60), 0)
+                read_until(len(out) + len(keys))
+                self.assertEqual({k: out.get(k) for k in keys},
+                                 {k: ["probe for user-0 in moved"] for k in keys})
             finally:
                 c.close()
                 for proc, log in procs:

@@ -162,5 +162,41 @@ TEST_F(TaskCheckpoint, InMemoryStoresAreNeverCheckpointed) {
   EXPECT_EQ(t->changelogs()[0].checkpointed, std::nullopt);
 }
 
+TEST_F(TaskCheckpoint, AGlobalStoreIsCheckpointedPerPartitionOfItsTopicInItsOwnFile) {
+  StreamsBuilder b;
+  b.globalTable<std::string, std::string>(
+      "users", {}, Materialized<std::string, std::string>::as("users-store"));
+  topology_ = b.build();
+  subs_ = topology_.def().subtopologies();
+  ASSERT_TRUE(subs_[0].global);
+  auto open_global = [&] {
+    TaskEnv env{"app", dir_, &collector_, [] { return int64_t(0); }, nullptr, true};
+    auto t = std::make_unique<StreamTask>(TaskId{0, 0}, topology_.def(), subs_[0], env);
+    t->init_processors();
+    return t;
+  };
+  auto t = open_global();
+  EXPECT_EQ(t->checkpointed_offset("users-store", 0), std::nullopt);
+  t->process("users", 0, 0, std::string_view("alice"), std::string_view("eu"), 1);
+  t->process("users", 2, 5, std::string_view("bob"), std::string_view("asia"), 1);
+  t->set_changelog_offset("users-store", 0, 1);
+  t->set_changelog_offset("users-store", 2, 6);
+  t->flush();
+  t->write_checkpoint();
+  t.reset();
+  std::ifstream f(dir_ + "/app/global/" + kTaskCheckpointFile + "-users-store");
+  std::stringstream text;
+  text << f.rdbuf();
+  EXPECT_EQ(text.str(), "0\n2\nusers-0 1\nusers-2 6\n");  // the topic is its changelog
+  EXPECT_TRUE(collector_.topics.empty());                 // nothing logged
+
+  t = open_global();
+  EXPECT_EQ(t->checkpointed_offset("users-store", 0), 1);
+  EXPECT_EQ(t->checkpointed_offset("users-store", 1), std::nullopt);  // restored from its start
+  EXPECT_EQ(t->checkpointed_offset("users-store", 2), 6);
+  auto* kv = dynamic_cast<KeyValueStore*>(t->store("users-store"));
+  EXPECT_EQ(kv->get("bob"), "asia");  // kept
+}
+
 }  // namespace
 }  // namespace eddy::streams::internal
