@@ -4,7 +4,7 @@ creates its topics, produces sample input, runs the example binary until its out
 prints the output and stops the example.
 
     examples/streams/demo.py word_count [--bootstrap 127.0.0.1:9092]
-    (also: page_views, orders_payments, enrichment)
+    (also: page_views, orders_payments, enrichment, global_enrichment)
 """
 
 import argparse
@@ -39,6 +39,9 @@ EXAMPLES = {
     "enrichment": ([("users", "alice", "europe", 0), ("clicks", "alice", "/home", 1),
                     ("clicks", "bob", "/cart", 2), ("users", "bob", "asia", 3), ("clicks", "bob", "/pay", 4)],
                    "enriched-clicks", lambda v: v.decode()),
+    "global_enrichment": ([("users", "alice", "europe", 0), ("orders", "o-1", "alice:book", 1),
+                           ("orders", "o-2", "bob:pen", 2)],
+                          "enriched-orders", lambda v: v.decode()),
 }
 
 

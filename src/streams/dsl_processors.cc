@@ -308,21 +308,22 @@ ProcessorSupplier toStreamProcessor() {
 // KStreamKTableJoin: the table side only updates the store; the stream side looks up.
 ProcessorSupplier streamTableJoinProcessor(std::string table_store, AnySerde key_serde,
                                            AnySerde table_value_serde, AnyValueJoiner joiner,
-                                           bool left_join) {
+                                           bool left_join, AnyKeySelector key_selector) {
   return lambda([=](ProcessorContext& c, const Record& r) {
-    if (!r.key.has_value() || !r.value.has_value()) return;
+    if (!r.value.has_value() || (!key_selector && !r.key.has_value())) return;
     auto* s = store_of<KeyValueStore>(c, table_store);
+    std::any lookup = key_selector ? key_selector(r.key, r.value) : r.key;
     std::any tv;
-    if (auto b = s->get(ser(key_serde, r.key))) tv = table_value_serde.deserialize(*b);
+    if (auto b = s->get(ser(key_serde, lookup))) tv = table_value_serde.deserialize(*b);
     if (!tv.has_value() && !left_join) return;
     c.forward(Record{r.key, joiner(r.value, tv), r.timestamp_ms, {}});
   });
 }
 
-// KTableKTableInnerJoin / KTableKTableLeftJoin, one side.
+// KTableKTableInnerJoin / KTableKTableLeftJoin / KTableKTableOuterJoin, one side.
 ProcessorSupplier tableTableJoinProcessor(std::string other_store, AnySerde key_serde,
                                           AnySerde other_value_serde, AnyValueJoiner joiner,
-                                          bool this_is_left, bool left_join) {
+                                          bool this_is_left, JoinKind kind) {
   return lambda([=](ProcessorContext& c, const Record& r) {
     if (!r.key.has_value()) return;
     auto* s = store_of<KeyValueStore>(c, other_store);
@@ -331,8 +332,9 @@ ProcessorSupplier tableTableJoinProcessor(std::string other_store, AnySerde key_
     auto join = [&](const std::any& mine) -> std::any {
       const std::any& left = this_is_left ? mine : other;
       const std::any& right = this_is_left ? other : mine;
-      if (!left.has_value()) return {};
-      if (!right.has_value() && !left_join) return {};
+      if (!left.has_value() && !right.has_value()) return {};
+      if (!left.has_value() && kind != JoinKind::kOuter) return {};
+      if (!right.has_value() && kind == JoinKind::kInner) return {};
       return joiner(left, right);
     };
     std::any nv = join(r.value), ov = join(r.old_value);
@@ -429,39 +431,59 @@ int64_t pending_time(std::string_view pk) {
 
 }  // namespace
 
-// KStreamKStreamJoin, one side. A left join keeps each left record that has found no right record
-// in `pending_store` and emits it with a null right value only when its join window has closed
-// (t + after + grace < stream time), as Kafka does since KIP-633, so a record that is joined later
-// is never also emitted unjoined.
+// KStreamKStreamJoin, one side. A left (outer) join keeps each left (left or right) record that
+// has found no record of the other side in its side's pending store and emits it with a null
+// other value only when its join window has closed (t + after + grace < stream time for a left
+// record, t + before + grace for a right one), as Kafka does since KIP-633, so a record that is
+// joined later is never also emitted unjoined. Closed records of both sides go out in time order,
+// left first at equal times (Kafka's shared store orders them so).
 ProcessorSupplier streamStreamJoinProcessor(std::string this_store, std::string other_store,
                                             AnySerde key_serde, AnySerde this_value_serde,
                                             AnySerde other_value_serde, AnyValueJoiner joiner,
                                             JoinWindows windows, bool this_is_left,
-                                            std::string pending_store) {
+                                            std::string left_pending, std::string right_pending) {
+  const AnySerde& left_serde = this_is_left ? this_value_serde : other_value_serde;
+  const AnySerde& right_serde = this_is_left ? other_value_serde : this_value_serde;
   return lambda([=](ProcessorContext& c, const Record& r) {
     if (!r.key.has_value() || !r.value.has_value()) return;
     int64_t t = r.timestamp_ms;
-    KeyValueStore* pending =
-        pending_store.empty() ? nullptr : store_of<KeyValueStore>(c, pending_store);
+    auto pending_of = [&](const std::string& name) {
+      return name.empty() ? nullptr : store_of<KeyValueStore>(c, name);
+    };
+    KeyValueStore* lefts = pending_of(left_pending);
+    KeyValueStore* rights = pending_of(right_pending);
+    KeyValueStore* mine_pending = this_is_left ? lefts : rights;
+    KeyValueStore* other_pending = this_is_left ? rights : lefts;
     auto emit_closed = [&] {
-      if (!pending) return;
-      std::vector<std::string> done;
-      pending->all([&](std::string_view pk, std::string_view values) {
-        int64_t lt = pending_time(pk);
-        if (lt + windows.after_ms + windows.grace_ms >= c.current_stream_time_ms()) return false;
-        std::any key = key_serde.deserialize(pk.substr(8));
-        for_each_value(values, [&](std::string_view v) {
-          c.forward(Record{key,
-                           joiner(this_is_left ? this_value_serde.deserialize(v)
-                                               : other_value_serde.deserialize(v),
-                                  std::any()),
-                           lt,
-                           {}});
+      struct Closed {
+        int64_t t;
+        bool right;
+        std::string pk, values;
+      };
+      std::vector<Closed> closed;
+      auto collect = [&](KeyValueStore* store, int64_t open_ms, bool right) {
+        if (!store) return;
+        store->all([&](std::string_view pk, std::string_view values) {
+          int64_t pt = pending_time(pk);
+          if (pt + open_ms >= c.current_stream_time_ms()) return false;
+          closed.push_back({pt, right, std::string(pk), std::string(values)});
+          return true;
         });
-        done.emplace_back(pk);
-        return true;
+      };
+      collect(lefts, windows.after_ms + windows.grace_ms, false);
+      collect(rights, windows.before_ms + windows.grace_ms, true);
+      std::stable_sort(closed.begin(), closed.end(), [](const Closed& a, const Closed& b) {
+        return a.t != b.t ? a.t < b.t : a.right < b.right;
       });
-      for (const auto& pk : done) pending->remove(pk);
+      for (const auto& e : closed) {
+        std::any key = key_serde.deserialize(std::string_view(e.pk).substr(8));
+        for_each_value(e.values, [&](std::string_view v) {
+          std::any out = e.right ? joiner(std::any(), right_serde.deserialize(v))
+                                 : joiner(left_serde.deserialize(v), std::any());
+          c.forward(Record{key, std::move(out), e.t, {}});
+        });
+        (e.right ? rights : lefts)->remove(e.pk);
+      }
     };
     // Too late to join anything the other side still holds (KStreamKStreamJoin drops it too).
     if (t + windows.after_ms + windows.before_ms + windows.grace_ms < c.current_stream_time_ms()) {
@@ -484,16 +506,16 @@ ProcessorSupplier streamStreamJoinProcessor(std::string this_store, std::string 
         std::any out = this_is_left ? joiner(r.value, ov) : joiner(ov, r.value);
         c.forward(Record{r.key, std::move(out), std::max(t, other_t), {}});
       });
-      // A right record joins the left records at other_t: they are no longer pending.
-      if (pending && !this_is_left) pending->remove(pending_key(other_t, k));
+      // This record joins the other side's records at other_t: they are no longer pending.
+      if (other_pending) other_pending->remove(pending_key(other_t, k));
       joined = true;
       return true;
     });
-    if (pending && this_is_left && !joined) {
+    if (mine_pending && !joined) {
       std::string pk = pending_key(t, k);
-      std::string values = pending->get(pk).value_or("");
+      std::string values = mine_pending->get(pk).value_or("");
       append_value(values, v);
-      pending->put(pk, values);
+      mine_pending->put(pk, values);
     }
     emit_closed();
   });

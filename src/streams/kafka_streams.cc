@@ -47,10 +47,19 @@ struct KafkaStreams::Impl : internal::RecordCollector,
 
   std::unique_ptr<RdKafka::KafkaConsumer> consumer;
   std::unique_ptr<RdKafka::KafkaConsumer> restorer;
+  // Global stores: one task over every partition of their topics, fed by a consumer that only
+  // assigns (Kafka's GlobalStreamThread, run here on the stream thread between records).
+  std::vector<const internal::SubtopologyDef*> global_subs;
+  std::vector<std::unique_ptr<StreamTask>> global_tasks;
+  std::map<std::string, StreamTask*> global_by_topic;
+  std::map<std::string, std::string> store_of_topic;  // global topic -> its store
+  std::unique_ptr<RdKafka::KafkaConsumer> global_consumer;
   std::unique_ptr<RdKafka::Producer> producer;
   std::map<TaskId, std::unique_ptr<StreamTask>> tasks;
   std::map<Tp, int64_t> consumed;  // next offset to commit per assigned partition
   std::map<std::string, int32_t> partition_counts;
+  // Changelog topic (resolved) -> the sub-topology and store it logs.
+  std::map<std::string, std::pair<int, std::string>> changelog_owner;
   std::shared_ptr<std::mutex> lock = std::make_shared<std::mutex>();
 
   std::thread thread;
@@ -117,9 +126,16 @@ struct KafkaStreams::Impl : internal::RecordCollector,
   }
 
   void dr_cb(RdKafka::Message& m) override {
-    if (m.err() != RdKafka::ERR_NO_ERROR && delivery_error.empty()) {
-      delivery_error = m.topic_name() + ": " + m.errstr();
+    if (m.err() != RdKafka::ERR_NO_ERROR) {
+      if (delivery_error.empty()) delivery_error = m.topic_name() + ": " + m.errstr();
+      return;
     }
+    // An acknowledged changelog record: its store's checkpoint may now cover it.
+    auto owner = changelog_owner.find(m.topic_name());
+    if (owner == changelog_owner.end()) return;
+    auto task = tasks.find(TaskId{owner->second.first, m.partition()});
+    if (task != tasks.end())
+      task->second->set_changelog_offset(owner->second.second, m.offset() + 1);
   }
 
   void create_internal_topics() {
@@ -143,6 +159,7 @@ struct KafkaStreams::Impl : internal::RecordCollector,
                        {{"cleanup.policy", "delete"}, {"retention.ms", "-1"}}});
     }
     for (const auto& sub : subs) {
+      if (sub.global) continue;  // its topic is its changelog
       int32_t partitions = 1;
       for (const auto& t : sub.source_topics) {
         std::string rt = def.resolve(config.application_id, t);
@@ -206,7 +223,7 @@ struct KafkaStreams::Impl : internal::RecordCollector,
   // the records that caused them are committed. (exactly_once_v2 would commit the offsets inside
   // the producer's transaction here instead.)
   void commit() {
-    if (tasks.empty() && consumed.empty()) return;
+    if (tasks.empty() && consumed.empty() && global_tasks.empty()) return;
     for (auto& [id, t] : tasks) t->flush();
     while (producer->outq_len() > 0) {
       if (producer->flush(1000) == RdKafka::ERR_NO_ERROR) break;
@@ -224,8 +241,18 @@ struct KafkaStreams::Impl : internal::RecordCollector,
         throw std::runtime_error("offset commit failed: " + RdKafka::err2str(err));
       }
     }
+    // Kafka's postCommit: the stores are flushed and their changelog records acknowledged, so
+    // the offsets those records reached are what the local stores reflect. Global stores reflect
+    // the global records applied so far.
+    for (auto& [id, t] : tasks) t->write_checkpoint();
+    for (auto& t : global_tasks) {
+      t->flush();
+      t->write_checkpoint();
+    }
   }
 
+  // Replays each changelog partition into its store, from the task's checkpointed offset (a
+  // store kept from an earlier run) or from the beginning, to the end offset it has now.
   void restore(StreamTask& task) {
     for (const auto& cl : task.changelogs()) {
       auto started = std::chrono::steady_clock::now();
@@ -235,14 +262,22 @@ struct KafkaStreams::Impl : internal::RecordCollector,
       if (err != RdKafka::ERR_NO_ERROR) {
         throw std::runtime_error("changelog " + cl.topic + " offsets: " + RdKafka::err2str(err));
       }
+      int64_t start = low;
+      if (cl.checkpointed && *cl.checkpointed >= low && *cl.checkpointed <= high) {
+        start = *cl.checkpointed;
+      } else if (cl.checkpointed) {
+        // Kafka's OffsetOutOfRange on restore: the checkpoint is of another changelog (the
+        // topic was recreated) or past its retention; the store starts over.
+        task.reset_store(cl.store);
+      }
       int64_t restored = 0;
-      if (high > low) {
+      int64_t next = start;
+      if (high > start) {
         std::vector<RdKafka::TopicPartition*> tps{
-            RdKafka::TopicPartition::create(cl.topic, p, RdKafka::Topic::OFFSET_BEGINNING)};
+            RdKafka::TopicPartition::create(cl.topic, p, start)};
         restorer->assign(tps);
         RdKafka::TopicPartition::destroy(tps);
         StateStore* store = task.store(cl.store);
-        int64_t next = low;
         while (next < high && !stop) {
           std::unique_ptr<RdKafka::Message> m(restorer->consume(500));
           if (m->err() == RdKafka::ERR__TIMED_OUT || m->err() == RdKafka::ERR__PARTITION_EOF)
@@ -259,6 +294,7 @@ struct KafkaStreams::Impl : internal::RecordCollector,
         }
         restorer->unassign();
       }
+      task.set_changelog_offset(cl.store, next);
       if (restore_listener) {
         restore_listener(cl.store, p, restored,
                          std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -274,6 +310,9 @@ struct KafkaStreams::Impl : internal::RecordCollector,
     set_state(State::kRebalancing);
     bool cooperative = c->rebalance_protocol() == "COOPERATIVE";
     if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
+      // Changelog records still in flight (of tasks just lost) land before a restore reads to
+      // the end offset, or the restored store would miss them.
+      producer->flush(10000);
       if (cooperative) {
         delete c->incremental_assign(partitions);
       } else {
@@ -283,7 +322,12 @@ struct KafkaStreams::Impl : internal::RecordCollector,
         TaskId id{sub_of_topic.at(tp->topic()), tp->partition()};
         consumed.erase({tp->topic(), tp->partition()});
         if (tasks.count(id)) continue;
-        internal::TaskEnv env{config.application_id, config.state_dir, this, wall_ms};
+        internal::TaskEnv env{config.application_id,
+                              config.state_dir,
+                              this,
+                              wall_ms,
+                              [this](const std::string& s) { return global_store(s); },
+                              false};
         auto task =
             std::make_unique<StreamTask>(id, topology.def(), subs[size_t(id.subtopology)], env);
         restore(*task);
@@ -311,6 +355,105 @@ struct KafkaStreams::Impl : internal::RecordCollector,
     }
   }
 
+  StateStore* global_store(const std::string& name) {
+    for (auto& t : global_tasks) {
+      if (auto* s = t->store(name)) return s;
+    }
+    return nullptr;
+  }
+
+  // Kafka's GlobalStateManager restore: every partition of the global topics read to the end
+  // offset it has now, through the store's updater, before any task runs: from the store's
+  // checkpointed offset when a persistent store was kept, from the beginning otherwise.
+  void bootstrap_global() {
+    internal::TaskEnv env{config.application_id, config.state_dir, this, wall_ms, nullptr, true};
+    for (const auto* sub : global_subs) {
+      auto task = std::make_unique<StreamTask>(TaskId{sub->id, 0}, topology.def(), *sub, env);
+      task->init_processors();
+      for (const auto& t : task->source_topics()) {
+        global_by_topic[t] = task.get();
+        store_of_topic[t] = sub->stores.at(0);  // subtopologies(): one store per global one
+      }
+      global_tasks.push_back(std::move(task));
+    }
+    std::map<Tp, int64_t> low, end, next, restored;
+    for (const auto& [topic, task] : global_by_topic) {
+      const std::string& store = store_of_topic.at(topic);
+      bool in_range = true;
+      for (int32_t p = 0; p < num_partitions(topic); ++p) {
+        auto err = global_consumer->query_watermark_offsets(topic, p, &low[{topic, p}],
+                                                            &end[{topic, p}], 10000);
+        if (err != RdKafka::ERR_NO_ERROR) {
+          throw std::runtime_error("global topic " + topic + " offsets: " + RdKafka::err2str(err));
+        }
+        auto c = task->checkpointed_offset(store, p);
+        next[{topic, p}] = c.value_or(low[{topic, p}]);
+        in_range &= !c || (*c >= low[{topic, p}] && *c <= end[{topic, p}]);
+        restored[{topic, p}] = 0;
+      }
+      if (in_range) continue;
+      // A checkpoint the topic does not have (recreated, or past retention): start over.
+      task->reset_store(store);
+      for (auto& [tp, n] : next) {
+        if (tp.first == topic) n = low[tp];
+      }
+    }
+    std::vector<RdKafka::TopicPartition*> tps;
+    for (const auto& [tp, n] : next) {
+      tps.push_back(RdKafka::TopicPartition::create(tp.first, tp.second, n));
+    }
+    auto started = std::chrono::steady_clock::now();
+    global_consumer->assign(tps);
+    RdKafka::TopicPartition::destroy(tps);
+    auto behind = [&] {
+      for (const auto& [tp, e] : end) {
+        if (next[tp] < e) return true;
+      }
+      return false;
+    };
+    while (behind() && !stop) {
+      std::unique_ptr<RdKafka::Message> m(global_consumer->consume(500));
+      if (process_global(*m)) {
+        next[{m->topic_name(), m->partition()}] = m->offset() + 1;
+        ++restored[{m->topic_name(), m->partition()}];
+      }
+    }
+    int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::steady_clock::now() - started)
+                     .count();
+    for (const auto& [tp, n] : next) {
+      global_by_topic.at(tp.first)->set_changelog_offset(store_of_topic.at(tp.first), tp.second, n);
+    }
+    if (restore_listener) {
+      for (const auto& [tp, n] : restored) {
+        restore_listener(store_of_topic.at(tp.first), tp.second, n, ms);
+      }
+    }
+  }
+
+  // Applies one message of the global consumer; false when it carried no record.
+  bool process_global(RdKafka::Message& m) {
+    if (m.err() == RdKafka::ERR__TIMED_OUT || m.err() == RdKafka::ERR__PARTITION_EOF) return false;
+    if (m.err() != RdKafka::ERR_NO_ERROR) throw std::runtime_error("global: " + m.errstr());
+    std::optional<std::string_view> k, v;
+    if (m.key()) k = *m.key();
+    if (m.payload()) v = std::string_view(static_cast<const char*>(m.payload()), m.len());
+    StreamTask* task = global_by_topic.at(m.topic_name());
+    task->process(m.topic_name(), m.partition(), m.offset(), k, v, m.timestamp().timestamp);
+    // The global store now reflects the topic partition up to this record.
+    task->set_changelog_offset(store_of_topic.at(m.topic_name()), m.partition(), m.offset() + 1);
+    return true;
+  }
+
+  // The global topics' new records, a bounded batch per turn of the stream thread.
+  void poll_global() {
+    if (global_tasks.empty()) return;
+    for (int i = 0; i < 1000; ++i) {
+      std::unique_ptr<RdKafka::Message> m(global_consumer->consume(0));
+      if (!process_global(*m)) return;
+    }
+  }
+
   void run() {
     int64_t last_commit = wall_ms();
     try {
@@ -335,6 +478,7 @@ struct KafkaStreams::Impl : internal::RecordCollector,
                      m->err() != RdKafka::ERR__PARTITION_EOF) {
             throw std::runtime_error("consume: " + m->errstr());
           }
+          poll_global();
           producer->poll(0);
           int64_t now = wall_ms();
           bool requested = false;
@@ -381,6 +525,15 @@ KafkaStreams::KafkaStreams(const Topology& topology, StreamsConfig config)
   impl_->config = std::move(config);
   impl_->subs = impl_->topology.def().subtopologies();
   for (const auto& sub : impl_->subs) {
+    if (sub.global) {
+      impl_->global_subs.push_back(&sub);
+      continue;
+    }
+    for (const auto& s : sub.stores) {
+      if (!impl_->topology.def().stores.at(s).logging) continue;
+      impl_->changelog_owner[internal::TopologyDef::changelog_topic(impl_->config.application_id,
+                                                                    s)] = {sub.id, s};
+    }
     for (const auto& t : sub.source_topics) {
       std::string r = impl_->topology.def().resolve(impl_->config.application_id, t);
       impl_->sub_of_topic[r] = sub.id;
@@ -440,6 +593,12 @@ void KafkaStreams::start() {
   if (!d.restorer) throw std::runtime_error("restore consumer: " + err);
 
   d.create_internal_topics();
+  if (!d.global_subs.empty()) {
+    auto gc = consumer_conf(d.config.application_id + "-global");
+    d.global_consumer.reset(RdKafka::KafkaConsumer::create(gc.get(), err));
+    if (!d.global_consumer) throw std::runtime_error("global consumer: " + err);
+    d.bootstrap_global();
+  }
   d.consumer.reset(RdKafka::KafkaConsumer::create(cc.get(), err));
   if (!d.consumer) throw std::runtime_error("consumer: " + err);
   auto serr = d.consumer->subscribe(d.source_topics);
@@ -466,6 +625,8 @@ void KafkaStreams::close() {
     d.tasks.clear();
   }
   if (d.restorer) d.restorer->close();
+  if (d.global_consumer) d.global_consumer->close();
+  for (auto& t : d.global_tasks) t->close();
   if (d.producer) d.producer->flush(10000);
   if (d.current_state() != State::kError) d.set_state(State::kNotRunning);
 }
@@ -492,6 +653,7 @@ std::vector<const StateStore*> KafkaStreams::localStores(const std::string& name
   for (auto& [id, t] : impl_->tasks) {
     if (auto* s = t->store(name)) out.push_back(s);
   }
+  if (auto* s = impl_->global_store(name)) out.push_back(s);
   return out;
 }
 

@@ -3,10 +3,12 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <set>
 #include <stdexcept>
+#include <vector>
 
 namespace eddy::streams::internal {
 
@@ -233,6 +235,21 @@ class TimedStore : public Base {
   }
   // Entries with a time before this are expired.
   int64_t horizon() const { return observed_ - spec_.retention_ms; }
+  // Indexes the entries a reopened persistent store already holds (kept from an earlier run with
+  // its checkpoint), so they expire as if they had been written in this run.
+  void index_existing(const std::function<bool(std::string_view, int64_t*)>& time_of) {
+    std::vector<std::pair<int64_t, std::string>> found;
+    kv_->all([&](std::string_view ck, std::string_view) {
+      int64_t t = 0;
+      if (time_of(ck, &t)) found.emplace_back(t, std::string(ck));
+      return true;
+    });
+    for (const auto& [t, ck] : found) {
+      index_.add(t, ck);
+      observed_ = std::max(observed_, t);
+    }
+    index_.expire_before(horizon(), [&](const std::string& k) { kv_->expire(k); });
+  }
 
   StoreSpec spec_;
   std::unique_ptr<KeyValueStoreImpl> kv_;
@@ -244,7 +261,13 @@ class TimedStore : public Base {
 
 class WindowStoreImpl final : public TimedStore<WindowStore> {
  public:
-  using TimedStore::TimedStore;
+  WindowStoreImpl(StoreSpec spec, std::unique_ptr<KeyValueStoreImpl> kv)
+      : TimedStore(std::move(spec), std::move(kv)) {
+    index_existing([](std::string_view ck, int64_t* t) {
+      std::string_view k;
+      return parse_window_key(ck, &k, t);
+    });
+  }
   void restore(std::string_view key, std::optional<std::string_view> value) override {
     std::string_view k;
     int64_t start;
@@ -296,7 +319,14 @@ bool parse_session_key(std::string_view ck, std::string_view* key, int64_t* star
 
 class SessionStoreImpl final : public TimedStore<SessionStore> {
  public:
-  using TimedStore::TimedStore;
+  SessionStoreImpl(StoreSpec spec, std::unique_ptr<KeyValueStoreImpl> kv)
+      : TimedStore(std::move(spec), std::move(kv)) {
+    index_existing([](std::string_view ck, int64_t* end) {
+      std::string_view k;
+      int64_t start = 0;
+      return parse_session_key(ck, &k, &start, end);
+    });
+  }
   void restore(std::string_view key, std::optional<std::string_view> value) override {
     std::string_view k;
     int64_t start, end;
@@ -352,11 +382,16 @@ std::unique_ptr<BytesKv> make_rocksdb_kv(const std::string& dir) {
   return std::make_unique<RocksDbKv>(dir);
 }
 
+bool persistent_store_exists(const std::string& dir) {
+  std::error_code ec;
+  return std::filesystem::is_regular_file(dir + "/CURRENT", ec);
+}
+
 std::unique_ptr<StateStore> make_store(const StoreSpec& spec, const std::string& dir,
-                                       ChangelogSink log) {
+                                       ChangelogSink log, bool keep_existing) {
   std::unique_ptr<BytesKv> engine;
   if (spec.persistent) {
-    std::filesystem::remove_all(dir);
+    if (!keep_existing) std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
     engine = make_rocksdb_kv(dir);
   } else {

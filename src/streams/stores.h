@@ -38,10 +38,14 @@ std::unique_ptr<BytesKv> make_in_memory_kv();
 // Opens (creating) a RocksDB database in `dir`; throws std::runtime_error on failure.
 std::unique_ptr<BytesKv> make_rocksdb_kv(const std::string& dir);
 
-// A store per `spec`; RocksDB ones live under `dir` (wiped first: the changelog is the truth, and
-// restore rebuilds the store from it). `log` is empty for a store without a changelog.
+// A store per `spec`; RocksDB ones live under `dir`. That directory is wiped first (restore
+// rebuilds the store from the changelog's beginning) unless `keep_existing`: a store whose task
+// checkpoint says up to which changelog offset it is complete keeps its contents, and restore
+// goes on from there. `log` is empty for a store without a changelog.
 std::unique_ptr<StateStore> make_store(const StoreSpec& spec, const std::string& dir,
-                                       ChangelogSink log);
+                                       ChangelogSink log, bool keep_existing = false);
+// Whether `dir` holds a RocksDB database (its CURRENT file) that make_store can reopen.
+bool persistent_store_exists(const std::string& dir);
 
 // Composite-key helpers, exposed for tests.
 std::string window_key(std::string_view key, int64_t start_ms);

@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "log/checkpoint_file.h"
+#include "log/file.h"
 #include "streams/stores.h"
 
 namespace eddy::streams::internal {
@@ -69,6 +71,9 @@ class StreamTask::Context final : public ProcessorContext {
     return s;
   }
   StateStore* state_store(const std::string& name) override {
+    if (task_.def_.global_stores.count(name) && task_.env_.global_store) {
+      return task_.env_.global_store(name);
+    }
     if (!current ||
         std::find(current->stores.begin(), current->stores.end(), name) == current->stores.end()) {
       return nullptr;
@@ -104,30 +109,128 @@ StreamTask::StreamTask(TaskId id, const TopologyDef& def, const SubtopologyDef& 
       source_by_topic_[resolved] = n.get();
     }
   }
-  std::string task_dir = env_.state_dir + "/" + env_.application_id + "/" + id.to_string();
-  for (const auto& s : sub.stores) {
-    const StoreSpec& spec = def.stores.at(s);
-    std::string topic = TopologyDef::changelog_topic(env_.application_id, s);
-    ChangelogSink log = [this, topic](std::string_view k, std::optional<std::string_view> v) {
-      std::optional<std::string> value;
-      if (v) value.emplace(*v);
-      env_.collector->send(topic, id_.partition, std::string(k), value,
-                           context_->record_timestamp_ms);
-    };
-    stores_[s] = make_store(spec, task_dir + "/" + s, std::move(log));
-  }
+  task_dir_ = env_.state_dir + "/" + env_.application_id + "/" +
+              (env_.global ? std::string("global") : id.to_string());
+  // Global stores share the global directory; each has its own file (one store per global task).
+  checkpoint_file_ = env_.global && !sub.stores.empty()
+                         ? std::string(kTaskCheckpointFile) + "-" + sub.stores.front()
+                         : kTaskCheckpointFile;
+  load_checkpoint(sub);
 }
 
 StreamTask::~StreamTask() = default;
 
+std::string StreamTask::offset_topic(const std::string& store) const {
+  // A global store's changelog is its source topic (subtopologies(): one per global store).
+  return env_.global ? source_topics_.at(0)
+                     : TopologyDef::changelog_topic(env_.application_id, store);
+}
+
+bool StreamTask::checkpointable(const std::string& store) const {
+  const StoreSpec& spec = def_.stores.at(store);
+  return spec.persistent && (spec.logging || env_.global);
+}
+
+// Kafka's ProcessorStateManager (GlobalStateManager for a global task): a persistent, logged
+// store whose directory and checkpoint entries both survive keeps its contents; every other
+// store starts empty. In-memory stores are never checkpointed (nothing of them survives the
+// process). A task's store has one changelog partition, the task's; a global store one entry per
+// partition of its topic.
+void StreamTask::load_checkpoint(const SubtopologyDef& sub) {
+  std::map<std::string, int64_t> file;
+  // A missing or unreadable checkpoint means full restore of every store.
+  auto read = log::read_checkpoint_file(task_dir_, checkpoint_file_);
+  if (read.is_ok()) {
+    for (const auto& [key, offset] : read.value()) file[key] = offset;
+  }
+  for (const auto& s : sub.stores) {
+    if (!checkpointable(s) || !persistent_store_exists(task_dir_ + "/" + s)) continue;
+    std::string prefix = offset_topic(s) + "-";
+    for (const auto& [key, offset] : file) {
+      if (key.rfind(prefix, 0) != 0 || offset < 0) continue;
+      std::string p = key.substr(prefix.size());
+      if (p.empty() || p.size() > 9 || p.find_first_not_of("0123456789") != std::string::npos) {
+        continue;
+      }
+      int32_t partition = std::stoi(p);
+      if (env_.global || partition == id_.partition) offsets_[{s, partition}] = offset;
+    }
+  }
+  // The file must never vouch for a store about to be wiped: a crash during its restore would
+  // resume it from the old offset with the records before it missing. So it is rewritten with
+  // the surviving entries before any store is opened.
+  // Unlike a commit's, this write must survive a power loss too (the new name synced).
+  checkpointed_ = offsets_;
+  if (file.size() != offsets_.size()) write_checkpoint(log::Durability::kContentAndName, true);
+  for (const auto& s : sub.stores) {
+    auto it = offsets_.lower_bound({s, INT32_MIN});
+    open_store(s, it != offsets_.end() && it->first.first == s);
+  }
+}
+
+void StreamTask::open_store(const std::string& name, bool keep_existing) {
+  std::string topic = TopologyDef::changelog_topic(env_.application_id, name);
+  ChangelogSink log = [this, topic](std::string_view k, std::optional<std::string_view> v) {
+    std::optional<std::string> value;
+    if (v) value.emplace(*v);
+    env_.collector->send(topic, id_.partition, std::string(k), value,
+                         context_->record_timestamp_ms);
+  };
+  stores_.erase(name);  // a RocksDB directory is opened by one handle at a time
+  stores_[name] =
+      make_store(def_.stores.at(name), task_dir_ + "/" + name, std::move(log), keep_existing);
+}
+
 std::vector<ChangelogInfo> StreamTask::changelogs() const {
   std::vector<ChangelogInfo> out;
   for (const auto& [name, store] : stores_) {
-    if (def_.stores.at(name).logging) {
-      out.push_back({name, TopologyDef::changelog_topic(env_.application_id, name)});
-    }
+    if (!def_.stores.at(name).logging) continue;
+    ChangelogInfo c{name, TopologyDef::changelog_topic(env_.application_id, name), std::nullopt};
+    c.checkpointed = checkpointed_offset(name, id_.partition);
+    out.push_back(std::move(c));
   }
   return out;
+}
+
+std::optional<int64_t> StreamTask::checkpointed_offset(const std::string& store,
+                                                       int32_t partition) const {
+  auto it = offsets_.find({store, partition});
+  if (it == offsets_.end()) return std::nullopt;
+  return it->second;
+}
+
+void StreamTask::set_changelog_offset(const std::string& store, int64_t next) {
+  set_changelog_offset(store, id_.partition, next);
+}
+
+void StreamTask::set_changelog_offset(const std::string& store, int32_t partition, int64_t next) {
+  if (!checkpointable(store)) return;
+  auto [it, fresh] = offsets_.try_emplace({store, partition}, next);
+  if (!fresh) it->second = std::max(it->second, next);
+}
+
+void StreamTask::reset_store(const std::string& store) {
+  bool listed = std::erase_if(checkpointed_, [&](const auto& e) { return e.first.first == store; });
+  std::erase_if(offsets_, [&](const auto& e) { return e.first.first == store; });
+  if (listed) write_checkpoint(log::Durability::kContentAndName, true);
+  open_store(store, false);
+}
+
+void StreamTask::write_checkpoint(log::Durability durability, bool force) {
+  if (!force && offsets_ == checkpointed_) return;
+  Status s;
+  if (offsets_.empty()) {
+    s = log::remove_file(task_dir_ + "/" + checkpoint_file_);
+    if (s.is_ok() && durability == log::Durability::kContentAndName) s = log::sync_dir(task_dir_);
+  } else {
+    log::CheckpointEntries entries;
+    for (const auto& [sp, offset] : offsets_) {
+      entries.emplace_back(offset_topic(sp.first) + "-" + std::to_string(sp.second), offset);
+    }
+    s = log::write_checkpoint_file(task_dir_, checkpoint_file_, entries, durability);
+  }
+  if (!s.is_ok()) throw std::runtime_error("task checkpoint: " + s.to_string());
+  checkpointed_ = offsets_;
 }
 
 StateStore* StreamTask::store(const std::string& name) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "eddy/streams/processor.h"
+#include "log/file.h"
 #include "streams/topology_def.h"
 
 namespace eddy::streams::internal {
@@ -31,12 +32,24 @@ struct TaskEnv {
   std::string state_dir;  // the task's stores live in <state_dir>/<application_id>/<task id>/
   RecordCollector* collector = nullptr;
   std::function<int64_t()> wall_clock_ms;
+  // The instance's global stores, for every processor (null when the topology has none).
+  std::function<StateStore*(const std::string&)> global_store;
+  // The task of a global sub-topology: its stores live in <state_dir>/<application_id>/global/.
+  bool global = false;
 };
 
 struct ChangelogInfo {
   std::string store;
   std::string topic;  // resolved
+  // The changelog offset the local store is complete up to (excluded), from the task's
+  // checkpoint: restore goes on from there. Unset: the store is empty, restore from the beginning.
+  std::optional<int64_t> checkpointed;
 };
+
+// The task's checkpoint file, Kafka Streams' `.checkpoint`: for each persistent, logged store the
+// changelog offset its local contents reflect, keyed "<changelog topic>-<partition>". A global
+// store's is `.checkpoint-<store>` in the global directory, one entry per partition of its topic.
+inline constexpr const char* kTaskCheckpointFile = ".checkpoint";
 
 class StreamTask {
  public:
@@ -50,6 +63,22 @@ class StreamTask {
   const std::vector<std::string>& source_topics() const { return source_topics_; }
   std::vector<ChangelogInfo> changelogs() const;
   StateStore* store(const std::string& name);
+  // The next changelog offset of `store` (after a restore, or a delivered changelog record);
+  // offsets only move forward. A global task's store counts each partition of its topic.
+  void set_changelog_offset(const std::string& store, int64_t next);
+  void set_changelog_offset(const std::string& store, int32_t partition, int64_t next);
+  // The offset `store`'s checkpoint says its local contents reflect for `partition`, if kept.
+  std::optional<int64_t> checkpointed_offset(const std::string& store, int32_t partition) const;
+  // Empties `store` and forgets its checkpointed offset (a checkpoint the changelog does not
+  // have: restore from the beginning). Only before init_processors().
+  void reset_store(const std::string& store);
+  // Writes the checkpoint file with the offsets of the persistent stores, if they moved since
+  // the last write. Call once the stores are flushed and every changelog record is acknowledged
+  // (a commit, a clean close). Throws std::runtime_error when the file cannot be written.
+  // kContent by default: after a crash the file holds these offsets or the previous ones, and the
+  // previous ones are still true of the stores (they only move forward). `force` writes even
+  // when nothing moved (the file lists entries that must go).
+  void write_checkpoint(log::Durability durability = log::Durability::kContent, bool force = false);
 
   // Creates the processors and calls their init(); call after restoring the stores.
   void init_processors();
@@ -73,6 +102,12 @@ class StreamTask {
   void dispatch(Node* node, const Record& r);
   void punctuate(PunctuationType type, int64_t now_ms);
   void fire(Schedule& s, int64_t now);
+  void open_store(const std::string& name, bool keep_existing);
+  // The topic whose offsets a store's checkpoint entries count: its changelog, or for a global
+  // store its source topic.
+  std::string offset_topic(const std::string& store) const;
+  bool checkpointable(const std::string& store) const;
+  void load_checkpoint(const SubtopologyDef& sub);
 
   TaskId id_;
   const TopologyDef& def_;
@@ -80,7 +115,13 @@ class StreamTask {
   std::vector<std::string> source_topics_;
   std::map<std::string, std::unique_ptr<Node>> nodes_;
   std::map<std::string, Node*> source_by_topic_;
+  std::string task_dir_;
+  std::string checkpoint_file_;  // in task_dir_
   std::map<std::string, std::unique_ptr<StateStore>> stores_;
+  // Persistent, logged (or global) stores: per (store, partition) the offset of the changelog (or
+  // global topic) partition the local contents reflect.
+  std::map<std::pair<std::string, int32_t>, int64_t> offsets_;
+  std::map<std::pair<std::string, int32_t>, int64_t> checkpointed_;  // as the file says now
   std::vector<std::shared_ptr<Schedule>> schedules_;
   std::unique_ptr<Context> context_;
   int64_t stream_time_ms_ = -1;

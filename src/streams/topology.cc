@@ -107,6 +107,17 @@ Topology& Topology::addStateStore(const StoreSpec& store,
   return *this;
 }
 
+Topology& Topology::addGlobalStore(StoreSpec store, const std::string& source, AnySerde key_serde,
+                                   AnySerde value_serde, const std::string& topic,
+                                   const std::string& processor, ProcessorSupplier supplier) {
+  store.logging = false;
+  addSource(source, {topic}, std::move(key_serde), std::move(value_serde));
+  addProcessor(processor, std::move(supplier), {source});
+  addStateStore(store, {processor});
+  def_->global_stores.insert(store.name);
+  return *this;
+}
+
 Topology& Topology::connectProcessorAndStateStores(const std::string& processor,
                                                    const std::vector<std::string>& stores) {
   auto it = def_->nodes.find(processor);
@@ -115,6 +126,10 @@ Topology& Topology::connectProcessorAndStateStores(const std::string& processor,
   }
   for (const auto& s : stores) {
     if (!def_->stores.count(s)) throw std::invalid_argument("store " + s + " is not added");
+    if (def_->global_stores.count(s)) {
+      throw std::invalid_argument("global store " + s +
+                                  " is readable by every processor; it is not connected");
+    }
     it->second.stores.push_back(s);
   }
   return *this;
@@ -181,11 +196,17 @@ std::vector<SubtopologyDef> TopologyDef::subtopologies() const {
       if (std::find(st.stores.begin(), st.stores.end(), s) == st.stores.end()) {
         st.stores.push_back(s);
       }
+      st.global |= global_stores.count(s) > 0;
     }
   }
   for (const auto& st : out) {
     if (st.source_topics.empty()) {
       throw std::invalid_argument("sub-topology of " + st.nodes.front() + " has no source");
+    }
+    // Nothing runs downstream of a global store's updater: it runs on every instance.
+    if (st.global && (st.nodes.size() != 2 || st.stores.size() != 1)) {
+      throw std::invalid_argument("global store of " + st.nodes.front() +
+                                  ": only its source and processor may use it");
     }
   }
   return out;
@@ -202,7 +223,8 @@ std::string Topology::describe() const {
     return s + "]";
   };
   for (const auto& st : def_->subtopologies()) {
-    o << "   Sub-topology: " << st.id << "\n";
+    o << "   Sub-topology: " << st.id
+      << (st.global ? " for global store (will not generate tasks)" : "") << "\n";
     for (const auto& name : st.nodes) {
       const NodeDef& n = def_->nodes.at(name);
       switch (n.kind) {

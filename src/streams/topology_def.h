@@ -37,6 +37,9 @@ struct SubtopologyDef {
   std::vector<std::string> source_topics;  // unresolved names (internal ones without prefix)
   std::vector<std::string> sink_topics;
   std::vector<std::string> stores;
+  // A global store's source and updater: every instance runs it over all partitions of its topic
+  // (Kafka: "for global store (will not generate tasks)").
+  bool global = false;
 };
 
 struct TopologyDef {
@@ -44,6 +47,9 @@ struct TopologyDef {
   std::map<std::string, NodeDef> nodes;
   std::map<std::string, StoreSpec> stores;
   std::set<std::string> repartition_topics;
+  // Stores of GlobalKTables and addGlobalStore: one full copy per instance, readable by every
+  // processor without being connected to it, restored from their source topic (no changelog).
+  std::set<std::string> global_stores;
 
   // Sub-topologies, numbered by their first node; throws std::invalid_argument on a topology
   // that cannot run (a source topic read by two sources, a store nobody uses).

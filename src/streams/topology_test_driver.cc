@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <stdexcept>
 
@@ -22,6 +23,14 @@ struct TopologyTestDriver::Impl : internal::RecordCollector {
   std::map<std::string, std::deque<RawRecord>> outputs;
   std::map<std::string, int64_t> next_offset;
   std::deque<std::pair<std::string, RawRecord>> pending;  // records for internal inputs
+  std::vector<StreamTask*> global_tasks;
+
+  StateStore* global(const std::string& name) {
+    for (auto* t : global_tasks) {
+      if (auto* s = t->store(name)) return s;
+    }
+    return nullptr;
+  }
 
   void send(const std::string& topic, std::optional<int32_t>, const std::optional<std::string>& key,
             const std::optional<std::string>& value, int64_t timestamp_ms) override {
@@ -58,10 +67,17 @@ TopologyTestDriver::TopologyTestDriver(const Topology& topology,
     d.own_state_dir = true;
   }
   const auto& def = d.topology.def();
-  for (const auto& sub : def.subtopologies()) {
-    internal::TaskEnv env{d.application_id, d.state_dir, &d, [&d] { return d.wall_clock_ms; }};
+  // Global sub-topologies first: the other tasks read their stores. A record piped to a global
+  // topic updates the global store at once (Kafka's driver does the same).
+  auto subs = def.subtopologies();
+  std::stable_partition(subs.begin(), subs.end(), [](const auto& s) { return s.global; });
+  for (const auto& sub : subs) {
+    internal::TaskEnv env{d.application_id, d.state_dir, &d, [&d] { return d.wall_clock_ms; },
+                          nullptr,          sub.global};
+    if (!sub.global) env.global_store = [&d](const std::string& name) { return d.global(name); };
     auto task = std::make_unique<StreamTask>(TaskId{sub.id, 0}, def, sub, env);
     for (const auto& t : task->source_topics()) d.task_by_topic[t] = task.get();
+    if (sub.global) d.global_tasks.push_back(task.get());
     d.tasks.push_back(std::move(task));
   }
   for (auto& t : d.tasks) t->init_processors();

@@ -4,9 +4,10 @@
 // the typed read-only views (ReadOnlyKeyValueStore<K,V> in kafka_streams.h) put the Serdes around
 // them. Every store can be backed by a compacted changelog topic
 // "<application.id>-<store>-changelog" whose partition is the task's partition: each write is also
-// sent there, and a task that starts (or moves to another instance) replays the changelog into an
-// empty store before it processes. Stores are owned by their task and used only from the task's
-// thread.
+// sent there, and a task that starts (or moves to another instance) replays the changelog into
+// its stores before it processes: from the offset its checkpoint gives for a persistent store kept
+// from an earlier run, from the beginning into an empty store otherwise. Stores are owned by their
+// task and used only from the task's thread.
 #pragma once
 
 #include <chrono>

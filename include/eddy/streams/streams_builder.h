@@ -1,6 +1,7 @@
-// The Streams DSL: StreamsBuilder, KStream, KTable and grouped/windowed streams, with Kafka
-// Streams' operator and node names. Every operator adds nodes to one Topology; the typed wrappers
-// here only adapt user functions to the untyped processors of detail/dsl.h.
+// The Streams DSL: StreamsBuilder, KStream, KTable, GlobalKTable and (in grouped_stream.h,
+// included below) grouped/windowed streams, with Kafka Streams' operator and node names. Every
+// operator adds nodes to one Topology; the typed wrappers here only adapt user functions to the
+// untyped processors of detail/dsl.h.
 //
 // Null keys and values: a record with a null value is dropped by the operators that call a user
 // function with the value (filter, map, mapValues, flatMap, selectKey, groupBy, aggregations,
@@ -87,6 +88,11 @@ const T& ref(const std::any& a) {
   static const T empty{};
   return a.has_value() ? *std::any_cast<T>(&a) : empty;
 }
+// A value a join may lack (Kafka's null): nullptr when `a` is empty.
+template <class T>
+const T* ptr(const std::any& a) {
+  return a.has_value() ? std::any_cast<T>(&a) : nullptr;
+}
 template <class VA, class I>
 std::function<std::any()> anyInit(I init) {
   return [init] { return std::any(VA(init())); };
@@ -113,6 +119,23 @@ class KTable;
 template <class K, class V>
 class KGroupedStream;
 
+// Kafka's GlobalKTable: a table kept in full on every instance, from every partition of its
+// topic, so a KStream joins it on any key it derives (no co-partitioning, no repartition).
+template <class K, class V>
+class GlobalKTable {
+ public:
+  GlobalKTable(std::string store, Serde<K> k, Serde<V> v)
+      : store_(std::move(store)), key_(std::move(k)), value_(std::move(v)) {}
+  const std::string& queryableStoreName() const { return store_; }
+  const Serde<K>& keySerde() const { return key_; }
+  const Serde<V>& valueSerde() const { return value_; }
+
+ private:
+  std::string store_;
+  Serde<K> key_;
+  Serde<V> value_;
+};
+
 class StreamsBuilder {
  public:
   template <class K, class V>
@@ -125,6 +148,10 @@ class StreamsBuilder {
   template <class K, class V>
   KTable<K, V> table(const std::string& topic, const Consumed<K, V>& c = {},
                      const Materialized<K, V>& m = {});
+  // A topic read into a GlobalKTable (its store is never logged: the topic is its changelog).
+  template <class K, class V>
+  GlobalKTable<K, V> globalTable(const std::string& topic, const Consumed<K, V>& c = {},
+                                 const Materialized<K, V>& m = {});
   Topology build() const { return topology_; }
 
   // Kafka's generated names: "KSTREAM-FILTER-0000000003".
@@ -136,6 +163,19 @@ class StreamsBuilder {
   Topology& topology() { return topology_; }
 
  private:
+  // A topic read into a table (KTable or GlobalKTable): its node and store names, Serdes and
+  // the processor that writes each record into the store.
+  template <class K, class V>
+  struct SourceTable {
+    std::string source, processor, store;
+    Serde<K> key;
+    Serde<V> value;
+    ProcessorSupplier updater;
+  };
+  template <class K, class V>
+  SourceTable<K, V> sourceTable(const std::string& topic, const Consumed<K, V>& c,
+                                const Materialized<K, V>& m);
+
   Topology topology_;
   int index_ = 0;
 };
@@ -276,6 +316,19 @@ class KStream {
   KStream<K, VR> leftJoin(const KTable<K, VT>& table, F joiner) const {
     return tableJoin<true, VT, VR>(table, joiner);
   }
+  // Stream-GlobalKTable joins: each stream record joins the table's current value for
+  // selector(key, value) -> GK; the output keeps the stream's key. leftJoin's joiner gets nullptr
+  // when the table has no value for that key.
+  template <class GK, class GV, class S, class F,
+            class VR = std::invoke_result_t<F, const V&, const GV&>>
+  KStream<K, VR> join(const GlobalKTable<GK, GV>& table, S selector, F joiner) const {
+    return globalJoin<false, GK, GV, VR>(table, selector, joiner);
+  }
+  template <class GK, class GV, class S, class F,
+            class VR = std::invoke_result_t<F, const V&, const GV*>>
+  KStream<K, VR> leftJoin(const GlobalKTable<GK, GV>& table, S selector, F joiner) const {
+    return globalJoin<true, GK, GV, VR>(table, selector, joiner);
+  }
   // Windowed stream-stream inner join; output timestamp is the later of the two records'.
   template <class VO, class F, class VR = std::invoke_result_t<F, const V&, const VO&>>
   KStream<K, VR> join(const KStream<K, VO>& other, F joiner, JoinWindows windows) const {
@@ -284,7 +337,7 @@ class KStream {
         [joiner](const std::any& a, const std::any& b) {
           return std::any(VR(joiner(detail::ref<V>(a), detail::ref<VO>(b))));
         },
-        windows, false);
+        windows, detail::JoinKind::kInner);
   }
   // Windowed stream-stream left join: a left record that no right record joins within the window
   // is emitted once with nullptr for the right value, after its window has closed.
@@ -293,10 +346,20 @@ class KStream {
     return streamJoin<VR>(
         other,
         [joiner](const std::any& a, const std::any& b) {
-          return std::any(
-              VR(joiner(detail::ref<V>(a), b.has_value() ? std::any_cast<VO>(&b) : nullptr)));
+          return std::any(VR(joiner(detail::ref<V>(a), detail::ptr<VO>(b))));
         },
-        windows, true);
+        windows, detail::JoinKind::kLeft);
+  }
+  // Windowed stream-stream outer join: records of either side that no record of the other side
+  // joins are emitted once, with nullptr for the missing side, after their window has closed.
+  template <class VO, class F, class VR = std::invoke_result_t<F, const V*, const VO*>>
+  KStream<K, VR> outerJoin(const KStream<K, VO>& other, F joiner, JoinWindows windows) const {
+    return streamJoin<VR>(
+        other,
+        [joiner](const std::any& a, const std::any& b) {
+          return std::any(VR(joiner(detail::ptr<V>(a), detail::ptr<VO>(b))));
+        },
+        windows, detail::JoinKind::kOuter);
   }
 
   const std::string& node() const { return node_; }
@@ -314,7 +377,7 @@ class KStream {
   }
   template <class VR, class VO>
   KStream<K, VR> streamJoin(const KStream<K, VO>& other, detail::AnyValueJoiner j, JoinWindows w,
-                            bool left) const;
+                            detail::JoinKind kind) const;
   template <class F>
   void peekLike(const std::string& prefix, F f) const {
     add<K, V>(prefix, detail::peekProcessor([f](const std::any& k, const std::any& v) {
@@ -323,20 +386,39 @@ class KStream {
               key_, value_, false);
   }
   template <bool left, class VT, class VR, class F>
-  KStream<K, VR> tableJoin(const KTable<K, VT>& table, F joiner) const {
-    const std::string& store = table.queryableStoreName();
-    if (store.empty()) throw std::invalid_argument("join: the table must be materialized");
-    detail::AnyValueJoiner j;
+  static detail::AnyValueJoiner tableJoiner(F joiner) {
     if constexpr (left) {
-      j = [joiner](const std::any& v, const std::any& t) {
-        return std::any(
-            VR(joiner(detail::ref<V>(v), t.has_value() ? std::any_cast<VT>(&t) : nullptr)));
+      return [joiner](const std::any& v, const std::any& t) {
+        return std::any(VR(joiner(detail::ref<V>(v), detail::ptr<VT>(t))));
       };
     } else {
-      j = [joiner](const std::any& v, const std::any& t) {
+      return [joiner](const std::any& v, const std::any& t) {
         return std::any(VR(joiner(detail::ref<V>(v), detail::ref<VT>(t))));
       };
     }
+  }
+  template <bool left, class GK, class GV, class VR, class S, class F>
+  KStream<K, VR> globalJoin(const GlobalKTable<GK, GV>& table, S selector, F joiner) const {
+    std::string name = b_->newName(left ? "KSTREAM-LEFTJOIN" : "KSTREAM-JOIN");
+    // Not connected to the global store: every processor reads it (Kafka's describe() lists
+    // no store for this node either).
+    b_->topology().addProcessor(
+        name,
+        detail::streamTableJoinProcessor(
+            table.queryableStoreName(), erase(detail::need(table.keySerde(), "join key")),
+            erase(detail::need(table.valueSerde(), "join table value")),
+            tableJoiner<left, GV, VR>(joiner), left,
+            [selector](const std::any& k, const std::any& v) {
+              return std::any(GK(selector(detail::ref<K>(k), detail::ref<V>(v))));
+            }),
+        {node_});
+    return KStream<K, VR>(b_, name, key_, {}, repartition_required_);
+  }
+  template <bool left, class VT, class VR, class F>
+  KStream<K, VR> tableJoin(const KTable<K, VT>& table, F joiner) const {
+    const std::string& store = table.queryableStoreName();
+    if (store.empty()) throw std::invalid_argument("join: the table must be materialized");
+    detail::AnyValueJoiner j = tableJoiner<left, VT, VR>(joiner);
     std::string name = b_->newName(left ? "KSTREAM-LEFTJOIN" : "KSTREAM-JOIN");
     b_->topology().addProcessor(
         name,
@@ -461,11 +543,30 @@ class KTable {
   template <class VO, class F, class VR = std::invoke_result_t<F, const V&, const VO&>>
   KTable<K, VR> join(const KTable<K, VO>& other, F joiner) const {
     return tableJoin<VO, VR>(
-        other, [joiner](const V& a, const VO* b) { return joiner(a, *b); }, false);
+        other,
+        [joiner](const std::any& a, const std::any& b) {
+          return std::any(VR(joiner(detail::ref<V>(a), detail::ref<VO>(b))));
+        },
+        detail::JoinKind::kInner);
   }
   template <class VO, class F, class VR = std::invoke_result_t<F, const V&, const VO*>>
   KTable<K, VR> leftJoin(const KTable<K, VO>& other, F joiner) const {
-    return tableJoin<VO, VR>(other, joiner, true);
+    return tableJoin<VO, VR>(
+        other,
+        [joiner](const std::any& a, const std::any& b) {
+          return std::any(VR(joiner(detail::ref<V>(a), detail::ptr<VO>(b))));
+        },
+        detail::JoinKind::kLeft);
+  }
+  // Either side's value may be missing (nullptr); a key that neither side has is deleted.
+  template <class VO, class F, class VR = std::invoke_result_t<F, const V*, const VO*>>
+  KTable<K, VR> outerJoin(const KTable<K, VO>& other, F joiner) const {
+    return tableJoin<VO, VR>(
+        other,
+        [joiner](const std::any& a, const std::any& b) {
+          return std::any(VR(joiner(detail::ptr<V>(a), detail::ptr<VO>(b))));
+        },
+        detail::JoinKind::kOuter);
   }
 
   const std::string& queryableStoreName() const { return store_; }
@@ -474,29 +575,30 @@ class KTable {
   const Serde<V>& valueSerde() const { return value_; }
 
  private:
-  template <class VO, class VR, class F>
-  KTable<K, VR> tableJoin(const KTable<K, VO>& other, F joiner, bool left) const {
+  template <class VO, class VR>
+  KTable<K, VR> tableJoin(const KTable<K, VO>& other, detail::AnyValueJoiner j,
+                          detail::JoinKind kind) const {
     if (store_.empty() || other.queryableStoreName().empty()) {
       throw std::invalid_argument("table-table join: both tables must be materialized");
     }
-    detail::AnyValueJoiner j = [joiner](const std::any& a, const std::any& b) {
-      return std::any(
-          VR(joiner(detail::ref<V>(a), b.has_value() ? std::any_cast<VO>(&b) : nullptr)));
-    };
     auto& t = b_->topology();
-    std::string this_side = b_->newName(left ? "KTABLE-LEFTJOIN-THIS" : "KTABLE-JOINTHIS");
-    std::string other_side = b_->newName(left ? "KTABLE-LEFTJOIN-OTHER" : "KTABLE-JOINOTHER");
+    static constexpr const char* kThis[] = {"KTABLE-JOINTHIS", "KTABLE-LEFTJOIN-THIS",
+                                            "KTABLE-OUTERTHIS"};
+    static constexpr const char* kOther[] = {"KTABLE-JOINOTHER", "KTABLE-LEFTJOIN-OTHER",
+                                             "KTABLE-OUTEROTHER"};
+    std::string this_side = b_->newName(kThis[int(kind)]);
+    std::string other_side = b_->newName(kOther[int(kind)]);
     std::string merge = b_->newName("KTABLE-MERGE");
     AnySerde k = erase(detail::need(key_, "table join key"));
     t.addProcessor(this_side,
                    detail::tableTableJoinProcessor(
                        other.queryableStoreName(), k,
-                       erase(detail::need(other.valueSerde(), "table join value")), j, true, left),
+                       erase(detail::need(other.valueSerde(), "table join value")), j, true, kind),
                    {node_});
     t.connectProcessorAndStateStores(this_side, {other.queryableStoreName()});
     t.addProcessor(other_side,
                    detail::tableTableJoinProcessor(
-                       store_, k, erase(detail::need(value_, "table join value")), j, false, left),
+                       store_, k, erase(detail::need(value_, "table join value")), j, false, kind),
                    {other.node()});
     t.connectProcessorAndStateStores(other_side, {store_});
     t.addProcessor(merge, detail::passThroughProcessor(), {this_side, other_side});
@@ -511,197 +613,11 @@ class KTable {
   int64_t grace_ms_;  // windowed tables: the grace period of their windows
 };
 
-template <class K, class V>
-class TimeWindowedKStream;
-template <class K, class V>
-class SessionWindowedKStream;
-template <class K, class V>
-class SlidingWindowedKStream;
+}  // namespace eddy::streams
 
-template <class K, class V>
-class KGroupedStream {
- public:
-  KGroupedStream(StreamsBuilder* b, std::string node, Serde<K> k, Serde<V> v, bool repartition,
-                 std::string name)
-      : b_(b),
-        node_(std::move(node)),
-        key_(std::move(k)),
-        value_(std::move(v)),
-        repartition_(repartition),
-        name_(std::move(name)) {}
+#include "eddy/streams/grouped_stream.h"  // IWYU pragma: export
 
-  KTable<K, int64_t> count(const Materialized<K, int64_t>& m = {}) const {
-    return aggregate([] { return int64_t(0); }, [](const K&, const V&, int64_t n) { return n + 1; },
-                     m);
-  }
-  template <class F>
-  KTable<K, V> reduce(F reducer, const Materialized<K, V>& m = {}) const {
-    Materialized<K, V> mm = m;
-    if (!mm.value) mm.value = value_;
-    return addAggregate<K, V>(
-        "KSTREAM-REDUCE", mm, [] { return std::any(); },
-        [reducer](const std::any&, const std::any& v, const std::any& agg) {
-          if (!agg.has_value()) return v;
-          return std::any(V(reducer(detail::ref<V>(agg), detail::ref<V>(v))));
-        });
-  }
-  template <class I, class F, class VA = std::invoke_result_t<I>>
-  KTable<K, VA> aggregate(I init, F adder, const Materialized<K, VA>& m = {}) const {
-    return addAggregate<K, VA>("KSTREAM-AGGREGATE", m, detail::anyInit<VA>(init),
-                               detail::anyAdder<K, V, VA>(adder));
-  }
-  TimeWindowedKStream<K, V> windowedBy(TimeWindows w) const { return {*this, w}; }
-  SessionWindowedKStream<K, V> windowedBy(SessionWindows w) const { return {*this, w}; }
-  SlidingWindowedKStream<K, V> windowedBy(SlidingWindows w) const { return {*this, w}; }
-
-  // Adds the repartition topic when the key changed upstream; returns the node to aggregate from.
-  std::string sourceFor(const std::string& base) const {
-    if (!repartition_) return node_;
-    std::string n = (name_.empty() ? base : name_) + "-repartition";
-    auto& t = b_->topology();
-    t.addProcessor(n + "-filter", detail::dropNullKeyProcessor(), {node_});
-    AnySerde k = erase(detail::need(key_, "repartition " + n + " key"));
-    AnySerde v = erase(detail::need(value_, "repartition " + n + " value"));
-    t.addSink(n + "-sink", n, k, v, {n + "-filter"});
-    t.markRepartitionTopic(n);
-    t.addSource(n + "-source", {n}, k, v);
-    return n + "-source";
-  }
-  // Adds one aggregation (plain: KT = K; windowed or session: KT = Windowed<K>), its store and,
-  // when the key changed upstream, the repartition topic before it.
-  template <class KT, class VA, class M>
-  KTable<KT, VA> addAggregate(const std::string& prefix, const M& m, std::function<std::any()> init,
-                              decltype(detail::AggregateSpec::add) add,
-                              decltype(detail::AggregateSpec::merge) merge = {},
-                              TimeWindows time = {}, SessionWindows session = {},
-                              std::optional<SlidingWindows> sliding = {}) const {
-    std::string name = b_->newName(prefix);
-    std::string store = m.name.empty() ? b_->newStoreName(prefix) : m.name;
-    Serde<K> k = detail::need(m.key ? m.key : key_, prefix + " key");
-    Serde<VA> va = detail::need(m.value, prefix + " value");
-    std::string src = sourceFor(store);
-    detail::AggregateSpec spec{store,
-                               erase(k),
-                               erase(va),
-                               std::move(init),
-                               std::move(add),
-                               std::move(merge),
-                               [](const std::any& key, Window w) {
-                                 return std::any(Windowed<K>{detail::ref<K>(key), w});
-                               },
-                               {}};
-    auto& t = b_->topology();
-    if constexpr (std::is_same_v<KT, K>) {
-      t.addProcessor(name, detail::streamAggregateProcessor(spec), {src});
-      t.addStateStore(StoreSpec{store, StoreKind::kKeyValue, m.persistent, m.logging, 0}, {name});
-      return KTable<K, VA>(b_, name, k, va, store);
-    } else if (sliding) {
-      // The records, by timestamp, and the windows' aggregates, by start: both kept for two time
-      // differences plus grace (a late record within grace refolds windows up to d before it).
-      spec.value_serde = erase(detail::need(value_, prefix + " value"));
-      std::string records = store + "-records";
-      int64_t retention = 2 * sliding->time_difference_ms + sliding->grace_ms + 1;
-      t.addProcessor(name, detail::slidingWindowAggregateProcessor(spec, *sliding, records), {src});
-      t.addStateStore(StoreSpec{store, StoreKind::kWindow, m.persistent, m.logging, retention},
-                      {name});
-      t.addStateStore(StoreSpec{records, StoreKind::kWindow, m.persistent, m.logging, retention},
-                      {name});
-      // Window ends are inclusive: [s, e] closes when stream time - grace passes e.
-      return KTable<KT, VA>(b_, name, windowedSerde(k), va, store, sliding->grace_ms + 1);
-    } else if (spec.merge) {
-      t.addProcessor(name, detail::sessionWindowAggregateProcessor(spec, session), {src});
-      // Retention: a record within grace may bridge a closed session to an open one up to one
-      // gap away, so sessions are kept for two gaps plus grace after the latest session end.
-      t.addStateStore(StoreSpec{store, StoreKind::kSession, m.persistent, m.logging,
-                                2 * session.gap_ms + session.grace_ms},
-                      {name});
-      // A session can still grow by a record up to `gap` after its end: it closes at end + gap +
-      // grace (Kafka's GraphGraceSearchUtil adds the gap the same way).
-      return KTable<KT, VA>(b_, name, windowedSerde(k), va, store,
-                            session.grace_ms + session.gap_ms);
-    } else {
-      t.addProcessor(name, detail::timeWindowAggregateProcessor(spec, time), {src});
-      t.addStateStore(StoreSpec{store, StoreKind::kWindow, m.persistent, m.logging,
-                                time.size_ms + time.grace_ms},
-                      {name});
-      return KTable<KT, VA>(b_, name, windowedSerde(k), va, store, time.grace_ms);
-    }
-  }
-
- private:
-  StreamsBuilder* b_;
-  std::string node_;
-  Serde<K> key_;
-  Serde<V> value_;
-  bool repartition_;
-  std::string name_;
-};
-
-template <class K, class V>
-class TimeWindowedKStream {
- public:
-  TimeWindowedKStream(KGroupedStream<K, V> g, TimeWindows w) : g_(std::move(g)), w_(w) {}
-  KTable<Windowed<K>, int64_t> count(const Materialized<K, int64_t>& m = {}) const {
-    return aggregate([] { return int64_t(0); }, [](const K&, const V&, int64_t n) { return n + 1; },
-                     m);
-  }
-  template <class I, class F, class VA = std::invoke_result_t<I>>
-  KTable<Windowed<K>, VA> aggregate(I init, F adder, const Materialized<K, VA>& m = {}) const {
-    return g_.template addAggregate<Windowed<K>, VA>("KSTREAM-AGGREGATE", m,
-                                                     detail::anyInit<VA>(init),
-                                                     detail::anyAdder<K, V, VA>(adder), {}, w_);
-  }
-
- private:
-  KGroupedStream<K, V> g_;
-  TimeWindows w_;
-};
-
-template <class K, class V>
-class SessionWindowedKStream {
- public:
-  SessionWindowedKStream(KGroupedStream<K, V> g, SessionWindows w) : g_(std::move(g)), w_(w) {}
-  KTable<Windowed<K>, int64_t> count(const Materialized<K, int64_t>& m = {}) const {
-    return aggregate([] { return int64_t(0); }, [](const K&, const V&, int64_t n) { return n + 1; },
-                     [](const K&, int64_t a, int64_t b) { return a + b; }, m);
-  }
-  template <class I, class F, class M, class VA = std::invoke_result_t<I>>
-  KTable<Windowed<K>, VA> aggregate(I init, F adder, M merger,
-                                    const Materialized<K, VA>& m = {}) const {
-    return g_.template addAggregate<Windowed<K>, VA>(
-        "KSTREAM-SESSION-AGGREGATE", m, detail::anyInit<VA>(init),
-        detail::anyAdder<K, V, VA>(adder),
-        [merger](const std::any& key, const std::any& a, const std::any& c) {
-          return std::any(VA(merger(detail::ref<K>(key), detail::ref<VA>(a), detail::ref<VA>(c))));
-        },
-        {}, w_);
-  }
-
- private:
-  KGroupedStream<K, V> g_;
-  SessionWindows w_;
-};
-
-template <class K, class V>
-class SlidingWindowedKStream {
- public:
-  SlidingWindowedKStream(KGroupedStream<K, V> g, SlidingWindows w) : g_(std::move(g)), w_(w) {}
-  KTable<Windowed<K>, int64_t> count(const Materialized<K, int64_t>& m = {}) const {
-    return aggregate([] { return int64_t(0); }, [](const K&, const V&, int64_t n) { return n + 1; },
-                     m);
-  }
-  // Each window's aggregate folds its records in event-time order.
-  template <class I, class F, class VA = std::invoke_result_t<I>>
-  KTable<Windowed<K>, VA> aggregate(I init, F adder, const Materialized<K, VA>& m = {}) const {
-    return g_.template addAggregate<Windowed<K>, VA>(
-        "KSTREAM-SLIDINGWINDOWAGGREGATE", m, detail::anyInit<VA>(init),
-        detail::anyAdder<K, V, VA>(adder), {}, {}, {}, w_);
-  }
-
- private:
-  KGroupedStream<K, V> g_;
-  SlidingWindows w_;
-};
+namespace eddy::streams {
 
 template <class K, class V>
 KStream<K, V> StreamsBuilder::stream(const std::vector<std::string>& topics,
@@ -715,50 +631,79 @@ KStream<K, V> StreamsBuilder::stream(const std::vector<std::string>& topics,
 }
 
 template <class K, class V>
+StreamsBuilder::SourceTable<K, V> StreamsBuilder::sourceTable(const std::string& topic,
+                                                              const Consumed<K, V>& c,
+                                                              const Materialized<K, V>& m) {
+  SourceTable<K, V> t;
+  t.source = newName("KSTREAM-SOURCE");
+  t.processor = newName("KTABLE-SOURCE");
+  t.store = m.name.empty() ? topic + "-STATE-STORE-" + t.processor.substr(t.processor.size() - 10)
+                           : m.name;
+  t.key = detail::need(m.key ? m.key : c.key, "table key");
+  t.value = detail::need(m.value ? m.value : c.value, "table value");
+  t.updater = detail::tableSourceProcessor(t.store, erase(t.key), erase(t.value));
+  return t;
+}
+
+template <class K, class V>
 KTable<K, V> StreamsBuilder::table(const std::string& topic, const Consumed<K, V>& c,
                                    const Materialized<K, V>& m) {
-  std::string source = newName("KSTREAM-SOURCE");
-  std::string name = newName("KTABLE-SOURCE");
-  std::string store =
-      m.name.empty() ? topic + "-STATE-STORE-" + name.substr(name.size() - 10) : m.name;
-  Serde<K> k = detail::need(m.key ? m.key : c.key, "table key");
-  Serde<V> v = detail::need(m.value ? m.value : c.value, "table value");
-  topology_.addSource(source, {topic}, erase(k), erase(v), c.extractor);
-  topology_.addProcessor(name, detail::tableSourceProcessor(store, erase(k), erase(v)), {source});
-  topology_.addStateStore(StoreSpec{store, StoreKind::kKeyValue, m.persistent, m.logging, 0},
-                          {name});
-  return KTable<K, V>(this, name, k, v, store);
+  auto t = sourceTable(topic, c, m);
+  topology_.addSource(t.source, {topic}, erase(t.key), erase(t.value), c.extractor);
+  topology_.addProcessor(t.processor, t.updater, {t.source});
+  topology_.addStateStore(StoreSpec{t.store, StoreKind::kKeyValue, m.persistent, m.logging, 0},
+                          {t.processor});
+  return KTable<K, V>(this, t.processor, t.key, t.value, t.store);
+}
+
+template <class K, class V>
+GlobalKTable<K, V> StreamsBuilder::globalTable(const std::string& topic, const Consumed<K, V>& c,
+                                               const Materialized<K, V>& m) {
+  auto t = sourceTable(topic, c, m);
+  topology_.addGlobalStore(StoreSpec{t.store, StoreKind::kKeyValue, m.persistent, false, 0},
+                           t.source, erase(t.key), erase(t.value), topic, t.processor, t.updater);
+  return GlobalKTable<K, V>(t.store, t.key, t.value);
 }
 
 template <class K, class V>
 template <class VR, class VO>
 KStream<K, VR> KStream<K, V>::streamJoin(const KStream<K, VO>& other, detail::AnyValueJoiner j,
-                                         JoinWindows w, bool left) const {
+                                         JoinWindows w, detail::JoinKind kind) const {
   auto& t = b_->topology();
-  std::string this_win = b_->newName(left ? "KSTREAM-LEFTTHIS" : "KSTREAM-JOINTHIS");
-  std::string other_win = b_->newName(left ? "KSTREAM-LEFTOTHER" : "KSTREAM-JOINOTHER");
+  static constexpr const char* kThis[] = {"KSTREAM-JOINTHIS", "KSTREAM-LEFTTHIS",
+                                          "KSTREAM-OUTERTHIS"};
+  static constexpr const char* kOther[] = {"KSTREAM-JOINOTHER", "KSTREAM-LEFTOTHER",
+                                           "KSTREAM-OUTEROTHER"};
+  std::string this_win = b_->newName(kThis[int(kind)]);
+  std::string other_win = b_->newName(kOther[int(kind)]);
   std::string this_store = this_win + "-store";
   std::string other_store = other_win + "-store";
-  std::string pending = left ? b_->newName("KSTREAM-OUTERSHARED") + "-store" : "";
+  // Unjoined records wait here until their window closes: left ones for left and outer joins,
+  // right ones for outer joins.
+  std::string shared = kind == detail::JoinKind::kInner ? "" : b_->newName("KSTREAM-OUTERSHARED");
+  std::string left_pending = shared.empty() ? "" : shared + "-store";
+  std::string right_pending = kind == detail::JoinKind::kOuter ? shared + "-right-store" : "";
   std::string merge = b_->newName("KSTREAM-MERGE");
   AnySerde k = erase(detail::need(key_, "join key"));
   AnySerde tv = erase(detail::need(value_, "join left value"));
   AnySerde ov = erase(detail::need(other.valueSerde(), "join right value"));
-  t.addProcessor(
-      this_win,
-      detail::streamStreamJoinProcessor(this_store, other_store, k, tv, ov, j, w, true, pending),
-      {node_});
-  t.addProcessor(
-      other_win,
-      detail::streamStreamJoinProcessor(other_store, this_store, k, ov, tv, j, w, false, pending),
-      {other.node()});
+  t.addProcessor(this_win,
+                 detail::streamStreamJoinProcessor(this_store, other_store, k, tv, ov, j, w, true,
+                                                   left_pending, right_pending),
+                 {node_});
+  t.addProcessor(other_win,
+                 detail::streamStreamJoinProcessor(other_store, this_store, k, ov, tv, j, w, false,
+                                                   left_pending, right_pending),
+                 {other.node()});
   int64_t retention = w.before_ms + w.after_ms + w.grace_ms + 1;
   t.addStateStore(StoreSpec{this_store, StoreKind::kWindow, true, true, retention},
                   {this_win, other_win});
   t.addStateStore(StoreSpec{other_store, StoreKind::kWindow, true, true, retention},
                   {this_win, other_win});
-  if (left)
+  for (const auto& pending : {left_pending, right_pending}) {
+    if (pending.empty()) continue;
     t.addStateStore(StoreSpec{pending, StoreKind::kKeyValue, true, true, 0}, {this_win, other_win});
+  }
   t.addProcessor(merge, detail::passThroughProcessor(), {this_win, other_win});
   return KStream<K, VR>(b_, merge, key_, {}, repartition_required_);
 }

@@ -55,6 +55,13 @@ class Topology {
     return addSink(name, topic, erase(or_default(key)), erase(or_default(value)), parents);
   }
   Topology& addStateStore(const StoreSpec& store, const std::vector<std::string>& processors);
+  // Kafka's addGlobalStore: `store` (its logging is turned off: `topic` is its changelog) is kept
+  // in full on every instance by `processor` from every partition of `topic`, read by source
+  // `source`. Any processor reads it through ProcessorContext::state_store without being
+  // connected to it.
+  Topology& addGlobalStore(StoreSpec store, const std::string& source, AnySerde key_serde,
+                           AnySerde value_serde, const std::string& topic,
+                           const std::string& processor, ProcessorSupplier supplier);
   Topology& connectProcessorAndStateStores(const std::string& processor,
                                            const std::vector<std::string>& stores);
   // Marks a topic as internal: a repartition topic named "<application.id>-<topic>".

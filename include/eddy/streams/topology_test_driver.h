@@ -82,6 +82,11 @@ class TestOutputTopic {
     while (!isEmpty()) out.push_back(readKeyValue());
     return out;
   }
+  std::vector<V> readValuesToList() {
+    std::vector<V> out;
+    while (!isEmpty()) out.push_back(readValue());
+    return out;
+  }
   std::vector<TestRecord<K, V>> readRecordsToList() {
     std::vector<TestRecord<K, V>> out;
     while (!isEmpty()) out.push_back(readRecord());

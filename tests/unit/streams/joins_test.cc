@@ -1,4 +1,5 @@
-// Joins through the test driver: stream-table, table-table and windowed stream-stream.
+// Joins through the test driver: stream-table, table-table (inner, left, outer) and windowed
+// stream-stream (inner, left, outer).
 #include <gtest/gtest.h>
 
 #include "eddy/streams/streams_builder.h"
@@ -137,6 +138,70 @@ TEST(StreamsJoins, StreamStreamLeftJoinEmitsUnmatchedLeftRecordsOnlyAfterTheirWi
   EXPECT_EQ((out.readKeyValuesToList()), (std::vector<KV>{{"o3", "ink/cash"}}));
   o.pipeInput("o4", "cup", 200);
   EXPECT_TRUE(out.isEmpty());
+}
+
+std::string or_null(const std::string* s) { return s ? *s : "null"; }
+
+TEST(StreamsJoins, StreamStreamOuterJoinEmitsUnmatchedRecordsOfBothSidesAfterTheirWindowsClose) {
+  StreamsBuilder b;
+  auto orders = b.stream<std::string, std::string>("orders");
+  auto payments = b.stream<std::string, std::string>("payments");
+  orders
+      .outerJoin(
+          payments,
+          [](const std::string* o, const std::string* p) { return or_null(o) + "/" + or_null(p); },
+          JoinWindows::ofTimeDifferenceAndGrace(milliseconds(10), milliseconds(0)))
+      .to("out");
+  TopologyTestDriver d(b.build());
+  auto o = d.createInputTopic<std::string, std::string>("orders");
+  auto p = d.createInputTopic<std::string, std::string>("payments");
+  auto out = d.createOutputTopic<std::string, std::string>("out");
+  o.pipeInput("o1", "book", 100);
+  p.pipeInput("o1", "x", 102);  // joins: neither side is emitted unmatched later
+  EXPECT_EQ((out.readKeyValuesToList()), (std::vector<KV>{{"o1", "book/x"}}));
+  p.pipeInput("o2", "cash", 104);  // no order o2: waits for its window
+  o.pipeInput("o3", "ink", 105);   // no payment o3: waits
+  EXPECT_TRUE(out.isEmpty());
+  o.pipeInput("o4", "cup", 116);  // stream time 116 closes o2's (104 + 10) and o3's (105 + 10)
+  auto r = out.readRecordsToList();
+  ASSERT_EQ(r.size(), 2u);  // in time order, each with its own timestamp
+  EXPECT_EQ(*r[0].key, "o2");
+  EXPECT_EQ(*r[0].value, "null/cash");
+  EXPECT_EQ(r[0].timestamp_ms, 104);
+  EXPECT_EQ(*r[1].key, "o3");
+  EXPECT_EQ(*r[1].value, "ink/null");
+  EXPECT_EQ(r[1].timestamp_ms, 105);
+  p.pipeInput("o4", "card", 118);  // o4 joins within its window
+  p.pipeInput("o6", "gift", 130);  // a right record first ...
+  o.pipeInput("o6", "hat", 135);   // ... joined by a later left one
+  EXPECT_EQ((out.readKeyValuesToList()), (std::vector<KV>{{"o4", "cup/card"}, {"o6", "hat/gift"}}));
+  o.pipeInput("o7", "end", 300);  // every window before has closed: nothing was left unmatched
+  EXPECT_TRUE(out.isEmpty());
+}
+
+TEST(StreamsJoins, TableTableOuterJoinKeepsAKeyWhileEitherSideHasIt) {
+  StreamsBuilder b;
+  auto left = b.table<std::string, std::string>("left");
+  auto right = b.table<std::string, std::string>("right");
+  left.outerJoin(right, [](const std::string* l,
+                           const std::string* r) { return or_null(l) + "+" + or_null(r); })
+      .toStream()
+      .to("out");
+  TopologyTestDriver d(b.build());
+  auto l = d.createInputTopic<std::string, std::string>("left");
+  auto r = d.createInputTopic<std::string, std::string>("right");
+  l.pipeInput("k", "a", 0);
+  r.pipeInput("k", "x", 1);
+  l.pipeTombstone("k", 2);  // the right value alone still joins
+  r.pipeTombstone("k", 3);  // neither side: the key is deleted
+  r.pipeInput("j", "y", 4);
+  auto out = d.createOutputTopic<std::string, std::string>("out").readRecordsToList();
+  std::vector<std::pair<std::string, std::optional<std::string>>> got;
+  for (const auto& rec : out) got.emplace_back(*rec.key, rec.value);
+  EXPECT_EQ(
+      got,
+      (std::vector<std::pair<std::string, std::optional<std::string>>>{
+          {"k", "a+null"}, {"k", "a+x"}, {"k", "null+x"}, {"k", std::nullopt}, {"j", "null+y"}}));
 }
 
 }  // namespace

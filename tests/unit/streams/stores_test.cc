@@ -118,6 +118,33 @@ TEST_P(StoresTest, ChangelogRecordsWithMalformedWindowKeysAreSkippedOnRestore) {
   EXPECT_EQ(entries, 1);
 }
 
+// A persistent store kept by its task checkpoint (RocksDB only: nothing in memory survives).
+TEST(StoresReopen, AReopenedWindowStoreKeepsItsWindowsAndExpiresThemByRetention) {
+  std::string dir = (std::filesystem::temp_directory_path() /
+                     ("eddy-stores-reopen-" + std::to_string(::getpid())))
+                        .string();
+  std::filesystem::remove_all(dir);
+  auto spec = stores::persistentWindowStore("w", std::chrono::milliseconds(100));
+  {
+    auto s = make_store(spec, dir, ChangelogSink{});
+    auto* w = dynamic_cast<WindowStore*>(s.get());
+    w->put("k", 0, "a");
+    w->put("k", 50, "b");
+    s->flush();
+  }
+  auto s = make_store(spec, dir, ChangelogSink{}, /*keep_existing=*/true);
+  auto* w = dynamic_cast<WindowStore*>(s.get());
+  EXPECT_EQ(w->fetch("k", 0), "a");
+  EXPECT_EQ(w->fetch("k", 50), "b");
+  w->put("k", 120, "c");  // retention 100 from 120: the kept window 0 expires, 50 stays
+  EXPECT_EQ(w->fetch("k", 0), std::nullopt);
+  int entries = 0;
+  w->all([&](std::string_view, int64_t, std::string_view) { return ++entries > 0; });
+  EXPECT_EQ(entries, 2);
+  s.reset();
+  std::filesystem::remove_all(dir);
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, StoresTest, ::testing::Values(false, true),
                          [](const auto& info) { return info.param ? "RocksDb" : "InMemory"; });
 

@@ -71,23 +71,30 @@ ProcessorSupplier tableFilterProcessor(AnyPredicate keep);
 ProcessorSupplier tableMapValuesProcessor(AnyMapper mapper);
 ProcessorSupplier toStreamProcessor();
 
-// Stream-table join: looks the stream record's key up in the table's store.
+// Stream-table join: looks the stream record's key up in the table's store. With a
+// `key_selector` (a join with a GlobalKTable) the lookup key is key_selector(key, value) instead,
+// and a record with a null key still joins (its selector gets K{}).
+using AnyKeySelector = std::function<std::any(const std::any& key, const std::any& value)>;
 ProcessorSupplier streamTableJoinProcessor(std::string table_store, AnySerde key_serde,
                                            AnySerde table_value_serde, AnyValueJoiner joiner,
-                                           bool left_join);
+                                           bool left_join, AnyKeySelector key_selector = {});
+// Which unmatched records a join keeps: none (inner), the left side's (left), both (outer). The
+// joiner gets an empty std::any for the missing side.
+enum class JoinKind { kInner, kLeft, kOuter };
 // One side of a table-table join: on an update of this side, looks up the other side's store.
 // `this_is_left` orders the joiner's arguments.
 ProcessorSupplier tableTableJoinProcessor(std::string other_store, AnySerde key_serde,
                                           AnySerde other_value_serde, AnyValueJoiner joiner,
-                                          bool this_is_left, bool left_join);
+                                          bool this_is_left, JoinKind kind);
 // One side of a windowed stream-stream join: stores its record in its window store and joins it
 // with the other side's records in [t - before, t + after] (seen from the left side). With a
-// `pending_store` (left join), left records without a match are emitted with an empty right value
-// once their window closes.
+// `left_pending` store (left and outer joins), left records without a match are emitted with an
+// empty right value once their window closes; with a `right_pending` store (outer join), right
+// records likewise with an empty left value. Both sides' processors get the same two names.
 ProcessorSupplier streamStreamJoinProcessor(std::string this_store, std::string other_store,
                                             AnySerde key_serde, AnySerde this_value_serde,
                                             AnySerde other_value_serde, AnyValueJoiner joiner,
                                             JoinWindows windows, bool this_is_left,
-                                            std::string pending_store);
+                                            std::string left_pending, std::string right_pending);
 
 }  // namespace eddy::streams::detail
