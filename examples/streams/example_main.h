@@ -93,7 +93,10 @@ inline int run(const Topology& topology, const Args& a, const std::string& defau
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     if (streams.state() != KafkaStreams::State::kRunning) continue;
     std::string now;
-    for (const auto& t : streams.activeTasks()) now += " " + t.to_string();
+    for (const auto& t : streams.activeTasks()) {
+      now += ' ';  // appended, not " " + ...: GCC 12's -Wrestrict misfires on that here
+      now += t.to_string();
+    }
     if (now != tasks) {
       tasks = now;
       std::printf("tasks%s\n", tasks.c_str());  // what this instance runs (tests read it)

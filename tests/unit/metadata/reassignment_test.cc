@@ -47,6 +47,19 @@ class ReassignmentTest : public testing::ClusterFixture {
     commit(b);
     return reply.error != protocol::ErrorCode::kNone ? reply.error : reply.partitions.at(0).error;
   }
+  // Reassigns t-0 from {1, 2, 3} to {4, 5, 1}; 4 joins the ISR, then brokers 1-3 fall silent and
+  // are fenced one by one, so the ISR ends as the adding replica 4 alone.
+  void leave_the_adding_replica_alone_in_the_isr() {
+    ASSERT_TRUE(reassign(V{4, 5, 1}).ok());
+    ASSERT_EQ(expand_isr({1, 2, 3, 4}), protocol::ErrorCode::kNone);
+    now_ += 10'000;
+    for (int32_t id : {4, 5}) heartbeat(id);
+    for (int k = 0; k < 3; ++k) {
+      pb::MetadataBatch b;
+      ASSERT_GE(control_.fence_one_expired(image_, sessions_, now_, &b), 0);
+      commit(b);
+    }
+  }
 };
 
 TEST_F(ReassignmentTest, AddingReplicasJoinTheIsrThenTheRemovingOnesLeave) {
@@ -144,16 +157,7 @@ TEST_F(ReassignmentTest, CancelRevertsWhenEveryAddingReplicaIsInSync) {
 // AlterPartition or an allowed unclean election adds an ISR member: InvariantChecker::planned).
 // Kafka refuses it (INVALID_REPLICA_ASSIGNMENT) unless unclean leader election is enabled.
 TEST_F(ReassignmentTest, CancelThatNeedsAnUncleanElectionIsRefusedUnlessEnabled) {
-  ASSERT_TRUE(reassign(V{4, 5, 1}).ok());
-  ASSERT_EQ(expand_isr({1, 2, 3, 4}), protocol::ErrorCode::kNone);
-  // Brokers 1-3 fall silent: fenced one by one, the ISR ends as the adding replica 4 alone.
-  now_ += 10'000;
-  for (int32_t id : {4, 5}) heartbeat(id);
-  for (int k = 0; k < 3; ++k) {
-    pb::MetadataBatch b;
-    ASSERT_GE(control_.fence_one_expired(image_, sessions_, now_, &b), 0);
-    commit(b);
-  }
+  ASSERT_NO_FATAL_FAILURE(leave_the_adding_replica_alone_in_the_isr());
   const PartitionState before = partition("t", 0);
   ASSERT_EQ(before.isr, V{4});
   ControllerResult r = reassign(std::nullopt);
@@ -192,16 +196,7 @@ TEST_F(ReassignmentTest, ANewTargetReplacesTheOngoingOneFromTheOriginalReplicas)
 // of 5): a new target that drops the adding replicas that make up the whole ISR used to leave
 // that ISR in place, outside the new replicas.
 TEST_F(ReassignmentTest, ANewTargetThatLeavesNoInSyncReplicaIsRefused) {
-  ASSERT_TRUE(reassign(V{4, 5, 1}).ok());
-  ASSERT_EQ(expand_isr({1, 2, 3, 4}), protocol::ErrorCode::kNone);
-  // Brokers 1-3 fall silent: fenced one by one, the ISR ends as the adding replica 4 alone.
-  now_ += 10'000;
-  for (int32_t id : {4, 5}) heartbeat(id);
-  for (int k = 0; k < 3; ++k) {
-    pb::MetadataBatch b;
-    ASSERT_GE(control_.fence_one_expired(image_, sessions_, now_, &b), 0);
-    commit(b);
-  }
+  ASSERT_NO_FATAL_FAILURE(leave_the_adding_replica_alone_in_the_isr());
   ASSERT_EQ(partition("t", 0).isr, V{4});
   const PartitionState before = partition("t", 0);
   EXPECT_EQ(reassign(V{1, 2, 3}).code, protocol::ErrorCode::kInvalidReplicaAssignment);
