@@ -7,7 +7,6 @@ holds an offset per users partition)."""
 
 import os
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -16,6 +15,8 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "broker"))
 from eddy_harness import Broker, REPO  # noqa: E402
 
+import example_instances as instances  # noqa: E402
+
 from confluent_kafka import Consumer, Producer  # noqa: E402
 from confluent_kafka.admin import AdminClient, NewTopic  # noqa: E402
 
@@ -23,6 +24,7 @@ USERS = 300
 ORDERS = 1000
 UNKNOWN = 100
 WAIT_S = 180
+ARGS = ["--orders", "orders", "--users", "users", "--output", "enriched", "--app-id", "global-it"]
 
 
 def binary():
@@ -72,17 +74,8 @@ class GlobalTable(unittest.TestCase):
             procs = []
             try:
                 for name in ("a", "b"):
-                    log = open(os.path.join(tmp, name + ".log"), "w")
-                    procs.append((subprocess.Popen(
-                        [binary(), "--bootstrap", b.bootstrap, "--orders", "orders", "--users", "users",
-                         "--output", "enriched", "--app-id", "global-it", "--state-dir", os.path.join(tmp, name),
-                         "--commit-interval-ms", "500"], stdout=log, stderr=subprocess.STDOUT), log))
-                deadline = time.time() + WAIT_S
-                while time.time() < deadline:
-                    logs = [read(l.name) for _, l in procs]
-                    if all("\ntasks " in "\n" + s for s in logs):
-                        break
-                    time.sleep(0.2)
+                    procs.append(instances.start(binary(), b.bootstrap, tmp, name, ARGS))
+                self.assertTrue(instances.wait_tasks(procs, WAIT_S))
                 # Each instance restored the whole table, from every partition of its topic.
                 for _, log in procs:
                     restored = restored_of(log)
@@ -131,14 +124,10 @@ class GlobalTable(unittest.TestCase):
                 a, a_log = procs[0]
                 a.send_signal(signal.SIGTERM)
                 self.assertEqual(a.wait(60), 0, read(a_log.name))
-                log = open(os.path.join(tmp, "a-restarted.log"), "w")
-                procs.append((subprocess.Popen(
-                    [binary(), "--bootstrap", b.bootstrap, "--orders", "orders", "--users", "users",
-                     "--output", "enriched", "--app-id", "global-it", "--state-dir", os.path.join(tmp, "a"),
-                     "--commit-interval-ms", "500"], stdout=log, stderr=subprocess.STDOUT), log))
-                deadline = time.time() + WAIT_S
-                while "\ntasks " not in "\n" + read(log.name) and time.time() < deadline:
-                    time.sleep(0.2)
+                procs.append(instances.start(binary(), b.bootstrap, tmp, "a", ARGS,
+                                             log_name="a-restarted"))
+                log = procs[-1][1]
+                self.assertTrue(instances.wait_tasks(procs[-1:], WAIT_S))
                 self.assertEqual(restored_of(log), {0: 0, 1: 0, 2: 0}, read(log.name))
                 keys = ["after-restart-%d" % part for part in range(4)]
                 for part, k in enumerate(keys):
@@ -149,11 +138,7 @@ class GlobalTable(unittest.TestCase):
                                  {k: ["probe for user-0 in moved"] for k in keys})
             finally:
                 c.close()
-                for proc, log in procs:
-                    proc.send_signal(signal.SIGTERM)
-                    self.assertEqual(proc.wait(60), 0, read(log.name))
-                    log.close()
-
+                instances.stop_all(self, procs)
 
 if __name__ == "__main__":
     unittest.main()

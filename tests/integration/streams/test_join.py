@@ -3,8 +3,6 @@ payment although each instance runs only some partitions (partition p of both to
 the same task), and no order without a payment within the join window is emitted."""
 
 import os
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -12,6 +10,8 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "broker"))
 from eddy_harness import Broker, REPO  # noqa: E402
+
+import example_instances as instances  # noqa: E402
 
 from confluent_kafka import Consumer, Producer, TopicPartition  # noqa: E402
 from confluent_kafka.admin import AdminClient, NewTopic  # noqa: E402
@@ -25,11 +25,6 @@ def binary():
     return os.environ.get("STREAMS_ORDERS_PAYMENTS") or os.path.join(REPO, "build", "bin", "streams_orders_payments")
 
 
-def read(path):
-    with open(path) as f:
-        return f.read()
-
-
 class Join(unittest.TestCase):
     def test_two_instances_join_every_order_with_its_payment(self):
         with Broker() as b, tempfile.TemporaryDirectory() as tmp:
@@ -39,18 +34,12 @@ class Join(unittest.TestCase):
             procs = []
             try:
                 for name in ("a", "b"):
-                    log = open(os.path.join(tmp, name + ".log"), "w")
-                    procs.append((subprocess.Popen(
-                        [binary(), "--bootstrap", b.bootstrap, "--orders", "orders", "--payments", "payments",
-                         "--output", "paid", "--app-id", "join-it", "--state-dir", os.path.join(tmp, name),
-                         "--commit-interval-ms", "500"], stdout=log, stderr=subprocess.STDOUT), log))
+                    procs.append(instances.start(
+                        binary(), b.bootstrap, tmp, name,
+                        ["--orders", "orders", "--payments", "payments", "--output", "paid",
+                         "--app-id", "join-it"]))
                 # Both instances run tasks before any input exists.
-                deadline = time.time() + WAIT_S
-                while time.time() < deadline:
-                    logs = [read(l.name) for _, l in procs]
-                    if all("\ntasks " in "\n" + s for s in logs):
-                        break
-                    time.sleep(0.2)
+                self.assertTrue(instances.wait_tasks(procs, WAIT_S))
                 base = int(time.time() * 1000)
                 p = Producer({"bootstrap.servers": b.bootstrap, "linger.ms": 5})
                 for i in range(ORDERS):
@@ -71,11 +60,7 @@ class Join(unittest.TestCase):
                 expected = {"o-%d" % i: ["order-%d paid by pay-%d" % (i, i)] for i in range(0, ORDERS, 2)}
                 self.assertEqual(joined, expected)
             finally:
-                for proc, log in procs:
-                    proc.send_signal(signal.SIGTERM)
-                    self.assertEqual(proc.wait(60), 0, read(log.name))
-                    log.close()
-
+                instances.stop_all(self, procs)
 
 if __name__ == "__main__":
     unittest.main()
