@@ -258,14 +258,25 @@ class Nemesis:
         self.c.start()
 
     def run(self, schedule, t0, stop):
+        # A heal can take longer than the gap after it (a restart waits for the node, which is
+        # slow on a loaded machine). The schedule then slips: every later fault starts that much
+        # later and still lasts its full duration. Holding to the absolute times instead would
+        # start a late fault when its heal time had already passed and heal it at once: a fault
+        # counted in the table that never took effect.
+        lag = 0.0
         for f in schedule:
-            if not _sleep_until(t0 + f["at"], stop):
+            if not _sleep_until(t0 + lag + f["at"], stop):
                 return
+            began = time.time()
+            if began - (t0 + f["at"]) > lag + 1.0:
+                self.log("nemesis: the schedule slipped %.1f s behind (a slow heal)"
+                         % (began - t0 - f["at"]))
+            lag = max(lag, began - (t0 + f["at"]))
             self.start(f)
             try:
-                if _sleep_until(t0 + f["at"] + f["duration"] / 2, stop):
+                if _sleep_until(began + f["duration"] / 2, stop):
                     self.middle(f)
-                _sleep_until(t0 + f["at"] + f["duration"], stop)
+                _sleep_until(began + f["duration"], stop)
             finally:
                 self.heal(f)
 
