@@ -336,6 +336,18 @@ Status Broker::open_components() {
     const metadata::BrokerRegistration* b = image->broker(broker);
     return b != nullptr && !b->fenced;
   };
+  Result<ReplicaSelector> selector =
+      parse_replica_selector_class(config_.value("replica.selector.class").value_or(""));
+  if (!selector.is_ok()) return selector.status();
+  ro.replica_selector = *selector;
+  // Kafka's getPartitionReplicaEndpoints: registered, unfenced, with an endpoint.
+  ro.replica_rack =
+      [metadata = metadata_.get()](int32_t broker) -> std::optional<std::optional<std::string>> {
+    const auto image = metadata->image();  // held while `b` is read
+    const metadata::BrokerRegistration* b = image->broker(broker);
+    if (b == nullptr || b->fenced || b->endpoints.empty()) return std::nullopt;
+    return b->rack;
+  };
   if (quorum_ != nullptr) {
     ro.propose_isr = [this](const TopicPartition& tp, int32_t leader_epoch, int32_t partition_epoch,
                             std::vector<int32_t> isr) {

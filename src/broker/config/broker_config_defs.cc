@@ -6,6 +6,7 @@
 // (metadata::broker_synonym_config_defs()), so each key has one definition and one validation.
 
 #include "broker/config/broker_config.h"
+#include "broker/replica/replica_selector.h"
 #include "metadata/topic_config.h"
 
 namespace eddy::broker {
@@ -25,7 +26,19 @@ std::vector<ConfigDef> make_defs() {
       {"admin.listeners", T::kString, "http://127.0.0.1:9644",
        "Comma-separated http://host:port URIs of the admin HTTP listener (GET /metrics, /health, "
        "/ready); empty turns it off."},
-      {"broker.rack", T::kString, std::nullopt, "Rack of this broker, reported in Metadata."},
+      {"broker.rack", T::kString, std::nullopt,
+       "Rack of this broker, reported in Metadata; consumers of the same client.rack may fetch "
+       "from it when replica.selector.class is RackAwareReplicaSelector."},
+      {"replica.selector.class",
+       T::kString,
+       std::nullopt,
+       "Which replica a leader sends a consumer's Fetch v11+ to (KIP-392, PreferredReadReplica): "
+       "unset or LeaderSelector, the leader; RackAwareReplicaSelector, an in-sync follower in the "
+       "consumer's client.rack when the leader is in another rack. Any replica serves such a "
+       "consumer up to its own high watermark.",
+       0,
+       0,
+       {kLeaderSelectorClass, kRackAwareReplicaSelectorClass}},
       {"controller.quorum.voters", T::kList, "",
        "Raft voters id@host:port of the controller quorum; empty (or this node alone) runs a "
        "single node with a local metadata log and no controller port. With several voters the "

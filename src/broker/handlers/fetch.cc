@@ -4,7 +4,8 @@
 // The response carries the batches as file slices that the connection sends with sendfile; the
 // bytes are never copied into the broker's memory. Long polling (max_wait_ms, min_bytes) happens
 // in the replica manager's purgatory. v7+ clients may use incremental fetch sessions (KIP-227);
-// v13+ names topics by id.
+// v13+ names topics by id. v11+ consumers may fetch from followers (KIP-392): RackId in, and
+// PreferredReadReplica out when replica.selector.class sends them to a follower of their rack.
 //
 // A request with replica_id >= 0 claims to be a follower broker. One from anything that is not a
 // registered broker of the cluster (other than this one) is refused with
@@ -55,6 +56,7 @@ FetchResponse::PartitionData to_wire(const FetchPartitionResult& r) {
     pd.diverging_epoch.epoch = r.diverging_epoch->epoch;
     pd.diverging_epoch.end_offset = r.diverging_epoch->end_offset;
   }
+  pd.preferred_read_replica = r.preferred_read_replica;
   pd.records = to_wire(r.records);
   return pd;
 }
@@ -160,6 +162,11 @@ void register_fetch(HandlerRegistry& registry, const BrokerContext& context) {
     params.max_bytes = req->max_bytes;
     params.isolation = req->isolation_level == 1 ? IsolationLevel::kReadCommitted
                                                  : IsolationLevel::kReadUncommitted;
+    if (version >= 11 && params.replica_id < 0) {
+      // KIP-392: such a consumer may read from a follower (replica_manager.h).
+      params.client_metadata =
+          ClientMetadata{req->rack_id, request.header.client_id.value_or(""), request.peer};
+    }
     if (params.replica_id >= 0 && !is_follower_broker(*ctx, params.replica_id)) {
       responder.respond(refuse(*req, version, ErrorCode::kClusterAuthorizationFailed));
       return;

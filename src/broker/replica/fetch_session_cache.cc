@@ -143,7 +143,7 @@ std::vector<FetchPartitionResult> FetchSessionCache::finish(
     }
     CachedPartition& c = pit->second;
     const bool changed = r.error != to_int(ErrorCode::kNone) || !r.records.empty() ||
-                         r.high_watermark != c.high_watermark ||
+                         r.preferred_read_replica >= 0 || r.high_watermark != c.high_watermark ||
                          r.last_stable_offset != c.last_stable_offset ||
                          r.log_start_offset != c.log_start_offset;
     c.high_watermark = r.high_watermark;

@@ -162,6 +162,26 @@ std::vector<NodeId> Partition::isr() const {
   return out;
 }
 
+std::vector<RemoteReplica> Partition::remote_replicas() const {
+  std::lock_guard lock(mu_);
+  std::vector<RemoteReplica> out;
+  if (!is_leader_.load()) return out;
+  const ReplicaAssignment& a = repl_.assignment();
+  for (int32_t id : a.replicas) {
+    if (id == local_node_.value()) continue;
+    RemoteReplica r;
+    r.broker_id = id;
+    r.in_isr = std::find(a.isr.begin(), a.isr.end(), id) != a.isr.end();
+    if (const FollowerState* f = repl_.follower(id)) {
+      r.log_end_offset = f->log_end_offset;
+      r.log_start_offset = f->log_start_offset;
+      r.last_caught_up_ms = f->last_caught_up_ms;
+    }
+    out.push_back(r);
+  }
+  return out;
+}
+
 ReplicaAssignment Partition::assignment() const {
   std::lock_guard lock(mu_);
   return repl_.assignment();
@@ -466,7 +486,9 @@ void Partition::update_follower_high_watermark(Offset leader_hw, Offset leader_l
   }
   const int64_t hw = std::min(leader_hw.value(), log_->log_end_offset().value());
   // Never backwards: a new leader's HW may briefly lag the one this follower learnt before.
-  if (hw > high_watermark_.load()) high_watermark_.store(hw);
+  if (hw <= high_watermark_.load()) return;
+  high_watermark_.store(hw);
+  wake_fetch_waiters();
 }
 
 void Partition::maybe_advance_high_watermark() {

@@ -37,6 +37,7 @@
 
 #include "broker/replica/delayed_operation.h"
 #include "broker/replica/producer_state.h"
+#include "broker/replica/replica_selector.h"
 #include "broker/replica/replica_types.h"
 #include "broker/replica/replication_state.h"
 #include "common/clock.h"
@@ -121,6 +122,9 @@ class Partition : public std::enable_shared_from_this<Partition> {
   std::optional<std::vector<int32_t>> update_follower_fetch_state(NodeId follower,
                                                                   Offset fetch_offset,
                                                                   Offset log_start, int64_t now_ms);
+  // Each follower's replication state and membership of the committed ISR, to choose a
+  // consumer's preferred read replica (replica_selector.h); empty unless this replica leads.
+  std::vector<RemoteReplica> remote_replicas() const;
   // The leader's low watermark: the minimum log start over this replica and every follower
   // whose broker `alive` accepts (null: all); -1 when one of them has not reported it yet.
   Offset low_watermark(const std::function<bool(int32_t)>& alive) const;
@@ -145,7 +149,8 @@ class Partition : public std::enable_shared_from_this<Partition> {
   Status truncate_to(Offset offset);
   Status truncate_fully_and_start_at(Offset offset);
   // The leader's HW and log start from a fetch answer: HW = min(leader HW, own LEO), and the
-  // log start follows the leader's (its DeleteRecords and retention reach the followers).
+  // log start follows the leader's (its DeleteRecords and retention reach the followers). A move
+  // of the HW tries the parked fetches: consumers reading from this follower (KIP-392).
   void update_follower_high_watermark(Offset leader_hw, Offset leader_log_start);
 
   // Produce and fetch waiters. A produce waiter is tried once the HW reaches `required_offset`.

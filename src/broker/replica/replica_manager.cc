@@ -154,7 +154,8 @@ std::vector<FetchPartitionResult> DelayedFetch::read_all(uint64_t* bytes, bool* 
     const uint64_t limit =
         std::min<uint64_t>(budget, static_cast<uint64_t>(std::max(in.partition_max_bytes, 0)));
     FetchPartitionResult r = rm_->read_partition(params_, in, limit);
-    if (r.error != to_int(ErrorCode::kNone)) *has_error = true;
+    // A preferred read replica also answers at once (Kafka's): the consumer moves there.
+    if (r.error != to_int(ErrorCode::kNone) || r.preferred_read_replica >= 0) *has_error = true;
     if (!r.records.empty()) {
       if (!first_with_data && r.records.length > limit) {
         r.records = log::FileSlice{};
@@ -516,7 +517,7 @@ FetchPartitionResult ReplicaManager::read_partition(const FetchParams& params,
                                         in.fetch_offset, in.last_fetched_epoch, &r.diverging_epoch);
     if (r.error != to_int(ErrorCode::kNone)) return r;
   } else {
-    partition = leader_partition(in.tp, in.current_leader_epoch, &r.error);
+    partition = consumer_partition(params, in.tp, in.current_leader_epoch, &r.error);
     if (!partition) return r;
   }
   const Offset hw = partition->high_watermark();
@@ -526,6 +527,11 @@ FetchPartitionResult ReplicaManager::read_partition(const FetchParams& params,
   r.last_stable_offset = hw;  // no transactions: LSO = HW
   r.log_start_offset = start;
   if (r.diverging_epoch) return r;  // the follower truncates first; nothing to read
+  if (params.client_metadata && partition->is_leader()) {
+    r.preferred_read_replica =
+        preferred_read_replica(*partition, *params.client_metadata, in.fetch_offset);
+    if (r.preferred_read_replica >= 0) return r;  // no records: the consumer reads there
+  }
   // Damaged offsets answer CORRUPT_MESSAGE, as Kafka's fetch does for a corrupt log, whether
   // or not they are still below the log end (recovery may have kept them aside): clients report
   // it to the application, where KAFKA_STORAGE_ERROR would make them retry silently for ever.
@@ -537,7 +543,8 @@ FetchPartitionResult ReplicaManager::read_partition(const FetchParams& params,
     r.error = to_int(ErrorCode::kOffsetOutOfRange);
     return r;
   }
-  // A follower replicates up to the LEO; a consumer reads only what the HW has made safe.
+  // A follower replicates up to the LEO; a consumer reads only what the HW has made safe (on a
+  // follower, its own HW: min(leader's HW, own LEO)).
   const Offset upper = params.replica_id >= 0 ? leo : hw;
   if (in.fetch_offset >= upper) return r;
   Result<log::ReadResult> read = partition->log()->read(
@@ -620,6 +627,29 @@ std::shared_ptr<Partition> ReplicaManager::leader_partition(const TopicPartition
     if (*error != to_int(ErrorCode::kNone)) return nullptr;
   }
   return partition;
+}
+
+std::shared_ptr<Partition> ReplicaManager::consumer_partition(const FetchParams& params,
+                                                              const TopicPartition& tp,
+                                                              LeaderEpoch epoch,
+                                                              int16_t* error) const {
+  if (!params.client_metadata) return leader_partition(tp, epoch, error);
+  // Kafka's fetchOnlyFromLeader = false: any replica hosted here, leader epoch checked alike.
+  std::shared_ptr<Partition> partition = get_partition(tp);
+  if (!partition) {
+    *error = missing_partition_error(tp);
+    return nullptr;
+  }
+  *error = partition->check_leader_epoch(epoch);
+  return *error == to_int(ErrorCode::kNone) ? partition : nullptr;
+}
+
+int32_t ReplicaManager::preferred_read_replica(const Partition& p, const ClientMetadata& client,
+                                               Offset offset) const {
+  if (options_.replica_selector == ReplicaSelector::kNone || !options_.replica_rack) return -1;
+  return broker::preferred_read_replica(
+      options_.replica_selector, client, options_.node_id.value(), p.log_end_offset().value(),
+      p.remote_replicas(), offset.value(), options_.clock->monotonic_ms(), options_.replica_rack);
 }
 
 ListOffsetResult ReplicaManager::list_offset(const TopicPartition& tp, int64_t timestamp,

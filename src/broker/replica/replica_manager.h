@@ -10,8 +10,11 @@
 // and fetched by every ISR member) or the request timeout (REQUEST_TIMED_OUT).
 //
 // Fetch: answers at once when min_bytes are available below the high watermark, max_wait_ms is 0,
-// or an error occurred; otherwise waits in the purgatory and is woken by high-watermark advances
-// of its partitions. Records are file slices for sendfile.
+// an error occurred or a partition names a preferred read replica; otherwise waits in the
+// purgatory and is woken by high-watermark advances of its partitions. Records are file slices
+// for sendfile. A consumer with client metadata (Fetch v11+, KIP-392) reads a follower's replica
+// too, up to that follower's high watermark; on the leader, replica.selector.class may send it to
+// a follower instead (PreferredReadReplica).
 //
 // DeleteRecords: the leader moves its log start at once, then the request waits in the purgatory
 // until the low watermark (the minimum log start over the leader and every replica whose broker
@@ -66,6 +69,10 @@ struct ReplicaManagerOptions {
   // watermark back (DeleteRecords). Null: every replica counts.
   std::function<bool(int32_t broker)> broker_alive;
   int64_t replica_lag_time_max_ms = 30'000;  // replica.lag.time.max.ms
+  // replica.selector.class, and each replica's broker as clients reach it (KIP-392, follower
+  // fetching: replica_selector.h). Null lookup: no broker is reachable, no preferred replica.
+  ReplicaSelector replica_selector = ReplicaSelector::kNone;
+  ReplicaRackLookup replica_rack;
   // How often the high watermarks are checkpointed (replica.high.watermark.checkpoint.interval.ms;
   // high_watermark_checkpoint.h); also at shutdown(). 0: only at shutdown().
   int64_t high_watermark_checkpoint_interval_ms = 5'000;
@@ -140,7 +147,8 @@ class ReplicaManager {
                       ProduceCallback callback, AppendOrigin origin = AppendOrigin::kClient);
 
   // Fetch. A replica_id >= 0 must be a follower of the partition (ISR member or assigned
-  // replica); the handler has already rejected one that is not a known broker.
+  // replica); the handler has already rejected one that is not a known broker. A consumer
+  // without client metadata reads from the leader only (NOT_LEADER_OR_FOLLOWER elsewhere).
   void fetch(const FetchParams& params, std::vector<FetchPartitionInput> inputs,
              FetchCallback callback);
 
@@ -171,6 +179,13 @@ class ReplicaManager {
   // One partition of a fetch: its records up to max_bytes, or the error leader_partition() gives.
   FetchPartitionResult read_partition(const FetchParams& params, const FetchPartitionInput& in,
                                       uint64_t max_bytes) const;
+  // A consumer's partition: the leader's, or with client metadata any replica hosted here (at
+  // `epoch` when the client fences); otherwise nullptr with *error.
+  std::shared_ptr<Partition> consumer_partition(const FetchParams& params, const TopicPartition& tp,
+                                                LeaderEpoch epoch, int16_t* error) const;
+  // The follower the leader `p` sends a consumer fetching at `offset` to; -1: none.
+  int32_t preferred_read_replica(const Partition& p, const ClientMetadata& client,
+                                 Offset offset) const;
   friend class DelayedFetch;
   // The error for a partition this node has no Partition of: offline, hosted elsewhere or
   // unknown.

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "broker/replica/replica_selector.h"
 #include "broker/replica/replication_state.h"
 #include "common/bytes.h"
 #include "common/ids.h"
@@ -75,6 +76,9 @@ struct FetchParams {
   int32_t min_bytes = 0;
   int32_t max_bytes = 52'428'800;  // fetch.max.bytes default
   IsolationLevel isolation = IsolationLevel::kReadUncommitted;
+  // A consumer's Fetch v11+ (KIP-392): it may read from a follower (up to that follower's high
+  // watermark), and the leader may name a preferred read replica. Unset: the leader only.
+  std::optional<ClientMetadata> client_metadata;
 };
 
 struct FetchPartitionInput {
@@ -97,6 +101,8 @@ struct FetchPartitionResult {
   log::FileSlice records;
   // A follower's log diverges from the leader's (KIP-320): where it must truncate to.
   std::optional<EpochAndOffset> diverging_epoch;
+  // KIP-392: the follower the consumer should fetch from instead (no records then); -1: none.
+  int32_t preferred_read_replica = -1;
 };
 
 using FetchCallback = std::function<void(std::vector<FetchPartitionResult>)>;

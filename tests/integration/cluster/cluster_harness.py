@@ -12,10 +12,12 @@ controller quorum before it serves, so one alone never comes up. Every wait is b
 """
 
 import os
+import re
 import signal
 import subprocess
 import tempfile
 import time
+import urllib.request
 
 from confluent_kafka.admin import AdminClient
 
@@ -153,6 +155,26 @@ def eddyctl(*args, timeout_s=90):
     p = subprocess.run([path] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        timeout=timeout_s)
     return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+
+SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$')
+LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+
+
+def scrape(node):
+    """{(name, frozenset of (label, value)): value} of one node's /metrics."""
+    with urllib.request.urlopen(node.admin_url + "/metrics", timeout=5) as r:
+        text = r.read().decode()
+    out = {}
+    for line in text.splitlines():
+        m = SAMPLE.match(line)
+        if m and not line.startswith("#"):
+            out[(m.group(1), frozenset(LABEL.findall(m.group(2) or "")))] = float(m.group(3))
+    return out
+
+
+def value(samples, name, **labels):
+    return samples.get((name, frozenset((k, str(v)) for k, v in labels.items())))
 
 
 def random_uuid():

@@ -9,13 +9,11 @@ return to 0 and the ISR expansions are counted.
     /usr/bin/python3 -m unittest -v test_cluster_metrics
 """
 
-import re
 import unittest
-import urllib.request
 
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from cluster_harness import Cluster, wait_for
+from cluster_harness import Cluster, scrape, value, wait_for
 
 # Short sessions and a short replica lag bound: a stopped node leaves the ISRs within seconds.
 FAST = {
@@ -24,24 +22,6 @@ FAST = {
     "replica.lag.time.max.ms": "3000",
 }
 PARTITIONS = 3
-SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$')
-LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
-
-
-def scrape(node):
-    """{(name, frozenset of (label, value)): value} of one node's /metrics."""
-    with urllib.request.urlopen(node.admin_url + "/metrics", timeout=5) as r:
-        text = r.read().decode()
-    out = {}
-    for line in text.splitlines():
-        m = SAMPLE.match(line)
-        if m and not line.startswith("#"):
-            out[(m.group(1), frozenset(LABEL.findall(m.group(2) or "")))] = float(m.group(3))
-    return out
-
-
-def value(samples, name, **labels):
-    return samples.get((name, frozenset((k, str(v)) for k, v in labels.items())))
 
 
 def create(bootstrap, topic):

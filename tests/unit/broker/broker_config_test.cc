@@ -72,6 +72,16 @@ TEST(BrokerConfig, BadBooleanIsRefused) {
   EXPECT_NE(c.status().message().find("delete.topic.enable"), std::string::npos);
 }
 
+TEST(BrokerConfig, ReplicaSelectorClassIsOneOfKafkasBuiltInSelectors) {
+  EXPECT_TRUE(
+      BrokerConfig::from_yaml(
+          "replica.selector.class: org.apache.kafka.common.replica.RackAwareReplicaSelector\n", {})
+          .is_ok());
+  auto c = BrokerConfig::from_yaml("replica.selector.class: com.example.MySelector\n", {});
+  ASSERT_FALSE(c.is_ok());
+  EXPECT_NE(c.status().message().find("replica.selector.class"), std::string::npos);
+}
+
 TEST(BrokerConfig, MalformedOverrideIsRefused) {
   auto c = BrokerConfig::from_yaml("", {"num.partitions"});
   ASSERT_FALSE(c.is_ok());

@@ -18,45 +18,10 @@ namespace {
 
 using protocol::ErrorCode;
 using protocol::to_int;
+using testing::DeleteOutcome;
+using testing::FetchOutcome;
 using testing::make_batch;
-
-// Collects a callback's result; wait() is bounded so a lost completion fails the test.
-template <typename T>
-class Outcome {
- public:
-  std::function<void(T)> callback() {
-    return [this](T v) {
-      std::lock_guard lock(mu_);
-      value_ = std::move(v);
-      ++calls_;
-      cv_.notify_all();
-    };
-  }
-  bool done() {
-    std::lock_guard lock(mu_);
-    return value_.has_value();
-  }
-  T wait() {
-    std::unique_lock lock(mu_);
-    cv_.wait_for(lock, std::chrono::seconds(20), [&] { return value_.has_value(); });
-    EXPECT_TRUE(value_.has_value());
-    return value_.value_or(T{});
-  }
-  int calls() {
-    std::lock_guard lock(mu_);
-    return calls_;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::optional<T> value_;
-  int calls_ = 0;
-};
-
-using ProduceOutcome = Outcome<std::vector<ProducePartitionResult>>;
-using FetchOutcome = Outcome<std::vector<FetchPartitionResult>>;
-using DeleteOutcome = Outcome<std::vector<DeleteRecordsResult>>;
+using testing::ProduceOutcome;
 
 // A fetch from follower broker `id`.
 FetchParams follower_params(int32_t id) {
