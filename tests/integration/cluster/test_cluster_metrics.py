@@ -100,10 +100,13 @@ class ClusterMetricsTest(unittest.TestCase):
                         sum(n["underminisrpartitioncount"] for n in g.values()) == 0 and
                         all(n["underminisr"] == [0] * PARTITIONS for n in g.values()) and
                         sum(n["offline"] for n in g.values()) == 1 and
+                        # Exactly one node reports itself the active controller; not necessarily
+                        # the first one: on a loaded machine leadership can move meanwhile.
+                        [n["active"] for n in g.values()].count(1) == 1 and
+                        sum(n["active"] for n in g.values()) == 1 and
                         sum(n["shrinks"] for n in g.values()) >= shrinks_before + led_by_others)
             during = self.wait_gauges(c, under_replicated, "the stopped node's partitions to be "
                                       "under-replicated on the others")
-            self.assertEqual([i for i, n in during.items() if n["active"] == 1], [controller])
             expands_during = sum(n["expands"] for n in during.values())
 
             c.nodes[down].spawn()
