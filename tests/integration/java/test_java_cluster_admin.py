@@ -1,0 +1,63 @@
+"""Kafka's Java AdminClient and kafka-leader-election (kafka-clients and kafka-tools 4.4.0) as
+judges of a three-node eddyd cluster, through ClusterJudge.java: DeleteRecords on an RF=3 topic
+(the low watermark, each replica's log start, OFFSET_OUT_OF_RANGE beyond the high watermark),
+preferred and unclean leader elections by the tool and by AdminClient.electLeaders after nodes
+went down, and describeTopics / describeCluster / describeReplicaLogDirs /
+listPartitionReassignments while a reassignment is in progress. The judge asks this harness to
+stop and start nodes and to read each replica's log start from its partition.checkpoint."""
+
+import os
+import unittest
+
+from cluster_harness import Cluster
+from kafka_java import run_judge
+
+# Fenced and out of the ISR within seconds; no automatic leader rebalance during the test.
+OVERRIDES = {
+    "broker.heartbeat.interval.ms": "300",
+    "broker.session.timeout.ms": "3000",
+    "replica.lag.time.max.ms": "3000",
+    "auto.leader.rebalance.enable": "false",
+}
+
+CASES = [
+    "admin: delete records on RF=3, every replica's log start",
+    "admin: describe calls during a reassignment",
+    "kafka-leader-election and admin: preferred",
+    "kafka-leader-election and admin: unclean",
+]
+
+
+def log_start(node, topic):
+    """The log start offset node's replica of topic-0 records in its partition.checkpoint."""
+    path = os.path.join(node.data_dir, "logs", "%s-0" % topic, "partition.checkpoint")
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        for line in f.read().splitlines()[2:]:
+            key, value = line.split(" ")
+            if key == "log_start_offset":
+                return int(value)
+    return None
+
+
+class JavaAdminOnCluster(unittest.TestCase):
+    def test_java_admin_and_leader_election_tool_against_three_nodes(self):
+        with Cluster(3, overrides=OVERRIDES) as c:
+            def on_ask(what):
+                verb, arg = what.split(" ", 1)
+                if verb == "kill9":
+                    c.nodes[int(arg)].kill9()
+                elif verb == "start":
+                    c.nodes[int(arg)].spawn()
+                elif verb == "log-starts":
+                    return " ".join("%d=%s" % (i, log_start(n, arg))
+                                    for i, n in sorted(c.nodes.items()))
+                else:
+                    raise AssertionError("unknown request from the judge: " + what)
+                return "done"
+            run_judge(self, c.bootstrap, [], CASES, c.logs, main="ClusterJudge", on_ask=on_ask)
+
+
+if __name__ == "__main__":
+    unittest.main()
