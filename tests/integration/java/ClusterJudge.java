@@ -27,6 +27,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.DescribeReplicaLogDirsResult.ReplicaLogDirInfo;
 import org.apache.kafka.clients.admin.NewPartitionReassignment;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -189,25 +190,49 @@ public class ClusterJudge {
 
   // ---- 3. Describe calls during a reassignment ---------------------------------------------
 
+  static String reassignTool(String... args) throws Exception {
+    List<String> all = new ArrayList<>(List.of("--bootstrap-server", ClientsJudge.bootstrap));
+    all.addAll(List.of(args));
+    return ClientsJudge.tool(T + "reassign.ReassignPartitionsCommand", null,
+        all.toArray(new String[0]));
+  }
+
+  static java.nio.file.Path plan(String topic, List<Integer> replicas) throws Exception {
+    java.nio.file.Path f = java.nio.file.Files.createTempFile("reassign", ".json");
+    java.nio.file.Files.writeString(f, "{\"version\":1,\"partitions\":[{\"topic\":\"" + topic
+        + "\",\"partition\":0,\"replicas\":" + replicas.toString().replace(" ", "") + "}]}");
+    return f;
+  }
+
   static void describeDuringReassignment() throws Exception {
     String topic = "rf2-moving";
+    String cancelled = "rf2-cancelled";
     TopicPartition tp = new TopicPartition(topic, 0);
+    TopicPartition ctp = new TopicPartition(cancelled, 0);
     try (Admin a = ClientsJudge.admin()) {
-      create(a, topic, List.of(1, 2), Map.of());
-      produce(topic, 0, 20);
+      for (String t : List.of(topic, cancelled)) {
+        create(a, t, List.of(1, 2), Map.of());
+        produce(t, 0, 20);
+      }
       // With node 3 down, the replica added there cannot catch up: the reassignment stays in
       // progress while the calls below look at it.
       ask("kill9 3");
       waitFor(() -> ids(a.describeCluster().nodes().get()).equals(List.of(1, 2)), 60,
           "DescribeCluster without the fenced node 3");
-      a.alterPartitionReassignments(Map.of(tp, Optional.of(new NewPartitionReassignment(
-          List.of(2, 3))))).all().get(30, TimeUnit.SECONDS);
+      Collection<Node> all = a.describeCluster(
+          new DescribeClusterOptions().includeFencedBrokers(true)).nodes().get();
+      ClientsJudge.checkEq(List.of(1, 2, 3), ids(all), "DescribeCluster with fenced brokers");
+      ClientsJudge.checkEq(List.of(3), all.stream().filter(Node::isFenced).map(Node::id)
+          .collect(Collectors.toList()), "the fenced node");
+      a.alterPartitionReassignments(Map.of(
+          tp, Optional.of(new NewPartitionReassignment(List.of(2, 3))),
+          ctp, Optional.of(new NewPartitionReassignment(List.of(2, 3)))))
+          .all().get(30, TimeUnit.SECONDS);
       Map<TopicPartition, PartitionReassignment> r = waitFor(() -> {
         var m = a.listPartitionReassignments().reassignments().get();
-        return m.isEmpty() ? null : m;
-      }, 30, "the reassignment to be listed");
+        return m.size() == 2 ? m : null;
+      }, 30, "the reassignments to be listed");
       PartitionReassignment pr = r.get(tp);
-      ClientsJudge.checkEq(Set.of(tp), r.keySet(), "partitions reassigning");
       // Kafka's order: the target replicas, then those being removed.
       ClientsJudge.checkEq(List.of(2, 3, 1), pr.replicas(), "replicas while reassigning");
       ClientsJudge.checkEq(List.of(3), pr.addingReplicas(), "adding replicas");
@@ -224,10 +249,37 @@ public class ClusterJudge {
         ClientsJudge.checkEq(0L, info.getCurrentReplicaOffsetLag(), "offset lag of " + e.getKey());
         ClientsJudge.checkEq(null, info.getFutureReplicaLogDir(), "future dir of " + e.getKey());
       }
+      // kafka-reassign-partitions sees both in progress, and cancels one.
+      java.nio.file.Path movingPlan = plan(topic, List.of(2, 3));
+      java.nio.file.Path cancelPlan = plan(cancelled, List.of(2, 3));
+      String out = reassignTool("--reassignment-json-file", movingPlan.toString(), "--verify");
+      ClientsJudge.check(out.contains("Reassignment of partition " + topic
+          + "-0 is still in progress."), "--verify:\n" + out);
+      out = reassignTool("--list");
+      for (String t : List.of(topic, cancelled)) {
+        ClientsJudge.check(out.contains(t + "-0: replicas: 2,3,1. adding: 3. removing: 1."),
+            "--list:\n" + out);
+      }
+      // --preserve-throttles: clearing them alters every plan broker's config, node 3's too,
+      // which cannot answer while it is down (with Kafka as with Eddy).
+      String cancelOut = reassignTool("--reassignment-json-file", cancelPlan.toString(),
+          "--cancel", "--preserve-throttles");
+      ClientsJudge.check(cancelOut.contains("Successfully cancelled partition reassignment for: "
+          + cancelled + "-0"), "--cancel:\n" + cancelOut);
+      java.nio.file.Files.delete(cancelPlan);
+      waitFor(() -> a.listPartitionReassignments().reassignments().get().keySet()
+          .equals(Set.of(tp)), 30, "only " + topic + " reassigning after the cancel");
+      // Kafka's revert: the replicas as they were listed, less the adding ones.
+      TopicPartitionInfo c = waitState(a, cancelled, 1, List.of(1, 2));
+      ClientsJudge.checkEq(List.of(2, 1), ordered(c.replicas()), "replicas after the cancel");
       // Node 3 back: it catches up, the reassignment completes and node 1's replica goes.
       ask("start 3");
       waitFor(() -> a.listPartitionReassignments().reassignments().get().isEmpty(), 60,
           "the reassignment to complete");
+      out = reassignTool("--reassignment-json-file", movingPlan.toString(), "--verify");
+      java.nio.file.Files.delete(movingPlan);
+      ClientsJudge.check(out.contains("Reassignment of partition " + topic + "-0 is completed."),
+          "--verify:\n" + out);
       p = waitState(a, topic, 2, List.of(2, 3));
       ClientsJudge.checkEq(List.of(2, 3), ordered(p.replicas()), "replicas after");
       waitFor(() -> ids(a.describeCluster().nodes().get()).equals(List.of(1, 2, 3)), 60,
@@ -262,11 +314,15 @@ public class ClusterJudge {
         waitFor(() -> ids(partition(a, t).isr()).equals(List.of(1, 2, 3)), 60, t + " in sync");
         ClientsJudge.check(partition(a, t).leader().id() != 1, t + " still led elsewhere");
       }
-      String out = electionTool("preferred", "prefer-tool");
-      ClientsJudge.check(out.contains("Successfully completed leader election (PREFERRED) for "
-          + "partitions prefer-tool-0"), "tool output:\n" + out);
       ClientsJudge.checkEq(Optional.empty(), elect(a, ElectionType.PREFERRED, "prefer-admin"),
           "AdminClient preferred election");
+      waitState(a, "prefer-admin", 1, List.of(1, 2, 3));
+      // Every partition (ElectLeaders with a null list): prefer-tool's, not prefer-admin's.
+      String out = ClientsJudge.tool(T + "LeaderElectionCommand", null, "--bootstrap-server",
+          ClientsJudge.bootstrap, "--election-type", "preferred", "--all-topic-partitions");
+      ClientsJudge.check(out.contains("Successfully completed leader election (PREFERRED) for "
+          + "partitions ") && out.contains("prefer-tool-0") && !out.contains("prefer-admin-0"),
+          "tool output:\n" + out);
       for (String t : List.of("prefer-tool", "prefer-admin")) waitState(a, t, 1, List.of(1, 2, 3));
       // Again: nothing to do, which the tool reports and the admin gets as ELECTION_NOT_NEEDED.
       out = electionTool("preferred", "prefer-tool");

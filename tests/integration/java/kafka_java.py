@@ -39,21 +39,21 @@ def run_judge(test, bootstrap, parts, expected_cases, broker_log, timeout_s=420,
         timer = threading.Timer(timeout_s, proc.kill)
         timer.start()
         lines = []
-        try:
-            for raw in proc.stdout:
-                line = raw.decode("utf-8", "replace").rstrip("\n")
-                lines.append(line)
-                if line.startswith("ask ") and on_ask is not None:
-                    answer = on_ask(line[4:])
-                    lines.append("answered " + answer)
-                    proc.stdin.write((answer + "\n").encode())
-                    proc.stdin.flush()
-            proc.wait()
-        finally:
-            timer.cancel()
-            if proc.poll() is None:
+        with proc:
+            try:
+                for raw in proc.stdout:
+                    line = raw.decode("utf-8", "replace").rstrip("\n")
+                    lines.append(line)
+                    if line.startswith("ask ") and on_ask is not None:
+                        answer = on_ask(line[4:])
+                        lines.append("answered " + answer)
+                        proc.stdin.write((answer + "\n").encode())
+                        proc.stdin.flush()
+            except BaseException:
                 proc.kill()
-                proc.wait()
+                raise
+            finally:
+                timer.cancel()
     out = "\n".join(lines)
     ok = {line[3:].rsplit(" (", 1)[0] for line in lines if line.startswith("ok ")}
     failed = [line for line in lines if line.startswith("FAIL ")]
