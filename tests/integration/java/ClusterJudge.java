@@ -1,7 +1,7 @@
-// Kafka's Java AdminClient and kafka-leader-election as judges of a three-node eddyd cluster
-// (nodes 1, 2 and 3, each broker and controller): DeleteRecords on RF=3 topics, preferred and
-// unclean leader elections after brokers went down, and what the admin calls describe while a
-// reassignment is in progress. Run by test_java_cluster_admin.py, compiled with ClientsJudge.java
+// Kafka's Java client and tools as judges of a three-node eddyd cluster (nodes 1, 2 and 3, each
+// broker and controller): DeleteRecords on RF=3 topics, what the admin calls and
+// kafka-reassign-partitions see while a reassignment is in progress, preferred and unclean
+// leader elections after brokers went down, and an idempotent producer across a leader kill. Run by test_java_cluster_admin.py, compiled with ClientsJudge.java
 // (whose case runner, tool runner and clients it uses):
 //
 //   java -cp CLASSES:'build/kafka/libs/*' ClusterJudge BOOTSTRAP
@@ -334,6 +334,12 @@ public class ClusterJudge {
     }
   }
 
+  /** The topics of kafka-topics --describe's partition lines. */
+  static Set<String> describedTopics(String out) {
+    return out.lines().filter(l -> l.contains("Partition: "))
+        .map(l -> l.replaceAll("^\\s*Topic: (\\S+).*$", "$1")).collect(Collectors.toSet());
+  }
+
   static final String ON = "unclean-on";
   static final String TOOL = "unclean-tool";
   static final String ADMIN = "unclean-admin";
@@ -359,6 +365,17 @@ public class ClusterJudge {
       // Without it the partitions stay leaderless (ISR: the down node 1), and a preferred
       // election cannot help: node 1, the preferred replica, is down.
       for (String t : List.of(TOOL, ADMIN)) waitState(a, t, null, List.of(1));
+      waitState(a, LONE, null, List.of(1));
+      // kafka-topics' health filters over the same partitions (regex "unclean-.*").
+      String unavailable = ClientsJudge.tool(T + "TopicCommand", null, "--bootstrap-server",
+          ClientsJudge.bootstrap, "--describe", "--topic", "unclean-.*", "--unavailable-partitions");
+      ClientsJudge.checkEq(Set.of(TOOL, ADMIN, LONE), describedTopics(unavailable),
+          "--unavailable-partitions:\n" + unavailable);
+      String under = ClientsJudge.tool(T + "TopicCommand", null, "--bootstrap-server",
+          ClientsJudge.bootstrap, "--describe", "--topic", "unclean-.*",
+          "--under-replicated-partitions");
+      ClientsJudge.checkEq(Set.of(ON, TOOL, ADMIN), describedTopics(under),
+          "--under-replicated-partitions:\n" + under);
       Optional<Throwable> pref = elect(a, ElectionType.PREFERRED, TOOL);
       ClientsJudge.check(pref.isPresent() && pref.get() instanceof PreferredLeaderNotAvailableException,
           "PREFERRED_LEADER_NOT_AVAILABLE, got " + pref);
@@ -375,7 +392,6 @@ public class ClusterJudge {
       ClientsJudge.check(again.isPresent() && again.get() instanceof ElectionNotNeededException,
           "ELECTION_NOT_NEEDED, got " + again);
       // No live replica at all: refused with ELIGIBLE_LEADERS_NOT_AVAILABLE.
-      waitState(a, LONE, null, List.of(1));
       Optional<Throwable> none = elect(a, ElectionType.UNCLEAN, LONE);
       ClientsJudge.check(none.isPresent() && none.get() instanceof EligibleLeadersNotAvailableException,
           "ELIGIBLE_LEADERS_NOT_AVAILABLE, got " + none);
@@ -394,6 +410,49 @@ public class ClusterJudge {
     }
   }
 
+  // ---- Idempotent producer across a failover ----------------------------------------------
+
+  /**
+   * An idempotent acks=all producer keeps sending while the leader is killed: every send
+   * succeeds (no OutOfOrderSequence or UnknownProducerId: the followers kept the producer
+   * state), and the partition holds each record exactly once, in order.
+   */
+  static void idempotentAcrossFailover() throws Exception {
+    String topic = "rf3-idempotent";
+    TopicPartition tp = new TopicPartition(topic, 0);
+    int n = 4000;
+    try (Admin a = ClientsJudge.admin()) {
+      create(a, topic, List.of(1, 2, 3), Map.of("min.insync.replicas", "2"));
+      List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> fs =
+          new ArrayList<>();
+      int killed;
+      try (KafkaProducer<String, String> p = ClientsJudge.producer("none", Map.of(
+          "max.in.flight.requests.per.connection", "5", "linger.ms", "1",
+          "batch.size", "2048", "delivery.timeout.ms", "120000"))) {
+        for (int i = 0; i < n / 2; i++) fs.add(p.send(new ProducerRecord<>(topic, 0, null, "v" + i)));
+        killed = partition(a, topic).leader().id();
+        // Batches are in flight to the leader as it goes.
+        long acked = fs.stream().filter(java.util.concurrent.Future::isDone).count();
+        ask("kill9 " + killed);
+        note(acked + " of " + fs.size() + " sends acknowledged when node " + killed + " was killed");
+        for (int i = n / 2; i < n; i++) fs.add(p.send(new ProducerRecord<>(topic, 0, null, "v" + i)));
+        p.flush();
+        for (var f : fs) f.get(60, TimeUnit.SECONDS);
+      }
+      ask("start " + killed);
+      ClientsJudge.checkEq((long) n, offset(a, topic, OffsetSpec.latest()), "records appended");
+      try (KafkaConsumer<String, String> c = ClientsJudge.consumer(null)) {
+        c.assign(List.of(tp));
+        c.seekToBeginning(List.of(tp));
+        var got = ClientsJudge.readAll(c, n, Duration.ofSeconds(60));
+        ClientsJudge.checkEq(n, got.size(), "records read");
+        for (int i = 0; i < n; i++) ClientsJudge.checkEq("v" + i, got.get(i).value(), "record " + i);
+      }
+      waitFor(() -> ids(partition(a, topic).isr()).equals(List.of(1, 2, 3)), 60,
+          "the restarted node back in the ISR");
+    }
+  }
+
   public static void main(String[] args) throws Exception {
     ClientsJudge.bootstrap = args[0];
     harness = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
@@ -405,6 +464,8 @@ public class ClusterJudge {
     ClientsJudge.run("admin: describe calls during a reassignment",
         ClusterJudge::describeDuringReassignment);
     ClientsJudge.run("kafka-leader-election and admin: preferred", ClusterJudge::preferredElections);
+    ClientsJudge.run("producer: idempotent across a leader kill -9",
+        ClusterJudge::idempotentAcrossFailover);
     ClientsJudge.run("kafka-leader-election and admin: unclean", ClusterJudge::uncleanElections);
     ClientsJudge.realOut.printf("%d passed, %d failed%n", ClientsJudge.passed, ClientsJudge.failed);
     ClientsJudge.realOut.flush();

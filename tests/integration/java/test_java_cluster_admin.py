@@ -1,10 +1,13 @@
-"""Kafka's Java AdminClient and kafka-leader-election (kafka-clients and kafka-tools 4.4.0) as
-judges of a three-node eddyd cluster, through ClusterJudge.java: DeleteRecords on an RF=3 topic
-(the low watermark, each replica's log start, OFFSET_OUT_OF_RANGE beyond the high watermark),
-preferred and unclean leader elections by the tool and by AdminClient.electLeaders after nodes
-went down, and describeTopics / describeCluster / describeReplicaLogDirs /
-listPartitionReassignments while a reassignment is in progress. The judge asks this harness to
-stop and start nodes and to read each replica's log start from its partition.checkpoint."""
+"""Kafka's Java client and tools (kafka-clients and kafka-tools 4.4.0) as judges of a three-node
+eddyd cluster, through ClusterJudge.java: DeleteRecords on an RF=3 topic (the low watermark, each
+replica's log start, OFFSET_OUT_OF_RANGE beyond the high watermark); describeTopics /
+describeCluster / describeReplicaLogDirs / listPartitionReassignments and
+kafka-reassign-partitions --verify/--list/--cancel while a reassignment is in progress;
+preferred and unclean leader elections by kafka-leader-election and AdminClient.electLeaders
+after nodes went down, with kafka-topics' --unavailable-partitions and
+--under-replicated-partitions; an idempotent producer across a kill -9 of the leader. The judge
+asks this harness to stop and start nodes and to read each replica's log start from its
+partition.checkpoint."""
 
 import os
 import unittest
@@ -24,6 +27,7 @@ CASES = [
     "admin: delete records on RF=3, every replica's log start",
     "admin: describe calls during a reassignment",
     "kafka-leader-election and admin: preferred",
+    "producer: idempotent across a leader kill -9",
     "kafka-leader-election and admin: unclean",
 ]
 
@@ -56,7 +60,11 @@ class JavaAdminOnCluster(unittest.TestCase):
                 else:
                     raise AssertionError("unknown request from the judge: " + what)
                 return "done"
-            run_judge(self, c.bootstrap, [], CASES, c.logs, main="ClusterJudge", on_ask=on_ask)
+            out = run_judge(self, c.bootstrap, [], CASES, c.logs, main="ClusterJudge",
+                            on_ask=on_ask)
+            # The cases' progress for the test log (ctest -V).
+            print("\n".join(line for line in out.splitlines()
+                            if line.startswith(("ok ", "  at ", "ask ", "answered "))))
 
 
 if __name__ == "__main__":
