@@ -45,6 +45,7 @@ import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.TopicPartitionReplica;
 import org.apache.kafka.common.errors.ElectionNotNeededException;
 import org.apache.kafka.common.errors.EligibleLeadersNotAvailableException;
+import org.apache.kafka.common.errors.NotEnoughReplicasException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.errors.PreferredLeaderNotAvailableException;
 import org.apache.kafka.common.utils.internals.Exit;
@@ -344,6 +345,7 @@ public class ClusterJudge {
   static final String TOOL = "unclean-tool";
   static final String ADMIN = "unclean-admin";
   static final String LONE = "unclean-lone";
+  static final String SAFE = "unclean-min-isr-2";
 
   static void uncleanElections() throws Exception {
     Map<String, String> on = Map.of("unclean.leader.election.enable", "true");
@@ -352,16 +354,26 @@ public class ClusterJudge {
       for (String t : List.of(TOOL, ADMIN)) create(a, t, List.of(1, 2), Map.of());
       // A partition whose only replica is on node 1: no replica to elect when node 1 is down.
       create(a, LONE, List.of(1), on);
-      for (String t : List.of(ON, TOOL, ADMIN)) produce(t, 0, 3);
+      // min.insync.replicas 2: acks=all is refused once the ISR is the leader alone.
+      create(a, SAFE, List.of(1, 2), Map.of("unclean.leader.election.enable", "true",
+          "min.insync.replicas", "2"));
+      for (String t : List.of(ON, TOOL, ADMIN, SAFE)) produce(t, 0, 3);
       // Node 2 stops and leaves the ISR; acknowledged records follow that it never had.
       ask("kill9 2");
-      for (String t : List.of(ON, TOOL, ADMIN)) waitState(a, t, 1, List.of(1));
+      for (String t : List.of(ON, TOOL, ADMIN, SAFE)) waitState(a, t, 1, List.of(1));
       for (String t : List.of(ON, TOOL, ADMIN)) produce(t, 3, 5);
+      try (KafkaProducer<String, String> p = ClientsJudge.producer("none",
+          Map.of("enable.idempotence", "false", "retries", "0"))) {
+        fails(NotEnoughReplicasException.class,
+            () -> p.send(new ProducerRecord<>(SAFE, 0, null, "refused")).get(30, TimeUnit.SECONDS),
+            "acks=all below min.insync.replicas");
+      }
       // The only ISR member goes; node 2 comes back.
       ask("kill9 1");
       ask("start 2");
       // unclean.leader.election.enable: the controller elects node 2 by itself.
       waitState(a, ON, 2, List.of(2));
+      waitState(a, SAFE, 2, List.of(2));
       // Without it the partitions stay leaderless (ISR: the down node 1), and a preferred
       // election cannot help: node 1, the preferred replica, is down.
       for (String t : List.of(TOOL, ADMIN)) waitState(a, t, null, List.of(1));
@@ -374,7 +386,7 @@ public class ClusterJudge {
       String under = ClientsJudge.tool(T + "TopicCommand", null, "--bootstrap-server",
           ClientsJudge.bootstrap, "--describe", "--topic", "unclean-.*",
           "--under-replicated-partitions");
-      ClientsJudge.checkEq(Set.of(ON, TOOL, ADMIN), describedTopics(under),
+      ClientsJudge.checkEq(Set.of(ON, TOOL, ADMIN, SAFE), describedTopics(under),
           "--under-replicated-partitions:\n" + under);
       Optional<Throwable> pref = elect(a, ElectionType.PREFERRED, TOOL);
       ClientsJudge.check(pref.isPresent() && pref.get() instanceof PreferredLeaderNotAvailableException,
@@ -407,6 +419,14 @@ public class ClusterJudge {
       for (String t : List.of(ON, TOOL, ADMIN)) {
         ClientsJudge.checkEq(3L, offset(a, t, OffsetSpec.latest()), t + " after node 1 is back");
       }
+      // With min.insync.replicas 2 nothing acknowledged was lost: the refused record never was,
+      // the 3 that were are all on node 2. (Its high watermark does not move while its ISR is
+      // below min.insync.replicas, as Kafka's since KIP-966: they show once node 1 is back.)
+      waitState(a, SAFE, 2, List.of(1, 2));
+      ClientsJudge.checkEq(3L, waitFor(() -> {
+        long hw = offset(a, SAFE, OffsetSpec.latest());
+        return hw == 3 ? hw : null;
+      }, 30, SAFE + "'s high watermark to reach 3"), SAFE + " high watermark");
     }
   }
 
