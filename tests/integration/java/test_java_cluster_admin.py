@@ -9,10 +9,9 @@ after nodes went down, with kafka-topics' --unavailable-partitions and
 asks this harness to stop and start nodes and to read each replica's log start from its
 partition.checkpoint."""
 
-import os
 import unittest
 
-from cluster_harness import Cluster
+from cluster_harness import Cluster, log_start
 from kafka_java import run_judge
 
 # Fenced and out of the ISR within seconds; no automatic leader rebalance during the test.
@@ -30,19 +29,6 @@ CASES = [
     "producer: idempotent across a leader kill -9",
     "kafka-leader-election and admin: unclean",
 ]
-
-
-def log_start(node, topic):
-    """The log start offset node's replica of topic-0 records in its partition.checkpoint."""
-    path = os.path.join(node.data_dir, "logs", "%s-0" % topic, "partition.checkpoint")
-    if not os.path.exists(path):
-        return None
-    with open(path) as f:
-        for line in f.read().splitlines()[2:]:
-            key, value = line.split(" ")
-            if key == "log_start_offset":
-                return int(value)
-    return None
 
 
 class JavaAdminOnCluster(unittest.TestCase):
