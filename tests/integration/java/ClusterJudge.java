@@ -27,6 +27,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterPartitionReassignmentsOptions;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.DescribeReplicaLogDirsResult.ReplicaLogDirInfo;
 import org.apache.kafka.clients.admin.NewPartitionReassignment;
@@ -45,6 +46,7 @@ import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.TopicPartitionReplica;
 import org.apache.kafka.common.errors.ElectionNotNeededException;
 import org.apache.kafka.common.errors.EligibleLeadersNotAvailableException;
+import org.apache.kafka.common.errors.InvalidReplicationFactorException;
 import org.apache.kafka.common.errors.NotEnoughReplicasException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.errors.PreferredLeaderNotAvailableException;
@@ -273,6 +275,13 @@ public class ClusterJudge {
       // Kafka's revert: the replicas as they were listed, less the adding ones.
       TopicPartitionInfo c = waitState(a, cancelled, 1, List.of(1, 2));
       ClientsJudge.checkEq(List.of(2, 1), ordered(c.replicas()), "replicas after the cancel");
+      // KIP-860: a reassignment that changes the replication factor, refused when not allowed.
+      fails(InvalidReplicationFactorException.class, () -> a.alterPartitionReassignments(
+          Map.of(ctp, Optional.of(new NewPartitionReassignment(List.of(1, 2, 3)))),
+          new AlterPartitionReassignmentsOptions().allowReplicationFactorChange(false))
+          .all().get(30, TimeUnit.SECONDS), "a replication factor change not allowed");
+      ClientsJudge.checkEq(Set.of(tp), a.listPartitionReassignments().reassignments().get()
+          .keySet(), "reassigning after the refusal");
       // Node 3 back: it catches up, the reassignment completes and node 1's replica goes.
       ask("start 3");
       waitFor(() -> a.listPartitionReassignments().reassignments().get().isEmpty(), 60,
