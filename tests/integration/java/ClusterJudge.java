@@ -1,8 +1,9 @@
 // Kafka's Java client and tools as judges of a three-node eddyd cluster (nodes 1, 2 and 3, each
 // broker and controller): DeleteRecords on RF=3 topics, what the admin calls and
 // kafka-reassign-partitions see while a reassignment is in progress, preferred and unclean
-// leader elections after brokers went down, and an idempotent producer across a leader kill. Run by test_java_cluster_admin.py, compiled with ClientsJudge.java
-// (whose case runner, tool runner and clients it uses):
+// leader elections after brokers went down, and an idempotent producer across a leader kill.
+// Run by test_java_cluster_admin.py, compiled with ClientsJudge.java (whose case runner, tool
+// runner and clients it uses):
 //
 //   java -cp CLASSES:'build/kafka/libs/*' ClusterJudge BOOTSTRAP
 //
@@ -124,7 +125,9 @@ public class ClusterJudge {
   static void produce(String topic, int from, int count) throws Exception {
     try (KafkaProducer<String, String> p = ClientsJudge.producer("none", Map.of())) {
       List<java.util.concurrent.Future<?>> fs = new ArrayList<>();
-      for (int i = from; i < from + count; i++) fs.add(p.send(new ProducerRecord<>(topic, 0, null, "v" + i)));
+      for (int i = from; i < from + count; i++) {
+        fs.add(p.send(new ProducerRecord<>(topic, 0, null, "v" + i)));
+      }
       p.flush();
       for (var f : fs) f.get(30, TimeUnit.SECONDS);
     }
@@ -311,7 +314,9 @@ public class ClusterJudge {
 
   static void preferredElections() throws Exception {
     try (Admin a = ClientsJudge.admin()) {
-      for (String t : List.of("prefer-tool", "prefer-admin")) create(a, t, List.of(1, 2, 3), Map.of());
+      for (String t : List.of("prefer-tool", "prefer-admin")) {
+        create(a, t, List.of(1, 2, 3), Map.of());
+      }
       ask("kill9 1");
       for (String t : List.of("prefer-tool", "prefer-admin")) {
         waitFor(() -> {
@@ -389,7 +394,8 @@ public class ClusterJudge {
       waitState(a, LONE, null, List.of(1));
       // kafka-topics' health filters over the same partitions (regex "unclean-.*").
       String unavailable = ClientsJudge.tool(T + "TopicCommand", null, "--bootstrap-server",
-          ClientsJudge.bootstrap, "--describe", "--topic", "unclean-.*", "--unavailable-partitions");
+          ClientsJudge.bootstrap, "--describe", "--topic", "unclean-.*",
+          "--unavailable-partitions");
       ClientsJudge.checkEq(Set.of(TOOL, ADMIN, LONE), describedTopics(unavailable),
           "--unavailable-partitions:\n" + unavailable);
       String under = ClientsJudge.tool(T + "TopicCommand", null, "--bootstrap-server",
@@ -398,7 +404,8 @@ public class ClusterJudge {
       ClientsJudge.checkEq(Set.of(ON, TOOL, ADMIN, SAFE), describedTopics(under),
           "--under-replicated-partitions:\n" + under);
       Optional<Throwable> pref = elect(a, ElectionType.PREFERRED, TOOL);
-      ClientsJudge.check(pref.isPresent() && pref.get() instanceof PreferredLeaderNotAvailableException,
+      ClientsJudge.check(
+          pref.isPresent() && pref.get() instanceof PreferredLeaderNotAvailableException,
           "PREFERRED_LEADER_NOT_AVAILABLE, got " + pref);
       // An explicit unclean election elects a live replica outside the ISR whatever the topic's
       // setting (Kafka's ReplicationControlManager.electLeader).
@@ -414,7 +421,8 @@ public class ClusterJudge {
           "ELECTION_NOT_NEEDED, got " + again);
       // No live replica at all: refused with ELIGIBLE_LEADERS_NOT_AVAILABLE.
       Optional<Throwable> none = elect(a, ElectionType.UNCLEAN, LONE);
-      ClientsJudge.check(none.isPresent() && none.get() instanceof EligibleLeadersNotAvailableException,
+      ClientsJudge.check(
+          none.isPresent() && none.get() instanceof EligibleLeadersNotAvailableException,
           "ELIGIBLE_LEADERS_NOT_AVAILABLE, got " + none);
       // What an unclean election loses (docs/broker.md): the 5 records acknowledged while node 2
       // was away; the 3 it had survive.
@@ -458,13 +466,18 @@ public class ClusterJudge {
       try (KafkaProducer<String, String> p = ClientsJudge.producer("none", Map.of(
           "max.in.flight.requests.per.connection", "5", "linger.ms", "1",
           "batch.size", "2048", "delivery.timeout.ms", "120000"))) {
-        for (int i = 0; i < n / 2; i++) fs.add(p.send(new ProducerRecord<>(topic, 0, null, "v" + i)));
+        for (int i = 0; i < n / 2; i++) {
+          fs.add(p.send(new ProducerRecord<>(topic, 0, null, "v" + i)));
+        }
         killed = partition(a, topic).leader().id();
         // Batches are in flight to the leader as it goes.
         long acked = fs.stream().filter(java.util.concurrent.Future::isDone).count();
         ask("kill9 " + killed);
-        note(acked + " of " + fs.size() + " sends acknowledged when node " + killed + " was killed");
-        for (int i = n / 2; i < n; i++) fs.add(p.send(new ProducerRecord<>(topic, 0, null, "v" + i)));
+        note(acked + " of " + fs.size() + " sends acknowledged when node " + killed
+            + " was killed");
+        for (int i = n / 2; i < n; i++) {
+          fs.add(p.send(new ProducerRecord<>(topic, 0, null, "v" + i)));
+        }
         p.flush();
         for (var f : fs) f.get(60, TimeUnit.SECONDS);
       }
@@ -475,7 +488,9 @@ public class ClusterJudge {
         c.seekToBeginning(List.of(tp));
         var got = ClientsJudge.readAll(c, n, Duration.ofSeconds(60));
         ClientsJudge.checkEq(n, got.size(), "records read");
-        for (int i = 0; i < n; i++) ClientsJudge.checkEq("v" + i, got.get(i).value(), "record " + i);
+        for (int i = 0; i < n; i++) {
+          ClientsJudge.checkEq("v" + i, got.get(i).value(), "record " + i);
+        }
       }
       waitFor(() -> ids(partition(a, topic).isr()).equals(List.of(1, 2, 3)), 60,
           "the restarted node back in the ISR");
@@ -492,7 +507,8 @@ public class ClusterJudge {
         ClusterJudge::deleteRecords);
     ClientsJudge.run("admin: describe calls during a reassignment",
         ClusterJudge::describeDuringReassignment);
-    ClientsJudge.run("kafka-leader-election and admin: preferred", ClusterJudge::preferredElections);
+    ClientsJudge.run("kafka-leader-election and admin: preferred",
+        ClusterJudge::preferredElections);
     ClientsJudge.run("producer: idempotent across a leader kill -9",
         ClusterJudge::idempotentAcrossFailover);
     ClientsJudge.run("kafka-leader-election and admin: unclean", ClusterJudge::uncleanElections);
