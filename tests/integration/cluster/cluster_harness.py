@@ -148,6 +148,21 @@ class Cluster:
         return False
 
 
+def log_start(node, topic, partition=0):
+    """The log start offset `node`'s replica of topic-partition has recorded on disk, in its
+    partition.checkpoint (None: none recorded yet)."""
+    path = os.path.join(node.data_dir, "logs", "%s-%d" % (topic, partition),
+                        "partition.checkpoint")
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        for line in f.read().splitlines()[2:]:
+            key, value = line.split(" ")
+            if key == "log_start_offset":
+                return int(value)
+    raise AssertionError("no log_start_offset in " + path)
+
+
 def eddyctl(*args, timeout_s=90):
     """Runs eddyctl (EDDYCTL, else next to EDDYD): (exit code, stdout, stderr)."""
     path = os.environ.get("EDDYCTL") or os.path.join(

@@ -10,7 +10,6 @@ hold it back; a follower still in the ISR that does not fetch makes it time out
 """
 
 import json
-import os
 import signal
 import socket
 import struct
@@ -18,7 +17,7 @@ import unittest
 
 from confluent_kafka import Consumer, Producer, TopicPartition
 
-from cluster_harness import Cluster, eddyctl, wait_for
+from cluster_harness import Cluster, eddyctl, log_start, wait_for
 from kafka_wire import frame, header, read_frame
 from test_replication import create, wait_isr
 
@@ -48,20 +47,6 @@ def delete_records(node, topic, offset, timeout_ms):
     pos += 2 + name_len + 4
     _, low_watermark, error = struct.unpack_from(">iqh", resp, pos)
     return low_watermark, error
-
-
-def log_start(node, topic):
-    """The log start offset the node's replica of partition 0 has recorded on disk (None: none
-    recorded yet)."""
-    path = os.path.join(node.data_dir, "logs", "%s-0" % topic, "partition.checkpoint")
-    if not os.path.exists(path):
-        return None
-    with open(path) as f:
-        for line in f.read().splitlines()[2:]:
-            key, value = line.split(" ")
-            if key == "log_start_offset":
-                return int(value)
-    raise AssertionError("no log_start_offset in " + path)
 
 
 def produce(bootstrap, topic, count):

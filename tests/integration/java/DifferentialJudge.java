@@ -38,7 +38,9 @@ public class DifferentialJudge {
       "port", "errorMessage", "logAppendTimeMs", "memberId", "leaderId_ifMemberId", "rack",
       "members", "leader", "batchIndexErrorMessage", "protocolName", "configs_documentation", "documentation",
       "clusterAuthorizedOperations", "supportedFeatures", "finalizedFeatures",
-      "finalizedFeaturesEpoch", "zkMigrationReady", "recordsReadyToRead");
+      "finalizedFeaturesEpoch", "zkMigrationReady", "recordsReadyToRead",
+      // DescribeLogDirs: each broker's own directory and file system.
+      "logDir", "totalBytes", "usableBytes");
 
   static final class Broker {
     final String name;
@@ -93,6 +95,10 @@ public class DifferentialJudge {
       for (JsonNode x : a) items.add(normalise(x));
       if (!items.isEmpty() && items.stream().allMatch(x -> x.has("name") && x.get("name").isTextual())) {
         items.sort(java.util.Comparator.comparing((JsonNode x) -> x.get("name").asText()));
+      }
+      // Partitions in index order: Kafka lists a log dir's partitions in hash order.
+      if (!items.isEmpty() && items.stream().allMatch(x -> x.has("partitionIndex"))) {
+        items.sort(java.util.Comparator.comparing((JsonNode x) -> x.get("partitionIndex").asInt()));
       }
       ArrayNode copy = a.arrayNode();
       items.forEach(copy::add);
@@ -292,7 +298,9 @@ public class DifferentialJudge {
   }
 
   static void data() throws Exception {
-    long base = 1_700_000_000_000L;
+    // Recent timestamps: records older than retention.ms (7 days) are deleted by Kafka's first
+    // retention check, 30 s after it starts, which a slow run reaches before these steps.
+    long base = System.currentTimeMillis() / 1000 * 1000 - 3_600_000L;
     step("Produce 10 records", ApiKeys.PRODUCE, 9, produce("diff-a", 0, 10, 10, base));
     step("Produce unknown topic", ApiKeys.PRODUCE, 9, produce("diff-missing", 0, 1, 10, base));
     step("Produce unknown partition", ApiKeys.PRODUCE, 9, produce("diff-a", 9, 1, 10, base));
@@ -305,7 +313,9 @@ public class DifferentialJudge {
         produceSomeKeyless("diff-compacted"));
     long[] kinds = {-1, -2, -3, -4, -5, base + 4500, base + 100_000};
     for (long ts : kinds) {
-      step("ListOffsets timestamp " + ts, ApiKeys.LIST_OFFSETS, 9, listOffsets("diff-a", 0, ts, -1));
+      String name = ts < 0 ? String.valueOf(ts) : "base+" + (ts - base);
+      step("ListOffsets timestamp " + name, ApiKeys.LIST_OFFSETS, 9,
+          listOffsets("diff-a", 0, ts, -1));
     }
     step("ListOffsets empty partition max timestamp", ApiKeys.LIST_OFFSETS, 9,
         listOffsets("diff-a", 2, -3, -1));
@@ -327,6 +337,73 @@ public class DifferentialJudge {
     step("ListOffsets earliest after DeleteRecords", ApiKeys.LIST_OFFSETS, 9,
         listOffsets("diff-a", 0, -2, -1));
     step("Fetch below the log start offset", ApiKeys.FETCH, 12, fetch("diff-a", 0, 1, -1));
+  }
+
+  /**
+   * The admin calls of a cluster on a single node: DescribeCluster, DescribeLogDirs, the
+   * reassignment and election APIs' answers and error codes (nothing to move on one node).
+   */
+  static void admin() throws Exception {
+    step("DescribeCluster", ApiKeys.DESCRIBE_CLUSTER, 1, new DescribeClusterRequestData()
+        .setIncludeClusterAuthorizedOperations(false).setEndpointType((byte) 1));
+    DescribeLogDirsRequestData dl = new DescribeLogDirsRequestData();
+    DescribeLogDirsRequestData.DescribableLogDirTopicCollection dlt =
+        new DescribeLogDirsRequestData.DescribableLogDirTopicCollection();
+    dlt.add(new DescribeLogDirsRequestData.DescribableLogDirTopic().setTopic("diff-a")
+        .setPartitions(List.of(0, 1, 2)));
+    step("DescribeLogDirs", ApiKeys.DESCRIBE_LOG_DIRS, 4, dl.setTopics(dlt));
+    step("ListPartitionReassignments all", ApiKeys.LIST_PARTITION_REASSIGNMENTS, 0,
+        new ListPartitionReassignmentsRequestData().setTopics(null).setTimeoutMs(30_000));
+    for (String topic : List.of("diff-a", "diff-missing-topic")) {
+      ListPartitionReassignmentsRequestData l =
+          new ListPartitionReassignmentsRequestData().setTimeoutMs(30_000);
+      l.setTopics(new ArrayList<>(List.of(new ListPartitionReassignmentsRequestData
+          .ListPartitionReassignmentsTopics().setName(topic).setPartitionIndexes(List.of(0)))));
+      step("ListPartitionReassignments " + topic, ApiKeys.LIST_PARTITION_REASSIGNMENTS, 0, l);
+    }
+    Map<String, List<Integer>> plans = new java.util.LinkedHashMap<>();
+    plans.put("an unknown broker", List.of(99));
+    plans.put("no replicas", List.of());
+    plans.put("a replica twice", List.of(1, 1));
+    plans.put("the same replicas", List.of(1));
+    plans.put("cancel with none in progress", null);
+    for (var plan : plans.entrySet()) {
+      step("AlterPartitionReassignments " + plan.getKey(), ApiKeys.ALTER_PARTITION_REASSIGNMENTS,
+          0, reassign("diff-a", plan.getValue()));
+    }
+    step("AlterPartitionReassignments unknown topic", ApiKeys.ALTER_PARTITION_REASSIGNMENTS, 0,
+        reassign("diff-missing-topic", List.of(1)));
+    step("ListPartitionReassignments after", ApiKeys.LIST_PARTITION_REASSIGNMENTS, 0,
+        new ListPartitionReassignmentsRequestData().setTopics(null).setTimeoutMs(30_000));
+    for (byte type : new byte[] {0, 1}) {
+      String kind = type == 0 ? "preferred" : "unclean";
+      step("ElectLeaders " + kind, ApiKeys.ELECT_LEADERS, 2, elect(type, "diff-a", 0));
+      step("ElectLeaders " + kind + " unknown partition", ApiKeys.ELECT_LEADERS, 2,
+          elect(type, "diff-a", 9));
+      step("ElectLeaders " + kind + " unknown topic", ApiKeys.ELECT_LEADERS, 2,
+          elect(type, "diff-missing-topic", 0));
+      step("ElectLeaders " + kind + " every partition", ApiKeys.ELECT_LEADERS, 2,
+          new ElectLeadersRequestData().setElectionType(type).setTopicPartitions(null)
+              .setTimeoutMs(30_000));
+    }
+  }
+
+  static AlterPartitionReassignmentsRequestData reassign(String topic, List<Integer> replicas) {
+    AlterPartitionReassignmentsRequestData d =
+        new AlterPartitionReassignmentsRequestData().setTimeoutMs(30_000);
+    d.topics().add(new AlterPartitionReassignmentsRequestData.ReassignableTopic().setName(topic)
+        .setPartitions(List.of(new AlterPartitionReassignmentsRequestData.ReassignablePartition()
+            .setPartitionIndex(0).setReplicas(replicas))));
+    return d;
+  }
+
+  static ElectLeadersRequestData elect(byte type, String topic, int partition) {
+    ElectLeadersRequestData.TopicPartitionsCollection c =
+        new ElectLeadersRequestData.TopicPartitionsCollection();
+    c.add(new ElectLeadersRequestData.TopicPartitions().setTopic(topic)
+        .setPartitions(List.of(partition)));
+    return new ElectLeadersRequestData().setElectionType(type).setTopicPartitions(c)
+        .setTimeoutMs(30_000);
   }
 
   static void configs() throws Exception {
@@ -511,6 +588,7 @@ public class DifferentialJudge {
     apiVersions();
     topics();
     data();
+    admin();
     configs();
     groups();
     System.out.println(same + " same, " + differ + " differ");

@@ -49,6 +49,10 @@ KNOWN = [
     ("Fetch below the log start offset", ".responses[0].partitions[0]."),
     # GROUP config resources (KIP-848 groups' configs) are not served.
     ("DescribeConfigs group", ".results[0]."),
+    # ElectLeaders for every partition (a null list): Kafka lists each topic, with no partition
+    # when none needed an election; Eddy lists only partitions with an outcome.
+    ("ElectLeaders preferred every partition", ".replicaElectionResults"),
+    ("ElectLeaders unclean every partition", ".replicaElectionResults"),
     # Transactions do not exist: fail fast (docs/compatibility.md).
     ("FindCoordinator transaction", ".coordinators[0].errorCode"),
 ]
@@ -78,7 +82,7 @@ class Differential(unittest.TestCase):
             self.assertEqual(unknown, [], context)
             sames = [l for l in out.splitlines() if l.startswith("same ")]
             # The comparisons that must agree: edge-case error codes, every ListOffsets kind,
-            # and the group state transitions.
+            # the group state transitions, and the admin calls of a cluster on one node.
             for step in ["CreateTopics existing", "CreateTopics invalid name",
                          "CreateTopics zero partitions",
                          "CreateTopics replication factor above brokers",
@@ -90,7 +94,20 @@ class Differential(unittest.TestCase):
                          "DescribeGroups after join", "DescribeGroups after sync",
                          "Heartbeat with a stale generation", "DescribeGroups after leave",
                          "DeleteRecords beyond the high watermark",
-                         "Produce keyless records to a compacted topic"]:
+                         "Produce keyless records to a compacted topic",
+                         "DescribeCluster", "DescribeLogDirs", "ListPartitionReassignments all",
+                         "ListPartitionReassignments diff-a",
+                         "ListPartitionReassignments diff-missing-topic",
+                         "AlterPartitionReassignments an unknown broker",
+                         "AlterPartitionReassignments no replicas",
+                         "AlterPartitionReassignments a replica twice",
+                         "AlterPartitionReassignments the same replicas",
+                         "AlterPartitionReassignments cancel with none in progress",
+                         "AlterPartitionReassignments unknown topic",
+                         "ElectLeaders preferred", "ElectLeaders preferred unknown partition",
+                         "ElectLeaders preferred unknown topic", "ElectLeaders unclean",
+                         "ElectLeaders unclean unknown partition",
+                         "ElectLeaders unclean unknown topic"]:
                 self.assertIn("same " + step, sames, context)
 
 
