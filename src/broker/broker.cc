@@ -14,6 +14,7 @@
 #include "broker/broker_lifecycle.h"
 #include "broker/broker_metrics.h"
 #include "broker/controller_channel.h"
+#include "broker/forwarding_manager.h"
 #include "broker/group/group_service.h"
 #include "broker/meta_properties.h"
 #include "broker/producer_id_manager.h"
@@ -428,6 +429,13 @@ Status Broker::open_components() {
     controller_channel_ = std::make_unique<ControllerChannel>(
         metadata_.get(), node_id, self.incarnation, kControllerRequestTimeoutMs);
     context_.controller_channel = controller_channel_.get();
+    ForwardingManager::Options fwo;
+    fwo.metadata = metadata_.get();
+    fwo.node_id = node_id;
+    fwo.incarnation = self.incarnation;
+    fwo.timeout_ms = kControllerRequestTimeoutMs;
+    forwarding_ = std::make_unique<ForwardingManager>(fwo);
+    context_.forwarding = forwarding_.get();
     AlterPartitionManager::Options ao;
     ao.node_id = node_id;
     ao.incarnation = self.incarnation;
@@ -670,6 +678,8 @@ Status Broker::shutdown() {
   stopping_ = true;
   // The cluster threads submit to the controller queue: they stop before it does.
   if (lifecycle_) lifecycle_->stop();
+  // Waiting forwards are served here instead (closed, once the controller queue stops).
+  if (forwarding_) forwarding_->stop();
   if (session_expiry_.joinable()) {
     {
       std::lock_guard lock(session_expiry_mu_);

@@ -66,6 +66,7 @@ class AlterPartitionManager;
 class BrokerMetrics;
 class BrokerLifecycle;
 class ControllerChannel;
+class ForwardingManager;
 class ProducerIdManager;
 
 class Broker {
@@ -119,6 +120,7 @@ class Broker {
   controller::QuorumController* quorum_ = nullptr;
   std::unique_ptr<BrokerLifecycle> lifecycle_;
   std::unique_ptr<ControllerChannel> controller_channel_;
+  std::unique_ptr<ForwardingManager> forwarding_;
   // On the active controller: fences brokers whose session expired (KRaft's session expiry),
   // checking a few times per broker.session.timeout.ms, and every
   // leader.imbalance.check.interval.seconds rebalances leaders (auto.leader.rebalance.enable).

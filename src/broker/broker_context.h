@@ -30,6 +30,7 @@ namespace eddy::broker {
 
 class ReplicaManager;
 class ControllerChannel;
+class ForwardingManager;
 class ControllerMutationQuota;
 class ProducerIdManager;
 struct PartitionSettings;
@@ -45,6 +46,9 @@ struct BrokerContext {
   // A cluster node's way to the active controller when it is not that controller (null on a
   // single node): client admin requests are forwarded through it.
   ControllerChannel* controller_channel = nullptr;
+  // Forwards those client admin requests and retries them, off the controller thread (null on
+  // a single node).
+  ForwardingManager* forwarding = nullptr;
   const metadata::Controller* controller = nullptr;
   // The cluster decisions (elections, reassignments, broker unregistration) with this node's
   // settings, the same on a single node and on the active controller of a quorum.

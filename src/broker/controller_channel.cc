@@ -1,7 +1,6 @@
 #include "broker/controller_channel.h"
 
 #include <cstring>
-#include <thread>
 
 #include "metadata/config_def.h"
 #include "protocol/generated/create_topics.h"
@@ -73,21 +72,6 @@ Result<Bytes> ControllerChannel::forward(ByteSpan frame, int16_t api_key, int16_
   auto body = conn->call_raw(marked, api_key, version);
   if (!body) connection_.reset();  // a broken or timed-out connection is not reused
   return body;
-}
-
-Result<Bytes> ControllerChannel::forward_until(ByteSpan frame, int16_t api_key, int16_t version,
-                                               std::chrono::steady_clock::time_point deadline) {
-  // Long enough that a dead controller's refused connections are not hammered, short against an
-  // election (a few hundred milliseconds).
-  constexpr auto kRetryBackoff = std::chrono::milliseconds(100);
-  for (;;) {
-    if (metadata_->is_active_controller()) {
-      return failed_precondition("this node is the active controller");
-    }
-    auto body = forward(frame, api_key, version);
-    if (body || std::chrono::steady_clock::now() + kRetryBackoff >= deadline) return body;
-    std::this_thread::sleep_for(kRetryBackoff);
-  }
 }
 
 metadata::ControllerResult ControllerChannel::create_topic(const metadata::CreateTopicSpec& spec) {

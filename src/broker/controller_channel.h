@@ -7,9 +7,9 @@
 // no further (no loops: a node that is not the controller answers it NOT_CONTROLLER), and lets a
 // broker create the internal topics it needs (__consumer_offsets) that clients may not.
 //
-// Not thread-safe: each user thread has its own (the controller thread, the BrokerLifecycle); the
-// connection to the active controller is kept while it stays the controller. Every call is bounded
-// by timeout_ms.
+// Not thread-safe: each user thread has its own (the controller thread, the BrokerLifecycle, each
+// worker of the ForwardingManager, which retries forwards); the connection to the active
+// controller is kept while it stays the controller. Every call is bounded by timeout_ms.
 
 #include <chrono>
 #include <cstdint>
@@ -39,13 +39,6 @@ class ControllerChannel {
   // Sends `frame` (a request as received, without its size prefix) to the active controller with
   // this broker's principal as client id; returns the response body (after the header).
   Result<Bytes> forward(ByteSpan frame, int16_t api_key, int16_t version);
-  // forward(), retried until `deadline` while it fails (no active controller known, connection
-  // refused, broken or silent: the controller stopping or gone), each time to the active
-  // controller the metadata names then, a short backoff apart; at least one try. Fails at once
-  // when this node is the active controller (the caller serves the request itself), and when the
-  // deadline passed.
-  Result<Bytes> forward_until(ByteSpan frame, int16_t api_key, int16_t version,
-                              std::chrono::steady_clock::time_point deadline);
   int timeout_ms() const { return timeout_ms_; }
   // Creates one topic at the active controller (CreateTopics); TOPIC_ALREADY_EXISTS counts as
   // done.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <tuple>
@@ -14,21 +15,23 @@ struct Candidate {
   std::string rack;
   int64_t leaders = 0;   // preferred leaderships (replicas[0])
   int64_t replicas = 0;  // replicas of any rank
+  bool fenced = false;
 };
 
-// The active brokers, one of each rack in turn (racks in name order, brokers by id), so that
+// The brokers that may hold a new replica (registered, not in controlled shutdown; fenced ones
+// too), one of each rack in turn (racks in name order, brokers by id), so that
 // neighbours in the list are on different racks and a round-robin walk spreads over racks.
 std::vector<Candidate> rack_alternated(const MetadataImage& image) {
   std::map<std::string, std::vector<int32_t>> by_rack;
   for (const auto& [id, b] : image.brokers()) {
-    if (b.active()) by_rack[b.rack.value_or("")].push_back(id);
+    if (!b.in_controlled_shutdown) by_rack[b.rack.value_or("")].push_back(id);
   }
   std::vector<Candidate> out;
   for (size_t round = 0;; ++round) {
     bool any = false;
     for (const auto& [rack, ids] : by_rack) {
       if (round < ids.size()) {
-        out.push_back({ids[round], rack});
+        out.push_back({ids[round], rack, 0, 0, image.brokers().at(ids[round]).fenced});
         any = true;
       }
     }
@@ -48,15 +51,20 @@ ControllerResult place_replicas(const MetadataImage& image, int32_t count,
   }
   std::vector<Candidate> brokers = rack_alternated(image);
   const size_t n = brokers.size();
-  if (static_cast<size_t>(replication_factor) > n) {
-    // Kafka's text (ReplicationControlManager around StripedReplicaPlacer's check), naming what
-    // Eddy counts: brokers that may hold a new replica (registered, unfenced, not shutting down).
-    const std::string rf = std::to_string(replication_factor);
+  // Kafka's StripedReplicaPlacer checks, in its order, with its texts (ReplicationControlManager
+  // prefixes them): the leader must be unfenced, and every replica on a distinct registered
+  // broker, fenced or not.
+  const std::string unable =
+      "Unable to replicate the partition " + std::to_string(replication_factor) + " time(s): ";
+  if (std::none_of(brokers.begin(), brokers.end(), [](const Candidate& c) { return !c.fenced; })) {
     return ControllerResult::error(protocol::ErrorCode::kInvalidReplicationFactor,
-                                   "Unable to replicate the partition " + rf +
-                                       " time(s): The target replication factor of " + rf +
-                                       " cannot be reached because only " + std::to_string(n) +
-                                       " broker(s) are registered and unfenced.");
+                                   unable + "All brokers are currently fenced.");
+  }
+  if (static_cast<size_t>(replication_factor) > n) {
+    return ControllerResult::error(
+        protocol::ErrorCode::kInvalidReplicationFactor,
+        unable + "The target replication factor of " + std::to_string(replication_factor) +
+            " cannot be reached because only " + std::to_string(n) + " broker(s) are registered.");
   }
   std::map<int32_t, size_t> index;
   for (size_t i = 0; i < n; ++i) index[brokers[i].id] = i;
@@ -74,23 +82,29 @@ ControllerResult place_replicas(const MetadataImage& image, int32_t count,
   size_t next = 0;  // round-robin position: breaks ties between equally loaded brokers
   for (int32_t p = 0; p < count; ++p) {
     auto distance = [&](size_t i, size_t from) { return (i + n - from % n) % n; };
-    size_t leader = 0;
-    for (size_t i = 1; i < n; ++i) {
-      if (std::tie(brokers[i].leaders, brokers[i].replicas) <
-              std::tie(brokers[leader].leaders, brokers[leader].replicas) ||
-          (brokers[i].leaders == brokers[leader].leaders &&
-           brokers[i].replicas == brokers[leader].replicas &&
-           distance(i, next) < distance(leader, next))) {
+    // The leader: an unfenced broker (there is one), the least loaded.
+    std::optional<size_t> leader;
+    for (size_t i = 0; i < n; ++i) {
+      if (brokers[i].fenced) continue;
+      if (!leader) {
+        leader = i;
+        continue;
+      }
+      const Candidate& b = brokers[*leader];
+      if (std::tie(brokers[i].leaders, brokers[i].replicas) < std::tie(b.leaders, b.replicas) ||
+          (brokers[i].leaders == b.leaders && brokers[i].replicas == b.replicas &&
+           distance(i, next) < distance(*leader, next))) {
         leader = i;
       }
     }
-    std::vector<size_t> chosen{leader};
-    std::set<std::string> racks{brokers[leader].rack};
+    std::vector<size_t> chosen{*leader};
+    std::set<std::string> racks{brokers[*leader].rack};
     while (chosen.size() < static_cast<size_t>(replication_factor)) {
       std::optional<size_t> best;
       auto key = [&](size_t i) {
-        return std::make_tuple(racks.count(brokers[i].rack), brokers[i].replicas,
-                               distance(i, leader + 1));
+        // Distinct racks first, then unfenced brokers before fenced ones (Kafka's order).
+        return std::make_tuple(racks.count(brokers[i].rack), brokers[i].fenced, brokers[i].replicas,
+                               distance(i, *leader + 1));
       };
       for (size_t i = 0; i < n; ++i) {
         if (std::find(chosen.begin(), chosen.end(), i) != chosen.end()) continue;
@@ -104,8 +118,8 @@ ControllerResult place_replicas(const MetadataImage& image, int32_t count,
       replicas.push_back(brokers[i].id);
       ++brokers[i].replicas;
     }
-    ++brokers[leader].leaders;
-    next = leader + 1;
+    ++brokers[*leader].leaders;
+    next = *leader + 1;
     out->push_back(std::move(replicas));
   }
   return {};

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "broker/controller_channel.h"
+#include "broker/forwarding_manager.h"
 #include "broker/handlers/listed_brokers.h"
 
 namespace eddy::broker {
@@ -49,7 +50,7 @@ bool is_from_broker(const BrokerContext& ctx, const Request& request) {
 }
 
 bool should_forward(const BrokerContext& ctx, const Request& request) {
-  return ctx.controller_channel != nullptr && !ctx.metadata->is_active_controller() &&
+  return ctx.forwarding != nullptr && !ctx.metadata->is_active_controller() &&
          !is_from_broker(ctx, request);
 }
 
@@ -58,13 +59,22 @@ std::chrono::milliseconds controller_forward_timeout(const BrokerContext& ctx) {
       ctx.controller_channel != nullptr ? ctx.controller_channel->timeout_ms() : 0);
 }
 
-bool forward_to_controller(const BrokerContext& ctx, const Request& request,
-                           std::chrono::steady_clock::time_point deadline, Responder& responder) {
-  auto body = ctx.controller_channel->forward_until(ByteSpan(request.frame), request.api_key(),
-                                                    request.api_version(), deadline);
-  if (!body) return false;
-  responder.respond(Response::bytes(std::move(*body)));
-  return true;
+void forward_to_controller(const BrokerContext& ctx, Request request, Responder responder,
+                           std::function<void(Responder&)> serve_here) {
+  auto shared = std::make_shared<Responder>(std::move(responder));
+  const size_t bytes = request.frame.size();
+  ForwardRequest f;
+  f.frame.assign(request.frame.begin(), request.frame.end());
+  f.api_key = request.api_key();
+  f.version = request.api_version();
+  f.deadline = std::chrono::steady_clock::now() + controller_forward_timeout(ctx);
+  f.wanted = [shared] { return shared->peer_connected(); };
+  f.done = [ctx = &ctx, shared, bytes,
+            serve = std::move(serve_here)](std::optional<Bytes> body) mutable {
+    if (body) return shared->respond(Response::bytes(std::move(*body)));
+    run_on_controller(*ctx, bytes, std::move(*shared), std::move(serve));
+  };
+  ctx.forwarding->submit(std::move(f));
 }
 
 }  // namespace eddy::broker

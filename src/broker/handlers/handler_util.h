@@ -70,17 +70,18 @@ void run_on_controller(const BrokerContext& ctx, size_t request_bytes, Responder
 // True when `request` carries the principal of a broker of this cluster (ControllerChannel).
 bool is_from_broker(const BrokerContext& ctx, const Request& request);
 
-// Forwards a client's request to the active controller (on a cluster node that is not it), on
-// the controller thread: the frame goes out as it came (ControllerChannel) and the controller's
-// answer is given to `responder` as it is. A forward that fails (no controller known, connection
-// refused or broken, no answer) is retried against the active controller the metadata names
-// then, as Kafka's forwarding retries after a disconnect, until `deadline` (the arrival plus the
-// controller channel's timeout). Returns false, having answered nothing, when this node became
-// the active controller or the deadline passed: the caller serves the request here then, which
-// answers it (NOT_CONTROLLER in every entry when this node is still not the controller), so that
-// a client is never left without an answer.
-bool forward_to_controller(const BrokerContext& ctx, const Request& request,
-                           std::chrono::steady_clock::time_point deadline, Responder& responder);
+// Forwards a client's request to the active controller (on a cluster node that is not it)
+// through the ForwardingManager, off the controller thread: the frame goes out as it came
+// (ControllerChannel) and the controller's answer is given to `responder` as it is. A forward
+// that fails (no controller known, connection refused or broken, no answer) or that a node
+// which lost its leadership answers NOT_CONTROLLER is retried against the active controller the
+// metadata names then, as Kafka's forwarding does, until the arrival plus the controller
+// channel's timeout. When this node became the active controller, or no controller answered
+// in time, `serve_here` runs on the controller thread (run_on_controller) and answers it
+// (NOT_CONTROLLER in every entry when this node is still not the controller), so that a client
+// is never left without an answer.
+void forward_to_controller(const BrokerContext& ctx, Request request, Responder responder,
+                           std::function<void(Responder&)> serve_here);
 
 // True when this node must forward `request` rather than serve it: a cluster node that is not
 // the active controller, and the request is a client's (one a broker forwarded is answered here,
@@ -103,24 +104,20 @@ void add_controller_handler(HandlerRegistry& registry, const BrokerContext& cont
     if (!message) return;
     int16_t version = request.api_version();
     bool from_broker = is_from_broker(*ctx, request);
-    // The frame goes along only when it is to be forwarded.
-    std::shared_ptr<const Request> forward;
-    const auto deadline = std::chrono::steady_clock::now() + controller_forward_timeout(*ctx);
-    const size_t bytes = request.frame.size();
-    if (should_forward(*ctx, request))
-      forward = std::make_shared<const Request>(std::move(request));
-    run_on_controller(
-        *ctx, bytes, std::move(responder),
-        [ctx, fn, message = std::move(*message), version, from_broker, forward,
-         deadline](Responder& r) {
-          if (forward && forward_to_controller(*ctx, *forward, deadline, r)) return;
-          if constexpr (std::is_invocable_v<Fn, const Message&, int16_t, Responder&, bool>) {
-            fn(message, version, r, from_broker);
-          } else {
-            (void)from_broker;  // this API does not ask who sent it
-            fn(message, version, r);
-          }
-        });
+    std::function<void(Responder&)> serve = [fn, message = std::move(*message), version,
+                                             from_broker](Responder& r) {
+      if constexpr (std::is_invocable_v<Fn, const Message&, int16_t, Responder&, bool>) {
+        fn(message, version, r, from_broker);
+      } else {
+        (void)from_broker;  // this API does not ask who sent it
+        fn(message, version, r);
+      }
+    };
+    if (should_forward(*ctx, request)) {
+      return forward_to_controller(*ctx, std::move(request), std::move(responder),
+                                   std::move(serve));
+    }
+    run_on_controller(*ctx, request.frame.size(), std::move(responder), std::move(serve));
   });
 }
 

@@ -40,8 +40,9 @@ FAST = {
 
 
 def create(bootstrap, name, partitions=1, rf=3, configs=None):
-    """Creates the topic once every broker can hold a replica (a broker that just registered is
-    fenced until it has caught up with the metadata: INVALID_REPLICATION_FACTOR until then)."""
+    """Creates the topic once enough brokers are registered (INVALID_REPLICATION_FACTOR until
+    then; a fenced broker takes a replica too, as in Kafka, and the topic is born
+    under-replicated: the tests call this once the cluster is formed, every broker unfenced)."""
     admin = AdminClient({"bootstrap.servers": bootstrap})
 
     def attempt():

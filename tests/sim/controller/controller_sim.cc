@@ -250,6 +250,13 @@ bool Simulation::plan(ControllerNode& c, Rpc& rpc, pb::MetadataBatch* batch) {
     reply.fenced_broker = control_.fence_one_expired(*image, c.sessions, now_, batch);
   }
   if (!reply.result.ok() || batch->records_size() == 0) return false;
+  // New partitions placed on a fenced broker too (Kafka's placer): born with a shorter ISR.
+  for (const auto& record : batch->records()) {
+    if (record.has_partition() &&
+        record.partition().isr_size() < record.partition().replicas_size()) {
+      result_.born_under_replicated++;
+    }
+  }
   plant_bug(batch);
   // QuorumController applies every batch to a copy before proposing it.
   MetadataImage check(*image);

@@ -48,6 +48,8 @@ struct ControllerSimResult {
   uint64_t active_terms = 0;    // terms that had an active controller
   uint64_t images = 0;          // images checked
   uint64_t topics_created = 0;  // creations acknowledged to clients
+  // Partitions planned with a replica on a fenced broker, outside their first ISR.
+  uint64_t born_under_replicated = 0;
   uint64_t topics_deleted = 0;  // deletions acknowledged
   uint64_t registrations = 0;   // acknowledged broker registrations
   uint64_t fences = 0;          // brokers fenced for an expired session

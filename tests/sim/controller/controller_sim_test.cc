@@ -49,6 +49,7 @@ std::string summary(const ControllerSimResult& r) {
   return "events=" + std::to_string(r.events) + " committed=" + std::to_string(r.committed) +
          " active_terms=" + std::to_string(r.active_terms) + " images=" + std::to_string(r.images) +
          " topics_created=" + std::to_string(r.topics_created) +
+         " born_under_replicated=" + std::to_string(r.born_under_replicated) +
          " deleted=" + std::to_string(r.topics_deleted) +
          " registrations=" + std::to_string(r.registrations) +
          " fences=" + std::to_string(r.fences) + " isr_changes=" + std::to_string(r.isr_changes) +
@@ -92,6 +93,7 @@ TEST(ControllerSimulation, SeedsHoldEveryInvariant) {
     total.active_terms += r.active_terms;
     total.images += r.images;
     total.topics_created += r.topics_created;
+    total.born_under_replicated += r.born_under_replicated;
     total.topics_deleted += r.topics_deleted;
     total.registrations += r.registrations;
     total.fences += r.fences;
@@ -113,6 +115,7 @@ TEST(ControllerSimulation, SeedsHoldEveryInvariant) {
       static_cast<unsigned long long>(with_active), static_cast<unsigned long long>(progressed));
   // The runs must exercise what the invariants are about, not pass vacuously.
   EXPECT_GT(total.topics_created, count * 3);
+  EXPECT_GT(total.born_under_replicated, 0u);  // placement on fenced brokers is exercised
   EXPECT_GT(total.fences, count / 2);
   EXPECT_GT(total.isr_changes, count);
   EXPECT_GT(total.reassignments, 0u);
