@@ -2,8 +2,9 @@
 // controller's election decision (ClusterControl::elect_leaders, docs/controller.md) and
 // committed as one batch. A cluster node that is not the active controller forwards it there. A
 // null partition list means every partition; those already led as wanted are then left out of
-// the answer, while a partition named explicitly answers ELECTION_NOT_NEEDED (as Kafka's
-// ReplicationControlManager.electLeaders). v0 has no election type: preferred.
+// the answer (every topic is still listed, possibly with no partition), while a partition named
+// explicitly answers ELECTION_NOT_NEEDED (as Kafka's ReplicationControlManager.electLeaders). v0
+// has no election type: preferred.
 #include "protocol/generated/elect_leaders.h"
 
 #include <map>
@@ -42,9 +43,14 @@ ElectLeadersResponse elect(const BrokerContext& ctx, const ElectLeadersRequest& 
     if (wanted.empty()) return resp;
   }
   std::vector<metadata::ElectionResult> results;
+  std::vector<std::string> every_topic;  // for a null list: Kafka answers each topic
   metadata::ControllerResult r = ctx.metadata->commit(
       [&](const metadata::MetadataImage& image, metadata::pb::MetadataBatch* out) {
         results = ctx.cluster_control->elect_leaders(image, election, wanted, out);
+        every_topic.clear();
+        if (!req.topic_partitions) {
+          for (const auto& [name, topic] : image.topics()) every_topic.push_back(name);
+        }
         return metadata::ControllerResult{};
       });
   if (!r.ok()) {
@@ -71,6 +77,13 @@ ElectLeadersResponse elect(const BrokerContext& ctx, const ElectLeadersRequest& 
       pr.error_message = res.message;
     }
     resp.replica_election_results[it->second].partition_result.push_back(std::move(pr));
+  }
+  // A null list answers every topic, those with nothing elected with no partitions, as Kafka's
+  // ReplicationControlManager.electLeaders does.
+  for (const auto& name : every_topic) {
+    if (index.try_emplace(name, resp.replica_election_results.size()).second) {
+      resp.replica_election_results.emplace_back().topic = name;
+    }
   }
   return resp;
 }

@@ -93,8 +93,10 @@ public class DifferentialJudge {
       // Named elements (topics, configs) in name order: brokers list them in different orders.
       List<JsonNode> items = new ArrayList<>();
       for (JsonNode x : a) items.add(normalise(x));
-      if (!items.isEmpty() && items.stream().allMatch(x -> x.has("name") && x.get("name").isTextual())) {
-        items.sort(java.util.Comparator.comparing((JsonNode x) -> x.get("name").asText()));
+      for (String key : List.of("name", "topic")) {
+        if (!items.isEmpty() && items.stream().allMatch(x -> x.has(key) && x.get(key).isTextual())) {
+          items.sort(java.util.Comparator.comparing((JsonNode x) -> x.get(key).asText()));
+        }
       }
       // Partitions in index order: Kafka lists a log dir's partitions in hash order.
       if (!items.isEmpty() && items.stream().allMatch(x -> x.has("partitionIndex"))) {

@@ -49,8 +49,8 @@ KNOWN = [
     ("Fetch below the log start offset", ".responses[0].partitions[0]."),
     # GROUP config resources (KIP-848 groups' configs) are not served.
     ("DescribeConfigs group", ".results[0]."),
-    # ElectLeaders for every partition (a null list): Kafka lists each topic, with no partition
-    # when none needed an election; Eddy lists only partitions with an outcome.
+    # ElectLeaders for every partition (a null list) lists every topic, and Eddy has one more:
+    # diff-missing, which its Produce auto-created (above).
     ("ElectLeaders preferred every partition", ".replicaElectionResults"),
     ("ElectLeaders unclean every partition", ".replicaElectionResults"),
     # Transactions do not exist: fail fast (docs/compatibility.md).
