@@ -74,10 +74,12 @@ int leader_elect(Context& ctx) {
   if (resp->error_code != 0) return ctx.fail(kafka_error(resp->error_code, "leader elect"));
   const int16_t not_needed = protocol::to_int(protocol::ErrorCode::kElectionNotNeeded);
   bool failed = false;
+  size_t partitions = 0;  // a null list's answer lists every topic, most with no partition
   Json results = Json::array();
   Table t({"TOPIC", "PARTITION", "RESULT"});
   for (const auto& topic : resp->replica_election_results) {
     for (const auto& p : topic.partition_result) {
+      ++partitions;
       if (p.error_code != 0 && p.error_code != not_needed) failed = true;
       std::string result =
           p.error_code == 0 ? "elected"
@@ -97,7 +99,7 @@ int leader_elect(Context& ctx) {
   }
   if (ctx.global.json()) {
     ctx.out << Json::object().set("results", results).dump() << "\n";
-  } else if (resp->replica_election_results.empty()) {
+  } else if (partitions == 0) {
     ctx.out << "every partition is led by its preferred leader: no election needed\n";
   } else {
     ctx.out << t.render();
