@@ -91,21 +91,40 @@ TEST(ConfigDefTest, AlterBrokerConfigsRefusesWhatTheTopicKeyRefusesNamingTheBrok
 }
 
 // Deleting a key Eddy does not know changes nothing and succeeds (it can never have been set),
-// as Kafka validates the resulting configs; kafka-reassign-partitions --verify deletes the
-// replication throttle keys. Setting one is still refused, naming it.
+// as Kafka validates the resulting configs; kafka-reassign-partitions --verify deletes
+// replica.alter.log.dirs.io.max.bytes.per.second with the replication throttle rates. Setting one
+// is still refused, naming it.
 TEST(ConfigDefTest, DeletingAnUnknownKeyIsANoOpButSettingOneIsRefused) {
   Controller controller(ControllerDefaults{});
   MetadataImage image;
   pb::MetadataBatch out;
+  const std::string unknown = "replica.alter.log.dirs.io.max.bytes.per.second";
   ControllerResult r = controller.alter_broker_configs(
-      image, "", {{"leader.replication.throttled.rate", ConfigChange::Op::kDelete, ""}}, false,
+      image, "", {{unknown, ConfigChange::Op::kDelete, ""}}, false, &out);
+  EXPECT_TRUE(r.ok()) << r.message;
+  r = controller.alter_broker_configs(image, "", {{unknown, ConfigChange::Op::kSet, "1000"}}, false,
+                                      &out);
+  EXPECT_EQ(r.code, protocol::ErrorCode::kInvalidConfig);
+  EXPECT_NE(r.message.find("'" + unknown + "'"), std::string::npos) << r.message;
+}
+
+// The replication throttle rates are dynamic broker keys (Kafka's DynamicConfig.Broker): longs of
+// at least 0, refused otherwise with the key named.
+TEST(ConfigDefTest, ReplicationThrottleRatesAreDynamicBrokerKeys) {
+  Controller controller(ControllerDefaults{});
+  MetadataImage image;
+  pb::MetadataBatch out;
+  EXPECT_TRUE(is_dynamic_broker_config("follower.replication.throttled.rate"));
+  ControllerResult r = controller.alter_broker_configs(
+      image, "", {{"leader.replication.throttled.rate", ConfigChange::Op::kSet, "1000"}}, false,
       &out);
   EXPECT_TRUE(r.ok()) << r.message;
   r = controller.alter_broker_configs(
-      image, "", {{"leader.replication.throttled.rate", ConfigChange::Op::kSet, "1000"}}, false,
+      image, "", {{"follower.replication.throttled.rate", ConfigChange::Op::kSet, "-1"}}, false,
       &out);
   EXPECT_EQ(r.code, protocol::ErrorCode::kInvalidConfig);
-  EXPECT_NE(r.message.find("'leader.replication.throttled.rate'"), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("'follower.replication.throttled.rate'"), std::string::npos)
+      << r.message;
 }
 
 // A value stored before a bound was tightened (a metadata log written by an older eddyd) never
