@@ -272,8 +272,6 @@ std::string join(const Ids& ids) {
   return out;
 }
 
-std::string join_ids(const std::set<int32_t>& ids) { return join(ids); }
-
 // The plan partitions' current replicas.
 Result<std::map<std::pair<std::string, int32_t>, std::vector<int32_t>>> current_replicas(
     AdminClient& admin, const std::vector<PlanEntry>& plan) {
@@ -296,7 +294,7 @@ Status throttle(Context& ctx, AdminClient& admin, const std::vector<PlanEntry>& 
   ReassignmentThrottle t = reassignment_throttle(plan, *current);
   EDDY_RETURN_IF_ERROR(set_reassignment_throttle(admin, t, rate));
   if (!ctx.global.json()) {
-    ctx.err << "replication throttled to " << rate << " bytes/s on brokers " << join_ids(t.brokers)
+    ctx.err << "replication throttled to " << rate << " bytes/s on brokers " << join(t.brokers)
             << "; run --verify until the reassignment is complete, which removes the throttle\n";
   }
   return Status::ok();

@@ -34,7 +34,7 @@ Status alter(client::Connection& conn, int8_t type, const std::string& name,
                       " resources for one");
   }
   const auto& r = resp->responses[0];
-  return kafka_error(
+  return client::kafka_error(
       r.error_code,
       (type == kBrokerResource ? "alter configs of broker " : "alter configs of ") + name,
       r.error_message);

@@ -23,12 +23,11 @@ import time
 import unittest
 
 from confluent_kafka import KafkaException, Producer
-from confluent_kafka.admin import (AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource,
-                                   NewTopic)
+from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 
-from cluster_harness import Cluster, eddyctl, wait_for
+from cluster_harness import Cluster, wait_for
 from test_cluster_metrics import scrape, value
-from test_controller_ops import write_plan
+from test_controller_ops import eddyctl, write_plan
 from test_replication import FAST, log_bytes, wait_isr
 
 MIB = 3
@@ -42,7 +41,9 @@ RATE_KEYS = ("leader.replication.throttled.rate", "follower.replication.throttle
 
 
 def fill(bootstrap, topic):
-    p = Producer({"bootstrap.servers": bootstrap, "acks": "all", "linger.ms": 5})
+    # Batches well under one fetch (a fetch returns at least one whole batch, whatever its size).
+    p = Producer({"bootstrap.servers": bootstrap, "acks": "all", "linger.ms": 5,
+                  "batch.size": 16384})
     value_ = b"x" * 1000
     for _ in range(MIB * 1024 * 1024 // 1000):
         while True:
@@ -99,11 +100,10 @@ class ReplicationThrottleTest(unittest.TestCase):
                 fill(c.bootstrap, t)
 
             # Bad values are refused with the key named (Kafka's validators).
-            bad = ConfigResource(ConfigResource.Type.TOPIC, "slow", incremental_configs=[
-                ConfigEntry("follower.replication.throttled.replicas", "0-3",
-                            incremental_operation=AlterConfigOpType.SET)])
+            bad = ConfigResource(ConfigResource.Type.TOPIC, "slow",
+                                 set_config={"follower.replication.throttled.replicas": "0-3"})
             with self.assertRaises(KafkaException) as e:
-                admin.incremental_alter_configs([bad])[bad].result()
+                admin.alter_configs([bad])[bad].result()
             self.assertIn("follower.replication.throttled.replicas must be the literal '*'",
                           str(e.exception))
 
@@ -124,7 +124,7 @@ class ReplicationThrottleTest(unittest.TestCase):
             self.assertEqual(slow["follower.replication.throttled.replicas"].value, "0:3")
 
             def verified():
-                rc, out, err = eddyctl(c.nodes[2].bootstrap, "--json", "partition", "reassign",
+                rc, out, err = eddyctl(c.nodes[2].bootstrap, "partition", "reassign",
                                        "--verify", "--plan", plan)
                 if rc != 0:
                     return False
@@ -149,10 +149,9 @@ class ReplicationThrottleTest(unittest.TestCase):
                 self.assertEqual(slow[k].value, "", k)
 
             # Listed but no rate: the same copy is not bounded, and nothing is held back.
-            listed = ConfigResource(ConfigResource.Type.TOPIC, "free", incremental_configs=[
-                ConfigEntry("follower.replication.throttled.replicas", "0:3",
-                            incremental_operation=AlterConfigOpType.SET)])
-            admin.incremental_alter_configs([listed])[listed].result()
+            listed = ConfigResource(ConfigResource.Type.TOPIC, "free",
+                                    set_config={"follower.replication.throttled.replicas": "0:3"})
+            admin.alter_configs([listed])[listed].result()
             held_before = throttled(c, 3, "follower")
             free_plan = write_plan([("free", 0, [1, 2, 3])])
             rc, out, err = eddyctl(c.nodes[2].bootstrap, "partition", "reassign", "--plan",
