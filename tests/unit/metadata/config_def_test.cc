@@ -9,6 +9,7 @@
 #include <string>
 
 #include "metadata/controller.h"
+#include "metadata/replication_throttle_config.h"
 #include "metadata/topic_config.h"
 
 namespace eddy::metadata {
@@ -19,31 +20,39 @@ bool numeric(const ConfigDef& d) {
 }
 
 TEST(ConfigDefTest, EveryNumericTopicKeyAcceptsItsBoundsAndRefusesOneBeyond) {
+  std::vector<const ConfigDef*> defs;
   for (const TopicConfigDef& t : topic_config_defs()) {
-    for (const ConfigDef* d : {&t.def, find_broker_synonym_config(t.broker_synonym)}) {
-      ASSERT_NE(d, nullptr) << t.def.name;
-      if (!numeric(*d)) continue;
-      auto [lo, hi] = numeric_range(*d);
-      EXPECT_TRUE(validate_config_value(*d, std::to_string(lo)).is_ok()) << d->name << " " << lo;
-      EXPECT_TRUE(validate_config_value(*d, std::to_string(hi)).is_ok()) << d->name << " " << hi;
-      if (lo != std::numeric_limits<int64_t>::min()) {
-        Status below = validate_config_value(*d, std::to_string(lo - 1));
-        EXPECT_FALSE(below.is_ok()) << d->name;
-        std::string quoted = "'";
-        quoted += d->name;
-        quoted += "'";
-        EXPECT_NE(below.message().find(quoted), std::string::npos) << below.message();
-      }
-      if (hi != std::numeric_limits<int64_t>::max()) {
-        EXPECT_FALSE(validate_config_value(*d, std::to_string(hi + 1)).is_ok()) << d->name;
-      }
+    defs.push_back(&t.def);
+    // The throttled-replica lists have no broker synonym.
+    if (!t.broker_synonym.empty()) defs.push_back(find_broker_synonym_config(t.broker_synonym));
+  }
+  for (const ConfigDef& d : replication_throttle_rate_defs()) defs.push_back(&d);
+  for (const ConfigDef* d : defs) {
+    ASSERT_NE(d, nullptr);
+    if (!numeric(*d)) continue;
+    auto [lo, hi] = numeric_range(*d);
+    EXPECT_TRUE(validate_config_value(*d, std::to_string(lo)).is_ok()) << d->name << " " << lo;
+    EXPECT_TRUE(validate_config_value(*d, std::to_string(hi)).is_ok()) << d->name << " " << hi;
+    if (lo != std::numeric_limits<int64_t>::min()) {
+      Status below = validate_config_value(*d, std::to_string(lo - 1));
+      EXPECT_FALSE(below.is_ok()) << d->name;
+      std::string quoted = "'";
+      quoted += d->name;
+      quoted += "'";
+      EXPECT_NE(below.message().find(quoted), std::string::npos) << below.message();
+    }
+    if (hi != std::numeric_limits<int64_t>::max()) {
+      EXPECT_FALSE(validate_config_value(*d, std::to_string(hi + 1)).is_ok()) << d->name;
     }
   }
 }
 
 TEST(ConfigDefTest, BrokerSynonymsShareTheTopicKeysBounds) {
-  ASSERT_EQ(broker_synonym_config_defs().size(), topic_config_defs().size());
+  size_t with_synonym = 0;
+  for (const TopicConfigDef& t : topic_config_defs()) with_synonym += !t.broker_synonym.empty();
+  ASSERT_EQ(broker_synonym_config_defs().size(), with_synonym);
   for (const TopicConfigDef& t : topic_config_defs()) {
+    if (t.broker_synonym.empty()) continue;
     const ConfigDef* b = find_broker_synonym_config(t.broker_synonym);
     ASSERT_NE(b, nullptr) << t.broker_synonym;
     EXPECT_EQ(b->name, t.broker_synonym);
