@@ -21,6 +21,7 @@
 #include "broker/replica/replica_manager.h"
 #include "broker/replica/stray_logs.h"
 #include "broker/replica_fetcher.h"
+#include "broker/replication_throttles.h"
 #include "broker/topic_metrics.h"
 #include "controller/quorum_controller.h"
 #include "metrics/process_metrics.h"
@@ -319,8 +320,10 @@ Status Broker::open_components() {
   mutation_quota_ = std::make_unique<ControllerMutationQuota>(
       config_.get_long("controller.mutation.rate"), &SystemClock::instance());
 
+  throttles_ = std::make_unique<ReplicationThrottles>(config_, node_id, &SystemClock::instance());
   ReplicaManagerOptions ro;
   ro.node_id = NodeId(node_id);
+  ro.leader_quota = &throttles_->leader();
   ro.logs = logs_.get();
   ro.replica_lag_time_max_ms = config_.get_long("replica.lag.time.max.ms");
   ro.high_watermark_checkpoint_interval_ms =
@@ -369,6 +372,7 @@ Status Broker::open_components() {
     fo.wait_max_ms = static_cast<int32_t>(config_.get_long("replica.fetch.wait.max.ms"));
     fo.backoff_ms = static_cast<int32_t>(config_.get_long("replica.fetch.backoff.ms"));
     fo.socket_timeout_ms = static_cast<int32_t>(config_.get_long("replica.socket.timeout.ms"));
+    fo.quota = &throttles_->follower();
     fetchers_ = std::make_unique<ReplicaFetcherManager>(fo);
   }
 
@@ -529,6 +533,7 @@ void Broker::apply_image_change(const metadata::MetadataImage& before,
     return out;
   };
   if (live(before) != live(after)) replicas_->broker_liveness_changed();
+  throttles_->apply(before, after, context_.broker_lookup(after));
   // Deleted topics (by id: a topic deleted and re-created under its name is a new topic).
   for (const auto& [name, old_topic] : before.topics()) {
     const metadata::TopicImage* now = after.topic(name);

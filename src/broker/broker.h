@@ -62,6 +62,7 @@ namespace eddy::broker {
 
 class ReplicaManager;
 class ReplicaFetcherManager;
+class ReplicationThrottles;
 class AlterPartitionManager;
 class BrokerMetrics;
 class BrokerLifecycle;
@@ -135,6 +136,7 @@ class Broker {
   std::unique_ptr<ProducerIdManager> producer_ids_;
   std::unique_ptr<ControllerQueue> controller_queue_;
   std::unique_ptr<ControllerMutationQuota> mutation_quota_;
+  std::unique_ptr<ReplicationThrottles> throttles_;  // before replicas_ and fetchers_: they use it
   std::unique_ptr<ReplicaManager> replicas_;
   // A cluster node's replication (null on a single node): the follower side and the ISR changes
   // it proposes as a leader.

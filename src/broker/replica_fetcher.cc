@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <functional>
+#include <set>
 
 #include "broker/replica/replication_state.h"
 #include "metrics/cluster_metrics.h"
@@ -45,6 +46,7 @@ class ReplicaFetcherManager::Fetcher {
       std::lock_guard lock(mu_);
       partitions_[tp] = leader_epoch;
       delayed_.erase(tp);
+      in_sync_.erase(tp);
     }
     cv_.notify_all();
   }
@@ -52,6 +54,7 @@ class ReplicaFetcherManager::Fetcher {
     std::lock_guard lock(mu_);
     partitions_.erase(tp);
     delayed_.erase(tp);
+    in_sync_.erase(tp);
   }
   void stop() {
     {
@@ -80,8 +83,11 @@ class ReplicaFetcherManager::Fetcher {
   std::condition_variable cv_;
   std::map<TopicPartition, int32_t> partitions_;               // guarded by mu_
   std::map<TopicPartition, SteadyClock::time_point> delayed_;  // guarded by mu_: after an error
-  bool stopping_ = false;                                      // guarded by mu_
-  std::unique_ptr<client::Connection> conn_;                   // the fetcher thread's
+  // Partitions whose last fetch reached the leader's high watermark (Kafka's isReplicaInSync):
+  // the follower throttle leaves them alone.
+  std::set<TopicPartition> in_sync_;          // guarded by mu_
+  bool stopping_ = false;                     // guarded by mu_
+  std::unique_ptr<client::Connection> conn_;  // the fetcher thread's
   SteadyClock::time_point last_report_{};
   std::thread thread_;
 };
@@ -150,11 +156,18 @@ Status ReplicaFetcherManager::Fetcher::fetch_once(const std::map<TopicPartition,
   req.isolation_level = 0;
   req.session_id = 0;
   req.session_epoch = -1;  // a full fetch each time: no incremental session
-  size_t count = 0;
+  size_t count = 0, throttled = 0;
   for (const auto& [tp, epoch] : parts) {
     std::shared_ptr<Partition> p = options_.replicas->get_partition(tp);
     const metadata::TopicImage* topic = image->topic(tp.topic);
     if (!p || p->is_leader() || topic == nullptr) continue;
+    if (options_.quota != nullptr && options_.quota->should_throttle(tp, [&] {
+          std::lock_guard lock(mu_);
+          return in_sync_.contains(tp);
+        })) {
+      ++throttled;
+      continue;
+    }
     if (req.topics.empty() || req.topics.back().topic != tp.topic) {
       protocol::FetchRequest::FetchTopic t;
       t.topic = tp.topic;
@@ -172,8 +185,15 @@ Status ReplicaFetcherManager::Fetcher::fetch_once(const std::map<TopicPartition,
     ++count;
   }
   if (count == 0) {
-    // Every partition of this round moved on (led here now, or gone): wait for the metadata.
-    for (const auto& [tp, epoch] : parts) delay(tp);
+    // Every partition of this round moved on (led here now, or gone: wait for the metadata) or is
+    // throttled (wait for the quota, as Kafka's fetcher backs off with nothing to fetch).
+    if (throttled > 0) {
+      std::unique_lock lock(mu_);
+      cv_.wait_for(lock, std::chrono::milliseconds(options_.backoff_ms),
+                   [this] { return stopping_; });
+    } else {
+      for (const auto& [tp, epoch] : parts) delay(tp);
+    }
     return Status::ok();
   }
   EDDY_ASSIGN_OR_RETURN(client::Connection * conn, connection());
@@ -252,6 +272,9 @@ void ReplicaFetcherManager::Fetcher::handle(const TopicPartition& tp, int32_t le
         return;
       }
       metrics::replication_metrics().replication_bytes_in.labels({tp.topic}).inc(batches.size());
+      if (options_.quota != nullptr) {
+        options_.quota->record_if_throttled(tp, static_cast<int64_t>(batches.size()));
+      }
       // Under sync the next fetch offset is what the leader counts toward the HW: make it
       // durable first.
       if (p->settings().log_config.flush_policy == log::FlushPolicy::kSync) {
@@ -265,6 +288,14 @@ void ReplicaFetcherManager::Fetcher::handle(const TopicPartition& tp, int32_t le
     }
   }
   p->update_follower_high_watermark(Offset(pd.high_watermark), Offset(pd.log_start_offset));
+  {
+    std::lock_guard lock(mu_);
+    if (p->log_end_offset().value() >= pd.high_watermark) {
+      in_sync_.insert(tp);
+    } else {
+      in_sync_.erase(tp);
+    }
+  }
   // Kafka's fetcher lag: how far this replica's log end is behind the leader's high watermark.
   metrics::replication_metrics()
       .follower_lag.labels({tp.topic, std::to_string(tp.partition)})

@@ -14,7 +14,10 @@
 //    the high watermark is durable here; then HW = min(leader HW, own LEO), and the log start
 //    follows the leader's;
 //  - on NOT_LEADER_OR_FOLLOWER / FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH or a broken
-//    connection, backs off replica.fetch.backoff.ms until the metadata moves the partition.
+//    connection, backs off replica.fetch.backoff.ms until the metadata moves the partition;
+//  - leaves out a partition under the follower replication throttle while it is behind the
+//    leader's high watermark and the quota is exceeded (Kafka's shouldFollowerThrottle); a round
+//    with every partition left out waits replica.fetch.backoff.ms.
 // The leader parks a fetch that finds nothing new for replica.fetch.wait.max.ms and wakes it on
 // its next append.
 
@@ -28,6 +31,7 @@
 #include <vector>
 
 #include "broker/replica/replica_manager.h"
+#include "broker/replica/replication_quota.h"
 #include "client/connection.h"
 #include "metadata/metadata_service.h"
 
@@ -44,6 +48,10 @@ struct ReplicaFetcherOptions {
   int32_t wait_max_ms = 500;              // replica.fetch.wait.max.ms
   int32_t backoff_ms = 1000;              // replica.fetch.backoff.ms
   int32_t socket_timeout_ms = 30'000;     // replica.socket.timeout.ms
+  // The follower side of the replication throttle (follower.replication.throttled.*): a
+  // throttled partition that is behind the leader is left out of a fetch while the quota is
+  // exceeded, and the bytes fetched for throttled partitions are recorded. Null: no throttle.
+  ReplicationQuota* quota = nullptr;
 };
 
 class ReplicaFetcherManager {

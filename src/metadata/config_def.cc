@@ -101,6 +101,7 @@ NumericRange numeric_range(const ConfigDef& def) {
 }
 
 Status validate_config_value(const ConfigDef& def, std::string_view value) {
+  if (def.check != nullptr) return def.check(def, value);
   switch (def.type) {
     case ConfigType::kBoolean: {
       auto b = parse_config_bool(value);

@@ -38,6 +38,9 @@ struct ConfigDef {
   int64_t max = std::numeric_limits<int64_t>::max();
   // For strings: the value must be one of these; for lists: every element must be.
   std::vector<std::string_view> allowed = {};
+  // A key whose values have a grammar of their own (Kafka's custom validators, e.g. the
+  // throttled-replica lists): it replaces the type's element checks; the message names the key.
+  Status (*check)(const ConfigDef& def, std::string_view value) = nullptr;
 };
 
 // Checks `value` against the key's type, range and allowed values. The message names the key.

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "metadata/placement.h"
+#include "metadata/replication_throttle_config.h"
 #include "metadata/topic_name.h"
 
 namespace eddy::metadata {
@@ -124,6 +125,10 @@ const TopicConfigDef* dynamic_broker_config(const std::string& name) {
     if (d.broker_synonym == name) return &d;
   }
   return nullptr;
+}
+
+bool is_dynamic_broker_config(const std::string& name) {
+  return dynamic_broker_config(name) != nullptr || find_replication_throttle_rate(name) != nullptr;
 }
 
 namespace {
@@ -321,7 +326,11 @@ ControllerResult Controller::alter_broker_configs(const MetadataImage& image,
   std::map<std::string, std::string> next;
   ControllerResult r = apply_changes(
       *current, changes, replace_all,
-      [](const std::string& n) { return find_broker_synonym_config(n); }, &next);
+      [](const std::string& n) {
+        const ConfigDef* d = find_broker_synonym_config(n);
+        return d != nullptr ? d : find_replication_throttle_rate(n);
+      },
+      &next);
   if (!r.ok()) return r;
   emit_config_diff(kBrokerResource, resource, *current, next, out);
   return {};

@@ -1,5 +1,7 @@
 #include "metadata/topic_config.h"
 
+#include "metadata/replication_throttle_config.h"
+
 namespace eddy::metadata {
 namespace {
 
@@ -46,9 +48,19 @@ std::vector<TopicConfigDef> make_defs() {
         "Force an fsync after this many milliseconds (interval flush policy).", 0},
        "log.flush.interval.ms",
        "1000"},
+      // No broker key is the default of the throttled-replica lists ("" below).
+      {throttled_replicas_def(kFollowerThrottledReplicas,
+                              "Replicas (partition:broker,... or '*') whose follower fetches "
+                              "follower.replication.throttled.rate limits."),
+       ""},
       {{"index.interval.bytes", T::kInt, "4096", "Bytes of log between two offset index entries.",
         0},
        "log.index.interval.bytes"},
+      {throttled_replicas_def(
+           kLeaderThrottledReplicas,
+           "Replicas (partition:broker,... or '*') whose leader limits what it "
+           "sends to out-of-sync followers to leader.replication.throttled.rate."),
+       ""},
       {{"max.compaction.lag.ms", T::kLong, kLongMaxText,
         "Longest time a record stays ineligible for compaction.", 1},
        "log.cleaner.max.compaction.lag.ms"},
@@ -99,6 +111,7 @@ std::vector<TopicConfigDef> make_defs() {
 std::vector<ConfigDef> make_broker_synonym_defs() {
   std::vector<ConfigDef> out;
   for (const TopicConfigDef& t : topic_config_defs()) {
+    if (t.broker_synonym.empty()) continue;
     ConfigDef d = t.def;
     d.name = t.broker_synonym;
     if (t.broker_default) d.default_value = t.broker_default;
@@ -153,7 +166,7 @@ ResolvedValue resolve_topic_value(const TopicConfigDef& def,
       it != overrides.end() && valid(def.def, it->second)) {
     return {it->second, ConfigSource::kDynamicTopic};
   }
-  if (broker) {
+  if (broker && !def.broker_synonym.empty()) {
     if (auto v = broker(def.broker_synonym); v && v->value && valid(def.def, *v->value)) return *v;
   }
   ResolvedValue out;

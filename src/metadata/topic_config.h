@@ -18,7 +18,7 @@ namespace eddy::metadata {
 
 struct TopicConfigDef {
   ConfigDef def;
-  std::string_view broker_synonym;
+  std::string_view broker_synonym;  // empty: none (the key's own default applies)
   // The broker key's own default where it differs from the topic key's (log.flush.interval.ms
   // bounds unsynced data under the interval flush policy; flush.ms defaults to never).
   std::optional<std::string_view> broker_default = std::nullopt;

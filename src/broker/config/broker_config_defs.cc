@@ -3,10 +3,12 @@
 // connection.max.inflight.requests, shutdown.timeout.ms, logger.level, log.format, admin.listeners)
 // are Eddy's own. The broker keys that are topic configs' defaults (log.segment.bytes,
 // log.retention.ms, ...) are not written here: they come from the topic config table
-// (metadata::broker_synonym_config_defs()), so each key has one definition and one validation.
+// (metadata::broker_synonym_config_defs()), so each key has one definition and one validation;
+// nor are the dynamic replication throttle rates (metadata/replication_throttle_config.h).
 
 #include "broker/config/broker_config.h"
 #include "broker/replica/replica_selector.h"
+#include "metadata/replication_throttle_config.h"
 #include "metadata/topic_config.h"
 
 namespace eddy::broker {
@@ -181,6 +183,10 @@ std::vector<ConfigDef> make_defs() {
        "Pause of a replica fetcher after an error before it fetches again.", 0},
       {"replica.socket.timeout.ms", T::kInt, "30000",
        "Bound on one follower fetch round trip, connect included.", 1},
+      {"replication.quota.window.num", T::kInt, "11",
+       "Samples the replication throttle rates are measured over (Kafka's default).", 1},
+      {"replication.quota.window.size.seconds", T::kInt, "1",
+       "Length of one replication throttle sample.", 1},
 
       // Group coordinator and offsets.
       {"offsets.topic.num.partitions", T::kInt, "50", "Partitions of __consumer_offsets.", 1, 1000},
@@ -209,6 +215,7 @@ std::vector<ConfigDef> make_defs() {
        "Largest metadata string of one committed offset.", 0},
   };
   for (const ConfigDef& d : metadata::broker_synonym_config_defs()) defs.push_back(d);
+  for (const ConfigDef& d : metadata::replication_throttle_rate_defs()) defs.push_back(d);
   return defs;
 }
 

@@ -225,7 +225,6 @@ const std::map<std::string_view, std::string_view>& ignored_kafka_keys() {
       {"kafka.metrics.polling.interval.secs", kMetrics},
       {"quota.window.num", kQuota},
       {"quota.window.size.seconds", kQuota},
-      {"replication.quota.window.num", kQuota},
       {"max.connections", kQuota},
       {"max.connections.per.ip", kQuota},
       {"max.connections.per.ip.overrides", kQuota},

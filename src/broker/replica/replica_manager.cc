@@ -547,6 +547,13 @@ FetchPartitionResult ReplicaManager::read_partition(const FetchParams& params,
   // follower, its own HW: min(leader's HW, own LEO)).
   const Offset upper = params.replica_id >= 0 ? leo : hw;
   if (in.fetch_offset >= upper) return r;
+  if (params.replica_id >= 0 && options_.leader_quota != nullptr &&
+      options_.leader_quota->should_throttle(in.tp, [&] {
+        const std::vector<NodeId> isr = partition->isr();
+        return std::find(isr.begin(), isr.end(), NodeId(params.replica_id)) != isr.end();
+      })) {
+    return r;
+  }
   Result<log::ReadResult> read = partition->log()->read(
       in.fetch_offset, max_bytes, upper,
       params.replica_id >= 0 ? log::ReadFor::kReplica : log::ReadFor::kConsumer);
@@ -571,6 +578,15 @@ void ReplicaManager::fetch(const FetchParams& params, std::vector<FetchPartition
                            FetchCallback callback) {
   if (params.replica_id >= 0) {
     for (const FetchPartitionInput& in : inputs) record_follower_fetch(params, in);
+    if (ReplicationQuota* quota = options_.leader_quota) {
+      // What the answer carries for throttled partitions counts against the leader quota.
+      callback = [quota, cb = std::move(callback)](std::vector<FetchPartitionResult> results) {
+        for (const FetchPartitionResult& r : results) {
+          quota->record_if_throttled(r.tp, static_cast<int64_t>(r.records.length));
+        }
+        cb(std::move(results));
+      };
+    }
   }
   const int64_t deadline = options_.clock->monotonic_ms() + std::max(params.max_wait_ms, 0);
   auto op = std::make_shared<DelayedFetch>(deadline, this, params, inputs, std::move(callback));

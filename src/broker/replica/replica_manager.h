@@ -40,6 +40,7 @@
 #include "broker/replica/high_watermark_checkpoint.h"
 #include "broker/replica/partition.h"
 #include "broker/replica/replica_types.h"
+#include "broker/replica/replication_quota.h"
 #include "common/clock.h"
 #include "log/log_manager.h"
 
@@ -76,6 +77,11 @@ struct ReplicaManagerOptions {
   // How often the high watermarks are checkpointed (replica.high.watermark.checkpoint.interval.ms;
   // high_watermark_checkpoint.h); also at shutdown(). 0: only at shutdown().
   int64_t high_watermark_checkpoint_interval_ms = 5'000;
+  // The leader side of the replication throttle (leader.replication.throttled.*): a follower out
+  // of the ISR fetching a throttled partition gets no records while the quota is exceeded (its
+  // fetch waits as one with nothing new), and the bytes sent for throttled partitions are
+  // recorded. Null: no throttle. Outlives the manager.
+  ReplicationQuota* leader_quota = nullptr;
 };
 
 // Why this node's replica of a partition is offline (docs/broker.md, "Offline replicas"). The one

@@ -3,7 +3,8 @@
 //   {"version":1,"partitions":[{"topic":"t","partition":0,"replicas":[1,2,3]}, ...]}
 // is executed (AlterPartitionReassignments) or cancelled (--cancel: the same partitions with no
 // target), and --generate proposes a plan that spreads the named topics over the named brokers.
-// Any broker takes them and forwards them to the active controller.
+// Any broker takes them and forwards them to the active controller. --throttle and --verify
+// set and clear the plan's replication throttle as Kafka's tool does (reassign_throttle.h).
 
 #include <cctype>
 #include <climits>
@@ -11,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <ostream>
+#include <set>
 #include <sstream>
 #include <string>
 #include <variant>
@@ -18,6 +20,7 @@
 
 #include "cli/app/command.h"
 #include "cli/app/json.h"
+#include "cli/app/reassign_throttle.h"
 #include "cli/app/table.h"
 #include "cli/app/util.h"
 #include "protocol/errors.h"
@@ -155,12 +158,6 @@ class Parser {
   size_t pos_ = 0;
 };
 
-struct PlanEntry {
-  std::string topic;
-  int32_t partition = 0;
-  std::vector<int32_t> replicas;
-};
-
 Result<int32_t> as_int32(const Value* v, const std::string& what) {
   const int64_t* n = v == nullptr ? nullptr : std::get_if<int64_t>(&v->v);
   if (n == nullptr || *n < 0 || *n > INT32_MAX) {
@@ -268,6 +265,97 @@ int generate(Context& ctx, AdminClient& admin) {
   return kExitOk;
 }
 
+template <class Ids>
+std::string join(const Ids& ids) {
+  std::string out;
+  for (int32_t id : ids) out += (out.empty() ? "" : ",") + std::to_string(id);
+  return out;
+}
+
+// The plan partitions' current replicas.
+Result<std::map<std::pair<std::string, int32_t>, std::vector<int32_t>>> current_replicas(
+    AdminClient& admin, const std::vector<PlanEntry>& plan) {
+  std::map<std::pair<std::string, int32_t>, std::vector<int32_t>> out;
+  std::set<std::string> topics;
+  for (const auto& e : plan) topics.insert(e.topic);
+  for (const auto& name : topics) {
+    auto t = admin.topic_metadata(name);
+    if (!t.is_ok()) return t.status();
+    for (const auto& p : t->partitions) out[{name, p.partition_index}] = p.replica_nodes;
+  }
+  return out;
+}
+
+// --throttle N: the brokers' rates and the topics' throttled replicas, before the plan starts.
+Status throttle(Context& ctx, AdminClient& admin, const std::vector<PlanEntry>& plan,
+                int64_t rate) {
+  auto current = current_replicas(admin, plan);
+  if (!current.is_ok()) return current.status();
+  ReassignmentThrottle t = reassignment_throttle(plan, *current);
+  EDDY_RETURN_IF_ERROR(set_reassignment_throttle(admin, t, rate));
+  if (!ctx.global.json()) {
+    ctx.err << "replication throttled to " << rate << " bytes/s on brokers " << join(t.brokers)
+            << "; run --verify until the reassignment is complete, which removes the throttle\n";
+  }
+  return Status::ok();
+}
+
+// --verify: each plan partition's state (Kafka's --verify); once every one is complete, the
+// replication throttle is removed (unless --preserve-throttles). Exit 0 when complete, 1 not.
+int verify(Context& ctx, AdminClient& admin, const std::vector<PlanEntry>& plan) {
+  ListPartitionReassignmentsRequest req;
+  req.timeout_ms = ctx.global.timeout_ms;
+  auto resp = admin.bootstrap().call<ListPartitionReassignmentsResponse>(req);
+  if (!resp.is_ok()) return ctx.fail(resp.status());
+  if (resp->error_code != 0) {
+    return ctx.fail(kafka_error(resp->error_code, "partition reassignments", resp->error_message));
+  }
+  std::set<std::pair<std::string, int32_t>> ongoing;
+  for (const auto& t : resp->topics) {
+    for (const auto& p : t.partitions) ongoing.insert({t.name, p.partition_index});
+  }
+  auto current = current_replicas(admin, plan);
+  if (!current.is_ok()) return ctx.fail(current.status());
+  bool complete = true;
+  std::set<std::string> topics;
+  Json list = Json::array();
+  Table table({"TOPIC", "PARTITION", "STATUS"});
+  for (const auto& e : plan) {
+    topics.insert(e.topic);
+    std::string status = "complete";
+    if (ongoing.contains({e.topic, e.partition})) {
+      status = "in progress";
+    } else if (auto it = current->find({e.topic, e.partition});
+               it == current->end() || it->second != e.replicas) {
+      status = "not reassigned: replicas are " +
+               (it == current->end() ? std::string("unknown") : join(it->second));
+    }
+    complete = complete && status == "complete";
+    list.push(
+        Json::object().set("topic", e.topic).set("partition", e.partition).set("status", status));
+    table.add({e.topic, std::to_string(e.partition), status});
+  }
+  bool cleared = false;
+  if (complete && !ctx.args.has("preserve-throttles")) {
+    Status s = clear_reassignment_throttle(admin, topics);
+    if (!s.is_ok()) return ctx.fail(s);
+    cleared = true;
+  }
+  if (ctx.global.json()) {
+    ctx.out << Json::object()
+                   .set("partitions", list)
+                   .set("complete", complete)
+                   .set("throttle_cleared", cleared)
+                   .dump()
+            << "\n";
+  } else {
+    ctx.out << table.render();
+    if (cleared)
+      ctx.out << "replication throttle removed from every broker and the plan's topics\n";
+  }
+  return complete ? kExitOk : kExitError;
+}
+
 int partition_reassign(Context& ctx) {
   auto admin = ctx.admin();
   if (!admin.is_ok()) return ctx.fail(admin.status());
@@ -276,7 +364,15 @@ int partition_reassign(Context& ctx) {
   if (!path) return ctx.usage_error("give --plan FILE (or --generate)");
   auto plan = read_plan(*path);
   if (!plan.is_ok()) return ctx.fail(plan.status());
+  if (ctx.args.has("verify")) return verify(ctx, **admin, *plan);
   const bool cancel = ctx.args.has("cancel");
+  if (ctx.args.has("throttle")) {
+    if (cancel) return ctx.usage_error("--throttle applies to a plan being executed, not --cancel");
+    auto rate = ctx.args.get_int("throttle", -1, 0, INT64_MAX);
+    if (!rate.is_ok()) return ctx.usage_error(rate.status().message());
+    Status s = throttle(ctx, **admin, *plan, *rate);
+    if (!s.is_ok()) return ctx.fail(s);
+  }
   AlterPartitionReassignmentsRequest req;
   req.timeout_ms = ctx.global.timeout_ms;
   std::map<std::string, size_t> index;
@@ -322,12 +418,6 @@ int partition_reassign(Context& ctx) {
     ctx.out << t.render();
   }
   return failed ? kExitError : kExitOk;
-}
-
-std::string join(const std::vector<int32_t>& ids) {
-  std::string out;
-  for (int32_t id : ids) out += (out.empty() ? "" : ",") + std::to_string(id);
-  return out;
 }
 
 int partition_reassignments(Context& ctx) {
@@ -392,10 +482,20 @@ void register_partition_commands(std::vector<CommandSpec>& out) {
        "ISR, then the old ones leave. With --cancel the plan's partitions go back to their "
        "replicas before the reassignment. --generate --topics T1,T2 --brokers 1,2,3 prints the "
        "current assignment and a proposal spreading the topics over those brokers (nothing is "
-       "changed). Exit 1 when a partition was refused.",
+       "changed). Exit 1 when a partition was refused.\n--throttle BYTES_PER_S (with --plan) "
+       "first limits the replication of the moved replicas as kafka-reassign-partitions "
+       "--throttle does: leader.replication.throttled.rate and follower.replication.throttled.rate "
+       "on every broker taking part, leader.replication.throttled.replicas (the current "
+       "replicas) and follower.replication.throttled.replicas (the new ones) on each moved "
+       "topic. --verify --plan FILE shows each partition's state and, once every one is "
+       "complete, removes those keys from every broker and the plan's topics (unless "
+       "--preserve-throttles); exit 1 while not complete.",
        {{"plan", 0, "FILE", "the reassignment plan (Kafka's JSON)"},
         {"cancel", 0, "", "cancel the plan's reassignments in progress"},
         {"generate", 0, "", "propose a plan instead of executing one"},
+        {"throttle", 0, "BYTES_PER_S", "limit the moved replicas' replication to this rate"},
+        {"verify", 0, "", "show the plan's progress; remove the throttle once complete"},
+        {"preserve-throttles", 0, "", "--verify: keep the throttle after completion"},
         {"topics", 0, "T1,T2", "--generate: the topics to move"},
         {"brokers", 0, "1,2,3", "--generate: the brokers to spread them over"}},
        0,

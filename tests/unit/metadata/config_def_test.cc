@@ -9,6 +9,7 @@
 #include <string>
 
 #include "metadata/controller.h"
+#include "metadata/replication_throttle_config.h"
 #include "metadata/topic_config.h"
 
 namespace eddy::metadata {
@@ -19,31 +20,39 @@ bool numeric(const ConfigDef& d) {
 }
 
 TEST(ConfigDefTest, EveryNumericTopicKeyAcceptsItsBoundsAndRefusesOneBeyond) {
+  std::vector<const ConfigDef*> defs;
   for (const TopicConfigDef& t : topic_config_defs()) {
-    for (const ConfigDef* d : {&t.def, find_broker_synonym_config(t.broker_synonym)}) {
-      ASSERT_NE(d, nullptr) << t.def.name;
-      if (!numeric(*d)) continue;
-      auto [lo, hi] = numeric_range(*d);
-      EXPECT_TRUE(validate_config_value(*d, std::to_string(lo)).is_ok()) << d->name << " " << lo;
-      EXPECT_TRUE(validate_config_value(*d, std::to_string(hi)).is_ok()) << d->name << " " << hi;
-      if (lo != std::numeric_limits<int64_t>::min()) {
-        Status below = validate_config_value(*d, std::to_string(lo - 1));
-        EXPECT_FALSE(below.is_ok()) << d->name;
-        std::string quoted = "'";
-        quoted += d->name;
-        quoted += "'";
-        EXPECT_NE(below.message().find(quoted), std::string::npos) << below.message();
-      }
-      if (hi != std::numeric_limits<int64_t>::max()) {
-        EXPECT_FALSE(validate_config_value(*d, std::to_string(hi + 1)).is_ok()) << d->name;
-      }
+    defs.push_back(&t.def);
+    // The throttled-replica lists have no broker synonym.
+    if (!t.broker_synonym.empty()) defs.push_back(find_broker_synonym_config(t.broker_synonym));
+  }
+  for (const ConfigDef& d : replication_throttle_rate_defs()) defs.push_back(&d);
+  for (const ConfigDef* d : defs) {
+    ASSERT_NE(d, nullptr);
+    if (!numeric(*d)) continue;
+    auto [lo, hi] = numeric_range(*d);
+    EXPECT_TRUE(validate_config_value(*d, std::to_string(lo)).is_ok()) << d->name << " " << lo;
+    EXPECT_TRUE(validate_config_value(*d, std::to_string(hi)).is_ok()) << d->name << " " << hi;
+    if (lo != std::numeric_limits<int64_t>::min()) {
+      Status below = validate_config_value(*d, std::to_string(lo - 1));
+      EXPECT_FALSE(below.is_ok()) << d->name;
+      std::string quoted = "'";
+      quoted += d->name;
+      quoted += "'";
+      EXPECT_NE(below.message().find(quoted), std::string::npos) << below.message();
+    }
+    if (hi != std::numeric_limits<int64_t>::max()) {
+      EXPECT_FALSE(validate_config_value(*d, std::to_string(hi + 1)).is_ok()) << d->name;
     }
   }
 }
 
 TEST(ConfigDefTest, BrokerSynonymsShareTheTopicKeysBounds) {
-  ASSERT_EQ(broker_synonym_config_defs().size(), topic_config_defs().size());
+  size_t with_synonym = 0;
+  for (const TopicConfigDef& t : topic_config_defs()) with_synonym += !t.broker_synonym.empty();
+  ASSERT_EQ(broker_synonym_config_defs().size(), with_synonym);
   for (const TopicConfigDef& t : topic_config_defs()) {
+    if (t.broker_synonym.empty()) continue;
     const ConfigDef* b = find_broker_synonym_config(t.broker_synonym);
     ASSERT_NE(b, nullptr) << t.broker_synonym;
     EXPECT_EQ(b->name, t.broker_synonym);
@@ -91,21 +100,40 @@ TEST(ConfigDefTest, AlterBrokerConfigsRefusesWhatTheTopicKeyRefusesNamingTheBrok
 }
 
 // Deleting a key Eddy does not know changes nothing and succeeds (it can never have been set),
-// as Kafka validates the resulting configs; kafka-reassign-partitions --verify deletes the
-// replication throttle keys. Setting one is still refused, naming it.
+// as Kafka validates the resulting configs; kafka-reassign-partitions --verify deletes
+// replica.alter.log.dirs.io.max.bytes.per.second with the replication throttle rates. Setting one
+// is still refused, naming it.
 TEST(ConfigDefTest, DeletingAnUnknownKeyIsANoOpButSettingOneIsRefused) {
   Controller controller(ControllerDefaults{});
   MetadataImage image;
   pb::MetadataBatch out;
+  const std::string unknown = "replica.alter.log.dirs.io.max.bytes.per.second";
   ControllerResult r = controller.alter_broker_configs(
-      image, "", {{"leader.replication.throttled.rate", ConfigChange::Op::kDelete, ""}}, false,
+      image, "", {{unknown, ConfigChange::Op::kDelete, ""}}, false, &out);
+  EXPECT_TRUE(r.ok()) << r.message;
+  r = controller.alter_broker_configs(image, "", {{unknown, ConfigChange::Op::kSet, "1000"}}, false,
+                                      &out);
+  EXPECT_EQ(r.code, protocol::ErrorCode::kInvalidConfig);
+  EXPECT_NE(r.message.find("'" + unknown + "'"), std::string::npos) << r.message;
+}
+
+// The replication throttle rates are dynamic broker keys (Kafka's DynamicConfig.Broker): longs of
+// at least 0, refused otherwise with the key named.
+TEST(ConfigDefTest, ReplicationThrottleRatesAreDynamicBrokerKeys) {
+  Controller controller(ControllerDefaults{});
+  MetadataImage image;
+  pb::MetadataBatch out;
+  EXPECT_TRUE(is_dynamic_broker_config("follower.replication.throttled.rate"));
+  ControllerResult r = controller.alter_broker_configs(
+      image, "", {{"leader.replication.throttled.rate", ConfigChange::Op::kSet, "1000"}}, false,
       &out);
   EXPECT_TRUE(r.ok()) << r.message;
   r = controller.alter_broker_configs(
-      image, "", {{"leader.replication.throttled.rate", ConfigChange::Op::kSet, "1000"}}, false,
+      image, "", {{"follower.replication.throttled.rate", ConfigChange::Op::kSet, "-1"}}, false,
       &out);
   EXPECT_EQ(r.code, protocol::ErrorCode::kInvalidConfig);
-  EXPECT_NE(r.message.find("'leader.replication.throttled.rate'"), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("'follower.replication.throttled.rate'"), std::string::npos)
+      << r.message;
 }
 
 // A value stored before a bound was tightened (a metadata log written by an older eddyd) never
