@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "metadata/dynamic_broker_config.h"
 #include "metadata/placement.h"
 #include "metadata/topic_name.h"
 
@@ -119,11 +120,9 @@ void emit_config_diff(int32_t type, const std::string& resource,
 
 }  // namespace
 
-const TopicConfigDef* dynamic_broker_config(const std::string& name) {
-  for (const auto& d : topic_config_defs()) {
-    if (d.broker_synonym == name) return &d;
-  }
-  return nullptr;
+const ConfigDef* dynamic_broker_config(const std::string& name) {
+  if (const ConfigDef* d = find_broker_synonym_config(name)) return d;
+  return find_dynamic_broker_only_config(name);
 }
 
 namespace {
@@ -320,8 +319,8 @@ ControllerResult Controller::alter_broker_configs(const MetadataImage& image,
   if (current == nullptr) current = &kEmpty;
   std::map<std::string, std::string> next;
   ControllerResult r = apply_changes(
-      *current, changes, replace_all,
-      [](const std::string& n) { return find_broker_synonym_config(n); }, &next);
+      *current, changes, replace_all, [](const std::string& n) { return dynamic_broker_config(n); },
+      &next);
   if (!r.ok()) return r;
   emit_config_diff(kBrokerResource, resource, *current, next, out);
   return {};
