@@ -3,7 +3,8 @@ LogCleaner.ReconfigurableConfigs): `eddyctl cluster config set` (IncrementalAlte
 broker or as the cluster default changes the running cleaner without a restart. What is checked
 is the effect: the cleaner's threads (named log-cleaner-N, counted in /proc/<pid>/task) follow
 log.cleaner.threads through a per-broker value, the cluster default under it, their removal and
-a restart, and the restarted cleaner still compacts.
+a restart (and in /metrics, eddy_log_cleaner_threads), and the restarted cleaner still compacts
+and reports kafka_log_logcleanermanager_max_dirty_percent.
 
   EDDYD=build/bin/eddyd /usr/bin/python3 -m unittest -v test_cleaner_config   (in this directory)
 """
@@ -13,6 +14,7 @@ import os
 import subprocess
 import time
 import unittest
+import urllib.request
 
 from eddy_harness import Broker, eddyd_path
 from test_compaction import COMPACT_TOPIC, create_topic, wait_compacted, write_updates
@@ -42,6 +44,15 @@ def cleaner_threads(b):
     return n
 
 
+def metric(b, name):
+    """The value of an unlabelled series of /metrics, None when absent."""
+    with urllib.request.urlopen(b.admin_url + "/metrics", timeout=30) as r:
+        for line in r.read().decode().splitlines():
+            if line.startswith(name + " "):
+                return float(line.split()[1])
+    return None
+
+
 class CleanerConfigTest(unittest.TestCase):
     def wait_threads(self, b, want):
         deadline = time.time() + WAIT_S
@@ -55,6 +66,7 @@ class CleanerConfigTest(unittest.TestCase):
             eddyctl(b, "cluster", "config", "set", "--broker", "1", "log.cleaner.threads=3")
             self.wait_threads(b, 3)
             self.assertIn("log cleaner reconfigured: 3 threads", b.log())
+            self.assertEqual(metric(b, "eddy_log_cleaner_threads"), 3)
             # The cluster default lies under the broker's own value, which still wins.
             eddyctl(b, "cluster", "config", "set", "log.cleaner.threads=2",
                     "log.cleaner.io.max.bytes.per.second=4194304")
@@ -77,6 +89,10 @@ class CleanerConfigTest(unittest.TestCase):
             create_topic(b, topic, COMPACT_TOPIC)
             latest = write_updates(b, topic, updates=20_000, keys=200)
             wait_compacted(self, b, topic, latest)
+            # Kafka's max-dirty-percent: the compacted topic's dirty share, at most 100.
+            dirty = metric(b, "kafka_log_logcleanermanager_max_dirty_percent")
+            self.assertIsNotNone(dirty)
+            self.assertLessEqual(dirty, 100)
 
     def test_bad_values_are_refused_with_the_key_named(self):
         with Broker() as b:
