@@ -13,6 +13,7 @@
 #include "broker/alter_partition_manager.h"
 #include "broker/broker_lifecycle.h"
 #include "broker/broker_metrics.h"
+#include "broker/cleaner_settings.h"
 #include "broker/controller_channel.h"
 #include "broker/forwarding_manager.h"
 #include "broker/group/group_service.h"
@@ -215,13 +216,8 @@ Status Broker::open_components() {
   lo.scrubber.enable = config_.get_bool("log.scrubber.enable");
   lo.scrubber.bytes_per_second =
       static_cast<uint64_t>(config_.get_long("log.scrubber.io.max.bytes.per.second"));
-  lo.cleaner.enable = config_.get_bool("log.cleaner.enable");
-  lo.cleaner.threads = static_cast<int>(config_.get_long("log.cleaner.threads"));
-  lo.cleaner.dedupe_buffer_bytes =
-      static_cast<uint64_t>(config_.get_long("log.cleaner.dedupe.buffer.size"));
-  lo.cleaner.io_max_bytes_per_second =
-      static_cast<double>(config_.get_long("log.cleaner.io.max.bytes.per.second"));
-  lo.cleaner.backoff_ms = config_.get_long("log.cleaner.backoff.ms");
+  // The static settings; the dynamic ones apply with the metadata (apply_image_change).
+  lo.cleaner = cleaner_settings(config_, nullptr, lo.cleaner);
   lo.cleaner.on_corrupt = [](const std::string& dir, const log::CleanerCorruption& c) {
     spdlog::error(
         "log cleaner: {}: corrupt batch at offsets [{}, {}] in {} ({}); its records are dropped "
@@ -534,6 +530,17 @@ void Broker::apply_image_change(const metadata::MetadataImage& before,
   };
   if (live(before) != live(after)) replicas_->broker_liveness_changed();
   throttles_->apply(before, after, context_.broker_lookup(after));
+  if (broker_configs_changed || loading) {
+    log::CleanerOptions cleaner =
+        cleaner_settings(config_, context_.broker_lookup(after), logs_->options().cleaner);
+    if (logs_->reconfigure_cleaner(cleaner)) {
+      spdlog::info(
+          "log cleaner reconfigured: {} threads, dedupe buffer {} bytes, load factor {}, I/O "
+          "buffer {} bytes, {} bytes/s, backoff {} ms",
+          cleaner.threads, cleaner.dedupe_buffer_bytes, cleaner.io_buffer_load_factor,
+          cleaner.io_buffer_bytes, cleaner.io_max_bytes_per_second, cleaner.backoff_ms);
+    }
+  }
   // Deleted topics (by id: a topic deleted and re-created under its name is a new topic).
   for (const auto& [name, old_topic] : before.topics()) {
     const metadata::TopicImage* now = after.topic(name);

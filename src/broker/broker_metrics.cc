@@ -6,6 +6,7 @@
 
 #include "broker/group/group_service.h"
 #include "broker/replica/replica_manager.h"
+#include "log/log_cleaner.h"
 #include "log/log_manager.h"
 #include "metadata/metadata_service.h"
 #include "metrics/cluster_metrics.h"
@@ -21,6 +22,35 @@ constexpr size_t kMaxGroupsWithSeries = 1000;
 
 bool contains(const std::vector<int32_t>& v, int32_t x) {
   return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+void collect_cleaner(metrics::Writer& w, const BrokerMetricsSources& s) {
+  // The cleaner's view of each compacted log (log::cleanable_view: dirty bytes over cleanable
+  // bytes, what min.cleanable.dirty.ratio is compared with), and Kafka's LogCleanerManager
+  // max-dirty-percent over them: a walk of each log's segment list, no file read.
+  const int64_t now = SystemClock::instance().wall_ms();
+  double max_dirty = 0;
+  std::vector<std::pair<metrics::LabelValues, double>> ratios;
+  for (const TopicPartition& tp : s.replicas->partitions()) {
+    auto p = s.replicas->get_partition(tp);
+    if (!p || !p->log()->config().cleanup_compact) continue;
+    double ratio = log::cleanable_view(*p->log(), now).dirty_ratio();
+    max_dirty = std::max(max_dirty, ratio);
+    ratios.push_back({{tp.topic, std::to_string(tp.partition)}, ratio});
+  }
+  w.family("eddy_log_cleaner_dirty_ratio",
+           "A compacted log's dirty bytes over its cleanable bytes (what "
+           "min.cleanable.dirty.ratio is compared with)",
+           Type::kGauge, {"topic", "partition"});
+  for (const auto& [labels, ratio] : ratios) w.sample(labels, ratio);
+  w.family("kafka_log_logcleanermanager_max_dirty_percent",
+           "The highest dirty ratio of the compacted logs, in percent (Kafka's max-dirty-percent)",
+           Type::kGauge, {});
+  w.sample({}, 100 * max_dirty);
+  log::LogCleaner* cleaner = s.logs->cleaner();
+  w.family("eddy_log_cleaner_threads", "Log cleaner threads running (log.cleaner.threads)",
+           Type::kGauge, {});
+  w.sample({}, cleaner != nullptr ? static_cast<double>(cleaner->running_threads()) : 0);
 }
 
 }  // namespace
@@ -67,6 +97,8 @@ void BrokerMetrics::collect_storage(metrics::Writer& w) const {
   family("kafka_log_log_logstartoffset", "A partition's log start offset", &Row::start);
   family("kafka_log_log_logendoffset", "A partition's log end offset", &Row::end);
   family("eddy_partition_high_watermark", "A partition's high watermark", &Row::hw);
+
+  collect_cleaner(w, s_);
 
   auto& budget = s_.logs->file_budget();
   w.family("eddy_log_open_segment_files", "Segment files open now", Type::kGauge, {});

@@ -1,5 +1,7 @@
 #include "log/log_cleaner.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <chrono>
 #include <unordered_map>
@@ -24,6 +26,17 @@ IoThrottle::IoThrottle(double bytes_per_second, Clock* clock, Sleep sleep)
   if (!sleep_) {
     sleep_ = [](int64_t ns) { std::this_thread::sleep_for(std::chrono::nanoseconds(ns)); };
   }
+}
+
+void IoThrottle::set_rate(double bytes_per_second) {
+  std::lock_guard lock(mu_);
+  rate_ = bytes_per_second > 0 ? bytes_per_second : 1.0;
+  tokens_ = std::min(tokens_, rate_);
+}
+
+double IoThrottle::rate() const {
+  std::lock_guard lock(mu_);
+  return rate_;
 }
 
 void IoThrottle::charge(uint64_t bytes) {
@@ -198,15 +211,21 @@ Status SegmentRewriter::add(ByteSpan batch, bool producer_last, Bytes& out) {
 
 namespace {
 
-constexpr size_t kReadWindowBytes = 1 << 20;
-constexpr size_t kWriteChunkBytes = 1 << 20;
+// The smallest read window and write buffer, whatever log.cleaner.io.buffer.size says.
+constexpr size_t kMinBufferBytes = 4096;
 
 // Whole batches of one sealed segment in order, through a window buffer, with the framing a read
 // checks (magic, a length inside the file, offsets contiguous from the segment's base).
 class SegmentBatches {
  public:
-  SegmentBatches(const File& f, uint64_t size, int64_t base, uint64_t max_batch, IoThrottle* t)
-      : f_(f), size_(size), next_offset_(base), max_batch_(max_batch), throttle_(t) {}
+  SegmentBatches(const File& f, uint64_t size, int64_t base, uint64_t max_batch, IoThrottle* t,
+                 size_t window_bytes)
+      : f_(f),
+        size_(size),
+        next_offset_(base),
+        max_batch_(max_batch),
+        throttle_(t),
+        window_bytes_(window_bytes) {}
 
   // The next batch, an empty span at the end; kCorruption for framing damage.
   Result<ByteSpan> next() {
@@ -236,7 +255,7 @@ class SegmentBatches {
   const uint8_t* at() const { return buf_.data() + (pos_ - buf_start_); }
   Status ensure(uint64_t n) {
     if (pos_ >= buf_start_ && pos_ + n <= buf_start_ + buf_.size()) return Status::ok();
-    uint64_t want = std::min<uint64_t>(std::max<uint64_t>(n, kReadWindowBytes), size_ - pos_);
+    uint64_t want = std::min<uint64_t>(std::max<uint64_t>(n, window_bytes_), size_ - pos_);
     if (want < n) return corruption("segment ends inside a batch at " + std::to_string(pos_));
     buf_.resize(want);
     buf_start_ = pos_;
@@ -251,6 +270,7 @@ class SegmentBatches {
   int64_t next_offset_;
   const uint64_t max_batch_;
   IoThrottle* throttle_;
+  const size_t window_bytes_;
   uint64_t pos_ = 0;
   Bytes buf_;
   uint64_t buf_start_ = 0;
@@ -281,8 +301,9 @@ int64_t uncleanable_from(const std::vector<std::shared_ptr<LogSegment>>& segs, c
 
 Cleaner::Cleaner(uint64_t map_bytes, double load_factor, IoThrottle* throttle, Clock* clock,
                  std::function<void(const std::string&, const CleanerCorruption&)> on_corrupt,
-                 const std::atomic<bool>* stop)
+                 const std::atomic<bool>* stop, uint64_t io_buffer_bytes)
     : map_(map_bytes, load_factor),
+      window_bytes_(std::max<size_t>(io_buffer_bytes / 2, kMinBufferBytes)),
       throttle_(throttle),
       clock_(clock),
       on_corrupt_(std::move(on_corrupt)),
@@ -306,38 +327,64 @@ Result<CleanStats> Cleaner::clean(PartitionLog& log) {
   if (segs.empty()) return stats;
   const uint64_t max_batch = static_cast<uint64_t>(kMaxSegmentBytes);
 
-  // Step 2: the offset map over the dirty section, as far as it holds.
+  // Step 2: the offset map over the dirty section, as far as it holds. The same walk notes the
+  // last batch of each producer id (step 3 keeps it), so the dirty section is read twice in all
+  // (here and to rewrite it), as in Kafka's cleaner.
   map_.clear();
   int64_t end = std::max(first_dirty, segs.front()->base_offset());
+  std::unordered_map<int64_t, int64_t> producer_last;
+  auto note_producer = [&producer_last](const BatchHeader& h) {
+    if (h.producer_id == records::kNoProducerId) return;
+    int64_t& last = producer_last[h.producer_id];
+    last = std::max(last, h.base_offset);
+  };
+  // The keys of one batch, put only once the whole batch decoded: a batch that turns out corrupt
+  // half way (the rewrite drops it) must not take the place of an older record of its keys.
+  std::vector<std::pair<ByteSpan, int64_t>> batch_keys;
   bool full = false;
   for (const auto& s : segs) {
-    if (full || s->next_offset() <= first_dirty) continue;
+    if (full) break;
+    if (s->next_offset() <= first_dirty) continue;
     EDDY_ASSIGN_OR_RETURN(File f, File::open(log_path(log, *s), /*create=*/false));
-    SegmentBatches batches(f, s->size(), s->base_offset(), max_batch, throttle_);
+    SegmentBatches batches(f, s->size(), s->base_offset(), max_batch, throttle_, window_bytes_);
     while (true) {
       if (stopping()) return Status(StatusCode::kCancelled, "the cleaner is stopping");
       EDDY_ASSIGN_OR_RETURN(ByteSpan b, batches.next());
       if (b.empty()) break;
       const BatchHeader& h = batches.header();
-      if (h.last_offset() < first_dirty) continue;
-      if (!map_.has_room_for(static_cast<size_t>(std::max(h.records_count, 0)))) {
+      if (full) {
+        // The rest of the segment where the map stopped is rewritten too: its producers count.
+        note_producer(h);
+        continue;
+      }
+      if (h.last_offset() >= first_dirty &&
+          !map_.has_room_for(static_cast<size_t>(std::max(h.records_count, 0)))) {
         if (map_.size() == 0) {
           return failed_precondition("log.cleaner.dedupe.buffer.size holds " +
                                      std::to_string(map_.max_entries()) +
                                      " keys, fewer than one batch of " + log.dir() + " has");
         }
         full = true;
-        break;
+        note_producer(h);
+        continue;
       }
+      note_producer(h);
+      if (h.last_offset() < first_dirty) continue;
       end = h.next_offset();
-      if (h.is_control() || records::compute_batch_crc(b) != h.crc) continue;
-      records::ReadOptions ro;
-      ro.verify_crc = false;
-      auto decoded = records::decode_batch(b, ro);
-      if (!decoded.is_ok()) continue;  // the rewrite reports it
-      for (const records::Record& r : decoded->records) {
-        if (r.key) map_.put(*r.key, r.offset);
+      if (h.is_control()) continue;
+      auto reader = records::BatchReader::open(b);  // the CRC too
+      if (!reader.is_ok()) continue;                // the rewrite reports it
+      batch_keys.clear();
+      records::Record r;
+      bool sound = true;
+      while (true) {
+        auto more = reader->next(r);
+        if (!more.is_ok()) sound = false;
+        if (!more.is_ok() || !*more) break;
+        if (r.key) batch_keys.emplace_back(*r.key, r.offset);
       }
+      if (!sound) continue;
+      for (const auto& [key, offset] : batch_keys) map_.put(key, offset);
     }
     stats.bytes_read += batches.bytes_read();
   }
@@ -349,17 +396,16 @@ Result<CleanStats> Cleaner::clean(PartitionLog& log) {
     if (s->base_offset() < end) sources.push_back(s);
   }
   if (sources.empty()) return stats;
-  // The last batch of each producer id among the sources (a header walk).
-  std::unordered_map<int64_t, int64_t> producer_last;
+  // The clean section's producers (a header walk of what earlier passes wrote: the step 2 walk
+  // began at the first dirty segment).
   for (const auto& s : sources) {
+    if (s->next_offset() > first_dirty) break;
     EDDY_ASSIGN_OR_RETURN(File f, File::open(log_path(log, *s), /*create=*/false));
-    SegmentBatches batches(f, s->size(), s->base_offset(), max_batch, throttle_);
+    SegmentBatches batches(f, s->size(), s->base_offset(), max_batch, throttle_, window_bytes_);
     while (true) {
       EDDY_ASSIGN_OR_RETURN(ByteSpan b, batches.next());
       if (b.empty()) break;
-      if (batches.header().producer_id != records::kNoProducerId) {
-        producer_last[batches.header().producer_id] = batches.header().base_offset;
-      }
+      note_producer(batches.header());
     }
     stats.bytes_read += batches.bytes_read();
   }
@@ -373,7 +419,7 @@ Result<CleanStats> Cleaner::clean(PartitionLog& log) {
     if (s->base_offset() < sources.back()->next_offset()) continue;
     auto f = File::open(log_path(log, *s), /*create=*/false);
     if (!f.is_ok()) break;
-    SegmentBatches batches(*f, s->size(), s->base_offset(), max_batch, throttle_);
+    SegmentBatches batches(*f, s->size(), s->base_offset(), max_batch, throttle_, window_bytes_);
     while (true) {
       if (stopping()) return Status(StatusCode::kCancelled, "the cleaner is stopping");
       auto b = batches.next();
@@ -417,7 +463,7 @@ Result<CleanStats> Cleaner::clean(PartitionLog& log) {
     Status st = Status::ok();
     for (const auto& s : group) {
       EDDY_ASSIGN_OR_RETURN(File f, File::open(log_path(log, *s), /*create=*/false));
-      SegmentBatches batches(f, s->size(), s->base_offset(), max_batch, throttle_);
+      SegmentBatches batches(f, s->size(), s->base_offset(), max_batch, throttle_, window_bytes_);
       while (st.is_ok()) {
         if (stopping()) {
           st = Status(StatusCode::kCancelled, "the cleaner is stopping");
@@ -439,7 +485,7 @@ Result<CleanStats> Cleaner::clean(PartitionLog& log) {
         } else if (!added.is_ok() && added.code() != StatusCode::kCorruption) {
           st = added;
         }
-        if (st.is_ok() && out.size() >= kWriteChunkBytes) st = drain();
+        if (st.is_ok() && out.size() >= window_bytes_) st = drain();
       }
       stats.bytes_read += batches.bytes_read();
       if (!st.is_ok()) break;
@@ -493,7 +539,7 @@ Result<int64_t> earliest_delete_horizon(const PartitionLog& log, IoThrottle* thr
     if (s->next_offset() > first_dirty) break;
     EDDY_ASSIGN_OR_RETURN(File f, File::open(log_path(log, *s), /*create=*/false));
     SegmentBatches batches(f, s->size(), s->base_offset(), static_cast<uint64_t>(kMaxSegmentBytes),
-                           throttle);
+                           throttle, size_t{1} << 20);
     while (true) {
       EDDY_ASSIGN_OR_RETURN(ByteSpan b, batches.next());
       if (b.empty()) break;
@@ -513,18 +559,32 @@ LogCleaner::LogCleaner(CleanerOptions options, LogSource logs)
 
 LogCleaner::~LogCleaner() { stop(); }
 
+uint64_t LogCleaner::io_buffer_bytes_per_thread() const {
+  return options_.io_buffer_bytes / static_cast<uint64_t>(std::max(options_.threads, 1));
+}
+
 uint64_t LogCleaner::map_bytes_per_thread() const {
   return options_.dedupe_buffer_bytes / static_cast<uint64_t>(std::max(options_.threads, 1));
 }
 
 void LogCleaner::start() {
-  if (!options_.enable || !threads_.empty()) return;
+  std::lock_guard life(lifecycle_mu_);
+  start_threads();
+}
+
+void LogCleaner::start_threads() {
+  if (stopped_ || !options_.enable || !threads_.empty()) return;
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = false;
+  }
+  stop_flag_ = false;
   for (int i = 0; i < std::max(options_.threads, 1); ++i) {
-    threads_.emplace_back([this] { thread_loop(); });
+    threads_.emplace_back([this, i] { thread_loop(i); });
   }
 }
 
-void LogCleaner::stop() {
+void LogCleaner::stop_threads() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
@@ -533,6 +593,32 @@ void LogCleaner::stop() {
   cv_.notify_all();
   for (auto& t : threads_) t.join();
   threads_.clear();
+}
+
+void LogCleaner::stop() {
+  std::lock_guard life(lifecycle_mu_);
+  stopped_ = true;
+  stop_threads();
+}
+
+void LogCleaner::reconfigure(const CleanerOptions& options) {
+  std::lock_guard life(lifecycle_mu_);
+  // Before start() the settings wait for it; after stop() nothing starts again.
+  const bool running = !threads_.empty();
+  stop_threads();
+  options_.take_reconfigurable(options);
+  throttle_.set_rate(options.io_max_bytes_per_second);
+  if (running) start_threads();
+}
+
+CleanerOptions LogCleaner::options() const {
+  std::lock_guard life(lifecycle_mu_);
+  return options_;
+}
+
+size_t LogCleaner::running_threads() const {
+  std::lock_guard life(lifecycle_mu_);
+  return threads_.size();
 }
 
 void LogCleaner::wake() { cv_.notify_all(); }
@@ -626,9 +712,13 @@ Result<bool> LogCleaner::clean_dirtiest(Cleaner& cleaner) {
   return true;
 }
 
-void LogCleaner::thread_loop() {
+void LogCleaner::thread_loop(int index) {
+  // Kafka's kafka-log-cleaner-thread-N, in the 15 bytes Linux keeps: what `top -H` and a test
+  // counting /proc/<pid>/task/*/comm see.
+  pthread_setname_np(pthread_self(),
+                     ("log-cleaner-" + std::to_string(index)).substr(0, 15).c_str());
   Cleaner cleaner(map_bytes_per_thread(), options_.io_buffer_load_factor, &throttle_,
-                  options_.clock, options_.on_corrupt, &stop_flag_);
+                  options_.clock, options_.on_corrupt, &stop_flag_, io_buffer_bytes_per_thread());
   while (true) {
     {
       std::lock_guard lock(mu_);

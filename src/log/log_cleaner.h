@@ -77,12 +77,15 @@ class IoThrottle {
   IoThrottle(double bytes_per_second, Clock* clock, Sleep sleep = nullptr);
   void charge(uint64_t bytes);
   uint64_t charged() const { return charged_.load(); }
+  // A new rate (log.cleaner.io.max.bytes.per.second altered): the next charge pays at it.
+  void set_rate(double bytes_per_second);
+  double rate() const;
 
  private:
-  const double rate_;
+  mutable std::mutex mu_;
+  double rate_;
   Clock* clock_;
   Sleep sleep_;
-  std::mutex mu_;
   double tokens_;
   int64_t last_ns_;
   std::atomic<uint64_t> charged_{0};
@@ -124,9 +127,10 @@ class SegmentRewriter {
 class Cleaner {
  public:
   // `stop`, when set, ends a pass early (kCancelled, nothing changed but the swaps done).
+  // `io_buffer_bytes`: the read window plus the write buffer (half each).
   Cleaner(uint64_t map_bytes, double load_factor, IoThrottle* throttle, Clock* clock,
           std::function<void(const std::string&, const CleanerCorruption&)> on_corrupt = nullptr,
-          const std::atomic<bool>* stop = nullptr);
+          const std::atomic<bool>* stop = nullptr, uint64_t io_buffer_bytes = 2ULL << 20);
   // One pass over `log` (steps 1-4 above). kCancelled when the log changed under it (nothing
   // lost: the next pass repeats it); kCorruption when a segment's framing is damaged.
   Result<CleanStats> clean(PartitionLog& log);
@@ -135,6 +139,7 @@ class Cleaner {
  private:
   bool stopping() const { return stop_ != nullptr && stop_->load(std::memory_order_relaxed); }
   OffsetMap map_;
+  size_t window_bytes_;
   IoThrottle* throttle_;
   Clock* clock_;
   std::function<void(const std::string&, const CleanerCorruption&)> on_corrupt_;
@@ -168,7 +173,17 @@ class LogCleaner {
   LogCleaner& operator=(const LogCleaner&) = delete;
 
   void start();
+  // Stops the threads for good (a pass in progress ends; nothing is lost).
   void stop();
+  // Kafka's LogCleaner.reconfigure: the threads stop (a pass in progress ends, the next one
+  // repeats it), the new log.cleaner.threads, dedupe buffer, load factor, I/O buffer, I/O rate
+  // and backoff are taken, and the threads start again (if they ran: before start() the settings
+  // wait for it, after stop() nothing starts). `options`' enable, clock and callbacks are not
+  // taken.
+  void reconfigure(const CleanerOptions& options);
+  // The settings in force and the threads running now.
+  CleanerOptions options() const;
+  size_t running_threads() const;
   // Wakes the threads now (a policy changed, a test).
   void wake();
   // One round on the calling thread with `cleaner`: cleans the dirtiest log, if one is due.
@@ -178,16 +193,23 @@ class LogCleaner {
   CleanStats totals() const;
   int64_t passes() const { return passes_.load(); }
   uint64_t map_bytes_per_thread() const;
+  uint64_t io_buffer_bytes_per_thread() const;
   IoThrottle& throttle() { return throttle_; }
 
  private:
-  void thread_loop();
+  void thread_loop(int index);
+  // Both with lifecycle_mu_ held.
+  void start_threads();
+  void stop_threads();
   std::shared_ptr<PartitionLog> grab_dirtiest();
   // A compacted log first seen by this cleaner (after a restart, or a policy change) has its
   // clean section's delete horizons read back from the batches that carry one, so that
   // tombstones past it go without new dirty data to trigger a pass.
   void learn_delete_horizons();
 
+  // Guards start, stop and reconfigure (and threads_, options_ outside the threads).
+  mutable std::mutex lifecycle_mu_;
+  bool stopped_ = false;  // stop() was called
   CleanerOptions options_;
   LogSource logs_;
   IoThrottle throttle_;

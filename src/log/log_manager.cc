@@ -189,6 +189,14 @@ void LogManager::start() {
   }
 }
 
+bool LogManager::reconfigure_cleaner(const CleanerOptions& options) {
+  std::lock_guard lock(bg_mu_);
+  if (stopping_ || options_.cleaner.same_reconfigurable(options)) return false;
+  options_.cleaner.take_reconfigurable(options);
+  if (cleaner_) cleaner_->reconfigure(options_.cleaner);
+  return true;
+}
+
 void LogManager::scrubber_loop() {
   ScrubberOptions so = options_.scrubber;
   so.clock = options_.clock;

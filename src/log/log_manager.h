@@ -136,6 +136,10 @@ class LogManager {
   Flusher& flusher() { return *flusher_; }
   // The log cleaner; null until start(), and when log.cleaner.enable is off.
   LogCleaner* cleaner() { return cleaner_.get(); }
+  // New dynamic log.cleaner.* settings (LogCleaner::reconfigure): the running cleaner restarts
+  // its threads with them; before start() they are what start() uses. Returns whether anything
+  // changed (settings equal to those in force restart nothing).
+  bool reconfigure_cleaner(const CleanerOptions& options);
   FileHandleBudget& file_budget() { return budget_; }
   const PreallocationBudget& preallocation_budget() const { return *preallocation_budget_; }
   const LogManagerOptions& options() const { return options_; }

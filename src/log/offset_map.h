@@ -1,8 +1,14 @@
 #pragma once
 // OffsetMap: the log cleaner's bounded map from a record key to the last offset at which the
-// dirty section holds it (Kafka's SkimpyOffsetMap). It never grows: the memory is given up front
-// (log.cleaner.dedupe.buffer.size divided among the cleaner threads) and holds slots of a 128-bit
-// key hash plus an offset, 24 bytes each, open-addressed. Keys are never stored, only their hash:
+// dirty section holds it (Kafka's SkimpyOffsetMap). Its memory is bounded by `memory_bytes`
+// (log.cleaner.dedupe.buffer.size divided among the cleaner threads): slots of a 128-bit key hash
+// plus an offset, 24 bytes each, open-addressed. Unlike Kafka's, the table starts small and
+// doubles while it is half full, up to the bound: a pass over 100,000 keys probes a few MiB that
+// stay in the CPU's caches rather than 128 MiB of slots that miss on every probe (the bulk of a
+// pass's CPU before, docs/benchmarks/storage.md "Compaction"). A slot's home is the hash scaled
+// to the table (multiply-shift), which keeps slots in hash order, so a doubling reads the old
+// table and writes the new one front to back and hands the old one's pages back as it goes: the
+// peak stays at the bound plus a MiB. Keys are never stored, only their hash:
 // two keys with the same 128 bits would be taken for one (a chance of about n^2 / 2^129 for n
 // keys, as in Kafka, whose map keeps an MD5 of the key). full() turns true at `load_factor` of
 // the slots; the cleaner then stops reading the dirty section and cleans what the map covers, and
@@ -13,7 +19,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
-#include <vector>
 
 #include "common/bytes.h"
 
@@ -27,6 +32,9 @@ class OffsetMap {
   // Nothing is allocated until the first put() or clear(): a broker without compacted logs never
   // pays for log.cleaner.dedupe.buffer.size, and release() gives it back after a pass.
   explicit OffsetMap(size_t memory_bytes, double load_factor = 0.9);
+  ~OffsetMap() { release(); }
+  OffsetMap(const OffsetMap&) = delete;
+  OffsetMap& operator=(const OffsetMap&) = delete;
 
   // Records that `key` is at `offset` (offsets are put in increasing order, so the last put wins).
   // Callers check has_room_for() first; a put into a full map of a new key is refused (false).
@@ -41,11 +49,14 @@ class OffsetMap {
   void release();
 
   size_t size() const { return entries_; }
+  // The bound: the most slots the table may grow to.
   size_t slots() const { return slot_count_; }
+  // The slots of the table now (it grows up to slots()).
+  size_t table_slots() const { return table_slots_; }
   size_t max_entries() const { return max_entries_; }
   size_t memory_bytes() const { return slot_count_ * sizeof(Slot); }
   // Whether the slots are allocated now.
-  bool allocated() const { return !slots_.empty(); }
+  bool allocated() const { return slots_ != nullptr; }
   // The largest offset put since clear(), -1 when none.
   int64_t latest_offset() const { return latest_offset_; }
 
@@ -57,11 +68,15 @@ class OffsetMap {
   };
   static_assert(sizeof(Slot) == kSlotBytes);
   // The slot holding the hash, or the empty slot where it would go.
-  size_t find(uint64_t h1, uint64_t h2) const;
+  static size_t find(const Slot* slots, size_t n, uint64_t h1, uint64_t h2);
   void allocate();
+  // Doubles the table (up to slot_count_), moving every entry.
+  void grow();
 
   size_t slot_count_;
-  std::vector<Slot> slots_;  // empty until used, and after release()
+  Slot* slots_ = nullptr;  // anonymous memory, null until used and after release()
+  size_t table_slots_ = 0;
+  size_t grow_at_ = 0;  // entries at which the table doubles
   size_t max_entries_;
   size_t entries_ = 0;
   int64_t latest_offset_ = -1;

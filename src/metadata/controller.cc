@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "metadata/dynamic_broker_config.h"
 #include "metadata/placement.h"
-#include "metadata/replication_throttle_config.h"
 #include "metadata/topic_name.h"
 
 namespace eddy::metadata {
@@ -120,15 +120,9 @@ void emit_config_diff(int32_t type, const std::string& resource,
 
 }  // namespace
 
-const TopicConfigDef* dynamic_broker_config(const std::string& name) {
-  for (const auto& d : topic_config_defs()) {
-    if (d.broker_synonym == name) return &d;
-  }
-  return nullptr;
-}
-
-bool is_dynamic_broker_config(const std::string& name) {
-  return dynamic_broker_config(name) != nullptr || find_replication_throttle_rate(name) != nullptr;
+const ConfigDef* dynamic_broker_config(const std::string& name) {
+  if (const ConfigDef* d = find_broker_synonym_config(name)) return d;
+  return find_dynamic_broker_only_config(name);
 }
 
 namespace {
@@ -325,11 +319,7 @@ ControllerResult Controller::alter_broker_configs(const MetadataImage& image,
   if (current == nullptr) current = &kEmpty;
   std::map<std::string, std::string> next;
   ControllerResult r = apply_changes(
-      *current, changes, replace_all,
-      [](const std::string& n) {
-        const ConfigDef* d = find_broker_synonym_config(n);
-        return d != nullptr ? d : find_replication_throttle_rate(n);
-      },
+      *current, changes, replace_all, [](const std::string& n) { return dynamic_broker_config(n); },
       &next);
   if (!r.ok()) return r;
   emit_config_diff(kBrokerResource, resource, *current, next, out);

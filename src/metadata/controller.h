@@ -78,8 +78,8 @@ class Controller {
   ControllerResult alter_topic_configs(const MetadataImage& image, const std::string& topic,
                                        const std::vector<ConfigChange>& changes, bool replace_all,
                                        pb::MetadataBatch* out) const;
-  // Dynamic broker configs: resource "" is the cluster-wide default, else a broker id. The
-  // log.* defaults that topics inherit and the replication throttle rates are dynamic.
+  // Dynamic broker configs: resource "" is the cluster-wide default, else a broker id. The log.*
+  // defaults that topics inherit and the keys of dynamic_broker_only_config_defs() are dynamic.
   ControllerResult alter_broker_configs(const MetadataImage& image, const std::string& resource,
                                         const std::vector<ConfigChange>& changes, bool replace_all,
                                         pb::MetadataBatch* out) const;
@@ -92,11 +92,8 @@ class Controller {
   IdSource new_topic_id_;
 };
 
-// The topic config that `name` (a broker key such as log.retention.ms) is the default of, or
-// nullptr when the broker key is not dynamically alterable.
-const TopicConfigDef* dynamic_broker_config(const std::string& name);
-// Whether a broker key can be altered dynamically: a topic key's default, or a replication
-// throttle rate (replication_throttle_config.h).
-bool is_dynamic_broker_config(const std::string& name);
+// The definition of the dynamically alterable broker key `name` (a topic default such as
+// log.retention.ms, or a key of dynamic_broker_only_config_defs()), nullptr when it is not one.
+const ConfigDef* dynamic_broker_config(const std::string& name);
 
 }  // namespace eddy::metadata

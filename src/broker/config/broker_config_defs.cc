@@ -4,11 +4,12 @@
 // are Eddy's own. The broker keys that are topic configs' defaults (log.segment.bytes,
 // log.retention.ms, ...) are not written here: they come from the topic config table
 // (metadata::broker_synonym_config_defs()), so each key has one definition and one validation;
-// nor are the dynamic replication throttle rates (metadata/replication_throttle_config.h).
+// so do the other dynamic keys (metadata::dynamic_broker_only_config_defs(): log.cleaner.*,
+// the replication throttle rates).
 
 #include "broker/config/broker_config.h"
 #include "broker/replica/replica_selector.h"
-#include "metadata/replication_throttle_config.h"
+#include "metadata/dynamic_broker_config.h"
 #include "metadata/topic_config.h"
 
 namespace eddy::broker {
@@ -146,13 +147,6 @@ std::vector<ConfigDef> make_defs() {
       {"log.cleaner.enable", T::kBoolean, "true",
        "Run the log cleaner, which compacts cleanup.policy=compact topics (__consumer_offsets "
        "included; docs/storage.md, \"Compaction\")."},
-      {"log.cleaner.threads", T::kInt, "1", "Log cleaner threads.", 1},
-      {"log.cleaner.dedupe.buffer.size", T::kLong, "134217728",
-       "Memory for the cleaners' key maps, all threads together (24 bytes a key).", 1024},
-      {"log.cleaner.io.max.bytes.per.second", T::kLong, "9223372036854775807",
-       "Bytes per second the cleaners may read and write, all threads together.", 1},
-      {"log.cleaner.backoff.ms", T::kLong, "15000",
-       "How long a cleaner with nothing to clean waits before it looks again.", 0},
       {"log.flush.policy",
        T::kString,
        "sync",
@@ -215,7 +209,7 @@ std::vector<ConfigDef> make_defs() {
        "Largest metadata string of one committed offset.", 0},
   };
   for (const ConfigDef& d : metadata::broker_synonym_config_defs()) defs.push_back(d);
-  for (const ConfigDef& d : metadata::replication_throttle_rate_defs()) defs.push_back(d);
+  for (const ConfigDef& d : metadata::dynamic_broker_only_config_defs()) defs.push_back(d);
   return defs;
 }
 

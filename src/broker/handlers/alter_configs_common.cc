@@ -32,7 +32,7 @@ AlterOutcome alter_resource(const BrokerContext& ctx, int8_t resource_type,
                 ch.name + " is a Kafka broker config that does not apply to Eddy (" +
                     std::string(ignored->second) + ")"};
       }
-      if (find_broker_config(ch.name) != nullptr && !metadata::is_dynamic_broker_config(ch.name)) {
+      if (find_broker_config(ch.name) != nullptr && metadata::dynamic_broker_config(ch.name) == nullptr) {
         read_only += (read_only.empty() ? "" : ", ") + ch.name;
       }
     }

@@ -91,7 +91,7 @@ std::vector<ConfigEntry> broker_config_entries(const BrokerContext& ctx,
     e.name = name;
     e.type = def.type;
     e.documentation = std::string(def.doc);
-    e.read_only = !metadata::is_dynamic_broker_config(name);
+    e.read_only = metadata::dynamic_broker_config(name) == nullptr;
     e.synonyms = broker_chain(ctx, image, name, std::nullopt);
     if (!per_broker) {
       // The cluster-wide resource knows no per-broker value: its chain starts at the default.

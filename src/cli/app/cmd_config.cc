@@ -228,7 +228,9 @@ const OptionSpec kBrokerOption = {
 void register_config_commands(std::vector<CommandSpec>& out) {
   const std::string how =
       "Dynamic broker configs are the broker defaults of the topic keys (log.retention.ms, "
-      "log.segment.bytes, ...). A broker's value comes from, strongest first: its own dynamic "
+      "log.segment.bytes, ...) and the log cleaner's settings (log.cleaner.threads, "
+      "log.cleaner.io.max.bytes.per.second, ...). A broker's value comes from, strongest first: "
+      "its own dynamic "
       "value (--broker N), the cluster-wide dynamic default, its config file, the built-in "
       "default. They are kept in the metadata log, so every broker applies them at once and "
       "after restarts.";

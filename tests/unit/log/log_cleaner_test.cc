@@ -417,6 +417,48 @@ TEST(IoThrottleTest, BytesChargedNeverOutrunTheRate) {
   EXPECT_EQ(t.charged(), 10'000u);
 }
 
+// Kafka's LogCleaner.reconfigure, what a dynamic log.cleaner.* key does: the threads stop and
+// start again with the new count, rate, map share and backoff, and go on cleaning; after stop()
+// nothing starts them again.
+TEST_F(CleanerTest, ReconfigureRestartsTheThreadsWithTheNewSettings) {
+  auto log = open();
+  auto want = write_updates(*log, 400, 20);
+  std::vector<std::shared_ptr<PartitionLog>> logs{log};
+  CleanerOptions co;
+  co.clock = &clock_;
+  co.threads = 1;
+  co.backoff_ms = 60'000;  // only a restart or a wake() starts a round after the first
+  LogCleaner lc(co, [&logs] { return logs; });
+  // Before start(): the settings are taken, nothing runs.
+  CleanerOptions next = co;
+  next.threads = 2;
+  lc.reconfigure(next);
+  EXPECT_EQ(lc.running_threads(), 0u);
+  lc.start();
+  EXPECT_EQ(lc.running_threads(), 2u);
+  next.threads = 3;
+  next.dedupe_buffer_bytes = 3 << 20;
+  next.io_max_bytes_per_second = 5e6;
+  next.io_buffer_bytes = 3 << 16;
+  next.backoff_ms = 50;
+  lc.reconfigure(next);
+  EXPECT_EQ(lc.running_threads(), 3u);
+  EXPECT_EQ(lc.map_bytes_per_thread(), 1u << 20);
+  EXPECT_EQ(lc.io_buffer_bytes_per_thread(), 1u << 16);
+  EXPECT_EQ(lc.throttle().rate(), 5e6);
+  EXPECT_EQ(lc.options().backoff_ms, 50);
+  // The restarted threads clean the log (the first round of a thread runs at once).
+  for (int i = 0; i < 3000 && lc.passes() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_GT(lc.passes(), 0);
+  lc.stop();
+  expect_latest(*log, want);
+  lc.reconfigure(co);
+  EXPECT_EQ(lc.running_threads(), 0u);
+  EXPECT_EQ(lc.options().threads, 1);
+}
+
 TEST(OffsetMapTest, BoundedAndLastPutWins) {
   OffsetMap m(100 * OffsetMap::kSlotBytes, 0.5);
   EXPECT_EQ(m.slots(), 100u);
@@ -453,6 +495,32 @@ TEST(OffsetMapTest, HoldsMemoryOnlyWhileUsed) {
   m.clear();
   EXPECT_TRUE(m.allocated());
   EXPECT_EQ(m.slots(), (1u << 20) / OffsetMap::kSlotBytes);
+}
+
+// The table starts small and doubles up to the bound, keeping every entry: a pass over few keys
+// probes a table that fits the CPU's caches, and a pass over many still gets the whole bound.
+TEST(OffsetMapTest, GrowsWithItsKeysUpToTheBound) {
+  OffsetMap m(4 << 20, 0.9);
+  const size_t n = m.max_entries();
+  ASSERT_GT(n, 100'000u);
+  EXPECT_TRUE(m.put(as_bytes(std::string_view("first")), 0));
+  EXPECT_LT(m.table_slots(), m.slots() / 8);
+  for (size_t i = 1; i < n; ++i) {
+    std::string k = "k" + std::to_string(i);
+    ASSERT_TRUE(m.put(as_bytes(k), static_cast<int64_t>(i)));
+  }
+  EXPECT_EQ(m.table_slots(), m.slots());
+  EXPECT_TRUE(m.full());
+  EXPECT_FALSE(m.put(as_bytes(std::string_view("one more")), 1));
+  EXPECT_EQ(*m.get(as_bytes(std::string_view("first"))), 0);
+  for (size_t i = 1; i < n; ++i) {
+    std::string k = "k" + std::to_string(i);
+    ASSERT_EQ(m.get(as_bytes(k)).value_or(-1), static_cast<int64_t>(i)) << k;
+  }
+  m.clear();
+  EXPECT_EQ(m.size(), 0u);
+  EXPECT_LT(m.table_slots(), m.slots() / 8);
+  EXPECT_FALSE(m.get(as_bytes(std::string_view("first"))).has_value());
 }
 
 }  // namespace

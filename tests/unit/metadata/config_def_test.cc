@@ -9,7 +9,7 @@
 #include <string>
 
 #include "metadata/controller.h"
-#include "metadata/replication_throttle_config.h"
+#include "metadata/dynamic_broker_config.h"
 #include "metadata/topic_config.h"
 
 namespace eddy::metadata {
@@ -26,7 +26,7 @@ TEST(ConfigDefTest, EveryNumericTopicKeyAcceptsItsBoundsAndRefusesOneBeyond) {
     // The throttled-replica lists have no broker synonym.
     if (!t.broker_synonym.empty()) defs.push_back(find_broker_synonym_config(t.broker_synonym));
   }
-  for (const ConfigDef& d : replication_throttle_rate_defs()) defs.push_back(&d);
+  for (const ConfigDef& d : dynamic_broker_only_config_defs()) defs.push_back(&d);
   for (const ConfigDef* d : defs) {
     ASSERT_NE(d, nullptr);
     if (!numeric(*d)) continue;
@@ -123,7 +123,7 @@ TEST(ConfigDefTest, ReplicationThrottleRatesAreDynamicBrokerKeys) {
   Controller controller(ControllerDefaults{});
   MetadataImage image;
   pb::MetadataBatch out;
-  EXPECT_TRUE(is_dynamic_broker_config("follower.replication.throttled.rate"));
+  EXPECT_NE(dynamic_broker_config("follower.replication.throttled.rate"), nullptr);
   ControllerResult r = controller.alter_broker_configs(
       image, "", {{"leader.replication.throttled.rate", ConfigChange::Op::kSet, "1000"}}, false,
       &out);
