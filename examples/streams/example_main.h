@@ -60,7 +60,7 @@ inline const char* state_name(KafkaStreams::State s) {
 }
 
 // Runs `topology` with the common flags: --bootstrap (default localhost:9092), --app-id,
-// --state-dir, --commit-interval-ms, --session-timeout-ms. `before_close` runs once a stop is
+// --state-dir, --commit-interval-ms, --session-timeout-ms, --num-standby-replicas. `before_close` runs once a stop is
 // requested, while the instance still runs (interactive queries). Returns the exit code.
 inline int run(const Topology& topology, const Args& a, const std::string& default_app_id,
                const std::function<void(KafkaStreams&)>& before_close = {}) {
@@ -73,6 +73,7 @@ inline int run(const Topology& topology, const Args& a, const std::string& defau
   c.bootstrap_servers = a.get("bootstrap", "localhost:9092");
   c.state_dir = a.get("state-dir", "/tmp/eddy-streams");
   c.commit_interval_ms = std::stoll(a.get("commit-interval-ms", "1000"));
+  c.num_standby_replicas = std::stoi(a.get("num-standby-replicas", "0"));
   c.consumer["session.timeout.ms"] = a.get("session-timeout-ms", "10000");
   c.consumer["heartbeat.interval.ms"] = "1000";
   KafkaStreams streams(topology, c);
@@ -88,7 +89,7 @@ inline int run(const Topology& topology, const Args& a, const std::string& defau
   std::signal(SIGINT, [](int) { stop_requested = 1; });
   std::signal(SIGTERM, [](int) { stop_requested = 1; });
   streams.start();
-  std::string tasks;
+  std::string tasks, standbys;
   while (!stop_requested && streams.state() != KafkaStreams::State::kError) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     if (streams.state() != KafkaStreams::State::kRunning) continue;
@@ -100,6 +101,16 @@ inline int run(const Topology& topology, const Args& a, const std::string& defau
     if (now != tasks) {
       tasks = now;
       std::printf("tasks%s\n", tasks.c_str());  // what this instance runs (tests read it)
+      std::fflush(stdout);
+    }
+    std::string standby_now;
+    for (const auto& t : streams.standbyTasks()) {
+      standby_now += ' ';
+      standby_now += t.to_string();
+    }
+    if (standby_now != standbys) {
+      standbys = standby_now;
+      std::printf("standby tasks%s\n", standbys.c_str());
       std::fflush(stdout);
     }
   }

@@ -8,9 +8,12 @@
 #include <condition_variable>
 #include <cstdio>
 #include <filesystem>
+#include <set>
 #include <stdexcept>
 #include <thread>
 
+#include "streams/standby.h"
+#include "streams/state_directory.h"
 #include "streams/stream_task.h"
 
 namespace eddy::streams {
@@ -34,6 +37,14 @@ void set(RdKafka::Conf* conf, const std::string& k, const std::string& v) {
 
 using Tp = std::pair<std::string, int32_t>;
 
+// The owner of every task lock this instance takes (one stream thread).
+const std::string kStreamThread = "StreamThread-1";
+// How often an instance re-reads the group's assignment for its standby tasks besides after its
+// own rebalances (another member's assignment may change without one here), and how soon it
+// tries again while the group is rebalancing.
+constexpr int64_t kStandbyRefreshMs = 5000;
+constexpr int64_t kStandbyRetryMs = 500;
+
 }  // namespace
 
 struct KafkaStreams::Impl : internal::RecordCollector,
@@ -56,6 +67,12 @@ struct KafkaStreams::Impl : internal::RecordCollector,
   std::unique_ptr<RdKafka::KafkaConsumer> global_consumer;
   std::unique_ptr<RdKafka::Producer> producer;
   std::map<TaskId, std::unique_ptr<StreamTask>> tasks;
+  std::unique_ptr<internal::StateDirectory> state_directory;
+  // Standby tasks (num_standby_replicas > 0) and the consumer that reads their changelogs.
+  std::unique_ptr<RdKafka::KafkaConsumer> standby_consumer;
+  std::unique_ptr<internal::StandbyTasks> standbys;
+  std::set<int> stateful_subs;     // sub-topologies with a logged store: they get standbys
+  int64_t standby_due_ms = 0;      // when to read the group's assignment again
   std::map<Tp, int64_t> consumed;  // next offset to commit per assigned partition
   std::map<std::string, int32_t> partition_counts;
   // Changelog topic (resolved) -> the sub-topology and store it logs.
@@ -223,7 +240,10 @@ struct KafkaStreams::Impl : internal::RecordCollector,
   // the records that caused them are committed. (exactly_once_v2 would commit the offsets inside
   // the producer's transaction here instead.)
   void commit() {
-    if (tasks.empty() && consumed.empty() && global_tasks.empty()) return;
+    if (tasks.empty() && consumed.empty() && global_tasks.empty() &&
+        (!standbys || standbys->ids().empty())) {
+      return;
+    }
     for (auto& [id, t] : tasks) t->flush();
     while (producer->outq_len() > 0) {
       if (producer->flush(1000) == RdKafka::ERR_NO_ERROR) break;
@@ -245,6 +265,7 @@ struct KafkaStreams::Impl : internal::RecordCollector,
     // the offsets those records reached are what the local stores reflect. Global stores reflect
     // the global records applied so far.
     for (auto& [id, t] : tasks) t->write_checkpoint();
+    if (standbys) standbys->commit();
     for (auto& t : global_tasks) {
       t->flush();
       t->write_checkpoint();
@@ -256,20 +277,9 @@ struct KafkaStreams::Impl : internal::RecordCollector,
   void restore(StreamTask& task) {
     for (const auto& cl : task.changelogs()) {
       auto started = std::chrono::steady_clock::now();
-      int64_t low = 0, high = 0;
+      int64_t high = 0;
       int32_t p = task.id().partition;
-      auto err = restorer->query_watermark_offsets(cl.topic, p, &low, &high, 10000);
-      if (err != RdKafka::ERR_NO_ERROR) {
-        throw std::runtime_error("changelog " + cl.topic + " offsets: " + RdKafka::err2str(err));
-      }
-      int64_t start = low;
-      if (cl.checkpointed && *cl.checkpointed >= low && *cl.checkpointed <= high) {
-        start = *cl.checkpointed;
-      } else if (cl.checkpointed) {
-        // Kafka's OffsetOutOfRange on restore: the checkpoint is of another changelog (the
-        // topic was recreated) or past its retention; the store starts over.
-        task.reset_store(cl.store);
-      }
+      int64_t start = internal::changelog_start_offset(*restorer, task, cl, high);
       int64_t restored = 0;
       int64_t next = start;
       if (high > start) {
@@ -304,10 +314,58 @@ struct KafkaStreams::Impl : internal::RecordCollector,
     }
   }
 
+  // A task of this instance, active or standby, on its locked task directory.
+  std::unique_ptr<StreamTask> make_task(TaskId id) {
+    if (!state_directory->lock(id, kStreamThread)) {
+      throw std::runtime_error("task directory of " + id.to_string() + " is locked by " +
+                               state_directory->owner(id).value_or("?"));
+    }
+    internal::TaskEnv env{config.application_id,
+                          config.state_dir,
+                          this,
+                          wall_ms,
+                          [this](const std::string& s) { return global_store(s); },
+                          false};
+    return std::make_unique<StreamTask>(id, topology.def(), subs[size_t(id.subtopology)], env);
+  }
+
+  // This instance's part of the standby assignment that every member computes alike from the
+  // group's stable assignment: each stateful task's standbys on other members than its active
+  // one. Tasks active here are never standbys here.
+  void update_standbys(const std::vector<internal::GroupMember>& members) {
+    std::map<TaskId, std::string> active;
+    std::set<std::string> clients;
+    for (const auto& m : members) {
+      clients.insert(m.member_id);
+      for (const auto& [topic, p] : m.partitions) {
+        auto sub = sub_of_topic.find(topic);
+        if (sub != sub_of_topic.end() && stateful_subs.count(sub->second))
+          active.emplace(TaskId{sub->second, p}, m.member_id);
+      }
+    }
+    auto all = internal::assign_standby_tasks(active, clients, config.num_standby_replicas);
+    std::set<TaskId> mine = all[consumer->memberid()];
+    for (const auto& [id, t] : tasks) mine.erase(id);
+    standbys->update(
+        mine, [this](TaskId id) { return make_task(id); },
+        [this](TaskId id) { state_directory->unlock(id, kStreamThread); });
+  }
+
+  // Between records: the standbys' changelog records, and the group's assignment when due.
+  void maintain_standbys(int64_t now) {
+    if (!standbys) return;
+    standbys->poll(1000);
+    if (now < standby_due_ms) return;
+    auto members = internal::describe_stable_group(producer->c_ptr(), config.application_id, 5000);
+    if (members) update_standbys(*members);
+    standby_due_ms = now + (members ? kStandbyRefreshMs : kStandbyRetryMs);
+  }
+
   void rebalance_cb(RdKafka::KafkaConsumer* c, RdKafka::ErrorCode err,
                     std::vector<RdKafka::TopicPartition*>& partitions) override {
     std::lock_guard g(*lock);
     set_state(State::kRebalancing);
+    standby_due_ms = 0;  // the standbys follow the new assignment
     bool cooperative = c->rebalance_protocol() == "COOPERATIVE";
     if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
       // Changelog records still in flight (of tasks just lost) land before a restore reads to
@@ -322,14 +380,10 @@ struct KafkaStreams::Impl : internal::RecordCollector,
         TaskId id{sub_of_topic.at(tp->topic()), tp->partition()};
         consumed.erase({tp->topic(), tp->partition()});
         if (tasks.count(id)) continue;
-        internal::TaskEnv env{config.application_id,
-                              config.state_dir,
-                              this,
-                              wall_ms,
-                              [this](const std::string& s) { return global_store(s); },
-                              false};
-        auto task =
-            std::make_unique<StreamTask>(id, topology.def(), subs[size_t(id.subtopology)], env);
+        // A standby of the task becomes the active one: its stores are as far as it read, and
+        // the restore reads only the rest.
+        std::unique_ptr<StreamTask> task = standbys ? standbys->take(id) : nullptr;
+        if (!task) task = make_task(id);
         restore(*task);
         task->init_processors();
         tasks[id] = std::move(task);
@@ -345,6 +399,7 @@ struct KafkaStreams::Impl : internal::RecordCollector,
         if (it != tasks.end()) {
           it->second->close();
           tasks.erase(it);
+          state_directory->unlock(id, kStreamThread);
         }
       }
       if (cooperative) {
@@ -456,6 +511,7 @@ struct KafkaStreams::Impl : internal::RecordCollector,
 
   void run() {
     int64_t last_commit = wall_ms();
+    int64_t last_cleanup = last_commit;
     try {
       while (!stop) {
         std::unique_ptr<RdKafka::Message> m(consumer->consume(100));
@@ -481,6 +537,7 @@ struct KafkaStreams::Impl : internal::RecordCollector,
           poll_global();
           producer->poll(0);
           int64_t now = wall_ms();
+          maintain_standbys(now);
           bool requested = false;
           for (auto& [id, t] : tasks) {
             t->punctuate_wall_clock(now);
@@ -492,6 +549,13 @@ struct KafkaStreams::Impl : internal::RecordCollector,
           }
           if (current_state() == State::kRebalancing && consumer->assignment_lost() == false) {
             set_state(State::kRunning);
+          }
+          // Kafka's state directory cleaner: every state.cleanup.delay.ms, while running.
+          if (now - last_cleanup >= config.state_cleanup_delay_ms) {
+            if (current_state() == State::kRunning) {
+              state_directory->clean_removed_tasks(config.state_cleanup_delay_ms, now);
+            }
+            last_cleanup = now;
           }
         }
       }
@@ -521,9 +585,18 @@ KafkaStreams::KafkaStreams(const Topology& topology, StreamsConfig config)
     throw std::invalid_argument("processing.guarantee " + config.processing_guarantee +
                                 " is not supported: exactly_once_v2 needs broker transactions");
   }
+  if (config.num_standby_replicas < 0)
+    throw std::invalid_argument("num.standby.replicas must be >= 0");
+  if (config.state_cleanup_delay_ms < 0)
+    throw std::invalid_argument("state.cleanup.delay.ms must be >= 0");
   impl_->topology = topology;
   impl_->config = std::move(config);
   impl_->subs = impl_->topology.def().subtopologies();
+  bool persistent = false;
+  for (const auto& [name, spec] : impl_->topology.def().stores) persistent |= spec.persistent;
+  // Throws when another instance holds the directory, as Kafka's StateDirectory does.
+  impl_->state_directory = std::make_unique<internal::StateDirectory>(
+      impl_->config.state_dir, impl_->config.application_id, persistent);
   for (const auto& sub : impl_->subs) {
     if (sub.global) {
       impl_->global_subs.push_back(&sub);
@@ -533,6 +606,7 @@ KafkaStreams::KafkaStreams(const Topology& topology, StreamsConfig config)
       if (!impl_->topology.def().stores.at(s).logging) continue;
       impl_->changelog_owner[internal::TopologyDef::changelog_topic(impl_->config.application_id,
                                                                     s)] = {sub.id, s};
+      impl_->stateful_subs.insert(sub.id);
     }
     for (const auto& t : sub.source_topics) {
       std::string r = impl_->topology.def().resolve(impl_->config.application_id, t);
@@ -592,6 +666,12 @@ void KafkaStreams::start() {
   d.restorer.reset(RdKafka::KafkaConsumer::create(rc.get(), err));
   if (!d.restorer) throw std::runtime_error("restore consumer: " + err);
 
+  if (d.config.num_standby_replicas > 0 && !d.stateful_subs.empty()) {
+    auto sc = consumer_conf(d.config.application_id + "-standby");
+    d.standby_consumer.reset(RdKafka::KafkaConsumer::create(sc.get(), err));
+    if (!d.standby_consumer) throw std::runtime_error("standby consumer: " + err);
+    d.standbys = std::make_unique<internal::StandbyTasks>(d.standby_consumer.get());
+  }
   d.create_internal_topics();
   if (!d.global_subs.empty()) {
     auto gc = consumer_conf(d.config.application_id + "-global");
@@ -622,8 +702,16 @@ void KafkaStreams::close() {
   {
     std::lock_guard g(*d.lock);
     for (auto& [id, t] : d.tasks) t->close();
+    for (auto& [id, t] : d.tasks) {
+      t.reset();
+      d.state_directory->unlock(id, kStreamThread);
+    }
     d.tasks.clear();
+    if (d.standbys) {
+      d.standbys->close([&d](TaskId id) { d.state_directory->unlock(id, kStreamThread); });
+    }
   }
+  if (d.standby_consumer) d.standby_consumer->close();
   if (d.restorer) d.restorer->close();
   if (d.global_consumer) d.global_consumer->close();
   for (auto& t : d.global_tasks) t->close();
@@ -645,6 +733,19 @@ std::vector<TaskId> KafkaStreams::activeTasks() const {
   std::vector<TaskId> out;
   for (const auto& [id, t] : impl_->tasks) out.push_back(id);
   return out;
+}
+
+std::vector<TaskId> KafkaStreams::standbyTasks() const {
+  std::lock_guard g(*impl_->lock);
+  return impl_->standbys ? impl_->standbys->ids() : std::vector<TaskId>{};
+}
+
+void KafkaStreams::cleanUp() {
+  State s = impl_->current_state();
+  if (s != State::kCreated && s != State::kNotRunning && s != State::kError) {
+    throw std::logic_error("Cannot clean up while running.");
+  }
+  impl_->state_directory->clean();
 }
 
 std::vector<const StateStore*> KafkaStreams::localStores(const std::string& name) {

@@ -1,5 +1,11 @@
 // KafkaStreams: runs a Topology against a Kafka cluster (Eddy or any other).
 //
+// The instance owns <state_dir>/<application_id>/ (a lock file refuses a second instance there,
+// and each task directory is locked by its owner); task directories not owned for
+// state_cleanup_delay_ms are deleted. With num_standby_replicas > 0 it also keeps standby copies
+// of other instances' stateful tasks (see src/streams/standby.h), so a task that moves here
+// restores little.
+//
 // One stream thread per instance. The instance joins the consumer group "<application.id>" over
 // every source topic, repartition topics included, with cooperative rebalancing
 // (cooperative-sticky), or with the range assignor when a sub-topology reads several topics (a
@@ -39,6 +45,12 @@ struct StreamsConfig {
   int64_t commit_interval_ms = 30000;  // Kafka Streams' at-least-once default
   int32_t replication_factor = -1;     // internal topics; -1: the broker's default
   std::string processing_guarantee = "at_least_once";
+  // Standby replicas of each stateful task, kept on other instances (Kafka's
+  // num.standby.replicas).
+  int32_t num_standby_replicas = 0;
+  // Task directories this instance has not owned for this long are deleted, checked as often
+  // (Kafka's state.cleanup.delay.ms).
+  int64_t state_cleanup_delay_ms = 600000;
   // Extra librdkafka properties for the main consumer and the producer.
   std::map<std::string, std::string> consumer;
   std::map<std::string, std::string> producer;
@@ -70,6 +82,11 @@ class KafkaStreams {
   uint64_t processedRecords() const;
   // The tasks this instance runs now ("<sub-topology>_<partition>").
   std::vector<TaskId> activeTasks() const;
+  // The standby tasks this instance keeps now.
+  std::vector<TaskId> standbyTasks() const;
+  // Deletes this application's local state (every task directory and the global stores'),
+  // Kafka's cleanUp(). Only before start() or after close(): throws std::logic_error otherwise.
+  void cleanUp();
 
   // Interactive query of a key-value store over the tasks this instance runs now; valid until the
   // next rebalance (wait for State::kRunning).
