@@ -67,7 +67,8 @@ std::optional<std::vector<GroupMember>> describe_stable_group(rd_kafka_t* rk,
     out.emplace();
     for (size_t i = 0; i < rd_kafka_ConsumerGroupDescription_member_count(descs[0]); ++i) {
       const rd_kafka_MemberDescription_t* m = rd_kafka_ConsumerGroupDescription_member(descs[0], i);
-      GroupMember gm{rd_kafka_MemberDescription_consumer_id(m), {}};
+      GroupMember gm{
+          rd_kafka_MemberDescription_consumer_id(m), rd_kafka_MemberDescription_client_id(m), {}};
       const rd_kafka_MemberAssignment_t* a = rd_kafka_MemberDescription_assignment(m);
       const rd_kafka_topic_partition_list_t* tps =
           a ? rd_kafka_MemberAssignment_partitions(a) : nullptr;
@@ -95,6 +96,7 @@ void StandbyTasks::update(const std::set<TaskId>& wanted, const Factory& make,
     if (standbys_.count(id)) continue;
     Standby s;
     s.task = make(id);
+    if (!s.task) continue;  // another thread of this instance holds its directory still
     for (const auto& cl : s.task->changelogs()) {
       int64_t high = 0;
       int64_t start = changelog_start_offset(*consumer_, *s.task, cl, high);

@@ -43,6 +43,7 @@ int64_t changelog_start_offset(RdKafka::KafkaConsumer& consumer, StreamTask& tas
 
 struct GroupMember {
   std::string member_id;
+  std::string client_id;
   std::vector<std::pair<std::string, int32_t>> partitions;  // assigned
 };
 // The members of consumer group `group` and their assignments (DescribeConsumerGroups); nullopt

@@ -92,6 +92,20 @@ TEST_F(StateDirectoryTest, KafkaStreamsWithPersistentStoresLocksItsStateDirector
   EXPECT_FALSE(fs::exists(dir_ + "/memory"));
 }
 
+TEST_F(StateDirectoryTest, ThreadAndStandbyCountsAreValidated) {
+  auto c = config();
+  c.num_stream_threads = 0;
+  EXPECT_THROW(KafkaStreams(counting(false), c), std::invalid_argument);
+  c = config();
+  c.num_standby_replicas = -1;
+  EXPECT_THROW(KafkaStreams(counting(false), c), std::invalid_argument);
+  c = config();
+  c.num_stream_threads = 4;
+  c.num_standby_replicas = 2;
+  KafkaStreams ok(counting(false), c);
+  EXPECT_TRUE(ok.metadataForLocalThreads().empty());  // threads exist once started
+}
+
 TEST_F(StateDirectoryTest, TaskLockHasOneOwner) {
   StateDirectory d(dir_, "app", true);
   TaskId t{1, 2};
