@@ -79,7 +79,10 @@ inline int run(const Topology& topology, const Args& a, const std::string& defau
   c.consumer["session.timeout.ms"] = a.get("session-timeout-ms", "10000");
   c.consumer["heartbeat.interval.ms"] = "1000";
   KafkaStreams streams(topology, c);
-  streams.setStateListener([](KafkaStreams::State s, KafkaStreams::State) {
+  streams.setStateListener([&streams](KafkaStreams::State s, KafkaStreams::State) {
+    if (s == KafkaStreams::State::kError) {
+      std::printf("error: %s\n", streams.lastError().c_str());
+    }
     std::printf("state %s\n", state_name(s));
     std::fflush(stdout);
   });

@@ -215,7 +215,14 @@ void StreamThread::commit() {
   if (!offsets.empty()) {
     auto err = consumer_->commitSync(offsets);
     RdKafka::TopicPartition::destroy(offsets);
-    if (err != RdKafka::ERR_NO_ERROR) {
+    // A rebalance under way (another member joined or left) or this member's generation gone:
+    // not fatal, as in Kafka Streams (RebalanceInProgressException, CommitFailedException). The
+    // offsets stay to be committed by the next commit or on revocation; a partition lost
+    // meanwhile is reprocessed from its last commit by its new owner (at-least-once).
+    bool rebalancing = err == RdKafka::ERR_REBALANCE_IN_PROGRESS ||
+                       err == RdKafka::ERR_ILLEGAL_GENERATION ||
+                       err == RdKafka::ERR_UNKNOWN_MEMBER_ID;
+    if (err != RdKafka::ERR_NO_ERROR && !rebalancing) {
       throw std::runtime_error("offset commit failed: " + RdKafka::err2str(err));
     }
   }
@@ -299,11 +306,13 @@ void StreamThread::create_pending_tasks() {
     restore(*task);
     task->init_processors();
     tasks_[id] = std::move(task);
-    std::vector<RdKafka::TopicPartition*> tps;
-    for (const auto& [topic, p] : it->second)
-      tps.push_back(RdKafka::TopicPartition::create(topic, p));
-    consumer_->resume(tps);
-    RdKafka::TopicPartition::destroy(tps);
+    if (paused_.erase(id)) {
+      std::vector<RdKafka::TopicPartition*> tps;
+      for (const auto& [topic, p] : it->second)
+        tps.push_back(RdKafka::TopicPartition::create(topic, p));
+      consumer_->resume(tps);
+      RdKafka::TopicPartition::destroy(tps);
+    }
     it = pending_.erase(it);
   }
 }
@@ -378,25 +387,32 @@ void StreamThread::rebalance_cb(RdKafka::KafkaConsumer* c, RdKafka::ErrorCode er
     } else {
       c->assign(partitions);
     }
-    std::vector<RdKafka::TopicPartition*> paused;
     for (auto* tp : partitions) {
       TaskId id{shared_.sub_of_topic.at(tp->topic()), tp->partition()};
       consumed_.erase({tp->topic(), tp->partition()});
-      if (tasks_.count(id)) continue;
-      // Paused until the task exists: its directory may still be another thread's.
-      pending_[id].emplace_back(tp->topic(), tp->partition());
+      if (!tasks_.count(id)) pending_[id].emplace_back(tp->topic(), tp->partition());
+    }
+    create_pending_tasks();
+    // A task whose directory another thread still holds: its partitions wait, paused, until
+    // that thread lets go (only then, so no partition is paused needlessly).
+    std::vector<RdKafka::TopicPartition*> paused;
+    for (auto* tp : partitions) {
+      TaskId id{shared_.sub_of_topic.at(tp->topic()), tp->partition()};
+      if (!pending_.count(id)) continue;
+      paused_.insert(id);
       paused.push_back(tp);
     }
     if (!paused.empty()) c->pause(paused);
-    create_pending_tasks();
   } else {
     // Given up partitions: commit what was processed (unless they were lost to another member
-    // already), then close their tasks.
-    if (!c->assignment_lost()) commit();
+    // already, or the thread has stopped: its last turn committed everything, and the group may
+    // be rebalancing as the instance's other threads leave), then close their tasks.
+    if (!c->assignment_lost() && !shared_.stop) commit();
     for (auto* tp : partitions) {
       consumed_.erase({tp->topic(), tp->partition()});
       TaskId id{shared_.sub_of_topic.at(tp->topic()), tp->partition()};
       if (pending_.erase(id)) shared_.unwant_task(id);
+      paused_.erase(id);
       auto it = tasks_.find(id);
       if (it != tasks_.end()) {
         it->second->close();

@@ -142,8 +142,10 @@ class StreamThread : public ProducerCollector,
   std::unique_ptr<RdKafka::KafkaConsumer> standby_consumer_;
   std::unique_ptr<StandbyTasks> standbys_;
   std::map<TaskId, std::unique_ptr<StreamTask>> tasks_;
-  std::map<TaskId, std::vector<std::pair<std::string, int32_t>>> pending_;  // paused partitions
-  std::map<std::pair<std::string, int32_t>, int64_t> consumed_;             // next offset to commit
+  // Assigned partitions whose task is not created yet, and those of them paused.
+  std::map<TaskId, std::vector<std::pair<std::string, int32_t>>> pending_;
+  std::set<TaskId> paused_;
+  std::map<std::pair<std::string, int32_t>, int64_t> consumed_;  // next offset to commit
   int64_t standby_due_ms_ = 0;
   bool rebalancing_ = true;
   std::string delivery_error_;  // first failed delivery (poll/flush run on this thread)
