@@ -60,7 +60,8 @@ inline const char* state_name(KafkaStreams::State s) {
 }
 
 // Runs `topology` with the common flags: --bootstrap (default localhost:9092), --app-id,
-// --state-dir, --commit-interval-ms, --session-timeout-ms. `before_close` runs once a stop is
+// --state-dir, --commit-interval-ms, --session-timeout-ms, --num-standby-replicas,
+// --num-stream-threads. `before_close` runs once a stop is
 // requested, while the instance still runs (interactive queries). Returns the exit code.
 inline int run(const Topology& topology, const Args& a, const std::string& default_app_id,
                const std::function<void(KafkaStreams&)>& before_close = {}) {
@@ -73,10 +74,15 @@ inline int run(const Topology& topology, const Args& a, const std::string& defau
   c.bootstrap_servers = a.get("bootstrap", "localhost:9092");
   c.state_dir = a.get("state-dir", "/tmp/eddy-streams");
   c.commit_interval_ms = std::stoll(a.get("commit-interval-ms", "1000"));
+  c.num_standby_replicas = std::stoi(a.get("num-standby-replicas", "0"));
+  c.num_stream_threads = std::stoi(a.get("num-stream-threads", "1"));
   c.consumer["session.timeout.ms"] = a.get("session-timeout-ms", "10000");
   c.consumer["heartbeat.interval.ms"] = "1000";
   KafkaStreams streams(topology, c);
-  streams.setStateListener([](KafkaStreams::State s, KafkaStreams::State) {
+  streams.setStateListener([&streams](KafkaStreams::State s, KafkaStreams::State) {
+    if (s == KafkaStreams::State::kError) {
+      std::printf("error: %s\n", streams.lastError().c_str());
+    }
     std::printf("state %s\n", state_name(s));
     std::fflush(stdout);
   });
@@ -88,7 +94,7 @@ inline int run(const Topology& topology, const Args& a, const std::string& defau
   std::signal(SIGINT, [](int) { stop_requested = 1; });
   std::signal(SIGTERM, [](int) { stop_requested = 1; });
   streams.start();
-  std::string tasks;
+  std::string tasks, threads, standbys;
   while (!stop_requested && streams.state() != KafkaStreams::State::kError) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     if (streams.state() != KafkaStreams::State::kRunning) continue;
@@ -97,9 +103,30 @@ inline int run(const Topology& topology, const Args& a, const std::string& defau
       now += ' ';  // appended, not " " + ...: GCC 12's -Wrestrict misfires on that here
       now += t.to_string();
     }
-    if (now != tasks) {
+    // What each stream thread runs, as "thread StreamThread-<n> tasks ..." lines.
+    std::string per_thread;
+    for (const auto& m : streams.metadataForLocalThreads()) {
+      per_thread += "thread " + m.thread_name + " tasks";
+      for (const auto& t : m.active_tasks) {
+        per_thread += ' ';
+        per_thread += t.to_string();
+      }
+      per_thread += '\n';
+    }
+    if (now != tasks || per_thread != threads) {
       tasks = now;
-      std::printf("tasks%s\n", tasks.c_str());  // what this instance runs (tests read it)
+      threads = per_thread;
+      std::printf("tasks%s\n%s", tasks.c_str(), threads.c_str());  // tests read these
+      std::fflush(stdout);
+    }
+    std::string standby_now;
+    for (const auto& t : streams.standbyTasks()) {
+      standby_now += ' ';
+      standby_now += t.to_string();
+    }
+    if (standby_now != standbys) {
+      standbys = standby_now;
+      std::printf("standby tasks%s\n", standbys.c_str());
       std::fflush(stdout);
     }
   }

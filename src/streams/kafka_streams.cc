@@ -3,15 +3,15 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafkacpp.h>
 
-#include <atomic>
+#include <algorithm>
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
+#include <random>
 #include <stdexcept>
 #include <thread>
 
-#include "streams/stream_task.h"
+#include "streams/stream_thread.h"
 
 namespace eddy::streams {
 
@@ -25,52 +25,45 @@ int64_t wall_ms() {
       .count();
 }
 
-void set(RdKafka::Conf* conf, const std::string& k, const std::string& v) {
-  std::string err;
-  if (conf->set(k, v, err) != RdKafka::Conf::CONF_OK) {
-    throw std::invalid_argument("librdkafka config " + k + "=" + v + ": " + err);
-  }
-}
-
 using Tp = std::pair<std::string, int32_t>;
+
+// A random id for this instance among the group's members (Kafka's process id).
+std::string new_process_id() {
+  std::random_device rd;
+  char buf[33];
+  std::snprintf(buf, sizeof buf, "%08x%08x%08x%08x", rd(), rd(), rd(), rd());
+  return buf;
+}
 
 }  // namespace
 
-struct KafkaStreams::Impl : internal::RecordCollector,
-                            RdKafka::RebalanceCb,
-                            RdKafka::DeliveryReportCb {
+// The instance: its stream threads, what they share, the global stores (restored at start,
+// updated by thread 0 between records: Kafka runs a GlobalStreamThread) and the instance state,
+// which aggregates the threads' (ERROR when one failed, REBALANCING while one rebalances).
+struct KafkaStreams::Impl {
   Topology topology;
   StreamsConfig config;
   std::vector<internal::SubtopologyDef> subs;
-  std::map<std::string, int> sub_of_topic;  // resolved source topic -> sub-topology
-  std::vector<std::string> source_topics;   // resolved
+  internal::ThreadShared shared;
+  std::unique_ptr<internal::StateDirectory> state_directory;
+  // Internal topics, partition counts and the global tasks' (never used) collector.
+  internal::ProducerCollector admin;
+  std::vector<std::unique_ptr<internal::StreamThread>> threads;
 
-  std::unique_ptr<RdKafka::KafkaConsumer> consumer;
-  std::unique_ptr<RdKafka::KafkaConsumer> restorer;
   // Global stores: one task over every partition of their topics, fed by a consumer that only
-  // assigns (Kafka's GlobalStreamThread, run here on the stream thread between records).
+  // assigns.
   std::vector<const internal::SubtopologyDef*> global_subs;
   std::vector<std::unique_ptr<StreamTask>> global_tasks;
   std::map<std::string, StreamTask*> global_by_topic;
   std::map<std::string, std::string> store_of_topic;  // global topic -> its store
   std::unique_ptr<RdKafka::KafkaConsumer> global_consumer;
-  std::unique_ptr<RdKafka::Producer> producer;
-  std::map<TaskId, std::unique_ptr<StreamTask>> tasks;
-  std::map<Tp, int64_t> consumed;  // next offset to commit per assigned partition
-  std::map<std::string, int32_t> partition_counts;
-  // Changelog topic (resolved) -> the sub-topology and store it logs.
-  std::map<std::string, std::pair<int, std::string>> changelog_owner;
-  std::shared_ptr<std::mutex> lock = std::make_shared<std::mutex>();
 
-  std::thread thread;
-  std::atomic<bool> stop{false};
-  std::atomic<uint64_t> processed{0};
   mutable std::mutex state_mu;
   State state = State::kCreated;
+  std::vector<State> thread_states;
   std::string error;
   StateListener state_listener;
   RestoreListener restore_listener;
-  std::string delivery_error;  // first failed delivery; set on the stream thread (poll/flush)
 
   void set_state(State s) {
     State old;
@@ -82,70 +75,38 @@ struct KafkaStreams::Impl : internal::RecordCollector,
     if (state_listener && old != s) state_listener(s, old);
   }
 
-  // RecordCollector.
-  void send(const std::string& topic, std::optional<int32_t> partition,
-            const std::optional<std::string>& key, const std::optional<std::string>& value,
-            int64_t timestamp_ms) override {
-    for (;;) {
-      auto err = producer->produce(topic, partition ? *partition : RdKafka::Topic::PARTITION_UA,
-                                   RdKafka::Producer::RK_MSG_COPY,
-                                   value ? const_cast<char*>(value->data()) : nullptr,
-                                   value ? value->size() : 0, key ? key->data() : nullptr,
-                                   key ? key->size() : 0, timestamp_ms, nullptr);
-      if (err == RdKafka::ERR_NO_ERROR) return;
-      if (err != RdKafka::ERR__QUEUE_FULL) {
-        throw std::runtime_error("produce to " + topic + ": " + RdKafka::err2str(err));
+  // A thread's state moved: the instance is ERROR once one failed, REBALANCING while one
+  // rebalances, RUNNING when all run.
+  void thread_state(int index, State s, const std::string& why) {
+    State next, old;
+    {
+      std::lock_guard g(state_mu);
+      if (state == State::kError || state == State::kPendingShutdown ||
+          state == State::kNotRunning) {
+        if (s != State::kError || state == State::kError) return;
       }
-      producer->poll(10);  // the queue drains as the broker acknowledges
-    }
-  }
-  int32_t num_partitions(const std::string& topic) override {
-    auto it = partition_counts.find(topic);
-    if (it != partition_counts.end()) return it->second;
-    int32_t n = fetch_partition_count(topic);
-    partition_counts[topic] = n;
-    return n;
-  }
-  int32_t fetch_partition_count(const std::string& topic) {
-    std::string err;
-    std::unique_ptr<RdKafka::Topic> t(RdKafka::Topic::create(producer.get(), topic, nullptr, err));
-    for (int attempt = 0; attempt < 50; ++attempt) {
-      RdKafka::Metadata* md = nullptr;
-      if (producer->metadata(false, t.get(), &md, 5000) == RdKafka::ERR_NO_ERROR) {
-        std::unique_ptr<RdKafka::Metadata> hold(md);
-        for (const auto* tm : *md->topics()) {
-          if (tm->topic() == topic && tm->err() == RdKafka::ERR_NO_ERROR &&
-              !tm->partitions()->empty()) {
-            return int32_t(tm->partitions()->size());
-          }
-        }
+      thread_states[size_t(index)] = s;
+      if (s == State::kError && error.empty()) error = why;
+      next = State::kRunning;
+      for (State t : thread_states) {
+        if (t == State::kError) next = State::kError;
+        if (t == State::kRebalancing && next != State::kError) next = State::kRebalancing;
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      old = state;
+      if (old == next) return;
+      state = next;
     }
-    throw std::runtime_error("topic " + topic + " has no metadata");
-  }
-
-  void dr_cb(RdKafka::Message& m) override {
-    if (m.err() != RdKafka::ERR_NO_ERROR) {
-      if (delivery_error.empty()) delivery_error = m.topic_name() + ": " + m.errstr();
-      return;
-    }
-    // An acknowledged changelog record: its store's checkpoint may now cover it.
-    auto owner = changelog_owner.find(m.topic_name());
-    if (owner == changelog_owner.end()) return;
-    auto task = tasks.find(TaskId{owner->second.first, m.partition()});
-    if (task != tasks.end())
-      task->second->set_changelog_offset(owner->second.second, m.offset() + 1);
+    if (state_listener) state_listener(next, old);
   }
 
   void create_internal_topics() {
     const auto& def = topology.def();
     int32_t max_source = 1;
-    for (const auto& t : source_topics) {
+    for (const auto& t : shared.source_topics) {
       bool internal = false;
       for (const auto& r : def.repartition_topics)
         internal |= def.resolve(config.application_id, r) == t;
-      if (!internal) max_source = std::max(max_source, num_partitions(t));
+      if (!internal) max_source = std::max(max_source, admin.num_partitions(t));
     }
     struct Spec {
       std::string name;
@@ -163,8 +124,8 @@ struct KafkaStreams::Impl : internal::RecordCollector,
       int32_t partitions = 1;
       for (const auto& t : sub.source_topics) {
         std::string rt = def.resolve(config.application_id, t);
-        partitions =
-            std::max(partitions, def.repartition_topics.count(t) ? max_source : num_partitions(rt));
+        partitions = std::max(
+            partitions, def.repartition_topics.count(t) ? max_source : admin.num_partitions(rt));
       }
       for (const auto& s : sub.stores) {
         const StoreSpec& spec = def.stores.at(s);
@@ -182,7 +143,7 @@ struct KafkaStreams::Impl : internal::RecordCollector,
       }
     }
     if (specs.empty()) return;
-    rd_kafka_t* rk = producer->c_ptr();
+    rd_kafka_t* rk = admin.producer()->c_ptr();
     std::vector<rd_kafka_NewTopic_t*> topics;
     char err[512];
     for (const auto& s : specs) {
@@ -216,143 +177,7 @@ struct KafkaStreams::Impl : internal::RecordCollector,
     rd_kafka_queue_destroy(q);
     for (auto* nt : topics) rd_kafka_NewTopic_destroy(nt);
     if (!failure.empty()) throw std::runtime_error("creating internal topics: " + failure);
-    for (const auto& s : specs) partition_counts[s.name] = s.partitions;
-  }
-
-  // At-least-once: stores flushed and every produced record acknowledged before the offsets of
-  // the records that caused them are committed. (exactly_once_v2 would commit the offsets inside
-  // the producer's transaction here instead.)
-  void commit() {
-    if (tasks.empty() && consumed.empty() && global_tasks.empty()) return;
-    for (auto& [id, t] : tasks) t->flush();
-    while (producer->outq_len() > 0) {
-      if (producer->flush(1000) == RdKafka::ERR_NO_ERROR) break;
-      if (stop && producer->outq_len() > 0 && !delivery_error.empty()) break;
-    }
-    if (!delivery_error.empty()) throw std::runtime_error("produce failed: " + delivery_error);
-    std::vector<RdKafka::TopicPartition*> offsets;
-    for (const auto& [tp, off] : consumed) {
-      offsets.push_back(RdKafka::TopicPartition::create(tp.first, tp.second, off));
-    }
-    if (!offsets.empty()) {
-      auto err = consumer->commitSync(offsets);
-      RdKafka::TopicPartition::destroy(offsets);
-      if (err != RdKafka::ERR_NO_ERROR) {
-        throw std::runtime_error("offset commit failed: " + RdKafka::err2str(err));
-      }
-    }
-    // Kafka's postCommit: the stores are flushed and their changelog records acknowledged, so
-    // the offsets those records reached are what the local stores reflect. Global stores reflect
-    // the global records applied so far.
-    for (auto& [id, t] : tasks) t->write_checkpoint();
-    for (auto& t : global_tasks) {
-      t->flush();
-      t->write_checkpoint();
-    }
-  }
-
-  // Replays each changelog partition into its store, from the task's checkpointed offset (a
-  // store kept from an earlier run) or from the beginning, to the end offset it has now.
-  void restore(StreamTask& task) {
-    for (const auto& cl : task.changelogs()) {
-      auto started = std::chrono::steady_clock::now();
-      int64_t low = 0, high = 0;
-      int32_t p = task.id().partition;
-      auto err = restorer->query_watermark_offsets(cl.topic, p, &low, &high, 10000);
-      if (err != RdKafka::ERR_NO_ERROR) {
-        throw std::runtime_error("changelog " + cl.topic + " offsets: " + RdKafka::err2str(err));
-      }
-      int64_t start = low;
-      if (cl.checkpointed && *cl.checkpointed >= low && *cl.checkpointed <= high) {
-        start = *cl.checkpointed;
-      } else if (cl.checkpointed) {
-        // Kafka's OffsetOutOfRange on restore: the checkpoint is of another changelog (the
-        // topic was recreated) or past its retention; the store starts over.
-        task.reset_store(cl.store);
-      }
-      int64_t restored = 0;
-      int64_t next = start;
-      if (high > start) {
-        std::vector<RdKafka::TopicPartition*> tps{
-            RdKafka::TopicPartition::create(cl.topic, p, start)};
-        restorer->assign(tps);
-        RdKafka::TopicPartition::destroy(tps);
-        StateStore* store = task.store(cl.store);
-        while (next < high && !stop) {
-          std::unique_ptr<RdKafka::Message> m(restorer->consume(500));
-          if (m->err() == RdKafka::ERR__TIMED_OUT || m->err() == RdKafka::ERR__PARTITION_EOF)
-            continue;
-          if (m->err() != RdKafka::ERR_NO_ERROR) {
-            throw std::runtime_error("restoring " + cl.topic + ": " + m->errstr());
-          }
-          std::optional<std::string_view> v;
-          if (m->payload()) v = std::string_view(static_cast<const char*>(m->payload()), m->len());
-          std::string_view k = m->key() ? std::string_view(*m->key()) : std::string_view();
-          store->restore(k, v);
-          next = m->offset() + 1;
-          ++restored;
-        }
-        restorer->unassign();
-      }
-      task.set_changelog_offset(cl.store, next);
-      if (restore_listener) {
-        restore_listener(cl.store, p, restored,
-                         std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::steady_clock::now() - started)
-                             .count());
-      }
-    }
-  }
-
-  void rebalance_cb(RdKafka::KafkaConsumer* c, RdKafka::ErrorCode err,
-                    std::vector<RdKafka::TopicPartition*>& partitions) override {
-    std::lock_guard g(*lock);
-    set_state(State::kRebalancing);
-    bool cooperative = c->rebalance_protocol() == "COOPERATIVE";
-    if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
-      // Changelog records still in flight (of tasks just lost) land before a restore reads to
-      // the end offset, or the restored store would miss them.
-      producer->flush(10000);
-      if (cooperative) {
-        delete c->incremental_assign(partitions);
-      } else {
-        c->assign(partitions);
-      }
-      for (auto* tp : partitions) {
-        TaskId id{sub_of_topic.at(tp->topic()), tp->partition()};
-        consumed.erase({tp->topic(), tp->partition()});
-        if (tasks.count(id)) continue;
-        internal::TaskEnv env{config.application_id,
-                              config.state_dir,
-                              this,
-                              wall_ms,
-                              [this](const std::string& s) { return global_store(s); },
-                              false};
-        auto task =
-            std::make_unique<StreamTask>(id, topology.def(), subs[size_t(id.subtopology)], env);
-        restore(*task);
-        task->init_processors();
-        tasks[id] = std::move(task);
-      }
-    } else {
-      // Given up partitions: commit what was processed (unless they were lost to another member
-      // already), then close their tasks.
-      if (!c->assignment_lost()) commit();
-      for (auto* tp : partitions) {
-        consumed.erase({tp->topic(), tp->partition()});
-        TaskId id{sub_of_topic.at(tp->topic()), tp->partition()};
-        auto it = tasks.find(id);
-        if (it != tasks.end()) {
-          it->second->close();
-          tasks.erase(it);
-        }
-      }
-      if (cooperative) {
-        delete c->incremental_unassign(partitions);
-      } else {
-        c->unassign();
-      }
-    }
+    for (const auto& s : specs) admin.set_num_partitions(s.name, s.partitions);
   }
 
   StateStore* global_store(const std::string& name) {
@@ -366,7 +191,7 @@ struct KafkaStreams::Impl : internal::RecordCollector,
   // offset it has now, through the store's updater, before any task runs: from the store's
   // checkpointed offset when a persistent store was kept, from the beginning otherwise.
   void bootstrap_global() {
-    internal::TaskEnv env{config.application_id, config.state_dir, this, wall_ms, nullptr, true};
+    internal::TaskEnv env{config.application_id, config.state_dir, &admin, wall_ms, nullptr, true};
     for (const auto* sub : global_subs) {
       auto task = std::make_unique<StreamTask>(TaskId{sub->id, 0}, topology.def(), *sub, env);
       task->init_processors();
@@ -380,7 +205,7 @@ struct KafkaStreams::Impl : internal::RecordCollector,
     for (const auto& [topic, task] : global_by_topic) {
       const std::string& store = store_of_topic.at(topic);
       bool in_range = true;
-      for (int32_t p = 0; p < num_partitions(topic); ++p) {
+      for (int32_t p = 0; p < admin.num_partitions(topic); ++p) {
         auto err = global_consumer->query_watermark_offsets(topic, p, &low[{topic, p}],
                                                             &end[{topic, p}], 10000);
         if (err != RdKafka::ERR_NO_ERROR) {
@@ -411,7 +236,7 @@ struct KafkaStreams::Impl : internal::RecordCollector,
       }
       return false;
     };
-    while (behind() && !stop) {
+    while (behind() && !shared.stop) {
       std::unique_ptr<RdKafka::Message> m(global_consumer->consume(500));
       if (process_global(*m)) {
         next[{m->topic_name(), m->partition()}] = m->offset() + 1;
@@ -448,61 +273,10 @@ struct KafkaStreams::Impl : internal::RecordCollector,
   // The global topics' new records, a bounded batch per turn of the stream thread.
   void poll_global() {
     if (global_tasks.empty()) return;
+    std::unique_lock g(shared.global_mu);  // the stream threads' processors read the stores
     for (int i = 0; i < 1000; ++i) {
       std::unique_ptr<RdKafka::Message> m(global_consumer->consume(0));
       if (!process_global(*m)) return;
-    }
-  }
-
-  void run() {
-    int64_t last_commit = wall_ms();
-    try {
-      while (!stop) {
-        std::unique_ptr<RdKafka::Message> m(consumer->consume(100));
-        {
-          std::lock_guard g(*lock);
-          if (m->err() == RdKafka::ERR_NO_ERROR) {
-            TaskId id{sub_of_topic.at(m->topic_name()), m->partition()};
-            auto it = tasks.find(id);
-            if (it != tasks.end()) {
-              std::optional<std::string_view> k, v;
-              if (m->key()) k = *m->key();
-              if (m->payload())
-                v = std::string_view(static_cast<const char*>(m->payload()), m->len());
-              it->second->process(m->topic_name(), m->partition(), m->offset(), k, v,
-                                  m->timestamp().timestamp);
-              consumed[{m->topic_name(), m->partition()}] = m->offset() + 1;
-              ++processed;
-            }
-          } else if (m->err() != RdKafka::ERR__TIMED_OUT &&
-                     m->err() != RdKafka::ERR__PARTITION_EOF) {
-            throw std::runtime_error("consume: " + m->errstr());
-          }
-          poll_global();
-          producer->poll(0);
-          int64_t now = wall_ms();
-          bool requested = false;
-          for (auto& [id, t] : tasks) {
-            t->punctuate_wall_clock(now);
-            requested |= t->take_commit_request();
-          }
-          if (requested || now - last_commit >= config.commit_interval_ms) {
-            commit();
-            last_commit = now;
-          }
-          if (current_state() == State::kRebalancing && consumer->assignment_lost() == false) {
-            set_state(State::kRunning);
-          }
-        }
-      }
-      std::lock_guard g(*lock);
-      commit();
-    } catch (const std::exception& e) {
-      {
-        std::lock_guard g(state_mu);
-        error = e.what();
-      }
-      set_state(State::kError);
     }
   }
 
@@ -521,25 +295,57 @@ KafkaStreams::KafkaStreams(const Topology& topology, StreamsConfig config)
     throw std::invalid_argument("processing.guarantee " + config.processing_guarantee +
                                 " is not supported: exactly_once_v2 needs broker transactions");
   }
-  impl_->topology = topology;
-  impl_->config = std::move(config);
-  impl_->subs = impl_->topology.def().subtopologies();
-  for (const auto& sub : impl_->subs) {
+  if (config.num_standby_replicas < 0)
+    throw std::invalid_argument("num.standby.replicas must be >= 0");
+  if (config.num_stream_threads < 1) throw std::invalid_argument("num.stream.threads must be >= 1");
+  if (config.state_cleanup_delay_ms < 0)
+    throw std::invalid_argument("state.cleanup.delay.ms must be >= 0");
+  Impl& d = *impl_;
+  d.topology = topology;
+  d.config = std::move(config);
+  d.subs = d.topology.def().subtopologies();
+  bool persistent = false;
+  for (const auto& [name, spec] : d.topology.def().stores) persistent |= spec.persistent;
+  // Throws when another instance holds the directory, as Kafka's StateDirectory does.
+  d.state_directory = std::make_unique<internal::StateDirectory>(
+      d.config.state_dir, d.config.application_id, persistent);
+  internal::ThreadShared& sh = d.shared;
+  for (const auto& sub : d.subs) {
     if (sub.global) {
-      impl_->global_subs.push_back(&sub);
+      d.global_subs.push_back(&sub);
       continue;
     }
     for (const auto& s : sub.stores) {
-      if (!impl_->topology.def().stores.at(s).logging) continue;
-      impl_->changelog_owner[internal::TopologyDef::changelog_topic(impl_->config.application_id,
-                                                                    s)] = {sub.id, s};
+      if (!d.topology.def().stores.at(s).logging) continue;
+      sh.changelog_owner[internal::TopologyDef::changelog_topic(d.config.application_id, s)] = {
+          sub.id, s};
+      sh.stateful_subs.insert(sub.id);
     }
     for (const auto& t : sub.source_topics) {
-      std::string r = impl_->topology.def().resolve(impl_->config.application_id, t);
-      impl_->sub_of_topic[r] = sub.id;
-      impl_->source_topics.push_back(r);
+      std::string r = d.topology.def().resolve(d.config.application_id, t);
+      sh.sub_of_topic[r] = sub.id;
+      sh.source_topics.push_back(r);
     }
   }
+  sh.topology = &d.topology;
+  sh.config = &d.config;
+  sh.subs = &d.subs;
+  sh.state_directory = d.state_directory.get();
+  sh.process_id = new_process_id();
+  sh.has_global = !d.global_subs.empty();
+  sh.global_store = [&d](const std::string& s) { return d.global_store(s); };
+  sh.poll_global = [&d] { d.poll_global(); };
+  sh.commit_global = [&d] {
+    for (auto& t : d.global_tasks) {
+      t->flush();
+      t->write_checkpoint();
+    }
+  };
+  sh.on_restore = [&d](const std::string& store, int32_t p, int64_t n, int64_t ms) {
+    if (d.restore_listener) d.restore_listener(store, p, n, ms);
+  };
+  sh.on_state = [&d](int i, State s, const std::string& why) { d.thread_state(i, s, why); };
+  sh.running = [&d] { return d.current_state() == State::kRunning; };
 }
 
 KafkaStreams::~KafkaStreams() { close(); }
@@ -551,61 +357,24 @@ void KafkaStreams::start() {
   Impl& d = *impl_;
   if (d.current_state() != State::kCreated) throw std::logic_error("start: already started");
   std::string err;
-  std::unique_ptr<RdKafka::Conf> pc(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
-  set(pc.get(), "bootstrap.servers", d.config.bootstrap_servers);
-  set(pc.get(), "acks", "all");
-  set(pc.get(), "enable.idempotence", "false");
-  set(pc.get(), "linger.ms", "5");
-  // Java's default partitioner, so Kafka Streams and Eddy Streams agree on repartitioning.
-  set(pc.get(), "partitioner", "murmur2_random");
-  for (const auto& [k, v] : d.config.producer) set(pc.get(), k, v);
-  if (pc->set("dr_cb", static_cast<RdKafka::DeliveryReportCb*>(&d), err) !=
-      RdKafka::Conf::CONF_OK) {
-    throw std::runtime_error(err);
-  }
-  d.producer.reset(RdKafka::Producer::create(pc.get(), err));
-  if (!d.producer) throw std::runtime_error("producer: " + err);
-
-  auto consumer_conf = [&](const std::string& group) {
-    std::unique_ptr<RdKafka::Conf> cc(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
-    set(cc.get(), "bootstrap.servers", d.config.bootstrap_servers);
-    set(cc.get(), "group.id", group);
-    set(cc.get(), "enable.auto.commit", "false");
-    set(cc.get(), "auto.offset.reset", "earliest");
-    return cc;
-  };
-  auto cc = consumer_conf(d.config.application_id);
-  // A task reading several topics (a join) needs partition p of each on the same instance.
-  // librdkafka takes no custom assignor (Kafka Streams has its own), but its range assignor gives
-  // every member the same partition numbers of equally partitioned topics; it is eager, so such
-  // topologies rebalance stop-the-world. Single-topic tasks rebalance cooperatively.
-  bool copartitioned = false;
-  for (const auto& sub : d.subs) copartitioned |= sub.source_topics.size() > 1;
-  set(cc.get(), "partition.assignment.strategy", copartitioned ? "range" : "cooperative-sticky");
-  for (const auto& [k, v] : d.config.consumer) set(cc.get(), k, v);
-  if (cc->set("rebalance_cb", static_cast<RdKafka::RebalanceCb*>(&d), err) !=
-      RdKafka::Conf::CONF_OK) {
-    throw std::runtime_error(err);
-  }
-  // The restore consumer only assigns partitions; it never joins the group or commits.
-  auto rc = consumer_conf(d.config.application_id + "-restore");
-  d.restorer.reset(RdKafka::KafkaConsumer::create(rc.get(), err));
-  if (!d.restorer) throw std::runtime_error("restore consumer: " + err);
-
+  auto pc = internal::producer_conf(d.config);
+  d.admin.set_producer(
+      std::unique_ptr<RdKafka::Producer>(RdKafka::Producer::create(pc.get(), err)));
+  if (!d.admin.producer()) throw std::runtime_error("producer: " + err);
   d.create_internal_topics();
   if (!d.global_subs.empty()) {
-    auto gc = consumer_conf(d.config.application_id + "-global");
+    auto gc = internal::consumer_conf(d.config, d.config.application_id + "-global");
     d.global_consumer.reset(RdKafka::KafkaConsumer::create(gc.get(), err));
     if (!d.global_consumer) throw std::runtime_error("global consumer: " + err);
     d.bootstrap_global();
   }
-  d.consumer.reset(RdKafka::KafkaConsumer::create(cc.get(), err));
-  if (!d.consumer) throw std::runtime_error("consumer: " + err);
-  auto serr = d.consumer->subscribe(d.source_topics);
-  if (serr != RdKafka::ERR_NO_ERROR)
-    throw std::runtime_error("subscribe: " + RdKafka::err2str(serr));
+  for (int i = 0; i < d.config.num_stream_threads; ++i) {
+    d.threads.push_back(std::make_unique<internal::StreamThread>(i, d.shared));
+    d.thread_states.push_back(State::kRebalancing);
+    d.threads.back()->create_clients();
+  }
   d.set_state(State::kRebalancing);
-  d.thread = std::thread([&d] { d.run(); });
+  for (auto& t : d.threads) t->start();
 }
 
 void KafkaStreams::close() {
@@ -616,18 +385,12 @@ void KafkaStreams::close() {
     return;
   }
   if (s != State::kError) d.set_state(State::kPendingShutdown);
-  d.stop = true;
-  if (d.thread.joinable()) d.thread.join();
-  if (d.consumer) d.consumer->close();
-  {
-    std::lock_guard g(*d.lock);
-    for (auto& [id, t] : d.tasks) t->close();
-    d.tasks.clear();
-  }
-  if (d.restorer) d.restorer->close();
+  d.shared.stop = true;
+  for (auto& t : d.threads) t->join();
+  for (auto& t : d.threads) t->close();
   if (d.global_consumer) d.global_consumer->close();
   for (auto& t : d.global_tasks) t->close();
-  if (d.producer) d.producer->flush(10000);
+  if (d.admin.producer()) d.admin.producer()->flush(10000);
   if (d.current_state() != State::kError) d.set_state(State::kNotRunning);
 }
 
@@ -638,25 +401,63 @@ std::string KafkaStreams::lastError() const {
   return impl_->error;
 }
 
-uint64_t KafkaStreams::processedRecords() const { return impl_->processed; }
+uint64_t KafkaStreams::processedRecords() const {
+  uint64_t n = 0;
+  for (const auto& t : impl_->threads) n += t->processed();
+  return n;
+}
 
-std::vector<TaskId> KafkaStreams::activeTasks() const {
-  std::lock_guard g(*impl_->lock);
-  std::vector<TaskId> out;
-  for (const auto& [id, t] : impl_->tasks) out.push_back(id);
+std::vector<ThreadMetadata> KafkaStreams::metadataForLocalThreads() const {
+  std::vector<ThreadMetadata> out;
+  for (const auto& t : impl_->threads) {
+    std::lock_guard g(*t->lock());
+    out.push_back({t->name(), t->active_tasks(), t->standby_tasks()});
+  }
   return out;
 }
 
+std::vector<TaskId> KafkaStreams::activeTasks() const {
+  std::vector<TaskId> out;
+  for (const auto& m : metadataForLocalThreads()) {
+    out.insert(out.end(), m.active_tasks.begin(), m.active_tasks.end());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<TaskId> KafkaStreams::standbyTasks() const {
+  std::vector<TaskId> out;
+  for (const auto& m : metadataForLocalThreads()) {
+    out.insert(out.end(), m.standby_tasks.begin(), m.standby_tasks.end());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+void KafkaStreams::cleanUp() {
+  State s = impl_->current_state();
+  if (s != State::kCreated && s != State::kNotRunning && s != State::kError) {
+    throw std::logic_error("Cannot clean up while running.");
+  }
+  impl_->state_directory->clean();
+}
+
 std::vector<const StateStore*> KafkaStreams::localStores(const std::string& name) {
-  std::lock_guard g(*impl_->lock);
   std::vector<const StateStore*> out;
-  for (auto& [id, t] : impl_->tasks) {
-    if (auto* s = t->store(name)) out.push_back(s);
+  for (const auto& t : impl_->threads) {
+    std::lock_guard g(*t->lock());
+    for (const auto& id : t->active_tasks()) {
+      if (auto* s = t->store(id, name)) out.push_back(s);
+    }
   }
   if (auto* s = impl_->global_store(name)) out.push_back(s);
   return out;
 }
 
-std::shared_ptr<std::mutex> KafkaStreams::lock() { return impl_->lock; }
+std::vector<std::shared_ptr<std::mutex>> KafkaStreams::locks() {
+  std::vector<std::shared_ptr<std::mutex>> out;
+  for (const auto& t : impl_->threads) out.push_back(t->lock());
+  return out;
+}
 
 }  // namespace eddy::streams

@@ -187,6 +187,9 @@ std::vector<ChangelogInfo> StreamTask::changelogs() const {
     if (!def_.stores.at(name).logging) continue;
     ChangelogInfo c{name, TopologyDef::changelog_topic(env_.application_id, name), std::nullopt};
     c.checkpointed = checkpointed_offset(name, id_.partition);
+    if (auto live = live_offsets_.find({name, id_.partition}); live != live_offsets_.end()) {
+      c.checkpointed = live->second;
+    }
     out.push_back(std::move(c));
   }
   return out;
@@ -204,14 +207,17 @@ void StreamTask::set_changelog_offset(const std::string& store, int64_t next) {
 }
 
 void StreamTask::set_changelog_offset(const std::string& store, int32_t partition, int64_t next) {
-  if (!checkpointable(store)) return;
-  auto [it, fresh] = offsets_.try_emplace({store, partition}, next);
+  // An in-memory store's offset is never checkpointed, but while the task lives it says where a
+  // restore goes on from (a standby promoted to active).
+  auto& offsets = checkpointable(store) ? offsets_ : live_offsets_;
+  auto [it, fresh] = offsets.try_emplace({store, partition}, next);
   if (!fresh) it->second = std::max(it->second, next);
 }
 
 void StreamTask::reset_store(const std::string& store) {
   bool listed = std::erase_if(checkpointed_, [&](const auto& e) { return e.first.first == store; });
   std::erase_if(offsets_, [&](const auto& e) { return e.first.first == store; });
+  std::erase_if(live_offsets_, [&](const auto& e) { return e.first.first == store; });
   if (listed) write_checkpoint(log::Durability::kContentAndName, true);
   open_store(store, false);
 }

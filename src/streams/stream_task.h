@@ -42,7 +42,8 @@ struct ChangelogInfo {
   std::string store;
   std::string topic;  // resolved
   // The changelog offset the local store is complete up to (excluded), from the task's
-  // checkpoint: restore goes on from there. Unset: the store is empty, restore from the beginning.
+  // checkpoint or, for a task that ran as a standby, from what it read: restore goes on from
+  // there. Unset: the store is empty, restore from the beginning.
   std::optional<int64_t> checkpointed;
 };
 
@@ -122,6 +123,8 @@ class StreamTask {
   // global topic) partition the local contents reflect.
   std::map<std::pair<std::string, int32_t>, int64_t> offsets_;
   std::map<std::pair<std::string, int32_t>, int64_t> checkpointed_;  // as the file says now
+  // Logged stores that are not checkpointed (in memory): the offset their contents reflect now.
+  std::map<std::pair<std::string, int32_t>, int64_t> live_offsets_;
   std::vector<std::shared_ptr<Schedule>> schedules_;
   std::unique_ptr<Context> context_;
   int64_t stream_time_ms_ = -1;

@@ -1,12 +1,18 @@
 // KafkaStreams: runs a Topology against a Kafka cluster (Eddy or any other).
 //
-// One stream thread per instance. The instance joins the consumer group "<application.id>" over
-// every source topic, repartition topics included, with cooperative rebalancing
-// (cooperative-sticky), or with the range assignor when a sub-topology reads several topics (a
-// join), so partition p of each lands on one instance; each assigned partition p of a
-// sub-topology's source topics is served by task <sub-topology>_<p>. A new task first restores its
-// stores from their changelog topics (reading each from the beginning to its end offset, reported
-// to the restore listener), then processes.
+// The instance owns <state_dir>/<application_id>/ (a lock file refuses a second instance there,
+// and each task directory is locked by its owner); task directories not owned for
+// state_cleanup_delay_ms are deleted. With num_standby_replicas > 0 it also keeps standby copies
+// of other instances' stateful tasks (see src/streams/standby.h), so a task that moves here
+// restores little.
+//
+// num_stream_threads stream threads per instance (src/streams/stream_thread.h). Each joins the
+// consumer group "<application.id>" over every source topic, repartition topics included, with
+// cooperative rebalancing (cooperative-sticky), or with the range assignor when a sub-topology
+// reads several topics (a join), so partition p of each lands on one thread; each assigned
+// partition p of a sub-topology's source topics is served by task <sub-topology>_<p>. A new task
+// first restores its stores from their changelog topics (reading each from the beginning to its end
+// offset, reported to the restore listener), then processes.
 //
 // At-least-once: every commit interval (and before partitions are given up) the thread flushes the
 // stores, waits until the producer has every output and changelog record acknowledged, and only
@@ -39,9 +45,25 @@ struct StreamsConfig {
   int64_t commit_interval_ms = 30000;  // Kafka Streams' at-least-once default
   int32_t replication_factor = -1;     // internal topics; -1: the broker's default
   std::string processing_guarantee = "at_least_once";
+  // Standby replicas of each stateful task, kept on other instances (Kafka's
+  // num.standby.replicas).
+  int32_t num_standby_replicas = 0;
+  // Stream threads of this instance, each a member of the group with its own tasks (Kafka's
+  // num.stream.threads).
+  int32_t num_stream_threads = 1;
+  // Task directories this instance has not owned for this long are deleted, checked as often
+  // (Kafka's state.cleanup.delay.ms).
+  int64_t state_cleanup_delay_ms = 600000;
   // Extra librdkafka properties for the main consumer and the producer.
   std::map<std::string, std::string> consumer;
   std::map<std::string, std::string> producer;
+};
+
+// What one stream thread runs (Kafka's ThreadMetadata).
+struct ThreadMetadata {
+  std::string thread_name;  // "StreamThread-<n>"
+  std::vector<TaskId> active_tasks;
+  std::vector<TaskId> standby_tasks;
 };
 
 class KafkaStreams {
@@ -70,6 +92,13 @@ class KafkaStreams {
   uint64_t processedRecords() const;
   // The tasks this instance runs now ("<sub-topology>_<partition>").
   std::vector<TaskId> activeTasks() const;
+  // The standby tasks this instance keeps now.
+  std::vector<TaskId> standbyTasks() const;
+  // Each stream thread's tasks (Kafka's metadataForLocalThreads).
+  std::vector<ThreadMetadata> metadataForLocalThreads() const;
+  // Deletes this application's local state (every task directory and the global stores'),
+  // Kafka's cleanUp(). Only before start() or after close(): throws std::logic_error otherwise.
+  void cleanUp();
 
   // Interactive query of a key-value store over the tasks this instance runs now; valid until the
   // next rebalance (wait for State::kRunning).
@@ -80,7 +109,7 @@ class KafkaStreams {
     for (auto* s : localStores(name)) {
       if (auto* kv = dynamic_cast<const KeyValueStore*>(s)) out.push_back(kv);
     }
-    return ReadOnlyKeyValueStore<K, V>(std::move(out), k, v, lock());
+    return ReadOnlyKeyValueStore<K, V>(std::move(out), k, v, locks());
   }
   template <class K, class V>
   ReadOnlyWindowStore<K, V> windowStore(const std::string& name, const Serde<K>& k = {},
@@ -89,12 +118,13 @@ class KafkaStreams {
     for (auto* s : localStores(name)) {
       if (auto* w = dynamic_cast<const WindowStore*>(s)) out.push_back(w);
     }
-    return ReadOnlyWindowStore<K, V>(std::move(out), k, v, lock());
+    return ReadOnlyWindowStore<K, V>(std::move(out), k, v, locks());
   }
 
  private:
   std::vector<const StateStore*> localStores(const std::string& name);
-  std::shared_ptr<std::mutex> lock();
+  // The stream threads' locks, which a view holds (all, in this order) while it reads.
+  std::vector<std::shared_ptr<std::mutex>> locks();
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

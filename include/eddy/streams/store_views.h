@@ -1,6 +1,7 @@
 // Typed read-only views of state stores: interactive queries (KafkaStreams::store) and test
 // assertions (TopologyTestDriver). A view spans the store's instances in every local task; with a
-// lock (KafkaStreams), each read holds it, so reads never overlap the processing thread's writes.
+// lock per stream thread (KafkaStreams), each read holds them all, so reads never overlap the
+// processing threads' writes.
 #pragma once
 
 #include <memory>
@@ -14,12 +15,23 @@
 
 namespace eddy::streams {
 
+// Takes every lock, in order (each stream thread's; a thread only ever holds its own).
+inline std::vector<std::unique_lock<std::mutex>> hold_all(
+    const std::vector<std::shared_ptr<std::mutex>>& locks) {
+  std::vector<std::unique_lock<std::mutex>> held;
+  for (const auto& l : locks) held.emplace_back(*l);
+  return held;
+}
+
 template <class K, class V>
 class ReadOnlyKeyValueStore {
  public:
   ReadOnlyKeyValueStore(std::vector<const KeyValueStore*> stores, Serde<K> k, Serde<V> v,
-                        std::shared_ptr<std::mutex> lock = nullptr)
-      : stores_(std::move(stores)), k_(or_default(k)), v_(or_default(v)), lock_(std::move(lock)) {}
+                        std::vector<std::shared_ptr<std::mutex>> locks = {})
+      : stores_(std::move(stores)),
+        k_(or_default(k)),
+        v_(or_default(v)),
+        locks_(std::move(locks)) {}
   std::optional<V> get(const K& key) const {
     std::string kb = k_.serializer(key);
     auto held = hold();
@@ -48,21 +60,22 @@ class ReadOnlyKeyValueStore {
   }
 
  private:
-  std::unique_lock<std::mutex> hold() const {
-    return lock_ ? std::unique_lock<std::mutex>(*lock_) : std::unique_lock<std::mutex>();
-  }
+  std::vector<std::unique_lock<std::mutex>> hold() const { return hold_all(locks_); }
   std::vector<const KeyValueStore*> stores_;
   Serde<K> k_;
   Serde<V> v_;
-  std::shared_ptr<std::mutex> lock_;
+  std::vector<std::shared_ptr<std::mutex>> locks_;
 };
 
 template <class K, class V>
 class ReadOnlyWindowStore {
  public:
   ReadOnlyWindowStore(std::vector<const WindowStore*> stores, Serde<K> k, Serde<V> v,
-                      std::shared_ptr<std::mutex> lock = nullptr)
-      : stores_(std::move(stores)), k_(or_default(k)), v_(or_default(v)), lock_(std::move(lock)) {}
+                      std::vector<std::shared_ptr<std::mutex>> locks = {})
+      : stores_(std::move(stores)),
+        k_(or_default(k)),
+        v_(or_default(v)),
+        locks_(std::move(locks)) {}
   // (window start, value) of `key`'s windows starting in [from, to].
   std::vector<std::pair<int64_t, V>> fetch(const K& key, int64_t from_ms, int64_t to_ms) const {
     std::vector<std::pair<int64_t, V>> out;
@@ -78,13 +91,11 @@ class ReadOnlyWindowStore {
   }
 
  private:
-  std::unique_lock<std::mutex> hold() const {
-    return lock_ ? std::unique_lock<std::mutex>(*lock_) : std::unique_lock<std::mutex>();
-  }
+  std::vector<std::unique_lock<std::mutex>> hold() const { return hold_all(locks_); }
   std::vector<const WindowStore*> stores_;
   Serde<K> k_;
   Serde<V> v_;
-  std::shared_ptr<std::mutex> lock_;
+  std::vector<std::shared_ptr<std::mutex>> locks_;
 };
 
 }  // namespace eddy::streams

@@ -21,19 +21,7 @@ from confluent_kafka import Consumer, TopicPartition
 LINES = 10000  # per half: 50,000 words
 
 
-class RestoreCheckpoint(unittest.TestCase):
-    # The word count test's broker, topics and helpers.
-    setUp = wc.WordCount.setUp
-    tearDown = wc.WordCount.tearDown
-    tasks_of = wc.WordCount.tasks_of
-    wait_tasks = wc.WordCount.wait_tasks
-    log_of = wc.WordCount.log_of
-    produce = wc.WordCount.produce
-    group_lag = wc.WordCount.group_lag
-    repartition = wc.WordCount.repartition
-    read_counts = wc.WordCount.read_counts
-    wait_all_committed = wc.WordCount.wait_all_committed
-
+class RestoreCheckpoint(wc.Harness):
     def start(self, run, commit_interval_ms):
         """The instance, always on state directory "a"; `run` names its log."""
         path = os.path.join(self.tmp, run + ".log")

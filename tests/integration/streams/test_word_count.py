@@ -45,7 +45,10 @@ def expected_counts(n):
     return counts
 
 
-class WordCount(unittest.TestCase):
+class Harness(unittest.TestCase):
+    """A broker, the input and output topics, word count instances and their logs, the group's
+    lag and the output's counts; no tests (the word count, restore and standby tests add them)."""
+
     def setUp(self):
         self.broker = Broker(overrides={"num.partitions": str(PARTITIONS)})
         self.broker.__enter__()
@@ -66,13 +69,14 @@ class WordCount(unittest.TestCase):
         self.broker.__exit__(None, None, None)
         shutil.rmtree(self.tmp, ignore_errors=True)
 
-    def start_instance(self, name):
+    def start_instance(self, name, extra=()):
         path = os.path.join(self.tmp, name + ".log")
         with open(path, "w") as log:
             p = subprocess.Popen([binary(), "--bootstrap", self.broker.bootstrap, "--input", self.input,
                                   "--output", self.output, "--app-id", self.app,
                                   "--state-dir", os.path.join(self.tmp, name),
-                                  "--commit-interval-ms", "500", "--session-timeout-ms", "6000"],
+                                  "--commit-interval-ms", "500", "--session-timeout-ms", "6000"]
+                                 + list(extra),
                                  stdout=log, stderr=subprocess.STDOUT)
         self.instances.append((p, path))
         return p
@@ -167,6 +171,9 @@ class WordCount(unittest.TestCase):
                 return
             time.sleep(1)
         self.fail("the group did not commit everything in %ds: lag %s" % (WAIT_S, self.group_lag()))
+
+
+class WordCount(Harness):
 
     def test_two_instances_count_exactly(self):
         a, b = self.start_instance("a"), self.start_instance("b")
