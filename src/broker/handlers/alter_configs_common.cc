@@ -32,7 +32,8 @@ AlterOutcome alter_resource(const BrokerContext& ctx, int8_t resource_type,
                 ch.name + " is a Kafka broker config that does not apply to Eddy (" +
                     std::string(ignored->second) + ")"};
       }
-      if (find_broker_config(ch.name) != nullptr && metadata::dynamic_broker_config(ch.name) == nullptr) {
+      if (find_broker_config(ch.name) != nullptr &&
+          metadata::dynamic_broker_config(ch.name) == nullptr) {
         read_only += (read_only.empty() ? "" : ", ") + ch.name;
       }
     }
