@@ -161,9 +161,11 @@ Status ReplicaFetcherManager::Fetcher::fetch_once(const std::map<TopicPartition,
     std::shared_ptr<Partition> p = options_.replicas->get_partition(tp);
     const metadata::TopicImage* topic = image->topic(tp.topic);
     if (!p || p->is_leader() || topic == nullptr) continue;
+    // A named reference for the lambda: clang 14 cannot capture a structured binding.
+    const TopicPartition& partition = tp;
     if (options_.quota != nullptr && options_.quota->should_throttle(tp, [&] {
           std::lock_guard lock(mu_);
-          return in_sync_.contains(tp);
+          return in_sync_.contains(partition);
         })) {
       ++throttled;
       continue;
