@@ -7,23 +7,23 @@ namespace eddy::broker {
 log::CleanerOptions cleaner_settings(const BrokerConfig& config,
                                      const metadata::BrokerValueLookup& dynamic,
                                      log::CleanerOptions base) {
-  // Every value was validated by its ConfigDef (the file at load, an alteration by the
-  // controller), so a parse cannot fail; the static value stands in if one somehow did.
-  auto text = [&](std::string_view key, bool dynamic_first) -> std::string {
-    if (dynamic && dynamic_first) {
+  // `dynamic` resolves a key through the per-broker value, the cluster default and the config
+  // file; what none sets is the key's built-in default. Every value was validated by its
+  // ConfigDef (the file at load, an alteration by the controller), so a parse cannot fail; the
+  // config file's value stands in if one somehow did.
+  auto text = [&](std::string_view key) -> std::string {
+    if (dynamic) {
       if (auto v = dynamic(key); v && v->value) return *v->value;
     }
     return config.value(key).value_or("");
   };
   auto as_long = [&](std::string_view key) {
-    auto v = metadata::parse_config_long(text(key, true));
+    auto v = metadata::parse_config_long(text(key));
     return v.is_ok() ? *v : config.get_long(key);
   };
   auto as_double = [&](std::string_view key, double fallback) {
-    for (bool dynamic_first : {true, false}) {
-      if (auto v = metadata::parse_config_double(text(key, dynamic_first)); v.is_ok()) return *v;
-    }
-    return fallback;
+    auto v = metadata::parse_config_double(text(key));
+    return v.is_ok() ? *v : fallback;
   };
   log::CleanerOptions o = std::move(base);
   o.enable = config.get_bool("log.cleaner.enable");  // static, as in Kafka

@@ -88,6 +88,13 @@ std::vector<std::string> split_config_list(std::string_view value) {
   return out;
 }
 
+const ConfigDef* find_config_def(const std::vector<ConfigDef>& defs, std::string_view name) {
+  for (const auto& d : defs) {
+    if (d.name == name) return &d;
+  }
+  return nullptr;
+}
+
 NumericRange numeric_range(const ConfigDef& def) {
   NumericRange r{def.min, def.max};
   if (def.type == ConfigType::kInt) {

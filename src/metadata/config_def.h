@@ -65,4 +65,7 @@ Result<double> parse_config_double(std::string_view value);
 // "a, b,c" -> {"a", "b", "c"}; an empty or all-blank value is the empty list.
 std::vector<std::string> split_config_list(std::string_view value);
 
+// The definition named `name` in the table `defs`, nullptr when it has none.
+const ConfigDef* find_config_def(const std::vector<ConfigDef>& defs, std::string_view name);
+
 }  // namespace eddy::metadata

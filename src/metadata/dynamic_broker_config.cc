@@ -37,10 +37,7 @@ const std::vector<ConfigDef>& dynamic_broker_only_config_defs() {
 }
 
 const ConfigDef* find_dynamic_broker_only_config(std::string_view name) {
-  for (const auto& d : dynamic_broker_only_config_defs()) {
-    if (d.name == name) return &d;
-  }
-  return nullptr;
+  return find_config_def(dynamic_broker_only_config_defs(), name);
 }
 
 }  // namespace eddy::metadata

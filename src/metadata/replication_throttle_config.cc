@@ -42,13 +42,6 @@ const std::vector<ConfigDef>& replication_throttle_rate_defs() {
   return defs;
 }
 
-const ConfigDef* find_replication_throttle_rate(std::string_view name) {
-  for (const ConfigDef& d : replication_throttle_rate_defs()) {
-    if (d.name == name) return &d;
-  }
-  return nullptr;
-}
-
 ConfigDef throttled_replicas_def(std::string_view name, std::string_view doc) {
   ConfigDef d{name, ConfigType::kList, "", doc};
   d.check = &check_throttled_replicas;

@@ -26,8 +26,8 @@ inline constexpr std::string_view kFollowerThrottledReplicas =
     "follower.replication.throttled.replicas";
 
 // The two dynamic broker rate keys.
+// They are part of the one table of dynamic broker-only keys (dynamic_broker_config.h).
 const std::vector<ConfigDef>& replication_throttle_rate_defs();
-const ConfigDef* find_replication_throttle_rate(std::string_view name);
 
 // The topic keys' definitions (type LIST, default ""), validated by check_throttled_replicas.
 ConfigDef throttled_replicas_def(std::string_view name, std::string_view doc);

@@ -144,10 +144,7 @@ const std::vector<ConfigDef>& broker_synonym_config_defs() {
 }
 
 const ConfigDef* find_broker_synonym_config(std::string_view name) {
-  for (const auto& d : broker_synonym_config_defs()) {
-    if (d.name == name) return &d;
-  }
-  return nullptr;
+  return find_config_def(broker_synonym_config_defs(), name);
 }
 
 Status validate_topic_configs(const std::map<std::string, std::string>& overrides) {

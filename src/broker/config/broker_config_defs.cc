@@ -221,10 +221,7 @@ const std::vector<ConfigDef>& broker_config_defs() {
 }
 
 const ConfigDef* find_broker_config(std::string_view name) {
-  for (const auto& d : broker_config_defs()) {
-    if (d.name == name) return &d;
-  }
-  return nullptr;
+  return metadata::find_config_def(broker_config_defs(), name);
 }
 
 }  // namespace eddy::broker
