@@ -529,10 +529,11 @@ void Broker::apply_image_change(const metadata::MetadataImage& before,
     return out;
   };
   if (live(before) != live(after)) replicas_->broker_liveness_changed();
-  throttles_->apply(before, after, context_.broker_lookup(after));
+  throttles_->apply_topics(before, after);
   if (broker_configs_changed || loading) {
-    log::CleanerOptions cleaner =
-        cleaner_settings(config_, context_.broker_lookup(after), logs_->options().cleaner);
+    const metadata::BrokerValueLookup lookup = context_.broker_lookup(after);
+    throttles_->apply_rates(lookup);
+    log::CleanerOptions cleaner = cleaner_settings(config_, lookup, logs_->options().cleaner);
     if (logs_->reconfigure_cleaner(cleaner)) {
       spdlog::info(
           "log cleaner reconfigured: {} threads, dedupe buffer {} bytes, load factor {}, I/O "

@@ -14,9 +14,10 @@ ReplicationQuota::Options quota_options(const BrokerConfig& config) {
   return o;
 }
 
+// The rate this node runs with: its own value, the cluster default or the config file (each
+// validated by the key's ConfigDef when set), else unlimited (the key's default).
 int64_t resolve_rate(std::string_view key, const metadata::BrokerValueLookup& broker) {
-  const metadata::ConfigDef* def = metadata::find_replication_throttle_rate(key);
-  if (auto v = broker(key); v && v->value && metadata::validate_config_value(*def, *v->value)) {
+  if (auto v = broker(key); v && v->value) {
     if (auto n = metadata::parse_config_long(*v->value)) return *n;
   }
   return ReplicationQuota::kUnlimited;
@@ -53,17 +54,16 @@ ReplicationThrottles::ReplicationThrottles(const BrokerConfig& config, int32_t n
     w.sample({}, follower_.measured_rate());
     w.family("eddy_replication_throttled_total",
              "Times a throttled partition's bytes were held back because its replication quota "
-             "was exceeded: answered without records by the leader (quota=leader) or left out "
-             "of a follower's fetch (quota=follower)",
+             "was exceeded: on a leader's read for a follower's fetch (quota=leader; a parked "
+             "fetch reads again each time it is woken) or left out of a follower's fetch "
+             "(quota=follower)",
              metrics::Type::kCounter, {"quota"});
     w.sample({"leader"}, static_cast<double>(leader_.throttled_count()));
     w.sample({"follower"}, static_cast<double>(follower_.throttled_count()));
   });
 }
 
-void ReplicationThrottles::apply(const metadata::MetadataImage& before,
-                                 const metadata::MetadataImage& after,
-                                 const metadata::BrokerValueLookup& broker) {
+void ReplicationThrottles::apply_rates(const metadata::BrokerValueLookup& broker) {
   for (auto [quota, key] : {std::pair{&leader_, metadata::kLeaderThrottledRate},
                             std::pair{&follower_, metadata::kFollowerThrottledRate}}) {
     const int64_t rate = resolve_rate(key, broker);
@@ -73,6 +73,10 @@ void ReplicationThrottles::apply(const metadata::MetadataImage& before,
       quota->set_rate(rate);
     }
   }
+}
+
+void ReplicationThrottles::apply_topics(const metadata::MetadataImage& before,
+                                        const metadata::MetadataImage& after) {
   for (const auto& [name, old] : before.topics()) {
     if (after.topic(name) == nullptr) {
       leader_.remove_throttle(name);
@@ -80,8 +84,9 @@ void ReplicationThrottles::apply(const metadata::MetadataImage& before,
     }
   }
   for (const auto& [name, topic] : after.topics()) {
+    // An unchanged topic shares its image with the previous one: no map to compare.
     const metadata::TopicImage* old = before.topic(name);
-    if (old != nullptr && old->configs == topic->configs) continue;
+    if (old == topic.get() || (old != nullptr && old->configs == topic->configs)) continue;
     leader_.mark_throttled(name,
                            throttled_here(*topic, metadata::kLeaderThrottledReplicas, node_id_));
     follower_.mark_throttled(

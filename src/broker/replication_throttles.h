@@ -28,9 +28,10 @@ class ReplicationThrottles {
   ReplicationQuota& leader() { return leader_; }
   ReplicationQuota& follower() { return follower_; }
 
-  // Applies what changed from `before` to `after`; `broker` resolves this node's broker keys.
-  void apply(const metadata::MetadataImage& before, const metadata::MetadataImage& after,
-             const metadata::BrokerValueLookup& broker);
+  // The two rates as `broker` resolves this node's keys; called when broker configs change.
+  void apply_rates(const metadata::BrokerValueLookup& broker);
+  // The throttled-replica lists of the topics that changed from `before` to `after`.
+  void apply_topics(const metadata::MetadataImage& before, const metadata::MetadataImage& after);
 
  private:
   const int32_t node_id_;

@@ -164,8 +164,7 @@ void register_fetch(HandlerRegistry& registry, const BrokerContext& context) {
                                                  : IsolationLevel::kReadUncommitted;
     if (version >= 11 && params.replica_id < 0) {
       // KIP-392: such a consumer may read from a follower (replica_manager.h).
-      params.client_metadata =
-          ClientMetadata{req->rack_id, request.header.client_id.value_or(""), request.peer};
+      params.client_metadata = ClientMetadata{req->rack_id};
     }
     if (params.replica_id >= 0 && !is_follower_broker(*ctx, params.replica_id)) {
       responder.respond(refuse(*req, version, ErrorCode::kClusterAuthorizationFailed));

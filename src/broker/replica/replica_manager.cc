@@ -662,7 +662,12 @@ std::shared_ptr<Partition> ReplicaManager::consumer_partition(const FetchParams&
 
 int32_t ReplicaManager::preferred_read_replica(const Partition& p, const ClientMetadata& client,
                                                Offset offset) const {
-  if (options_.replica_selector == ReplicaSelector::kNone || !options_.replica_rack) return -1;
+  // Only the rack-aware selector, for a client that names its rack, ever picks a follower: the
+  // other answers skip the replica and rack lookups (asked for every consumer fetch).
+  if (options_.replica_selector != ReplicaSelector::kRackAware || client.rack_id.empty() ||
+      !options_.replica_rack) {
+    return -1;
+  }
   return broker::preferred_read_replica(
       options_.replica_selector, client, options_.node_id.value(), p.log_end_offset().value(),
       p.remote_replicas(), offset.value(), options_.clock->monotonic_ms(), options_.replica_rack);

@@ -40,12 +40,10 @@ enum class ReplicaSelector : uint8_t { kNone, kLeader, kRackAware };
 // plugins to load).
 Result<ReplicaSelector> parse_replica_selector_class(std::string_view class_name);
 
-// What the consumer's Fetch says of it (Kafka's ClientMetadata; the principal and listener name
-// do not matter to the built-in selectors).
+// What the consumer's Fetch says of it (Kafka's ClientMetadata, less what the built-in selectors
+// never read: the client id and address, the principal and the listener name).
 struct ClientMetadata {
   std::string rack_id;  // FetchRequest RackId (client.rack); empty: none
-  std::string client_id;
-  std::string client_address;  // "host:port"
 };
 
 // A replica as the selector sees it (Kafka's ReplicaView).

@@ -80,14 +80,19 @@ void ReplicationQuota::mark_throttled(const std::string& topic,
   } else {
     throttled_[topic] = std::move(partitions);
   }
+  any_throttled_.store(!throttled_.empty(), std::memory_order_release);
 }
 
 void ReplicationQuota::remove_throttle(const std::string& topic) {
   std::lock_guard lock(mu_);
   throttled_.erase(topic);
+  any_throttled_.store(!throttled_.empty(), std::memory_order_release);
 }
 
 bool ReplicationQuota::is_throttled(const TopicPartition& tp) const {
+  // Asked for every partition of every replica fetch: without a throttled topic (the usual
+  // case) it answers without the lock.
+  if (!any_throttled_.load(std::memory_order_acquire)) return false;
   std::lock_guard lock(mu_);
   auto it = throttled_.find(tp.topic);
   if (it == throttled_.end()) return false;

@@ -93,6 +93,7 @@ class ReplicationQuota {
   mutable SampledRate rate_;                                           // guarded by mu_
   int64_t bound_ = kUnlimited;                                         // guarded by mu_
   std::map<std::string, std::optional<std::set<int32_t>>> throttled_;  // guarded by mu_
+  std::atomic<bool> any_throttled_{false};  // !throttled_.empty(), read without mu_
   std::atomic<uint64_t> throttled_count_{0};
 };
 

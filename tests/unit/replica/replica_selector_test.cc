@@ -10,7 +10,7 @@
 namespace eddy::broker {
 namespace {
 
-ClientMetadata in_rack(std::string rack) { return ClientMetadata{std::move(rack), "c", "h:1"}; }
+ClientMetadata in_rack(std::string rack) { return ClientMetadata{std::move(rack)}; }
 
 ReplicaView view(int32_t id, std::optional<std::string> rack, int64_t leo, int64_t lag_ms = 0) {
   return ReplicaView{id, std::move(rack), leo, lag_ms};

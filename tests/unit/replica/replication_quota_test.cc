@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "metadata/dynamic_broker_config.h"
 #include "metadata/replication_throttle_config.h"
 #include "metadata/topic_config.h"
 
@@ -169,7 +170,7 @@ TEST(ThrottledReplicas, RefusesWhatKafkaRefusesNamingTheKey) {
 
 TEST(ThrottledReplicas, RatesAreLongsOfAtLeastZero) {
   const metadata::ConfigDef* rate =
-      metadata::find_replication_throttle_rate("follower.replication.throttled.rate");
+      metadata::find_dynamic_broker_only_config("follower.replication.throttled.rate");
   ASSERT_NE(rate, nullptr);
   EXPECT_TRUE(metadata::validate_config_value(*rate, "0").is_ok());
   EXPECT_TRUE(metadata::validate_config_value(*rate, "1048576").is_ok());
