@@ -10,6 +10,7 @@
 #include <ostream>
 #include <set>
 
+#include "cli/app/alter_configs.h"
 #include "cli/app/command.h"
 #include "cli/app/json.h"
 #include "cli/app/table.h"
@@ -25,13 +26,9 @@ namespace {
 using protocol::DescribeConfigsRequest;
 using protocol::DescribeConfigsResponse;
 using protocol::IncrementalAlterConfigsRequest;
-using protocol::IncrementalAlterConfigsResponse;
 
-constexpr int8_t kBrokerResource = 4;
 constexpr int8_t kSourceDynamicBroker = 2;
 constexpr int8_t kSourceDynamicDefaultBroker = 3;
-constexpr int8_t kOpSet = 0;
-constexpr int8_t kOpDelete = 1;
 
 // The resource a command addresses and the connection its requests go to.
 struct Target {
@@ -164,18 +161,10 @@ int alter(Context& ctx, const std::vector<IncrementalAlterConfigsRequest::Altera
   if (!admin.is_ok()) return ctx.fail(admin.status());
   auto t = target(ctx, **admin);
   if (!t.is_ok()) return ctx.fail(t.status());
-  IncrementalAlterConfigsRequest req;
-  req.validate_only = ctx.args.has("validate-only");
-  req.resources.push_back({kBrokerResource, t->resource, changes, {}});
-  auto resp = t->conn->call<IncrementalAlterConfigsResponse>(req);
-  if (!resp.is_ok()) return ctx.fail(resp.status());
-  if (resp->responses.size() != 1) {
-    return ctx.fail(corruption("IncrementalAlterConfigs answered " +
-                               std::to_string(resp->responses.size()) + " resources for one"));
-  }
-  const auto& r = resp->responses[0];
-  Status s = kafka_error(r.error_code, "alter configs of " + t->label(), r.error_message);
-  std::string status = !s.is_ok() ? "FAILED" : req.validate_only ? "VALID" : done;
+  const bool validate_only = ctx.args.has("validate-only");
+  Status s = alter_resource_configs(*t->conn, kBrokerResource, t->resource, changes, validate_only,
+                                    t->label());
+  std::string status = !s.is_ok() ? "FAILED" : validate_only ? "VALID" : done;
   if (ctx.global.json()) {
     Json keys = Json::array();
     for (const auto& c : changes) {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <ostream>
 
+#include "cli/app/alter_configs.h"
 #include "cli/app/command.h"
 #include "cli/app/json.h"
 #include "cli/app/table.h"
@@ -14,7 +15,6 @@
 #include "protocol/generated/create_topics.h"
 #include "protocol/generated/delete_records.h"
 #include "protocol/generated/delete_topics.h"
-#include "protocol/generated/incremental_alter_configs.h"
 
 namespace eddy::cli {
 
@@ -23,8 +23,6 @@ int topic_describe(Context& ctx);
 namespace {
 
 using namespace protocol;
-
-constexpr int8_t kTopicResource = 2;
 
 // One topic's outcome: its status, and the word the table shows when it succeeded (CREATED,
 // EXISTS, DELETED, NOT FOUND, VALID).
@@ -156,33 +154,22 @@ int topic_delete(Context& ctx) {
 
 int topic_alter_config(Context& ctx) {
   const std::string& topic = ctx.args.positionals[0];
-  IncrementalAlterConfigsRequest req;
-  req.validate_only = ctx.args.has("validate-only");
-  IncrementalAlterConfigsRequest::AlterConfigsResource res;
-  res.resource_type = kTopicResource;
-  res.resource_name = topic;
+  const bool validate_only = ctx.args.has("validate-only");
+  std::vector<ConfigChange> changes;
   for (const auto& kv : ctx.args.all("set")) {
     auto parsed = split_key_value(kv, "--set");
     if (!parsed.is_ok()) return ctx.fail(parsed.status());
-    res.configs.push_back({parsed->first, 0, parsed->second, {}});
+    changes.push_back({parsed->first, kOpSet, parsed->second, {}});
   }
   for (const auto& key : ctx.args.all("delete")) {
-    res.configs.push_back({key, 1, std::nullopt, {}});
+    changes.push_back({key, kOpDelete, std::nullopt, {}});
   }
-  if (res.configs.empty()) return ctx.usage_error("nothing to change: give --set or --delete");
-  req.resources.push_back(std::move(res));
+  if (changes.empty()) return ctx.usage_error("nothing to change: give --set or --delete");
   auto admin = ctx.admin();
   if (!admin.is_ok()) return ctx.fail(admin.status());
-  auto resp = (*admin)->bootstrap().call<IncrementalAlterConfigsResponse>(req);
-  if (!resp.is_ok()) return ctx.fail(resp.status());
-  std::vector<Outcome> results;
-  for (const auto& r : resp->responses) {
-    results.push_back({r.resource_name,
-                       kafka_error(r.error_code, "alter configs of topic '" + r.resource_name + "'",
-                                   r.error_message),
-                       req.validate_only ? "VALID" : "ALTERED"});
-  }
-  return report_results(ctx, results);
+  Status s = alter_resource_configs((*admin)->bootstrap(), kTopicResource, topic,
+                                    std::move(changes), validate_only, "topic '" + topic + "'");
+  return report_results(ctx, {{topic, s, validate_only ? "VALID" : "ALTERED"}});
 }
 
 int topic_add_partitions(Context& ctx) {

@@ -2,49 +2,30 @@
 
 #include <algorithm>
 
-#include "client/kafka_error.h"
-#include "protocol/generated/incremental_alter_configs.h"
+#include "cli/app/alter_configs.h"
 
 namespace eddy::cli {
 namespace {
 
-using protocol::IncrementalAlterConfigsRequest;
-using protocol::IncrementalAlterConfigsResponse;
-using Change = IncrementalAlterConfigsRequest::AlterableConfig;
-
-constexpr int8_t kTopicResource = 2;
-constexpr int8_t kBrokerResource = 4;
-constexpr int8_t kOpSet = 0;
-constexpr int8_t kOpDelete = 1;
+using Change = ConfigChange;
 
 constexpr const char* kRateKeys[] = {"leader.replication.throttled.rate",
                                      "follower.replication.throttled.rate"};
 constexpr const char* kLeaderList = "leader.replication.throttled.replicas";
 constexpr const char* kFollowerList = "follower.replication.throttled.replicas";
 
-// One IncrementalAlterConfigs of one resource over `conn`.
-Status alter(client::Connection& conn, int8_t type, const std::string& name,
-             std::vector<Change> changes) {
-  IncrementalAlterConfigsRequest req;
-  req.resources.push_back({type, name, std::move(changes), {}});
-  auto resp = conn.call<IncrementalAlterConfigsResponse>(req);
-  if (!resp.is_ok()) return resp.status();
-  if (resp->responses.size() != 1) {
-    return corruption("IncrementalAlterConfigs answered " + std::to_string(resp->responses.size()) +
-                      " resources for one");
-  }
-  const auto& r = resp->responses[0];
-  return client::kafka_error(
-      r.error_code,
-      (type == kBrokerResource ? "alter configs of broker " : "alter configs of ") + name,
-      r.error_message);
+Status alter_topic(client::AdminClient& admin, const std::string& topic,
+                   std::vector<Change> changes) {
+  return alter_resource_configs(admin.bootstrap(), kTopicResource, topic, std::move(changes),
+                                /*validate_only=*/false, topic);
 }
 
 // A broker resource's change goes to that broker, as Kafka's admin client sends it.
 Status alter_broker(client::AdminClient& admin, int32_t id, std::vector<Change> changes) {
   auto conn = admin.broker(id);
   if (!conn.is_ok()) return conn.status();
-  return alter(**conn, kBrokerResource, std::to_string(id), std::move(changes));
+  return alter_resource_configs(**conn, kBrokerResource, std::to_string(id), std::move(changes),
+                                /*validate_only=*/false, "broker " + std::to_string(id));
 }
 
 void append_pair(std::string* list, int32_t partition, int32_t broker) {
@@ -94,12 +75,19 @@ Status set_reassignment_throttle(client::AdminClient& admin, const ReassignmentT
     }
     EDDY_RETURN_IF_ERROR(alter_broker(admin, b, std::move(changes)));
   }
-  for (const auto& [topic, leaders] : t.leader_replicas) {
-    std::vector<Change> changes{{kLeaderList, kOpSet, leaders, {}}};
-    if (auto f = t.follower_replicas.find(topic); f != t.follower_replicas.end()) {
-      changes.push_back({kFollowerList, kOpSet, f->second, {}});
+  // Every topic with either list (a partition new to the cluster has no leader side).
+  std::set<std::string> topics;
+  for (const auto& [topic, list] : t.leader_replicas) topics.insert(topic);
+  for (const auto& [topic, list] : t.follower_replicas) topics.insert(topic);
+  for (const std::string& topic : topics) {
+    std::vector<Change> changes;
+    for (const auto& [key, lists] : {std::pair{kLeaderList, &t.leader_replicas},
+                                     std::pair{kFollowerList, &t.follower_replicas}}) {
+      if (auto it = lists->find(topic); it != lists->end()) {
+        changes.push_back({key, kOpSet, it->second, {}});
+      }
     }
-    EDDY_RETURN_IF_ERROR(alter(admin.bootstrap(), kTopicResource, topic, std::move(changes)));
+    EDDY_RETURN_IF_ERROR(alter_topic(admin, topic, std::move(changes)));
   }
   return Status::ok();
 }
@@ -114,9 +102,9 @@ Status clear_reassignment_throttle(client::AdminClient& admin,
     EDDY_RETURN_IF_ERROR(alter_broker(admin, b.node_id, std::move(changes)));
   }
   for (const std::string& topic : topics) {
-    EDDY_RETURN_IF_ERROR(alter(admin.bootstrap(), kTopicResource, topic,
-                               {{kLeaderList, kOpDelete, std::nullopt, {}},
-                                {kFollowerList, kOpDelete, std::nullopt, {}}}));
+    EDDY_RETURN_IF_ERROR(alter_topic(admin, topic,
+                                     {{kLeaderList, kOpDelete, std::nullopt, {}},
+                                      {kFollowerList, kOpDelete, std::nullopt, {}}}));
   }
   return Status::ok();
 }
