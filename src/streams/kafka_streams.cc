@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "common/clock.h"
 #include "streams/stream_thread.h"
 
 namespace eddy::streams {
@@ -18,12 +19,6 @@ namespace eddy::streams {
 using internal::StreamTask;
 
 namespace {
-
-int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 using Tp = std::pair<std::string, int32_t>;
 
@@ -76,7 +71,9 @@ struct KafkaStreams::Impl {
   }
 
   // A thread's state moved: the instance is ERROR once one failed, REBALANCING while one
-  // rebalances, RUNNING when all run.
+  // rebalances, RUNNING when all run. A failed thread stops the others (Kafka Streams'
+  // SHUTDOWN_CLIENT): they would go on processing while the failed one, still a group member
+  // holding its task locks, kept its partitions stalled until max.poll.interval.ms.
   void thread_state(int index, State s, const std::string& why) {
     State next, old;
     {
@@ -87,6 +84,7 @@ struct KafkaStreams::Impl {
       }
       thread_states[size_t(index)] = s;
       if (s == State::kError && error.empty()) error = why;
+      if (s == State::kError) shared.stop = true;
       next = State::kRunning;
       for (State t : thread_states) {
         if (t == State::kError) next = State::kError;
@@ -191,7 +189,12 @@ struct KafkaStreams::Impl {
   // offset it has now, through the store's updater, before any task runs: from the store's
   // checkpointed offset when a persistent store was kept, from the beginning otherwise.
   void bootstrap_global() {
-    internal::TaskEnv env{config.application_id, config.state_dir, &admin, wall_ms, nullptr, true};
+    internal::TaskEnv env{config.application_id,
+                          config.state_dir,
+                          &admin,
+                          [] { return SystemClock::instance().wall_ms(); },
+                          nullptr,
+                          true};
     for (const auto* sub : global_subs) {
       auto task = std::make_unique<StreamTask>(TaskId{sub->id, 0}, topology.def(), *sub, env);
       task->init_processors();
@@ -273,9 +276,12 @@ struct KafkaStreams::Impl {
   // The global topics' new records, a bounded batch per turn of the stream thread.
   void poll_global() {
     if (global_tasks.empty()) return;
-    std::unique_lock g(shared.global_mu);  // the stream threads' processors read the stores
+    // The stream threads' processors read the stores: taken only once a record is there to
+    // apply, so that a turn with none (most turns) does not block them.
+    std::unique_lock g(shared.global_mu, std::defer_lock);
     for (int i = 0; i < 1000; ++i) {
       std::unique_ptr<RdKafka::Message> m(global_consumer->consume(0));
+      if (m->err() == RdKafka::ERR_NO_ERROR && !g.owns_lock()) g.lock();
       if (!process_global(*m)) return;
     }
   }

@@ -3,15 +3,11 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "common/clock.h"
+
 namespace eddy::streams::internal {
 
 namespace {
-
-int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // How often a thread re-reads the group's assignment for its standby tasks besides after its own
 // rebalances (another member's assignment may change without one here), and how soon it tries
@@ -113,8 +109,6 @@ void StreamThread::create_clients() {
   if (!producer()) throw std::runtime_error("producer: " + err);
 
   auto cc = consumer_conf(config, config.application_id);
-  set_conf(cc.get(), "client.id",
-           config.application_id + "-" + shared_.process_id + "-" + name_ + "-consumer");
   // A task reading several topics (a join) needs partition p of each on the same member.
   // librdkafka takes no custom assignor (Kafka Streams has its own), but its range assignor gives
   // every member the same partition numbers of equally partitioned topics; it is eager, so such
@@ -124,6 +118,10 @@ void StreamThread::create_clients() {
   set_conf(cc.get(), "partition.assignment.strategy",
            copartitioned ? "range" : "cooperative-sticky");
   for (const auto& [k, v] : config.consumer) set_conf(cc.get(), k, v);
+  // After the user's entries, as Kafka Streams sets it: the standby assignment finds each
+  // member's process in its client id (process_of).
+  set_conf(cc.get(), "client.id",
+           config.application_id + "-" + shared_.process_id + "-" + name_ + "-consumer");
   if (cc->set("rebalance_cb", static_cast<RdKafka::RebalanceCb*>(this), err) !=
       RdKafka::Conf::CONF_OK) {
     throw std::runtime_error(err);
@@ -283,11 +281,16 @@ std::unique_ptr<StreamTask> StreamThread::make_task(TaskId id) {
   TaskEnv env{shared_.config->application_id,
               shared_.config->state_dir,
               this,
-              wall_ms,
+              [] { return SystemClock::instance().wall_ms(); },
               shared_.global_store,
               false};
-  return std::make_unique<StreamTask>(id, shared_.topology->def(),
-                                      (*shared_.subs)[size_t(id.subtopology)], env);
+  try {
+    return std::make_unique<StreamTask>(id, shared_.topology->def(),
+                                        (*shared_.subs)[size_t(id.subtopology)], env);
+  } catch (...) {
+    shared_.state_directory->unlock(id, name_);  // the task never existed: nor does its lock
+    throw;
+  }
 }
 
 void StreamThread::create_pending_tasks() {
@@ -347,9 +350,20 @@ void StreamThread::update_standbys(const std::vector<GroupMember>& members) {
       [this](TaskId id) { shared_.state_directory->unlock(id, name_); });
 }
 
+// The group's stable assignment when the standbys are due to follow it, else nullopt. Asked
+// outside lock_: a blocking admin round trip (up to 5 s) must not hold up interactive queries of
+// this thread's stores. standby_due_ms_ is this thread's alone (rebalance_cb runs in its
+// consume()).
+std::optional<std::vector<GroupMember>> StreamThread::group_if_due(int64_t now) {
+  if (!standbys_ || now < standby_due_ms_) return std::nullopt;
+  auto members = describe_stable_group(producer()->c_ptr(), shared_.config->application_id, 5000);
+  standby_due_ms_ = now + (members ? kStandbyRefreshMs : kStandbyRetryMs);
+  return members;
+}
+
 // Between records: the standbys' changelog records, the standbys another thread of this
-// process now runs let go, and the group's assignment when due.
-void StreamThread::maintain_standbys(int64_t now) {
+// process now runs let go, and the group's assignment when it was due.
+void StreamThread::maintain_standbys(const std::optional<std::vector<GroupMember>>& members) {
   if (!standbys_) return;
   standbys_->poll(1000);
   std::set<TaskId> keep;
@@ -365,10 +379,7 @@ void StreamThread::maintain_standbys(int64_t now) {
   if (wanted)
     standbys_->update(
         keep, [this](TaskId id) { return make_task(id); }, release);
-  if (now < standby_due_ms_) return;
-  auto members = describe_stable_group(producer()->c_ptr(), shared_.config->application_id, 5000);
   if (members) update_standbys(*members);
-  standby_due_ms_ = now + (members ? kStandbyRefreshMs : kStandbyRetryMs);
 }
 
 void StreamThread::rebalance_cb(RdKafka::KafkaConsumer* c, RdKafka::ErrorCode err,
@@ -445,11 +456,13 @@ void StreamThread::process(RdKafka::Message& m) {
 
 void StreamThread::run() {
   const StreamsConfig& config = *shared_.config;
-  int64_t last_commit = wall_ms();
+  int64_t last_commit = SystemClock::instance().wall_ms();
   int64_t last_cleanup = last_commit;
   try {
     while (!shared_.stop) {
       std::unique_ptr<RdKafka::Message> m(consumer_->consume(100));
+      const std::optional<std::vector<GroupMember>> members =
+          group_if_due(SystemClock::instance().wall_ms());
       std::lock_guard g(*lock_);
       if (m->err() == RdKafka::ERR_NO_ERROR) {
         process(*m);
@@ -458,9 +471,9 @@ void StreamThread::run() {
       }
       if (index_ == 0 && shared_.poll_global) shared_.poll_global();
       producer()->poll(0);
-      int64_t now = wall_ms();
+      int64_t now = SystemClock::instance().wall_ms();
       if (!pending_.empty()) create_pending_tasks();
-      maintain_standbys(now);
+      maintain_standbys(members);
       bool requested = false;
       for (auto& [id, t] : tasks_) {
         t->punctuate_wall_clock(now);

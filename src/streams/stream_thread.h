@@ -131,7 +131,8 @@ class StreamThread : public ProducerCollector,
   // it has let go (their partitions are paused meanwhile).
   void create_pending_tasks();
   void update_standbys(const std::vector<GroupMember>& members);
-  void maintain_standbys(int64_t now);
+  std::optional<std::vector<GroupMember>> group_if_due(int64_t now);
+  void maintain_standbys(const std::optional<std::vector<GroupMember>>& members);
   void process(RdKafka::Message& m);
 
   int index_;
