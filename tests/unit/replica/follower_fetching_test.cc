@@ -43,14 +43,9 @@ FetchPartitionInput at(int64_t offset, int32_t leader_epoch = -1) {
 class FollowerFetchingTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    log::LogManagerOptions lo;
-    lo.log_dirs = {dir_.path()};
-    auto logs = log::LogManager::open(lo);
-    ASSERT_TRUE(logs.is_ok()) << logs.status().to_string();
-    logs_ = std::move(*logs);
-    ReplicaManagerOptions ro;
-    ro.node_id = NodeId(0);
-    ro.logs = logs_.get();
+    logs_ = testing::open_log_manager(dir_.path());
+    ASSERT_NE(logs_, nullptr);
+    ReplicaManagerOptions ro = testing::node0_options(logs_.get());
     ro.clock = &clock_;
     ro.propose_isr = [](const TopicPartition&, int32_t, int32_t, std::vector<int32_t>) {};
     ro.replica_selector = ReplicaSelector::kRackAware;
@@ -65,11 +60,7 @@ class FollowerFetchingTest : public ::testing::Test {
     (void)logs_->shutdown();
   }
 
-  static PartitionSettings settings() {
-    PartitionSettings s;
-    s.log_config.flush_policy = log::FlushPolicy::kInterval;
-    return s;
-  }
+  static PartitionSettings settings() { return testing::interval_flush_settings(); }
 
   // Leads "t"-0 with replicas 0, 1, 2 and the ISR `isr`, holding 3 records that followers 1 and
   // 2 have fetched.
@@ -114,7 +105,7 @@ class FollowerFetchingTest : public ::testing::Test {
     FetchParams fp;
     fp.max_wait_ms = max_wait_ms;
     fp.min_bytes = 1;
-    fp.client_metadata = ClientMetadata{std::move(rack), "consumer-1", "127.0.0.1:5000"};
+    fp.client_metadata = ClientMetadata{std::move(rack)};
     return fp;
   }
 

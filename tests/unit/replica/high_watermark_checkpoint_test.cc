@@ -55,14 +55,9 @@ class HighWatermarkRestartTest : public ::testing::Test {
   void TearDown() override { close(); }
 
   void open(int64_t interval_ms = 0) {
-    log::LogManagerOptions lo;
-    lo.log_dirs = {dir_.path()};
-    auto logs = log::LogManager::open(lo);
-    ASSERT_TRUE(logs.is_ok()) << logs.status().to_string();
-    logs_ = std::move(*logs);
-    ReplicaManagerOptions ro;
-    ro.node_id = NodeId(0);
-    ro.logs = logs_.get();
+    logs_ = testing::open_log_manager(dir_.path());
+    ASSERT_NE(logs_, nullptr);
+    ReplicaManagerOptions ro = testing::node0_options(logs_.get());
     ro.high_watermark_checkpoint_interval_ms = interval_ms;
     rm_ = std::make_unique<ReplicaManager>(ro);
     rm_->start();
@@ -93,11 +88,7 @@ class HighWatermarkRestartTest : public ::testing::Test {
   }
   std::shared_ptr<Partition> lead(int32_t epoch) { return assign(0, epoch); }
   std::shared_ptr<Partition> follow(int32_t epoch) { return assign(1, epoch); }
-  static PartitionSettings settings() {
-    PartitionSettings s;
-    s.log_config.flush_policy = log::FlushPolicy::kInterval;
-    return s;
-  }
+  static PartitionSettings settings() { return testing::interval_flush_settings(); }
 
   void produce(int count) {
     std::mutex mu;

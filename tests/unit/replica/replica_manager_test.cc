@@ -33,14 +33,9 @@ FetchParams follower_params(int32_t id) {
 class ReplicaManagerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    log::LogManagerOptions lo;
-    lo.log_dirs = {dir_.path()};
-    auto logs = log::LogManager::open(lo);
-    ASSERT_TRUE(logs.is_ok()) << logs.status().to_string();
-    logs_ = std::move(*logs);
-    ReplicaManagerOptions ro;
-    ro.node_id = NodeId(0);
-    ro.logs = logs_.get();
+    logs_ = testing::open_log_manager(dir_.path());
+    ASSERT_NE(logs_, nullptr);
+    ReplicaManagerOptions ro = testing::node0_options(logs_.get());
     ro.clock = &clock_;
     ro.propose_isr = [this](const TopicPartition&, int32_t, int32_t, std::vector<int32_t> isr) {
       proposals_.push_back(std::move(isr));

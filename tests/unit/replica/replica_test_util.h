@@ -14,13 +14,40 @@
 #include <vector>
 
 #include "../../testing/temp_dir.h"
+#include "broker/replica/replica_manager.h"
 #include "broker/replica/replica_types.h"
 #include "common/bytes.h"
+#include "log/log_manager.h"
 #include "protocol/records/batch_builder.h"
 
 namespace eddy::broker::testing {
 
 using eddy::testing::TempDir;
+
+// A LogManager over the log dir `dir`, as the replica manager tests open one (nullptr, with the
+// test failed, when it does not open).
+inline std::unique_ptr<log::LogManager> open_log_manager(const std::string& dir) {
+  log::LogManagerOptions lo;
+  lo.log_dirs = {dir};
+  auto logs = log::LogManager::open(lo);
+  EXPECT_TRUE(logs.is_ok()) << logs.status().to_string();
+  return logs.is_ok() ? std::move(*logs) : nullptr;
+}
+
+// The options of a replica manager on node 0 over `logs`; each test adds its own hooks.
+inline ReplicaManagerOptions node0_options(log::LogManager* logs) {
+  ReplicaManagerOptions ro;
+  ro.node_id = NodeId(0);
+  ro.logs = logs;
+  return ro;
+}
+
+// Partition settings that flush on an interval: the tests' logs need no fsync per append.
+inline PartitionSettings interval_flush_settings() {
+  PartitionSettings s;
+  s.log_config.flush_policy = log::FlushPolicy::kInterval;
+  return s;
+}
 
 // One uncompressed batch of `count` records "v0".."v<count-1>".
 inline Bytes make_batch(int count, int64_t producer_id = records::kNoProducerId,
