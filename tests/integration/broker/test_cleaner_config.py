@@ -16,6 +16,8 @@ import time
 import unittest
 import urllib.request
 
+from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource
+
 from eddy_harness import Broker, eddyd_path
 from test_compaction import COMPACT_TOPIC, create_topic, wait_compacted, write_updates
 from test_data_path import topic_name
@@ -93,6 +95,33 @@ class CleanerConfigTest(unittest.TestCase):
             dirty = metric(b, "kafka_log_logcleanermanager_max_dirty_percent")
             self.assertIsNotNone(dirty)
             self.assertLessEqual(dirty, 100)
+
+    def test_a_kafka_client_alters_and_describes_them(self):
+        # librdkafka's AlterConfigs and DescribeConfigs on the BROKER resource, as Kafka's
+        # kafka-configs --entity-type brokers does.
+        with Broker() as b:
+            self.wait_threads(b, 1)
+            admin = AdminClient({"bootstrap.servers": b.bootstrap})
+            broker = ConfigResource(ConfigResource.Type.BROKER, "1",
+                                    set_config={"log.cleaner.threads": "2"})
+            for f in admin.alter_configs([broker]).values():
+                f.result(timeout=WAIT_S)
+            self.wait_threads(b, 2)
+            described = admin.describe_configs(
+                [ConfigResource(ConfigResource.Type.BROKER, "1")])
+            entries = next(iter(described.values())).result(timeout=WAIT_S)
+            threads = entries["log.cleaner.threads"]
+            self.assertEqual(threads.value, "2")
+            self.assertEqual(threads.source, ConfigSource.DYNAMIC_BROKER_CONFIG.value)
+            self.assertFalse(threads.is_read_only)
+            # A value the key refuses: INVALID_CONFIG naming it, and nothing changes.
+            bad = ConfigResource(ConfigResource.Type.BROKER, "1",
+                                 set_config={"log.cleaner.threads": "0"})
+            with self.assertRaises(Exception) as cm:
+                for f in admin.alter_configs([bad]).values():
+                    f.result(timeout=WAIT_S)
+            self.assertIn("log.cleaner.threads", str(cm.exception))
+            self.assertEqual(cleaner_threads(b), 2)
 
     def test_bad_values_are_refused_with_the_key_named(self):
         with Broker() as b:
