@@ -20,7 +20,7 @@ import tempfile
 import time
 import unittest
 
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from eddy_harness import Broker
@@ -129,7 +129,16 @@ class KafkaStreamsOnEddy(unittest.TestCase):
                 return {}
             ends = {}
             for p in md.partitions:
-                _, high = c.get_watermark_offsets(TopicPartition(topic, p), timeout=10)
+                try:
+                    _, high = c.get_watermark_offsets(TopicPartition(topic, p), timeout=10)
+                except KafkaException as e:
+                    # A topic Kafka Streams just auto-created is in the metadata a moment before
+                    # its partitions open (as on Kafka): NOT_LEADER there means "not yet".
+                    if e.args[0].code() not in (KafkaError.NOT_LEADER_FOR_PARTITION,
+                                                KafkaError.LEADER_NOT_AVAILABLE,
+                                                KafkaError.UNKNOWN_TOPIC_OR_PART):
+                        raise
+                    return {}
                 if high > 0:
                     ends[p] = high
             c.assign([TopicPartition(topic, p, 0) for p in ends])
