@@ -193,6 +193,10 @@ void Broker::set_not_ready(std::string reason) {
 
 std::string Broker::not_ready_reason() const {
   std::lock_guard lock(ready_mu_);
+  if (not_ready_.empty() && quorum_ != nullptr && !registered_.load()) {
+    return "registering with the active controller (partitions open once the registration is "
+           "applied)";
+  }
   return not_ready_;
 }
 
@@ -398,21 +402,40 @@ Status Broker::open_components() {
   groups_ = std::make_unique<group::GroupService>(std::move(go));
   context_.groups = groups_.get();
 
-  // Logs the committed metadata no longer places here (deleted, re-created or moved away while
-  // this node was down) go before anything is served; the image is caught up (open_metadata).
-  delete_stray_logs(*logs_, node_id, *metadata_->image());
-  // Partitions the image already assigns us, then every later change, in commit order.
-  metadata::MetadataImage empty;
-  apply_image_change(empty, *metadata_->image(), /*loading=*/true);
-  metadata_->add_listener(
-      [this](const metadata::MetadataImage& before, const metadata::MetadataImage& after) {
-        apply_image_change(before, after);
-      });
   if (quorum_ == nullptr) {
+    // Partitions the image already assigns us, then every later change, in commit order.
+    open_partitions(*metadata_->image());
+    metadata_->add_listener(
+        [this](const metadata::MetadataImage& before, const metadata::MetadataImage& after) {
+          apply_image_change(before, after);
+        });
     EDDY_RETURN_IF_ERROR(register_self());
   } else {
-    BrokerLifecycle::Options lo;
     metadata::BrokerRegistration self = self_registration();
+    // A cluster node opens its partitions from the first image that holds this incarnation's
+    // registration, not from the image it caught up with: that one may still make it the leader
+    // it was before it stopped, at that leader epoch. After a power cut its log may have lost an
+    // unsynced tail that its followers hold; leading again in the same epoch, it would take new
+    // appends at those offsets, a divergence within one epoch that no truncation by epoch can
+    // find (a follower stuck mid-batch, duplicates of idempotent batches). Registering takes a
+    // restarted broker out of every ISR and leadership (ClusterControl::register_broker), so that
+    // image makes it a follower, or leaderless until the controller elects it at a new epoch.
+    // Kafka likewise serves nothing until the controller reports it caught up with its
+    // registration.
+    metadata_->add_listener(
+        [this, incarnation = self.incarnation](const metadata::MetadataImage& before,
+                                               const metadata::MetadataImage& after) {
+          if (registered_.load()) {
+            apply_image_change(before, after);
+            return;
+          }
+          const metadata::BrokerRegistration* me = after.broker(config_.node_id());
+          if (me == nullptr || me->incarnation != incarnation) return;
+          open_partitions(after);
+          registered_.store(true);
+          spdlog::info("registration applied (broker epoch {}): partitions open", me->epoch);
+        });
+    BrokerLifecycle::Options lo;
     lo.registration.broker_id = self.id;
     lo.registration.cluster_id = meta.cluster_id;
     lo.registration.incarnation = self.incarnation;
@@ -508,6 +531,14 @@ Status Broker::register_self() {
   });
   if (!r.ok()) return io_error("cannot register this broker: " + r.message);
   return Status::ok();
+}
+
+void Broker::open_partitions(const metadata::MetadataImage& image) {
+  // Logs the committed metadata no longer places here (deleted, re-created or moved away while
+  // this node was down) go before their partitions open.
+  delete_stray_logs(*logs_, config_.node_id(), image);
+  metadata::MetadataImage empty;
+  apply_image_change(empty, image, /*loading=*/true);
 }
 
 void Broker::apply_image_change(const metadata::MetadataImage& before,

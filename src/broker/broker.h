@@ -108,6 +108,8 @@ class Broker {
   // broker.session.timeout.ms, unclean.leader.election.enable, leader.imbalance.* of the config.
   metadata::ClusterSettings cluster_settings(const std::string& cluster_id) const;
   Status register_self();
+  // Deletes the logs `image` does not place here and opens the partitions it assigns us.
+  void open_partitions(const metadata::MetadataImage& image);
   // `loading`: the image this node already had at start (its topics are "loaded", not "created").
   void apply_image_change(const metadata::MetadataImage& before,
                           const metadata::MetadataImage& after, bool loading = false);
@@ -156,6 +158,8 @@ class Broker {
   bool shut_down_ = false;
   // Set first thing in shutdown(): a metadata change being applied stops opening partitions.
   std::atomic<bool> stopping_{false};
+  // A cluster node: its partitions are open (the image holds this incarnation's registration).
+  std::atomic<bool> registered_{false};
   bool controller_abandoned_ = false;
 };
 
