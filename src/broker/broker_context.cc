@@ -1,6 +1,7 @@
 #include "broker/broker_context.h"
 
 #include "broker/controller_channel.h"
+#include "broker/forwarding_manager.h"
 #include "broker/replica/replica_types.h"
 #include "log/log_config.h"
 
@@ -26,20 +27,39 @@ void BrokerContext::commit(metadata::MetadataService::Plan plan, bool validate_o
 void BrokerContext::create_topic(metadata::CreateTopicSpec spec,
                                  std::function<void(metadata::ControllerResult)> done) const {
   auto shared_done = std::make_shared<std::function<void(metadata::ControllerResult)>>(done);
+  if (forwarding != nullptr && !metadata->is_active_controller()) {
+    const auto deadline = std::chrono::steady_clock::now() +
+                          std::chrono::milliseconds(controller_channel->timeout_ms());
+    forward_create_topics(
+        *forwarding, {spec}, deadline,
+        [this, spec, shared_done](std::optional<std::vector<metadata::ControllerResult>> r) {
+          if (r) return (*shared_done)(r->front());
+          create_topic_here(spec,
+                            shared_done);  // this node became the controller, or none answered
+        });
+    return;
+  }
+  create_topic_here(std::move(spec), shared_done);
+}
+
+void BrokerContext::create_topic_here(
+    metadata::CreateTopicSpec spec,
+    std::shared_ptr<std::function<void(metadata::ControllerResult)>> done) const {
   ControllerTask task;
-  task.run = [this, spec = std::move(spec), shared_done] {
+  task.run = [this, spec = std::move(spec), done] {
     if (controller_channel != nullptr && !metadata->is_active_controller()) {
-      return (*shared_done)(controller_channel->create_topic(spec));
+      return (*done)(metadata::ControllerResult::error(protocol::ErrorCode::kNotController,
+                                                       "no active controller answered"));
     }
-    (*shared_done)(metadata->commit(
+    (*done)(metadata->commit(
         [this, &spec](const metadata::MetadataImage& image, metadata::pb::MetadataBatch* out) {
           if (image.topic(spec.name) != nullptr) return metadata::ControllerResult{};
           return controller->create_topic(image, spec, out);
         }));
   };
-  task.drop = [shared_done] {
-    (*shared_done)(metadata::ControllerResult::error(protocol::ErrorCode::kUnknownServerError,
-                                                     "controller queue is full or stopping"));
+  task.drop = [done] {
+    (*done)(metadata::ControllerResult::error(protocol::ErrorCode::kUnknownServerError,
+                                              "controller queue is full or stopping"));
   };
   controller_queue->submit(std::move(task));
 }

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -69,11 +70,16 @@ struct BrokerContext {
               std::function<void(metadata::ControllerResult)> done) const;
 
   // Creates `spec` unless it exists, wherever the active controller is: through this node's
-  // controller thread when it is the active controller (or a single node), else at the active
-  // controller (ControllerChannel). `done` runs on the controller thread, or at once with an error
-  // when the queue is full.
+  // controller thread when it is the active controller (or a single node), else forwarded to the
+  // active controller (forward_create_topics), never waiting on the controller thread. `done`
+  // runs on the controller thread or a forwarding worker, or at once with an error when the queue
+  // is full.
   void create_topic(metadata::CreateTopicSpec spec,
                     std::function<void(metadata::ControllerResult)> done) const;
+  // create_topic on this node's controller thread (NOT_CONTROLLER when it is not the active one).
+  void create_topic_here(
+      metadata::CreateTopicSpec spec,
+      std::shared_ptr<std::function<void(metadata::ControllerResult)>> done) const;
 
   // Broker-level values a topic inherits (per-node dynamic, cluster-default dynamic, then the
   // static config file), for topic config resolution and DescribeConfigs.

@@ -3,7 +3,6 @@
 #include <cstring>
 
 #include "metadata/config_def.h"
-#include "protocol/generated/create_topics.h"
 
 namespace eddy::broker {
 
@@ -72,42 +71,6 @@ Result<Bytes> ControllerChannel::forward(ByteSpan frame, int16_t api_key, int16_
   auto body = conn->call_raw(marked, api_key, version);
   if (!body) connection_.reset();  // a broken or timed-out connection is not reused
   return body;
-}
-
-metadata::ControllerResult ControllerChannel::create_topic(const metadata::CreateTopicSpec& spec) {
-  using metadata::ControllerResult;
-  using protocol::ErrorCode;
-  protocol::CreateTopicsRequest req;
-  protocol::CreateTopicsRequest::CreatableTopic t;
-  t.name = spec.name;
-  t.num_partitions = spec.num_partitions;
-  t.replication_factor = spec.replication_factor;
-  for (const auto& [name, value] : spec.configs) {
-    protocol::CreateTopicsRequest::CreatableTopicConfig c;
-    c.name = name;
-    c.value = value;
-    t.configs.push_back(std::move(c));
-  }
-  req.topics.push_back(std::move(t));
-  req.timeout_ms = timeout_ms_;
-  auto conn = connection();
-  if (!conn) return ControllerResult::error(ErrorCode::kNotController, conn.status().message());
-  auto resp = (*conn)->call<protocol::CreateTopicsResponse>(req);
-  if (!resp) {
-    connection_.reset();
-    return ControllerResult::error(ErrorCode::kNotController, resp.status().message());
-  }
-  if (resp->topics.size() != 1) {
-    return ControllerResult::error(
-        ErrorCode::kUnknownServerError,
-        "CreateTopics answered for " + std::to_string(resp->topics.size()) + " topics, not 1");
-  }
-  const auto& r = resp->topics.front();
-  if (r.error_code == 0 || r.error_code == protocol::to_int(ErrorCode::kTopicAlreadyExists)) {
-    return ControllerResult{};
-  }
-  return ControllerResult::error(static_cast<ErrorCode>(r.error_code),
-                                 r.error_message.value_or(""));
 }
 
 }  // namespace eddy::broker

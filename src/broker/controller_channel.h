@@ -7,8 +7,8 @@
 // no further (no loops: a node that is not the controller answers it NOT_CONTROLLER), and lets a
 // broker create the internal topics it needs (__consumer_offsets) that clients may not.
 //
-// Not thread-safe: each user thread has its own (the controller thread, the BrokerLifecycle, each
-// worker of the ForwardingManager, which retries forwards); the connection to the active
+// Not thread-safe: each user thread has its own (the BrokerLifecycle, the AlterPartitionManager,
+// each worker of the ForwardingManager, which retries forwards); the connection to the active
 // controller is kept while it stays the controller. Every call is bounded by timeout_ms.
 
 #include <chrono>
@@ -40,9 +40,6 @@ class ControllerChannel {
   // this broker's principal as client id; returns the response body (after the header).
   Result<Bytes> forward(ByteSpan frame, int16_t api_key, int16_t version);
   int timeout_ms() const { return timeout_ms_; }
-  // Creates one topic at the active controller (CreateTopics); TOPIC_ALREADY_EXISTS counts as
-  // done.
-  metadata::ControllerResult create_topic(const metadata::CreateTopicSpec& spec);
 
   // A connection to the active controller's endpoint as the image lists it, kept while it stays
   // the controller; reset() drops it (after a failed call).

@@ -6,6 +6,7 @@
 #include "broker/controller_channel.h"
 #include "protocol/api.h"
 #include "protocol/errors.h"
+#include "protocol/framing.h"
 #include "protocol/generated/alter_configs.h"
 #include "protocol/generated/alter_partition_reassignments.h"
 #include "protocol/generated/broker_registration.h"
@@ -210,6 +211,74 @@ bool answered_not_controller(int16_t api_key, int16_t version, ByteSpan body) {
   if (codes->top && *codes->top != protocol::to_int(ErrorCode::kNone)) return false;
   return !codes->entries.empty() && std::all_of(codes->entries.begin(), codes->entries.end(),
                                                 [&](int16_t e) { return e == not_controller; });
+}
+
+void forward_create_topics(ForwardingManager& forwarding,
+                           const std::vector<metadata::CreateTopicSpec>& specs,
+                           Clock::time_point deadline, CreateTopicsDone done) {
+  using metadata::ControllerResult;
+  using protocol::CreateTopicsRequest;
+  CreateTopicsRequest req;
+  std::vector<std::string> names;
+  for (const auto& spec : specs) {
+    CreateTopicsRequest::CreatableTopic t;
+    t.name = spec.name;
+    t.num_partitions = spec.num_partitions;
+    t.replication_factor = spec.replication_factor;
+    for (const auto& [partition, replicas] : spec.assignments) {
+      CreateTopicsRequest::CreatableReplicaAssignment a;
+      a.partition_index = partition;
+      a.broker_ids = replicas;
+      t.assignments.push_back(std::move(a));
+    }
+    for (const auto& [name, value] : spec.configs) {
+      CreateTopicsRequest::CreatableTopicConfig c;
+      c.name = name;
+      c.value = value;
+      t.configs.push_back(std::move(c));
+    }
+    req.topics.push_back(std::move(t));
+    names.push_back(spec.name);
+  }
+  const auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+  req.timeout_ms = static_cast<int32_t>(std::max<int64_t>(left, 0));
+  protocol::RequestHeader header;
+  header.api_key = CreateTopicsRequest::kApiKey;
+  header.api_version = CreateTopicsRequest::kMaxVersion;
+  header.client_id = std::string();  // the channel sends this broker's principal
+  const Bytes frame = protocol::encode_request_frame(header, req);
+  ForwardRequest f;
+  f.frame.assign(frame.begin() + 4, frame.end());  // without the size prefix
+  f.api_key = header.api_key;
+  f.version = header.api_version;
+  f.deadline = deadline;
+  f.done = [names = std::move(names), version = header.api_version,
+            done = std::move(done)](std::optional<Bytes> body) {
+    if (!body) return done(std::nullopt);
+    std::vector<ControllerResult> out(
+        names.size(), ControllerResult::error(ErrorCode::kUnknownServerError,
+                                              "the controller's answer left this topic out"));
+    protocol::Reader reader(*body);
+    protocol::CreateTopicsResponse resp;
+    resp.decode(reader, version);
+    if (!reader.ok()) {
+      std::fill(out.begin(), out.end(),
+                ControllerResult::error(ErrorCode::kUnknownServerError,
+                                        "cannot decode the controller's CreateTopics answer"));
+      return done(std::move(out));
+    }
+    for (const auto& t : resp.topics) {
+      auto at = std::find(names.begin(), names.end(), t.name);
+      if (at == names.end()) continue;
+      const auto code = static_cast<ErrorCode>(t.error_code);
+      out[at - names.begin()] = code == ErrorCode::kNone || code == ErrorCode::kTopicAlreadyExists
+                                    ? ControllerResult{}
+                                    : ControllerResult::error(code, t.error_message.value_or(""));
+    }
+    done(std::move(out));
+  };
+  forwarding.submit(std::move(f));
 }
 
 }  // namespace eddy::broker

@@ -27,6 +27,7 @@
 
 #include "common/bytes.h"
 #include "common/uuid.h"
+#include "metadata/controller.h"
 #include "metadata/metadata_service.h"
 
 namespace eddy::broker {
@@ -93,6 +94,19 @@ class ForwardingManager {
   bool stopping_ = false;  // guarded by mu_
   std::vector<std::thread> workers_;
 };
+
+// Creates `specs` at the active controller with one CreateTopics request through `forwarding`,
+// as Kafka's AutoTopicCreationManager sends its batch: this node's auto-created topics and the
+// group coordinator's __consumer_offsets, which must not hold the controller thread while a
+// controller is elected. `done` runs once, on a worker thread, with one result per spec in order
+// (TOPIC_ALREADY_EXISTS counts as created), or with nullopt when the request was not forwarded
+// (this node became the active controller, none answered before `deadline`, the manager
+// stopped).
+using CreateTopicsDone =
+    std::function<void(std::optional<std::vector<metadata::ControllerResult>>)>;
+void forward_create_topics(ForwardingManager& forwarding,
+                           const std::vector<metadata::CreateTopicSpec>& specs,
+                           std::chrono::steady_clock::time_point deadline, CreateTopicsDone done);
 
 // True when `body`, the response of a forwarded request of `api_key` at `version`, says that the
 // node that answered was not the active controller for the request as a whole: its top-level

@@ -344,6 +344,60 @@ TEST(ForwardingManagerTest, NoControllerUntilTheDeadlineLeavesTheRequestToTheCal
   EXPECT_FALSE(forward_one(&md, 1, /*within=*/200ms).has_value());
 }
 
+// forward_create_topics: the specs of one call travel in one CreateTopics, with what the
+// controller answered for each.
+std::optional<std::vector<metadata::ControllerResult>> create_via(FakeMetadata* md, int topics) {
+  ForwardingManager fm(options(md, 10'000, 1));
+  std::vector<metadata::CreateTopicSpec> specs(static_cast<size_t>(topics));
+  for (int i = 0; i < topics; ++i) specs[static_cast<size_t>(i)].name = "t" + std::to_string(i);
+  std::promise<std::optional<std::vector<metadata::ControllerResult>>> done;
+  auto future = done.get_future();
+  forward_create_topics(fm, specs, std::chrono::steady_clock::now() + 30s,
+                        [&done](auto results) { done.set_value(std::move(results)); });
+  if (future.wait_for(kBound) != std::future_status::ready) {
+    ADD_FAILURE() << "forward_create_topics never finished";
+    return std::nullopt;
+  }
+  return future.get();
+}
+
+TEST(ForwardCreateTopicsTest, EverySpecGoesInOneRequestAndGetsItsOwnResult) {
+  FakeMetadata md;
+  const int16_t exists = protocol::to_int(ErrorCode::kTopicAlreadyExists);
+  const int16_t bad_rf = protocol::to_int(ErrorCode::kInvalidReplicationFactor);
+  FakeController controller(false, [&](int) { return std::vector<int16_t>{0, exists, bad_rf}; });
+  md.add_node(1, controller.port());
+  md.set_controller(1);
+  auto results = create_via(&md, 3);
+  ASSERT_TRUE(results.has_value());
+  ASSERT_EQ(results->size(), 3u);
+  EXPECT_TRUE((*results)[0].ok());
+  EXPECT_TRUE((*results)[1].ok());  // created meanwhile by another: it is there
+  EXPECT_EQ((*results)[2].code, ErrorCode::kInvalidReplicationFactor);
+  EXPECT_EQ(controller.requests(), 1);
+}
+
+TEST(ForwardCreateTopicsTest, ATopicTheAnswerLeavesOutIsAnError) {
+  FakeMetadata md;
+  FakeController controller(false, [](int) { return std::vector<int16_t>{0}; });
+  md.add_node(1, controller.port());
+  md.set_controller(1);
+  auto results = create_via(&md, 2);  // the stand-in answers for t0 only
+  ASSERT_TRUE(results.has_value());
+  EXPECT_TRUE((*results)[0].ok());
+  EXPECT_FALSE((*results)[1].ok());
+}
+
+TEST(ForwardCreateTopicsTest, NotForwardedOnceThisNodeIsTheController) {
+  FakeMetadata md;
+  FakeController controller(false, [](int) { return std::vector<int16_t>{0}; });
+  md.add_node(1, controller.port());
+  md.set_controller(1);
+  md.set_self_active(true);
+  EXPECT_FALSE(create_via(&md, 1).has_value());  // the caller creates it here
+  EXPECT_EQ(controller.requests(), 0);
+}
+
 template <typename T>
 Bytes body_of(const T& m, int16_t version) {
   protocol::Writer w(m.size(version));
