@@ -17,13 +17,11 @@ producer before and across the restart; the old session outlives the restart
     /usr/bin/python3 -m unittest -v test_power_cut_leader
 """
 
-import os
 import unittest
 
 from cluster_harness import Cluster, wait_for
-from faults_support import rebuild_synced_state
-from test_replication import (FAST, AckedProducer, create, log_bytes, partition_state,
-                              plain_command, read_all, under_power_loss_shim, wait_isr)
+from test_replication import (FAST, AckedProducer, create, cut_power, log_bytes, partition_state,
+                              read_all, shim_every_node, wait_isr)
 
 OVERRIDES = dict(FAST, **{"broker.session.timeout.ms": "12000", "log.flush.policy": "interval"})
 TOPIC = "cut-leader"
@@ -33,10 +31,7 @@ class PowerCutLeaderTest(unittest.TestCase):
     def test_a_leader_restarted_after_a_power_cut_does_not_lead_its_old_epoch(self):
         c = Cluster(3, overrides=OVERRIDES)
         try:
-            roots = {}
-            for i, node in c.nodes.items():
-                mirror = os.path.join(os.path.dirname(node.data_dir), "mirror%d" % i)
-                roots[i] = (under_power_loss_shim(node, mirror), mirror)
+            roots = shim_every_node(c)
             c.start()
             create(c.bootstrap, TOPIC, configs={"min.insync.replicas": "2"})
             leader, _ = wait_isr(c, TOPIC, [1, 2, 3])
@@ -50,14 +45,8 @@ class PowerCutLeaderTest(unittest.TestCase):
             node.signal(9)
             node.proc.wait(timeout=30)
             node.proc = None
-            root, mirror = roots[leader]
-            with open(os.path.join(root, "meta.properties"), "rb") as f:
-                formatted = f.read()  # written by `eddyd format`, before the shim watched
-            removed = rebuild_synced_state(root, mirror)
-            with open(os.path.join(root, "meta.properties"), "wb") as f:
-                f.write(formatted)
+            removed = cut_power(node, *roots[leader])
             self.assertGreater(removed, 0, "the power cut took nothing from the leader's log")
-            node.command = lambda n=node: plain_command(n)
             node.spawn()
 
             # Records sent while the restarted node waits for its registration.

@@ -197,16 +197,35 @@ def under_power_loss_shim(node, mirror):
     return root
 
 
+def shim_every_node(c):
+    """Puts every node of `c` (not started yet) under the power-loss shim: {id: (root, mirror)}."""
+    roots = {}
+    for i, node in c.nodes.items():
+        mirror = os.path.join(os.path.dirname(node.data_dir), "mirror%d" % i)
+        roots[i] = (under_power_loss_shim(node, mirror), mirror)
+    return roots
+
+
+def cut_power(node, root, mirror):
+    """A power cut of a node (already killed with -9 and reaped): its data dir keeps only what
+    was fsynced, and it runs without the shim from now on. The bytes the cut took."""
+    # `eddyd format` wrote meta.properties before the shim watched the data dir.
+    with open(os.path.join(root, "meta.properties"), "rb") as f:
+        formatted = f.read()
+    removed = rebuild_synced_state(root, mirror)
+    with open(os.path.join(root, "meta.properties"), "wb") as f:
+        f.write(formatted)
+    node.command = lambda n=node: plain_command(n)
+    return removed
+
+
 class ReplicationTest(unittest.TestCase):
     def test_power_loss_of_every_node_at_once_loses_no_acknowledged_record(self):
         # log.flush.policy=sync (the default): an acknowledged acks=all record is fsynced on every
         # ISR replica, so a power cut of all three nodes at once keeps it.
         c = Cluster(3, overrides=FAST)
         try:
-            roots = {}
-            for i, node in c.nodes.items():
-                mirror = os.path.join(os.path.dirname(node.data_dir), "mirror%d" % i)
-                roots[i] = (under_power_loss_shim(node, mirror), mirror)
+            roots = shim_every_node(c)
             c.start()
             create(c.bootstrap, "cut", configs={"min.insync.replicas": "2"})
             wait_isr(c, "cut", [1, 2, 3])
@@ -224,14 +243,7 @@ class ReplicationTest(unittest.TestCase):
             acked = set(prod.acked)
             self.assertGreaterEqual(len(acked), 3000)
             for i, node in c.nodes.items():
-                root, _ = roots[i]
-                # `eddyd format` wrote meta.properties before the shim watched the data dir.
-                with open(os.path.join(root, "meta.properties"), "rb") as f:
-                    formatted = f.read()
-                rebuild_synced_state(*roots[i])
-                with open(os.path.join(root, "meta.properties"), "wb") as f:
-                    f.write(formatted)
-                node.command = lambda n=node: plain_command(n)
+                cut_power(node, *roots[i])
             for node in c.nodes.values():
                 node.spawn()
             c.wait_formed(60)
