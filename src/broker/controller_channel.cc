@@ -1,5 +1,6 @@
 #include "broker/controller_channel.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "metadata/config_def.h"
@@ -47,7 +48,7 @@ bool ControllerChannel::is_broker_principal(const std::optional<std::string>& cl
   return it != image.brokers().end() && it->second.incarnation == *incarnation;
 }
 
-Result<client::Connection*> ControllerChannel::connection() {
+Result<client::Connection*> ControllerChannel::connection(int open_timeout_ms) {
   const int32_t controller_id = metadata_->active_controller();
   if (controller_id < 0) return unavailable("no active controller is known");
   if (connection_ && connected_to_ == controller_id) return connection_.get();
@@ -59,17 +60,26 @@ Result<client::Connection*> ControllerChannel::connection() {
                        ") has no registered endpoint");
   }
   const metadata::BrokerEndpoint& ep = it->second.endpoints.front();
-  EDDY_ASSIGN_OR_RETURN(connection_,
-                        client::Connection::open({ep.host, ep.port}, timeout_ms_, principal_));
+  EDDY_ASSIGN_OR_RETURN(
+      connection_,
+      client::Connection::open({ep.host, ep.port},
+                               open_timeout_ms > 0 ? open_timeout_ms : timeout_ms_, principal_));
   connected_to_ = controller_id;
   return connection_.get();
 }
 
-Result<Bytes> ControllerChannel::forward(ByteSpan frame, int16_t api_key, int16_t version) {
+Result<Bytes> ControllerChannel::forward(ByteSpan frame, int16_t api_key, int16_t version,
+                                         int within_ms) {
+  const int timeout_ms = within_ms > 0 ? std::min(within_ms, timeout_ms_) : timeout_ms_;
   EDDY_ASSIGN_OR_RETURN(Bytes marked, with_client_id(frame, principal_));
-  EDDY_ASSIGN_OR_RETURN(client::Connection * conn, connection());
+  EDDY_ASSIGN_OR_RETURN(client::Connection * conn, connection(timeout_ms));
+  conn->set_timeout_ms(timeout_ms);
   auto body = conn->call_raw(marked, api_key, version);
-  if (!body) connection_.reset();  // a broken or timed-out connection is not reused
+  if (!body) {
+    connection_.reset();  // a broken or timed-out connection is not reused
+  } else {
+    conn->set_timeout_ms(timeout_ms_);
+  }
   return body;
 }
 

@@ -37,13 +37,14 @@ class ControllerChannel {
                                   const metadata::MetadataImage& image);
 
   // Sends `frame` (a request as received, without its size prefix) to the active controller with
-  // this broker's principal as client id; returns the response body (after the header).
-  Result<Bytes> forward(ByteSpan frame, int16_t api_key, int16_t version);
+  // this broker's principal as client id; returns the response body (after the header). The
+  // call (connecting included) is bounded by `within_ms` where that is below timeout_ms.
+  Result<Bytes> forward(ByteSpan frame, int16_t api_key, int16_t version, int within_ms = -1);
   int timeout_ms() const { return timeout_ms_; }
 
   // A connection to the active controller's endpoint as the image lists it, kept while it stays
   // the controller; reset() drops it (after a failed call).
-  Result<client::Connection*> connection();
+  Result<client::Connection*> connection(int open_timeout_ms = -1);
   void reset() { connection_.reset(); }
 
  private:

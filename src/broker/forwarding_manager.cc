@@ -103,7 +103,11 @@ void ForwardingManager::attempt(ControllerChannel& channel, std::unique_ptr<Pend
   if ((r.wanted && !r.wanted()) || options_.metadata->is_active_controller()) {
     return r.done(std::nullopt);
   }
-  auto body = channel.forward(ByteSpan(r.frame), r.api_key, r.version);
+  // A try ends by the request's deadline, not a whole channel timeout after it.
+  const auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(r.deadline - Clock::now()).count();
+  if (left <= 0) return r.done(std::move(p->not_controller));
+  auto body = channel.forward(ByteSpan(r.frame), r.api_key, r.version, static_cast<int>(left));
   if (body && !answered_not_controller(r.api_key, r.version, *body))
     return r.done(std::move(*body));
   if (body) {

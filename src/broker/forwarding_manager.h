@@ -10,8 +10,8 @@
 // answers NOT_CONTROLLER for as a whole (it lost its leadership; answered_not_controller) is tried
 // again after a short backoff against the active controller the metadata names then, until the
 // request's deadline. Between tries a request holds no thread: it waits as a timed entry of the
-// queue, and the workers serve other forwards meanwhile. A try itself blocks its worker for at
-// most the channel's timeout (a silent controller), so several workers keep one such try from
+// queue, and the workers serve other forwards meanwhile. A try itself blocks its worker until the
+// request's deadline at most (a silent controller), so several workers keep one such try from
 // holding the others.
 
 #include <chrono>

@@ -43,6 +43,8 @@ class Connection {
                                                   std::string client_id);
 
   const HostPort& address() const { return address_; }
+  // Bounds each later write and read (a request's remaining time, say).
+  void set_timeout_ms(int timeout_ms) { timeout_ms_ = timeout_ms; }
 
   // The version to use for `key`: the highest in both our generated range and the broker's.
   Result<int16_t> version_for(protocol::ApiKey key, int16_t our_min, int16_t our_max) const;

@@ -344,6 +344,20 @@ TEST(ForwardingManagerTest, NoControllerUntilTheDeadlineLeavesTheRequestToTheCal
   EXPECT_FALSE(forward_one(&md, 1, /*within=*/200ms).has_value());
 }
 
+TEST(ForwardingManagerTest, ATryAtASilentControllerEndsAtTheRequestsDeadline) {
+  FakeMetadata md;
+  FakeController silent(/*silent=*/true, nullptr);
+  md.add_node(1, silent.port());
+  md.set_controller(1);
+  // Each try may last ten minutes by the channel's timeout; the request has 200 ms.
+  ForwardingManager fm(options(&md, /*timeout_ms=*/600'000, /*threads=*/1));
+  Outcome out;
+  fm.submit(create_topics(&out, 1, /*within=*/200ms));
+  ASSERT_EQ(out.future.wait_for(kBound), std::future_status::ready);
+  EXPECT_FALSE(out.future.get().has_value());  // left to the caller
+  EXPECT_GE(silent.frames(), 1);               // it did reach the controller
+}
+
 // forward_create_topics: the specs of one call travel in one CreateTopics, with what the
 // controller answered for each.
 std::optional<std::vector<metadata::ControllerResult>> create_via(FakeMetadata* md, int topics) {
