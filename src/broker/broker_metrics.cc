@@ -1,6 +1,7 @@
 #include "broker/broker_metrics.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <string>
 
@@ -51,6 +52,28 @@ void collect_cleaner(metrics::Writer& w, const BrokerMetricsSources& s) {
   w.family("eddy_log_cleaner_threads", "Log cleaner threads running (log.cleaner.threads)",
            Type::kGauge, {});
   w.sample({}, cleaner != nullptr ? static_cast<double>(cleaner->running_threads()) : 0);
+  // Kafka's LogCleanerManager uncleanable-partitions-count and uncleanable-bytes, per log dir.
+  std::map<std::string, std::pair<double, double>> uncleanable;  // log dir -> count, bytes
+  for (const std::string& dir : s.logs->options().log_dirs) uncleanable[dir] = {0, 0};
+  if (cleaner != nullptr) {
+    for (const auto& log : cleaner->uncleanable_logs()) {
+      std::string dir = std::filesystem::path(log->dir()).parent_path().string();
+      for (const auto& [d, v] : uncleanable) {
+        if (log->dir().rfind(d, 0) == 0) dir = d;  // as log.dirs spells it
+      }
+      auto& [count, bytes] = uncleanable[dir];
+      count += 1;
+      bytes += static_cast<double>(log->size_bytes());
+    }
+  }
+  w.family("kafka_log_logcleanermanager_uncleanable_partitions_count",
+           "Compacted logs the cleaner skips until a restart: a pass failed on them for good "
+           "(framing damage, a batch larger than the key map)",
+           Type::kGauge, {"log_directory"});
+  for (const auto& [dir, v] : uncleanable) w.sample({dir}, v.first);
+  w.family("kafka_log_logcleanermanager_uncleanable_bytes", "The bytes of those logs", Type::kGauge,
+           {"log_directory"});
+  for (const auto& [dir, v] : uncleanable) w.sample({dir}, v.second);
 }
 
 }  // namespace

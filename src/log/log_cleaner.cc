@@ -628,6 +628,20 @@ CleanStats LogCleaner::totals() const {
   return totals_;
 }
 
+std::vector<std::shared_ptr<PartitionLog>> LogCleaner::uncleanable_logs() const {
+  std::set<std::string> dirs;
+  {
+    std::lock_guard lock(mu_);
+    dirs = uncleanable_;
+  }
+  std::vector<std::shared_ptr<PartitionLog>> out;
+  if (dirs.empty()) return out;
+  for (const auto& log : logs_()) {
+    if (dirs.count(log->dir()) != 0) out.push_back(log);
+  }
+  return out;
+}
+
 std::shared_ptr<PartitionLog> LogCleaner::grab_dirtiest() {
   int64_t now = options_.clock->wall_ms();
   std::shared_ptr<PartitionLog> best;

@@ -190,6 +190,9 @@ class LogCleaner {
   // Returns whether a log was cleaned.
   Result<bool> clean_dirtiest(Cleaner& cleaner);
 
+  // Kafka's uncleanable partitions: the logs a pass failed on for good (framing damage, a batch
+  // larger than the key map), skipped until eddyd restarts.
+  std::vector<std::shared_ptr<PartitionLog>> uncleanable_logs() const;
   CleanStats totals() const;
   int64_t passes() const { return passes_.load(); }
   uint64_t map_bytes_per_thread() const;

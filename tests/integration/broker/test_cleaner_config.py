@@ -4,7 +4,7 @@ broker or as the cluster default changes the running cleaner without a restart. 
 is the effect: the cleaner's threads (named log-cleaner-N, counted in /proc/<pid>/task) follow
 log.cleaner.threads through a per-broker value, the cluster default under it, their removal and
 a restart (and in /metrics, eddy_log_cleaner_threads), and the restarted cleaner still compacts
-and reports kafka_log_logcleanermanager_max_dirty_percent.
+and reports kafka_log_logcleanermanager_max_dirty_percent (and no uncleanable partition).
 
   EDDYD=build/bin/eddyd /usr/bin/python3 -m unittest -v test_cleaner_config   (in this directory)
 """
@@ -95,6 +95,12 @@ class CleanerConfigTest(unittest.TestCase):
             dirty = metric(b, "kafka_log_logcleanermanager_max_dirty_percent")
             self.assertIsNotNone(dirty)
             self.assertLessEqual(dirty, 100)
+            # Kafka's uncleanable-partitions-count, per log dir: none here.
+            with urllib.request.urlopen(b.admin_url + "/metrics", timeout=30) as r:
+                counts = [float(line.split()[-1]) for line in r.read().decode().splitlines()
+                          if line.startswith(
+                              "kafka_log_logcleanermanager_uncleanable_partitions_count{")]
+            self.assertEqual(counts, [0.0])
 
     def test_a_kafka_client_alters_and_describes_them(self):
         # librdkafka's AlterConfigs and DescribeConfigs on the BROKER resource, as Kafka's

@@ -459,6 +459,25 @@ TEST_F(CleanerTest, ReconfigureRestartsTheThreadsWithTheNewSettings) {
   EXPECT_EQ(lc.options().threads, 1);
 }
 
+// Kafka's uncleanable partitions: a log a pass cannot clean for good (here a batch with more
+// keys than the whole map holds) is reported and skipped by later rounds, not retried forever.
+TEST_F(CleanerTest, ALogNoPassCanCleanIsUncleanableAndSkipped) {
+  auto log = open();
+  append_kv(*log, {{"a", "1"}, {"b", "1"}, {"c", "1"}});
+  seal(*log);
+  std::vector<std::shared_ptr<PartitionLog>> logs{log};
+  auto lc = log_cleaner(logs);
+  EXPECT_TRUE(lc->uncleanable_logs().empty());
+  Cleaner one_key(2 * OffsetMap::kSlotBytes, 0.5, nullptr, &clock_);
+  auto r = lc->clean_dirtiest(one_key);
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kFailedPrecondition);
+  ASSERT_EQ(lc->uncleanable_logs().size(), 1u);
+  EXPECT_EQ(lc->uncleanable_logs().front(), log);
+  // Skipped from now on, even by a cleaner that could clean it.
+  EXPECT_FALSE(round(*lc));
+}
+
 TEST(OffsetMapTest, BoundedAndLastPutWins) {
   OffsetMap m(100 * OffsetMap::kSlotBytes, 0.5);
   EXPECT_EQ(m.slots(), 100u);
