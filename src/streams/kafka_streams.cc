@@ -7,7 +7,6 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <random>
 #include <stdexcept>
 #include <thread>
 
@@ -21,14 +20,6 @@ using internal::StreamTask;
 namespace {
 
 using Tp = std::pair<std::string, int32_t>;
-
-// A random id for this instance among the group's members (Kafka's process id).
-std::string new_process_id() {
-  std::random_device rd;
-  char buf[33];
-  std::snprintf(buf, sizeof buf, "%08x%08x%08x%08x", rd(), rd(), rd(), rd());
-  return buf;
-}
 
 }  // namespace
 
@@ -337,7 +328,7 @@ KafkaStreams::KafkaStreams(const Topology& topology, StreamsConfig config)
   sh.config = &d.config;
   sh.subs = &d.subs;
   sh.state_directory = d.state_directory.get();
-  sh.process_id = new_process_id();
+  sh.process_id = d.state_directory->process_id();
   sh.has_global = !d.global_subs.empty();
   sh.global_store = [&d](const std::string& s) { return d.global_store(s); };
   sh.poll_global = [&d] { d.poll_global(); };

@@ -6,11 +6,16 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <random>
 #include <stdexcept>
 #include <system_error>
+
+#include "log/file.h"
 
 namespace eddy::streams::internal {
 
@@ -41,6 +46,60 @@ StateDirectory::StateDirectory(std::string state_dir, std::string application_id
 
 StateDirectory::~StateDirectory() {
   if (lock_fd_ >= 0) ::close(lock_fd_);  // closing the descriptor releases the flock
+}
+
+namespace {
+
+std::string random_uuid() {
+  std::random_device rd;
+  unsigned char b[16];
+  for (auto& x : b) x = static_cast<unsigned char>(rd());
+  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);  // version 4
+  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
+  char out[37];
+  std::snprintf(out, sizeof out,
+                "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+                b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
+                b[15]);
+  return out;
+}
+
+bool is_uuid(const std::string& s) {
+  if (s.size() != 36) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? s[i] != '-' : !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
+  }
+  return true;
+}
+
+// The "processId" string of the process file's JSON object (Kafka's reader ignores other
+// fields); nullopt when there is none.
+std::optional<std::string> process_id_in(const std::string& json) {
+  auto key = json.find("\"processId\"");
+  if (key == std::string::npos) return std::nullopt;
+  auto colon = json.find(':', key);
+  auto open = colon == std::string::npos ? colon : json.find('"', colon);
+  auto close = open == std::string::npos ? open : json.find('"', open + 1);
+  if (close == std::string::npos) return std::nullopt;
+  std::string id = json.substr(open + 1, close - open - 1);
+  if (!is_uuid(id)) return std::nullopt;
+  return id;
+}
+
+}  // namespace
+
+std::string StateDirectory::process_id() {
+  if (lock_fd_ < 0) return random_uuid();  // no persistent stores: nothing is written
+  const std::string path = app_dir_ + "/" + kProcessFile;
+  if (auto data = log::read_whole_file(path, 64 << 10); data.is_ok()) {
+    if (auto id = process_id_in(std::string(data->begin(), data->end()))) return *id;
+  }
+  std::string id = random_uuid();
+  const std::string json = "{\"processId\":\"" + id + "\"}";
+  Status s = log::write_file_atomically(app_dir_, kProcessFile, as_bytes(json));
+  if (!s) throw std::runtime_error("cannot write " + path + ": " + s.to_string());
+  return id;
 }
 
 std::string StateDirectory::task_dir(const TaskId& id) const {

@@ -7,7 +7,10 @@
 // - task locks: a task directory is used by one owner (a stream thread of this instance, for an
 //   active or a standby task) at a time; the others are refused until it is unlocked;
 // - the cleaner (Kafka's cleanRemovedTasks): task directories no one has owned for
-//   state.cleanup.delay.ms are deleted.
+//   state.cleanup.delay.ms are deleted;
+// - the process id (Kafka's initializeProcessId): with persistent stores it is kept in the file
+//   `kafka-streams-process-metadata` ({"processId":"<uuid>"}), so that a restarted instance is the
+//   same process to the group (its client ids, where standby tasks are placed).
 // Thread-safe.
 #pragma once
 
@@ -23,6 +26,7 @@
 namespace eddy::streams::internal {
 
 inline constexpr const char* kStateDirLockFile = ".lock";
+inline constexpr const char* kProcessFile = "kafka-streams-process-metadata";
 
 class StateDirectory {
  public:
@@ -35,6 +39,10 @@ class StateDirectory {
   StateDirectory& operator=(const StateDirectory&) = delete;
 
   const std::string& app_dir() const { return app_dir_; }
+  // This instance's process id, a UUID: the one kProcessFile holds, else a new one, written there
+  // (durably) when the topology has persistent stores. Throws std::runtime_error when it cannot
+  // be written.
+  std::string process_id();
   std::string task_dir(const TaskId& id) const;
   // Kafka's lock(TaskId): true when `owner` holds the task's lock now (it had it, or took it);
   // false when another owner holds it.

@@ -167,5 +167,52 @@ TEST_F(StateDirectoryTest, CleanUpDeletesTheApplicationStateWhenNotRunning) {
   EXPECT_TRUE(fs::exists(app_dir() + "/0_1"));
 }
 
+// Kafka's initializeProcessId: with persistent stores the process id survives a restart in
+// kafka-streams-process-metadata; without them nothing is written and each instance is new.
+TEST_F(StateDirectoryTest, TheProcessIdIsKeptAcrossRestartsOnlyWithPersistentStores) {
+  std::string first;
+  {
+    StateDirectory sd(dir_, "app", /*persistent=*/true);
+    first = sd.process_id();
+    EXPECT_EQ(first.size(), 36u);
+    EXPECT_EQ(sd.process_id(), first);
+  }
+  std::ifstream f(app_dir() + "/" + kProcessFile);
+  std::string json((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(json, "{\"processId\":\"" + first + "\"}");
+  {
+    StateDirectory sd(dir_, "app", true);
+    EXPECT_EQ(sd.process_id(), first);
+  }
+  // A file Kafka Streams wrote (other fields, spaces) is read the same way.
+  const std::string kafkas = "4f4b6c49-8a55-4c0e-9d7e-0d2b1e1c2a3b";
+  std::ofstream(app_dir() + "/" + kProcessFile)
+      << "{ \"processId\" : \"" << kafkas << "\", \"version\": 2 }";
+  {
+    StateDirectory sd(dir_, "app", true);
+    EXPECT_EQ(sd.process_id(), kafkas);
+  }
+  // A damaged file gets a new id, written over it.
+  std::ofstream(app_dir() + "/" + kProcessFile) << "{\"processId\":\"not-a-uuid\"}";
+  std::string renewed;
+  {
+    StateDirectory sd(dir_, "app", true);
+    renewed = sd.process_id();
+    EXPECT_EQ(renewed.size(), 36u);
+    EXPECT_NE(renewed, kafkas);
+  }
+  {
+    StateDirectory sd(dir_, "app", true);
+    EXPECT_EQ(sd.process_id(), renewed);
+  }
+  fs::remove_all(dir_);
+  {
+    StateDirectory sd(dir_, "app", /*persistent=*/false);
+    std::string a = sd.process_id();
+    EXPECT_NE(a, sd.process_id());
+  }
+  EXPECT_FALSE(fs::exists(app_dir() + "/" + kProcessFile));
+}
+
 }  // namespace
 }  // namespace eddy::streams::internal
