@@ -66,7 +66,7 @@ void collect_cleaner(metrics::Writer& w, const BrokerMetricsSources& s) {
       bytes += static_cast<double>(log->size_bytes());
     }
   }
-  w.family("kafka_log_logcleanermanager_uncleanable_partitions_count",
+  w.family("kafka_log_logcleanermanager_uncleanable_partitions",
            "Compacted logs the cleaner skips until a restart: a pass failed on them for good "
            "(framing damage, a batch larger than the key map)",
            Type::kGauge, {"log_directory"});

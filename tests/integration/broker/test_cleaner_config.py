@@ -99,7 +99,7 @@ class CleanerConfigTest(unittest.TestCase):
             with urllib.request.urlopen(b.admin_url + "/metrics", timeout=30) as r:
                 counts = [float(line.split()[-1]) for line in r.read().decode().splitlines()
                           if line.startswith(
-                              "kafka_log_logcleanermanager_uncleanable_partitions_count{")]
+                              "kafka_log_logcleanermanager_uncleanable_partitions{")]
             self.assertEqual(counts, [0.0])
 
     def test_a_kafka_client_alters_and_describes_them(self):
