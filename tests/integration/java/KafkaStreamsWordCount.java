@@ -66,7 +66,11 @@ public class KafkaStreamsWordCount {
       }
     });
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      streams.close(Duration.ofSeconds(30));
+      boolean closed = streams.close(Duration.ofSeconds(30));
+      // close() returns once the state is NOT_RUNNING, which Kafka Streams sets before it calls
+      // the listener on its close thread: the JVM may halt before the listener prints it.
+      System.out.println("closed " + closed + ", state " + streams.state());
+      System.out.flush();
       done.countDown();
     }));
     streams.start();
