@@ -11,29 +11,16 @@ node is restarted and the cluster re-forms between trials. Not a test: it prints
 """
 
 import argparse
-import socket
 import struct
 import time
 
 from cluster_harness import Cluster
-from kafka_wire import frame, header, read_frame
-
-
-def string(s):
-    b = s.encode()
-    return struct.pack(">h", len(b)) + b
-
-
-def call(port, api_key, version, body, timeout_s=30):
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout_s) as s:
-        s.sendall(frame(header(api_key, version) + body))
-        resp = read_frame(s)
-    return None if resp is None else resp[4:]  # after the correlation id
+from test_forwarding import call, create_topics
 
 
 def controller_id(port):
     """Metadata v1 for no topics: the controller id the node names."""
-    resp = call(port, 3, 1, struct.pack(">i", 0), timeout_s=5)
+    resp = call(port, 3, 1, struct.pack(">i", 0))
     pos = 0
     (brokers,) = struct.unpack_from(">i", resp, pos)
     pos += 4
@@ -44,18 +31,6 @@ def controller_id(port):
         (n,) = struct.unpack_from(">h", resp, pos)
         pos += 2 + max(n, 0)  # rack
     return struct.unpack_from(">i", resp, pos)[0]
-
-
-def create_topic(port, name):
-    """CreateTopics v2 of one 1-partition RF=1 topic: its error code (None: connection closed)."""
-    body = (struct.pack(">i", 1) + string(name) + struct.pack(">ihii", 1, 1, 0, 0) +
-            struct.pack(">i?", 10000, False))
-    resp = call(port, 19, 2, body)
-    if resp is None:
-        return None
-    pos = 4 + 4  # throttle time, topic count
-    (n,) = struct.unpack_from(">h", resp, pos)
-    return struct.unpack_from(">h", resp, pos + 2 + n)[0]
 
 
 def trial(c, index):
@@ -69,9 +44,9 @@ def trial(c, index):
             try:
                 if controller_id(via.port) not in (old, -1):
                     elected = time.monotonic() - t0
-            except (OSError, struct.error):
+            except (OSError, struct.error, TypeError):  # TypeError: connection closed
                 pass
-        if elected is not None and create_topic(via.port, "failover-%d" % index) == 0:
+        if elected is not None and create_topics(via.port, "failover-%d" % index) == 0:
             written = time.monotonic() - t0
         time.sleep(0.005)
     c.nodes[old].spawn()
