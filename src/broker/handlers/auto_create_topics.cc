@@ -6,6 +6,7 @@
 #include "broker/controller_channel.h"
 #include "broker/controller_mutation_quota.h"
 #include "broker/forwarding_manager.h"
+#include "broker/handlers/handler_util.h"
 #include "broker/handlers/topic_creation_limits.h"
 #include "metadata/topic_name.h"
 
@@ -100,8 +101,7 @@ void forward(const BrokerContext& ctx, std::shared_ptr<State> state, Then then) 
     specs.push_back(std::move(spec));
   }
   if (specs.empty()) return (*then)(state->second);
-  const auto deadline = std::chrono::steady_clock::now() +
-                        std::chrono::milliseconds(ctx.controller_channel->timeout_ms());
+  const auto deadline = std::chrono::steady_clock::now() + controller_forward_timeout(ctx);
   const BrokerContext* c = &ctx;
   forward_create_topics(
       *ctx.forwarding, specs, deadline,
