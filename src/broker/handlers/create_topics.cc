@@ -1,11 +1,16 @@
-// CreateTopics (key 19): each topic is validated and committed on its own, so one bad topic
-// gets its own error code and the others are still created. validate_only runs the same checks
-// and commits nothing. A name given twice is INVALID_REQUEST for every copy (Kafka's rule); so is
-// a reserved name (__consumer_offsets, __cluster_metadata, ...: only the broker creates those).
-// max.partitions and controller.mutation.rate apply (topic_creation_limits.h): strict from v6,
-// as in Kafka, permissive before.
+// CreateTopics (key 19): each topic is validated and planned on its own, so one bad topic gets
+// its own error code and the others are still created; the records of every topic planned
+// without error are committed as one batch (one metadata commit for the request, as Kafka's
+// controller does), each topic planned against the image plus the topics before it in the
+// request. validate_only runs the same checks and commits nothing. A name given twice is
+// INVALID_REQUEST for every copy (Kafka's rule); so is a reserved name (__consumer_offsets,
+// __cluster_metadata, ...: only the broker creates those). max.partitions and
+// controller.mutation.rate apply (topic_creation_limits.h): strict from v6, as in Kafka, permissive
+// before.
 #include "protocol/generated/create_topics.h"
 
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,12 +51,13 @@ std::string offline_partitions_of(const BrokerContext& ctx, const metadata::Topi
   return first;
 }
 
-CreateTopicsResponse::CreatableTopicResult create_one(const BrokerContext& ctx,
-                                                      const CreateTopicsRequest::CreatableTopic& t,
-                                                      bool validate_only, QuotaMode mode,
-                                                      int32_t* throttle_ms, bool from_broker) {
-  CreateTopicsResponse::CreatableTopicResult out;
-  out.name = t.name;
+using CreatableTopic = CreateTopicsRequest::CreatableTopic;
+using CreatableTopicResult = CreateTopicsResponse::CreatableTopicResult;
+
+// The controller's spec for `t`, or nullopt with `out` holding the error that refuses it before
+// any planning.
+std::optional<metadata::CreateTopicSpec> spec_of(const CreatableTopic& t, bool from_broker,
+                                                 CreatableTopicResult& out) {
   // A broker of the cluster creates the internal topics it needs (__consumer_offsets) through
   // the active controller; __cluster_metadata is never a topic.
   const bool broker_creates_internal = from_broker && metadata::is_internal_topic(t.name);
@@ -59,7 +65,7 @@ CreateTopicsResponse::CreatableTopicResult create_one(const BrokerContext& ctx,
     // Kafka's answer for __cluster_metadata (ControllerApis), for every reserved name.
     out.error_code = error_code(protocol::ErrorCode::kInvalidRequest);
     out.error_message = "Creation of internal topic " + t.name + " is prohibited.";
-    return out;
+    return std::nullopt;
   }
   metadata::CreateTopicSpec spec;
   spec.name = t.name;
@@ -69,30 +75,24 @@ CreateTopicsResponse::CreatableTopicResult create_one(const BrokerContext& ctx,
   if (spec.assignments.size() != t.assignments.size()) {
     out.error_code = error_code(protocol::ErrorCode::kInvalidReplicaAssignment);
     out.error_message = "a partition appears twice in the replica assignment";
-    return out;
+    return std::nullopt;
   }
   for (const auto& c : t.configs) {
     if (!c.value) {
       out.error_code = error_code(protocol::ErrorCode::kInvalidConfig);
       out.error_message = "null value for config '" + c.name + "'";
-      return out;
+      return std::nullopt;
     }
     spec.configs[c.name] = *c.value;
   }
-  metadata::ControllerResult r = ctx.metadata->commit(
-      with_creation_limits(
-          ctx,
-          [&](const metadata::MetadataImage& image, metadata::pb::MetadataBatch* batch) {
-            return ctx.controller->create_topic(image, spec, batch);
-          },
-          mode, validate_only, throttle_ms),
-      validate_only);
-  if (!r.ok()) {
-    out.error_code = error_code(r.code);
-    out.error_message = r.message;
-    return out;
-  }
-  auto image = ctx.metadata->image();
+  return spec;
+}
+
+// The answer for a topic whose plan succeeded and whose batch committed (or, validate_only,
+// would have).
+void describe_created(const BrokerContext& ctx, const CreatableTopic& t,
+                      const metadata::CreateTopicSpec& spec, bool validate_only,
+                      const metadata::MetadataImage& image, CreatableTopicResult& out) {
   if (validate_only) {
     const auto& d = ctx.controller->defaults();
     out.num_partitions = spec.assignments.empty()
@@ -102,16 +102,16 @@ CreateTopicsResponse::CreatableTopicResult create_one(const BrokerContext& ctx,
         spec.assignments.empty()
             ? (t.replication_factor == -1 ? d.default_replication_factor : t.replication_factor)
             : static_cast<int16_t>(spec.assignments.begin()->second.size());
-    return out;
+    return;
   }
-  const metadata::TopicImage* created = image->topic(t.name);
-  if (created == nullptr) return out;  // deleted again in between; the create itself succeeded
+  const metadata::TopicImage* created = image.topic(t.name);
+  if (created == nullptr) return;  // deleted again in between; the create itself succeeded
   // The commit applied the topic here: a partition this broker leads whose log could not be
   // opened (out of file descriptors, a storage error) is offline, and the create says so.
   if (std::string offline = offline_partitions_of(ctx, *created); !offline.empty()) {
     out.error_code = error_code(protocol::ErrorCode::kKafkaStorageError);
     out.error_message = std::move(offline);
-    return out;
+    return;
   }
   out.topic_id = created->id;
   out.num_partitions = static_cast<int32_t>(created->partitions.size());
@@ -119,7 +119,7 @@ CreateTopicsResponse::CreatableTopicResult create_one(const BrokerContext& ctx,
                                ? 0
                                : static_cast<int16_t>(created->partitions[0].replicas.size());
   std::vector<CreateTopicsResponse::CreatableTopicConfigs> configs;
-  for (const auto& e : topic_config_entries(ctx, *image, *created, {})) {
+  for (const auto& e : topic_config_entries(ctx, image, *created, {})) {
     CreateTopicsResponse::CreatableTopicConfigs c;
     c.name = e.name;
     c.value = e.value;
@@ -128,7 +128,50 @@ CreateTopicsResponse::CreatableTopicResult create_one(const BrokerContext& ctx,
     configs.push_back(std::move(c));
   }
   out.configs = std::move(configs);
-  return out;
+}
+
+// One topic of the request that passed spec_of(), and its plan's result.
+struct PlannedTopic {
+  const CreatableTopic* request;
+  metadata::CreateTopicSpec spec;
+  metadata::ControllerResult result;
+};
+
+// Plans every topic against the committed image plus the topics planned before it (a scratch
+// copy the plan applies each success to, so names, placement, max.partitions and the mutation
+// quota see them), and commits the successes' records as one batch. Each topic's own refusal is
+// in its result; a failed commit (NOT_CONTROLLER, a quorum that did not answer) becomes the
+// result of every topic it carried.
+void plan_and_commit(const BrokerContext& ctx, std::vector<PlannedTopic>& topics,
+                     bool validate_only, QuotaMode mode, int32_t* throttle_ms) {
+  if (topics.empty()) return;
+  metadata::ControllerResult committed = ctx.metadata->commit(
+      [&](const metadata::MetadataImage& image, metadata::pb::MetadataBatch* batch) {
+        metadata::MetadataImage scratch = image;
+        for (PlannedTopic& t : topics) {
+          const metadata::CreateTopicSpec& spec = t.spec;
+          metadata::pb::MetadataBatch one;
+          t.result = with_creation_limits(
+              ctx,
+              [&](const metadata::MetadataImage& im, metadata::pb::MetadataBatch* out) {
+                return ctx.controller->create_topic(im, spec, out);
+              },
+              mode, validate_only, throttle_ms)(scratch, &one);
+          if (!t.result.ok()) continue;
+          if (Status st = scratch.apply_batch(one); !st.is_ok()) {
+            t.result = metadata::ControllerResult::error(protocol::ErrorCode::kUnknownServerError,
+                                                         st.message());
+            continue;
+          }
+          for (auto& record : *one.mutable_records()) *batch->add_records() = std::move(record);
+        }
+        return metadata::ControllerResult{};
+      },
+      validate_only);
+  if (committed.ok()) return;
+  for (PlannedTopic& t : topics) {
+    if (t.result.ok()) t.result = committed;
+  }
 }
 
 }  // namespace
@@ -141,12 +184,33 @@ void register_create_topics(HandlerRegistry& registry, const BrokerContext& cont
         CreateTopicsResponse resp;
         QuotaMode mode =
             version >= kFirstStrictQuotaVersion ? QuotaMode::kStrict : QuotaMode::kPermissive;
-        resp.topics = answer_each_topic_once<CreateTopicsResponse::CreatableTopicResult>(
+        std::vector<PlannedTopic> planned;
+        resp.topics = answer_each_topic_once<CreatableTopicResult>(
             req.topics, "Create topics request from client contains multiple entries",
-            [&](const auto& t) {
-              return create_one(*ctx, t, req.validate_only, mode, &resp.throttle_time_ms,
-                                from_broker);
+            [&](const CreatableTopic& t) {
+              CreatableTopicResult out;
+              out.name = t.name;
+              if (auto spec = spec_of(t, from_broker, out)) {
+                planned.push_back({&t, std::move(*spec), {}});
+              }
+              return out;
             });
+        plan_and_commit(*ctx, planned, req.validate_only, mode, &resp.throttle_time_ms);
+        // Names are unique among the planned topics (a repeated name is answered above).
+        std::map<std::string, const PlannedTopic*> by_name;
+        for (const PlannedTopic& t : planned) by_name[t.request->name] = &t;
+        auto image = ctx->metadata->image();
+        for (CreatableTopicResult& out : resp.topics) {
+          auto it = by_name.find(out.name);
+          if (out.error_code != 0 || it == by_name.end()) continue;
+          const PlannedTopic& t = *it->second;
+          if (!t.result.ok()) {
+            out.error_code = error_code(t.result.code);
+            out.error_message = t.result.message;
+            continue;
+          }
+          describe_created(*ctx, *t.request, t.spec, req.validate_only, *image, out);
+        }
         r.respond(encode_response(resp, version));
       });
 }

@@ -15,10 +15,10 @@ import subprocess
 import time
 import unittest
 
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 
-from cluster_harness import Cluster, wait_for
+from cluster_harness import Cluster, scrape, value, wait_for
 from kafka_wire import frame, header, read_frame
 
 # Short sessions, so that fencing is seen within seconds.
@@ -144,6 +144,45 @@ class ClusterTest(unittest.TestCase):
             consumer.close()
             self.assertEqual(sorted(got), sorted("m%d" % i for i in range(10)))
             self.assertEqual(sum(tp.offset for tp in committed), 10)
+
+    def test_a_create_topics_of_many_topics_is_one_metadata_commit(self):
+        with Cluster(3, overrides=FAST) as c:
+            admin = AdminClient({"bootstrap.servers": c.bootstrap})
+            for _, f in admin.create_topics([NewTopic("exists", 1, 3)],
+                                            request_timeout=30).items():
+                f.result()
+            controller = c.nodes[c.controller_id()]
+            offset = "kafka_server_broker_metadata_metrics_last_applied_record_offset"
+            before = value(scrape(controller), offset)
+            good = ["many-%d" % i for i in range(40)]
+            topics = [NewTopic(n, 2, 3) for n in good]
+            # Refused on their own, planned beside the others: a name that exists, a replication
+            # factor above the three brokers, an unknown config.
+            topics += [NewTopic("exists", 1, 3), NewTopic("too-many-replicas", 1, 4),
+                       NewTopic("bad-config", 1, 3, config={"retention.weeks": "1"})]
+            errors = {}
+            for name, f in admin.create_topics(topics, request_timeout=60).items():
+                try:
+                    f.result()
+                    errors[name] = None
+                except Exception as e:  # the KafkaException of that topic
+                    errors[name] = e.args[0].code()
+            self.assertEqual({n: errors[n] for n in good}, {n: None for n in good})
+            self.assertEqual(errors["exists"], KafkaError.TOPIC_ALREADY_EXISTS)
+            self.assertEqual(errors["too-many-replicas"], KafkaError.INVALID_REPLICATION_FACTOR)
+            self.assertEqual(errors["bad-config"], KafkaError.INVALID_CONFIG)
+            # The 40 topics (120 partitions) went into the metadata log as one batch: each commit
+            # is one entry, and an idle cluster writes no other entry here (a few at most, were a
+            # broker's state to change meanwhile), not one per topic.
+            after = value(scrape(controller), offset)
+            self.assertGreater(after, before)
+            self.assertLessEqual(after - before, 3)
+            for node in c.nodes.values():
+                md = wait_for(lambda: (lambda m: m if all(n in m.topics for n in good) else None)(
+                    node.metadata()), 30, "every node to list the 40 topics")
+                self.assertEqual({len(md.topics[n].partitions) for n in good}, {2})
+                self.assertNotIn("too-many-replicas", md.topics)
+                self.assertNotIn("bad-config", md.topics)
 
     def test_describe_quorum_through_any_node_shows_every_voter(self):
         eddyctl = os.environ.get("EDDYCTL") or os.path.join(
