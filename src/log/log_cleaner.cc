@@ -142,15 +142,23 @@ Status SegmentRewriter::add(ByteSpan batch, bool producer_last, Bytes& out) {
   }
   const bool horizon_set = (h.attributes & records::kDeleteHorizonBit) != 0;
   const bool drop_tombstones = horizon_set && ctx_.now_ms >= h.base_timestamp;
+  // Every key's slot is asked for before the first is read (OffsetMap::KeyHash).
+  key_hashes_.clear();
+  for (const records::Record& r : decoded->records) {
+    if (!r.key) continue;
+    key_hashes_.push_back(OffsetMap::hash(*r.key));
+    map_.prefetch(key_hashes_.back());
+  }
   std::vector<const records::Record*> kept;
   bool tombstone_kept = false;
+  size_t next_hash = 0;
   for (const records::Record& r : decoded->records) {
     ++stats_->records_read;
     // Kafka removes a record without a key from a compacted log (produce refuses one; it can be
     // there from before the policy changed).
     bool keep = r.key.has_value();
     if (keep) {
-      auto latest = map_.get(*r.key);
+      auto latest = map_.get(key_hashes_[next_hash++]);
       keep = !latest || *latest <= r.offset;
     }
     if (keep && !r.value) {
@@ -339,8 +347,9 @@ Result<CleanStats> Cleaner::clean(PartitionLog& log) {
     last = std::max(last, h.base_offset);
   };
   // The keys of one batch, put only once the whole batch decoded: a batch that turns out corrupt
-  // half way (the rewrite drops it) must not take the place of an older record of its keys.
-  std::vector<std::pair<ByteSpan, int64_t>> batch_keys;
+  // half way (the rewrite drops it) must not take the place of an older record of its keys. Each
+  // key's slot is prefetched when the key is read, so by the puts the slots are on their way.
+  std::vector<std::pair<OffsetMap::KeyHash, int64_t>> batch_keys;
   bool full = false;
   for (const auto& s : segs) {
     if (full) break;
@@ -381,7 +390,9 @@ Result<CleanStats> Cleaner::clean(PartitionLog& log) {
         auto more = reader->next(r);
         if (!more.is_ok()) sound = false;
         if (!more.is_ok() || !*more) break;
-        if (r.key) batch_keys.emplace_back(*r.key, r.offset);
+        if (!r.key) continue;
+        batch_keys.emplace_back(OffsetMap::hash(*r.key), r.offset);
+        map_.prefetch(batch_keys.back().first);
       }
       if (!sound) continue;
       for (const auto& [key, offset] : batch_keys) map_.put(key, offset);

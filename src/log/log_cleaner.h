@@ -119,6 +119,7 @@ class SegmentRewriter {
   const OffsetMap& map_;
   Context ctx_;
   CleanStats* stats_;
+  std::vector<OffsetMap::KeyHash> key_hashes_;  // one batch's, reused from batch to batch
   int64_t filler_base_ = -1;
   int64_t filler_last_ = -1;
   int32_t filler_epoch_ = -1;

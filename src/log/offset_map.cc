@@ -119,9 +119,19 @@ size_t OffsetMap::find(const Slot* slots, size_t n, uint64_t h1, uint64_t h2) {
   }
 }
 
-bool OffsetMap::put(ByteSpan key, int64_t offset) {
-  uint64_t h1, h2;
-  hash_key_128(key, &h1, &h2);
+OffsetMap::KeyHash OffsetMap::hash(ByteSpan key) {
+  KeyHash h;
+  hash_key_128(key, &h.h1, &h.h2);
+  return h;
+}
+
+void OffsetMap::prefetch(const KeyHash& key) const {
+  if (slots_ != nullptr) __builtin_prefetch(&slots_[home(key.h1, table_slots_)]);
+}
+
+bool OffsetMap::put(const KeyHash& key, int64_t offset) {
+  const uint64_t h1 = key.h1;
+  const uint64_t h2 = key.h2;
   allocate();
   size_t i = find(slots_, table_slots_, h1, h2);
   bool fresh = slots_[i].h1 == 0 && slots_[i].h2 == 0;
@@ -136,11 +146,9 @@ bool OffsetMap::put(ByteSpan key, int64_t offset) {
   return true;
 }
 
-std::optional<int64_t> OffsetMap::get(ByteSpan key) const {
+std::optional<int64_t> OffsetMap::get(const KeyHash& key) const {
   if (slots_ == nullptr) return std::nullopt;
-  uint64_t h1, h2;
-  hash_key_128(key, &h1, &h2);
-  const Slot& s = slots_[find(slots_, table_slots_, h1, h2)];
+  const Slot& s = slots_[find(slots_, table_slots_, key.h1, key.h2)];
   if (s.h1 == 0 && s.h2 == 0) return std::nullopt;
   return s.offset;
 }

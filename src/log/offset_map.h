@@ -28,6 +28,16 @@ class OffsetMap {
  public:
   static constexpr size_t kSlotBytes = 24;
 
+  // A key's 128-bit hash: all the map keeps of it. Computed once per record and reused, so that
+  // a caller can hash a batch's keys, prefetch() their slots, and only then put or look them up:
+  // the slots' cache misses (the bulk of a pass's CPU in a large table) then overlap instead of
+  // following one another.
+  struct KeyHash {
+    uint64_t h1 = 0;
+    uint64_t h2 = 0;
+  };
+  static KeyHash hash(ByteSpan key);
+
   // `memory_bytes` bounds the slots' memory (two slots at least: one entry and an empty slot).
   // Nothing is allocated until the first put() or clear(): a broker without compacted logs never
   // pays for log.cleaner.dedupe.buffer.size, and release() gives it back after a pass.
@@ -38,9 +48,13 @@ class OffsetMap {
 
   // Records that `key` is at `offset` (offsets are put in increasing order, so the last put wins).
   // Callers check has_room_for() first; a put into a full map of a new key is refused (false).
-  bool put(ByteSpan key, int64_t offset);
+  bool put(ByteSpan key, int64_t offset) { return put(hash(key), offset); }
+  bool put(const KeyHash& key, int64_t offset);
   // The offset last put for `key`, if any.
-  std::optional<int64_t> get(ByteSpan key) const;
+  std::optional<int64_t> get(ByteSpan key) const { return get(hash(key)); }
+  std::optional<int64_t> get(const KeyHash& key) const;
+  // Starts loading the cache line where `key` would be: a hint, nothing changes.
+  void prefetch(const KeyHash& key) const;
   // Whether `n` more new keys fit under the load factor.
   bool has_room_for(size_t n) const { return entries_ + n <= max_entries_; }
   bool full() const { return entries_ >= max_entries_; }

@@ -542,5 +542,22 @@ TEST(OffsetMapTest, GrowsWithItsKeysUpToTheBound) {
   EXPECT_FALSE(m.get(as_bytes(std::string_view("first"))).has_value());
 }
 
+TEST(OffsetMapTest, AKeysHashStandsForTheKey) {
+  OffsetMap m(1 << 20, 0.9);
+  const auto key = as_bytes(std::string_view("user-42"));
+  const OffsetMap::KeyHash h = OffsetMap::hash(key);
+  m.prefetch(h);  // before any slot exists: a no-op
+  EXPECT_FALSE(m.get(h).has_value());
+  ASSERT_TRUE(m.put(h, 7));
+  EXPECT_EQ(m.get(key).value_or(-1), 7);  // put by hash, found by key
+  ASSERT_TRUE(m.put(key, 9));
+  EXPECT_EQ(m.get(h).value_or(-1), 9);  // and the other way round, one entry
+  EXPECT_EQ(m.size(), 1u);
+  const OffsetMap::KeyHash other = OffsetMap::hash(as_bytes(std::string_view("user-43")));
+  EXPECT_TRUE(other.h1 != h.h1 || other.h2 != h.h2);
+  m.prefetch(other);
+  EXPECT_FALSE(m.get(other).has_value());
+}
+
 }  // namespace
 }  // namespace eddy::log::testing
