@@ -296,16 +296,17 @@ void register_topic_commands(std::vector<CommandSpec>& out) {
                  0,
                  0,
                  topic_list});
-  out.push_back({{"topic", "describe"},
-                 "show partitions, leaders, replicas, ISR, offsets, sizes and configs",
-                 "[TOPIC...]",
-                 "Several topics: name them, or match their whole names with --regex "
-                 "(repeatable).\nJSON: an object for one named topic, else an array.",
-                 {{"all-configs", 'a', "", "list every config, not only those set on the topic"},
-                  {"regex", 'E', "RE", "also every topic whose whole name matches RE"}},
-                 0,
-                 1000,
-                 topic_describe});
+  out.push_back(
+      {{"topic", "describe"},
+       "show partitions, leaders, replicas, ISR, offsets, sizes, dirty ratios and configs",
+       "[TOPIC...]",
+       "Several topics: name them, or match their whole names with --regex "
+       "(repeatable).\nJSON: an object for one named topic, else an array.",
+       {{"all-configs", 'a', "", "list every config, not only those set on the topic"},
+        {"regex", 'E', "RE", "also every topic whose whole name matches RE"}},
+       0,
+       1000,
+       topic_describe});
   out.push_back({{"topic", "delete"},
                  "delete topics",
                  "TOPIC [TOPIC...]",

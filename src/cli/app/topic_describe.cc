@@ -1,10 +1,12 @@
-// eddyctl topic describe: partitions (leader, epoch, replicas, ISR, log start/end offsets, size)
-// and configs with their sources, in one view like `kafka-topics.sh --describe` plus
-// `kafka-configs.sh --describe` plus `kafka-log-dirs.sh`.
+// eddyctl topic describe: partitions (leader, epoch, replicas, ISR, log start/end offsets, size,
+// and for a compacted topic the log cleaner's dirty ratio) and configs with their sources, in one
+// view like `kafka-topics.sh --describe` plus `kafka-configs.sh --describe` plus
+// `kafka-log-dirs.sh`.
 
 #include <algorithm>
 #include <ostream>
 
+#include "cli/app/cleaner_dirty_ratio.h"
 #include "cli/app/command.h"
 #include "cli/app/describe_many.h"
 #include "cli/app/json.h"
@@ -92,6 +94,36 @@ int describe_one(Context& ctx, AdminClient& a, const std::string& name, Json* js
   }
   bool all = ctx.args.has("all-configs");
   auto shown = [&](const auto& c) { return all || c.config_source == 1; };
+  // A compacted topic: each leader's cleaner dirty ratio, from its admin listener.
+  bool compacted = false;
+  for (const auto& c : configs) {
+    if (c.name == "cleanup.policy" && c.value && c.value->find("compact") != std::string::npos) {
+      compacted = true;
+    }
+  }
+  std::map<int32_t, double> dirty;
+  if (compacted) {
+    std::map<int32_t, std::vector<int32_t>> by_leader;
+    for (const auto& p : topic->partitions) {
+      if (p.leader_id >= 0) by_leader[p.leader_id].push_back(p.partition_index);
+    }
+    std::map<int32_t, std::string> hosts;
+    if (auto md = a.metadata(std::vector<std::string>{}); md.is_ok()) {
+      for (const auto& b : md->brokers) hosts[b.node_id] = b.host;
+    }
+    dirty = cleaner_dirty_ratios(a, name, by_leader, hosts);
+  }
+  auto dirty_json = [&](int32_t p) {
+    auto it = dirty.find(p);
+    return it == dirty.end() ? Json() : Json(it->second);
+  };
+  auto dirty_text = [&](int32_t p) {
+    auto it = dirty.find(p);
+    if (it == dirty.end()) return std::string("-");
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3f", it->second);
+    return std::string(buf);
+  };
 
   auto sorted = topic->partitions;
   std::sort(sorted.begin(), sorted.end(),
@@ -104,16 +136,18 @@ int describe_one(Context& ctx, AdminClient& a, const std::string& name, Json* js
     Json parts = Json::array();
     for (const auto& p : sorted) {
       TopicPartition tp{name, p.partition_index};
-      parts.push(Json::object()
-                     .set("partition", p.partition_index)
-                     .set("leader", p.leader_id)
-                     .set("leader_epoch", p.leader_epoch)
-                     .set("replicas", id_array(p.replica_nodes))
-                     .set("isr", id_array(p.isr_nodes))
-                     .set("offline_replicas", id_array(p.offline_replicas))
-                     .set("log_start_offset", (*start)[tp])
-                     .set("log_end_offset", (*end)[tp])
-                     .set("size_bytes", size_of(p.partition_index)));
+      parts.push(
+          Json::object()
+              .set("partition", p.partition_index)
+              .set("leader", p.leader_id)
+              .set("leader_epoch", p.leader_epoch)
+              .set("replicas", id_array(p.replica_nodes))
+              .set("isr", id_array(p.isr_nodes))
+              .set("offline_replicas", id_array(p.offline_replicas))
+              .set("log_start_offset", (*start)[tp])
+              .set("log_end_offset", (*end)[tp])
+              .set("size_bytes", size_of(p.partition_index))
+              .set("cleaner_dirty_ratio", compacted ? dirty_json(p.partition_index) : Json()));
     }
     Json cfg = Json::array();
     for (const auto& c : configs) {
@@ -137,13 +171,22 @@ int describe_one(Context& ctx, AdminClient& a, const std::string& name, Json* js
           << "INTERNAL:            " << (topic->is_internal ? "yes" : "no") << "\n"
           << "PARTITIONS:          " << sorted.size() << "\n"
           << "REPLICATION FACTOR:  " << rf << "\n\n";
-  Table pt({"PARTITION", "LEADER", "EPOCH", "REPLICAS", "ISR", "LOG-START", "LOG-END", "SIZE"});
+  std::vector<std::string> columns = {"PARTITION", "LEADER",    "EPOCH",   "REPLICAS",
+                                      "ISR",       "LOG-START", "LOG-END", "SIZE"};
+  if (compacted) columns.push_back("DIRTY");
+  Table pt(columns);
   for (const auto& p : sorted) {
     TopicPartition tp{name, p.partition_index};
-    pt.add({std::to_string(p.partition_index), std::to_string(p.leader_id),
-            std::to_string(p.leader_epoch), join_ids(p.replica_nodes), join_ids(p.isr_nodes),
-            std::to_string((*start)[tp]), std::to_string((*end)[tp]),
-            human_bytes(size_of(p.partition_index))});
+    std::vector<std::string> row = {std::to_string(p.partition_index),
+                                    std::to_string(p.leader_id),
+                                    std::to_string(p.leader_epoch),
+                                    join_ids(p.replica_nodes),
+                                    join_ids(p.isr_nodes),
+                                    std::to_string((*start)[tp]),
+                                    std::to_string((*end)[tp]),
+                                    human_bytes(size_of(p.partition_index))};
+    if (compacted) row.push_back(dirty_text(p.partition_index));
+    pt.add(row);
   }
   ctx.out << pt.render() << "\n";
   Table ct({"CONFIG", "VALUE", "SOURCE"});

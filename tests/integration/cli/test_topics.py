@@ -1,7 +1,9 @@
 """eddyctl cluster and topic commands against a real eddyd."""
 
 import os
+import re
 import unittest
+import urllib.request
 
 from cli_harness import CliTestCase, eddyctl
 
@@ -76,6 +78,28 @@ class TopicCommands(CliTestCase):
         self.run_ok("topic", "delete", "t-cycle")
         names = [t["name"] for t in self.run_ok("topic", "list", "--format", "json").json()]
         self.assertNotIn("t-cycle", names)
+
+    def test_describe_a_compacted_topic_shows_the_cleaners_dirty_ratio(self):
+        self.run_ok("topic", "create", "t-compact", "-p", "2", "-c", "cleanup.policy=compact")
+        self.run_ok("topic", "create", "t-plain", "-p", "1")
+        # The leader's gauge, read straight from its admin listener, is what eddyctl shows.
+        with urllib.request.urlopen(self.broker.admin_url + "/metrics", timeout=10) as r:
+            exposition = r.read().decode()
+        expected = {}
+        for m in re.finditer(r'^eddy_log_cleaner_dirty_ratio\{topic="t-compact",'
+                             r'partition="(\d+)"\} (\S+)$', exposition, re.M):
+            expected[int(m.group(1))] = float(m.group(2))
+        self.assertEqual(sorted(expected), [0, 1], exposition)
+        d = self.run_ok("topic", "describe", "t-compact", "--format", "json").json()
+        got = {p["partition"]: p["cleaner_dirty_ratio"] for p in d["partitions"]}
+        self.assertEqual(got, expected)
+        table = self.run_ok("topic", "describe", "t-compact").out
+        self.assertIn("DIRTY", table)
+        self.assertRegex(table, r"\n0 +1 .* \d\.\d{3}\n")
+        # Not compacted: no cleaner, no column, null in JSON.
+        plain = self.run_ok("topic", "describe", "t-plain", "--format", "json").json()
+        self.assertIsNone(plain["partitions"][0]["cleaner_dirty_ratio"])
+        self.assertNotIn("DIRTY", self.run_ok("topic", "describe", "t-plain").out)
 
     def test_create_uses_broker_default_partitions(self):
         self.run_ok("topic", "create", "t-default")
