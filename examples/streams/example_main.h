@@ -61,7 +61,9 @@ inline const char* state_name(KafkaStreams::State s) {
 
 // Runs `topology` with the common flags: --bootstrap (default localhost:9092), --app-id,
 // --state-dir, --commit-interval-ms, --session-timeout-ms, --num-standby-replicas,
-// --num-stream-threads. `before_close` runs once a stop is
+// --num-stream-threads, --print-store NAME (every half second while running, an interactive
+// query of key-value store NAME: "store NAME keys: A active, S with standbys" when it changes,
+// S counting the standby tasks' stale copies too). `before_close` runs once a stop is
 // requested, while the instance still runs (interactive queries). Returns the exit code.
 inline int run(const Topology& topology, const Args& a, const std::string& default_app_id,
                const std::function<void(KafkaStreams&)>& before_close = {}) {
@@ -95,9 +97,31 @@ inline int run(const Topology& topology, const Args& a, const std::string& defau
   std::signal(SIGTERM, [](int) { stop_requested = 1; });
   streams.start();
   std::string tasks, threads, standbys;
+  const std::string print_store = a.get("print-store", "");
+  std::string store_line;
+  auto last_query = std::chrono::steady_clock::now();
   while (!stop_requested && streams.state() != KafkaStreams::State::kError) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     if (streams.state() != KafkaStreams::State::kRunning) continue;
+    if (!print_store.empty() &&
+        std::chrono::steady_clock::now() - last_query >= std::chrono::milliseconds(500)) {
+      last_query = std::chrono::steady_clock::now();
+      // Keys and values read as strings: only the keys are counted.
+      size_t active = streams.store<std::string, std::string>(print_store).all().size();
+      size_t with_standbys =
+          streams
+              .store<std::string, std::string>(
+                  StoreQueryParameters::fromName(print_store).enableStaleStores())
+              .all()
+              .size();
+      std::string line = "store " + print_store + " keys: " + std::to_string(active) + " active, " +
+                         std::to_string(with_standbys) + " with standbys\n";
+      if (line != store_line) {
+        store_line = line;
+        std::fputs(line.c_str(), stdout);
+        std::fflush(stdout);
+      }
+    }
     std::string now;
     for (const auto& t : streams.activeTasks()) {
       now += ' ';  // appended, not " " + ...: GCC 12's -Wrestrict misfires on that here

@@ -439,15 +439,25 @@ void KafkaStreams::cleanUp() {
   impl_->state_directory->clean();
 }
 
-std::vector<const StateStore*> KafkaStreams::localStores(const std::string& name) {
+std::vector<const StateStore*> KafkaStreams::localStores(const StoreQueryParameters& q) {
   std::vector<const StateStore*> out;
+  auto wanted = [&q](const TaskId& id) { return !q.partition || id.partition == *q.partition; };
   for (const auto& t : impl_->threads) {
     std::lock_guard g(*t->lock());
     for (const auto& id : t->active_tasks()) {
-      if (auto* s = t->store(id, name)) out.push_back(s);
+      if (!wanted(id)) continue;
+      if (auto* s = t->store(id, q.storeName)) out.push_back(s);
+    }
+    // A standby never runs on the instance of its active task, so no key is read twice.
+    if (!q.staleStores) continue;
+    for (const auto& id : t->standby_tasks()) {
+      if (!wanted(id)) continue;
+      if (auto* s = t->standby_store(id, q.storeName)) out.push_back(s);
     }
   }
-  if (auto* s = impl_->global_store(name)) out.push_back(s);
+  if (!q.partition) {
+    if (auto* s = impl_->global_store(q.storeName)) out.push_back(s);
+  }
   return out;
 }
 

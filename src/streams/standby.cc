@@ -159,6 +159,11 @@ void StandbyTasks::commit() {
   }
 }
 
+StateStore* StandbyTasks::store(TaskId id, const std::string& name) const {
+  auto it = standbys_.find(id);
+  return it == standbys_.end() ? nullptr : it->second.task->store(name);
+}
+
 std::unique_ptr<StreamTask> StandbyTasks::take(TaskId id) {
   auto it = standbys_.find(id);
   if (it == standbys_.end()) return nullptr;

@@ -77,6 +77,8 @@ class StandbyTasks {
   // Hands standby `id` over to become active (its stores stay open and its directory locked);
   // nullptr when there is none.
   std::unique_ptr<StreamTask> take(TaskId id);
+  // Standby `id`'s store `name` (a stale store for interactive queries), nullptr without one.
+  StateStore* store(TaskId id, const std::string& name) const;
   std::vector<TaskId> ids() const;
   // Drops every standby (checkpointed and released).
   void close(const Release& release);

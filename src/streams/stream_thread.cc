@@ -183,6 +183,10 @@ StateStore* StreamThread::store(const TaskId& id, const std::string& name) {
   return it == tasks_.end() ? nullptr : it->second->store(name);
 }
 
+StateStore* StreamThread::standby_store(const TaskId& id, const std::string& name) {
+  return standbys_ ? standbys_->store(id, name) : nullptr;
+}
+
 void StreamThread::dr_cb(RdKafka::Message& m) {
   if (m.err() != RdKafka::ERR_NO_ERROR) {
     if (delivery_error_.empty()) delivery_error_ = m.topic_name() + ": " + m.errstr();

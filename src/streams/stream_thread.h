@@ -117,6 +117,8 @@ class StreamThread : public ProducerCollector,
   std::vector<TaskId> active_tasks() const;
   std::vector<TaskId> standby_tasks() const;
   StateStore* store(const TaskId& id, const std::string& name);
+  // Standby task `id`'s copy of store `name`, nullptr without one.
+  StateStore* standby_store(const TaskId& id, const std::string& name);
 
   void rebalance_cb(RdKafka::KafkaConsumer* c, RdKafka::ErrorCode err,
                     std::vector<RdKafka::TopicPartition*>& partitions) override;

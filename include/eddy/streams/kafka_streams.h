@@ -30,6 +30,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,31 @@ struct ThreadMetadata {
   std::string thread_name;  // "StreamThread-<n>"
   std::vector<TaskId> active_tasks;
   std::vector<TaskId> standby_tasks;
+};
+
+// Kafka's StoreQueryParameters: which of this instance's copies of a store an interactive query
+// reads. By default the active tasks' (up to date); enableStaleStores() adds the standby tasks'
+// copies (num.standby.replicas), which trail their active task by the changelog's lag but answer
+// while the active task is elsewhere or restoring; withPartition() narrows to one input partition.
+// Global stores are read only when no partition is named.
+struct StoreQueryParameters {
+  std::string storeName;
+  bool staleStores = false;
+  std::optional<int32_t> partition;
+
+  static StoreQueryParameters fromName(std::string name) {
+    StoreQueryParameters q;
+    q.storeName = std::move(name);
+    return q;
+  }
+  StoreQueryParameters& enableStaleStores() {
+    staleStores = true;
+    return *this;
+  }
+  StoreQueryParameters& withPartition(int32_t p) {
+    partition = p;
+    return *this;
+  }
 };
 
 class KafkaStreams {
@@ -105,8 +131,14 @@ class KafkaStreams {
   template <class K, class V>
   ReadOnlyKeyValueStore<K, V> store(const std::string& name, const Serde<K>& k = {},
                                     const Serde<V>& v = {}) {
+    return store<K, V>(StoreQueryParameters::fromName(name), k, v);
+  }
+  // The same, over the stores `q` selects: with enableStaleStores() the standby tasks' copies too.
+  template <class K, class V>
+  ReadOnlyKeyValueStore<K, V> store(const StoreQueryParameters& q, const Serde<K>& k = {},
+                                    const Serde<V>& v = {}) {
     std::vector<const KeyValueStore*> out;
-    for (auto* s : localStores(name)) {
+    for (auto* s : localStores(q)) {
       if (auto* kv = dynamic_cast<const KeyValueStore*>(s)) out.push_back(kv);
     }
     return ReadOnlyKeyValueStore<K, V>(std::move(out), k, v, locks());
@@ -114,15 +146,20 @@ class KafkaStreams {
   template <class K, class V>
   ReadOnlyWindowStore<K, V> windowStore(const std::string& name, const Serde<K>& k = {},
                                         const Serde<V>& v = {}) {
+    return windowStore<K, V>(StoreQueryParameters::fromName(name), k, v);
+  }
+  template <class K, class V>
+  ReadOnlyWindowStore<K, V> windowStore(const StoreQueryParameters& q, const Serde<K>& k = {},
+                                        const Serde<V>& v = {}) {
     std::vector<const WindowStore*> out;
-    for (auto* s : localStores(name)) {
+    for (auto* s : localStores(q)) {
       if (auto* w = dynamic_cast<const WindowStore*>(s)) out.push_back(w);
     }
     return ReadOnlyWindowStore<K, V>(std::move(out), k, v, locks());
   }
 
  private:
-  std::vector<const StateStore*> localStores(const std::string& name);
+  std::vector<const StateStore*> localStores(const StoreQueryParameters& q);
   // The stream threads' locks, which a view holds (all, in this order) while it reads.
   std::vector<std::shared_ptr<std::mutex>> locks();
   struct Impl;
