@@ -25,6 +25,7 @@
 #include "broker/replication_throttles.h"
 #include "broker/topic_metrics.h"
 #include "controller/quorum_controller.h"
+#include "metadata/group_config.h"
 #include "metrics/process_metrics.h"
 #include "metrics/registry.h"
 
@@ -314,6 +315,9 @@ Status Broker::open_components() {
   defaults.default_replication_factor =
       static_cast<int16_t>(config_.get_long("default.replication.factor"));
   defaults.delete_topic_enable = config_.get_bool("delete.topic.enable");
+  for (const metadata::ConfigDef& d : metadata::group_coordinator_config_defs()) {
+    if (auto v = config_.value(d.name)) defaults.group_coordinator[std::string(d.name)] = *v;
+  }
   controller_ = std::make_unique<metadata::Controller>(defaults);
   cluster_control_ = std::make_unique<metadata::ClusterControl>(cluster_settings(meta.cluster_id));
   controller_queue_ = std::make_unique<ControllerQueue>();

@@ -1,9 +1,11 @@
 #include "metadata/controller.h"
 
 #include <algorithm>
+#include <cassert>
 #include <set>
 
 #include "metadata/dynamic_broker_config.h"
+#include "metadata/group_config.h"
 #include "metadata/placement.h"
 #include "metadata/topic_name.h"
 
@@ -323,6 +325,38 @@ ControllerResult Controller::alter_broker_configs(const MetadataImage& image,
       &next);
   if (!r.ok()) return r;
   emit_config_diff(kBrokerResource, resource, *current, next, out);
+  return {};
+}
+
+ControllerResult Controller::alter_group_configs(const MetadataImage& image,
+                                                 const std::string& group,
+                                                 const std::vector<ConfigChange>& changes,
+                                                 bool replace_all, pb::MetadataBatch* out) const {
+  if (group.empty()) {
+    return ControllerResult::error(E::kInvalidRequest, "Group name must not be empty");
+  }
+  static const std::map<std::string, std::string> kEmpty;
+  const auto* current = image.group_configs(group);
+  if (current == nullptr) current = &kEmpty;
+  std::map<std::string, std::string> next;
+  ControllerResult r = apply_changes(
+      *current, changes, replace_all,
+      [](const std::string& n) -> const ConfigDef* {
+        const GroupConfigDef* d = find_group_config(n);
+        return d ? &d->def : nullptr;
+      },
+      &next);
+  if (!r.ok()) return r;
+  Status s = validate_group_configs(next, [this](std::string_view key) -> std::string {
+    if (auto it = defaults_.group_coordinator.find(key); it != defaults_.group_coordinator.end()) {
+      return it->second;
+    }
+    const ConfigDef* d = find_config_def(group_coordinator_config_defs(), key);
+    assert(d != nullptr && d->default_value);
+    return std::string(d->default_value.value_or(""));
+  });
+  if (!s) return ControllerResult::error(E::kInvalidConfig, s.message());
+  emit_config_diff(kGroupResource, group, *current, next, out);
   return {};
 }
 

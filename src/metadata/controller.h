@@ -37,6 +37,10 @@ struct ControllerDefaults {
   // Upper bound on a topic's partitions: bounds the records (and log directories) one request
   // can create.
   int32_t max_partitions_per_topic = 100000;
+  // The group coordinator broker keys that bound group configs (group_coordinator_config_defs():
+  // group.consumer.min.session.timeout.ms, ...) as the controller's config file sets them; a key
+  // absent here has its default.
+  std::map<std::string, std::string, std::less<>> group_coordinator;
 };
 
 struct CreateTopicSpec {
@@ -83,6 +87,11 @@ class Controller {
   ControllerResult alter_broker_configs(const MetadataImage& image, const std::string& resource,
                                         const std::vector<ConfigChange>& changes, bool replace_all,
                                         pb::MetadataBatch* out) const;
+  // Group configs (a GROUP resource: any non-empty group id, existing or not), validated as
+  // Kafka's GroupConfig against the bounds in defaults().group_coordinator.
+  ControllerResult alter_group_configs(const MetadataImage& image, const std::string& group,
+                                       const std::vector<ConfigChange>& changes, bool replace_all,
+                                       pb::MetadataBatch* out) const;
   // Registers (or re-registers with new endpoints) a broker as given (a single node registering
   // itself, live). A cluster's brokers register through ClusterControl::register_broker.
   ControllerResult register_broker(const BrokerRegistration& broker, pb::MetadataBatch* out) const;

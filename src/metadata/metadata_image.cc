@@ -70,7 +70,7 @@ void MetadataImage::rollback() {
     }
   }
   if (undo_->brokers) brokers_ = std::move(*undo_->brokers);
-  if (undo_->broker_configs) broker_configs_ = std::move(*undo_->broker_configs);
+  if (undo_->resource_configs) resource_configs_ = std::move(*undo_->resource_configs);
   if (undo_->features) features_ = std::move(*undo_->features);
   next_producer_id_ = undo_->next_producer_id;
 }
@@ -198,13 +198,16 @@ Status MetadataImage::apply_config(const pb::ConfigRecord& r) {
     }
     return Status::ok();
   }
-  if (r.resource_type() == kBrokerResource) {
-    if (undo_ != nullptr && !undo_->broker_configs) undo_->broker_configs = broker_configs_;
-    auto& configs = broker_configs_[r.resource_name()];
+  if (r.resource_type() == kBrokerResource || r.resource_type() == kGroupResource) {
+    if (undo_ != nullptr && !undo_->resource_configs) undo_->resource_configs = resource_configs_;
+    auto& resources = resource_configs_[r.resource_type()];
+    auto& configs = resources[r.resource_name()];
     if (r.has_value()) {
       configs[r.name()] = r.value();
     } else {
       configs.erase(r.name());
+      // A group whose last override is deleted leaves nothing behind (group ids are unbounded).
+      if (configs.empty()) resources.erase(r.resource_name());
     }
     return Status::ok();
   }
@@ -336,10 +339,12 @@ const TopicImage* MetadataImage::topic_by_id(const Uuid& id) const {
   return it == names_by_id_.end() ? nullptr : topic(it->second);
 }
 
-const std::map<std::string, std::string>* MetadataImage::broker_configs(
-    std::string_view resource) const {
-  auto it = broker_configs_.find(resource);
-  return it == broker_configs_.end() ? nullptr : &it->second;
+const std::map<std::string, std::string>* MetadataImage::resource_configs(
+    int32_t type, std::string_view name) const {
+  auto by_type = resource_configs_.find(type);
+  if (by_type == resource_configs_.end()) return nullptr;
+  auto it = by_type->second.find(name);
+  return it == by_type->second.end() ? nullptr : &it->second;
 }
 
 size_t MetadataImage::partition_count() const {
@@ -359,13 +364,15 @@ std::vector<pb::MetadataRecord> MetadataImage::to_records() const {
   if (next_producer_id_ > 0) {
     out.emplace_back().mutable_producer_ids()->set_next_producer_id(next_producer_id_);
   }
-  for (const auto& [resource, configs] : broker_configs_) {
-    for (const auto& [k, v] : configs) {
-      auto* c = out.emplace_back().mutable_config();
-      c->set_resource_type(kBrokerResource);
-      c->set_resource_name(resource);
-      c->set_name(k);
-      c->set_value(v);
+  for (const auto& [type, resources] : resource_configs_) {
+    for (const auto& [resource, configs] : resources) {
+      for (const auto& [k, v] : configs) {
+        auto* c = out.emplace_back().mutable_config();
+        c->set_resource_type(type);
+        c->set_resource_name(resource);
+        c->set_name(k);
+        c->set_value(v);
+      }
     }
   }
   for (const auto& [name, t] : topics_) {

@@ -26,6 +26,7 @@ namespace eddy::metadata {
 // Kafka's ConfigResource type numbers.
 inline constexpr int32_t kTopicResource = 2;
 inline constexpr int32_t kBrokerResource = 4;
+inline constexpr int32_t kGroupResource = 32;
 
 // No leader (Kafka's NO_LEADER).
 inline constexpr int32_t kNoLeader = -1;
@@ -101,8 +102,17 @@ class MetadataImage {
   int64_t next_producer_id() const { return next_producer_id_; }
   // Finalized feature levels (absent: level 0).
   const std::map<std::string, int16_t>& features() const { return features_; }
-  // Dynamic broker config overrides for resource name ("" = cluster default, else a node id).
-  const std::map<std::string, std::string>* broker_configs(std::string_view resource) const;
+  // Config overrides of a BROKER or GROUP resource (Kafka keeps both in ConfigRecords, as it does
+  // a topic's); nullptr when it has none. A BROKER resource is "" (the cluster default) or a node
+  // id; a GROUP resource is a group id, whether or not the group exists.
+  const std::map<std::string, std::string>* resource_configs(int32_t type,
+                                                             std::string_view name) const;
+  const std::map<std::string, std::string>* broker_configs(std::string_view resource) const {
+    return resource_configs(kBrokerResource, resource);
+  }
+  const std::map<std::string, std::string>* group_configs(std::string_view group) const {
+    return resource_configs(kGroupResource, group);
+  }
   size_t partition_count() const;
 
   // Offset of the last batch applied (-1: none); set by whoever applies log entries.
@@ -132,13 +142,14 @@ class MetadataImage {
   void save_topic(const std::string& name);
   void rollback();
 
+  using ResourceConfigs = std::map<std::string, std::map<std::string, std::string>, std::less<>>;
+
   // What a batch in progress needs to undo itself, and the topic copies it owns (made by this
   // batch, so no reader holds them: later records change them in place).
   struct Undo {
     std::map<std::string, std::shared_ptr<const TopicImage>> topics;  // nullptr: was absent
     std::optional<std::map<int32_t, BrokerRegistration>> brokers;
-    std::optional<std::map<std::string, std::map<std::string, std::string>, std::less<>>>
-        broker_configs;
+    std::optional<std::map<int32_t, ResourceConfigs>> resource_configs;
     std::unordered_set<const TopicImage*> owned;
     std::optional<std::map<std::string, int16_t>> features;
     int64_t next_producer_id = 0;
@@ -148,7 +159,8 @@ class MetadataImage {
   TopicMap topics_;
   std::unordered_map<Uuid, std::string> names_by_id_;
   std::map<int32_t, BrokerRegistration> brokers_;
-  std::map<std::string, std::map<std::string, std::string>, std::less<>> broker_configs_;
+  // Type (kBrokerResource, kGroupResource) -> resource name -> overrides.
+  std::map<int32_t, ResourceConfigs> resource_configs_;
   std::map<std::string, int16_t> features_;
   int64_t next_producer_id_ = 0;
   int64_t last_offset_ = -1;

@@ -70,6 +70,7 @@ enum class ConfigSource : int8_t {
   kDynamicDefaultBroker = 3,
   kStaticBroker = 4,
   kDefault = 5,
+  kGroup = 8,  // a GROUP resource's own override (Kafka's GROUP_CONFIG)
 };
 
 struct ResolvedValue {

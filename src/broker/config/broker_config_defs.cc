@@ -5,11 +5,13 @@
 // log.retention.ms, ...) are not written here: they come from the topic config table
 // (metadata::broker_synonym_config_defs()), so each key has one definition and one validation;
 // so do the other dynamic keys (metadata::dynamic_broker_only_config_defs(): log.cleaner.*,
-// the replication throttle rates).
+// the replication throttle rates), and the group coordinator keys that group configs refer to
+// (metadata::group_coordinator_config_defs()).
 
 #include "broker/config/broker_config.h"
 #include "broker/replica/replica_selector.h"
 #include "metadata/dynamic_broker_config.h"
+#include "metadata/group_config.h"
 #include "metadata/topic_config.h"
 
 namespace eddy::broker {
@@ -210,6 +212,8 @@ std::vector<ConfigDef> make_defs() {
   };
   for (const ConfigDef& d : metadata::broker_synonym_config_defs()) defs.push_back(d);
   for (const ConfigDef& d : metadata::dynamic_broker_only_config_defs()) defs.push_back(d);
+  // Kafka's group coordinator keys that GROUP resources' configs take defaults and bounds from.
+  for (const ConfigDef& d : metadata::group_coordinator_config_defs()) defs.push_back(d);
   return defs;
 }
 

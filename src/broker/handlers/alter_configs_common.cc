@@ -48,6 +48,13 @@ AlterOutcome alter_resource(const BrokerContext& ctx, int8_t resource_type,
                                                       batch);
         },
         validate_only);
+  } else if (resource_type == metadata::kGroupResource) {
+    r = ctx.metadata->commit(
+        [&](const metadata::MetadataImage& image, metadata::pb::MetadataBatch* batch) {
+          return ctx.controller->alter_group_configs(image, resource_name, changes, replace_all,
+                                                     batch);
+        },
+        validate_only);
   } else {
     return {error_code(protocol::ErrorCode::kInvalidRequest),
             "unsupported resource type " + std::to_string(resource_type)};

@@ -1,7 +1,7 @@
 #pragma once
 // The part AlterConfigs and IncrementalAlterConfigs share: apply one resource's changes through
-// the controller (TOPIC resources and this broker's dynamic log.* defaults), with the error code
-// and message a client sees.
+// the controller (TOPIC resources, this broker's dynamic log.* defaults and GROUP resources), with
+// the error code and message a client sees.
 
 #include <cstdint>
 #include <optional>

@@ -1,6 +1,7 @@
 #include "broker/handlers/config_entries.h"
 
 #include "metadata/controller.h"
+#include "metadata/group_config.h"
 #include "metadata/topic_config.h"
 
 namespace eddy::broker {
@@ -71,6 +72,41 @@ std::vector<ConfigEntry> topic_config_entries(const BrokerContext& ctx,
                              ? std::optional<std::string>(*def.def.default_value)
                              : std::nullopt;
     for (auto& s : chain) e.synonyms.push_back(std::move(s));
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+std::vector<ConfigEntry> group_config_entries(const BrokerContext& ctx,
+                                              const metadata::MetadataImage& image,
+                                              const std::string& group,
+                                              const std::set<std::string>& keys) {
+  std::vector<ConfigEntry> out;
+  const auto* overrides = image.group_configs(group);
+  for (const auto& def : metadata::group_config_defs()) {
+    std::string name(def.def.name);
+    if (!keys.empty() && keys.count(name) == 0) continue;
+    std::optional<std::string> override_value;
+    if (overrides != nullptr) {
+      if (auto it = overrides->find(name); it != overrides->end()) override_value = it->second;
+    }
+    if (def.internal && !override_value) continue;
+    ConfigEntry e;
+    e.name = name;
+    e.type = def.def.type;
+    e.documentation = std::string(def.def.doc);
+    if (override_value) e.synonyms.push_back({name, override_value, ConfigSource::kGroup});
+    if (!def.broker_synonym.empty()) {
+      for (auto& s : broker_chain(ctx, image, std::string(def.broker_synonym), std::nullopt)) {
+        e.synonyms.push_back(std::move(s));
+      }
+    } else if (def.def.default_value) {
+      e.synonyms.push_back({name, std::string(*def.def.default_value), ConfigSource::kDefault});
+    }
+    if (!e.synonyms.empty()) {
+      e.value = e.synonyms.front().value;
+      e.source = e.synonyms.front().source;
+    }
     out.push_back(std::move(e));
   }
   return out;

@@ -1,6 +1,6 @@
 #pragma once
-// The effective configs of a topic or of this broker as DescribeConfigs (and CreateTopics v5+)
-// report them: value, where it comes from, and the chain of synonyms a client shows as "why".
+// The effective configs of a topic, a group or this broker as DescribeConfigs (and CreateTopics
+// v5+) report them: value, where it comes from, and the chain of synonyms a client shows as "why".
 
 #include <optional>
 #include <set>
@@ -35,6 +35,13 @@ struct ConfigEntry {
 std::vector<ConfigEntry> topic_config_entries(const BrokerContext& ctx,
                                               const metadata::MetadataImage& image,
                                               const metadata::TopicImage& topic,
+                                              const std::set<std::string>& keys);
+// A group's configs (any group id: one without overrides shows the defaults). Each key without an
+// override takes its broker synonym's value (group.consumer.session.timeout.ms for
+// consumer.session.timeout.ms), as in Kafka; internal keys are listed only where overridden.
+std::vector<ConfigEntry> group_config_entries(const BrokerContext& ctx,
+                                              const metadata::MetadataImage& image,
+                                              const std::string& group,
                                               const std::set<std::string>& keys);
 std::vector<ConfigEntry> broker_config_entries(const BrokerContext& ctx,
                                                const metadata::MetadataImage& image,

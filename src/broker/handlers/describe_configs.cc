@@ -1,7 +1,8 @@
-// DescribeConfigs (key 32): TOPIC (2) and BROKER (4) resources. Every topic key is listed with
-// its effective value and source (override, broker synonym or built-in default); with
-// include_synonyms, the whole chain. BROKER resources must name this node (every broker key) or
-// be "" (only the keys set as cluster-wide dynamic defaults).
+// DescribeConfigs (key 32): TOPIC (2), BROKER (4) and GROUP (32) resources. Every topic or group
+// key is listed with its effective value and source (override, broker synonym or built-in
+// default); with include_synonyms, the whole chain. BROKER resources must name this node (every
+// broker key) or be "" (only the keys set as cluster-wide dynamic defaults). A GROUP resource is
+// any non-empty group id, as in Kafka (a group that does not exist shows the defaults).
 #include "protocol/generated/describe_configs.h"
 
 #include <set>
@@ -43,6 +44,13 @@ DescribeConfigsResponse::DescribeConfigsResult describe(
       return out;
     }
     entries = broker_config_entries(ctx, image, keys, !res.resource_name.empty());
+  } else if (res.resource_type == metadata::kGroupResource) {
+    if (res.resource_name.empty()) {
+      out.error_code = error_code(protocol::ErrorCode::kInvalidRequest);
+      out.error_message = "Group name must not be empty";
+      return out;
+    }
+    entries = group_config_entries(ctx, image, res.resource_name, keys);
   } else {
     out.error_code = error_code(protocol::ErrorCode::kInvalidRequest);
     out.error_message = "unsupported resource type " + std::to_string(res.resource_type);

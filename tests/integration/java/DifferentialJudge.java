@@ -416,7 +416,75 @@ public class DifferentialJudge {
         describeConfigs((byte) 2, "diff-cfg"));
     step("DescribeConfigs unknown topic", ApiKeys.DESCRIBE_CONFIGS, 4,
         describeConfigs((byte) 2, "diff-never"));
-    step("DescribeConfigs group", ApiKeys.DESCRIBE_CONFIGS, 4, describeConfigs((byte) 32, "g"));
+    groupConfigs();
+  }
+
+  static IncrementalAlterConfigsRequestData alterGroup(String group, String key, byte op,
+      String value) {
+    IncrementalAlterConfigsRequestData.AlterConfigsResource r =
+        new IncrementalAlterConfigsRequestData.AlterConfigsResource().setResourceType((byte) 32)
+            .setResourceName(group);
+    r.configs().add(new IncrementalAlterConfigsRequestData.AlterableConfig().setName(key)
+        .setConfigOperation(op).setValue(value));
+    IncrementalAlterConfigsRequestData d = new IncrementalAlterConfigsRequestData();
+    d.resources().add(r);
+    return d;
+  }
+
+  /** GROUP config resources (type 32): any group id, its configs stored like a topic's. */
+  static void groupConfigs() throws Exception {
+    String g = "diff-cfg-group";
+    step("DescribeConfigs group", ApiKeys.DESCRIBE_CONFIGS, 4, describeConfigs((byte) 32, g));
+    step("DescribeConfigs group empty name", ApiKeys.DESCRIBE_CONFIGS, 4,
+        describeConfigs((byte) 32, ""));
+    DescribeConfigsRequestData synonyms = describeConfigs((byte) 32, g).setIncludeSynonyms(true)
+        .setIncludeDocumentation(true);
+    synonyms.resources().get(0).setConfigurationKeys(
+        List.of("consumer.session.timeout.ms", "share.auto.offset.reset", "streams.assignor.name"));
+    step("DescribeConfigs group synonyms", ApiKeys.DESCRIBE_CONFIGS, 4, synonyms);
+    step("IncrementalAlterConfigs group set", ApiKeys.INCREMENTAL_ALTER_CONFIGS, 1,
+        alterGroup(g, "consumer.session.timeout.ms", (byte) 0, "50000"));
+    step("DescribeConfigs group after set", ApiKeys.DESCRIBE_CONFIGS, 4,
+        describeConfigs((byte) 32, g));
+    step("DescribeConfigs group synonyms after set", ApiKeys.DESCRIBE_CONFIGS, 4, synonyms);
+    step("IncrementalAlterConfigs group below the broker minimum",
+        ApiKeys.INCREMENTAL_ALTER_CONFIGS, 1,
+        alterGroup(g, "consumer.session.timeout.ms", (byte) 0, "1000"));
+    step("IncrementalAlterConfigs group not a number", ApiKeys.INCREMENTAL_ALTER_CONFIGS, 1,
+        alterGroup(g, "consumer.heartbeat.interval.ms", (byte) 0, "soon"));
+    step("IncrementalAlterConfigs group unknown key", ApiKeys.INCREMENTAL_ALTER_CONFIGS, 1,
+        alterGroup(g, "diff.no.such.key", (byte) 0, "1"));
+    step("IncrementalAlterConfigs group unregistered assignor", ApiKeys.INCREMENTAL_ALTER_CONFIGS,
+        1, alterGroup(g, "streams.assignor.name", (byte) 0, "diff-none"));
+    step("IncrementalAlterConfigs group empty name", ApiKeys.INCREMENTAL_ALTER_CONFIGS, 1,
+        alterGroup("", "consumer.session.timeout.ms", (byte) 0, "50000"));
+    step("IncrementalAlterConfigs group internal key", ApiKeys.INCREMENTAL_ALTER_CONFIGS, 1,
+        alterGroup(g, "streams.num.warmup.replicas", (byte) 0, "3"));
+    step("DescribeConfigs group after an internal key", ApiKeys.DESCRIBE_CONFIGS, 4,
+        describeConfigs((byte) 32, g));
+    AlterConfigsRequestData legacy = new AlterConfigsRequestData();
+    AlterConfigsRequestData.AlterConfigsResource lr =
+        new AlterConfigsRequestData.AlterConfigsResource().setResourceType((byte) 32)
+            .setResourceName(g);
+    lr.configs().add(new AlterConfigsRequestData.AlterableConfig()
+        .setName("share.auto.offset.reset").setValue("earliest"));
+    legacy.resources().add(lr);
+    step("AlterConfigs group", ApiKeys.ALTER_CONFIGS, 2, legacy);
+    step("DescribeConfigs group after AlterConfigs", ApiKeys.DESCRIBE_CONFIGS, 4,
+        describeConfigs((byte) 32, g));
+    IncrementalAlterConfigsRequestData delete = new IncrementalAlterConfigsRequestData();
+    IncrementalAlterConfigsRequestData.AlterConfigsResource dr =
+        new IncrementalAlterConfigsRequestData.AlterConfigsResource().setResourceType((byte) 32)
+            .setResourceName(g);
+    for (String key : List.of("consumer.session.timeout.ms", "share.auto.offset.reset",
+        "streams.num.warmup.replicas")) {
+      dr.configs().add(new IncrementalAlterConfigsRequestData.AlterableConfig().setName(key)
+          .setConfigOperation((byte) 1));
+    }
+    delete.resources().add(dr);
+    step("IncrementalAlterConfigs group delete", ApiKeys.INCREMENTAL_ALTER_CONFIGS, 1, delete);
+    step("DescribeConfigs group after delete", ApiKeys.DESCRIBE_CONFIGS, 4,
+        describeConfigs((byte) 32, g));
   }
 
   static void groups() throws Exception {

@@ -15,7 +15,7 @@ CreateTopicSpec named(std::string name) {
 
 class ControllerTest : public ::testing::Test {
  protected:
-  ControllerTest() : controller_(ControllerDefaults{3, 1, true, 1000}) {
+  ControllerTest() : controller_(ControllerDefaults{3, 1, true, 1000, {}}) {
     pb::MetadataBatch b;
     BrokerRegistration reg;
     reg.id = 1;

@@ -75,7 +75,7 @@ TEST_F(PlacementTest, RfAboveTheRegisteredBrokersIsInvalidReplicationFactor) {
             protocol::ErrorCode::kInvalidReplicationFactor);
 
   // CreateTopics uses the same placement: default.replication.factor applies when RF is -1.
-  Controller rf3(ControllerDefaults{1, 3, true, 1000});
+  Controller rf3(ControllerDefaults{1, 3, true, 1000, {}});
   CreateTopicSpec spec;
   spec.name = "defaults";
   pb::MetadataBatch b;
