@@ -21,25 +21,36 @@ constexpr auto kHttpTimeout = std::chrono::seconds(5);
 // A broker's exposition is a few hundred KiB with many partitions; more is not a metrics page.
 constexpr uint64_t kMaxBodyBytes = 64ull << 20;
 
-// The body of GET `path` from host:port, or nullopt on any failure (refused, slow, not 200).
+// The body of GET `path` from host:port, or nullopt on any failure (refused, not 200, or no
+// whole answer within kHttpTimeout). Asynchronous operations run for at most the timeout: a
+// blocking Beast call would not honour a stream's expiry, and a listener that accepts but never
+// answers would hang the describe.
 std::optional<std::string> http_get(const std::string& host, uint16_t port,
                                     const std::string& path) {
   try {
     asio::io_context io;
     asio::ip::tcp::resolver resolver(io);
     beast::tcp_stream stream(io);
-    stream.expires_after(kHttpTimeout);
-    stream.connect(resolver.resolve(host, std::to_string(port)));
     http::request<http::empty_body> req{http::verb::get, path, 11};
     req.set(http::field::host, host);
-    http::write(stream, req);
     beast::flat_buffer buffer;
     http::response_parser<http::string_body> parser;
     parser.body_limit(kMaxBodyBytes);
-    http::read(stream, buffer, parser);
-    beast::error_code ignored;
-    stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-    if (parser.get().result() != http::status::ok) return std::nullopt;
+    bool done = false;
+    stream.expires_after(kHttpTimeout);
+    resolver.async_resolve(host, std::to_string(port), [&](beast::error_code ec, auto results) {
+      if (ec) return;
+      stream.async_connect(results, [&](beast::error_code ec2, auto) {
+        if (ec2) return;
+        http::async_write(stream, req, [&](beast::error_code ec3, size_t) {
+          if (ec3) return;
+          http::async_read(stream, buffer, parser,
+                           [&](beast::error_code ec4, size_t) { done = !ec4; });
+        });
+      });
+    });
+    io.run_for(kHttpTimeout);
+    if (!done || parser.get().result() != http::status::ok) return std::nullopt;
     return parser.get().body();
   } catch (const std::exception&) {
     return std::nullopt;
