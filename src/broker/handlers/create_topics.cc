@@ -137,18 +137,33 @@ struct PlannedTopic {
   metadata::ControllerResult result;
 };
 
-// Plans every topic against the committed image plus the topics planned before it (a scratch
-// copy the plan applies each success to, so names, placement, max.partitions and the mutation
-// quota see them), and commits the successes' records as one batch. Each topic's own refusal is
-// in its result; a failed commit (NOT_CONTROLLER, a quorum that did not answer) becomes the
-// result of every topic it carried.
-void plan_and_commit(const BrokerContext& ctx, std::vector<PlannedTopic>& topics,
-                     bool validate_only, QuotaMode mode, int32_t* throttle_ms) {
-  if (topics.empty()) return;
+// One commit carries at most this many records (Kafka's controller bounds a user operation at
+// 10,000) or bytes, whichever comes first, so a request of very many topics is a few commits of
+// bounded size (a Raft entry and a metadata log batch have hard limits) rather than one that
+// could never commit. A single topic is never split: one of 100,000 partitions stays one batch.
+constexpr int kMaxRecordsPerCommit = 10000;
+constexpr size_t kMaxBytesPerCommit = 8u << 20;
+
+// Plans topics[first, ...) against the committed image plus the topics planned before it (a
+// scratch copy the plan applies each success to, so names, placement, max.partitions and the
+// mutation quota see them), up to the bounds above, and commits the successes' records as one
+// batch. Returns the index after the last topic it planned. Each topic's own refusal is in its
+// result; a failed commit (NOT_CONTROLLER, a quorum that did not answer) becomes the result of
+// every topic it carried.
+size_t plan_and_commit_from(const BrokerContext& ctx, std::vector<PlannedTopic>& topics,
+                            size_t first, bool validate_only, QuotaMode mode,
+                            int32_t* throttle_ms) {
+  size_t end = first;
   metadata::ControllerResult committed = ctx.metadata->commit(
       [&](const metadata::MetadataImage& image, metadata::pb::MetadataBatch* batch) {
         metadata::MetadataImage scratch = image;
-        for (PlannedTopic& t : topics) {
+        size_t bytes = 0;
+        for (end = first; end < topics.size(); ++end) {
+          if (end > first &&
+              (batch->records_size() >= kMaxRecordsPerCommit || bytes >= kMaxBytesPerCommit)) {
+            break;
+          }
+          PlannedTopic& t = topics[end];
           const metadata::CreateTopicSpec& spec = t.spec;
           metadata::pb::MetadataBatch one;
           t.result = with_creation_limits(
@@ -163,14 +178,26 @@ void plan_and_commit(const BrokerContext& ctx, std::vector<PlannedTopic>& topics
                                                          st.message());
             continue;
           }
+          bytes += one.ByteSizeLong();
           for (auto& record : *one.mutable_records()) *batch->add_records() = std::move(record);
         }
         return metadata::ControllerResult{};
       },
       validate_only);
-  if (committed.ok()) return;
-  for (PlannedTopic& t : topics) {
-    if (t.result.ok()) t.result = committed;
+  // A commit refused before its plan ran (not the active controller) planned nothing.
+  if (end == first) end = topics.size();
+  if (!committed.ok()) {
+    for (size_t i = first; i < end; ++i) {
+      if (topics[i].result.ok()) topics[i].result = committed;
+    }
+  }
+  return end;
+}
+
+void plan_and_commit(const BrokerContext& ctx, std::vector<PlannedTopic>& topics,
+                     bool validate_only, QuotaMode mode, int32_t* throttle_ms) {
+  for (size_t i = 0; i < topics.size();) {
+    i = plan_and_commit_from(ctx, topics, i, validate_only, mode, throttle_ms);
   }
 }
 
