@@ -442,8 +442,8 @@ void KafkaStreams::cleanUp() {
 std::vector<const StateStore*> KafkaStreams::localStores(const StoreQueryParameters& q) {
   std::vector<const StateStore*> out;
   auto wanted = [&q](const TaskId& id) { return !q.partition || id.partition == *q.partition; };
+  // The caller (a view's read) holds every thread's lock.
   for (const auto& t : impl_->threads) {
-    std::lock_guard g(*t->lock());
     for (const auto& id : t->active_tasks()) {
       if (!wanted(id)) continue;
       if (auto* s = t->store(id, q.storeName)) out.push_back(s);

@@ -137,11 +137,9 @@ class KafkaStreams {
   template <class K, class V>
   ReadOnlyKeyValueStore<K, V> store(const StoreQueryParameters& q, const Serde<K>& k = {},
                                     const Serde<V>& v = {}) {
-    std::vector<const KeyValueStore*> out;
-    for (auto* s : localStores(q)) {
-      if (auto* kv = dynamic_cast<const KeyValueStore*>(s)) out.push_back(kv);
-    }
-    return ReadOnlyKeyValueStore<K, V>(std::move(out), k, v, locks());
+    return ReadOnlyKeyValueStore<K, V>(
+        StoreResolver<KeyValueStore>([this, q] { return localStoresOf<KeyValueStore>(q); }), k, v,
+        locks());
   }
   template <class K, class V>
   ReadOnlyWindowStore<K, V> windowStore(const std::string& name, const Serde<K>& k = {},
@@ -151,14 +149,22 @@ class KafkaStreams {
   template <class K, class V>
   ReadOnlyWindowStore<K, V> windowStore(const StoreQueryParameters& q, const Serde<K>& k = {},
                                         const Serde<V>& v = {}) {
-    std::vector<const WindowStore*> out;
-    for (auto* s : localStores(q)) {
-      if (auto* w = dynamic_cast<const WindowStore*>(s)) out.push_back(w);
-    }
-    return ReadOnlyWindowStore<K, V>(std::move(out), k, v, locks());
+    return ReadOnlyWindowStore<K, V>(
+        StoreResolver<WindowStore>([this, q] { return localStoresOf<WindowStore>(q); }), k, v,
+        locks());
   }
 
  private:
+  // The stores `q` selects, of type Store. The caller holds every stream thread's lock (a view
+  // calls it from each read, under locks()).
+  template <class Store>
+  std::vector<const Store*> localStoresOf(const StoreQueryParameters& q) {
+    std::vector<const Store*> out;
+    for (auto* s : localStores(q)) {
+      if (auto* typed = dynamic_cast<const Store*>(s)) out.push_back(typed);
+    }
+    return out;
+  }
   std::vector<const StateStore*> localStores(const StoreQueryParameters& q);
   // The stream threads' locks, which a view holds (all, in this order) while it reads.
   std::vector<std::shared_ptr<std::mutex>> locks();

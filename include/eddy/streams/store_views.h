@@ -1,9 +1,10 @@
 // Typed read-only views of state stores: interactive queries (KafkaStreams::store) and test
 // assertions (TopologyTestDriver). A view spans the store's instances in every local task; with a
-// lock per stream thread (KafkaStreams), each read holds them all, so reads never overlap the
-// processing threads' writes.
+// lock per stream thread (KafkaStreams), each read holds them all and finds the stores under
+// them, so reads never overlap the processing threads' writes nor outlive a closed task's store.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -23,11 +24,20 @@ inline std::vector<std::unique_lock<std::mutex>> hold_all(
   return held;
 }
 
+// The stores a view reads, found again at each read while the view holds the locks: a task (or
+// standby) closed between two reads takes its store with it, and the view no longer reads it.
+template <class Store>
+using StoreResolver = std::function<std::vector<const Store*>()>;
+
 template <class K, class V>
 class ReadOnlyKeyValueStore {
  public:
   ReadOnlyKeyValueStore(std::vector<const KeyValueStore*> stores, Serde<K> k, Serde<V> v,
                         std::vector<std::shared_ptr<std::mutex>> locks = {})
+      : ReadOnlyKeyValueStore([stores] { return stores; }, std::move(k), std::move(v),
+                              std::move(locks)) {}
+  ReadOnlyKeyValueStore(StoreResolver<KeyValueStore> stores, Serde<K> k, Serde<V> v,
+                        std::vector<std::shared_ptr<std::mutex>> locks)
       : stores_(std::move(stores)),
         k_(or_default(k)),
         v_(or_default(v)),
@@ -35,7 +45,7 @@ class ReadOnlyKeyValueStore {
   std::optional<V> get(const K& key) const {
     std::string kb = k_.serializer(key);
     auto held = hold();
-    for (const auto* s : stores_) {
+    for (const auto* s : stores_()) {
       if (auto b = s->get(kb)) return v_.deserializer(*b);
     }
     return std::nullopt;
@@ -44,7 +54,7 @@ class ReadOnlyKeyValueStore {
   std::vector<std::pair<K, V>> all() const {
     std::vector<std::pair<K, V>> out;
     auto held = hold();
-    for (const auto* s : stores_) {
+    for (const auto* s : stores_()) {
       s->all([&](std::string_view k, std::string_view v) {
         out.emplace_back(k_.deserializer(k), v_.deserializer(v));
         return true;
@@ -55,13 +65,13 @@ class ReadOnlyKeyValueStore {
   uint64_t approximateNumEntries() const {
     uint64_t n = 0;
     auto held = hold();
-    for (const auto* s : stores_) n += s->approximate_num_entries();
+    for (const auto* s : stores_()) n += s->approximate_num_entries();
     return n;
   }
 
  private:
   std::vector<std::unique_lock<std::mutex>> hold() const { return hold_all(locks_); }
-  std::vector<const KeyValueStore*> stores_;
+  StoreResolver<KeyValueStore> stores_;
   Serde<K> k_;
   Serde<V> v_;
   std::vector<std::shared_ptr<std::mutex>> locks_;
@@ -72,6 +82,10 @@ class ReadOnlyWindowStore {
  public:
   ReadOnlyWindowStore(std::vector<const WindowStore*> stores, Serde<K> k, Serde<V> v,
                       std::vector<std::shared_ptr<std::mutex>> locks = {})
+      : ReadOnlyWindowStore([stores] { return stores; }, std::move(k), std::move(v),
+                            std::move(locks)) {}
+  ReadOnlyWindowStore(StoreResolver<WindowStore> stores, Serde<K> k, Serde<V> v,
+                      std::vector<std::shared_ptr<std::mutex>> locks)
       : stores_(std::move(stores)),
         k_(or_default(k)),
         v_(or_default(v)),
@@ -81,7 +95,7 @@ class ReadOnlyWindowStore {
     std::vector<std::pair<int64_t, V>> out;
     std::string kb = k_.serializer(key);
     auto held = hold();
-    for (const auto* s : stores_) {
+    for (const auto* s : stores_()) {
       s->fetch(kb, from_ms, to_ms, [&](std::string_view, int64_t start, std::string_view v) {
         out.emplace_back(start, v_.deserializer(v));
         return true;
@@ -92,7 +106,7 @@ class ReadOnlyWindowStore {
 
  private:
   std::vector<std::unique_lock<std::mutex>> hold() const { return hold_all(locks_); }
-  std::vector<const WindowStore*> stores_;
+  StoreResolver<WindowStore> stores_;
   Serde<K> k_;
   Serde<V> v_;
   std::vector<std::shared_ptr<std::mutex>> locks_;
