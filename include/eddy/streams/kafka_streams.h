@@ -126,8 +126,8 @@ class KafkaStreams {
   // Kafka's cleanUp(). Only before start() or after close(): throws std::logic_error otherwise.
   void cleanUp();
 
-  // Interactive query of a key-value store over the tasks this instance runs now; valid until the
-  // next rebalance (wait for State::kRunning).
+  // Interactive query of a key-value store over the tasks this instance runs (found again at each
+  // read, so the view follows rebalances; wait for State::kRunning for a complete answer).
   template <class K, class V>
   ReadOnlyKeyValueStore<K, V> store(const std::string& name, const Serde<K>& k = {},
                                     const Serde<V>& v = {}) {
