@@ -39,12 +39,19 @@ Json id_array(const std::vector<int32_t>& ids) {
 
 // Partition sizes as each partition's leader reports them through DescribeLogDirs. A broker that
 // does not answer leaves its partitions' sizes unknown (-1) rather than failing the describe.
-std::map<int32_t, int64_t> partition_sizes(AdminClient& admin,
-                                           const MetadataResponse::MetadataResponseTopic& topic) {
+// A topic's partitions grouped by their leader (leader -> partitions); leaderless ones left out.
+std::map<int32_t, std::vector<int32_t>> partitions_by_leader(
+    const MetadataResponse::MetadataResponseTopic& topic) {
   std::map<int32_t, std::vector<int32_t>> by_leader;
   for (const auto& p : topic.partitions) {
     if (p.leader_id >= 0) by_leader[p.leader_id].push_back(p.partition_index);
   }
+  return by_leader;
+}
+
+std::map<int32_t, int64_t> partition_sizes(
+    AdminClient& admin, const MetadataResponse::MetadataResponseTopic& topic,
+    const std::map<int32_t, std::vector<int32_t>>& by_leader) {
   std::map<int32_t, int64_t> sizes;
   for (const auto& [leader, parts] : by_leader) {
     auto conn = admin.broker(leader);
@@ -79,7 +86,8 @@ int describe_one(Context& ctx, AdminClient& a, const std::string& name, Json* js
   if (!start.is_ok()) return ctx.fail(start.status());
   auto end = a.list_offsets(tps, kLatestTimestamp);
   if (!end.is_ok()) return ctx.fail(end.status());
-  auto sizes = partition_sizes(a, *topic);
+  const auto by_leader = partitions_by_leader(*topic);
+  auto sizes = partition_sizes(a, *topic, by_leader);
 
   DescribeConfigsRequest creq;
   creq.resources.push_back({int8_t{2}, name, std::nullopt, {}});
@@ -103,10 +111,6 @@ int describe_one(Context& ctx, AdminClient& a, const std::string& name, Json* js
   }
   std::map<int32_t, double> dirty;
   if (compacted) {
-    std::map<int32_t, std::vector<int32_t>> by_leader;
-    for (const auto& p : topic->partitions) {
-      if (p.leader_id >= 0) by_leader[p.leader_id].push_back(p.partition_index);
-    }
     std::map<int32_t, std::string> hosts;
     if (auto md = a.metadata(std::vector<std::string>{}); md.is_ok()) {
       for (const auto& b : md->brokers) hosts[b.node_id] = b.host;
