@@ -124,7 +124,13 @@ std::optional<std::pair<std::string, uint16_t>> admin_endpoint(const std::string
     char* end = nullptr;
     long port = std::strtol(rest.c_str() + colon + 1, &end, 10);
     if (*end != '\0' || port <= 0 || port > 65535) continue;
-    if (host.empty() || host == "0.0.0.0" || host == "::") host = fallback_host;
+    // A wildcard listener is reached at the broker's host; so is a loopback one, which only a
+    // client on the broker's own machine reaches (elsewhere the read fails and shows "-",
+    // rather than reading the client's own loopback).
+    if (host.empty() || host == "0.0.0.0" || host == "::" || host == "127.0.0.1" ||
+        host == "localhost" || host == "::1") {
+      host = fallback_host;
+    }
     return std::make_pair(host, static_cast<uint16_t>(port));
   }
   return std::nullopt;
